@@ -1,0 +1,5 @@
+"""`python -m loadpy ...` is the `loadpy` command."""
+
+from loadpy.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,163 @@
+"""The registry: metric definitions, one sink per time series (metric + tag set), and the
+fan-out of individual samples to streaming outputs when one is enabled.
+
+Hot-path use (cache the sink; it is valid for the whole run):
+
+    sink = registry.sink(registry.metrics["http_reqs"], tags)
+    sink.add(1.0)
+
+Aggregate views (the whole metric, or a k6 submetric `metric{tag:value}`) are merged from
+the series at read time, so submetrics cost nothing per sample.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from loadpy.errors import ScriptError
+from loadpy.metrics.builtin import BUILTIN_METRICS
+from loadpy.metrics.groups import GroupTree
+from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
+from loadpy.metrics.sinks import Sink, TrendSink, new_sink
+from loadpy.metrics.tags import TagSet, matches
+
+log = logging.getLogger("loadpy.metrics")
+
+# k6 warns once when a metric grows past this many time series (usually an unnamed dynamic URL).
+SERIES_WARNING_LIMIT = 100_000
+
+# (metric, tags, value, mono_time, metadata) -> None
+SampleListener = Callable[[Metric, TagSet, float, float, "dict[str, str] | None"], None]
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.metrics: dict[str, Metric] = {}
+        self._series: dict[Metric, dict[TagSet, Sink]] = {}
+        self.groups = GroupTree()
+        self.listeners: list[SampleListener] = []
+        self._series_count = 0
+        self._warned_cardinality = False
+        for name, (mtype, contains) in BUILTIN_METRICS.items():
+            self.define(name, mtype, contains)
+
+    # -- definitions ---------------------------------------------------------------
+    def define(self, name: str, mtype: MetricType | str, contains: Contains | str = Contains.DEFAULT) -> Metric:
+        """Define (or return the existing identical) metric; k6 rejects bad names and redefinitions."""
+        mtype = MetricType(mtype)
+        contains = Contains(contains)
+        if not METRIC_NAME.match(name):
+            raise ScriptError(
+                f"invalid metric name '{name}': a metric name must be 2-129 characters, "
+                "letters, digits and underscores, not starting with a digit"
+            )
+        existing = self.metrics.get(name)
+        if existing is not None:
+            if existing.type != mtype or existing.contains != contains:
+                raise ScriptError(
+                    f"metric '{name}' already exists as a {existing.type.value} ({existing.contains.value}); "
+                    f"it can't be redefined as a {mtype.value} ({contains.value})"
+                )
+            return existing
+        metric = Metric(name, mtype, contains)
+        self.metrics[name] = metric
+        self._series[metric] = {}
+        return metric
+
+    # -- the hot path ----------------------------------------------------------------
+    def sink(self, metric: Metric, tags: TagSet) -> Sink:
+        """The sink of one time series, created on first use. Cache the result."""
+        series = self._series[metric]
+        sink = series.get(tags)
+        if sink is None:
+            sink = series[tags] = new_sink(metric.type)
+            self._series_count += 1
+            if self._series_count > SERIES_WARNING_LIMIT and not self._warned_cardinality:
+                self._warned_cardinality = True
+                log.warning(
+                    "The test has generated metrics with %d unique time series, which is higher than the "
+                    "suggested limit of %d and could cause high memory usage. Consider not using "
+                    "high-cardinality values like unique IDs as metric tags or, if you need them in the URL, "
+                    "use the name metric tag or URL grouping.",
+                    self._series_count,
+                    SERIES_WARNING_LIMIT,
+                )
+        return sink
+
+    @property
+    def streaming(self) -> bool:
+        """True when some output wants individual samples (json, csv ...)."""
+        return bool(self.listeners)
+
+    def emit(
+        self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None = None
+    ) -> None:
+        """Hand one sample to the streaming outputs. Callers check `streaming` first."""
+        for listener in self.listeners:
+            listener(metric, tags, value, when, metadata)
+
+    def add(
+        self,
+        metric: Metric,
+        tags: TagSet,
+        value: float,
+        when: float | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        """Record one sample the slow, simple way (off the hot path: custom metrics, gauges)."""
+        self.sink(metric, tags).add(value)
+        if self.listeners:
+            from loadpy.clock import now
+
+            self.emit(metric, tags, value, now() if when is None else when, metadata)
+
+    # -- reading ---------------------------------------------------------------------
+    def series(self, metric: Metric) -> dict[TagSet, Sink]:
+        return self._series[metric]
+
+    def all_series(self) -> Iterator[tuple[Metric, TagSet, Sink]]:
+        for metric, series in self._series.items():
+            for tags, sink in series.items():
+                yield metric, tags, sink
+
+    def has_samples(self, metric: Metric) -> bool:
+        return any(not sink.empty or sink.type.value == "counter" for sink in self._series[metric].values())
+
+    def aggregate(self, metric: Metric, selector: TagSet = (), where: Callable[[TagSet], bool] | None = None) -> Sink:
+        """A new sink merging every series of `metric` whose tags contain `selector` (and pass `where`)."""
+        merged = new_sink(metric.type)
+        for tags, sink in self._series[metric].items():
+            if matches(tags, selector) and (where is None or where(tags)):
+                merged.merge(sink)  # type: ignore[arg-type]
+        return merged
+
+    def fold(self) -> None:
+        """Fold buffered trend values into their stores (call every second or so, off the hot path)."""
+        for metric, series in self._series.items():
+            if metric.type is MetricType.TREND:
+                for sink in series.values():
+                    assert isinstance(sink, TrendSink)
+                    sink.fold()
+
+    # -- worker processes ----------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """A picklable copy of every definition, series and the group tree."""
+        return {
+            "metrics": [(m.name, m.type.value, m.contains.value) for m in self.metrics.values()],
+            "series": [(m.name, tags, sink.state()) for m, tags, sink in self.all_series()],
+            "groups": self.groups.root.state(),
+        }
+
+    def merge_snapshot(self, snap: dict[str, Any]) -> None:
+        """Add another process's snapshot into this registry (exact: sums, merged trends)."""
+        from loadpy.metrics.sinks import SINK_TYPES
+
+        for name, mtype, contains in snap["metrics"]:
+            self.define(name, mtype, contains)
+        for name, tags, state in snap["series"]:
+            metric = self.metrics[name]
+            incoming = SINK_TYPES[metric.type].from_state(state)
+            self.sink(metric, tags).merge(incoming)  # type: ignore[arg-type]
+        self.groups.root.merge_state(snap["groups"])
