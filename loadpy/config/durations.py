@@ -18,7 +18,7 @@ _UNITS = {
     "h": 3600.0,
     "d": 86400.0,
 }
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h|d)")
 
 
 def parse_duration(value: object, *, key: str | None = None) -> float:
@@ -26,6 +26,8 @@ def parse_duration(value: object, *, key: str | None = None) -> float:
     if isinstance(value, bool):
         raise ConfigError(f"invalid duration {value!r}: expected a string like \"30s\" or milliseconds", key=key)
     if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"invalid duration {value!r}: must be a finite number of milliseconds", key=key)
         if value < 0:
             raise ConfigError(f"invalid duration {value!r}: must not be negative", key=key)
         return float(value) / 1000.0
@@ -48,10 +50,12 @@ def parse_duration(value: object, *, key: str | None = None) -> float:
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
     if pos != len(text) or pos == 0:
-        if re.fullmatch(r"\d+(\.\d+)?", text):
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
             hint = f'missing unit in duration "{value}" (write "{text}s" or "{text}ms")'
             raise ConfigError(f"invalid duration {value!r}: {hint}", key=key)
         raise ConfigError(f'invalid duration "{value}": expected e.g. "30s", "1m30s", "500ms"', key=key)
+    if total == float("inf"):
+        raise ConfigError(f'invalid duration "{value}": out of range', key=key)
     if sign < 0 and total > 0:
         raise ConfigError(f'invalid duration "{value}": must not be negative', key=key)
     return total

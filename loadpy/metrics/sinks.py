@@ -18,8 +18,10 @@ from __future__ import annotations
 import math
 import struct
 from array import array
+from bisect import bisect_right
 from collections import Counter
-from itertools import repeat
+from collections.abc import Iterable
+from itertools import accumulate, repeat
 from operator import rshift
 from typing import Any
 
@@ -149,7 +151,7 @@ class RateSink:
 class TrendSink:
     """All values of a Trend time series: exact up to EXACT_LIMIT, then a <0.05 % histogram."""
 
-    __slots__ = ("_buf", "_exact", "_hist", "_sorted", "add", "count", "max", "min", "sum")
+    __slots__ = ("_bcache", "_bdone", "_buf", "_exact", "_hist", "_sorted", "add", "count", "max", "min", "sum")
     type = MetricType.TREND
 
     def __init__(self) -> None:
@@ -158,6 +160,9 @@ class TrendSink:
         self._exact: array | None = array("d")
         self._hist: Counter[int] | None = None
         self._sorted: list[float] | None = None
+        # bucket_counts() of the exact store, cached: _bdone values of _exact are in _bcache.
+        self._bcache: Counter[int] | None = None
+        self._bdone = 0
         self.count = 0
         self.sum = 0.0
         self.min = math.inf
@@ -250,6 +255,23 @@ class TrendSink:
         assert self._hist is not None
         return sorted(self._hist.items(), key=lambda item: _bucket_mid(item[0]))
 
+    def bucket_counts(self) -> Counter[int]:
+        """A new Counter of histogram bucket -> count over every value so far (for interval
+        percentiles: diff two readings, then `percentile_from_buckets`). The exact store is
+        bucketed incrementally: it is append-only until it turns into the histogram."""
+        self.fold()
+        if self._exact is None:
+            self._bcache = None
+            return Counter(self._hist)
+        if self._bcache is None:
+            self._bcache = Counter()
+            self._bdone = 0
+        if len(self._exact) > self._bdone:
+            with memoryview(self._exact) as raw, raw.cast("B").cast("Q") as bits:
+                self._bcache.update(map(rshift, bits[self._bdone :], repeat(_SHIFT)))
+            self._bdone = len(self._exact)
+        return Counter(self._bcache)
+
     def stat(self, name: str) -> float:
         """One of k6's trend stats: avg, min, med, max, count, p(N)."""
         if name == "avg":
@@ -312,6 +334,38 @@ class TrendSink:
             sink._exact = None
             sink._hist = Counter(body)
         return sink
+
+
+_SIGN_KEY = 1 << (63 - _SHIFT)  # keys at or above this hold negative values
+
+
+def percentiles_from_buckets(counts: Counter[int], pcts: Iterable[float]) -> list[float]:
+    """Several `percentile_from_buckets` at once, sorting the buckets a single time."""
+    # Bucket keys sort like their values for non-negative values and in reverse for negative ones.
+    keys = sorted((k for k, c in counts.items() if c > 0 and k >= _SIGN_KEY), reverse=True)
+    keys += sorted(k for k, c in counts.items() if c > 0 and k < _SIGN_KEY)
+    cumulative = list(accumulate(counts[k] for k in keys))
+    n = cumulative[-1] if cumulative else 0
+    if n == 0:
+        return [0.0 for _ in pcts]
+
+    def at_rank(rank: int) -> float:
+        return _bucket_mid(keys[min(bisect_right(cumulative, rank), len(keys) - 1)])
+
+    out = []
+    for pct in pcts:
+        pos = pct / 100.0 * (n - 1)
+        lo, hi = math.floor(pos), math.ceil(pos)
+        lo_value = at_rank(lo)
+        out.append(lo_value if hi == lo else lo_value + (at_rank(hi) - lo_value) * (pos - lo))
+    return out
+
+
+def percentile_from_buckets(counts: Counter[int], pct: float) -> float:
+    """k6's percentile (linear interpolation between the nearest ranks) over bucket counts
+    from `TrendSink.bucket_counts()`, each value read at its bucket midpoint (< 0.05 % off).
+    Non-positive counts (left by diffing) are ignored; 0.0 when there are no values."""
+    return percentiles_from_buckets(counts, (pct,))[0]
 
 
 Sink = CounterSink | GaugeSink | RateSink | TrendSink

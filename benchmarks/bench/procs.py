@@ -1,0 +1,51 @@
+"""Running one measured process: pinned to a CPU, with its own CPU time and peak RSS (wait4)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Measured:
+    code: int
+    wall_s: float
+    cpu_s: float  # user + system of the process (and its reaped children)
+    peak_rss_kb: int
+    stdout: str
+    stderr: str
+
+
+def pinned(cmd: list[str], cpu: int | None) -> list[str]:
+    return cmd if cpu is None else ["taskset", "-c", str(cpu), *cmd]
+
+
+def run_measured(
+    cmd: list[str], cpu: int | None, timeout: float, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Measured:
+    """Run to completion; CPU and peak RSS come from wait4's rusage of exactly this child."""
+    out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    with open(f"{out_path}.out", "w+b") as out, open(f"{out_path}.err", "w+b") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(pinned(cmd, cpu), stdout=out, stderr=err, cwd=cwd, env=env)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.01)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    for suffix in (".out", ".err"):
+        Path(f"{out_path}{suffix}").unlink(missing_ok=True)
+    return Measured(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout, stderr)

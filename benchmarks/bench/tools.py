@@ -1,0 +1,188 @@
+"""One runner per tool: writes the tool's script for a workload, runs it pinned, parses its numbers.
+
+Every runner returns a dict of figures (or raises ToolFailed with the tool's own message).
+Workloads: closed (N VUs looping GET for D s), car (constant-arrival-rate R/s for D s),
+sleepers (N VUs sleeping S s, one iteration each) and once (one iteration of one VU).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.procs import Measured, run_measured
+
+
+class ToolFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Workload:
+    kind: str  # closed | car | sleepers | once
+    url: str
+    vus: int = 1
+    duration_s: float = 10.0
+    rate: int = 0
+    sleep_s: float = 0.0
+
+
+def _check(m: Measured, name: str, ok_codes: tuple[int, ...] = (0,)) -> None:
+    if m.code not in ok_codes:
+        tail = "\n".join((m.stderr or m.stdout).strip().splitlines()[-6:])
+        raise ToolFailed(f"{name} exited with {m.code}: {tail}")
+
+
+def _common(m: Measured, requests: float) -> dict[str, Any]:
+    return {
+        "wall_s": round(m.wall_s, 3),
+        "cpu_s": round(m.cpu_s, 3),
+        "peak_rss_kb": m.peak_rss_kb,
+        "cpu_us_per_req": round(m.cpu_s * 1e6 / requests, 2) if requests else None,
+    }
+
+
+# -- k6 -------------------------------------------------------------------------------
+def _k6_options(w: Workload) -> dict[str, Any]:
+    if w.kind == "closed":
+        return {"vus": w.vus, "duration": f"{w.duration_s:g}s"}
+    if w.kind == "car":
+        return {
+            "scenarios": {
+                "car": {
+                    "executor": "constant-arrival-rate",
+                    "rate": w.rate,
+                    "timeUnit": "1s",
+                    "duration": f"{w.duration_s:g}s",
+                    "preAllocatedVUs": 100,
+                    "maxVUs": 1000,
+                }
+            }
+        }
+    if w.kind == "sleepers":
+        return {"scenarios": {"s": {"executor": "per-vu-iterations", "vus": w.vus, "iterations": 1}}}
+    return {"vus": 1, "iterations": 1}
+
+
+def run_k6(binary: str, w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+    body = f"sleep({w.sleep_s});" if w.kind == "sleepers" else f"http.get({json.dumps(w.url)});"
+    script = work / "k6.js"
+    script.write_text(
+        "import http from 'k6/http';\nimport { sleep } from 'k6';\n"
+        f"export const options = {json.dumps(_k6_options(w))};\n"
+        f"export default function () {{ {body} }}\n"
+    )
+    export = work / "k6-export.json"
+    export.unlink(missing_ok=True)
+    m = run_measured([binary, "run", "--address", "", "-q", "--summary-export", str(export), str(script)], cpu, timeout)
+    _check(m, "k6")
+    return _from_export(json.loads(export.read_text()), m, w)
+
+
+def _from_export(data: dict[str, Any], m: Measured, w: Workload) -> dict[str, Any]:
+    """Figures from a k6-shaped --summary-export (k6's and loadpy's are the same shape)."""
+    metrics = data["metrics"]
+    reqs = float(metrics.get("http_reqs", {}).get("count", 0))
+    out: dict[str, Any] = {"requests": reqs, "rps": round(float(metrics.get("http_reqs", {}).get("rate", 0)), 1)}
+    if w.kind == "car":
+        iterations = float(metrics.get("iterations", {}).get("count", 0))
+        target = w.rate * w.duration_s
+        out["achieved_ratio"] = round(iterations / target, 4)
+        out["dropped"] = int(metrics.get("dropped_iterations", {}).get("count", 0))
+    if w.kind == "sleepers":
+        out["kb_per_vu"] = round(m.peak_rss_kb / w.vus, 2)
+    out.update(_common(m, reqs))
+    return out
+
+
+# -- loadpy ---------------------------------------------------------------------------
+def loadpy_scenario(w: Workload) -> str:
+    import yaml
+
+    step: dict[str, Any] = {"sleep": w.sleep_s} if w.kind == "sleepers" else {"request": {"url": w.url}}
+    return yaml.safe_dump({"options": _k6_options(w), "flows": {"default": [step]}}, sort_keys=False)
+
+
+def loadpy_cmd() -> list[str]:
+    return [sys.executable, "-m", "loadpy"]
+
+
+def run_loadpy(w: Workload, work: Path, cpu: int | None, timeout: float, repo: Path) -> dict[str, Any]:
+    scenario = work / "scenario.yaml"
+    scenario.write_text(loadpy_scenario(w))
+    export = work / "loadpy-export.json"
+    export.unlink(missing_ok=True)
+    m = run_measured(
+        [*loadpy_cmd(), "run", "-q", "--address", "", "--summary-export", str(export), str(scenario)],
+        cpu,
+        timeout,
+        cwd=repo,
+    )
+    _check(m, "loadpy")
+    if not export.exists():
+        raise ToolFailed("loadpy wrote no --summary-export file")
+    return _from_export(json.loads(export.read_text()), m, w)
+
+
+# -- wrk ------------------------------------------------------------------------------
+def run_wrk(binary: str, w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+    m = run_measured([binary, "-t1", f"-c{w.vus}", f"-d{w.duration_s:g}s", w.url], cpu, timeout)
+    _check(m, "wrk")
+    total = re.search(r"(\d+) requests in", m.stdout)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", m.stdout)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", m.stdout)
+    if not total or not rps:
+        raise ToolFailed(f"cannot parse wrk output: {m.stdout[-300:]}")
+    reqs = float(total.group(1))
+    out: dict[str, Any] = {"requests": reqs, "rps": round(float(rps.group(1)), 1)}
+    if errors:
+        out["errors"] = errors.group(0)
+    out.update(_common(m, reqs))
+    return out
+
+
+# -- Locust ---------------------------------------------------------------------------
+LOCUSTFILE = """\
+from locust import FastHttpUser, constant, task
+
+
+class Bench(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def get(self):
+        self.client.get("/")
+"""
+
+
+def run_locust(binary: str, w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+    (work / "locustfile.py").write_text(LOCUSTFILE)
+    prefix = work / "locust"
+    m = run_measured(
+        [
+            binary, "-f", str(work / "locustfile.py"), "--headless", "-u", str(w.vus), "-r", str(w.vus),
+            "-t", f"{w.duration_s:g}s", "-H", w.url.rstrip("/"), "--csv", str(prefix), "--only-summary",
+            "--loglevel", "ERROR", "--stop-timeout", "1",
+        ],
+        cpu,
+        timeout,
+    )  # fmt: skip
+    _check(m, "locust", ok_codes=(0, 1))
+    with open(f"{prefix}_stats.csv", newline="") as fh:
+        rows = {row["Name"]: row for row in csv.DictReader(fh)}
+    agg = rows.get("Aggregated")
+    if agg is None:
+        raise ToolFailed("locust wrote no Aggregated row")
+    reqs = float(agg["Request Count"])
+    out: dict[str, Any] = {
+        "requests": reqs,
+        "rps": round(float(agg["Requests/s"]), 1),
+        "failures": int(agg["Failure Count"]),
+    }
+    out.update(_common(m, reqs))
+    return out

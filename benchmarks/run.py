@@ -1,0 +1,225 @@
+"""loadpy's benchmark harness: `python benchmarks/run.py [--quick]` (see benchmarks/README.md).
+
+Sets up nginx (one worker pinned to CPU 1) as the target, pins every generator to CPU 0,
+runs each figure for loadpy and its peers interleaved (A B A B ...) several times, prints a
+table of medians and ratios, and writes everything to benchmarks/results/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench.setup_tools import ensure_tools, machine_info  # noqa: E402
+from bench.target import Nginx  # noqa: E402
+from bench.tools import ToolFailed, Workload, run_k6, run_loadpy, run_locust, run_wrk  # noqa: E402
+
+TARGET_CPU = 1
+GENERATOR_CPU = 0
+Runner = Callable[[Workload, Path], dict[str, Any]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds, shorter closed-loop runs (~3 min)")
+    ap.add_argument("--figures", default="1,2,3,4,5,6", help="comma-separated figure numbers to run")
+    ap.add_argument("--rounds", type=int, help="override the number of interleaved rounds of every figure")
+    args = ap.parse_args(argv)
+    figures = {int(f) for f in args.figures.split(",") if f.strip()}
+    rounds = args.rounds or (2 if args.quick else 5)
+    closed_s = 5.0 if args.quick else 10.0
+
+    setup_log: list[str] = []
+    tools = ensure_tools(setup_log)
+    for line in setup_log:
+        print(f"setup: {line}")
+    if not tools["nginx"] or not tools["taskset"]:
+        print("nginx and taskset are required (apt-get install nginx-light util-linux)", file=sys.stderr)
+        return 2
+    machine = machine_info(tools)
+    results: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": args.quick,
+        "rounds": rounds,
+        "machine": machine,
+        "pinning": {"target_cpu": TARGET_CPU, "generator_cpu": GENERATOR_CPU},
+        "figures": {},
+        "notes": [],
+    }
+    print_machine(machine)
+    work = Path(tempfile.mkdtemp(prefix="loadpy-bench-"))
+    with Nginx(tools["nginx"], TARGET_CPU) as target:
+        runners = make_runners(tools, work, HERE.parent)
+        loadpy_reason = probe_loadpy(runners, target.url, work)
+        if loadpy_reason:
+            del runners["loadpy"]
+            msg = f"loadpy rows skipped: {loadpy_reason}"
+            print(msg)
+            results["notes"].append(msg)
+        figs = results["figures"]
+        if 1 in figures:
+            figs["1_closed_loop"] = figure(
+                "1. closed-loop HTTP/1.1, 50 VUs, keep-alive, tiny body",
+                runners,
+                ["loadpy", "k6", "wrk", "locust"],
+                {"50 VUs": Workload("closed", target.url, vus=50, duration_s=closed_s)},
+                rounds,
+                ("rps", "cpu_us_per_req"),
+            )
+        if 2 in figures:
+            figs["2_arrival_rate"] = figure(
+                "2. constant-arrival-rate accuracy, 10 s (p99 start lateness: not yet measured)",
+                runners,
+                ["loadpy", "k6"],
+                {f"{r}/s": Workload("car", target.url, rate=r, duration_s=10.0) for r in (1000, 3000, 5000)},
+                args.rounds or (1 if args.quick else 3),
+                ("achieved_ratio", "dropped", "cpu_us_per_req"),
+            )
+        if 3 in figures:
+            sleep_s = 3.0 if args.quick else 5.0
+            figs["3_memory_per_vu"] = figure(
+                "3. memory per sleeping VU (peak RSS / VUs)",
+                runners,
+                ["loadpy", "k6"],
+                {f"{n} VUs": Workload("sleepers", target.url, vus=n, sleep_s=sleep_s) for n in (1000, 10000)},
+                args.rounds or (1 if args.quick else 2),
+                ("kb_per_vu", "peak_rss_kb"),
+            )
+        if 4 in figures:
+            figs["4_latency_overhead"] = not_measured(
+                "4. latency overhead at 1k req/s vs wrk2-style", "needs loadpy's CLI and a wrk2 binary"
+            )
+        if 5 in figures:
+            figs["5_worker_scaling"] = not_measured(
+                "5. worker scaling --workers 1 vs 2", "`loadpy run --workers` is not implemented yet"
+            )
+        if 6 in figures:
+            figs["6_startup"] = figure(
+                "6. startup: wall time of a one-iteration run",
+                runners,
+                ["loadpy", "k6"],
+                {"1 iteration": Workload("once", target.url)},
+                args.rounds or (3 if args.quick else 5),
+                ("wall_s", "peak_rss_kb"),
+            )
+    out_dir = HERE / "results"
+    out_dir.mkdir(exist_ok=True)
+    out_file = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    results["loadavg_at_end"] = list(__import__("os").getloadavg())
+    out_file.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nresults: {out_file}")
+    return 0
+
+
+def make_runners(tools: dict[str, str | None], work: Path, repo: Path) -> dict[str, Runner]:
+    cpu, runners = GENERATOR_CPU, {}
+
+    def timeout(w: Workload) -> float:
+        return w.duration_s + w.sleep_s + 90
+
+    runners["loadpy"] = lambda w, d: run_loadpy(w, d, cpu, timeout(w), repo)
+    if tools["k6"]:
+        runners["k6"] = lambda w, d: run_k6(tools["k6"], w, d, cpu, timeout(w))  # type: ignore[arg-type]
+    if tools["wrk"]:
+        runners["wrk"] = lambda w, d: run_wrk(tools["wrk"], w, d, cpu, timeout(w))  # type: ignore[arg-type]
+    if tools["locust"]:
+        runners["locust"] = lambda w, d: run_locust(tools["locust"], w, d, cpu, timeout(w))  # type: ignore[arg-type]
+    return runners
+
+
+def probe_loadpy(runners: dict[str, Runner], url: str, work: Path) -> str | None:
+    """None when `loadpy run` completes a one-iteration scenario, else why not."""
+    try:
+        runners["loadpy"](Workload("once", url), _subdir(work, "probe"))
+    except (ToolFailed, OSError, ValueError, KeyError) as exc:
+        return str(exc).strip().replace("\n", " | ")[:400]
+    return None
+
+
+def _subdir(work: Path, name: str) -> Path:
+    path = work / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def figure(
+    title: str,
+    runners: dict[str, Runner],
+    tools: list[str],
+    cases: dict[str, Workload],
+    rounds: int,
+    keys: tuple[str, ...],
+) -> dict[str, Any]:
+    """Run every (case, tool) `rounds` times, interleaved and rotated; print medians and ratios."""
+    active = [t for t in tools if t in runners]
+    print(f"\n{title}  ({rounds} round{'s' if rounds != 1 else ''}, order rotated each round)")
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {case: {t: [] for t in active} for case in cases}
+    errors: dict[str, list[str]] = {}
+    for r in range(rounds):
+        order = active[r % len(active) :] + active[: r % len(active)] if active else []
+        for case, w in cases.items():
+            for tool in order:
+                try:
+                    res = runners[tool](w, _subdir(Path(tempfile.gettempdir()) / "loadpy-bench", tool))
+                except (ToolFailed, OSError, ValueError, KeyError) as exc:
+                    errors.setdefault(f"{case}/{tool}", []).append(str(exc)[:300])
+                    print(f"  {case:<10} {tool:<7} FAILED: {str(exc)[:200]}")
+                    continue
+                runs[case][tool].append(res)
+                shown = "  ".join(f"{k}={res.get(k)}" for k in keys)
+                print(f"  round {r + 1} {case:<10} {tool:<7} {shown}")
+    medians = {case: {tool: _medians(rs) for tool, rs in per_tool.items() if rs} for case, per_tool in runs.items()}
+    print_table(medians, keys, [t for t in tools if t not in runners])
+    return {"title": title, "rounds": rounds, "runs": runs, "medians": medians, "errors": errors}
+
+
+def _medians(rs: list[dict[str, Any]]) -> dict[str, float]:
+    keys = {k for r in rs for k, v in r.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {k: round(statistics.median(r[k] for r in rs if r.get(k) is not None), 4) for k in sorted(keys)}
+
+
+def print_table(medians: dict[str, dict[str, dict[str, float]]], keys: tuple[str, ...], skipped: list[str]) -> None:
+    head = f"  {'case':<10} {'tool':<7} " + " ".join(f"{k:>16}" for k in keys) + f" {'vs k6 (' + keys[0] + ')':>20}"
+    print(head)
+    print("  " + "-" * (len(head) - 2))
+    for case, per_tool in medians.items():
+        base = per_tool.get("k6", {}).get(keys[0])
+        for tool, vals in per_tool.items():
+            cells = " ".join(f"{_fmt(vals.get(k)):>16}" for k in keys)
+            ratio = f"{vals[keys[0]] / base:.2f}x" if base and vals.get(keys[0]) is not None else "-"
+            print(f"  {case:<10} {tool:<7} {cells} {ratio:>20}")
+        for tool in skipped:
+            print(f"  {case:<10} {tool:<7} {'skipped (not available)':>16}")
+
+
+def not_measured(title: str, why: str) -> dict[str, Any]:
+    print(f"\n{title}\n  not yet measured: {why}")
+    return {"title": title, "status": "not yet measured", "why": why}
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def print_machine(machine: dict[str, Any]) -> None:
+    print(f"machine: {machine['cpu']}, {machine['cores']} cores, kernel {machine['kernel']}")
+    print(f"loadavg at start: {machine['loadavg_at_start']} (a shared machine makes every figure noisy)")
+    for name, version in machine["versions"].items():
+        first = (version or "missing").splitlines()[0] if isinstance(version, str) or version is None else version
+        print(f"  {name}: {first}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

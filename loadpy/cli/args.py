@@ -1,0 +1,147 @@
+"""`loadpy run` flags, mirroring `k6 run`, and their translation into k6 option keys.
+
+argparse never exits on its own here: a bad flag is a ConfigError (exit 104, one paragraph).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, NoReturn
+
+from loadpy.errors import ConfigError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message} (see '{self.prog} --help')", file="command line")
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    if not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def add_run_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of `k6 run` that loadpy supports, plus loadpy's own (--demo, --workers, --report)."""
+    parser.add_argument("file", help="scenario file (.yaml/.yml/.json) or Python script (.py)")
+    load = parser.add_argument_group("load shape (override the file's options, as k6's flags do)")
+    load.add_argument("-u", "--vus", type=_positive_int, help="number of virtual users")
+    load.add_argument("-d", "--duration", help='test duration, e.g. "30s", "1m30s"')
+    load.add_argument("-i", "--iterations", type=_positive_int, help="total iterations (shared among VUs)")
+    load.add_argument(
+        "-s", "--stage", action="append", default=[], metavar="DURATION:TARGET", help="add a ramping stage"
+    )
+    load.add_argument("--execution-segment", help='run a segment of the test, e.g. "0:1/2"')
+    load.add_argument("--execution-segment-sequence", help='e.g. "0,1/3,2/3,1"')
+    load.add_argument("-p", "--paused", action="store_true", default=None, help="start paused")
+    load.add_argument("--min-iteration-duration", help="minimum duration of an iteration")
+    load.add_argument("--no-setup", action="store_true", default=None)
+    load.add_argument("--no-teardown", action="store_true", default=None)
+
+    env = parser.add_argument_group("environment and tags")
+    env.add_argument("-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VALUE")
+    env.add_argument("--tag", action="append", default=[], type=_key_value, metavar="KEY=VALUE")
+    env.add_argument("-c", "--config", help="k6 JSON config file (lowest precedence)")
+    env.add_argument("--system-tags", help="comma-separated system tags to enable")
+
+    http = parser.add_argument_group("HTTP")
+    http.add_argument("--max-redirects", type=_positive_int)
+    http.add_argument("--user-agent")
+    http.add_argument("--batch", type=_positive_int)
+    http.add_argument("--batch-per-host", type=_positive_int)
+    http.add_argument("--discard-response-bodies", action="store_true", default=None)
+    http.add_argument("--no-connection-reuse", action="store_true", default=None)
+    http.add_argument("--no-vu-connection-reuse", action="store_true", default=None)
+    http.add_argument("--insecure-skip-tls-verify", action="store_true", default=None)
+    http.add_argument("-w", "--throw", action="store_true", default=None)
+
+    results = parser.add_argument_group("results")
+    results.add_argument("--summary-export", metavar="FILE", help="write k6's summary-export JSON")
+    results.add_argument("--summary-mode", choices=["compact", "full", "legacy"])
+    results.add_argument("--summary-trend-stats", help='e.g. "avg,min,med,max,p(90),p(95)"')
+    results.add_argument("--summary-time-unit", choices=["s", "ms", "us"])
+    results.add_argument("--no-summary", action="store_true", default=None)
+    results.add_argument("--no-thresholds", action="store_true", default=None)
+    results.add_argument("-o", "--out", action="append", default=[], metavar="TYPE=TARGET")
+    results.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+    results.add_argument("-q", "--quiet", action="store_true", default=None)
+    results.add_argument("--no-color", action="store_true", default=None)
+
+    control = parser.add_argument_group("control")
+    control.add_argument("-a", "--address", help='REST API address (default "localhost:6565"; "" disables it)')
+    control.add_argument("--demo", action="store_true", help="start loadpy's demo target and point BASE_URL at it")
+    control.add_argument("--workers", type=_positive_int, help="worker processes, one execution segment each (default 1; 0 = one per core)")
+
+
+# argparse dest -> k6 option key, for plain copies.
+_DIRECT = {
+    "vus": "vus",
+    "duration": "duration",
+    "iterations": "iterations",
+    "execution_segment": "executionSegment",
+    "execution_segment_sequence": "executionSegmentSequence",
+    "paused": "paused",
+    "min_iteration_duration": "minIterationDuration",
+    "no_setup": "noSetup",
+    "no_teardown": "noTeardown",
+    "max_redirects": "maxRedirects",
+    "user_agent": "userAgent",
+    "batch": "batch",
+    "batch_per_host": "batchPerHost",
+    "discard_response_bodies": "discardResponseBodies",
+    "no_connection_reuse": "noConnectionReuse",
+    "no_vu_connection_reuse": "noVUConnectionReuse",
+    "insecure_skip_tls_verify": "insecureSkipTLSVerify",
+    "throw": "throw",
+    "summary_export": "summaryExport",
+    "summary_mode": "summaryMode",
+    "summary_time_unit": "summaryTimeUnit",
+    "no_summary": "noSummary",
+    "no_thresholds": "noThresholds",
+    "quiet": "quiet",
+    "no_color": "noColor",
+    "address": "address",
+}
+
+
+def cli_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The k6 options (camelCase) set on the command line; unset flags are absent."""
+    out: dict[str, Any] = {}
+    for dest, key in _DIRECT.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            out[key] = value
+    if args.stage:
+        stages = []
+        for text in args.stage:
+            duration, sep, target = text.rpartition(":")
+            if not sep or not duration:
+                raise ConfigError(f"invalid stage {text!r}: expected DURATION:TARGET, e.g. 30s:10", key="--stage")
+            try:
+                stages.append({"duration": duration, "target": int(target)})
+            except ValueError:
+                raise ConfigError(f"invalid stage target in {text!r}", key="--stage") from None
+        out["stages"] = stages
+    if args.tag:
+        out["tags"] = dict(args.tag)
+    if args.summary_trend_stats:
+        out["summaryTrendStats"] = [s.strip() for s in args.summary_trend_stats.split(",") if s.strip()]
+    if args.system_tags:
+        out["systemTags"] = [s.strip() for s in args.system_tags.split(",") if s.strip()]
+    if args.out:
+        out["out"] = list(args.out)
+    return out

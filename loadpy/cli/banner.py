@@ -1,0 +1,38 @@
+"""The header printed before a run, in k6's shape (execution, script, output, scenarios)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadpy.config.durations import format_duration
+
+LOGO = r"""
+  _                 _
+ | | ___   __ _  __| |_ __  _   _
+ | |/ _ \ / _` |/ _` | '_ \| | | |
+ | | (_) | (_| | (_| | |_) | |_| |
+ |_|\___/ \__,_|\__,_| .__/ \__, |
+                     |_|    |___/
+"""
+
+
+def banner(path: str, options: Any, outputs: Any) -> str:
+    scenarios = options.scenarios
+    segment = options.execution_segment
+    max_vus = sum(sc.max_vus(segment) for sc in scenarios.values())
+    max_duration = max((sc.start_time + sc.max_duration() for sc in scenarios.values()), default=0.0)
+    out_names = ", ".join(options.out) if options.out else "-"
+    count = len(scenarios)
+    lines = [
+        LOGO,
+        "     execution: local",
+        f"        script: {path}",
+        f"        output: {out_names}",
+        "",
+        f"     scenarios: (100.00%) {count} scenario{'s' if count != 1 else ''}, {max_vus} max VUs, "
+        f"{format_duration(max_duration)} max duration (incl. graceful stop):",
+    ]
+    for name, sc in scenarios.items():
+        lines.append(f"              * {name}: {sc.describe(segment)}")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,7 @@
+"""`python -m loadpy.demo`: serve the demo target."""
+
+import sys
+
+from loadpy.demo.server import main
+
+sys.exit(main())

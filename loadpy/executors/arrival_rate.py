@@ -1,0 +1,123 @@
+"""What the two arrival-rate executors share: VU fields, the derived stripe and the open-loop
+starter that fires every planned arrival at its time, whether or not the last one finished.
+
+Timing: arrival times come from a closed form relative to the scenario start, never from
+accumulated sleeps. uvloop rounds sleeps under 1 ms to zero, so the starter never sleeps
+less than TICK: it wakes about every millisecond at worst and starts every arrival whose
+time has come (each iteration's lateness behind its planned time is tracked).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from loadpy.clock import now
+from loadpy.engine.interfaces import VirtualUser
+from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, or_default
+from loadpy.segments import SegmentArg, Stripe, as_stripe
+
+log = logging.getLogger("loadpy.executors")
+
+TICK = 0.001
+
+
+@dataclass
+class ArrivalRateConfig(ExecutorConfig):
+    time_unit: float = 1.0
+    pre_allocated_vus: int | None = None
+    max_vus_cfg: int | None = None
+
+    def _parse_vu_fields(self, f: Fields) -> None:
+        self.time_unit = or_default(f.duration("timeUnit"), 1.0)
+        self.pre_allocated_vus = f.int("preAllocatedVUs")
+        self.max_vus_cfg = f.int("maxVUs")
+
+    def _vu_errors(self) -> list[str]:
+        errors = []
+        if self.pre_allocated_vus is None:
+            errors.append("the number of preAllocatedVUs isn't specified")
+        elif self.pre_allocated_vus < 0:
+            errors.append("the number of preAllocatedVUs can't be negative")
+        if self.max_vus_cfg is not None and self.max_vus_cfg < (self.pre_allocated_vus or 0):
+            errors.append("maxVUs can't be less than preAllocatedVUs")
+        return errors
+
+    @property
+    def pre_allocated(self) -> int:
+        return self.pre_allocated_vus or 0
+
+    @property
+    def max_vus_total(self) -> int:
+        return self.pre_allocated if self.max_vus_cfg is None else self.max_vus_cfg
+
+    def planned_vus(self, stripe: Stripe) -> int:
+        return stripe.scale(self.pre_allocated)
+
+    def max_vus(self, segment: SegmentArg = None) -> int:
+        return as_stripe(segment).scale(self.max_vus_total)
+
+    def arrival_stripe(self, stripe: Stripe) -> Stripe | None:
+        """The load splits like maxVUs (k6's derived sequence); None: this instance gets none."""
+        return stripe.derived(self.max_vus_total)
+
+    def vus_range(self, stripe: Stripe) -> str:
+        text = f"maxVUs: {stripe.scale(self.pre_allocated)}"
+        if self.max_vus_total > self.pre_allocated:
+            text += f"-{stripe.scale(self.max_vus_total)}"
+        return text
+
+    def arrivals(self, stripe: Stripe) -> Iterator[tuple[int, float]]:
+        """(global 0-based iteration index, offset in seconds from the scenario start), in order."""
+        raise NotImplementedError
+
+    def vu_params(self) -> dict[str, int]:
+        return {"preAllocatedVUs": self.pre_allocated, "maxVUs": self.max_vus_total}
+
+
+class ArrivalRateRunner(ExecutorRunner):
+    config: ArrivalRateConfig
+    counts_running_only: ClassVar[bool] = True
+
+    async def drive(self) -> None:
+        assert self.started_at is not None
+        arrival_stripe = self.config.arrival_stripe(self.stripe)
+        if arrival_stripe is None:
+            return
+        limit = self.stripe.scale(self.config.max_vus_total)
+        free: deque[VirtualUser] = deque(self.take_vus(self.config.planned_vus(self.stripe)))
+        warned = False
+        start = self.started_at
+        for index, offset in self.config.arrivals(arrival_stripe):
+            due = start + offset
+            while not self.stopping and now() < due:
+                await self.sleep_until(max(due, now() + TICK))
+            if self.stopping:
+                break
+            if free:
+                late = now() - due
+                if late > self.lateness_max:
+                    self.lateness_max = late
+                self.spawn(self._run(free, free.popleft(), index))
+                continue
+            self.drop(1)  # no free VU: the arrival is lost, never queued
+            if self.allocated_vus < limit:
+                free.append(self.take_vus(1)[0])  # grow by one VU, for the next arrivals
+            elif not warned:
+                warned = True
+                log.warning(
+                    "Insufficient VUs, reached %d active VUs and cannot initialize more (scenario %s)",
+                    self.allocated_vus,
+                    self.config.name,
+                )
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _run(self, free: deque[VirtualUser], vu: VirtualUser, index: int) -> None:
+        try:
+            await self.iteration(vu, index)
+        finally:
+            free.append(vu)

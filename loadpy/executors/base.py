@@ -1,0 +1,475 @@
+"""What every executor shares: the common scenario fields (config side) and the
+iteration/stop machinery (runner side).
+
+A config is pure: it parses, validates, plans and describes. A runner drives one
+scenario over VUs borrowed from the engine's pool, with two deadlines: the regular end
+(no new iterations) and the hard end (regular end + gracefulStop: running iterations are
+cancelled, so the runtime does not count them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from loadpy.clock import now
+from loadpy.config.durations import format_duration, parse_duration
+from loadpy.engine.interfaces import ScenarioContext, VirtualUser
+from loadpy.errors import ConfigError, TestAbort, did_you_mean
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.tags import TagSet, with_tags
+from loadpy.segments import SegmentArg, Stripe, as_stripe
+
+log = logging.getLogger("loadpy.executors")
+
+DEFAULT_GRACEFUL_STOP = 30.0
+MIN_DURATION = 1.0  # k6 minDuration: duration / maxDuration must be at least 1s
+SCENARIO_NAME = re.compile(r"^[0-9a-zA-Z_-]+$")
+COMMON_FIELDS = ("executor", "startTime", "gracefulStop", "exec", "env", "tags", "options")
+
+
+# --------------------------------------------------------------------------------------
+# parsing helpers (raw camelCase mapping → typed values, k6's messages)
+# --------------------------------------------------------------------------------------
+class Fields:
+    """Typed access to one scenario's raw mapping; remembers which keys were given."""
+
+    def __init__(self, name: str, raw: Mapping[str, Any]) -> None:
+        self.name = name
+        self.raw = raw
+        self.prefix = f"options.scenarios.{name}"
+
+    def key(self, field_name: str) -> str:
+        return f"{self.prefix}.{field_name}"
+
+    def has(self, field_name: str) -> bool:
+        return self.raw.get(field_name) is not None
+
+    def int(self, field_name: str) -> int | None:
+        value = self.raw.get(field_name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            raise ConfigError(
+                f"json: cannot unmarshal {_json_type(value)} into field {field_name} of type int64",
+                key=self.key(field_name),
+            )
+        return int(value)
+
+    def duration(self, field_name: str) -> float | None:
+        value = self.raw.get(field_name)
+        if value is None:
+            return None
+        return parse_duration(value, key=self.key(field_name))
+
+    def str_map(self, field_name: str) -> dict[str, str]:
+        value = self.raw.get(field_name)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{field_name} must be a map of strings", key=self.key(field_name))
+        return {str(k): _text(v) for k, v in value.items()}
+
+    def stages(self, field_name: str = "stages") -> list[Stage]:
+        value = self.raw.get(field_name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ConfigError("stages must be a list of {duration, target}", key=self.key(field_name))
+        out = []
+        for i, item in enumerate(value):
+            key = f"{self.key(field_name)}[{i}]"
+            if not isinstance(item, Mapping):
+                raise ConfigError("a stage must be a map with duration and target", key=key)
+            for k in item:
+                if k not in ("duration", "target"):
+                    raise ConfigError(
+                        f'json: unknown field "{k}"', key=key, hint=did_you_mean(str(k), ["duration", "target"])
+                    )
+            sub = Fields(self.name, item)
+            dur = None if item.get("duration") is None else parse_duration(item["duration"], key=f"{key}.duration")
+            target = sub.int("target")
+            out.append(Stage(dur, target))
+        return out
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return "number"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    duration: float | None  # seconds; None = missing (validation error)
+    target: int | None
+
+    @property
+    def seconds(self) -> float:
+        return self.duration or 0.0
+
+    @property
+    def value(self) -> int:
+        return self.target or 0
+
+
+def validate_stages(stages: list[Stage]) -> list[str]:
+    """k6 validateStages."""
+    if not stages:
+        return ["at least one stage has to be specified"]
+    errors = []
+    for num, stage in enumerate(stages, start=1):
+        if stage.duration is None:
+            errors.append(f"stage {num} doesn't have a duration")
+        if stage.target is None:
+            errors.append(f"stage {num} doesn't have a target")
+        elif stage.target < 0:
+            errors.append(f"the target for stage {num} can't be negative")
+    return errors
+
+
+def stages_to_list(stages: list[Stage]) -> list[dict[str, Any]]:
+    return [{"duration": format_duration(s.seconds), "target": s.value} for s in stages]
+
+
+def or_default(value: Any, default: Any) -> Any:
+    """k6's null-able options: the default when the field was not given."""
+    return default if value is None else value
+
+
+def to_ns(seconds: float) -> int:
+    return round(seconds * 1e9)
+
+
+# --------------------------------------------------------------------------------------
+# config base
+# --------------------------------------------------------------------------------------
+@dataclass
+class ExecutorConfig:
+    """Common fields of every scenario; subclasses add their parameters and plan."""
+
+    name: str
+    executor: ClassVar[str] = ""
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    start_time: float = 0.0
+    graceful_stop: float = DEFAULT_GRACEFUL_STOP
+    exec_name: str = "default"
+    env: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    exec_set: bool = False  # k6 shows "exec: x" in the description only when given
+    graceful_stop_set: bool = False
+
+    # -- parsing ---------------------------------------------------------------------
+    @classmethod
+    def parse(cls, name: str, raw: Mapping[str, Any]) -> ExecutorConfig:
+        f = Fields(name, raw)
+        allowed = (*COMMON_FIELDS, *cls.FIELDS)
+        for k in raw:
+            if k not in allowed:
+                raise ConfigError(f'json: unknown field "{k}"', key=f.key(str(k)), hint=did_you_mean(str(k), allowed))
+        exec_raw = raw.get("exec")
+        if exec_raw is not None and not isinstance(exec_raw, str):
+            raise ConfigError("exec must be a string", key=f.key("exec"))
+        config = cls(
+            name=name,
+            start_time=f.duration("startTime") or 0.0,
+            graceful_stop=DEFAULT_GRACEFUL_STOP if not f.has("gracefulStop") else (f.duration("gracefulStop") or 0.0),
+            exec_name=exec_raw or "default",
+            env=f.str_map("env"),
+            tags=f.str_map("tags"),
+            exec_set=exec_raw is not None,
+            graceful_stop_set=f.has("gracefulStop"),
+        )
+        config._parse_params(f)
+        errors = config._base_errors(exec_raw) + config.validate()
+        if errors:
+            raise ConfigError(", ".join(errors), key=f.prefix)
+        return config
+
+    def _parse_params(self, f: Fields) -> None:
+        raise NotImplementedError
+
+    def _base_errors(self, exec_raw: object) -> list[str]:
+        errors = []
+        if not SCENARIO_NAME.match(self.name):
+            errors.append("the scenario name should contain only numbers, latin letters, underscores, and dashes")
+        if exec_raw == "":
+            errors.append("exec value cannot be empty")
+        return errors
+
+    def validate(self) -> list[str]:
+        """k6's validation messages for the executor's own parameters, in k6's order."""
+        raise NotImplementedError
+
+    # -- planning ----------------------------------------------------------------------
+    def regular_duration(self) -> float:
+        """Seconds until no new iteration starts (math.inf: until stopped)."""
+        raise NotImplementedError
+
+    def max_duration(self) -> float:
+        """Regular duration plus gracefulStop (startTime not included)."""
+        return self.regular_duration() + self.graceful_stop
+
+    def max_vus(self, segment: SegmentArg = None) -> int:
+        """VUs this instance may use at once (planned + unplanned)."""
+        return self.planned_vus(as_stripe(segment))
+
+    def planned_vus(self, stripe: Stripe) -> int:
+        """VUs initialized before the test starts (arrival-rate: preAllocatedVUs)."""
+        raise NotImplementedError
+
+    def has_work(self, segment: SegmentArg = None) -> bool:
+        return self.max_vus(segment) > 0
+
+    def describe(self, segment: SegmentArg = None) -> str:
+        raise NotImplementedError
+
+    def base_info(self, *facts: str) -> str:
+        """k6 getBaseInfo: " (fact, exec: x, startTime: 1s, gracefulStop: 30s)"."""
+        items = list(facts)
+        if self.exec_set:
+            items.append(f"exec: {self.exec_name}")
+        if self.start_time > 0:
+            items.append(f"startTime: {format_duration(self.start_time)}")
+        if self.graceful_stop > 0:
+            items.append(f"gracefulStop: {format_duration(self.graceful_stop)}")
+        return f" ({', '.join(items)})" if items else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """camelCase, k6 durations (for `loadpy inspect`)."""
+        out: dict[str, Any] = {"executor": self.executor}
+        if self.start_time:
+            out["startTime"] = format_duration(self.start_time)
+        out["gracefulStop"] = format_duration(self.graceful_stop)
+        out.update(self.params_dict())
+        out["exec"] = self.exec_name
+        if self.env:
+            out["env"] = dict(self.env)
+        if self.tags:
+            out["tags"] = dict(self.tags)
+        return out
+
+    def params_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def new_runner(self, env: RunEnv) -> ExecutorRunner:
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------------------
+# runner base
+# --------------------------------------------------------------------------------------
+class VUPool(Protocol):
+    """The engine's VU pool (loadpy.engine.pool.VUPool)."""
+
+    def take(self, count: int) -> list[VirtualUser]: ...
+
+    def release(self, vus: list[VirtualUser]) -> None: ...
+
+
+@dataclass
+class RunEnv:
+    """What the engine hands to each runner."""
+
+    pool: VUPool
+    registry: Registry
+    stripe: Stripe
+    run_tags: TagSet = ()
+    scenario_tag: bool = True
+    on_fatal: Callable[[BaseException], None] = lambda exc: None  # TestAbort or a bug: stop the test
+
+
+class ExecutorRunner:
+    """Runs one scenario. Subclasses implement `drive()`; `run()` enforces the deadlines."""
+
+    counts_running_only: ClassVar[bool] = False  # arrival-rate: `vus` = VUs running an iteration
+
+    def __init__(self, config: ExecutorConfig, env: RunEnv) -> None:
+        self.config = config
+        self.env = env
+        self.stripe = env.stripe
+        tags = with_tags(env.run_tags, config.tags)
+        if env.scenario_tag:
+            tags = with_tags(tags, {"scenario": config.name})
+        self.ctx = ScenarioContext(
+            name=config.name, executor=config.executor, exec_name=config.exec_name, env=dict(config.env), tags=tags
+        )
+        self.active_vus = 0
+        self.allocated_vus = 0
+        self.completed = 0
+        self.interrupted = 0
+        self.dropped = 0
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+        self.done = False
+        self.stopping = False
+        self.regular_end = math.inf
+        self.hard_end = math.inf
+        self.lateness_max = 0.0  # arrival-rate: worst start lag behind the planned time (s)
+        self._started = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stop_event: asyncio.Event | None = None
+        self._wake: asyncio.Event | None = None
+        self._vus: list[VirtualUser] = []
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def run(self) -> None:
+        self._stop_event = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.started_at = self.ctx.start_time = now()
+        self.regular_end = self.started_at + self.config.regular_duration()
+        self.hard_end = min(self.hard_end, self.regular_end + self.config.graceful_stop)
+        driver = asyncio.ensure_future(self.drive())
+        try:
+            await self._supervise(driver)
+        finally:
+            self.finish()
+            self.env.pool.release(self._vus)
+            self._vus = []
+            self.allocated_vus = 0
+            self.ended_at = now()
+            self.done = True
+
+    async def _supervise(self, driver: asyncio.Future[None]) -> None:
+        assert self._wake is not None
+        while not driver.done():
+            remaining = self.hard_end - now()
+            if remaining <= 0:
+                break
+            self._wake.clear()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({driver, waiter}, timeout=min(remaining, 3600.0), return_when="FIRST_COMPLETED")
+            finally:
+                waiter.cancel()
+        if not driver.done():
+            self._halt()
+            for task in list(self._tasks):
+                task.cancel()
+            driver.cancel()
+        results = await asyncio.gather(driver, *self._tasks, return_exceptions=True)
+        for res in results:
+            if isinstance(res, BaseException) and not isinstance(res, asyncio.CancelledError):
+                self.env.on_fatal(res)
+
+    def _halt(self) -> None:
+        self.stopping = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    def stop(self, *, graceful: bool = True) -> None:
+        """Stop starting iterations; running ones get gracefulStop (or none when not graceful)."""
+        self._halt()
+        deadline = now() + (self.config.graceful_stop if graceful else 0.0)
+        if deadline < self.hard_end:
+            self.hard_end = deadline
+        if self._wake is not None:
+            self._wake.set()
+
+    async def drive(self) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Called once when the scenario ends (also after a hard stop): emit end-of-run samples."""
+
+    # -- helpers for subclasses ----------------------------------------------------------
+    def take_vus(self, count: int) -> list[VirtualUser]:
+        vus = self.env.pool.take(count) if count > 0 else []
+        self._vus.extend(vus)
+        self.allocated_vus += len(vus)
+        return vus
+
+    def may_start(self) -> bool:
+        return not self.stopping and now() < self.regular_end
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def spawn_vu(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Spawn a VU's loop; it counts as active from now until the loop ends (even if cancelled
+        before it ever ran)."""
+        self.active_vus += 1
+        task = self.spawn(coro)
+        task.add_done_callback(self._vu_done)
+        return task
+
+    def _vu_done(self, _task: asyncio.Task[Any]) -> None:
+        self.active_vus -= 1
+
+    async def sleep_until(self, when: float) -> bool:
+        """Sleep until the monotonic time `when`; False when the scenario was stopped meanwhile."""
+        assert self._stop_event is not None
+        delay = when - now()
+        if self.stopping:
+            return False
+        if delay > 0:
+            try:
+                await asyncio.wait_for(self._stop_event.wait(), timeout=delay if math.isfinite(delay) else None)
+            except TimeoutError:
+                pass
+        return not self.stopping
+
+    async def iteration(self, vu: VirtualUser, iteration_in_test: int) -> bool:
+        """Run one iteration; True when it completed (False: the test is being aborted)."""
+        # The runtime reads the shared context synchronously at entry, so this is the 0-based
+        # index of the iteration being started.
+        self.ctx.iterations_in_instance = self._started
+        self._started += 1
+        if self.counts_running_only:
+            self.active_vus += 1
+        try:
+            await vu.run_iteration(self.ctx, iteration_in_test)
+        except asyncio.CancelledError:
+            self.interrupted += 1
+            raise
+        except TestAbort as exc:
+            self.completed += 1  # k6 counts the iteration that aborts the test
+            self.env.on_fatal(exc)
+            return False
+        except Exception as exc:  # a bug in the runtime: stop the test, do not hide it
+            log.exception("iteration of scenario %s failed unexpectedly", self.config.name)
+            self.env.on_fatal(exc)
+            return False
+        finally:
+            if self.counts_running_only:
+                self.active_vus -= 1
+        self.completed += 1
+        return True
+
+    def drop(self, count: int = 1) -> None:
+        """Record `count` dropped iterations (tags: run tags + scenario tags + scenario)."""
+        if count <= 0:
+            return
+        self.dropped += count
+        registry = self.env.registry
+        registry.add(registry.metrics["dropped_iterations"], self.ctx.tags, float(count))
+
+    def progress_fraction(self) -> float:
+        if self.done:
+            return 1.0
+        if self.started_at is None:
+            return 0.0
+        total = self.config.regular_duration()
+        if not math.isfinite(total) or total <= 0:
+            return 0.0
+        return min((now() - self.started_at) / total, 1.0)

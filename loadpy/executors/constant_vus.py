@@ -1,0 +1,69 @@
+"""constant-vus: a fixed number of VUs loop iterations for `duration`."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from loadpy.config.durations import format_duration
+from loadpy.engine.interfaces import VirtualUser
+from loadpy.executors.base import MIN_DURATION, ExecutorConfig, ExecutorRunner, Fields, RunEnv, or_default
+from loadpy.segments import SegmentArg, Stripe, as_stripe
+
+
+@dataclass
+class ConstantVUsConfig(ExecutorConfig):
+    executor: ClassVar[str] = "constant-vus"
+    FIELDS: ClassVar[tuple[str, ...]] = ("vus", "duration")
+    vus: int = 1
+    duration: float | None = None
+
+    def _parse_params(self, f: Fields) -> None:
+        self.vus = or_default(f.int("vus"), 1)
+        self.duration = f.duration("duration")
+
+    def validate(self) -> list[str]:
+        errors = []
+        if self.vus <= 0:
+            errors.append("the number of VUs must be more than 0")
+        if self.duration is None:
+            errors.append("the duration is unspecified")
+        elif self.duration < MIN_DURATION:
+            errors.append(
+                f"the duration must be at least {format_duration(MIN_DURATION)}, "
+                f"but is {format_duration(self.duration)}"
+            )
+        return errors
+
+    def regular_duration(self) -> float:
+        return self.duration or 0.0
+
+    def planned_vus(self, stripe: Stripe) -> int:
+        return stripe.scale(self.vus)
+
+    def describe(self, segment: SegmentArg = None) -> str:
+        vus = self.planned_vus(as_stripe(segment))
+        return f"{vus} looping VUs for {format_duration(self.regular_duration())}{self.base_info()}"
+
+    def params_dict(self) -> dict[str, Any]:
+        return {"vus": self.vus, "duration": format_duration(self.regular_duration())}
+
+    def new_runner(self, env: RunEnv) -> ExecutorRunner:
+        return ConstantVUsRunner(self, env)
+
+
+class ConstantVUsRunner(ExecutorRunner):
+    config: ConstantVUsConfig
+
+    async def drive(self) -> None:
+        vus = self.take_vus(self.config.planned_vus(self.stripe))
+        self._local_iterations = 0
+        await asyncio.gather(*(self.spawn_vu(self._vu_loop(vu)) for vu in vus))
+
+    async def _vu_loop(self, vu: VirtualUser) -> None:
+        while self.may_start():
+            index = self._local_iterations
+            self._local_iterations += 1
+            if not await self.iteration(vu, self.stripe.nth(index)):
+                return

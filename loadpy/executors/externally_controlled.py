@@ -1,0 +1,169 @@
+"""externally-controlled: VUs and max VUs are changed at run time through the REST API.
+
+Lowering `vus` hard-stops the surplus VUs (their iterations are interrupted); pausing
+stops them gracefully. `duration: 0` runs until the test is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from loadpy.config.durations import format_duration
+from loadpy.engine.interfaces import VirtualUser
+from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv
+from loadpy.segments import SegmentArg, Stripe
+
+
+def control_errors(vus: int, max_vus: int, duration: float | None) -> list[str]:
+    """k6 ExternallyControlledConfigParams.Validate (also used for REST updates)."""
+    errors = []
+    if vus < 0:
+        errors.append("the number of VUs can't be negative")
+    if max_vus < vus:
+        errors.append(
+            f"the number of active VUs ({vus}) must be less than or equal to the number of maxVUs ({max_vus})"
+        )
+    if duration is None:
+        errors.append("the duration must be specified, for infinite duration use 0")
+    return errors
+
+
+@dataclass
+class ExternallyControlledConfig(ExecutorConfig):
+    executor: ClassVar[str] = "externally-controlled"
+    FIELDS: ClassVar[tuple[str, ...]] = ("vus", "maxVUs", "duration")
+    vus: int = 0
+    max_vus_cfg: int | None = None
+    duration: float | None = None
+
+    def _parse_params(self, f: Fields) -> None:
+        self.vus = f.int("vus") or 0
+        self.max_vus_cfg = f.int("maxVUs")
+        self.duration = f.duration("duration")
+        self.graceful_stop = 0.0 if not self.graceful_stop_set else self.graceful_stop
+
+    @property
+    def max_vus_total(self) -> int:
+        return self.vus if self.max_vus_cfg is None else self.max_vus_cfg
+
+    def validate(self) -> list[str]:
+        errors = control_errors(self.vus, self.max_vus_total, self.duration)
+        if self.graceful_stop_set:
+            errors.append("gracefulStop is not supported by the externally controlled executor")
+        return errors
+
+    def regular_duration(self) -> float:
+        return self.duration or math.inf
+
+    def max_duration(self) -> float:
+        """The configured duration; 0 when endless (k6 prints "0s" then)."""
+        return self.duration or 0.0
+
+    def planned_vus(self, stripe: Stripe) -> int:
+        return stripe.scale(self.max_vus_total)
+
+    def describe(self, segment: SegmentArg = None) -> str:
+        duration = format_duration(self.duration) if self.duration else "infinite"
+        return f"Externally controlled execution with {self.vus} VUs, {self.max_vus_total} max VUs, {duration} duration"
+
+    def params_dict(self) -> dict[str, Any]:
+        return {"vus": self.vus, "maxVUs": self.max_vus_total, "duration": format_duration(self.duration or 0.0)}
+
+    def new_runner(self, env: RunEnv) -> ExecutorRunner:
+        return ExternallyControlledRunner(self, env)
+
+
+class ExternallyControlledRunner(ExecutorRunner):
+    config: ExternallyControlledConfig
+
+    def __init__(self, config: ExternallyControlledConfig, env: RunEnv) -> None:
+        super().__init__(config, env)
+        self.target_vus = config.vus
+        self.current_max = config.max_vus_total
+        self.paused = False
+        self._slots: list[_Slot] = []
+        self._local_iterations = 0
+        self._running = False
+
+    async def drive(self) -> None:
+        self._slots = [_Slot(vu) for vu in self.take_vus(self.current_max)]
+        self._running = True
+        self._apply()
+        await self.sleep_until(self.regular_end)
+        self._running = False
+        await asyncio.gather(*(s.task for s in self._slots if s.task is not None), return_exceptions=True)
+
+    def _apply(self) -> None:
+        if not self._running:
+            return
+        want = 0 if self.paused else self.target_vus
+        for k, slot in enumerate(self._slots):
+            if k < want and not slot.active:
+                slot.active = True
+                if slot.task is None or slot.task.done():
+                    slot.task = self.spawn_vu(self._vu_loop(slot))
+            elif k >= want and slot.active:
+                slot.active = False
+                if not self.paused and slot.task is not None:
+                    slot.task.cancel()  # k6 hard-stops VUs removed by a config change
+
+    async def _wait_idle(self, slots: list[_Slot]) -> None:
+        tasks = [s.task for s in slots if s.task is not None and not s.active]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def update(self, vus: int | None = None, max_vus: int | None = None) -> str | None:
+        """Apply a REST API change; returns k6's error text or None."""
+        new_vus = self.target_vus if vus is None else vus
+        new_max = self.current_max if max_vus is None else max_vus
+        errors = control_errors(new_vus, new_max, self.config.duration)
+        if errors:
+            return f"invalid configuration supplied: {', '.join(errors)}"
+        if new_max < self.config.max_vus_total:
+            return (
+                "the new number of max VUs cannot be lower than the starting number of max VUs "
+                f"({self.config.max_vus_total})"
+            )
+        if new_max > len(self._slots):
+            self._slots.extend(_Slot(vu) for vu in self.take_vus(new_max - len(self._slots)))
+        self.current_max = new_max
+        self.target_vus = new_vus
+        self._apply()
+        await self._wait_idle(self._slots)
+        if new_max < len(self._slots):
+            extra = self._slots[new_max:]
+            del self._slots[new_max:]
+            released = [s.vu for s in extra]
+            for vu in released:
+                self._vus.remove(vu)
+            self.allocated_vus -= len(released)
+            self.env.pool.release(released)
+        return None
+
+    async def set_paused(self, paused: bool) -> None:
+        """Pause (VUs finish their iteration and idle) or resume."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        self._apply()
+        if paused:
+            await self._wait_idle(self._slots)
+
+    async def _vu_loop(self, slot: _Slot) -> None:
+        while slot.active and self.may_start():
+            index = self._local_iterations
+            self._local_iterations += 1
+            if not await self.iteration(slot.vu, self.stripe.nth(index)):
+                return
+
+
+class _Slot:
+    __slots__ = ("active", "task", "vu")
+
+    def __init__(self, vu: VirtualUser) -> None:
+        self.vu = vu
+        self.active = False
+        self.task: asyncio.Task[Any] | None = None

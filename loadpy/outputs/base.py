@@ -1,0 +1,84 @@
+"""The streaming output interface and a buffered base class for file outputs.
+
+The hot path calls `add` once per sample (it only appends a tuple); formatting and
+writing happen in `flush`, which the OutputManager calls every 200 ms from a worker
+thread and once more at `stop`. One module per output format implements `_write`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol, runtime_checkable
+
+from loadpy.metrics.metric import Metric
+from loadpy.metrics.tags import TagSet
+
+# (metric, tags, value, mono_time, metadata): exactly what Registry.emit hands over.
+Sample = tuple[Metric, TagSet, float, float, "dict[str, str] | None"]
+
+
+@runtime_checkable
+class Output(Protocol):
+    def start(self) -> None: ...
+
+    def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
+        """Called on the hot path: buffer the sample, nothing else."""
+        ...
+
+    def flush(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class BufferedOutput:
+    """Buffers samples in a list; `flush` swaps the list out and formats it with `_write`.
+
+    `flush` and `stop` may run on different threads (timer thread, signal path): a
+    re-entrant lock serialises them, and each batch is written with one `write` call
+    so that a file never ends in half a line.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[Sample] = []
+        self._lock = threading.RLock()
+        self._started = False
+        self._closed = False
+
+    def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
+        self._pending.append((metric, tags, value, when, metadata))
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._started:
+                self._started = True
+                self._open()
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._closed or not self._started:
+                return
+            # Take the list before replacing it: an append racing with the swap lands in `batch`.
+            batch = self._pending
+            self._pending = []
+            if batch:
+                self._write(batch)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            if not self._started:
+                self.start()
+            self.flush()
+            self._closed = True
+            self._close()
+
+    # -- for subclasses ----------------------------------------------------------
+    def _open(self) -> None:
+        raise NotImplementedError
+
+    def _write(self, batch: list[Sample]) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,72 @@
+"""`--out csv=FILE`: k6's CSV stream (same header, columns, quoting and number format)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from loadpy.clock import wall_ns
+from loadpy.metrics.tags import DEFAULT_SYSTEM_TAGS, NON_INDEXABLE_SYSTEM_TAGS, TagSet
+from loadpy.outputs.base import BufferedOutput, Sample
+from loadpy.outputs.files import TextSink
+
+
+def csv_columns(system_tags: Iterable[str]) -> list[str]:
+    """One column per enabled (indexable) system tag, alphabetical, as k6's csv output."""
+    return sorted(set(system_tags) - NON_INDEXABLE_SYSTEM_TAGS)
+
+
+def csv_header(system_tags: Iterable[str] = DEFAULT_SYSTEM_TAGS) -> str:
+    return ",".join(["metric_name", "timestamp", "metric_value", *csv_columns(system_tags), "extra_tags", "metadata"])
+
+
+def csv_field(text: str) -> str:
+    """Go encoding/csv quoting: quote fields holding , " CR LF or starting with a space."""
+    if not text:
+        return text
+    if text == "\\." or any(c in text for c in ',"\r\n') or text[0].isspace():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class CsvOutput(BufferedOutput):
+    def __init__(self, path: str, system_tags: Iterable[str] = DEFAULT_SYSTEM_TAGS) -> None:
+        super().__init__()
+        self.path = path
+        self.columns = csv_columns(system_tags)
+        self._column_set = frozenset(self.columns)
+        self._file: TextSink | None = None
+        # Per tag set: the already-quoted middle of the row (system tag columns + extra_tags).
+        self._tags_text: dict[TagSet, str] = {}
+
+    def describe(self) -> str:
+        return f"csv ({self.path})"
+
+    def _open(self) -> None:
+        self._file = TextSink(self.path)
+        self._file.write(csv_header(self.columns) + "\n")
+        self._file.flush()
+
+    def _tags_columns(self, tags: TagSet) -> str:
+        have = dict(tags)
+        cells = [csv_field(have.get(col, "")) for col in self.columns]
+        extra = "&".join(f"{k}={v}" for k, v in tags if k not in self._column_set)
+        cells.append(csv_field(extra))
+        return ",".join(cells)
+
+    def _write(self, batch: list[Sample]) -> None:
+        assert self._file is not None
+        cache = self._tags_text
+        lines: list[str] = []
+        append = lines.append
+        for metric, tags, value, when, metadata in batch:
+            middle = cache.get(tags)
+            if middle is None:
+                middle = cache[tags] = self._tags_columns(tags)
+            meta = csv_field("&".join(f"{k}={v}" for k, v in metadata.items())) if metadata else ""
+            append(f"{csv_field(metric.name)},{wall_ns(when) // 1_000_000_000},{value:f},{middle},{meta}\n")
+        self._file.write("".join(lines))
+        self._file.flush()
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()

@@ -1,0 +1,58 @@
+"""A Markdown summary appended to $GITHUB_STEP_SUMMARY when GitHub Actions sets it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from loadpy.outputs.results import CheckResult, ThresholdResult
+
+ENV_VAR = "GITHUB_STEP_SUMMARY"
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def github_markdown(
+    thresholds: Sequence[ThresholdResult],
+    checks: Sequence[CheckResult],
+    metrics: Sequence[tuple[str, str]] = (),
+    title: str = "loadpy results",
+) -> str:
+    failed = sum(not t.ok for t in thresholds)
+    verdict = "✅ all thresholds passed" if not failed else f"❌ {failed} of {len(thresholds)} thresholds crossed"
+    lines = [f"## {_cell(title)}", "", verdict if thresholds else "no thresholds defined", ""]
+    if thresholds:
+        lines += ["### Thresholds", "", "| Metric | Threshold | Observed | Result |", "|---|---|---|---|"]
+        lines += [
+            f"| {_cell(t.metric)} | `{_cell(t.source)}` | {_cell(t.observed)} | {'✅ pass' if t.ok else '❌ fail'} |"
+            for t in thresholds
+        ]
+        lines.append("")
+    if checks:
+        lines += ["### Checks", "", "| Check | Group | Passes | Fails | Result |", "|---|---|---:|---:|---|"]
+        for c in checks:
+            group = c.path.rsplit("::", 1)[0] or "(root)"
+            lines.append(f"| {_cell(c.name)} | {_cell(group)} | {c.passes} | {c.fails} | {'✅' if c.ok else '❌'} |")
+        lines.append("")
+    if metrics:
+        lines += ["### Metrics", "", "| Metric | Value |", "|---|---|"]
+        lines += [f"| {_cell(name)} | {_cell(value)} |" for name, value in metrics]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def write_github_summary(
+    thresholds: Sequence[ThresholdResult],
+    checks: Sequence[CheckResult],
+    metrics: Sequence[tuple[str, str]] = (),
+    env: Mapping[str, str] | None = None,
+) -> bool:
+    """Append the summary to $GITHUB_STEP_SUMMARY; False (and nothing written) when it is unset."""
+    path = (os.environ if env is None else env).get(ENV_VAR)
+    if not path:
+        return False
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(github_markdown(thresholds, checks, metrics))
+    return True

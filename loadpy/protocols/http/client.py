@@ -1,0 +1,696 @@
+"""The per-VU HTTP client: keep-alive pool, redirects, cookies, TLS, HTTP/2 and k6's error codes.
+
+One `HttpClient` per VU. It never records metrics: it calls `on_response` once per hop and
+accumulates wire bytes in `bytes_sent` / `bytes_received`. Errors never raise: they come back
+as a `Response` with status 0 and k6's `error` / `error_code`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import ssl
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import loadpy
+from loadpy.clock import now
+from loadpy.errors import ConfigError
+from loadpy.protocols.http.connection import READ_BUFFER_SIZE, H1Connection, connect
+from loadpy.protocols.http.cookies import CookieJar
+from loadpy.protocols.http.decoding import DecodeError, decode_body
+from loadpy.protocols.http.errcodes import DECOMPRESSION, TIMEOUT, HttpFailure, from_exception
+from loadpy.protocols.http.h1 import UrlParts, canonical_header_bytes, prepare_head
+from loadpy.protocols.http.h2 import H2Connection
+from loadpy.protocols.http.model import Response, Timings
+from loadpy.protocols.http.urls import UrlError, is_ip, parse_url
+
+__all__ = ["HttpClient", "HttpOptions", "PreparedRequest"]
+
+_TLS_VERSIONS = {
+    "tls1.0": ssl.TLSVersion.TLSv1,
+    "tls1.1": ssl.TLSVersion.TLSv1_1,
+    "tls1.2": ssl.TLSVersion.TLSv1_2,
+    "tls1.3": ssl.TLSVersion.TLSv1_3,
+}
+_REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+_RESPONSE_TYPES = ("text", "binary", "none")
+_DNS_TTL = 300.0  # k6's default dns.ttl (5m)
+_MS = 1000.0
+
+
+@dataclass
+class HttpOptions:
+    """k6's HTTP-related options (snake_case). Shared by every VU's client; treat as read-only."""
+
+    max_redirects: int = 10
+    timeout: float = 60.0  # seconds
+    discard_response_bodies: bool = False
+    no_connection_reuse: bool = False
+    user_agent: str = loadpy.USER_AGENT
+    insecure_skip_tls_verify: bool = False
+    tls_version_min: str | None = None
+    tls_version_max: str | None = None
+    tls_auth: list[dict[str, Any]] = field(default_factory=list)  # [{domains: [...], cert: PEM, key: PEM}]
+    batch: int = 20
+    batch_per_host: int = 6
+    hosts: dict[str, str] = field(default_factory=dict)  # DNS overrides: name -> "ip" or "ip:port"
+    # TLS contexts are expensive (CA loading): built once per options object, shared by all VUs
+    _ssl_cache: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # bad TLS settings are configuration errors (exit 104), found before any VU starts
+        for value in (self.tls_version_min, self.tls_version_max):
+            if value is not None and value.lower() not in _TLS_VERSIONS:
+                raise ConfigError(
+                    f"invalid TLS version {value!r}; expected one of {', '.join(_TLS_VERSIONS)}", key="tlsVersion"
+                )
+        for auth in self.tls_auth:
+            if not isinstance(auth, dict) or not auth.get("cert") or not auth.get("key"):
+                raise ConfigError("each tlsAuth entry needs both 'cert' and 'key' (PEM text)", key="tlsAuth")
+
+    def ssl_context(self, host: str) -> ssl.SSLContext:
+        """The client TLS context for `host` (the tls_auth entry whose domains match, else the default)."""
+        index = -1
+        for i, auth in enumerate(self.tls_auth):
+            domains = auth.get("domains") or []
+            if any(host == d or (d.startswith("*.") and host.endswith(d[1:])) for d in domains):
+                index = i
+                break
+        cache_key = str(index)
+        ctx = self._ssl_cache.get(cache_key)
+        if ctx is None:
+            ctx = self._build_ssl(self.tls_auth[index] if index >= 0 else None)
+            self._ssl_cache[cache_key] = ctx
+        return ctx
+
+    def _build_ssl(self, auth: dict[str, Any] | None) -> ssl.SSLContext:
+        ctx = ssl.create_default_context()
+        if self.insecure_skip_tls_verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        for attr, value in (("minimum_version", self.tls_version_min), ("maximum_version", self.tls_version_max)):
+            if value is None:
+                continue
+            version = _TLS_VERSIONS.get(value.lower())
+            if version is None:
+                raise ConfigError(
+                    f"invalid TLS version {value!r}; expected one of {', '.join(_TLS_VERSIONS)}", key="tlsVersion"
+                )
+            setattr(ctx, attr, version)
+        ctx.set_alpn_protocols(["h2", "http/1.1"])
+        if auth is not None:
+            _load_client_cert(ctx, auth)
+        return ctx
+
+
+def _load_client_cert(ctx: ssl.SSLContext, auth: dict[str, Any]) -> None:
+    """ssl only loads certificates from files: write the PEM strings to private temp files."""
+    cert, key = auth.get("cert"), auth.get("key")
+    if not cert or not key:
+        raise ConfigError("each tlsAuth entry needs both 'cert' and 'key' (PEM text)", key="tlsAuth")
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_path, key_path = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        with open(cert_path, "w") as f:
+            f.write(cert)
+        with open(key_path, "w") as f:
+            f.write(key)
+        try:
+            ctx.load_cert_chain(cert_path, key_path, password=auth.get("password"))
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(f"invalid tlsAuth certificate or key: {exc}", key="tlsAuth") from None
+
+
+class PreparedRequest:
+    """A request validated and serialised once; `send` can replay it any number of times.
+
+    `timeout`, `redirects` and `response_type` are per-request defaults (used by `batch`).
+    """
+
+    __slots__ = (
+        "body",
+        "cookie_path",
+        "failure",
+        "h2_headers",
+        "head",
+        "headers",
+        "is_head",
+        "key",
+        "method",
+        "parts",
+        "redirects",
+        "response_type",
+        "timeout",
+        "url",
+        "user_cookie",
+        "wire",
+    )
+
+    def __init__(self, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
+        self.parts: UrlParts | None = None
+        self.failure: HttpFailure | None = None  # set when the URL cannot be requested
+        self.key: tuple[str, str, int] = ("", "", 0)
+        self.headers: dict[str, str] = {}
+        self.body: bytes | None = None
+        self.head = b""  # request line + headers, no blank line, no Cookie
+        self.wire = b""  # the complete bytes when the jar adds nothing
+        self.user_cookie = ""
+        self.cookie_path = "/"
+        self.is_head = method == "HEAD"
+        self.h2_headers: list[tuple[bytes, bytes]] | None = None
+        self.timeout: float | None = None
+        self.redirects: int | None = None
+        self.response_type: str | None = None
+
+    def cookie_value(self, jar_cookie: str) -> str:
+        """Go appends jar cookies to a user-supplied Cookie header."""
+        if self.user_cookie and jar_cookie:
+            return f"{self.user_cookie}; {jar_cookie}"
+        return self.user_cookie or jar_cookie
+
+    def wire_with_cookies(self, jar_cookie: str) -> bytes:
+        cookie = self.cookie_value(jar_cookie)
+        if not cookie:
+            return self.head + (b"\r\n" + self.body if self.body else b"\r\n")
+        tail = b"\r\n" + self.body if self.body else b"\r\n"
+        return self.head + b"Cookie: " + cookie.encode("latin-1") + b"\r\n" + tail
+
+    def h2_request_headers(self, jar_cookie: str) -> list[tuple[bytes, bytes]]:
+        base = self.h2_headers
+        if base is None:
+            parts = self.parts
+            assert parts is not None
+            base = [
+                (b":method", self.method.encode()),
+                (b":authority", parts.host_header.encode("latin-1")),
+                (b":scheme", parts.scheme.encode()),
+                (b":path", parts.target.encode("latin-1")),
+            ]
+            for name, value in self.headers.items():
+                lname = name.lower()
+                if lname in ("host", "connection", "keep-alive", "transfer-encoding", "upgrade", "cookie"):
+                    continue
+                base.append((lname.encode("latin-1"), value.encode("latin-1")))
+            if self.body and "content-length" not in (n.lower() for n in self.headers):
+                base.append((b"content-length", str(len(self.body)).encode()))
+            self.h2_headers = base
+        cookie = self.cookie_value(jar_cookie)
+        return [*base, (b"cookie", cookie.encode("latin-1"))] if cookie else base
+
+
+class _Pool:
+    """Idle HTTP/1.1 connections and live HTTP/2 connections of one VU, per (scheme, host, port)."""
+
+    __slots__ = ("h2", "idle")
+
+    def __init__(self) -> None:
+        self.idle: dict[tuple[str, str, int], list[H1Connection]] = {}
+        self.h2: dict[tuple[str, str, int], H2Connection] = {}
+
+
+class HttpClient:
+    """One VU's HTTP client (see the module docstring)."""
+
+    def __init__(self, options: HttpOptions, on_response: Callable[[Response], None] | None = None) -> None:
+        self.options = options
+        self.on_response = on_response
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.cookies = CookieJar()
+        self._pool = _Pool()
+        self._dns: dict[str, tuple[str, int | None, float]] = {}
+        self._default_response_type = "none" if options.discard_response_bodies else "text"
+        self._user_agent = options.user_agent
+        self._read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))  # shared by this VU's connections
+
+    # ------------------------------------------------------------------ preparing
+    def prepare(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+    ) -> PreparedRequest:
+        """Validate the URL and serialise the request once. Never raises for a bad URL:
+        the returned request carries the failure (1020 / 1000) and `send` reports it."""
+        method = method.upper()
+        req = PreparedRequest(method, url)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        req.body = body
+        try:
+            parts = parse_url(url)
+        except UrlError as exc:
+            req.failure = exc.failure
+            return req
+        req.parts = parts
+        req.key = (parts.scheme, parts.host, parts.port)
+        merged: dict[str, str] = {}
+        has_ua = False
+        has_auth = False
+        if headers:
+            for name, value in headers.items():
+                lname = name.lower()
+                if lname == "cookie":
+                    req.user_cookie = str(value)
+                    continue
+                has_ua = has_ua or lname == "user-agent"
+                has_auth = has_auth or lname == "authorization"
+                merged[name] = str(value)
+        if not has_ua and self._user_agent:
+            merged = {"User-Agent": self._user_agent, **merged}
+        if parts.userinfo and not has_auth:
+            merged["Authorization"] = "Basic " + base64.b64encode(parts.userinfo.encode()).decode()
+        req.headers = merged
+        try:
+            req.head = prepare_head(method, parts, merged.items(), body)
+        except (ValueError, UnicodeEncodeError) as exc:
+            req.failure = HttpFailure(1000, f"net/http: invalid header: {exc}")
+            return req
+        req.cookie_path = parts.target.split("?", 1)[0]
+        req.wire = req.wire_with_cookies("")
+        return req
+
+    # ------------------------------------------------------------------ sending
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
+    ) -> Response:
+        return await self.send(
+            self.prepare(method, url, headers, body), timeout=timeout, redirects=redirects, response_type=response_type
+        )
+
+    async def send(
+        self,
+        prepared: PreparedRequest,
+        *,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
+    ) -> Response:
+        """Send `prepared`, following redirects; returns the final response (never raises for HTTP errors)."""
+        if timeout is None:
+            timeout = prepared.timeout if prepared.timeout is not None else self.options.timeout
+        if redirects is None:
+            redirects = prepared.redirects if prepared.redirects is not None else self.options.max_redirects
+        if response_type is None:
+            response_type = prepared.response_type or self._default_response_type
+        elif response_type not in _RESPONSE_TYPES:
+            raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
+        keep_body = response_type != "none"
+        deadline = now() + timeout
+        on_response = self.on_response
+        req = prepared
+        hops = 0
+        while True:
+            if req.failure is not None:
+                resp = self._failed_before_sending(req)
+                if resp.sent and on_response is not None:
+                    on_response(resp)
+                return resp
+            resp = await self._roundtrip(req, deadline, keep_body)
+            if on_response is not None:
+                on_response(resp)
+            if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
+                return resp
+            location = resp.headers.get("Location")
+            if not location:
+                return resp
+            req = self._redirected(req, resp, location)
+            hops += 1
+
+    def _failed_before_sending(self, req: PreparedRequest) -> Response:
+        failure = req.failure
+        assert failure is not None
+        resp = Response(req.method, req.url, error=failure.message, error_code=failure.code)
+        resp.sent = failure.code != 1020
+        resp.request_headers = req.headers
+        resp.request_body = req.body
+        resp.end_time = now()
+        return resp
+
+    def _redirected(self, req: PreparedRequest, resp: Response, location: str) -> PreparedRequest:
+        """The next hop, as Go builds it: 301/302/303 become GET without body, 307/308 keep both."""
+        url = urljoin(req.url, location)
+        method, body = req.method, req.body
+        headers = dict(req.headers)
+        if resp.status in (301, 302, 303) and method not in ("GET", "HEAD"):
+            method, body = "GET", None
+            for name in list(headers):
+                if name.lower() in ("content-length", "content-type"):
+                    del headers[name]
+        if req.user_cookie:
+            headers["Cookie"] = req.user_cookie
+        if req.parts is not None and _host_of(url) != req.parts.host:
+            # Go drops credentials when a redirect leaves the host
+            headers = {
+                k: v for k, v in headers.items() if k.lower() not in ("authorization", "www-authenticate", "cookie")
+            }
+        return self.prepare(method, url, headers, body)
+
+    async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool) -> Response:
+        """One hop: get a connection, write, read; a Response in every case. The keep-alive
+        HTTP/1.1 case is the hot path: no allocation beyond the future, timer and Response."""
+        t0 = now()
+        key = req.key
+        pool = self._pool
+        if pool.h2:
+            h2conn = pool.h2.get(key)
+            if h2conn is not None:
+                if not h2conn.closed:
+                    return await self._roundtrip_h2(req, h2conn, deadline, keep_body, t0, None)
+                del pool.h2[key]
+        conn: H1Connection | None = None
+        idle = pool.idle.get(key)
+        while idle:
+            candidate = idle.pop()
+            if not candidate.closed:
+                conn = candidate
+                break
+        setup: Timings | None = None
+        if conn is None:
+            if key[0] == "https":
+                # building the (cached, shared) TLS context is set-up work, not connection time
+                self.options.ssl_context(key[1])
+                t0 = now()
+            setup = Timings()
+            opened = await self._open(req, deadline, t0, setup)
+            if isinstance(opened, Response):
+                return opened
+            proto, conn_remote = opened
+            if isinstance(proto, H2Connection):
+                return await self._roundtrip_h2(req, proto, deadline, keep_body, t0, (setup, conn_remote))
+            conn = proto
+            conn.remote = conn_remote
+        if self.cookies:
+            parts = req.parts
+            assert parts is not None
+            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+            data = req.wire_with_cookies(cookie) if cookie else req.wire
+        else:
+            data = req.wire
+        try:
+            failure = await conn.send(data, req.is_head, keep_body, deadline - now())
+        except asyncio.CancelledError:
+            conn.abort()
+            raise
+        if failure is not None:
+            if failure.retryable and deadline > now():
+                # the server closed the idle keep-alive connection under us: Go retries on a new one
+                return await self._roundtrip(req, deadline, keep_body)
+            return self._h1_failure(req, conn, failure, setup, t0)
+        t_sent, t_written, t_first, t_done = conn.t_sent, conn.t_written or conn.t_done, conn.t_first, conn.t_done
+        if setup is None:
+            timings = Timings(
+                (t_sent - t0) * _MS,
+                0.0,
+                0.0,
+                0.0,
+                (t_written - t_sent) * _MS,
+                (t_first - t_written) * _MS,
+                (t_done - t_first) * _MS,
+            )
+        else:
+            timings = setup
+            timings.blocked = (t_sent - t0) * _MS
+            timings.sending = (t_written - t_sent) * _MS
+            timings.waiting = (t_first - t_written) * _MS
+            timings.receiving = (t_done - t_first) * _MS
+        if conn.closed or self.options.no_connection_reuse:
+            conn.close()
+        elif idle is not None:
+            idle.append(conn)
+        else:
+            pool.idle[key] = [conn]
+        parser = conn.parser
+        status = parser.status
+        remote = conn.remote
+        version = parser.version
+        resp = Response(
+            req.method,
+            req.url,
+            status,
+            f"{status} {parser.reason}",
+            "HTTP/1.1" if version == "1.1" else f"HTTP/{version}",
+            parser.headers,
+            None,
+            "",
+            1000 + status if status >= 400 else 0,
+            timings,
+            remote[0],
+            remote[1],
+            remote[2],
+            req.headers,
+            req.body,
+            True,
+            self.cookies.set_from_headers(key[0], key[1], req.cookie_path, parser.set_cookies)
+            if parser.set_cookies
+            else {},
+            t_done,
+        )
+        if keep_body:
+            chunks = parser.body
+            resp.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if resp.body and "Content-Encoding" in resp.headers:
+                self._decode(resp)
+        return resp
+
+    async def _open(
+        self, req: PreparedRequest, deadline: float, t0: float, timings: Timings
+    ) -> Response | tuple[Any, tuple[str, int, str]]:
+        """Resolve and connect (TLS, ALPN) a new connection, filling the setup timings."""
+        parts = req.parts
+        assert parts is not None
+        try:
+            async with asyncio.timeout(max(deadline - now(), 0.0)):
+                t_dns = now()
+                ip, port = await self._resolve(parts.host, parts.port)
+                timings.looking_up = (now() - t_dns) * _MS
+                ctx = self.options.ssl_context(parts.host) if parts.scheme == "https" else None
+                opened = await connect(
+                    asyncio.get_running_loop(),
+                    self,
+                    ip,
+                    port,
+                    ssl_context=ctx,
+                    server_hostname=parts.host if ctx is not None else "",
+                    make_h2=H2Connection,
+                    read_buffer=self._read_buffer,
+                )
+        except TimeoutError:
+            return self._error_response(req, HttpFailure(TIMEOUT, "request timeout"), timings, t0)
+        except (OSError, ssl.SSLError, socket.gaierror) as exc:
+            return self._error_response(req, from_exception(exc, "dial"), timings, t0)
+        timings.connecting = (opened.t_connected - opened.t_start) * _MS
+        if opened.t_tls:
+            timings.tls_handshaking = (opened.t_tls - opened.t_connected) * _MS
+        proto = opened.protocol
+        remote = (opened.remote_ip, opened.remote_port, opened.tls_version)
+        if isinstance(proto, H2Connection):
+            self._pool.h2.setdefault(req.key, proto)
+        return proto, remote
+
+    async def _resolve(self, host: str, port: int) -> tuple[str, int]:
+        override = self.options.hosts.get(host)
+        if override:
+            ip, _, oport = override.rpartition(":") if override.count(":") == 1 else (override, "", "")
+            return (ip, int(oport)) if oport else (override, port)
+        if is_ip(host):
+            return host, port
+        cached = self._dns.get(host)
+        t = now()
+        if cached is not None and cached[2] > t:
+            return cached[0], port
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if not infos:
+            raise socket.gaierror(socket.EAI_NONAME, "no such host")
+        ip = str(infos[0][4][0])
+        self._dns[host] = (ip, None, t + _DNS_TTL)
+        return ip, port
+
+    def _h1_failure(
+        self, req: PreparedRequest, conn: H1Connection, failure: HttpFailure, setup: Timings | None, t0: float
+    ) -> Response:
+        """A failed exchange: timings run up to now (the timeout, the reset ...)."""
+        conn.abort()
+        t_end = now()
+        timings = setup or Timings()
+        t_sent, t_first = conn.t_sent, conn.t_first
+        t_written = conn.t_written or t_end
+        timings.blocked = (t_sent - t0) * _MS
+        timings.sending = (t_written - t_sent) * _MS
+        if t_first:
+            timings.waiting = (t_first - t_written) * _MS
+            timings.receiving = (t_end - t_first) * _MS
+        else:
+            timings.waiting = (t_end - t_written) * _MS
+        resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        resp.end_time = t_end
+        resp.request_headers = req.headers
+        resp.request_body = req.body
+        resp.remote_ip, resp.remote_port, resp.tls_version = conn.remote
+        return resp
+
+    def _decode(self, resp: Response) -> None:
+        """Content-Encoding; a body that does not decode fails the whole request, as in k6."""
+        try:
+            resp.body = decode_body(resp.body or b"", resp.headers["Content-Encoding"])
+        except DecodeError as exc:
+            resp.error, resp.error_code = str(exc), DECOMPRESSION
+            resp.status, resp.status_text, resp.proto, resp.body = 0, "", "", None
+
+    def _error_response(self, req: PreparedRequest, failure: HttpFailure, timings: Timings, t0: float) -> Response:
+        t_end = now()
+        timings.blocked = (t_end - t0) * _MS
+        resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        resp.end_time = t_end
+        resp.request_headers = req.headers
+        resp.request_body = req.body
+        return resp
+
+    async def _roundtrip_h2(
+        self,
+        req: PreparedRequest,
+        conn: H2Connection,
+        deadline: float,
+        keep_body: bool,
+        t0: float,
+        fresh: tuple[Timings, tuple[str, int, str]] | None,
+    ) -> Response:
+        if fresh is not None:
+            timings, remote = fresh
+            conn.remote = remote
+        else:
+            timings = Timings()
+            remote = conn.remote
+        jar = self.cookies
+        cookie = ""
+        if jar:
+            parts = req.parts
+            assert parts is not None
+            cookie = jar.header_for(parts.scheme, parts.host, req.cookie_path)
+        stream = conn.request(req.h2_request_headers(cookie), req.body, keep_body, deadline - now())
+        try:
+            failure = await stream.future
+        except asyncio.CancelledError:
+            conn.close()
+            raise
+        t_end = stream.t_done if failure is None else now()
+        t_written = stream.t_written or t_end
+        timings.blocked = (stream.t_sent - t0) * _MS
+        timings.sending = (t_written - stream.t_sent) * _MS
+        if stream.t_first:
+            timings.waiting = (stream.t_first - t_written) * _MS
+            timings.receiving = (t_end - stream.t_first) * _MS
+        else:
+            timings.waiting = (t_end - t_written) * _MS
+        if self.options.no_connection_reuse or (self._pool.h2.get(req.key) is not conn and not conn.streams):
+            self._drop_h2(req.key, conn)
+        if failure is not None:
+            resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        else:
+            resp = Response(req.method, req.url, stream.status, f"{stream.status} ", "HTTP/2.0", timings=timings)
+            resp.status_text = _status_text(stream.status)
+        resp.end_time = t_end
+        resp.remote_ip, resp.remote_port, resp.tls_version = remote
+        resp.request_headers = req.headers
+        resp.request_body = req.body
+        if failure is None:
+            headers: dict[str, str] = resp.headers
+            set_cookies: list[str] = []
+            for name, value in stream.headers:
+                cname = canonical_header_bytes(name)
+                text = value.decode("latin-1")
+                headers[cname] = f"{headers[cname]}, {text}" if cname in headers else text
+                if cname == "Set-Cookie":
+                    set_cookies.append(text)
+            if set_cookies:
+                resp.cookies = self.cookies.set_from_headers(req.key[0], req.key[1], req.cookie_path, set_cookies)
+            if resp.status >= 400:
+                resp.error_code = 1000 + resp.status
+            if keep_body:
+                resp.body = b"".join(stream.body)
+                if resp.body and "Content-Encoding" in headers:
+                    self._decode(resp)
+        return resp
+
+    def _drop_h2(self, key: tuple[str, str, int], conn: H2Connection) -> None:
+        if self._pool.h2.get(key) is conn:
+            del self._pool.h2[key]
+        if not conn.streams:
+            conn.close()
+
+    # ------------------------------------------------------------------ batch & lifecycle
+    async def batch(self, requests: list[PreparedRequest]) -> list[Response]:
+        """Send concurrently, at most `batch` at once and `batch_per_host` per host; results in order."""
+        limit = self.options.batch
+        per_host_limit = self.options.batch_per_host
+        overall = asyncio.Semaphore(limit) if limit > 0 else None
+        per_host: dict[str, asyncio.Semaphore] = {}
+
+        async def one(req: PreparedRequest) -> Response:
+            host_sem: asyncio.Semaphore | None = None
+            if per_host_limit > 0 and req.parts is not None:
+                host_sem = per_host.get(req.parts.host_header)
+                if host_sem is None:
+                    host_sem = per_host[req.parts.host_header] = asyncio.Semaphore(per_host_limit)
+            if overall is not None:
+                await overall.acquire()
+            try:
+                if host_sem is not None:
+                    async with host_sem:
+                        return await self.send(req)
+                return await self.send(req)
+            finally:
+                if overall is not None:
+                    overall.release()
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+    def close_idle(self) -> None:
+        """Close every idle connection (noVUConnectionReuse: called at iteration end)."""
+        for conns in self._pool.idle.values():
+            for conn in conns:
+                conn.close()
+        self._pool.idle.clear()
+        for key, h2conn in list(self._pool.h2.items()):
+            if not h2conn.streams:
+                h2conn.close()
+                del self._pool.h2[key]
+
+    async def aclose(self) -> None:
+        self.close_idle()
+        for h2conn in self._pool.h2.values():
+            h2conn.close()
+        self._pool.h2.clear()
+        await asyncio.sleep(0)  # let the transports run their close callbacks
+
+
+def _host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _status_text(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} "

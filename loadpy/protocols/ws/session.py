@@ -1,0 +1,324 @@
+"""A WebSocket client session on websockets' sans-I/O ClientProtocol, recording k6/ws metrics.
+
+k6/ws counting rules (k6-semantics.md §14.1), which this follows:
+* ws_msgs_sent +1 per text/binary message sent; pings and the close frame are not counted;
+* ws_msgs_received +1 per text/binary message received while the session is open (read or not);
+* ws_ping: ms from a ping to its matching pong;
+* ws_sessions (1) and ws_connecting (ms to the 101) when the handshake completes, and
+  ws_session_duration (ms, connect to close) when it ends — all three stamped with the time the
+  connection started (what k6 v1.1 writes to --out json); nothing for a session that never opened;
+* tags: url (as given), status ("101"), subproto ("" when none was negotiated). The caller adds
+  group, scenario and run tags; `record(metric, value, tags)` receives a sorted TagSet.
+Wire bytes (handshake included) are counted in `bytes_sent` / `bytes_received` for data_sent/received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Protocol, cast
+from urllib.parse import urlsplit
+
+from websockets.client import ClientProtocol
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.protocol import State
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
+
+from loadpy import clock
+from loadpy.metrics.tags import TagSet, tagset
+
+Message = str | bytes
+
+
+class Record(Protocol):
+    """Where samples go: `record(metric, value, tags, when)`; `when` (clock seconds) None means now."""
+
+    def __call__(self, metric: str, value: float, tags: TagSet, when: float | None = None) -> None: ...
+
+
+MAX_MESSAGE = 16 * 1024 * 1024
+
+
+class WsError(Exception):
+    """The session could not be opened (refused, bad handshake, timeout); `status` 0 when no HTTP reply."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def no_record(metric: str, value: float, tags: TagSet, when: float | None = None) -> None:
+    pass
+
+
+class _Wire(asyncio.Protocol):
+    """Bytes in and out of the ClientProtocol; events are handed to the owning session."""
+
+    def __init__(self, session: WsSession) -> None:
+        self.session = session
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.session._on_connected()
+
+    def data_received(self, data: bytes) -> None:
+        self.session.bytes_received += len(data)
+        self.session.ws.receive_data(data)
+        self.session._on_events()
+
+    def eof_received(self) -> bool | None:
+        self.session.ws.receive_eof()
+        self.session._on_events()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.session._on_lost(exc)
+
+
+class WsSession:
+    """One WebSocket session. Open with `await WsSession.open(...)`; always `await close()`."""
+
+    def __init__(
+        self, url: str, *, headers: Mapping[str, str] | None, subprotocols: Sequence[str], record: Record
+    ) -> None:
+        self.url = url
+        self.record = record
+        self.ws = ClientProtocol(
+            parse_uri(url),
+            subprotocols=[Subprotocol(p) for p in subprotocols] or None,
+            max_size=MAX_MESSAGE,
+        )
+        self._request_headers = dict(headers or {})
+        self.status = 0
+        self.subprotocol = ""
+        self.response_headers: dict[str, str] = {}
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.msgs_sent = 0
+        self.msgs_received = 0
+        self.close_code: int | None = None
+        self.tags: TagSet = tagset({"url": url, "status": "0", "subproto": ""})
+        self._wire = _Wire(self)
+        self._inbox: deque[Message] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        loop = asyncio.get_running_loop()
+        self._handshake: asyncio.Future[Response] = loop.create_future()
+        self._closed: asyncio.Future[None] = loop.create_future()
+        self._pings: dict[bytes, float] = {}
+        self._fragments: list[bytes] = []
+        self._fragment_op: Opcode | None = None
+        self._start = 0.0
+        self._opened = 0.0
+        self._ended = False
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        subprotocols: Sequence[str] = (),
+        timeout: float = 60.0,
+        record: Record = no_record,
+    ) -> WsSession:
+        """Connect and complete the handshake; raises WsError (nothing is recorded then)."""
+        try:
+            session = cls(url, headers=headers, subprotocols=subprotocols, record=record)
+        except InvalidURI as exc:
+            raise WsError(f"invalid WebSocket URL {url!r}: {exc}") from None
+        await session._connect(timeout)
+        return session
+
+    async def _connect(self, timeout: float) -> None:
+        parts = urlsplit(self.url)
+        secure = parts.scheme == "wss"
+        host = parts.hostname or ""
+        port = parts.port or (443 if secure else 80)
+        self._start = clock.now()
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                await loop.create_connection(lambda: self._wire, host, port, ssl=True if secure else None)
+                response = await asyncio.shield(self._handshake)
+        except TimeoutError:
+            self._abort()
+            raise WsError(f"dial tcp {host}:{port}: i/o timeout") from None
+        except OSError as exc:
+            self._abort()
+            why = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+            raise WsError(f"dial tcp {host}:{port}: connect: {why}") from None
+        except InvalidStatus as exc:
+            self._abort()
+            raise WsError("websocket: bad handshake", exc.response.status_code) from None
+        except InvalidHandshake as exc:
+            self._abort()
+            raise WsError(f"websocket: bad handshake: {exc}", self.status) from None
+        self._opened = clock.now()
+        self.status = response.status_code
+        self.response_headers = dict(response.headers.raw_items())
+        self.subprotocol = self.ws.subprotocol or ""
+        self.tags = tagset({"url": self.url, "status": str(self.status), "subproto": self.subprotocol})
+        self.record("ws_sessions", 1.0, self.tags, self._start)
+        self.record("ws_connecting", (self._opened - self._start) * 1000.0, self.tags, self._start)
+
+    def _on_connected(self) -> None:
+        request = self.ws.connect()
+        for key, value in self._request_headers.items():
+            request.headers[key] = value
+        self.ws.send_request(request)
+        self._flush()
+
+    # -- wire events --------------------------------------------------------------------
+
+    def _on_events(self) -> None:
+        for event in self.ws.events_received():
+            if isinstance(event, Response):
+                self._handshake_done(event)
+            elif isinstance(event, Frame):
+                self._frame(event)
+        self._flush()
+        if self.ws.state is State.CLOSED and self._wire.transport is not None:
+            self._wire.transport.close()
+
+    def _handshake_done(self, response: Response) -> None:
+        if self._handshake.done():
+            return
+        self.status = response.status_code
+        if self.ws.handshake_exc is not None:
+            self._handshake.set_exception(self.ws.handshake_exc)
+        else:
+            self._handshake.set_result(response)
+
+    def _frame(self, frame: Frame) -> None:
+        opcode = frame.opcode
+        if opcode is Opcode.PONG:
+            sent = self._pings.pop(bytes(frame.data), None)
+            if sent is not None:
+                self.record("ws_ping", (clock.now() - sent) * 1000.0, self.tags)
+            return
+        if opcode is Opcode.CONT and self._fragment_op is not None:
+            self._fragments.append(frame.data)
+            if not frame.fin:
+                return
+            opcode, data = self._fragment_op, b"".join(self._fragments)
+            self._fragment_op, self._fragments = None, []
+        elif opcode in (Opcode.TEXT, Opcode.BINARY):
+            if not frame.fin:
+                self._fragment_op, self._fragments = opcode, [frame.data]
+                return
+            data = frame.data
+        else:
+            return  # ping (answered by the protocol) and close (handled by it)
+        self.msgs_received += 1
+        self.record("ws_msgs_received", 1.0, self.tags)
+        self._inbox.append(data.decode("utf-8", "replace") if opcode is Opcode.TEXT else bytes(data))
+        self._wake()
+
+    def _on_lost(self, exc: Exception | None) -> None:
+        if self.ws.state is not State.CLOSED:
+            self.ws.receive_eof()
+        self.close_code = self.ws.close_code
+        if not self._handshake.done():
+            self._handshake.set_exception(OSError(0, str(exc or "connection closed before the handshake")))
+        if not self._closed.done():
+            self._closed.set_result(None)
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def _flush(self) -> None:
+        transport = self._wire.transport
+        if transport is None:
+            return
+        for chunk in self.ws.data_to_send():
+            if chunk:
+                self.bytes_sent += len(chunk)
+                transport.write(chunk)
+            elif transport.can_write_eof():
+                transport.write_eof()  # the client half-closes; the server closes TCP
+
+    def _abort(self) -> None:
+        if self._wire.transport is not None:
+            self._wire.transport.abort()
+
+    # -- the session API ----------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.ws.state is State.OPEN
+
+    @property
+    def received(self) -> int:
+        """Messages received and not yet read with receive()."""
+        return len(self._inbox)
+
+    def send(self, message: Message) -> None:
+        """Send one text (str) or binary (bytes) message; counted in ws_msgs_sent."""
+        if self.ws.state is not State.OPEN:
+            raise WsError("send on a closed WebSocket")
+        if isinstance(message, str):
+            self.ws.send_text(message.encode())
+        else:
+            self.ws.send_binary(message)
+        self._flush()
+        self.msgs_sent += 1
+        self.record("ws_msgs_sent", 1.0, self.tags)
+
+    def ping(self) -> None:
+        """Send a ping; its pong, when it comes, is recorded as ws_ping (pings are not ws_msgs_sent)."""
+        if self.ws.state is not State.OPEN:
+            return
+        payload = os.urandom(4)
+        self._pings[payload] = clock.now()
+        self.ws.send_ping(payload)
+        self._flush()
+
+    async def receive(self, timeout: float | None = None) -> Message | None:
+        """The next message; None when the session closed or `timeout` seconds passed first."""
+        deadline = None if timeout is None else clock.now() + timeout
+        while not self._inbox:
+            if self._closed.done():
+                return None
+            remaining = None if deadline is None else deadline - clock.now()
+            if remaining is not None and remaining <= 0:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.wait_for(self._waiter, remaining)
+            except TimeoutError:
+                return None
+            finally:
+                self._waiter = None
+        return self._inbox.popleft()
+
+    async def close(self, code: int = 1000, timeout: float = 2.0) -> None:
+        """Close the handshake way (bounded by `timeout`), then record the session metrics once."""
+        if self.ws.state is State.OPEN:
+            self.ws.send_close(code)
+            self._flush()
+        if not self._closed.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(self._closed), timeout)
+            except TimeoutError:
+                self._abort()
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._ended or not self._opened:
+            return
+        self._ended = True
+        self.record("ws_session_duration", (clock.now() - self._start) * 1000.0, self.tags, self._start)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.done()

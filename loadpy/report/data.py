@@ -1,0 +1,184 @@
+"""The report's data: one JSON-serialisable dict built at the end of a run, saved to a results
+file, and rendered (now or later, by `loadpy report results.json -o report.html`).
+
+Shape (FORMAT "loadpy-report/1"):
+    meta        script, start_time (ISO 8601 UTC), duration_s, loadpy_version, options ...
+    timeseries  TimeSeriesRecorder.to_dict() or None
+    scenarios   [{key, requests, failures, p95, iterations}] per `scenario` tag
+    names       [{key, requests, failures, p95}] per `name` tag, busiest first, at most MAX_NAME_ROWS
+    names_omitted  how many `name` values were left out of `names`
+    checks      [{path, name, passes, fails}] from the summary export's group tree
+    thresholds  [{metric, source, ok}]
+    metrics     the summary export's flat metric values
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from loadpy import __version__
+from loadpy.errors import ConfigError
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
+from loadpy.report.timeseries import TimeSeriesRecorder
+
+FORMAT = "loadpy-report/1"
+MAX_NAME_ROWS = 500
+DATA_ELEMENT_ID = "loadpy-report-data"
+_EMBEDDED = re.compile(rf'<script type="application/json" id="{DATA_ELEMENT_ID}">(.*?)</script>', re.DOTALL)
+
+
+def report_data(
+    registry: Registry,
+    summary_export: dict[str, Any] | None,
+    recorder: TimeSeriesRecorder | None,
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    """Everything the report shows. `summary_export` is the --summary-export document
+    (loadpy.summary.export.export_json); `meta` holds script, start_time, duration_s, options."""
+    export = summary_export or {}
+    full_meta: dict[str, Any] = {"loadpy_version": __version__, **meta}
+    if "start_time" not in full_meta and recorder is not None and recorder.started_wall_ns is not None:
+        started = dt.datetime.fromtimestamp(recorder.started_wall_ns / 1e9, tz=dt.UTC)
+        full_meta["start_time"] = started.isoformat(timespec="seconds")
+    names = _breakdown(registry, "name")
+    names.sort(key=lambda row: (-row["requests"], row["key"]))
+    scenarios = _breakdown(registry, "scenario")
+    scenarios.sort(key=lambda row: row["key"])
+    return {
+        "format": FORMAT,
+        "meta": full_meta,
+        "timeseries": recorder.to_dict() if recorder is not None else None,
+        "scenarios": scenarios,
+        "names": names[:MAX_NAME_ROWS],
+        "names_omitted": max(0, len(names) - MAX_NAME_ROWS),
+        "checks": _checks(export.get("root_group")),
+        "thresholds": _thresholds(export.get("metrics") or {}),
+        "metrics": export.get("metrics") or {},
+    }
+
+
+def _breakdown(registry: Registry, key: str) -> list[dict[str, Any]]:
+    """Requests, failures, p95 (and iterations) per value of tag `key`, merged over series."""
+    metrics = registry.metrics
+    reqs: dict[str, float] = defaultdict(float)
+    fails: dict[str, int] = defaultdict(int)
+    iters: dict[str, float] = defaultdict(float)
+    durations: dict[str, TrendSink] = {}
+    for tags, sink in registry.series(metrics["http_reqs"]).items():
+        value = dict(tags).get(key)
+        if value is not None:
+            assert isinstance(sink, CounterSink)
+            reqs[value] += sink.total
+    for tags, sink in registry.series(metrics["http_req_failed"]).items():
+        value = dict(tags).get(key)
+        if value is not None:
+            assert isinstance(sink, RateSink)
+            fails[value] += sink.trues
+    for tags, sink in registry.series(metrics["http_req_duration"]).items():
+        value = dict(tags).get(key)
+        if value is not None:
+            assert isinstance(sink, TrendSink)
+            durations.setdefault(value, TrendSink()).merge(sink)
+    if key == "scenario":
+        for tags, sink in registry.series(metrics["iterations"]).items():
+            value = dict(tags).get(key)
+            if value is not None:
+                assert isinstance(sink, CounterSink)
+                iters[value] += sink.total
+    rows: list[dict[str, Any]] = []
+    for value in sorted(set(reqs) | set(iters) | set(durations)):
+        trend = durations.get(value)
+        row: dict[str, Any] = {
+            "key": value,
+            "requests": int(reqs.get(value, 0)),
+            "failures": fails.get(value, 0),
+            "p95": trend.percentile(95) if trend is not None and not trend.empty else None,
+        }
+        if key == "scenario":
+            row["iterations"] = int(iters.get(value, 0))
+        rows.append(row)
+    return rows
+
+
+def _children(node: Any) -> list[Any]:
+    """Groups/checks are keyed by name in --summary-export and listed in handle_summary data."""
+    if isinstance(node, dict):
+        return list(node.values())
+    return list(node) if isinstance(node, list) else []
+
+
+def _checks(group: Any) -> list[dict[str, Any]]:
+    if not isinstance(group, dict):
+        return []
+    out = [
+        {
+            "path": str(check.get("path", "")),
+            "name": str(check.get("name", "")),
+            "passes": int(check.get("passes", 0)),
+            "fails": int(check.get("fails", 0)),
+        }
+        for check in _children(group.get("checks"))
+        if isinstance(check, dict)
+    ]
+    for child in _children(group.get("groups")):
+        out.extend(_checks(child))
+    return out
+
+
+def _thresholds(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """--summary-export writes {source: failed}; handle_summary data {source: {ok}}: take both."""
+    out = []
+    for metric, entry in metrics.items():
+        if not isinstance(entry, dict):
+            continue
+        for source, state in (entry.get("thresholds") or {}).items():
+            ok = bool(state.get("ok")) if isinstance(state, dict) else not state
+            out.append({"metric": metric, "source": source, "ok": ok})
+    return out
+
+
+# -- results files ---------------------------------------------------------------------
+def save_results(path: str | Path, data: dict[str, Any]) -> None:
+    """Write the report data as JSON, for `loadpy report` to render later."""
+    Path(path).write_text(json.dumps(data, indent=1, sort_keys=False), encoding="utf-8")
+
+
+def embed_json(data: dict[str, Any]) -> str:
+    """JSON that is safe inside a <script> element (no `</script>` or `<!--` can appear)."""
+    return json.dumps(data, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    """Read a results file written by save_results, or the data embedded in an HTML report.
+    ConfigError (exit 104) when it is missing, unreadable or not loadpy report data."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the results file: {exc}", file=name) from None
+    if text.lstrip().startswith("<"):
+        found = _EMBEDDED.search(text)
+        if found is None:
+            raise ConfigError("this HTML file holds no loadpy report data", file=name)
+        text = found.group(1)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"the results file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            file=name,
+            line=exc.lineno,
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ConfigError(
+            f'not a loadpy results file: expected a JSON object with "format": "{FORMAT}"',
+            file=name,
+            hint="give the JSON results saved by a run, or an HTML report loadpy wrote",
+        )
+    return data

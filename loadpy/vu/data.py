@@ -1,0 +1,90 @@
+"""Shared read-only data arrays (k6's SharedArray): loaded once per process, shared by every VU.
+
+CSV files (with a header row) become tuples of `Record`s; JSON files must hold an array.
+Records allow both `row["id"]` and `row.id` in expressions.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from loadpy.errors import ConfigError
+
+
+class Record(dict[str, Any]):
+    """A dict whose keys are also attributes (`users[0].id`). Treat as read-only: it is shared."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"record has no field '{name}' (fields: {', '.join(self)})") from None
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Record((k, _freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def load_csv(path: Path) -> tuple[Record, ...]:
+    """Rows of a CSV file with a header; a row with a different number of fields is an error."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise ConfigError(f"data file {path} is empty (a CSV file needs a header row)")
+        header = [h.strip() for h in header]
+        rows = []
+        for row in reader:
+            if not row:
+                continue  # blank line
+            if len(row) != len(header):
+                raise ConfigError(
+                    f"data file {path}, line {reader.line_num}: {len(row)} fields, "
+                    f"the header has {len(header)} ({', '.join(header)})"
+                )
+            rows.append(Record(zip(header, row, strict=True)))
+    return tuple(rows)
+
+
+def load_json(path: Path) -> tuple[Any, ...]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"data file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(value, list):
+        raise ConfigError(f"data file {path} must hold a JSON array, not a {type(value).__name__}")
+    return _freeze(value)
+
+
+def load_data(spec: Any, base_dir: Path) -> tuple[Any, ...]:
+    """Load one `data:` entry: `{file: path}` (relative to the scenario file), a path string, or a list."""
+    if isinstance(spec, list):
+        return _freeze(spec)
+    if isinstance(spec, str):
+        spec = {"file": spec}
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("file"), str):
+        raise ConfigError("expected {file: path/to/file.csv|json} or an inline list")
+    unknown = set(spec) - {"file"}
+    if unknown:
+        raise ConfigError(f"unknown key '{sorted(unknown)[0]}' (a data entry takes only file)")
+    path = Path(spec["file"])
+    if not path.is_absolute():
+        path = base_dir / path
+    if not path.is_file():
+        raise ConfigError(f"data file {path} not found")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return load_csv(path)
+    if suffix == ".json":
+        return load_json(path)
+    raise ConfigError(f"data file {path}: unsupported extension '{suffix}' (use .csv or .json)")

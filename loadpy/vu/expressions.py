@@ -1,0 +1,188 @@
+"""Expressions and templates, compiled once at load time.
+
+* `${NAME}` is environment substitution, done once at load (loadpy.config.loader rules).
+* `{{ expr }}` is a per-iteration Python expression. A string made of one `{{ expr }}` yields
+  the raw value (so `json: {id: "{{ vu }}"}` sends a number); mixed strings yield text.
+* An expression is compiled into a lambda whose parameters are exactly the free names it
+  uses; each name is resolved by a getter chosen at load time, so evaluation does no
+  dict building and comprehensions see every name (unlike eval with a locals mapping).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from loadpy.errors import ConfigError, did_you_mean
+
+# (state, response) -> value; state is a VuContext, response a Response or None.
+Getter = Callable[[Any, Any], Any]
+
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def format_value(value: Any) -> str:
+    """How a template value is written into text (JSON-like, as a k6 template literal would)."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def free_names(tree: ast.AST) -> list[str]:
+    """Names an expression reads that it does not bind itself (comprehension targets, lambda args)."""
+    loads: list[str] = []
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                if node.id not in loads:
+                    loads.append(node.id)
+            else:
+                bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return [n for n in loads if n not in bound]
+
+
+class Expr:
+    """A compiled expression: `evaluate(state, response)`."""
+
+    __slots__ = ("fn", "getters", "names", "source")
+
+    def __init__(self, source: str, names: tuple[str, ...], fn: Callable[..., Any], getters: tuple[Getter, ...]):
+        self.source = source
+        self.names = names
+        self.fn = fn
+        self.getters = getters
+
+    def evaluate(self, state: Any, response: Any = None) -> Any:
+        getters = self.getters
+        if not getters:
+            return self.fn()
+        if len(getters) == 1:
+            return self.fn(getters[0](state, response))
+        return self.fn(*[g(state, response) for g in getters])
+
+
+class Scope:
+    """The names an expression may use: getters (per call) and constants (bound at load)."""
+
+    def __init__(self, getters: Mapping[str, Getter], constants: Mapping[str, Any]) -> None:
+        self.getters = dict(getters)
+        self.constants = dict(constants)
+
+    def extended(self, getters: Mapping[str, Getter]) -> Scope:
+        return Scope({**self.getters, **getters}, self.constants)
+
+    def known(self) -> list[str]:
+        return [*self.getters, *self.constants]
+
+    def compile(self, source: str, *, wrap: str | None = None) -> Expr:
+        """Compile `source` (an expression); `wrap` is an expression around it, e.g. '_fmt({})'.
+
+        Raises ConfigError (without location; callers add it) on syntax errors and unknown names.
+        """
+        text = source.strip()
+        if not text:
+            raise ConfigError("empty expression")
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError as exc:
+            raise ConfigError(f"invalid expression {text!r}: {exc.msg}") from None
+        return self._build(text, tree, text if wrap is None else wrap.format(f"({text})"))
+
+    def _build(self, text: str, tree: ast.AST, body: str) -> Expr:
+        names = []
+        for name in free_names(tree):
+            if name in self.getters:  # before builtins: `iter` is the iteration number here
+                names.append(name)
+                continue
+            if name in self.constants or name in _BUILTIN_NAMES:
+                continue
+            hint = did_you_mean(name, self.known())
+            raise ConfigError(
+                f"unknown name '{name}' in expression {text!r}",
+                hint=hint or "available: " + ", ".join(sorted(self.known())),
+            )
+        glb = {"__builtins__": builtins, "_fmt": format_value, **self.constants}
+        code = compile(f"lambda {', '.join(names)}: {body}", "<expression>", "eval")
+        fn = eval(code, glb)  # compiled once at load time, never per request
+        return Expr(text, tuple(names), fn, tuple(self.getters[n] for n in names))
+
+    def template(self, text: str) -> Expr | None:
+        """Compile a `{{ }}` template; None when `text` has no template (a constant)."""
+        if "{{" not in text:
+            return None
+        parts = _TEMPLATE.split(text)
+        if len(parts) == 3 and parts[0] == "" and parts[2] == "":
+            return self.compile(parts[1])  # the whole string is one expression: keep its type
+        pieces: list[str] = []
+        trees: list[ast.AST] = []
+        for i, part in enumerate(parts):
+            if i % 2 == 0:
+                if "{{" in part:
+                    raise ConfigError(f"unclosed '{{{{' in template {text!r}")
+                if part:
+                    pieces.append(repr(part))
+            else:
+                src = part.strip()
+                try:
+                    trees.append(ast.parse(src, mode="eval"))
+                except SyntaxError as exc:
+                    raise ConfigError(f"invalid expression {src!r} in template {text!r}: {exc.msg}") from None
+                pieces.append(f"_fmt(({src}))")
+        combined = ast.Module(body=[ast.Expr(t.body) for t in trees if isinstance(t, ast.Expression)], type_ignores=[])
+        return self._build(text, combined, " + ".join(pieces))
+
+
+class Value:
+    """A possibly-templated YAML value (scalar, list or mapping): `get(state, response)`."""
+
+    __slots__ = ("constant", "get", "value")
+
+    def __init__(self, value: Any, getter: Callable[[Any, Any], Any] | None) -> None:
+        self.value = value
+        self.constant = getter is None
+        self.get: Callable[[Any, Any], Any] = getter if getter is not None else (lambda s, r: value)
+
+
+def compile_value(scope: Scope, value: Any) -> Value:
+    """Compile nested strings of `value`; fully constant values stay as they are."""
+    if isinstance(value, str):
+        expr = scope.template(value)
+        return Value(value, None if expr is None else expr.evaluate)
+    if isinstance(value, dict):
+        items = [(k, compile_value(scope, v)) for k, v in value.items()]
+        if all(v.constant for _, v in items):
+            return Value(value, None)
+        return Value(value, lambda s, r: {k: v.get(s, r) for k, v in items})
+    if isinstance(value, list):
+        elems = [compile_value(scope, v) for v in value]
+        if all(v.constant for v in elems):
+            return Value(value, None)
+        return Value(value, lambda s, r: [v.get(s, r) for v in elems])
+    return Value(value, None)
+
+
+def substitute_env_deep(value: Any, env: Mapping[str, str], key: str | None = None) -> Any:
+    """`${NAME}` substitution (loadpy.config.loader rules) over every string of a nested YAML value."""
+    from loadpy.config.loader import substitute_env
+
+    if isinstance(value, str):
+        return substitute_env(value, env, key=key)
+    if isinstance(value, dict):
+        return {k: substitute_env_deep(v, env, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_env_deep(v, env, key) for v in value]
+    return value

@@ -1,0 +1,250 @@
+"""Metric recording for VUs: the HTTP hot path, checks, groups, iterations.
+
+Everything is cached per distinct tag combination, so a steady-state request costs one
+tuple key, one dict lookup and nine bound `add` calls; tag dicts are only built on a miss.
+A `TagContext` (scenario tags + group) is interned per runtime and hashed by identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from loadpy.metrics.builtin import HTTP_METRICS
+from loadpy.metrics.groups import GroupNode, GroupTree
+from loadpy.metrics.metric import Metric
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.tags import DEFAULT_SYSTEM_TAGS, TagSet, tagset
+from loadpy.protocols.http.model import Response
+
+Add = Callable[[float], None]
+
+
+class ExpectedStatuses:
+    """k6's http.expectedStatuses(...): integers and {min, max} ranges."""
+
+    __slots__ = ("codes", "ranges")
+
+    def __init__(self, codes: Iterable[int] = (), ranges: Iterable[tuple[int, int]] = ()) -> None:
+        self.codes = frozenset(codes)
+        self.ranges = tuple(ranges)
+
+    def __contains__(self, status: int) -> bool:
+        if status in self.codes:
+            return True
+        return any(lo <= status <= hi for lo, hi in self.ranges)
+
+    @classmethod
+    def parse(cls, spec: Any) -> ExpectedStatuses:
+        """From YAML: a list of ints and {min, max} maps. Raises ValueError with a short reason."""
+        if not isinstance(spec, list) or not spec:
+            raise ValueError("expected_statuses must be a non-empty list of status codes and {min, max} ranges")
+        codes: list[int] = []
+        ranges: list[tuple[int, int]] = []
+        for item in spec:
+            if isinstance(item, int) and not isinstance(item, bool):
+                codes.append(item)
+            elif isinstance(item, dict) and set(item) == {"min", "max"} and all(
+                isinstance(item[k], int) and not isinstance(item[k], bool) for k in ("min", "max")
+            ):
+                ranges.append((item["min"], item["max"]))
+            else:
+                raise ValueError(f"invalid expected status {item!r}: use an integer or {{min: 200, max: 399}}")
+        return cls(codes, ranges)
+
+
+DEFAULT_EXPECTED = ExpectedStatuses((), ((200, 399),))
+
+
+class TagContext:
+    """The tags every sample of a VU shares inside one scenario and group (hashed by identity)."""
+
+    __slots__ = ("_node", "_tree", "base", "group", "tags")
+
+    def __init__(self, base: TagSet, group: str, tree: GroupTree, tags: TagSet) -> None:
+        self.base = base  # run + scenario tags (+ scenario) without group
+        self.group = group  # "" at top level, "::a::b" nested
+        self.tags = tags  # base + group (when the system tag is enabled)
+        self._tree = tree
+        self._node: GroupNode | None = None
+
+    @property
+    def node(self) -> GroupNode:
+        """The group/check tree node, created on first use (so ::setup only appears if it has checks)."""
+        if self._node is None:
+            self._node = self._tree.by_path(self.group)
+        return self._node
+
+
+class RequestSite:
+    """What a request step (or a Python call site) contributes to tags: request tags and expectations."""
+
+    __slots__ = ("expected", "tags")
+
+    def __init__(self, tags: TagSet = (), expected: ExpectedStatuses | bool | None = True) -> None:
+        self.tags = tags  # user tags from `tags:` (after system tags: they win)
+        self.expected = expected  # True: the runtime default; None: no callback
+
+
+class Recorder:
+    """Per-runtime caches of tag sets and sinks; shared by all VUs of the process."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        system_tags: Iterable[str] | None = None,
+        expected: ExpectedStatuses | None = DEFAULT_EXPECTED,
+    ) -> None:
+        self.registry = registry
+        self.system_tags = frozenset(DEFAULT_SYSTEM_TAGS if system_tags is None else system_tags)
+        self.expected = expected
+        self._contexts: dict[tuple[TagSet, str], TagContext] = {}
+        self._http: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._checks: dict[tuple[TagContext, str, TagSet], tuple[Add, GroupNode, Any, TagSet]] = {}
+        self._plain: dict[tuple[Metric, TagContext, TagSet], tuple[Add, TagSet]] = {}
+        self._http_metrics = tuple(registry.metrics[n] for n in HTTP_METRICS)
+        self._m = registry.metrics
+        self.metadata = "vu" in self.system_tags or "iter" in self.system_tags
+        self._sites: dict[tuple[TagSet, Any], RequestSite] = {}
+        self.default_site = self.site()
+
+    def site(self, tags: TagSet = (), expected: ExpectedStatuses | bool | None = True) -> RequestSite:
+        """The canonical site for a tag set and expectation (keeps the HTTP cache bounded)."""
+        rule: Any = (expected.codes, expected.ranges) if isinstance(expected, ExpectedStatuses) else expected
+        key = (tags, rule)
+        site = self._sites.get(key)
+        if site is None:
+            site = self._sites[key] = RequestSite(tags, expected)
+        return site
+
+    # -- contexts ----------------------------------------------------------------
+    def context(self, base: TagSet, group: str = "") -> TagContext:
+        key = (base, group)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            tags = base
+            if "group" in self.system_tags:
+                tags = tuple(sorted((*((k, v) for k, v in base if k != "group"), ("group", group))))
+            ctx = self._contexts[key] = TagContext(base, group, self.registry.groups, tags)
+        return ctx
+
+    def child(self, ctx: TagContext, name: str) -> TagContext:
+        ctx.node.group(name)  # validates the name ('::' is not allowed) and keeps first-seen order
+        return self.context(ctx.base, f"{ctx.group}::{name}")
+
+    # -- HTTP ----------------------------------------------------------------------
+    def record_http(
+        self, resp: Response, ctx: TagContext, site: RequestSite, name: str | None, meta: dict[str, str] | None
+    ) -> None:
+        """Record k6's nine http_* samples for one response (one redirect hop)."""
+        if not resp.sent:
+            return
+        url = name or resp.url
+        key = (site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto, resp.tls_version)
+        entry = self._http.get(key)
+        if entry is None:
+            entry = self._http_entry(resp, ctx, site, url)
+        t = resp.timings
+        duration = t.sending + t.waiting + t.receiving
+        reqs, dur, blocked, connecting, tls, sending, waiting, receiving, failed, failed_value, tags = entry
+        reqs(1.0)
+        dur(duration)
+        blocked(t.blocked)
+        connecting(t.connecting)
+        tls(t.tls_handshaking)
+        sending(t.sending)
+        waiting(t.waiting)
+        receiving(t.receiving)
+        if failed is not None:
+            failed(failed_value)
+        if self.registry.listeners:
+            values = (1.0, duration, t.blocked, t.connecting, t.tls_handshaking, t.sending, t.waiting, t.receiving)
+            emit = self.registry.emit
+            when = resp.end_time
+            for metric, value in zip(self._http_metrics, values, strict=False):
+                emit(metric, tags, value, when, meta)
+            if failed is not None:
+                emit(self._http_metrics[8], tags, failed_value, when, meta)
+
+    def _http_entry(self, resp: Response, ctx: TagContext, site: RequestSite, url: str) -> tuple[Any, ...]:
+        expected_rule = self.expected if site.expected is True else site.expected
+        system: dict[str, str] = {
+            "method": resp.method,
+            "url": url,
+            "name": url,
+            "status": str(resp.status),
+        }
+        if resp.proto:
+            system["proto"] = resp.proto
+        if resp.error_code:
+            system["error_code"] = str(resp.error_code)
+        if resp.error and resp.status == 0:
+            system["error"] = resp.error
+        if resp.tls_version:
+            system["tls_version"] = resp.tls_version
+        expected = False
+        if isinstance(expected_rule, ExpectedStatuses):
+            expected = resp.status != 0 and resp.status in expected_rule
+            system["expected_response"] = "true" if expected else "false"
+        merged = dict(ctx.tags)
+        merged.update((k, v) for k, v in system.items() if k in self.system_tags)
+        merged.update(site.tags)
+        tags = tagset(merged)
+        sinks = [self.registry.sink(m, tags).add for m in self._http_metrics[:8]]
+        failed: Add | None = None
+        if isinstance(expected_rule, ExpectedStatuses):  # no callback: no http_req_failed series at all
+            failed = self.registry.sink(self._http_metrics[8], tags).add
+        entry = (*sinks, failed, 0.0 if expected else 1.0, tags)
+        self._http[(site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto,
+                    resp.tls_version)] = entry
+        return entry
+
+    # -- checks ----------------------------------------------------------------------
+    def record_check(
+        self, ctx: TagContext, name: str, passed: bool, extra: TagSet = (), meta: dict[str, str] | None = None
+    ) -> None:
+        key = (ctx, name, extra)
+        entry = self._checks.get(key)
+        if entry is None:
+            node = ctx.node.check(name)
+            merged = dict(ctx.tags)
+            if "check" in self.system_tags:
+                merged["check"] = name
+            merged.update(extra)
+            tags = tagset(merged)
+            entry = self._checks[key] = (self.registry.sink(self._m["checks"], tags).add, ctx.node, node, tags)
+        add, _, node, tags = entry
+        if passed:
+            node.passes += 1
+            add(1.0)
+        else:
+            node.fails += 1
+            add(0.0)
+        if self.registry.listeners:
+            from loadpy.clock import now
+
+            self.registry.emit(self._m["checks"], tags, 1.0 if passed else 0.0, now(), meta)
+
+    # -- everything else (iterations, data, group_duration, custom metrics) ---------
+    def add(
+        self, metric: Metric, ctx: TagContext, value: float, extra: TagSet = (), meta: dict[str, str] | None = None,
+        when: float | None = None,
+    ) -> None:
+        key = (metric, ctx, extra)
+        entry = self._plain.get(key)
+        if entry is None:
+            tags = ctx.tags
+            if extra:
+                merged = dict(tags)
+                merged.update(extra)
+                tags = tagset(merged)
+            entry = self._plain[key] = (self.registry.sink(metric, tags).add, tags)
+        entry[0](value)
+        if self.registry.listeners:
+            from loadpy.clock import now
+
+            self.registry.emit(metric, entry[1], value, now() if when is None else when, meta)
+
+    def group_duration(self, ctx: TagContext, ms: float, meta: dict[str, str] | None = None) -> None:
+        """group_duration is tagged with the group's own path (ctx is the group's context)."""
+        self.add(self._m["group_duration"], ctx, ms, meta=meta)

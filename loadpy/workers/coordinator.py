@@ -1,0 +1,468 @@
+"""The coordinator of `loadpy run --workers N`.
+
+It validated everything already (run.prepare), then: runs setup once, starts N workers
+(one execution segment each), waits until every worker has created its VUs and starts them
+all on one signal, keeps each worker's latest snapshot, merges them every second (VU
+gauges, progress) and every two seconds (thresholds, abortOnFail across workers), runs
+teardown once after the last worker ended, and hands the merged registry to run._finish,
+so the summary and export have exactly the shape of a single process's.
+
+Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
+crashed) makes the run end gracefully with every other worker's data (and the dead one's
+last snapshot) kept, and exit **255** (k6's generic error): part of the load was lost, so
+the numbers are not what the test asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import pickle
+import signal
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from loadpy.clock import now
+from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
+from loadpy.workers.assign import Assignment, worker_segments
+from loadpy.workers.frames import FrameDecoder, FrameError
+from loadpy.workers.merge import merge_progress, merged_registry
+from loadpy.workers.worker import Job
+
+log = logging.getLogger("loadpy.workers")
+
+VUS_TICK_S = 1.0
+THRESHOLD_TICK_S = 2.0
+# Exit codes with which a worker ends a test normally; any other one stops the other workers.
+NORMAL_END = frozenset({int(ExitCode.OK), int(ExitCode.TEST_FAILED)})
+
+
+def resolve_worker_count(requested: int | None) -> int:
+    """--workers: absent → 1 (one process); 0 → one per core; N → N (more than the cores only warns)."""
+    cores = os.cpu_count() or 1
+    if requested is None:
+        return 1
+    if requested == 0:
+        return cores
+    if requested > cores:
+        log.warning("--workers %d is more than the %d cores here; workers will share cores", requested, cores)
+    return requested
+
+
+def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
+    """What a multi-process run can't do: ConfigError (104) before anything starts."""
+
+    def reject(what: str) -> None:
+        raise ConfigError(f"--workers {count} can't be combined with {what}", key="--workers")
+
+    if options.execution_segment or options.execution_segment_sequence:
+        reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
+    if options.paused:
+        reject("--paused (the workers start together on their own)")
+    if options.out:
+        reject("--out (streaming outputs need every sample in one process)")
+    if getattr(args, "report", None):
+        reject("--report")
+    for config in options.scenarios.values():
+        if config.executor == "externally-controlled":
+            raise ConfigError(
+                f"the externally-controlled executor of scenario {config.name} can't be used with execution "
+                f"segments, so it can't run with --workers {count}",
+                key="--workers",
+            )
+
+
+@dataclasses.dataclass
+class _Result:
+    """The fields of engine.scheduler.RunResult that run._finish reads."""
+
+    exit_code: int
+    setup_data: Any
+    test_run_duration_s: float
+    interrupted: bool
+    aborted_by_thresholds: bool
+    error: LoadpyError | None
+
+
+class WorkerHandle:
+    """One worker process and what it reported last."""
+
+    def __init__(self, assignment: Assignment, count: int, proc: asyncio.subprocess.Process) -> None:
+        self.assignment = assignment
+        self.name = f"worker {assignment.index + 1}/{count} (segment {assignment.segment})"
+        self.proc = proc
+        self.decoder = FrameDecoder()
+        self.ready = asyncio.Event()
+        self.eof = asyncio.Event()
+        self.latest: dict[str, Any] | None = None  # the last snapshot or done payload
+        self.vus_max = 0
+        self.done: dict[str, Any] | None = None
+        self.error: dict[str, Any] | None = None
+        self.broken: str | None = None  # why its frames could not be read
+
+    def send(self, line: str) -> None:
+        stdin = self.proc.stdin
+        if stdin is not None and not stdin.is_closing():
+            with contextlib.suppress(Exception):
+                stdin.write(f"{line}\n".encode())
+
+    @property
+    def vus(self) -> int:
+        return 0 if self.latest is None or self.done is not None else int(self.latest["vus"])
+
+
+class _FrameProtocol(asyncio.Protocol):
+    def __init__(self, coordinator: Coordinator, worker: WorkerHandle) -> None:
+        self.coordinator = coordinator
+        self.worker = worker
+
+    def data_received(self, data: bytes) -> None:
+        w = self.worker
+        if w.broken is not None:
+            return
+        try:
+            messages = w.decoder.feed(data)
+        except FrameError as exc:
+            w.broken = str(exc)
+            with contextlib.suppress(ProcessLookupError):
+                w.proc.kill()
+            return
+        for kind, payload in messages:
+            self.coordinator.on_message(w, kind, payload)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.worker.eof.set()
+
+
+class Coordinator:
+    def __init__(self, prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None) -> None:
+        self.p = prepared
+        self.args = args
+        self.count = count
+        self.demo_url = demo_url
+        self.workers: list[WorkerHandle] = []
+        self.start = now()
+        self._exit: int | None = None  # the first reason to stop wins
+        self._error: LoadpyError | None = None
+        self._interrupts = 0
+        self._aborted_by_thresholds = False
+        self._current: asyncio.Task[Any] | None = None  # setup/teardown, cancelled by an interrupt
+        self._setup_running = False
+
+    # -- stopping -------------------------------------------------------------------------
+    def stop(self, code: int, error: LoadpyError | None = None, *, graceful: bool) -> None:
+        """Stop every worker: graceful = gracefulStop applies (interrupt), else a hard abort."""
+        if self._exit is None:
+            self._exit, self._error = code, error
+        for w in self.workers:
+            w.send("interrupt" if graceful else f"abort {code}")
+
+    def interrupt(self) -> None:
+        """SIGINT/SIGTERM: forward a graceful interrupt; a second one stops everything at once."""
+        self._interrupts += 1
+        if self._interrupts == 1:
+            log.warning("Stopping the test run gracefully (press Ctrl+C again to stop at once)")
+            self.stop(int(ExitCode.INTERRUPTED), graceful=True)
+            if self._setup_running and self._current is not None:
+                self._current.cancel()
+        else:
+            for w in self.workers:
+                w.send("interrupt")  # the workers' second interrupt: a hard stop
+            if self._current is not None:
+                self._current.cancel()
+
+    # -- messages from workers ----------------------------------------------------------------
+    def on_message(self, w: WorkerHandle, kind: str, payload: Any) -> None:
+        if kind == "ready":
+            w.vus_max = int(payload["vus_max"])
+            w.ready.set()
+        elif kind == "snapshot":
+            w.latest = payload
+            w.vus_max = int(payload["vus_max"])
+        elif kind == "done":
+            w.latest = w.done = payload
+            w.vus_max = int(payload["vus_max"])
+        elif kind == "error":
+            w.error = payload
+
+    # -- merged views ---------------------------------------------------------------------------
+    def merged(self) -> Any:
+        """A fresh Registry: the coordinator's own (setup, teardown, vus gauges) plus every worker's latest."""
+        snaps = [self.p.registry.snapshot()]
+        snaps.extend(w.latest["snap"] for w in self.workers if w.latest is not None)
+        return merged_registry(snaps)
+
+    def progress(self) -> list[Any]:
+        return merge_progress([w.latest["progress"] for w in self.workers if w.latest is not None])
+
+    def active_vus(self) -> int:
+        return sum(w.vus for w in self.workers)
+
+    # -- the run --------------------------------------------------------------------------------
+    async def run(self) -> int:
+        from loadpy import run as run_mod
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.interrupt)
+        opts = self.p.options
+        if not opts.quiet:
+            from loadpy.cli.banner import banner
+
+            print(banner(self.p.path, opts, None), flush=True)
+            print(f"     workers: {self.count} processes, one execution segment each", flush=True)
+        setup_ok, setup_data = False, None
+        try:
+            with tempfile.TemporaryDirectory(prefix="loadpy-workers-") as tmp:
+                try:
+                    setup_ok, setup_data = await self._run_all(Path(tmp))
+                finally:
+                    await self._reap()
+            duration = now() - self.start
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.remove_signal_handler(sig)
+        code = self._exit
+        if code is None:
+            failed = any(w.done is not None and w.done["exit_code"] == ExitCode.TEST_FAILED for w in self.workers)
+            code = int(ExitCode.TEST_FAILED) if failed or self.p.runtime.test_failed else int(ExitCode.OK)
+        merged = self.merged()
+        thresholds = None
+        if self.p.thresholds is not None:
+            from loadpy.metrics.thresholds import Thresholds
+
+            thresholds = Thresholds.parse(opts.thresholds, merged)
+        final = dataclasses.replace(self.p, registry=merged, thresholds=thresholds)
+        result = _Result(
+            exit_code=code,
+            setup_data=setup_data if setup_ok else None,
+            test_run_duration_s=duration,
+            interrupted=code == ExitCode.INTERRUPTED,
+            aborted_by_thresholds=self._aborted_by_thresholds,
+            error=self._error,
+        )
+        exit_code, _ = run_mod._finish(final, result)
+        return exit_code
+
+    async def _setup(self) -> tuple[bool, Any]:
+        """setup() once, here, with setupTimeout; (ok, data). Mirrors engine.scheduler.Engine._setup."""
+        timeout = self.p.options.setup_timeout
+        self._setup_running = True
+        self._current = asyncio.ensure_future(self.p.runtime.setup())
+        try:
+            return True, await asyncio.wait_for(self._current, timeout=timeout)
+        except TimeoutError:
+            err: LoadpyError = SetupTimeoutError(f"setup() execution timed out after {timeout:g} seconds")
+            log.error("%s", err)
+        except asyncio.CancelledError:
+            if self._exit is None:
+                raise
+            return False, None
+        except LoadpyError as exc:
+            err = exc
+            log.error("%s", err)
+        except Exception as exc:
+            err = ScriptError(f"setup() failed: {exc}")
+            log.error("%s", err)
+        finally:
+            self._setup_running = False
+            self._current = None
+        self.stop(int(err.exit_code), err, graceful=False)
+        return False, None
+
+    async def _teardown(self, setup_data: Any) -> None:
+        timeout = self.p.options.teardown_timeout
+        self._current = asyncio.ensure_future(self.p.runtime.teardown(setup_data))
+        try:
+            await asyncio.wait_for(self._current, timeout=timeout)
+        except TimeoutError:
+            err: LoadpyError = TeardownTimeoutError(f"teardown() execution timed out after {timeout:g} seconds")
+            log.error("%s", err)
+        except asyncio.CancelledError:
+            if self._interrupts <= 1:
+                raise
+            return
+        except LoadpyError as exc:
+            err = exc
+        except Exception as exc:
+            err = ScriptError(f"teardown() failed: {exc}")
+            log.error("%s", err)
+        else:
+            return
+        finally:
+            self._current = None
+        if self._exit is None:
+            self._exit, self._error = int(err.exit_code), err
+
+    async def _run_all(self, tmp: Path) -> tuple[bool, Any]:
+        """Workers create their VUs → the test clock starts → setup → all start → ... → teardown.
+
+        Like k6 (VUs are initialised before setup), so worker start-up is not test run time."""
+        opts = self.p.options
+        for assignment in worker_segments(self.count):
+            self.workers.append(await self._spawn(assignment, tmp))
+        await self._barrier()
+        self.start = now()
+        if self._exit is not None:
+            return False, None
+        setup_ok, setup_data = (True, None) if opts.no_setup else await self._setup()
+        if setup_ok and self._exit is None:
+            data_path = tmp / "setup-data.json"
+            data_path.write_text(json.dumps(setup_data), encoding="utf-8")
+            for w in self.workers:
+                w.send(f"start {data_path}")
+        else:
+            self.stop(self._exit or int(ExitCode.GENERIC), graceful=False)
+        await self._supervise()
+        if setup_ok and not opts.no_teardown and self._interrupts <= 1:
+            await self._teardown(setup_data)
+        return setup_ok, setup_data
+
+    async def _reap(self) -> None:
+        """Never leave a worker behind, whatever happened."""
+        for w in self.workers:
+            if w.proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    w.proc.kill()
+                await w.proc.wait()
+
+    async def _spawn(self, assignment: Assignment, tmp: Path) -> WorkerHandle:
+        args = argparse.Namespace(**vars(self.args))
+        args.execution_segment = assignment.segment
+        args.execution_segment_sequence = assignment.sequence
+        args.workers = None
+        args.address = ""
+        args.summary_export = None
+        args.no_summary = True
+        args.no_thresholds = True  # evaluated here, on the merged metrics
+        args.out = []
+        args.report = None
+        args.demo = False
+        job_path = tmp / f"job-{assignment.index}.pickle"
+        job_path.write_bytes(pickle.dumps(Job(assignment.index, self.count, args, self.demo_url)))
+        read_fd, write_fd = os.pipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "loadpy.workers.worker",
+                str(job_path),
+                str(write_fd),
+                stdin=asyncio.subprocess.PIPE,
+                pass_fds=(write_fd,),
+                start_new_session=True,  # Ctrl+C reaches the coordinator only; it forwards one interrupt
+                env=_child_env(),
+            )
+        finally:
+            os.close(write_fd)
+        w = WorkerHandle(assignment, self.count, proc)
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: _FrameProtocol(self, w), os.fdopen(read_fd, "rb", buffering=0))
+        return w
+
+    async def _barrier(self) -> None:
+        """Wait until every worker has created its VUs (or one failed)."""
+
+        async def ready_or_gone(w: WorkerHandle) -> None:
+            ready, gone = asyncio.ensure_future(w.ready.wait()), asyncio.ensure_future(w.eof.wait())
+            await asyncio.wait({ready, gone}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (ready, gone):
+                task.cancel()
+            if not w.ready.is_set():
+                self._lost(w, await w.proc.wait())
+
+        await asyncio.gather(*(ready_or_gone(w) for w in self.workers))
+
+    async def _supervise(self) -> None:
+        tickers = [asyncio.ensure_future(self._vus_ticker())]
+        if self.p.thresholds is not None:
+            tickers.append(asyncio.ensure_future(self._threshold_ticker()))
+        progress = None
+        if not self.p.options.quiet:
+            from loadpy.cli.progress import Progress
+
+            progress = Progress(self)
+            progress.start()
+        try:
+            await asyncio.gather(*(self._watch(w) for w in self.workers))
+        finally:
+            for ticker in tickers:
+                ticker.cancel()
+            await asyncio.gather(*tickers, return_exceptions=True)
+            if progress is not None:
+                await progress.stop()
+
+    async def _watch(self, w: WorkerHandle) -> None:
+        await w.eof.wait()
+        returncode = await w.proc.wait()
+        if w.done is not None:
+            code = int(w.done["exit_code"])
+            if code not in NORMAL_END and self._exit is None:
+                err = LoadpyError(w.done["error"]) if w.done["error"] else None
+                self.stop(code, err, graceful=False)
+        elif w.ready.is_set() or w.error is None:
+            self._lost(w, returncode)
+
+    def _lost(self, w: WorkerHandle, returncode: int) -> None:
+        """A worker ended without a result: its startup error, or it died."""
+        if w.error is not None:
+            if self._exit is None:  # every worker hits the same startup error: say it once
+                print(f"loadpy: error: {w.error['message']}", file=sys.stderr)
+            self.stop(int(w.error["exit_code"]), graceful=False)
+            return
+        how = f"killed by {signal.Signals(-returncode).name}" if returncode < 0 else f"exit status {returncode}"
+        why = f"; its frames were unreadable: {w.broken}" if w.broken else ""
+        kept = "its last snapshot is kept" if w.latest is not None else "it reported no metrics"
+        message = f"{w.name} died ({how}{why}); {kept}, the run ends with the other workers' data"
+        log.error("%s", message)
+        self.stop(int(ExitCode.GENERIC), LoadpyError(message), graceful=True)
+
+    async def _vus_ticker(self) -> None:
+        """vus/vus_max as sums over the workers (see loadpy.workers.merge), with run tags, every second."""
+        from loadpy.metrics.tags import tagset
+
+        registry = self.p.registry
+        tags = tagset(self.p.options.tags or {})
+        vus, vus_max = registry.metrics["vus"], registry.metrics["vus_max"]
+        tick = 1
+        while True:
+            await asyncio.sleep(max(0.0, self.start + tick * VUS_TICK_S - now()))
+            tick += 1
+            registry.add(vus, tags, float(self.active_vus()))
+            registry.add(vus_max, tags, float(sum(w.vus_max for w in self.workers)))
+
+    async def _threshold_ticker(self) -> None:
+        from loadpy.metrics.thresholds import Thresholds
+
+        spec = self.p.options.thresholds
+        tick = 1
+        while True:
+            await asyncio.sleep(max(0.0, self.start + tick * THRESHOLD_TICK_S - now()))
+            tick += 1
+            thresholds = Thresholds.parse(spec, self.merged())
+            if thresholds.evaluate(now() - self.start, final=False) and self._exit is None:
+                log.error("thresholds have been crossed and at least one has abortOnFail enabled, stopping test")
+                self._aborted_by_thresholds = True
+                self.stop(int(ExitCode.THRESHOLDS_FAILED), graceful=False)
+
+
+def _child_env() -> dict[str, str]:
+    """This process's environment, with this loadpy first on the path (whatever the cwd)."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+async def run_coordinated(prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None) -> int:
+    """`loadpy run --workers N` (N > 1) after run.prepare validated everything."""
+    check_supported(args, prepared.options, count)
+    return await Coordinator(prepared, args, count, demo_url).run()

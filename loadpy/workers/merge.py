@@ -1,0 +1,54 @@
+"""Merging what the workers report into one view of the run.
+
+Counters, rates and trends merge exactly through `Registry.merge_snapshot`. Gauges merge
+as "last value wins", which is wrong for `vus`/`vus_max`: four workers with 10 VUs each
+run 40 VUs, not 10. So worker snapshots are sent without those two series and the
+coordinator records them itself, as the sum of the workers' reported VU counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from loadpy.metrics.registry import Registry
+
+VU_GAUGES = frozenset({"vus", "vus_max"})
+
+
+def strip_vu_gauges(snap: dict[str, Any]) -> dict[str, Any]:
+    """A worker's snapshot without its per-process vus/vus_max series (the coordinator sums them)."""
+    return {**snap, "series": [s for s in snap["series"] if s[0] not in VU_GAUGES]}
+
+
+def merged_registry(snapshots: Iterable[dict[str, Any]]) -> Registry:
+    """A fresh Registry holding the exact merge of every snapshot."""
+    registry = Registry()
+    for snap in snapshots:
+        registry.merge_snapshot(snap)
+    return registry
+
+
+def merge_progress(per_worker: Sequence[Sequence[Any]]) -> list[Any]:
+    """Sum the workers' per-scenario progress (loadpy.engine.scheduler.ScenarioProgress) by scenario."""
+    merged: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    for scenarios in per_worker:
+        for s in scenarios:
+            have = merged.get(s.name)
+            counts[s.name] = counts.get(s.name, 0) + 1
+            if have is None:
+                merged[s.name] = replace(s)
+                continue
+            have.active_vus += s.active_vus
+            have.max_vus += s.max_vus
+            have.iterations_done += s.iterations_done
+            have.interrupted += s.interrupted
+            have.dropped += s.dropped
+            have.elapsed = max(have.elapsed, s.elapsed)
+            have.done = have.done and s.done
+            have.fraction += s.fraction
+    for name, s in merged.items():
+        s.fraction /= counts[name]
+    return list(merged.values())

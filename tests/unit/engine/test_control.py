@@ -1,0 +1,212 @@
+"""The REST control API (k6 /v1/status) against a real loopback server (C47)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from loadpy.engine.control import ApiStartError, handle, parse_address
+from loadpy.engine.scheduler import Engine
+from loadpy.errors import ConfigError, ExitCode
+from tests.unit.engine.fakes import FakeRuntime, run, scenario
+
+
+async def request(address: str, method: str, body: Any = None) -> tuple[int, Any]:
+    host, port = address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    payload = b"" if body is None else json.dumps(body).encode()
+    writer.write(
+        f"{method} /v1/status HTTP/1.1\r\nHost: x\r\nContent-Length: {len(payload)}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + payload
+    )
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, content = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(content)
+
+
+def attrs(doc: Any) -> dict[str, Any]:
+    assert doc["data"]["type"] == "status" and doc["data"]["id"] == "default"
+    return doc["data"]["attributes"]  # type: ignore[no-any-return]
+
+
+def externally_controlled(rt: FakeRuntime, **kw: Any) -> Engine:
+    return Engine(
+        scenarios={"e": scenario("e", executor="externally-controlled", vus=1, maxVUs=5, duration="6s")},
+        runtime=rt,
+        registry=rt.registry,
+        control_address="127.0.0.1:0",
+        **kw,
+    )
+
+
+def test_c47_status_updates_pause_and_stop() -> None:
+    rt = FakeRuntime(sleep=0.05)
+    engine = externally_controlled(rt)
+    seen: list[tuple[int, Any]] = []
+
+    async def drive() -> None:
+        await asyncio.sleep(0.3)
+        assert engine.api_address is not None
+        seen.append(await request(engine.api_address, "GET"))
+        seen.append(
+            await request(
+                engine.api_address, "PATCH", {"data": {"type": "status", "id": "default", "attributes": {"vus": 3}}}
+            )
+        )
+        seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"vus": 9}}}))
+        seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"vus-max": 8, "vus": 6}}}))
+        await asyncio.sleep(0.2)
+        seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"paused": True}}}))
+        seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"stopped": True}}}))
+
+    async def main() -> Any:
+        driver = asyncio.ensure_future(drive())
+        result = await engine.run()
+        await driver
+        return result
+
+    result = run(main())
+    assert result.exit_code is ExitCode.STOPPED_BY_API and result.test_run_duration_s < 3
+    (s0, get), (s1, three), (s2, bad), (s3, six), (s4, paused), (s5, stopped) = seen
+    assert s0 == 200 and attrs(get) == {
+        "status": 7,
+        "paused": False,
+        "vus": 1,
+        "vus-max": 5,
+        "stopped": False,
+        "running": True,
+        "tainted": False,
+    }
+    assert s1 == 200 and attrs(three)["vus"] == 3
+    assert s2 == 400 and bad == {
+        "errors": [
+            {
+                "status": "400",
+                "title": "Config update error",
+                "detail": "invalid configuration supplied: the number of active VUs (9) must be less than or equal "
+                "to the number of maxVUs (5)",
+            }
+        ]
+    }
+    assert s3 == 200 and (attrs(six)["vus"], attrs(six)["vus-max"]) == (6, 8)
+    assert s4 == 200 and (attrs(paused)["vus"], attrs(paused)["paused"]) == (0, True)
+    assert s5 == 200 and attrs(stopped)["stopped"] is True
+    assert len(rt.vus) == 8 and {c.vu for c in rt.calls} == set(range(1, 7))
+
+
+def test_paused_start_waits_for_resume() -> None:
+    rt = FakeRuntime(sleep=0.05)
+    engine = Engine(
+        scenarios={"default": scenario(executor="per-vu-iterations")},
+        runtime=rt,
+        registry=rt.registry,
+        paused=True,
+        control_address="127.0.0.1:0",
+    )
+    seen: list[Any] = []
+
+    async def drive() -> None:
+        await asyncio.sleep(0.3)
+        assert engine.api_address is not None
+        seen.append((len(rt.calls), attrs((await request(engine.api_address, "GET"))[1])["status"]))
+        await request(engine.api_address, "PATCH", {"data": {"attributes": {"paused": False}}})
+
+    async def main() -> Any:
+        driver = asyncio.ensure_future(drive())
+        result = await engine.run()
+        await driver
+        return result
+
+    assert run(main()).exit_code is ExitCode.OK
+    assert seen == [(0, 4)] and len(rt.completed_calls()) == 1
+
+
+def test_pausing_a_non_pausable_executor_and_bad_requests() -> None:
+    rt = FakeRuntime(sleep=0.05)
+    engine = Engine(
+        scenarios={"default": scenario(executor="constant-vus", duration="1s")},
+        runtime=rt,
+        registry=rt.registry,
+    )
+    out: list[Any] = []
+
+    async def drive() -> None:
+        await asyncio.sleep(0.2)
+        out.append(await handle(engine, "PATCH", "/v1/status", b'{"data":{"attributes":{"paused":true}}}'))
+        out.append(await handle(engine, "PATCH", "/v1/status", b'{"data":{"attributes":{"vus":2}}}'))
+        out.append(await handle(engine, "PATCH", "/v1/status", b"{not json"))
+        out.append(await handle(engine, "GET", "/v1/nope", b""))
+
+    async def main() -> None:
+        driver = asyncio.ensure_future(drive())
+        await engine.run()
+        await driver
+
+    run(main())
+    (p_status, p_doc), (v_status, v_doc), (j_status, j_doc), (n_status, _) = out
+    assert p_status == 500 and p_doc["errors"][0] == {
+        "status": "500",
+        "title": "Pause error",
+        "detail": "constant-vus executor 'default' doesn't support pause and resume operations after its start",
+    }
+    assert v_status == 500 and v_doc["errors"][0]["detail"] == (
+        "a externally-controlled executor needs to be configured for live configuration updates"
+    )
+    assert j_status == 400 and j_doc["errors"][0]["title"] == "Invalid data"
+    assert n_status == 404
+
+
+def test_addresses() -> None:
+    assert parse_address("localhost:6565") == ("localhost", 6565)
+    with pytest.raises(ConfigError, match="expected host:port"):
+        parse_address("nope")
+
+    async def busy() -> None:
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        rt = FakeRuntime()
+        engine = Engine(
+            scenarios={"default": scenario(executor="per-vu-iterations")},
+            runtime=rt,
+            registry=rt.registry,
+            control_address=f"127.0.0.1:{port}",
+        )
+        try:
+            with pytest.raises(ApiStartError) as info:
+                await engine.run()
+            assert info.value.exit_code is ExitCode.CANNOT_START_API
+        finally:
+            server.close()
+
+    run(busy())
+
+
+def test_a_busy_default_address_only_warns(caplog: Any) -> None:
+    async def busy() -> None:
+        try:
+            server = await asyncio.start_server(lambda r, w: None, "localhost", 6565)
+        except OSError:
+            server = None  # something else already holds the default port: just as busy
+        rt = FakeRuntime()
+        engine = Engine(
+            scenarios={"default": scenario(executor="per-vu-iterations")},
+            runtime=rt,
+            registry=rt.registry,
+            control_address="localhost:6565",
+        )
+        try:
+            result = await engine.run()
+        finally:
+            if server is not None:
+                server.close()
+        assert result.exit_code is ExitCode.OK and len(rt.completed_calls()) == 1
+        assert engine.api_address is None
+
+    run(busy())
+    assert "Error from API server: cannot start the REST API on localhost:6565" in caplog.text

@@ -1,0 +1,179 @@
+"""report_data tables, the rendered HTML (escaping, self-containment) and results files."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadpy import __version__
+from loadpy.errors import ConfigError, ExitCode
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.tags import tagset
+from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results
+from loadpy.report.data import MAX_NAME_ROWS
+from loadpy.report.svg import Line, format_duration, line_chart, nice_ceiling
+
+EVIL = "<script>alert(1)</script>"
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def request(reg: Registry, tags: dict[str, str], ms: float, failed: bool = False) -> None:
+    ts = tagset(tags)
+    reg.sink(reg.metrics["http_reqs"], ts).add(1)
+    reg.sink(reg.metrics["http_req_duration"], ts).add(ms)
+    reg.sink(reg.metrics["http_req_failed"], ts).add(failed)
+
+
+def export(check_name: str = "status is 200", source: str = "p(95)<500") -> dict[str, Any]:
+    """A --summary-export document's shape (groups and checks keyed by name)."""
+    return {
+        "root_group": {
+            "name": "",
+            "path": "",
+            "id": "d41d8cd98f00b204e9800998ecf8427e",
+            "groups": {
+                "login": {
+                    "name": "login",
+                    "path": "::login",
+                    "id": "x",
+                    "groups": {},
+                    "checks": {
+                        check_name: {
+                            "name": check_name,
+                            "path": f"::login::{check_name}",
+                            "id": "y",
+                            "passes": 7,
+                            "fails": 2,
+                        }
+                    },
+                }
+            },
+            "checks": {"top": {"name": "top", "path": "::top", "id": "z", "passes": 3, "fails": 0}},
+        },
+        "metrics": {
+            "http_reqs": {"count": 6, "rate": 3},
+            "http_req_failed": {"passes": 1, "fails": 5, "value": 0.16666666666666666},
+            "http_req_duration": {"p(95)": 30, "thresholds": {source: False, "max<10": True}},
+        },
+    }
+
+
+def test_report_data_tables_per_scenario_and_name() -> None:
+    reg = Registry()
+    for ms in (10.0, 20.0, 30.0):
+        request(reg, {"scenario": "browse", "name": "home", "status": "200"}, ms)
+    request(reg, {"scenario": "browse", "name": "search", "status": "500"}, 50.0, failed=True)
+    request(reg, {"scenario": "buy", "name": "home", "status": "200"}, 5.0)
+    request(reg, {"scenario": "buy", "name": "home", "status": "200", "method": "POST"}, 15.0)
+    reg.sink(reg.metrics["iterations"], tagset({"scenario": "browse"})).add(4)
+    reg.sink(reg.metrics["iterations"], tagset({"scenario": "buy"})).add(1)
+    data = report_data(reg, export(), None, {"script": "flow.yaml", "duration_s": 2.0})
+
+    assert data["scenarios"] == [
+        {"key": "browse", "requests": 4, "failures": 1, "p95": pytest.approx(47.0), "iterations": 4},
+        {"key": "buy", "requests": 2, "failures": 0, "p95": pytest.approx(14.5), "iterations": 1},
+    ]
+    assert data["names"] == [
+        {"key": "home", "requests": 5, "failures": 0, "p95": pytest.approx(28.0)},
+        {"key": "search", "requests": 1, "failures": 1, "p95": 50.0},
+    ]
+    assert data["names_omitted"] == 0
+    assert data["checks"] == [
+        {"path": "::top", "name": "top", "passes": 3, "fails": 0},
+        {"path": "::login::status is 200", "name": "status is 200", "passes": 7, "fails": 2},
+    ]
+    assert data["thresholds"] == [
+        {"metric": "http_req_duration", "source": "p(95)<500", "ok": True},
+        {"metric": "http_req_duration", "source": "max<10", "ok": False},
+    ]
+    assert data["meta"] == {"loadpy_version": __version__, "script": "flow.yaml", "duration_s": 2.0}
+    assert data["timeseries"] is None
+    json.dumps(data)  # serialisable as is
+
+
+def test_name_table_is_bounded_busiest_first() -> None:
+    reg = Registry()
+    for i in range(MAX_NAME_ROWS + 3):
+        request(reg, {"name": f"/item/{i}"}, 1.0)
+    request(reg, {"name": "/item/7"}, 1.0)
+    data = report_data(reg, None, None, {})
+    assert len(data["names"]) == MAX_NAME_ROWS
+    assert data["names"][0] == {"key": "/item/7", "requests": 2, "failures": 0, "p95": 1.0}
+    assert data["names_omitted"] == 3
+
+
+def test_every_user_value_is_escaped() -> None:
+    reg = Registry()
+    rec = TimeSeriesRecorder(reg)
+    rec.begin()
+    request(reg, {"scenario": EVIL, "name": EVIL}, 12.0)
+    assert rec.started_mono is not None
+    rec.tick(rec.started_mono + 1.0)
+    meta = {"script": EVIL, "duration_s": 1.0, "options": {"tags": {"x": EVIL}}, "note": EVIL}
+    html = render_report(report_data(reg, export(check_name=EVIL, source=f"p(95)<500 {EVIL}"), rec, meta))
+    # Only the report's own three script elements; the payload appears escaped only.
+    assert html.count("<script") == 3
+    assert "alert(1)</script>" not in html
+    assert EVIL_ESCAPED in html
+    assert html.count(EVIL_ESCAPED) >= 6  # title, header, scenario, name, check, threshold, meta ...
+    # The embedded JSON cannot close its element either.
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in html
+
+
+def test_report_is_self_contained() -> None:
+    html = render_report(report_data(Registry(), None, None, {"script": "a.yaml"}))
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
+    assert "@import" not in html and "url(" not in html
+    assert "default-src 'none'" in html  # the CSP forbids any fetch
+    # No run data: four charts, each saying so.
+    assert html.count('class="chart-svg"') == 4
+    assert html.count(">no data</text>") == 4
+
+
+def test_results_round_trip_through_json_and_through_the_html(tmp_path: Path) -> None:
+    reg = Registry()
+    request(reg, {"scenario": "s", "name": EVIL}, 3.0)
+    data = report_data(reg, export(), None, {"script": "x.yaml", "start_time": "2025-01-01T00:00:00+00:00"})
+    saved = tmp_path / "results.json"
+    save_results(saved, data)
+    assert load_results(saved) == data
+    page = tmp_path / "report.html"
+    page.write_text(render_report(data), encoding="utf-8")
+    assert load_results(page) == data
+    assert render_report(load_results(page)) == render_report(data)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read the results file"),
+        ("{not json", "is not valid JSON (line 1, column 2"),
+        ('{"metrics": {}}', 'not a loadpy results file: expected a JSON object with "format": "loadpy-report/1"'),
+        ("<html><body>hello</body></html>", "this HTML file holds no loadpy report data"),
+    ],
+)
+def test_bad_results_files_are_config_errors(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "results.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_results(path)
+    assert info.value.exit_code == ExitCode.INVALID_CONFIG
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_chart_paths_break_on_gaps_and_axes_are_nice() -> None:
+    svg = line_chart("c", "T", "ms", [1.0, 2.0, 3.0, 4.0], [Line("p95", [5.0, None, 7.0, 8.0], "#000")])
+    paths = re.findall(r'<path class="series" data-series="p95" stroke="#000" d="([^"]+)"', svg)
+    assert len(paths) == 1
+    assert paths[0].count("M") == 2 and paths[0].count("L") == 1
+    assert re.fullmatch(r"M[\d.]+,[\d.]+h0M[\d.]+,[\d.]+L[\d.]+,[\d.]+", paths[0])
+    assert [nice_ceiling(v) for v in (0, 0.7, 1, 3.2, 49, 51, 1900)] == [1, 1, 1, 5, 50, 100, 2000]
+    assert [format_duration(s) for s in (0, 0.5, 59.6, 90, 3600, 3720)] == ["0s", "0.5s", "1m", "1m30s", "1h", "1h2m"]
+    labels = re.findall(r'<text class="xlabel"[^>]*>([^<]*)</text>', line_chart("c", "T", "", [0.3, 0.8], []))
+    assert labels == ["0s", "0.1s", "0.2s", "0.3s", "0.4s", "0.5s", "0.6s", "0.7s", "0.8s"]

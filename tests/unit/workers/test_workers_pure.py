@@ -1,0 +1,112 @@
+"""The pure pieces of --workers: segment assignment, frames, snapshot merge."""
+
+from __future__ import annotations
+
+import pickle
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loadpy.engine.scheduler import ScenarioProgress
+from loadpy.metrics import Registry
+from loadpy.segments import resolve
+from loadpy.workers.assign import worker_segments
+from loadpy.workers.frames import FrameDecoder, FrameError, encode
+from loadpy.workers.merge import merge_progress, merged_registry, strip_vu_gauges
+
+
+def test_segments_of_three_workers() -> None:
+    got = [(a.index, a.segment, a.sequence) for a in worker_segments(3)]
+    assert got == [
+        (0, "0:1/3", "0,1/3,2/3,1"),
+        (1, "1/3:2/3", "0,1/3,2/3,1"),
+        (2, "2/3:1", "0,1/3,2/3,1"),
+    ]
+    assert [a.segment for a in worker_segments(1)] == ["0:1"]
+    with pytest.raises(ValueError, match="at least 1"):
+        worker_segments(0)
+
+
+@given(st.integers(min_value=1, max_value=8), st.integers(min_value=0, max_value=500))
+def test_worker_segments_split_any_vu_count_exactly(count: int, vus: int) -> None:
+    stripes = [resolve(a.segment, a.sequence) for a in worker_segments(count)]
+    assert sum(s.scale(vus) for s in stripes) == vus
+    assert sum((s.scale_fraction(Fraction(7, 3)) for s in stripes), Fraction(0)) == Fraction(7, 3)
+    # every global unit (VU / iteration number) is owned by exactly one worker
+    for unit in range(min(vus, 60)):
+        assert sum(s.owns(unit) for s in stripes) == 1
+
+
+def test_frames_round_trip_across_any_split() -> None:
+    payload = {"snap": {"series": [("http_reqs", (("a", "b"),), 3.0)]}, "vus": 2}
+    data = encode("ready", {"vus_max": 4}) + encode("snapshot", payload) + encode("done")
+    for cut in range(len(data) + 1):
+        decoder = FrameDecoder()
+        got = decoder.feed(data[:cut]) + decoder.feed(data[cut:])
+        assert got == [("ready", {"vus_max": 4}), ("snapshot", payload), ("done", None)]
+        assert decoder.pending == 0
+    partial = FrameDecoder()
+    assert partial.feed(data[:7]) == []
+    assert partial.pending == 7
+
+
+def test_frames_reject_garbage() -> None:
+    with pytest.raises(FrameError, match="exceeds the limit"):
+        FrameDecoder().feed(b"\xff\xff\xff\xff" + b"x" * 10)
+    with pytest.raises(FrameError, match="undecodable frame"):
+        FrameDecoder().feed(b"\x00\x00\x00\x03abc")
+    body = pickle.dumps([1, 2])
+    with pytest.raises(FrameError, match=r"must hold \(kind, payload\), got list"):
+        FrameDecoder().feed(len(body).to_bytes(4, "big") + body)
+
+
+def _worker_registry(reqs: int, durations: list[float], vus: float) -> Registry:
+    reg = Registry()
+    tags = (("method", "GET"),)
+    for _ in range(reqs):
+        reg.add(reg.metrics["http_reqs"], tags, 1.0)
+    for value in durations:
+        reg.add(reg.metrics["http_req_duration"], tags, value)
+    reg.add(reg.metrics["vus"], (), vus)
+    reg.add(reg.metrics["vus_max"], (), vus)
+    reg.define("my_counter", "counter")  # a custom metric only this worker knows
+    reg.add(reg.metrics["my_counter"], (), 2.0)
+    return reg
+
+
+def test_merged_registry_is_exact_and_drops_worker_vu_gauges() -> None:
+    a = _worker_registry(3, [1.0, 5.0, 9.0], vus=7)
+    b = _worker_registry(2, [2.0, 100.0], vus=3)
+    coordinator = Registry()
+    coordinator.add(coordinator.metrics["vus"], (), 10.0)  # the coordinator's sum of both workers
+    merged = merged_registry([coordinator.snapshot(), strip_vu_gauges(a.snapshot()), strip_vu_gauges(b.snapshot())])
+    m = merged.metrics
+    assert merged.aggregate(m["http_reqs"]).values(1.0)["count"] == 5
+    assert merged.aggregate(m["my_counter"]).values(1.0)["count"] == 4
+    trend = merged.aggregate(m["http_req_duration"])
+    assert trend.values(0.0, ["min", "max", "avg", "med"]) == {"min": 1.0, "max": 100.0, "avg": 23.4, "med": 5.0}
+    vus = merged.aggregate(m["vus"]).values()
+    assert vus == {"value": 10.0, "min": 10.0, "max": 10.0}  # not a worker's 7 or 3
+    assert merged.series(m["vus_max"]) == {}
+
+
+def test_strip_vu_gauges_keeps_everything_else() -> None:
+    snap = _worker_registry(1, [1.0], vus=2).snapshot()
+    stripped = strip_vu_gauges(snap)
+    assert {s[0] for s in snap["series"]} - {s[0] for s in stripped["series"]} == {"vus", "vus_max"}
+    assert stripped["metrics"] == snap["metrics"] and stripped["groups"] == snap["groups"]
+
+
+def test_merge_progress_sums_by_scenario() -> None:
+    def p(name: str, active: int, done: int, elapsed: float, finished: bool, fraction: float) -> ScenarioProgress:
+        return ScenarioProgress(name, "constant-vus", active, 4, done, 1, 2, elapsed, 10.0, finished, fraction)
+
+    merged = merge_progress(
+        [[p("a", 2, 10, 3.0, False, 0.3), p("b", 1, 1, 1.0, True, 1.0)], [p("a", 1, 5, 3.5, True, 0.5)]]
+    )
+    a, b = merged
+    assert (a.name, a.active_vus, a.max_vus, a.iterations_done, a.interrupted, a.dropped) == ("a", 3, 8, 15, 2, 4)
+    assert (a.elapsed, a.done, a.fraction) == (3.5, False, 0.4)
+    assert (b.name, b.active_vus, b.iterations_done, b.done) == ("b", 1, 1, True)
