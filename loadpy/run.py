@@ -107,7 +107,27 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
                     ("options", "thresholds", metric_key) if metric_key else ("options", "thresholds"), exc.message
                 ) from None
             raise
+    _check_run_flags(options, args)
     return Prepared(path, options, registry, runtime, thresholds, handle_summary)
+
+
+def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
+    """Options only the engine and outputs read: validate them here, before any file or socket opens."""
+    from loadpy.outputs.manager import parse_out_arg
+    from loadpy.segments import resolve
+
+    from_cli = bool(getattr(args, "execution_segment", None) or getattr(args, "execution_segment_sequence", None))
+    try:
+        resolve(options.execution_segment, options.execution_segment_sequence)
+    except ConfigError as exc:
+        raise exc.located(file="command line" if from_cli else args.file) from None
+    for text in options.out or ():
+        try:
+            parse_out_arg(text, options.system_tags)
+        except ConfigError as exc:
+            raise exc.located(
+                file="command line" if text in (getattr(args, "out", None) or ()) else args.file
+            ) from None
 
 
 def _load_config_file(path: str | None) -> dict[str, Any] | None:

@@ -112,13 +112,15 @@ def loadpy_cmd() -> list[str]:
     return [sys.executable, "-m", "loadpy"]
 
 
-def run_loadpy(w: Workload, work: Path, cpu: int | None, timeout: float, repo: Path) -> dict[str, Any]:
+def run_loadpy(
+    w: Workload, work: Path, cpu: int | None, timeout: float, repo: Path, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     scenario = work / "scenario.yaml"
     scenario.write_text(loadpy_scenario(w))
     export = work / "loadpy-export.json"
     export.unlink(missing_ok=True)
     m = run_measured(
-        [*loadpy_cmd(), "run", "-q", "--address", "", "--summary-export", str(export), str(scenario)],
+        [*loadpy_cmd(), "run", "-q", "--address", "", "--summary-export", str(export), *extra, str(scenario)],
         cpu,
         timeout,
         cwd=repo,

@@ -84,7 +84,11 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     control = parser.add_argument_group("control")
     control.add_argument("-a", "--address", help='REST API address (default "localhost:6565"; "" disables it)')
     control.add_argument("--demo", action="store_true", help="start loadpy's demo target and point BASE_URL at it")
-    control.add_argument("--workers", type=_positive_int, help="worker processes, one execution segment each (default 1; 0 = one per core)")
+    control.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="worker processes, one execution segment each (default 1; 0 = one per core)",
+    )
 
 
 # argparse dest -> k6 option key, for plain copies.

@@ -24,6 +24,28 @@ Getter = Callable[[Any, Any], Any]
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# A YAML scenario is data that gets shared and reviewed as such: its expressions may compute, not
+# reach the interpreter, the file system or the process (a Python script is the place for that).
+# Not a sandbox, a guard against the obvious: dunder access and these builtins fail at load time.
+_FORBIDDEN_BUILTINS = frozenset(
+    {
+        "open",
+        "exec",
+        "eval",
+        "compile",
+        "input",
+        "breakpoint",
+        "globals",
+        "locals",
+        "vars",
+        "exit",
+        "quit",
+        "help",
+        "setattr",
+        "delattr",
+        "memoryview",
+    }
+)
 
 
 def format_value(value: Any) -> str:
@@ -103,6 +125,7 @@ class Scope:
         return self._build(text, tree, text if wrap is None else wrap.format(f"({text})"))
 
     def _build(self, text: str, tree: ast.AST, body: str) -> Expr:
+        _reject_unsafe(text, tree)
         names = []
         for name in free_names(tree):
             if name in self.getters:  # before builtins: `iter` is the iteration number here
@@ -144,6 +167,18 @@ class Scope:
                 pieces.append(f"_fmt(({src}))")
         combined = ast.Module(body=[ast.Expr(t.body) for t in trees if isinstance(t, ast.Expression)], type_ignores=[])
         return self._build(text, combined, " + ".join(pieces))
+
+
+def _reject_unsafe(text: str, tree: ast.AST) -> None:
+    for node in ast.walk(tree):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name is None:
+            continue
+        if name.startswith("__") or (isinstance(node, ast.Name) and name in _FORBIDDEN_BUILTINS):
+            raise ConfigError(
+                f"'{name}' is not allowed in expression {text!r}",
+                hint="scenario expressions compute values; use a Python script (.py) for arbitrary code",
+            )
 
 
 class Value:

@@ -155,6 +155,8 @@ class Coordinator:
         self._aborted_by_thresholds = False
         self._current: asyncio.Task[Any] | None = None  # setup/teardown, cancelled by an interrupt
         self._setup_running = False
+        self._last_done: float | None = None
+        self._idle = 0.0  # from the last worker's end to its process exit: not test run time
 
     # -- stopping -------------------------------------------------------------------------
     def stop(self, code: int, error: LoadpyError | None = None, *, graceful: bool) -> None:
@@ -187,6 +189,7 @@ class Coordinator:
             w.latest = payload
             w.vus_max = int(payload["vus_max"])
         elif kind == "done":
+            self._last_done = now()
             w.latest = w.done = payload
             w.vus_max = int(payload["vus_max"])
         elif kind == "error":
@@ -226,7 +229,7 @@ class Coordinator:
                     setup_ok, setup_data = await self._run_all(Path(tmp))
                 finally:
                     await self._reap()
-            duration = now() - self.start
+            duration = now() - self.start - self._idle
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -323,6 +326,8 @@ class Coordinator:
         else:
             self.stop(self._exit or int(ExitCode.GENERIC), graceful=False)
         await self._supervise()
+        if self._last_done is not None:
+            self._idle = now() - self._last_done
         if setup_ok and not opts.no_teardown and self._interrupts <= 1:
             await self._teardown(setup_data)
         return setup_ok, setup_data

@@ -7,7 +7,8 @@ binds the same port again, like a restart.
 
 Paths (the query string is ignored except where noted):
   /ok                 200, 2-byte body, keep-alive
-  /reset-headers      half a status line, then RST
+  /reset-headers      the status line and one header, then RST
+  /reset-early        RST before a single response byte
   /reset-body         full headers (Content-Length 1000), 100 body bytes, then RST
   /eof-body           full headers (Content-Length 1000), 100 body bytes, then a clean FIN
   /hang               reads the request, never answers
@@ -40,7 +41,7 @@ class FaultyServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="faulty-server", daemon=True)
         self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._writers: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self.connections = 0
@@ -92,12 +93,15 @@ class FaultyServer:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for writer in list(self._writers):
+        for writer, task in list(self._writers.items()):
             _reset(writer)
+            task.cancel()
         self._writers.clear()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self._writers[writer] = task
         with self._lock:
             self.connections += 1
         served = 0
@@ -115,10 +119,10 @@ class FaultyServer:
                 served += 1
                 if not await self._answer(split.path, query, served, writer):
                     return
-        except ConnectionError:
+        except (ConnectionError, asyncio.CancelledError):
             return
         finally:
-            self._writers.discard(writer)
+            self._writers.pop(writer, None)
             if not writer.is_closing():
                 writer.close()
 
@@ -133,9 +137,12 @@ class FaultyServer:
             await writer.drain()
             return served < int(query.get("n", "3"))  # then close without a Connection: close header
         if path == "/reset-headers":
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n")
             await writer.drain()
             await asyncio.sleep(0.02)
+            _reset(writer)
+            return False
+        if path == "/reset-early":
             _reset(writer)
             return False
         if path in ("/reset-body", "/eof-body"):

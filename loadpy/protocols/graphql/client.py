@@ -6,7 +6,8 @@ Besides k6's ws_* metrics (recorded by the WebSocket session), per subscription:
 * `graphql_subscription_first_event` (Trend, time): ms from sending subscribe/start to the first event;
 * `graphql_subscription_event_gap` (Trend, time): ms between consecutive events.
 
-They carry the session's tags (url, status, subproto) plus `operation` (the operation name, or "").
+They carry the session's tags (url, status, subproto) plus `operation` (the operation name; no tag
+when the operation is anonymous).
 The VU layer defines them with `SUBSCRIPTION_METRICS` (name → (type, contains)).
 After `take` events the client cancels the operation (complete / stop), so ws_msgs_sent counts that
 message too: init + subscribe + complete (+ connection_terminate on the legacy protocol).
@@ -50,7 +51,8 @@ class SubscriptionResult:
 
 
 def _with_operation(tags: TagSet, operation: str) -> TagSet:
-    return tuple(sorted((*tags, ("operation", operation))))
+    """The session's tags plus `operation` (left out for an anonymous operation, as for HTTP)."""
+    return tuple(sorted((*tags, ("operation", operation)))) if operation else tags
 
 
 async def run_subscription(

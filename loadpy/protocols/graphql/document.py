@@ -229,10 +229,19 @@ def select_operation(ops: list[Operation], operation_name: str | None) -> Operat
     return ops[0]
 
 
+# The head of the first operation: for tagging documents this parser does not take (fragments).
+_HEAD = re.compile(r"(?:[\s,\ufeff]+|#[^\n]*)*(?:(query|mutation|subscription)\b[\s,]*([_A-Za-z]\w*)?|(\{))")
+
+
 def operation_info(source: str, operation_name: str | None = None) -> tuple[str, str]:
-    """(operation name or "", operation type) for tagging requests; ("", "") if unparsable."""
+    """(operation name or "", operation type) for tagging requests; ("", "") if it can't be told."""
     try:
         op = select_operation(parse(source), operation_name)
+    except GraphQLSyntaxError:
+        head = _HEAD.match(source)
+        if head is None:
+            return (operation_name or "", "")
+        return (operation_name or head.group(2) or "", head.group(1) or "query")
     except ValueError:
         return (operation_name or "", "")
     return (op.name or operation_name or "", op.type)

@@ -152,7 +152,10 @@ class H1Connection(asyncio.BufferedProtocol):
             self._finish(None)
             return
         reused = self.requests > 1
-        if exc is not None:
+        if isinstance(exc, ConnectionResetError) and parser.in_head:
+            # Go's header reader reports a reset inside the head as a truncated head (k6: 1000)
+            failure = HttpFailure(GENERIC, "unexpected EOF")
+        elif exc is not None:
             failure = from_exception(exc, "read")
             failure.retryable = reused and not parser.started
         elif not parser.started:

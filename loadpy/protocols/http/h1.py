@@ -163,6 +163,11 @@ class ResponseParser:
         """True once any byte of the response was parsed."""
         return self._headers_done or bool(self._prefix)
 
+    @property
+    def in_head(self) -> bool:
+        """True while part of the status line / headers has arrived but not all of it."""
+        return bool(self._prefix) and not self._headers_done
+
     def feed(self, data: bytes | bytearray | memoryview) -> bool:
         if self.complete:
             if data:
@@ -194,6 +199,9 @@ class ResponseParser:
         fields = line.split(" ", 2)
         if len(fields) < 2 or len(fields[1]) != 3 or not fields[1].isdigit():
             return ProtocolError(f'malformed HTTP status code "{fields[1] if len(fields) > 1 else ""}"')
+        for header in (bytes(self._prefix) + bytes(data)).split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
+            if b":" not in header:  # Go's textproto names the offending line
+                return ProtocolError(f'malformed MIME header: missing colon: "{header.decode("latin-1")}"')
         return ProtocolError(f"malformed MIME header: {exc}")
         return self.complete
 

@@ -43,7 +43,10 @@ def test_operation_info_and_selection() -> None:
     doc = "query A { hello } query B { hello }"
     assert operation_info(doc, "B") == ("B", "query")
     assert operation_info(doc) == ("", "")
-    assert operation_info("{ oops", "X") == ("X", "")
+    assert operation_info("{ oops", "X") == ("X", "query")  # unparsable: told from the head
+    assert operation_info("query Q { a { ...F } } fragment F on A { b }") == ("Q", "query")
+    assert operation_info("mutation { a { ...F } } fragment F on A { b }") == ("", "mutation")
+    assert operation_info("fragment F on A { b }") == ("", "")
     with pytest.raises(ValueError, match='Unknown operation named "C"'):
         select_operation(parse(doc), "C")
 
