@@ -32,6 +32,7 @@ class Prepared:
     runtime: Any  # loadpy.engine.interfaces.Runtime
     thresholds: Any  # loadpy.metrics.thresholds.Thresholds | None
     handle_summary: Any  # callable(data) -> dict | None
+    masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -108,7 +109,10 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
                 ) from None
             raise
     _check_run_flags(options, args)
-    return Prepared(path, options, registry, runtime, thresholds, handle_summary)
+    from loadpy.secrets import Masker
+
+    masker = getattr(args, "masker", None) or Masker()
+    return Prepared(path, options, registry, runtime, thresholds, handle_summary, masker)
 
 
 def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
@@ -236,7 +240,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
     if outputs is not None:
         outputs.stop()
     code, summary = _finish(p, result)
-    _finish_reports(p, outputs)
+    _finish_reports(p, outputs, result.test_run_duration_s)
     if recorder is not None:
         _write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
     return code
@@ -248,19 +252,17 @@ def _write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, dura
     from loadpy.summary import export_json
 
     meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
-    data = report_data(p.registry, export_json(summary), recorder, meta)
+    data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta))
     (save_results if path.endswith(".json") else write_report)(path, data)
 
 
-def _finish_reports(p: Prepared, outputs: Any) -> None:
+def _finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
     """JUnit files (--out junit=) and the GitHub step summary ($GITHUB_STEP_SUMMARY), after the verdict."""
-    from loadpy.outputs import ThresholdResult, checks_from_groups
+    from loadpy.outputs import checks_from_groups
     from loadpy.outputs.manager import finish_reports
+    from loadpy.outputs.results import threshold_results
 
-    results = []
-    if p.thresholds is not None:
-        for name, items in p.thresholds.by_metric.items():
-            results.extend(ThresholdResult(name, t.source, bool(t.ok)) for t in items)
+    results = threshold_results(p.thresholds, duration_s)
     finish_reports(outputs, results, checks_from_groups(p.registry.groups.root))
 
 
@@ -276,9 +278,10 @@ def _start_outputs(p: Prepared) -> Any:
     if p.thresholds is not None:
         for name, items in p.thresholds.by_metric.items():
             parent = name.split("{", 1)[0]
-            thresholds_by_metric.setdefault(parent, []).extend(t.source for t in items)
-            if "{" in name:
+            if "{" in name:  # k6 lists a submetric's thresholds on the submetric, not the parent
                 submetrics.setdefault(parent, []).append(name)
+            else:
+                thresholds_by_metric.setdefault(parent, []).extend(t.source for t in items)
     manager = OutputManager(
         p.registry, outs, thresholds_by_metric=thresholds_by_metric, submetrics=submetrics, system_tags=system_tags
     )
@@ -314,7 +317,7 @@ def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
     )
     if not opts.no_summary:
         if opts.summary_export:
-            _write_json(opts.summary_export, export_json(summary))
+            _write_json(opts.summary_export, p.masker.mask_data(export_json(summary)))
         printed = _handle_summary(p, summary)
         if not printed:
             sys.stdout.write(render_text(summary, mode=opts.summary_mode or "compact"))
@@ -345,6 +348,8 @@ def _handle_summary(p: Prepared, summary: Any) -> bool:
         return False
     for target, content in outcome.items():
         text = content if isinstance(content, str | bytes) else json.dumps(content, indent=2)
+        if isinstance(text, str) and target not in ("stdout", "stderr"):  # stdio is masked already
+            text = p.masker.mask(text)
         if target == "stdout":
             sys.stdout.write(text if isinstance(text, str) else text.decode())
         elif target == "stderr":

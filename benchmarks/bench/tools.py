@@ -2,13 +2,15 @@
 
 Every runner returns a dict of figures (or raises ToolFailed with the tool's own message).
 Workloads: closed (N VUs looping GET for D s), car (constant-arrival-rate R/s for D s),
-sleepers (N VUs sleeping S s, one iteration each) and once (one iteration of one VU).
+latency (the same at R/s, reporting http_req_duration p50/p99), sleepers (N VUs sleeping
+S s, one iteration each) and once (one iteration of one VU).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ class ToolFailed(RuntimeError):
 
 @dataclass
 class Workload:
-    kind: str  # closed | car | sleepers | once
+    kind: str  # closed | car | latency | sleepers | once
     url: str
     vus: int = 1
     duration_s: float = 10.0
@@ -47,12 +49,16 @@ def _common(m: Measured, requests: float) -> dict[str, Any]:
     }
 
 
+TREND_STATS = ("avg", "min", "med", "max", "p(90)", "p(95)", "p(99)")
+
+
 # -- k6 -------------------------------------------------------------------------------
 def _k6_options(w: Workload) -> dict[str, Any]:
     if w.kind == "closed":
         return {"vus": w.vus, "duration": f"{w.duration_s:g}s"}
-    if w.kind == "car":
-        return {
+    if w.kind in ("car", "latency"):
+        options: dict[str, Any] = {"summaryTrendStats": list(TREND_STATS)} if w.kind == "latency" else {}
+        return options | {
             "scenarios": {
                 "car": {
                     "executor": "constant-arrival-rate",
@@ -89,7 +95,11 @@ def _from_export(data: dict[str, Any], m: Measured, w: Workload) -> dict[str, An
     metrics = data["metrics"]
     reqs = float(metrics.get("http_reqs", {}).get("count", 0))
     out: dict[str, Any] = {"requests": reqs, "rps": round(float(metrics.get("http_reqs", {}).get("rate", 0)), 1)}
-    if w.kind == "car":
+    if w.kind == "latency":
+        duration = metrics.get("http_req_duration", {})
+        out["p50_ms"] = round(float(duration.get("med", 0.0)), 4)
+        out["p99_ms"] = round(float(duration.get("p(99)", 0.0)), 4)
+    if w.kind in ("car", "latency"):
         iterations = float(metrics.get("iterations", {}).get("count", 0))
         target = w.rate * w.duration_s
         out["achieved_ratio"] = round(iterations / target, 4)
@@ -119,16 +129,49 @@ def run_loadpy(
     scenario.write_text(loadpy_scenario(w))
     export = work / "loadpy-export.json"
     export.unlink(missing_ok=True)
+    # the arrival-rate start lateness hook (see loadpy/executors/lateness.py); not a k6 metric
+    lateness = work / "loadpy-lateness.jsonl"
+    lateness.unlink(missing_ok=True)
+    env = dict(os.environ, LOADPY_DEBUG_LATENCY_FILE=str(lateness)) if w.kind in ("car", "latency") else None
     m = run_measured(
         [*loadpy_cmd(), "run", "-q", "--address", "", "--summary-export", str(export), *extra, str(scenario)],
         cpu,
         timeout,
         cwd=repo,
+        env=env,
     )
     _check(m, "loadpy")
     if not export.exists():
         raise ToolFailed("loadpy wrote no --summary-export file")
-    return _from_export(json.loads(export.read_text()), m, w)
+    out = _from_export(json.loads(export.read_text()), m, w)
+    if env is not None:
+        out.update(_lateness(lateness))
+    return out
+
+
+def _lateness(path: Path) -> dict[str, float]:
+    """p50/p99 start lateness (ms) from the hook's JSON lines (the worst line when several)."""
+    if not path.exists():
+        return {}
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not lines:
+        return {}
+    return {
+        "late_p50_ms": max(float(line["p50_ms"]) for line in lines),
+        "late_p99_ms": max(float(line["p99_ms"]) for line in lines),
+    }
+
+
+# -- the latency floor (figure 4) ----------------------------------------------------
+def run_floor(w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+    """bench/latency_floor.py: a blocking-socket client at the same rate, nothing else in the way."""
+    script = Path(__file__).resolve().parent / "latency_floor.py"
+    cmd = [sys.executable, str(script), w.url, "--rate", str(w.rate), "--duration", f"{w.duration_s:g}"]
+    m = run_measured(cmd, cpu, timeout)
+    _check(m, "latency floor")
+    out: dict[str, Any] = json.loads(m.stdout.strip().splitlines()[-1])
+    out.update(_common(m, out["requests"]))
+    return out
 
 
 # -- wrk ------------------------------------------------------------------------------

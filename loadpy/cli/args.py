@@ -54,6 +54,13 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
 
     env = parser.add_argument_group("environment and tags")
     env.add_argument("-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VALUE")
+    env.add_argument(
+        "--secret",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="mask the -e value of NAME as *** in output (always: *_SECRET, *_TOKEN, *_PASSWORD)",
+    )
     env.add_argument("--tag", action="append", default=[], type=_key_value, metavar="KEY=VALUE")
     env.add_argument("-c", "--config", help="k6 JSON config file (lowest precedence)")
     env.add_argument("--system-tags", help="comma-separated system tags to enable")

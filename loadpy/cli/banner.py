@@ -20,6 +20,7 @@ def banner(path: str, options: Any, outputs: Any) -> str:
     scenarios = options.scenarios
     segment = options.execution_segment
     max_vus = sum(sc.max_vus(segment) for sc in scenarios.values())
+    # startTime + duration + gracefulStop (max_duration() itself leaves startTime out)
     max_duration = max((sc.start_time + sc.max_duration() for sc in scenarios.values()), default=0.0)
     out_names = ", ".join(options.out) if options.out else "-"
     count = len(scenarios)
@@ -32,7 +33,8 @@ def banner(path: str, options: Any, outputs: Any) -> str:
         f"     scenarios: (100.00%) {count} scenario{'s' if count != 1 else ''}, {max_vus} max VUs, "
         f"{format_duration(max_duration)} max duration (incl. graceful stop):",
     ]
-    for name, sc in scenarios.items():
+    # k6 lists the scenarios in execution-plan order: by startTime, then by name.
+    for name, sc in sorted(scenarios.items(), key=lambda item: (item[1].start_time, item[0])):
         lines.append(f"              * {name}: {sc.describe(segment)}")
     lines.append("")
     return "\n".join(lines)

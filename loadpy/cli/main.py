@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -39,21 +40,28 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return _dispatch(argv)
-    except LoadpyError as exc:
-        _report(exc)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        return int(ExitCode.INTERRUPTED)
+    # secret -e values are masked in everything printed, the final error paragraph included
+    with contextlib.ExitStack() as masking:
+        try:
+            return _dispatch(argv, masking)
+        except LoadpyError as exc:
+            _report(exc)
+            return int(exc.exit_code)
+        except KeyboardInterrupt:
+            return int(ExitCode.INTERRUPTED)
 
 
-def _dispatch(argv: list[str]) -> int:
+def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
     parser = build_parser()
     if not argv:
         parser.print_help()
         return 0
     args = parser.parse_args(argv)
+    if args.command in ("run", "inspect"):
+        from loadpy.secrets import Masker, secret_values, stdio
+
+        args.masker = Masker(secret_values(args.env, args.secret))
+        masking.enter_context(stdio(args.masker))
     if args.command == "version":
         print(f"loadpy v{__version__} (python {sys.version.split()[0]})")
         return 0

@@ -18,7 +18,8 @@ from typing import ClassVar
 
 from loadpy.clock import now
 from loadpy.engine.interfaces import VirtualUser
-from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, or_default
+from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv, or_default
+from loadpy.executors.lateness import LatenessLog, lateness_path
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
 log = logging.getLogger("loadpy.executors")
@@ -83,6 +84,11 @@ class ArrivalRateRunner(ExecutorRunner):
     config: ArrivalRateConfig
     counts_running_only: ClassVar[bool] = True
 
+    def __init__(self, config: ArrivalRateConfig, env: RunEnv) -> None:
+        super().__init__(config, env)
+        self._lateness_file = lateness_path()
+        self._lateness = LatenessLog() if self._lateness_file else None
+
     async def drive(self) -> None:
         assert self.started_at is not None
         arrival_stripe = self.config.arrival_stripe(self.stripe)
@@ -99,10 +105,7 @@ class ArrivalRateRunner(ExecutorRunner):
             if self.stopping:
                 break
             if free:
-                late = now() - due
-                if late > self.lateness_max:
-                    self.lateness_max = late
-                self.spawn(self._run(free, free.popleft(), index))
+                self.spawn(self._run(free, free.popleft(), index, due))
                 continue
             self.drop(1)  # no free VU: the arrival is lost, never queued
             if self.allocated_vus < limit:
@@ -116,8 +119,18 @@ class ArrivalRateRunner(ExecutorRunner):
                 )
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _run(self, free: deque[VirtualUser], vu: VirtualUser, index: int) -> None:
+    async def _run(self, free: deque[VirtualUser], vu: VirtualUser, index: int, due: float) -> None:
+        # lateness is measured when the iteration really starts (its task's first step)
+        late = now() - due
+        if late > self.lateness_max:
+            self.lateness_max = late
+        if self._lateness is not None:
+            self._lateness.add(late)
         try:
             await self.iteration(vu, index)
         finally:
             free.append(vu)
+
+    def finish(self) -> None:
+        if self._lateness is not None and self._lateness_file:
+            self._lateness.write(self._lateness_file, self.config.name, self.config.executor)

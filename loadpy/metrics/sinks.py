@@ -151,7 +151,9 @@ class RateSink:
 class TrendSink:
     """All values of a Trend time series: exact up to EXACT_LIMIT, then a <0.05 % histogram."""
 
-    __slots__ = ("_bcache", "_bdone", "_buf", "_exact", "_hist", "_sorted", "add", "count", "max", "min", "sum")
+    __slots__ = (
+        "_bcache", "_bdone", "_buf", "_exact", "_hist", "_ranked", "_sorted", "add", "count", "max", "min", "sum"
+    )
     type = MetricType.TREND
 
     def __init__(self) -> None:
@@ -160,6 +162,8 @@ class TrendSink:
         self._exact: array | None = array("d")
         self._hist: Counter[int] | None = None
         self._sorted: list[float] | None = None
+        # the histogram's buckets in value order and their cumulative counts (built once per reading)
+        self._ranked: tuple[list[int], list[int]] | None = None
         # bucket_counts() of the exact store, cached: _bdone values of _exact are in _bcache.
         self._bcache: Counter[int] | None = None
         self._bdone = 0
@@ -181,7 +185,7 @@ class TrendSink:
             self.min = low
         if high > self.max:
             self.max = high
-        self._sorted = None
+        self._sorted = self._ranked = None
         if self._exact is not None and len(self._exact) + len(buf) <= EXACT_LIMIT:
             self._exact.extend(buf)
         else:
@@ -243,17 +247,15 @@ class TrendSink:
             if self._sorted is None:
                 self._sorted = sorted(self._exact)
             return self._sorted[rank]
-        ranked = self._ranked_buckets()
-        seen = 0
-        for key, cnt in ranked:
-            seen += cnt
-            if rank < seen:
-                return min(max(_bucket_mid(key), self.min), self.max)
-        return self.max
-
-    def _ranked_buckets(self) -> list[tuple[int, int]]:
-        assert self._hist is not None
-        return sorted(self._hist.items(), key=lambda item: _bucket_mid(item[0]))
+        if self._ranked is None:
+            assert self._hist is not None
+            keys = _value_order(self._hist)
+            self._ranked = (keys, list(accumulate(self._hist[k] for k in keys)))
+        keys, cumulative = self._ranked
+        i = bisect_right(cumulative, rank)
+        if i >= len(keys):
+            return self.max
+        return min(max(_bucket_mid(keys[i]), self.min), self.max)
 
     def bucket_counts(self) -> Counter[int]:
         """A new Counter of histogram bucket -> count over every value so far (for interval
@@ -303,7 +305,7 @@ class TrendSink:
         self.sum += other.sum
         self.min = min(self.min, other.min)
         self.max = max(self.max, other.max)
-        self._sorted = None
+        self._sorted = self._ranked = None
         if self._exact is not None and other._exact is not None and len(self._exact) + len(other._exact) <= EXACT_LIMIT:
             self._exact.extend(other._exact)
             return
@@ -339,11 +341,17 @@ class TrendSink:
 _SIGN_KEY = 1 << (63 - _SHIFT)  # keys at or above this hold negative values
 
 
-def percentiles_from_buckets(counts: Counter[int], pcts: Iterable[float]) -> list[float]:
-    """Several `percentile_from_buckets` at once, sorting the buckets a single time."""
-    # Bucket keys sort like their values for non-negative values and in reverse for negative ones.
+def _value_order(counts: Counter[int]) -> list[int]:
+    """The keys with a positive count, in the order of their values (no float per key): bucket
+    keys sort like their values for non-negative values and in reverse for negative ones."""
     keys = sorted((k for k, c in counts.items() if c > 0 and k >= _SIGN_KEY), reverse=True)
     keys += sorted(k for k, c in counts.items() if c > 0 and k < _SIGN_KEY)
+    return keys
+
+
+def percentiles_from_buckets(counts: Counter[int], pcts: Iterable[float]) -> list[float]:
+    """Several `percentile_from_buckets` at once, sorting the buckets a single time."""
+    keys = _value_order(counts)
     cumulative = list(accumulate(counts[k] for k in keys))
     n = cumulative[-1] if cumulative else 0
     if n == 0:

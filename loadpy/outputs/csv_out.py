@@ -37,6 +37,7 @@ class CsvOutput(BufferedOutput):
         self._file: TextSink | None = None
         # Per tag set: the already-quoted middle of the row (system tag columns + extra_tags).
         self._tags_text: dict[TagSet, str] = {}
+        self._names: dict[str, str] = {}  # metric name -> its quoted CSV field
 
     def describe(self) -> str:
         return f"csv ({self.path})"
@@ -58,12 +59,27 @@ class CsvOutput(BufferedOutput):
         cache = self._tags_text
         lines: list[str] = []
         append = lines.append
+        names = self._names
+        # One request's samples share their time and tags object: compute those once per run of them.
+        last_when = -1.0
+        seconds = 0
+        last_tags: TagSet | None = None
+        middle = ""
         for metric, tags, value, when, metadata in batch:
-            middle = cache.get(tags)
-            if middle is None:
-                middle = cache[tags] = self._tags_columns(tags)
+            if when != last_when:
+                last_when = when
+                seconds = wall_ns(when) // 1_000_000_000
+            if tags is not last_tags:
+                last_tags = tags
+                cached = cache.get(tags)
+                if cached is None:
+                    cached = cache[tags] = self._tags_columns(tags)
+                middle = cached
+            name = names.get(metric.name)
+            if name is None:
+                name = names[metric.name] = csv_field(metric.name)
             meta = csv_field("&".join(f"{k}={v}" for k, v in metadata.items())) if metadata else ""
-            append(f"{csv_field(metric.name)},{wall_ns(when) // 1_000_000_000},{value:f},{middle},{meta}\n")
+            append(f"{name},{seconds},{value:f},{middle},{meta}\n")
         self._file.write("".join(lines))
         self._file.flush()
 

@@ -32,6 +32,14 @@ def json_string(text: str) -> str:
     return '"' + text.translate(_ESCAPES) + '"'
 
 
+_PLAIN_ESCAPES = {k: v for k, v in _ESCAPES.items() if k not in (ord("<"), ord(">"), ord("&"))}
+
+
+def json_string_plain(text: str) -> str:
+    """A JSON string without HTML escaping: k6 marshals a Metric's threshold sources this way."""
+    return '"' + text.translate(_PLAIN_ESCAPES) + '"'
+
+
 def json_str_map(items: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> str:
     """A JSON object of string values, in the order given."""
     return "{" + ",".join(json_string(k) + ":" + json_string(v) for k, v in items) + "}"
@@ -43,6 +51,16 @@ def go_float(value: float) -> str:
     Go's 'g' with shortest precision switches to exponent form when the decimal
     exponent is < -4 or >= 6 (encoding/json would use 21; k6 writes with easyjson).
     """
+    if value.__class__ is not float:
+        value = float(value)
+    # Fast path, nearly every sample: in [1e-4, 1e6) Python's repr is Go's shortest form
+    # (the same digits, fixed notation) except that Go drops a trailing ".0".
+    if 1e-4 <= value < 1e6 or -1e6 < value <= -1e-4:
+        return str(int(value)) if value.is_integer() else repr(value)
+    return _go_float_slow(value)
+
+
+def _go_float_slow(value: float) -> str:
     if value == 0:
         return "-0" if math.copysign(1.0, value) < 0 else "0"
     if math.isnan(value):

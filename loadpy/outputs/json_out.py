@@ -13,7 +13,7 @@ from loadpy.metrics.metric import Metric
 from loadpy.metrics.tags import TagSet
 from loadpy.outputs.base import BufferedOutput, Sample
 from loadpy.outputs.files import TextSink
-from loadpy.outputs.formats import Rfc3339Nano, go_float, json_str_map, json_string
+from loadpy.outputs.formats import Rfc3339Nano, go_float, json_str_map, json_string, json_string_plain
 
 # (display name, suffix, tags) of one submetric, e.g. ("http_req_duration{name:a}", "name:a", {"name": "a"})
 Submetric = tuple[str, str, Mapping[str, str]]
@@ -45,7 +45,7 @@ def metric_line(metric: Metric, thresholds: Sequence[str], submetrics: Sequence[
         + '","contains":"'
         + metric.contains.value
         + '","thresholds":['
-        + ",".join(json_string(t) for t in thresholds)
+        + ",".join(json_string_plain(t) for t in thresholds)
         + '],"submetrics":'
         + subs
         + '},"metric":'
@@ -84,7 +84,16 @@ class JsonOutput(BufferedOutput):
         prefixes = self._point_prefix
         tags_cache = self._tags_json
         fmt_time = self._time
+        # The samples of one request share their time: format it once per distinct reading.
+        last_when = -1.0
+        time_text = ""
+        # ... and their tags object (a tuple's hash is not cached, so skip the lookup).
+        last_tags: TagSet | None = None
+        tags_text = ""
         for metric, tags, value, when, metadata in batch:
+            if when != last_when:
+                last_when = when
+                time_text = fmt_time(wall_ns(when))
             prefix = prefixes.get(metric.name)
             if prefix is None:
                 if metric.name not in self._announced:
@@ -99,16 +108,19 @@ class JsonOutput(BufferedOutput):
                 prefix = prefixes[metric.name] = (
                     '{"metric":' + json_string(metric.name) + ',"type":"Point","data":{"time":"'
                 )
-            tags_text = tags_cache.get(tags)
-            if tags_text is None:
-                tags_text = tags_cache[tags] = json_str_map(tags)
+            if tags is not last_tags:
+                last_tags = tags
+                cached = tags_cache.get(tags)
+                if cached is None:
+                    cached = tags_cache[tags] = json_str_map(tags)
+                tags_text = cached
             if metadata:
                 append(
-                    f'{prefix}{fmt_time(wall_ns(when))}","value":{go_float(value)},"tags":{tags_text},'
+                    f'{prefix}{time_text}","value":{go_float(value)},"tags":{tags_text},'
                     f'"metadata":{json_str_map(list(metadata.items()))}}}}}\n'
                 )
             else:
-                append(f'{prefix}{fmt_time(wall_ns(when))}","value":{go_float(value)},"tags":{tags_text}}}}}\n')
+                append(f'{prefix}{time_text}","value":{go_float(value)},"tags":{tags_text}}}}}\n')
         self._file.write("".join(lines))
         self._file.flush()
 

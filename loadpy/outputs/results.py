@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from loadpy.metrics.groups import GroupNode
 
@@ -34,3 +35,35 @@ def checks_from_groups(root: GroupNode) -> list[CheckResult]:
         for group in root.walk()
         for check in group.checks.values()
     ]
+
+
+def observed_text(key: str, value: float | None, metric_type: str, contains: str) -> str:
+    """What a threshold saw, as the summary shows it: "p(95)=1.49ms", "rate=66.66%", "count=18"."""
+    if value is None:
+        return f"{key}=n/a"
+    if contains == "time" and key not in ("count", "rate"):
+        return f"{key}={value:.2f}ms"
+    if metric_type == "rate":
+        return f"{key}={value * 100:.2f}%"
+    if key == "rate":
+        return f"{key}={value:g}/s"
+    return f"{key}={value:g}"
+
+
+def threshold_results(thresholds: Any, duration_s: float) -> list[ThresholdResult]:
+    """Every threshold of a `loadpy.metrics.thresholds.Thresholds` after its final evaluation."""
+    from loadpy.metrics.thresholds import sink_values
+
+    out: list[ThresholdResult] = []
+    if thresholds is None:
+        return out
+    for name, group in thresholds.metrics.items():
+        values = sink_values(group.view.sink(), group.thresholds, duration_s)
+        contains = group.metric.contains.value
+        kind = group.metric.type.value
+        for t in group.thresholds:
+            pct = t.expression.percentile
+            label = t.key if pct is None else f"p({pct:g})"  # "p(95)", as the summary prints it
+            observed = observed_text(label, values.get(t.key), kind, contains)
+            out.append(ThresholdResult(name, t.source, bool(t.ok), observed))
+    return out

@@ -59,11 +59,13 @@ def http_options(options: Any) -> Any:
 
 def default_client_factory(options: Any) -> ClientFactory:
     """HttpClient(HttpOptions, on_response), one per VU, created on its first request."""
+    # Imported here, before any scenario starts: importing it (~50 ms) inside the first
+    # request would stall the event loop for every VU (late and dropped arrivals).
+    from loadpy.protocols.http.client import HttpClient
+
     shared: list[Any] = []
 
     def make(on_response: OnResponse) -> HttpClientLike:
-        from loadpy.protocols.http.client import HttpClient
-
         if not shared:
             shared.append(http_options(options))
         return HttpClient(shared[0], on_response)  # type: ignore[return-value]

@@ -102,6 +102,12 @@ class Recorder:
         self._http: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._checks: dict[tuple[TagContext, str, TagSet], tuple[Add, GroupNode, Any, TagSet]] = {}
         self._plain: dict[tuple[Metric, TagContext, TagSet], tuple[Add, TagSet]] = {}
+        # per context: the iterations, iteration_duration, data_sent, data_received sinks (keyed by
+        # the context alone: hashing a Metric dataclass costs a Python-level __hash__ per sample)
+        self._iteration: dict[TagContext, tuple[Add, Add, Add, Add]] = {}
+        self._iteration_metrics = tuple(
+            registry.metrics[n] for n in ("iterations", "iteration_duration", "data_sent", "data_received")
+        )
         self._http_metrics = tuple(registry.metrics[n] for n in HTTP_METRICS)
         self._m = registry.metrics
         self.metadata = "vu" in self.system_tags or "iter" in self.system_tags
@@ -244,6 +250,27 @@ class Recorder:
             from loadpy.clock import now
 
             self.registry.emit(metric, entry[1], value, now() if when is None else when, meta)
+
+    def iteration_done(
+        self, ctx: TagContext, duration_ms: float, sent: float, received: float, meta: dict[str, str] | None = None
+    ) -> None:
+        """One completed iteration: iterations, iteration_duration, data_sent, data_received
+        (the same series and samples as four `add` calls, without their per-call key building)."""
+        if self.registry.listeners:
+            for metric, value in zip(self._iteration_metrics, (1.0, duration_ms, sent, received), strict=True):
+                self.add(metric, ctx, value, meta=meta)
+            return
+        sinks = self._iteration.get(ctx)
+        if sinks is None:
+            tags = ctx.tags
+            sink = self.registry.sink
+            it, dur, snt, rcv = (sink(m, tags).add for m in self._iteration_metrics)
+            sinks = self._iteration[ctx] = (it, dur, snt, rcv)
+        it, dur, snt, rcv = sinks
+        it(1.0)
+        dur(duration_ms)
+        snt(sent)
+        rcv(received)
 
     def group_duration(self, ctx: TagContext, ms: float, meta: dict[str, str] | None = None) -> None:
         """group_duration is tagged with the group's own path (ctx is the group's context)."""

@@ -75,18 +75,20 @@ class VU:
             state = self._state = self.runtime.scenario_state(scenario)
             vu.scenario = scenario.name
             vu.env = state.env
-        vu._load_setup_data()
+        if vu._setup_version != core.setup_version:
+            vu._load_setup_data()
         vu.iteration_in_test = iteration_in_test
-        vu.captures = {}
+        if vu.captures:
+            vu.captures = {}
         vu._ctx = ctx = state.ctx
         client = vu._client
         sent0 = recv0 = 0
         if client is not None:
-            if not core.no_cookies_reset:
+            if not core.no_cookies_reset and client.cookies:
                 client.cookies.clear()
             sent0, recv0 = client.bytes_sent, client.bytes_received
         recorder = core.recorder
-        meta = vu._meta()
+        meta = vu._meta() if recorder.metadata else None
         start = now()
         aborted: TestAbort | None = None
         try:
@@ -103,9 +105,10 @@ class VU:
         ws_bytes = await vu._finish_ws() if vu._ws_sessions or vu._ws_sent or vu._ws_received else (0, 0)
         elapsed = now() - start
         vu._ctx = ctx
-        recorder.add(core.m_iterations, ctx, 1.0, meta=meta)
-        recorder.add(core.m_iteration_duration, ctx, elapsed * 1000.0, meta=meta)
-        self._record_bytes(ctx, sent0, recv0, meta, ws_bytes)
+        client = vu._client
+        sent = (client.bytes_sent - sent0 if client is not None else 0) + ws_bytes[0]
+        received = (client.bytes_received - recv0 if client is not None else 0) + ws_bytes[1]
+        recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
         vu.iteration += 1
         if core.no_vu_connection_reuse and vu._client is not None:
             vu._client.close_idle()

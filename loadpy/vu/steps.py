@@ -151,8 +151,11 @@ class RequestStep(Step):
     async def run(self, vu: VuContext) -> None:
         spec = self.spec
         prepared, _ = spec.build(vu)
-        resp = await vu._send(prepared, spec.site, spec.tag_name(vu), spec.timeout, spec.redirects,
-                              spec.response_type)
+        # what VuContext._send does, inlined (one coroutine level less per request)
+        vu._site = spec.site
+        vu._name = None if spec.name is None else str(spec.name.get(vu, None))
+        resp = await vu.client.send(prepared, timeout=spec.timeout, redirects=spec.redirects,
+                                    response_type=spec.response_type)
         if spec.checks or spec.captures:
             spec.after(vu, resp)
 

@@ -8,6 +8,8 @@ binds the same port again, like a restart.
 Paths (the query string is ignored except where noted):
   /ok                 200, 2-byte body, keep-alive
   /reset-headers      the status line and one header, then RST
+  /partial-header-*   the status line and half a header line, then RST (-reset) or FIN (-eof)
+  /partial-status-reset  half a status line, then RST
   /reset-early        RST before a single response byte
   /reset-body         full headers (Content-Length 1000), 100 body bytes, then RST
   /eof-body           full headers (Content-Length 1000), 100 body bytes, then a clean FIN
@@ -44,6 +46,7 @@ class FaultyServer:
         self._writers: dict[asyncio.StreamWriter, asyncio.Task[None]] = {}
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
+        self.targets: list[str] = []  # every request target, query included, in arrival order
         self.connections = 0
 
     # --- lifecycle (called from the test thread) ---------------------------------------------
@@ -78,6 +81,7 @@ class FaultyServer:
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
+            self.targets.clear()
             self.connections = 0
 
     # --- the server (runs on its own loop) ---------------------------------------------------
@@ -116,6 +120,7 @@ class FaultyServer:
                 query = {k: v[0] for k, v in parse_qs(split.query).items()}
                 with self._lock:
                     self._requests[split.path] += 1
+                    self.targets.append(target)
                 served += 1
                 if not await self._answer(split.path, query, served, writer):
                     return
@@ -141,6 +146,14 @@ class FaultyServer:
             await writer.drain()
             await asyncio.sleep(0.02)
             _reset(writer)
+            return False
+        if path in ("/partial-header-reset", "/partial-header-eof", "/partial-status-reset"):
+            partial = b"HTTP/1.1 2" if path == "/partial-status-reset" else b"HTTP/1.1 200 OK\r\nContent-Le"
+            writer.write(partial)
+            await writer.drain()
+            await asyncio.sleep(0.02)
+            if path.endswith("-reset"):
+                _reset(writer)
             return False
         if path == "/reset-early":
             _reset(writer)

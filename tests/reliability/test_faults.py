@@ -24,6 +24,9 @@ from tests.reliability.helpers import csv_rows, json_points, request_tags, run_k
 FAULTS: dict[str, tuple[str, str]] = {
     "/reset-early": ("1220", "read: connection reset by peer"),
     "/reset-headers": ("1000", "unexpected EOF"),
+    "/partial-header-reset": ("1000", 'malformed MIME header: missing colon: "Content-Le"'),
+    "/partial-header-eof": ("1000", 'malformed MIME header: missing colon: "Content-Le"'),
+    "/partial-status-reset": ("1000", 'malformed HTTP status code "2"'),
     "/reset-body": ("1220", "read: connection reset by peer"),
     "/eof-body": ("1000", "unexpected EOF"),
     "/hang": ("1050", "request timeout"),

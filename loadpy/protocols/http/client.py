@@ -322,7 +322,24 @@ class HttpClient:
                 if resp.sent and on_response is not None:
                     on_response(resp)
                 return resp
-            resp = await self._roundtrip(req, deadline, keep_body)
+            t0 = now()
+            conn = self._idle_h1(req.key)
+            if conn is None:
+                resp = await self._roundtrip(req, deadline, keep_body, t0)
+            else:
+                # the hot path (a kept-alive HTTP/1.1 connection) inlined: one coroutine level less
+                try:
+                    failure = await conn.send(self._wire(req), req.is_head, keep_body, deadline - now())
+                except asyncio.CancelledError:
+                    conn.abort()
+                    raise
+                if failure is None:
+                    resp = self._h1_response(req, conn, None, t0, keep_body)
+                elif failure.retryable and deadline > now():
+                    # the server closed the idle keep-alive connection under us: Go retries on a new one
+                    resp = await self._roundtrip(req, deadline, keep_body, now())
+                else:
+                    resp = self._h1_failure(req, conn, failure, None, t0)
             if on_response is not None:
                 on_response(resp)
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
@@ -362,10 +379,31 @@ class HttpClient:
             }
         return self.prepare(method, url, headers, body)
 
-    async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool) -> Response:
-        """One hop: get a connection, write, read; a Response in every case. The keep-alive
-        HTTP/1.1 case is the hot path: no allocation beyond the future, timer and Response."""
-        t0 = now()
+    def _idle_h1(self, key: tuple[str, str, int]) -> H1Connection | None:
+        """A kept-alive HTTP/1.1 connection for `key`, or None (none idle, or HTTP/2 may serve it)."""
+        pool = self._pool
+        if pool.h2:
+            return None  # the general path decides between HTTP/2 and HTTP/1.1
+        idle = pool.idle.get(key)
+        while idle:
+            conn = idle.pop()
+            if not conn.closed:
+                return conn
+        return None
+
+    def _wire(self, req: PreparedRequest) -> bytes:
+        """The request bytes, with the jar's Cookie header when it has cookies for this URL."""
+        if self.cookies:
+            parts = req.parts
+            assert parts is not None
+            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+            if cookie:
+                return req.wire_with_cookies(cookie)
+        return req.wire
+
+    async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool, t0: float) -> Response:
+        """One hop on whatever connection serves it (HTTP/2, idle HTTP/1.1 or a new one); a Response
+        in every case. `send` handles the common kept-alive HTTP/1.1 case itself."""
         key = req.key
         pool = self._pool
         if pool.h2:
@@ -396,23 +434,22 @@ class HttpClient:
                 return await self._roundtrip_h2(req, proto, deadline, keep_body, t0, (setup, conn_remote))
             conn = proto
             conn.remote = conn_remote
-        if self.cookies:
-            parts = req.parts
-            assert parts is not None
-            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
-            data = req.wire_with_cookies(cookie) if cookie else req.wire
-        else:
-            data = req.wire
         try:
-            failure = await conn.send(data, req.is_head, keep_body, deadline - now())
+            failure = await conn.send(self._wire(req), req.is_head, keep_body, deadline - now())
         except asyncio.CancelledError:
             conn.abort()
             raise
         if failure is not None:
             if failure.retryable and deadline > now():
                 # the server closed the idle keep-alive connection under us: Go retries on a new one
-                return await self._roundtrip(req, deadline, keep_body)
+                return await self._roundtrip(req, deadline, keep_body, now())
             return self._h1_failure(req, conn, failure, setup, t0)
+        return self._h1_response(req, conn, setup, t0, keep_body)
+
+    def _h1_response(
+        self, req: PreparedRequest, conn: H1Connection, setup: Timings | None, t0: float, keep_body: bool
+    ) -> Response:
+        """The Response of a completed HTTP/1.1 exchange; the connection goes back to the pool."""
         t_sent, t_written, t_first, t_done = conn.t_sent, conn.t_written or conn.t_done, conn.t_first, conn.t_done
         if setup is None:
             timings = Timings(
@@ -430,12 +467,15 @@ class HttpClient:
             timings.sending = (t_written - t_sent) * _MS
             timings.waiting = (t_first - t_written) * _MS
             timings.receiving = (t_done - t_first) * _MS
+        key = req.key
         if conn.closed or self.options.no_connection_reuse:
             conn.close()
-        elif idle is not None:
-            idle.append(conn)
         else:
-            pool.idle[key] = [conn]
+            idle = self._pool.idle.get(key)
+            if idle is not None:
+                idle.append(conn)
+            else:
+                self._pool.idle[key] = [conn]
         parser = conn.parser
         status = parser.status
         remote = conn.remote

@@ -152,9 +152,9 @@ class H1Connection(asyncio.BufferedProtocol):
             self._finish(None)
             return
         reused = self.requests > 1
-        if isinstance(exc, ConnectionResetError) and parser.in_head:
-            # Go's header reader reports a reset inside the head as a truncated head (k6: 1000)
-            failure = HttpFailure(GENERIC, "unexpected EOF")
+        if parser.in_head and (exc is None or isinstance(exc, ConnectionResetError)):
+            # k6 (Go) sees a reset inside the head like an EOF and reports the truncated head
+            failure = HttpFailure(GENERIC, parser.eof_in_head_error())
         elif exc is not None:
             failure = from_exception(exc, "read")
             failure.retryable = reused and not parser.started

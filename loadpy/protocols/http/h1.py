@@ -168,6 +168,21 @@ class ResponseParser:
         """True while part of the status line / headers has arrived but not all of it."""
         return bool(self._prefix) and not self._headers_done
 
+    def eof_in_head_error(self) -> str:
+        """Go's error when the stream ends inside the head, by FIN or RST alike: it parses what came."""
+        status, sep, rest = bytes(self._prefix).decode("latin-1").partition("\r\n")
+        if not sep:  # the status line itself is cut short
+            if " " not in status:
+                return f'malformed HTTP response "{status}"'
+            code = status.split(" ", 2)[1]
+            if len(code) != 3 or not code.isdigit():
+                return f'malformed HTTP status code "{code}"'
+            return "unexpected EOF"
+        last = rest.rsplit("\r\n", 1)[-1]
+        if last and ":" not in last:
+            return f'malformed MIME header: missing colon: "{last}"'
+        return "unexpected EOF"
+
     def feed(self, data: bytes | bytearray | memoryview) -> bool:
         if self.complete:
             if data:
@@ -230,10 +245,8 @@ class ResponseParser:
         key = canonical_header_bytes(name)
         text = value.decode("latin-1")
         headers = self.headers
-        if key in headers:
-            headers[key] += ", " + text
-        else:
-            headers[key] = text
+        previous = headers.get(key)
+        headers[key] = text if previous is None else f"{previous}, {text}"
         if key == "Set-Cookie":
             self.set_cookies.append(text)
 

@@ -225,7 +225,8 @@ def test_misbehaving_servers() -> None:
             client = HttpClient(HttpOptions())
             get = client.request
             r = await get("GET", srv.base + "/reset-headers")
-            assert (r.status, r.error_code, r.error) == (0, 1220, "read: connection reset by peer")
+            # measured with k6 v1.1.0: Go reads a reset inside the head as EOF and parses the cut line
+            assert (r.status, r.error_code, r.error) == (0, 1000, 'malformed MIME header: missing colon: "Content-Le"')
             r = await get("GET", srv.base + "/reset-body")
             assert (r.status, r.error_code, r.error) == (0, 1220, "read: connection reset by peer")
             r = await get("GET", srv.base + "/close-body")

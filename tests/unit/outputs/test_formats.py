@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loadpy.outputs.formats import Rfc3339Nano, go_float, json_string
 
@@ -52,3 +54,24 @@ def test_rfc3339_nano_trims_trailing_zeros() -> None:
     assert fmt(base + 274655700) == "2026-11-24T06:41:19.2746557Z"
     assert fmt(base) == "2026-11-24T06:41:19Z"
     assert fmt(base + 1_000_000_000 + 5) == "2026-11-24T06:41:20.000000005Z"
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_go_float_fast_path_equals_the_general_one(value: float) -> None:
+    from loadpy.outputs.formats import _go_float_slow
+
+    assert go_float(value) == _go_float_slow(value)
+
+
+def test_go_float_fast_path_edges() -> None:
+    assert [go_float(v) for v in (1e-4, 0.00012, 999999.0, 999999.5, 1e6, -1e-4, 5.0, 1, -0.0)] == [
+        "0.0001",
+        "0.00012",
+        "999999",
+        "999999.5",
+        "1e+06",
+        "-0.0001",
+        "5",
+        "1",
+        "-0",
+    ]

@@ -1,0 +1,213 @@
+"""The progress renderers against k6 v1.1.0's own non-TTY output (measured with the scenarios
+below, `k6 run` piped to a file) and the TTY bar; driven with a fake progress list."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Any
+
+from loadpy.cli.progress import Progress, RunLine, bar, fixed_duration, render_lines, total_max_duration
+from loadpy.engine.scheduler import ScenarioProgress
+from loadpy.executors.base import ExecutorConfig, Stage
+from loadpy.executors.constant_arrival_rate import ConstantArrivalRateConfig
+from loadpy.executors.constant_vus import ConstantVUsConfig
+from loadpy.executors.externally_controlled import ExternallyControlledConfig
+from loadpy.executors.per_vu_iterations import PerVUIterationsConfig
+from loadpy.executors.ramping_arrival_rate import RampingArrivalRateConfig
+from loadpy.executors.ramping_vus import RampingVUsConfig
+from loadpy.executors.shared_iterations import SharedIterationsConfig
+
+CONFIGS: dict[str, ExecutorConfig] = {
+    "cv": ConstantVUsConfig(name="cv", vus=2, duration=3.0),
+    "rv": RampingVUsConfig(name="rv", stages=[Stage(2.0, 3)]),
+    "car": ConstantArrivalRateConfig(name="car", rate=5, duration=3.0, pre_allocated_vus=2, max_vus_cfg=4),
+    "rar": RampingArrivalRateConfig(
+        name="rar", start_rate=1, stages=[Stage(2.0, 5)], pre_allocated_vus=1, max_vus_cfg=3
+    ),
+    "si": SharedIterationsConfig(name="si", vus=2, iterations=20, max_duration_s=5.0),
+    "pvi": PerVUIterationsConfig(name="pvi", vus=2, iterations=3, max_duration_s=4.0, start_time=10.0),
+    "ext": ExternallyControlledConfig(name="ext", vus=1, max_vus_cfg=2, duration=3.0),
+}
+
+
+def sp(name: str, executor: str, active: int, max_vus: int, done: int, elapsed: float, **kw: Any) -> ScenarioProgress:
+    config = CONFIGS[name]
+    total = config.max_duration()
+    return ScenarioProgress(
+        name=name,
+        executor=executor,
+        active_vus=active,
+        max_vus=max_vus,
+        iterations_done=done,
+        interrupted=kw.get("interrupted", 0),
+        dropped=kw.get("dropped", 0),
+        elapsed=elapsed,
+        total=total,
+        done=kw.get("finished", False),
+        fraction=kw.get("fraction", 0.0),
+    )
+
+
+# Definition order on purpose: the view sorts by startTime, then name, as k6 does.
+AT_1S = [
+    sp("cv", "constant-vus", 2, 2, 5, 1.0, fraction=1 / 3),
+    sp("rv", "ramping-vus", 1, 3, 1, 1.0, fraction=0.5),
+    sp("car", "constant-arrival-rate", 1, 2, 4, 1.0, fraction=1 / 3),
+    sp("rar", "ramping-arrival-rate", 0, 1, 2, 1.0, fraction=0.5),
+    sp("si", "shared-iterations", 2, 2, 6, 1.0, fraction=0.3),
+    sp("pvi", "per-vu-iterations", 0, 2, 0, 0.0),
+    sp("ext", "externally-controlled", 1, 2, 3, 1.0, fraction=1 / 3),
+]
+
+# k6 v1.1.0, same scenarios, at 1 s, trailing blanks trimmed (its ramping-arrival-rate shows
+# the last tick's rate, 2.62;
+# ours the configured rate at that time, 3.00).
+K6_AT_1S = """\
+running (01.0s), 07/12 VUs, 21 complete and 0 interrupted iterations
+car    [  33% ] 1/2 VUs  1.0s/3s  5.00 iters/s
+cv     [  33% ] 2 VUs    1.0s/3s
+ext    [  33% ] 1/2 VUs  1.0s/3s
+rar    [  50% ] 0/1 VUs  1.0s/2s  3.00 iters/s
+rv     [  50% ] 1/3 VUs  1.0s/2.0s
+si     [  30% ] 2 VUs    1.0s/5s  06/20 shared iters
+pvi  • [   0% ] waiting  09.0s"""
+
+AT_END = [
+    sp("cv", "constant-vus", 0, 2, 20, 3.0, finished=True),
+    sp("rv", "ramping-vus", 0, 3, 8, 2.0, finished=True),
+    sp("car", "constant-arrival-rate", 0, 2, 15, 3.0, finished=True),
+    sp("rar", "ramping-arrival-rate", 0, 2, 6, 2.0, finished=True, dropped=2),
+    sp("si", "shared-iterations", 0, 2, 20, 3.0, finished=True),
+    sp("pvi", "per-vu-iterations", 0, 2, 6, 0.9, finished=True),
+    sp("ext", "externally-controlled", 1, 2, 9, 3.0, finished=True, interrupted=1),
+]
+
+# k6's last block for the same run; the dropped count is loadpy's addition.
+K6_AT_END = """\
+running (10.9s), 01/15 VUs, 84 complete and 1 interrupted iterations
+car  ✓ [ 100% ] 0/2 VUs  3s       5.00 iters/s
+cv   ✓ [ 100% ] 2 VUs    3s
+ext  ✓ [ 100% ] 1/2 VUs  3s
+rar  ✓ [ 100% ] 0/2 VUs  2s       5.00 iters/s, 2 dropped
+rv   ✓ [ 100% ] 0/3 VUs  2s
+si   ✓ [ 100% ] 2 VUs    3.0s/5s  20/20 shared iters
+pvi  ✓ [ 100% ] 2 VUs    0.9s/4s  6/6 iters, 3 per VU"""
+
+
+def run_line(elapsed: float, active: int, max_vus: int, scenarios: list[ScenarioProgress]) -> RunLine:
+    return RunLine(
+        elapsed=elapsed,
+        max_duration=total_max_duration(CONFIGS),
+        active_vus=active,
+        max_vus=max_vus,
+        complete=sum(s.iterations_done for s in scenarios),
+        interrupted=sum(s.interrupted for s in scenarios),
+    )
+
+
+def test_plain_block_matches_k6_mid_run() -> None:
+    assert total_max_duration(CONFIGS) == 44.0  # pvi: startTime 10s + maxDuration 4s + gracefulStop 30s
+    lines = render_lines(run_line(1.0, 7, 12, AT_1S), AT_1S, CONFIGS)
+    assert "\n".join(lines) == K6_AT_1S
+
+
+def test_plain_block_matches_k6_at_the_end() -> None:
+    lines = render_lines(run_line(10.9, 1, 15, AT_END), AT_END, CONFIGS)
+    assert "\n".join(lines) == K6_AT_END
+
+
+def test_k6_sample_summary_line() -> None:
+    """samples/summary.txt: `main   [  33% ] 2 VUs  00m01.0s/10m0s  2/6 iters, 3 per VU`."""
+    configs = {"main": PerVUIterationsConfig(name="main", vus=2, iterations=3)}
+    prog = [
+        ScenarioProgress("main", "per-vu-iterations", 2, 2, 2, 0, 0, 1.0, 630.0, False, 1 / 3),
+    ]
+    run = RunLine(1.0, total_max_duration(configs), 2, 2, 2, 0)
+    assert render_lines(run, prog, configs) == [
+        "running (00m01.0s), 2/2 VUs, 2 complete and 0 interrupted iterations",
+        "main   [  33% ] 2 VUs  00m01.0s/10m0s  2/6 iters, 3 per VU",
+    ]
+
+
+def test_fixed_length_durations() -> None:
+    assert fixed_duration(1.0, 3.0) == "1.0s"
+    assert fixed_duration(1.04, 35.0) == "01.0s"
+    assert fixed_duration(61.25, 630.0) == "01m01.2s"
+    assert fixed_duration(5.0, 3725.0) == "0h00m05.0s"
+    assert fixed_duration(12.0, 3.0) == "12.0s"  # past the maximum: as wide as needed
+
+
+def test_tty_bar_and_long_names() -> None:
+    assert bar(0.0, True) == "[>" + "-" * 39 + "]"
+    assert bar(0.5, True) == "[" + "=" * 20 + ">" + "-" * 19 + "]"
+    assert bar(1.0, True) == "[" + "=" * 40 + "]"
+    name = "a_really_long_scenario_name_that_goes_on"
+    configs = {name: ConstantVUsConfig(name=name, vus=1, duration=10.0)}
+    prog = [ScenarioProgress(name, "constant-vus", 1, 1, 0, 0, 0, 5.0, 40.0, False, 0.5)]
+    lines = render_lines(RunLine(5.0, 40.0, 1, 1, 0, 0), prog, configs, tty=True)
+    assert lines[1] == "a_really_long_scenario_name_t…   [" + "=" * 20 + ">" + "-" * 19 + "] 1 VUs  05.0s/10s"
+
+
+class FakeEngine:
+    """The two things Progress reads from the engine: `runners` (configs) and `progress()`."""
+
+    def __init__(self) -> None:
+        self.runners = {name: type("Runner", (), {"config": c})() for name, c in CONFIGS.items()}
+        self.calls = 0
+
+    def progress(self) -> list[ScenarioProgress]:
+        self.calls += 1
+        return AT_END
+
+
+def test_progress_stop_prints_the_final_block_once() -> None:
+    out = io.StringIO()
+    engine = FakeEngine()
+
+    async def run() -> None:
+        progress = Progress(engine, out, tty=False)
+        progress.start()
+        await asyncio.sleep(0)
+        await progress.stop()
+
+    asyncio.run(run())
+    text = out.getvalue()
+    assert text.count("running (") == 1
+    assert "pvi  ✓ [ 100% ] 2 VUs    0.9s/4s  6/6 iters, 3 per VU" in text
+    assert engine.calls == 1
+
+
+def test_broken_progress_never_breaks_the_run() -> None:
+    out = io.StringIO()
+
+    class Broken(FakeEngine):
+        def progress(self) -> list[ScenarioProgress]:
+            raise RuntimeError("boom")
+
+    async def run() -> None:
+        progress = Progress(Broken(), out, tty=False)
+        progress.start()
+        await progress.stop()
+
+    asyncio.run(run())
+    assert out.getvalue() == ""
+
+
+def test_terminal_table_has_a_row_per_scenario() -> None:
+    from rich.console import Console
+
+    from loadpy.cli.progress import render_table
+
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None, legacy_windows=False)
+    console.print(render_table(run_line(10.9, 1, 15, AT_END), AT_END, CONFIGS))
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    assert lines[0] == "running (10.9s), 01/15 VUs, 84 complete and 1 interrupted iterations"
+    assert lines[1].split() == ["scenario", "executor", "progress", "VUs", "time", "iterations", "dropped", "detail"]
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert list(rows) == ["car", "cv", "ext", "rar", "rv", "si", "pvi"]
+    rar = rows["rar"].split()
+    assert rar[:3] == ["rar", "ramping-arrival-rate", "✓"]
+    assert rar[4:] == ["0/2", "VUs", "2s", "6", "2", "5.00", "iters/s,", "2", "dropped"]
+    assert "━" * 40 in rows["rar"]  # a full bar
