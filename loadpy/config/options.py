@@ -104,7 +104,8 @@ def _kind(value: object) -> str:
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return {str: "string", dict: "mapping", list: "list"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {str: "string", dict: "mapping", list: "list"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _show(value: object) -> str:

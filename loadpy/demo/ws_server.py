@@ -79,13 +79,14 @@ class WsServerSession:
                 self.transport.close()
 
     def _frame(self, frame: Frame) -> None:
+        payload = bytes(frame.data)
         if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
             if not frame.fin:
-                self._fragment_op, self._fragments = frame.opcode, [frame.data]
+                self._fragment_op, self._fragments = frame.opcode, [payload]
                 return
-            self._message(frame.opcode, frame.data)
+            self._message(frame.opcode, payload)
         elif frame.opcode is Opcode.CONT and self._fragment_op is not None:
-            self._fragments.append(frame.data)
+            self._fragments.append(payload)
             if frame.fin:
                 op, data = self._fragment_op, b"".join(self._fragments)
                 self._fragment_op, self._fragments = None, []

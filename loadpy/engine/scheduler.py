@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, cast
 
 from loadpy.clock import now
 from loadpy.engine.interfaces import Runtime
@@ -230,7 +230,7 @@ class Engine:
                 raise
             log.warning("Error from API server: %s", exc)
             return None
-        host, port = server.sockets[0].getsockname()[:2]
+        host, port = cast(asyncio.Server, server).sockets[0].getsockname()[:2]
         self.api_address = f"{host}:{port}"
         return server
 
@@ -285,8 +285,8 @@ class Engine:
             self._stop_all(exc.exit_code, exc, graceful=False)
             return False
         except Exception as exc:
-            err = ScriptError(f"setup() failed: {exc}")
-            self._stop_all(err.exit_code, err, graceful=False)
+            failure = ScriptError(f"setup() failed: {exc}")
+            self._stop_all(failure.exit_code, failure, graceful=False)
             return False
         finally:
             self._current = None
@@ -313,10 +313,10 @@ class Engine:
             if self._exit is None:
                 self._exit, self._error = exc.exit_code, exc
         except Exception as exc:
-            err = ScriptError(f"teardown() failed: {exc}")
-            log.error("%s", err)
+            failure = ScriptError(f"teardown() failed: {exc}")
+            log.error("%s", failure)
             if self._exit is None:
-                self._exit, self._error = err.exit_code, err
+                self._exit, self._error = failure.exit_code, failure
         finally:
             self._current = None
 

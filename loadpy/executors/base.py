@@ -356,7 +356,8 @@ class ExecutorRunner:
             self._wake.clear()
             waiter = asyncio.ensure_future(self._wake.wait())
             try:
-                await asyncio.wait({driver, waiter}, timeout=min(remaining, 3600.0), return_when="FIRST_COMPLETED")
+                pending: set[asyncio.Future[Any]] = {driver, waiter}
+                await asyncio.wait(pending, timeout=min(remaining, 3600.0), return_when="FIRST_COMPLETED")
             finally:
                 waiter.cancel()
         if not driver.done():

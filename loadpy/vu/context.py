@@ -85,9 +85,9 @@ class HttpApi:
         vu = self._vu
         hdrs = dict(headers or {})
         data = encode_body(body, json, hdrs)
-        expected: ExpectedStatuses | bool | None = expected_statuses
-        if isinstance(expected_statuses, list):
-            expected = ExpectedStatuses.parse(expected_statuses)
+        expected: ExpectedStatuses | bool | None = (
+            ExpectedStatuses.parse(expected_statuses) if isinstance(expected_statuses, list) else expected_statuses
+        )
         site = vu._recorder.site(tagset(tags) if tags else (), expected)
         return vu.client.prepare(method.upper(), with_query(url, params), hdrs, data), site
 

@@ -75,14 +75,14 @@ class FlowRuntime(BaseRuntime):
             exec_name = getattr(scenario, "exec_name", None) or "default"
             if exec_name in bodies:
                 continue
-            path = ("options", "scenarios", name, "exec")
+            exec_path = ("options", "scenarios", name, "exec")
             if ":" in exec_name:
                 try:
                     bodies[exec_name] = python_body(resolve_function(exec_name, base_dir))
                 except ConfigError as exc:
-                    raise doc.error(path, f"executor {name}: {exc.message}", exc.hint) from None
+                    raise doc.error(exec_path, f"executor {name}: {exc.message}", exc.hint) from None
                 continue
-            raise doc.error(path, f"executor {name}: function '{exec_name}' not found in exports",
+            raise doc.error(exec_path, f"executor {name}: function '{exec_name}' not found in exports",
                             _flow_hint(exec_name, list(bodies)))
         handle_summary = None
         if isinstance(doc.data.get("handle_summary"), str):

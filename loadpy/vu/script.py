@@ -67,7 +67,7 @@ def load_python_script(path: str) -> ScriptModule:
     if not isinstance(options, dict):
         raise ConfigError(f"options must be a dict of k6 options, not a {type(options).__name__}", file=path,
                           key="options")
-    functions = {
+    functions: dict[str, Callable[..., Any]] = {
         n: f for n, f in vars(module).items()
         if inspect.isfunction(f) and not n.startswith("_") and n not in LIFECYCLE and f.__module__ == name
     }

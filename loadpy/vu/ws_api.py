@@ -131,9 +131,9 @@ class WsApi:
     ) -> Response:
         """POST {query, variables, operationName}; recorded like a `graphql` step (operation tags)."""
         vu = self._vu
-        expected: ExpectedStatuses | bool | None = expected_statuses
-        if isinstance(expected_statuses, list):
-            expected = ExpectedStatuses.parse(expected_statuses)
+        expected: ExpectedStatuses | bool | None = (
+            ExpectedStatuses.parse(expected_statuses) if isinstance(expected_statuses, list) else expected_statuses
+        )
         site = graphql_site(vu._recorder, query, operation_name, tags, expected)
         hdrs = dict(headers or {})
         hdrs.setdefault("Content-Type", "application/json")

@@ -131,13 +131,13 @@ class H2Connection(asyncio.Protocol):
                 stream.t_done = now()
                 self._end(stream, None)
             elif isinstance(event, h2.events.StreamReset) and stream is not None:
-                code = int(event.error_code)
-                name = getattr(event.error_code, "name", str(code))
-                self._end(stream, HttpFailure(H2_STREAM + code + 1, f"stream error: stream ID {sid}; {name}"))
+                code = int(event.error_code or 0)
+                reason = str(getattr(event.error_code, "name", code))
+                self._end(stream, HttpFailure(H2_STREAM + code + 1, f"stream error: stream ID {sid}; {reason}"))
             elif isinstance(event, h2.events.WindowUpdated):
                 self._send_pending()
             elif isinstance(event, h2.events.ConnectionTerminated):
-                code = int(event.error_code)
+                code = int(event.error_code or 0)
                 self.closed = True
                 self._fail_all(HttpFailure(H2_GOAWAY + code + 1, f"http2: server sent GOAWAY, code {code}"))
         self._flush()

@@ -50,8 +50,8 @@ async def run_ws_session(
         result.duration_ms = (clock.now() - start) * 1000.0
         return result
     try:
-        for message in send:
-            session.send(message)
+        for outgoing in send:
+            session.send(outgoing)
         while len(result.messages) < receive:
             message = await session.receive(max(0.0, deadline - clock.now()))
             if message is None:

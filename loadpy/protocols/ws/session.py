@@ -205,16 +205,16 @@ class WsSession:
                 self.record("ws_ping", (clock.now() - sent) * 1000.0, self.tags)
             return
         if opcode is Opcode.CONT and self._fragment_op is not None:
-            self._fragments.append(frame.data)
+            self._fragments.append(bytes(frame.data))
             if not frame.fin:
                 return
             opcode, data = self._fragment_op, b"".join(self._fragments)
             self._fragment_op, self._fragments = None, []
         elif opcode in (Opcode.TEXT, Opcode.BINARY):
             if not frame.fin:
-                self._fragment_op, self._fragments = opcode, [frame.data]
+                self._fragment_op, self._fragments = opcode, [bytes(frame.data)]
                 return
-            data = frame.data
+            data = bytes(frame.data)
         else:
             return  # ping (answered by the protocol) and close (handled by it)
         self.msgs_received += 1
