@@ -101,9 +101,7 @@ class _MemoryTransport:
         self.loop.call_soon(self._deliver)
 
     def _deliver(self) -> None:
-        buf = self.proto.get_buffer(-1)
-        buf[: len(self._RESP)] = self._RESP
-        self.proto.buffer_updated(len(self._RESP))
+        self.proto.data_received(self._RESP)
 
     def is_closing(self) -> bool:
         return False

@@ -432,30 +432,53 @@ class ExecutorRunner:
 
     async def iteration(self, vu: VirtualUser, iteration_in_test: int) -> bool:
         """Run one iteration; True when it completed (False: the test is being aborted)."""
-        # The runtime reads the shared context synchronously at entry, so this is the 0-based
-        # index of the iteration being started.
-        self.ctx.iterations_in_instance = self._started
-        self._started += 1
-        if self.counts_running_only:
-            self.active_vus += 1
+        self._begin_iteration()
         try:
             await vu.run_iteration(self.ctx, iteration_in_test)
         except asyncio.CancelledError:
             self.interrupted += 1
             raise
-        except TestAbort as exc:
-            self.completed += 1  # k6 counts the iteration that aborts the test
-            self.env.on_fatal(exc)
-            return False
-        except Exception as exc:  # a bug in the runtime: stop the test, do not hide it
-            log.exception("iteration of scenario %s failed unexpectedly", self.config.name)
-            self.env.on_fatal(exc)
+        except Exception as exc:
+            self._iteration_failed(exc)
             return False
         finally:
             if self.counts_running_only:
                 self.active_vus -= 1
         self.completed += 1
         return True
+
+    async def run_iterations(self, vu: VirtualUser, next_index: Callable[[], int | None]) -> None:
+        """`iteration` in a loop, inlined (one coroutine level less per iteration for the looping
+        executors): runs iterations on `vu` while `next_index()` gives their index in the test."""
+        assert not self.counts_running_only  # arrival-rate executors count running VUs: use iteration()
+        ctx = self.ctx
+        run = vu.run_iteration
+        while (index := next_index()) is not None:
+            self._begin_iteration()
+            try:
+                await run(ctx, index)
+            except asyncio.CancelledError:
+                self.interrupted += 1
+                raise
+            except Exception as exc:
+                self._iteration_failed(exc)
+                return
+            self.completed += 1
+
+    def _begin_iteration(self) -> None:
+        # The runtime reads the shared context synchronously at entry, so this is the 0-based
+        # index of the iteration being started.
+        self.ctx.iterations_in_instance = self._started
+        self._started += 1
+        if self.counts_running_only:
+            self.active_vus += 1
+
+    def _iteration_failed(self, exc: Exception) -> None:
+        if isinstance(exc, TestAbort):
+            self.completed += 1  # k6 counts the iteration that aborts the test
+        else:  # a bug in the runtime: stop the test, do not hide it
+            log.error("iteration of scenario %s failed unexpectedly", self.config.name, exc_info=exc)
+        self.env.on_fatal(exc)
 
     def drop(self, count: int = 1) -> None:
         """Record `count` dropped iterations (tags: run tags + scenario tags + scenario)."""

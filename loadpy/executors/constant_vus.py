@@ -62,8 +62,11 @@ class ConstantVUsRunner(ExecutorRunner):
         await asyncio.gather(*(self.spawn_vu(self._vu_loop(vu)) for vu in vus))
 
     async def _vu_loop(self, vu: VirtualUser) -> None:
-        while self.may_start():
-            index = self._local_iterations
-            self._local_iterations += 1
-            if not await self.iteration(vu, self.stripe.nth(index)):
-                return
+        await self.run_iterations(vu, self._next_index)
+
+    def _next_index(self) -> int | None:
+        if not self.may_start():
+            return None
+        index = self._local_iterations
+        self._local_iterations += 1
+        return self.stripe.nth(index)

@@ -83,12 +83,15 @@ class SharedIterationsRunner(ExecutorRunner):
         await asyncio.gather(*(self.spawn_vu(self._vu_loop(vu)) for vu in vus))
 
     async def _vu_loop(self, vu: VirtualUser) -> None:
+        await self.run_iterations(vu, self._next_index)
+
+    def _next_index(self) -> int | None:
+        if not (self.attempted < self.total and self.may_start()):
+            return None
         assert self.derived is not None
-        while self.attempted < self.total and self.may_start():
-            index = self.attempted
-            self.attempted += 1
-            if not await self.iteration(vu, self.derived.nth(index)):
-                return
+        index = self.attempted
+        self.attempted += 1
+        return self.derived.nth(index)
 
     def finish(self) -> None:
         # one sample at the end with everything that was never started (k6)

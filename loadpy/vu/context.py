@@ -281,7 +281,7 @@ class VuContext:
 
     def abort(self, reason: str = "") -> None:
         """Stop the whole test (exit 108); this iteration still counts."""
-        raise TestAbort(f"test aborted: {reason}" if reason else "test aborted")
+        raise TestAbort(reason or "aborted by the script")
 
     def fail(self, reason: str = "") -> None:
         """Mark the test failed (exit 110); the iteration and the test go on (k6 exec.test.fail)."""

@@ -21,7 +21,7 @@ RESERVED_DATA_NAMES = ("vu", "iter", "scenario", "env", "setup_data", "status", 
 
 
 def _flow_body(flow: Flow) -> Body:
-    return flow.run
+    return flow.body()
 
 
 def _setup_body(flow: Flow) -> Body:

@@ -48,13 +48,15 @@ def python_body(fn: Callable[..., Any]) -> Body:
 
 
 class _ScenarioState:
-    __slots__ = ("body", "ctx", "env", "scenario")
+    __slots__ = ("body", "ctx", "env", "locate", "scenario")
 
     def __init__(self, scenario: ScenarioContext, ctx: TagContext, env: dict[str, str], body: Body) -> None:
         self.scenario = scenario
         self.ctx = ctx
         self.env = env
         self.body = body
+        # a body that does not wrap its own errors says where they came from (steps.OneStepBody)
+        self.locate: Callable[[Exception], Exception] | None = getattr(body, "locate", None)
 
 
 class VU:
@@ -101,7 +103,8 @@ class VU:
         except TestAbort as exc:
             aborted = exc
         except Exception as exc:
-            log.error("%s", describe_error(exc), extra={"source": "stacktrace"})
+            locate = state.locate
+            log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
         ws_bytes = await vu._finish_ws() if vu._ws_sessions or vu._ws_sent or vu._ws_received else (0, 0)
         elapsed = now() - start
         vu._ctx = ctx

@@ -34,7 +34,8 @@ class Step:
     kind = "step"
     where = ""  # "flows.default[1] (request, line 7)"
 
-    async def run(self, vu: VuContext) -> None:
+    def run(self, vu: VuContext) -> Awaitable[Any]:
+        """An awaitable running the step (most steps are `async def run`)."""
         raise NotImplementedError
 
 
@@ -54,7 +55,42 @@ class Flow:
             except (TestAbort, StepError):
                 raise
             except Exception as exc:
-                raise StepError(f"{step.where}: {type(exc).__name__}: {exc}") from exc
+                raise located(step, exc) from exc
+
+    def body(self) -> Callable[[VuContext], Awaitable[Any]]:
+        """What a VU runs per iteration: `run`, or for a flow of one step that step alone."""
+        return OneStepBody(self.steps[0]) if len(self.steps) == 1 else self.run
+
+
+def located(step: Step, exc: Exception) -> StepError:
+    """An error inside `step`, prefixed with its location."""
+    return StepError(f"{step.where}: {type(exc).__name__}: {exc}")
+
+
+class OneStepBody:
+    """The iteration body of a one-step flow: the step's awaitable itself, one coroutine level
+    less per iteration than `Flow.run`. An error escaping the await is located by the VU through
+    `locate`, so it reads exactly as Flow.run would have raised it."""
+
+    __slots__ = ("step",)
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+
+    def __call__(self, vu: VuContext) -> Awaitable[Any]:
+        try:
+            return self.step.run(vu)
+        except (TestAbort, StepError):
+            raise
+        except Exception as exc:
+            raise located(self.step, exc) from exc
+
+    def locate(self, exc: Exception) -> Exception:
+        if isinstance(exc, TestAbort | StepError):
+            return exc
+        error = located(self.step, exc)
+        error.__cause__ = exc
+        return error
 
 
 # -- request ------------------------------------------------------------------------
@@ -148,16 +184,26 @@ class RequestStep(Step):
     def __init__(self, spec: RequestSpec) -> None:
         self.spec = spec
 
-    async def run(self, vu: VuContext) -> None:
+    def run(self, vu: VuContext) -> Awaitable[Any]:
+        # Not a coroutine: without checks or captures it hands back the client's own `send`
+        # coroutine, so the flow awaits the client directly (one coroutine level less per request).
+        spec = self.spec
+        if spec.checks or spec.captures:
+            return self._run_checked(vu)
+        return self._send(vu)
+
+    def _send(self, vu: VuContext) -> Awaitable[Response]:
         spec = self.spec
         prepared, _ = spec.build(vu)
         # what VuContext._send does, inlined (one coroutine level less per request)
         vu._site = spec.site
         vu._name = None if spec.name is None else str(spec.name.get(vu, None))
-        resp = await vu.client.send(prepared, timeout=spec.timeout, redirects=spec.redirects,
-                                    response_type=spec.response_type)
-        if spec.checks or spec.captures:
-            spec.after(vu, resp)
+        return (vu._client or vu.client).send(prepared, timeout=spec.timeout, redirects=spec.redirects,
+                                              response_type=spec.response_type)
+
+    async def _run_checked(self, vu: VuContext) -> None:
+        resp = await self._send(vu)
+        self.spec.after(vu, resp)
 
 
 class BatchStep(Step):

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import loadpy
 from loadpy.clock import now
 from loadpy.errors import ConfigError
-from loadpy.protocols.http.connection import READ_BUFFER_SIZE, H1Connection, connect
+from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.decoding import DecodeError, decode_body
 from loadpy.protocols.http.errcodes import DECOMPRESSION, TIMEOUT, HttpFailure, from_exception
@@ -228,7 +228,6 @@ class HttpClient:
         self._dns: dict[str, tuple[str, int | None, float]] = {}
         self._default_response_type = "none" if options.discard_response_bodies else "text"
         self._user_agent = options.user_agent
-        self._read_buffer = memoryview(bytearray(READ_BUFFER_SIZE))  # shared by this VU's connections
 
     # ------------------------------------------------------------------ preparing
     def prepare(
@@ -312,7 +311,8 @@ class HttpClient:
         elif response_type not in _RESPONSE_TYPES:
             raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
         keep_body = response_type != "none"
-        deadline = now() + timeout
+        t0 = now()
+        deadline = t0 + timeout
         on_response = self.on_response
         req = prepared
         hops = 0
@@ -322,14 +322,16 @@ class HttpClient:
                 if resp.sent and on_response is not None:
                     on_response(resp)
                 return resp
-            t0 = now()
+            if hops:
+                t0 = now()
             conn = self._idle_h1(req.key)
             if conn is None:
                 resp = await self._roundtrip(req, deadline, keep_body, t0)
             else:
                 # the hot path (a kept-alive HTTP/1.1 connection) inlined: one coroutine level less
                 try:
-                    failure = await conn.send(self._wire(req), req.is_head, keep_body, deadline - now())
+                    # (deadline - t0: the clock read just above, not a fresh one)
+                    failure = await conn.send(self._wire(req), req.is_head, keep_body, deadline - t0)
                 except asyncio.CancelledError:
                     conn.abort()
                     raise
@@ -480,13 +482,14 @@ class HttpClient:
         status = parser.status
         remote = conn.remote
         version = parser.version
+        head = parser.head
         resp = Response(
             req.method,
             req.url,
             status,
-            f"{status} {parser.reason}",
+            None,  # "<status> <reason>", from the head when read
             "HTTP/1.1" if version == "1.1" else f"HTTP/{version}",
-            parser.headers,
+            None,  # parsed from the head when read
             None,
             "",
             1000 + status if status >= 400 else 0,
@@ -497,15 +500,17 @@ class HttpClient:
             req.headers,
             req.body,
             True,
-            self.cookies.set_from_headers(key[0], key[1], req.cookie_path, parser.set_cookies)
-            if parser.set_cookies
-            else {},
+            None,
             t_done,
+            head,
         )
+        set_cookies = head.set_cookies
+        if set_cookies:
+            resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
         if keep_body:
             chunks = parser.body
             resp.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            if resp.body and "Content-Encoding" in resp.headers:
+            if resp.body and head.may_have(b"content-encoding") and "Content-Encoding" in resp.headers:
                 self._decode(resp)
         return resp
 
@@ -529,7 +534,6 @@ class HttpClient:
                     ssl_context=ctx,
                     server_hostname=parts.host if ctx is not None else "",
                     make_h2=H2Connection,
-                    read_buffer=self._read_buffer,
                 )
         except TimeoutError:
             return self._error_response(req, HttpFailure(TIMEOUT, "request timeout"), timings, t0)

@@ -1,4 +1,4 @@
-"""The HTTP/1.1 connection driver: an asyncio BufferedProtocol around `h1.ResponseParser`.
+"""The HTTP/1.1 connection driver: an asyncio Protocol around `h1.ResponseParser`.
 
 It stamps `clock.now()` at the protocol events k6 measures (write issued, write flushed,
 first response byte, message complete) and counts wire bytes into its owner. One request
@@ -18,8 +18,6 @@ from loadpy.protocols.http.errcodes import GENERIC, TIMEOUT, HttpFailure, from_e
 from loadpy.protocols.http.h1 import ProtocolError, ResponseParser
 
 __all__ = ["ByteCounter", "Connected", "H1Connection", "TlsWireMeter", "connect"]
-
-READ_BUFFER_SIZE = 64 * 1024
 
 
 class ByteCounter(Protocol):
@@ -76,18 +74,17 @@ class TlsWireMeter:
             self._received = received
 
 
-class H1Connection(asyncio.BufferedProtocol):
-    """One HTTP/1.1 connection. `send()` returns a future resolved with None or an `HttpFailure`."""
+class H1Connection(asyncio.Protocol):
+    """One HTTP/1.1 connection. `send()` returns a future resolved with None or an `HttpFailure`.
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, counter: ByteCounter, read_buffer: memoryview | None = None
-    ) -> None:
+    A plain Protocol, not a BufferedProtocol: uvloop reads into its own loop-wide buffer and
+    hands over a bytes object in one callback (get_buffer + buffer_updated were two, plus a
+    copy of the head for the lazily parsed headers), and no connection owns a read buffer."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, counter: ByteCounter) -> None:
         self._loop = loop
         self._counter = counter
         self.parser = ResponseParser()
-        # the read buffer can be shared by all connections of one VU: every read is consumed
-        # (copied by the parser) inside buffer_updated, before the loop performs the next read
-        self._view = read_buffer if read_buffer is not None else memoryview(bytearray(READ_BUFFER_SIZE))
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.requests = 0  # requests started on this connection (>1 means reused)
@@ -113,21 +110,18 @@ class H1Connection(asyncio.BufferedProtocol):
         # request at once, and resume_writing tells us exactly when it was flushed
         self.transport.set_write_buffer_limits(high=0)  # type: ignore[union-attr]
 
-    def get_buffer(self, sizehint: int) -> memoryview:
-        return self._view
-
-    def buffer_updated(self, nbytes: int) -> None:
-        self._counter.bytes_received += nbytes
+    def data_received(self, data: bytes) -> None:
+        self._counter.bytes_received += len(data)
         if self._waiter is None:
             if self.requests == 0:
-                self.early.append(bytes(self._view[:nbytes]))
+                self.early.append(data)
             elif self.transport is not None:
                 self.transport.abort()  # unsolicited bytes on an idle keep-alive connection
             return
         if not self.t_first:
             self.t_first = now()
         try:
-            done = self.parser.feed(self._view[:nbytes])
+            done = self.parser.feed(data)
         except ProtocolError as exc:
             self._finish(HttpFailure(GENERIC, str(exc)))
             self.close()
@@ -280,7 +274,6 @@ async def connect(
     ssl_context: ssl.SSLContext | None,
     server_hostname: str,
     make_h2: object = None,
-    read_buffer: memoryview | None = None,
 ) -> Connected:
     """TCP connect (then TLS with ALPN) to `ip`; raises the OS/SSL exception on failure.
 
@@ -289,7 +282,7 @@ async def connect(
     result = Connected()
     result.t_start = now()
     tls = ssl_context is not None
-    proto = H1Connection(loop, _Discard() if tls else counter, read_buffer)
+    proto = H1Connection(loop, _Discard() if tls else counter)
     transport, _ = await loop.create_connection(lambda: proto, ip, port)
     result.t_connected = now()
     if tls:

@@ -13,6 +13,7 @@ import httptools
 
 __all__ = [
     "ProtocolError",
+    "ResponseHead",
     "ResponseParser",
     "UrlParts",
     "canonical_header",
@@ -100,6 +101,97 @@ def prepare_request(
     return head + b"\r\n" + body if body else head + b"\r\n"
 
 
+class ResponseHead:
+    """The head of one response, kept as the raw bytes the parser saw and parsed on first use.
+
+    httptools calls back per header only when the protocol defines `on_header`; a load test
+    rarely reads the headers, so that work (~1.6 µs per response) is deferred to here.
+    """
+
+    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "heads", "raw")
+
+    def __init__(self) -> None:
+        self.raw = b""  # the bytes fed up to and including the final head (maybe some body too)
+        self.heads = 0  # heads completed so far: interim 1xx heads precede the final one
+        self._headers: dict[str, str] | None = None
+        self._lower = b""  # raw.lower(), for the presence tests
+        self._reason = ""
+        self._set_cookies: list[str] = []
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Canonical names, repeated headers joined by ", " (as k6); trailers excluded (as Go)."""
+        if self._headers is None:
+            return self._parse()
+        return self._headers
+
+    @property
+    def reason(self) -> str:
+        if self._headers is None:
+            self._parse()
+        return self._reason
+
+    @property
+    def set_cookies(self) -> list[str]:
+        """Every Set-Cookie value, unjoined."""
+        if self._headers is None:
+            if not self.may_have(b"set-cookie"):
+                return []  # the common case, without parsing the head
+            self._parse()
+        return self._set_cookies
+
+    @property
+    def version(self) -> str:
+        """The final head's HTTP version ("1.1" before any head)."""
+        raw = self.raw
+        if self.heads == 1 and raw.startswith(b"HTTP/1.1 "):
+            return "1.1"
+        start = self._final_start()
+        if not raw:
+            return "1.1"
+        return raw[start + 5 : raw.index(b" ", start)].decode("latin-1")  # llhttp checked "HTTP/d.d "
+
+    def _final_start(self) -> int:
+        """Where the final head starts in `raw` (interim 1xx heads have no body)."""
+        start = 0
+        for _ in range(self.heads - 1):
+            start = self.raw.index(b"\r\n\r\n", start) + 4
+        return start
+
+    def may_have(self, lowercase_name: bytes) -> bool:
+        """False when no header of that name is in the head (True may be wrong: body bytes)."""
+        if self._headers is not None:
+            return True
+        lower = self._lower
+        if not lower:
+            lower = self._lower = self.raw.lower()
+        return lower.find(lowercase_name) >= 0  # (find: about half the cost of `in` on 3.11)
+
+    def _parse(self) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        raw = self.raw
+        if not raw:
+            return headers  # no final head yet: nothing to cache
+        self._headers = headers
+        start = self._final_start()
+        end = raw.find(b"\r\n\r\n", start)
+        lines = raw[start : end if end >= 0 else len(raw)].split(b"\r\n")
+        status_line = lines[0].split(b" ", 2)
+        if len(status_line) > 2:
+            self._reason = status_line[2].decode("latin-1")
+        # llhttp validated the head already: strict CRLF, no obs-fold, token names, no trailing spaces
+        set_cookies = self._set_cookies
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            key = canonical_header_bytes(name)
+            text = value.lstrip(b" \t").decode("latin-1")
+            previous = headers.get(key)
+            headers[key] = text if previous is None else f"{previous}, {text}"
+            if key == "Set-Cookie":
+                set_cookies.append(text)
+        return headers
+
+
 class ResponseParser:
     """Incremental HTTP/1.1 response parser.
 
@@ -117,12 +209,9 @@ class ResponseParser:
         "_prefix",
         "body",
         "complete",
-        "headers",
+        "head",
         "keep_alive",
-        "reason",
-        "set_cookies",
         "status",
-        "version",
     )
 
     def __init__(self) -> None:
@@ -130,10 +219,7 @@ class ResponseParser:
         self._head = False
         self._keep_body = True
         self.status = 0
-        self.reason = ""
-        self.version = "1.1"
-        self.headers: dict[str, str] = {}  # canonical names, repeated headers joined by ", " (as k6)
-        self.set_cookies: list[str] = []  # every Set-Cookie value, unjoined
+        self.head = ResponseHead()  # a new one per response: a Response keeps a reference
         self.body: list[bytes] = []
         self.complete = False
         self.keep_alive = True
@@ -147,10 +233,7 @@ class ResponseParser:
         self._head = head
         self._keep_body = keep_body
         self.status = 0
-        self.reason = ""
-        self.headers = {}
-        if self.set_cookies:
-            self.set_cookies = []
+        self.head = ResponseHead()
         self.body = []
         self.complete = False
         self.keep_alive = True
@@ -200,6 +283,8 @@ class ResponseParser:
             raise self._go_error(exc, data) from None
         if not self._headers_done:
             self._prefix += data  # kept only while the head is incomplete, to quote it in errors
+        elif not self.head.raw:  # the final head completed in this chunk: keep it for lazy parsing
+            self.head.raw = bytes(self._prefix) + bytes(data) if self._prefix else bytes(data)
         return self.complete
 
     def _go_error(self, exc: Exception, data: bytes | bytearray | memoryview) -> ProtocolError:
@@ -235,25 +320,29 @@ class ResponseParser:
             return False
         return not (self.status in (204, 304) or 100 <= self.status < 200)
 
-    # httptools callbacks
-    def on_status(self, status: bytes) -> None:
-        self.reason += status.decode("latin-1")
+    # -- the head, parsed on demand (see ResponseHead)
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.head.headers
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if self._headers_done:
-            return  # chunked trailers are not response headers (Go keeps them apart)
-        key = canonical_header_bytes(name)
-        text = value.decode("latin-1")
-        headers = self.headers
-        previous = headers.get(key)
-        headers[key] = text if previous is None else f"{previous}, {text}"
-        if key == "Set-Cookie":
-            self.set_cookies.append(text)
+    @property
+    def reason(self) -> str:
+        return self.head.reason
 
+    @property
+    def version(self) -> str:
+        """"1.1", "1.0" (read from the head: httptools' get_http_version formats a new string)."""
+        return self.head.version
+
+    @property
+    def set_cookies(self) -> list[str]:
+        return self.head.set_cookies
+
+    # httptools callbacks (no on_header / on_status: ResponseHead parses the head when read)
     def on_headers_complete(self) -> None:
+        self.head.heads += 1
         parser = self._parser
         self.status = parser.get_status_code()
-        self.version = parser.get_http_version()
         self._headers_done = True
         if self._head and self.status >= 200:
             # no body follows a HEAD response, whatever Content-Length says
@@ -272,9 +361,6 @@ class ResponseParser:
         if 100 <= self.status < 200 and self.status != 101:
             # interim response: wait for the final one
             self.status = 0
-            self.reason = ""
-            self.headers = {}
-            self.set_cookies = []
             self._headers_done = False
             return
         self.keep_alive = self._parser.should_keep_alive()

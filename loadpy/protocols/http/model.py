@@ -7,8 +7,8 @@ The client never records metrics; the VU layer records one set of http_* samples
 from __future__ import annotations
 
 import json as _json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 
 @dataclass(slots=True)
@@ -32,30 +32,112 @@ class Timings:
         return self.sending + self.waiting + self.receiving
 
 
-@dataclass(slots=True)
-class Response:
-    """One HTTP response (or the failed attempt: status 0, error and error_code set)."""
+class LazyHead(Protocol):
+    """A response head parsed on first use (the HTTP/1.1 parser's `ResponseHead`)."""
 
-    method: str
-    url: str  # the URL this hop requested (final URL for the returned response)
-    status: int = 0
-    status_text: str = ""  # "200 OK"
-    proto: str = ""  # "HTTP/1.1" | "HTTP/2.0" | "" on network errors
-    headers: dict[str, str] = field(default_factory=dict)  # canonical names ("Content-Type")
-    body: bytes | None = None  # None when discarded (responseType none) or on error
-    error: str = ""  # k6's error text, "" when none; stays "" for HTTP >= 400
-    error_code: int = 0  # k6's error code: 1000-1xxx, 1000+status for status >= 400
-    timings: Timings = field(default_factory=Timings)
-    remote_ip: str = ""
-    remote_port: int = 0
-    tls_version: str = ""  # "tls1.3" etc., "" for plain http
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: bytes | None = None
-    sent: bool = True  # False for k6's 1020 invalid URL: no request made, no http_reqs sample
-    cookies: dict[str, list[str]] = field(default_factory=dict)  # set by this response
-    end_time: float = 0.0  # clock.now() when the response completed (sample timestamp)
-    _json_cache: Any = field(default=None, repr=False)
-    _json_parsed: bool = field(default=False, repr=False)
+    @property
+    def headers(self) -> dict[str, str]: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+_FIELDS = (
+    "method", "url", "status", "status_text", "proto", "headers", "body", "error", "error_code", "timings",
+    "remote_ip", "remote_port", "tls_version", "request_headers", "request_body", "sent", "cookies", "end_time",
+)
+
+
+class Response:
+    """One HTTP response (or the failed attempt: status 0, error and error_code set).
+
+    A plain slotted class rather than a dataclass: one is built per request, and the headers
+    and status text of an HTTP/1.1 response are only parsed from the raw head (`head`) when read.
+    """
+
+    __slots__ = (
+        "_head", "_headers", "_json_cache", "_json_parsed", "_status_text", "body", "cookies", "end_time",
+        "error", "error_code", "method", "proto", "remote_ip", "remote_port", "request_body", "request_headers",
+        "sent", "status", "timings", "tls_version", "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        url: str,  # the URL this hop requested (final URL for the returned response)
+        status: int = 0,
+        status_text: str | None = "",  # "200 OK"; None: "<status> <reason>" from `head` when read
+        proto: str = "",  # "HTTP/1.1" | "HTTP/2.0" | "" on network errors
+        headers: dict[str, str] | None = None,  # canonical names ("Content-Type"); None: from `head`
+        body: bytes | None = None,  # None when discarded (responseType none) or on error
+        error: str = "",  # k6's error text, "" when none; stays "" for HTTP >= 400
+        error_code: int = 0,  # k6's error code: 1000-1xxx, 1000+status for status >= 400
+        timings: Timings | None = None,
+        remote_ip: str = "",
+        remote_port: int = 0,
+        tls_version: str = "",  # "tls1.3" etc., "" for plain http
+        request_headers: dict[str, str] | None = None,
+        request_body: bytes | None = None,
+        sent: bool = True,  # False for k6's 1020 invalid URL: no request made, no http_reqs sample
+        cookies: dict[str, list[str]] | None = None,  # set by this response
+        end_time: float = 0.0,  # clock.now() when the response completed (sample timestamp)
+        head: LazyHead | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self._status_text = status_text
+        self.proto = proto
+        self._headers = headers if headers is not None or head is not None else {}
+        self._head = head
+        self.body = body
+        self.error = error
+        self.error_code = error_code
+        self.timings = Timings() if timings is None else timings
+        self.remote_ip = remote_ip
+        self.remote_port = remote_port
+        self.tls_version = tls_version
+        self.request_headers = {} if request_headers is None else request_headers
+        self.request_body = request_body
+        self.sent = sent
+        self.cookies = {} if cookies is None else cookies
+        self.end_time = end_time
+        self._json_cache: Any = None
+        self._json_parsed = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = self._headers
+        if headers is None:
+            assert self._head is not None
+            headers = self._headers = self._head.headers
+        return headers
+
+    @headers.setter
+    def headers(self, value: dict[str, str]) -> None:
+        self._headers = value
+
+    @property
+    def status_text(self) -> str:
+        text = self._status_text
+        if text is None:
+            reason = self._head.reason if self._head is not None else ""
+            text = self._status_text = f"{self.status} {reason}"
+        return text
+
+    @status_text.setter
+    def status_text(self, value: str) -> None:
+        self._status_text = value
+
+    def __repr__(self) -> str:
+        return f"Response({', '.join(f'{name}={getattr(self, name)!r}' for name in _FIELDS)})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Response):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaced
 
     @property
     def text(self) -> str:

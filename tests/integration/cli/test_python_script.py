@@ -75,3 +75,26 @@ def test_yaml_handle_summary_replaces_the_text_summary(tmp_path: Path, demo_serv
     assert out.code == 0, out.stderr
     assert out.stdout.strip().endswith("reqs=2")
     assert "TOTAL RESULTS" not in out.stdout
+
+
+def test_loadpy_abort_exits_108_and_counts_the_aborting_iteration(tmp_path: Path, demo_server) -> None:  # type: ignore[no-untyped-def]
+    script = tmp_path / "abort.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import loadpy
+
+            options = {{"vus": 1, "duration": "20s"}}
+
+            async def default(vu):
+                await vu.http.get("{demo_server.base_url}/")
+                if vu.iteration == 2:
+                    loadpy.abort("enough")
+            """
+        )
+    )
+    out = run_loadpy(tmp_path, script)
+    assert out.code == 108, out.stderr
+    assert 'msg="test aborted: enough"' in out.stderr
+    assert out.export is not None
+    assert metric(out.export, "iterations", "count") == 3  # k6 counts the aborting iteration

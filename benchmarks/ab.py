@@ -1,0 +1,72 @@
+"""A/B CPU cost per request of two (or more) copies of the loadpy tree, interleaved.
+
+    cp -r loadpy /tmp/base/                  # snapshot the "before" tree
+    python benchmarks/ab.py base=/tmp/base now=. --requests 150000 --rounds 4
+
+Each round runs every tree once (rotating the order, so drift on a shared machine hits all
+alike): `python -m loadpy run` of a 50-VU shared-iterations scenario doing `GET /` against
+nginx pinned to CPU 1, the generator pinned to CPU 0. Prints per-tree medians of CPU µs per
+request (whole process, startup included: compare trees, not absolute figures) and req/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench.procs import run_measured
+from bench.target import Nginx
+
+
+def scenario(url: str, vus: int, requests: int) -> str:
+    import yaml
+
+    options = {"scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests,
+                                   "maxDuration": "120s"}}}
+    return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("trees", nargs="+", help="name=path: a directory holding a `loadpy` package")
+    ap.add_argument("--requests", type=int, default=150_000)
+    ap.add_argument("--vus", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--nginx", default="nginx")
+    args = ap.parse_args()
+    trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
+    work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
+    with Nginx(args.nginx, cpu=1) as target:
+        path = work / "scenario.yaml"
+        path.write_text(scenario(target.url, args.vus, args.requests))
+        for r in range(args.rounds):
+            order = trees[r % len(trees):] + trees[: r % len(trees)]
+            for name, tree in order:
+                export = work / "export.json"
+                env = dict(os.environ, PYTHONPATH=str(tree))
+                m = run_measured([sys.executable, "-m", "loadpy", "run", "-q", "--address", "", "--summary-export",
+                                  str(export), str(path)], 0, 300, cwd=work, env=env)
+                if m.code != 0:
+                    print(f"{name}: exit {m.code}\n{m.stderr[-2000:]}", file=sys.stderr)
+                    return 1
+                reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"]
+                results[name].append((m.cpu_s / reqs * 1e6, reqs / m.wall_s))
+                print(f"round {r + 1} {name:>8}: {m.cpu_s / reqs * 1e6:6.2f} µs/req  {reqs / m.wall_s:9.0f} req/s")
+    print("median:")
+    for name, rows in results.items():
+        cpu = statistics.median(c for c, _ in rows)
+        rps = statistics.median(x for _, x in rows)
+        print(f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
