@@ -276,6 +276,48 @@ class ExecutorConfig:
 # --------------------------------------------------------------------------------------
 # runner base
 # --------------------------------------------------------------------------------------
+@dataclass
+class IterationsConfig(ExecutorConfig):
+    """The shared shape of shared-iterations and per-vu-iterations: vus, iterations, maxDuration."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("vus", "iterations", "maxDuration")
+    vus: int = 1
+    iterations: int = 1
+    max_duration_s: float = 600.0
+
+    def _parse_params(self, f: Fields) -> None:
+        self.vus = or_default(f.int("vus"), 1)
+        self.iterations = or_default(f.int("iterations"), 1)
+        self.max_duration_s = or_default(f.duration("maxDuration"), 600.0)
+
+    def _iterations_error(self) -> str | None:
+        """k6's message when `iterations` is invalid for this executor, else None."""
+        raise NotImplementedError
+
+    def validate(self) -> list[str]:
+        errors = []
+        if self.vus <= 0:
+            errors.append("the number of VUs must be more than 0")
+        iterations_error = self._iterations_error()
+        if iterations_error:
+            errors.append(iterations_error)
+        if self.max_duration_s < MIN_DURATION:
+            errors.append(
+                f"the maxDuration must be at least {format_duration(MIN_DURATION)}, "
+                f"but is {format_duration(self.max_duration_s)}"
+            )
+        return errors
+
+    def regular_duration(self) -> float:
+        return self.max_duration_s
+
+    def planned_vus(self, stripe: Stripe) -> int:
+        return stripe.scale(self.vus)
+
+    def params_dict(self) -> dict[str, Any]:
+        return {"vus": self.vus, "iterations": self.iterations, "maxDuration": format_duration(self.max_duration_s)}
+
+
 class VUPool(Protocol):
     """The engine's VU pool (loadpy.engine.pool.VUPool)."""
 
