@@ -263,7 +263,7 @@ def _finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
     from loadpy.outputs.results import threshold_results
 
     results = threshold_results(p.thresholds, duration_s)
-    finish_reports(outputs, results, checks_from_groups(p.registry.groups.root))
+    finish_reports(outputs, results, checks_from_groups(p.registry.groups.root), p.masker)
 
 
 def _start_outputs(p: Prepared) -> Any:
@@ -283,7 +283,12 @@ def _start_outputs(p: Prepared) -> Any:
             else:
                 thresholds_by_metric.setdefault(parent, []).extend(t.source for t in items)
     manager = OutputManager(
-        p.registry, outs, thresholds_by_metric=thresholds_by_metric, submetrics=submetrics, system_tags=system_tags
+        p.registry,
+        outs,
+        thresholds_by_metric=thresholds_by_metric,
+        submetrics=submetrics,
+        system_tags=system_tags,
+        masker=p.masker,
     )
     manager.start(asyncio.get_running_loop())
     return manager

@@ -7,6 +7,9 @@ the scenario (requests carry it); only the text loadpy prints or writes is maske
 The masking happens at the edges that every printed byte crosses: `stdio()` wraps sys.stdout and
 sys.stderr (logs, errors, the end-of-test summary, handle_summary's stdout/stderr), and
 `Masker.mask_data` cleans the JSON documents written to files (summary export, HTML report data).
+The streaming outputs (`--out json=`/`csv=`) mask a series' tags once, when they first format it
+(`Masker.mask_pairs`), and the end-of-run reports (JUnit, GitHub summary) mask their results first;
+without secrets they get no masker at all, so samples cost nothing extra.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 MASK = "***"
 SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_PASSWORD")
@@ -56,6 +59,10 @@ class Masker:
                 text = text.replace(form, MASK)
         return text
 
+    def mask_pairs(self, pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        """Tag-like (key, value) pairs with every secret masked: the outputs call it once per tag set."""
+        return tuple((self.mask(k), self.mask(v)) for k, v in pairs)
+
     def mask_data(self, data: Any) -> Any:
         """A JSON-serialisable value with every secret masked (unchanged when there are none)."""
         if not self._forms:
@@ -85,12 +92,33 @@ class MaskingStream(io.TextIOBase):
         return self._inner.fileno()
 
     @property
+    def buffer(self) -> BinaryIO:  # type: ignore[override]
+        """Bytes written here (`--out json=-`) are masked too; writers hand over whole lines."""
+        return _MaskingBuffer(self._inner.buffer, self._masker)  # type: ignore[return-value]
+
+    @property
     def encoding(self) -> str:  # type: ignore[override]
         return self._inner.encoding
 
     @property
     def errors(self) -> str | None:  # type: ignore[override]
         return self._inner.errors
+
+
+class _MaskingBuffer:
+    """The binary side of a MaskingStream: decodes, masks and re-encodes each chunk written."""
+
+    def __init__(self, inner: BinaryIO, masker: Masker) -> None:
+        self._inner = inner
+        self._masker = masker
+
+    def write(self, data: bytes) -> int:
+        text = data.decode("utf-8", "surrogateescape")
+        self._inner.write(self._masker.mask(text).encode("utf-8", "surrogateescape"))
+        return len(data)
+
+    def flush(self) -> None:
+        self._inner.flush()
 
 
 @contextlib.contextmanager

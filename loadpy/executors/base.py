@@ -362,6 +362,9 @@ class ExecutorRunner:
         self.ended_at: float | None = None
         self.done = False
         self.stopping = False
+        # stopped from outside (abort, signal, REST API): like k6's PushIfNotDone on the cancelled
+        # run context, the never-started iterations are then not recorded as dropped
+        self.stopped_externally = False
         self.regular_end = math.inf
         self.hard_end = math.inf
         self.lateness_max = 0.0  # arrival-rate: worst start lag behind the planned time (s)
@@ -419,6 +422,7 @@ class ExecutorRunner:
 
     def stop(self, *, graceful: bool = True) -> None:
         """Stop starting iterations; running ones get gracefulStop (or none when not graceful)."""
+        self.stopped_externally = True
         self._halt()
         deadline = now() + (self.config.graceful_stop if graceful else 0.0)
         if deadline < self.hard_end:
@@ -524,7 +528,7 @@ class ExecutorRunner:
 
     def drop(self, count: int = 1) -> None:
         """Record `count` dropped iterations (tags: run tags + scenario tags + scenario)."""
-        if count <= 0:
+        if count <= 0 or self.stopped_externally:
             return
         self.dropped += count
         registry = self.env.registry

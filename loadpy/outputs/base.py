@@ -8,10 +8,13 @@ thread and once more at `stop`. One module per output format implements `_write`
 from __future__ import annotations
 
 import threading
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from loadpy.metrics.metric import Metric
 from loadpy.metrics.tags import TagSet
+
+if TYPE_CHECKING:
+    from loadpy.secrets import Masker
 
 # (metric, tags, value, mono_time, metadata): exactly what Registry.emit hands over.
 Sample = tuple[Metric, TagSet, float, float, "dict[str, str] | None"]
@@ -43,6 +46,8 @@ class BufferedOutput:
         self._lock = threading.RLock()
         self._started = False
         self._closed = False
+        # Set by the OutputManager only when secrets exist: None keeps the formatting path as it was.
+        self.masker: Masker | None = None
 
     def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
         self._pending.append((metric, tags, value, when, metadata))

@@ -48,6 +48,8 @@ class CsvOutput(BufferedOutput):
         self._file.flush()
 
     def _tags_columns(self, tags: TagSet) -> str:
+        if self.masker is not None:  # once per tag set: the result is cached by _write
+            tags = self.masker.mask_pairs(tags)
         have = dict(tags)
         cells = [csv_field(have.get(col, "")) for col in self.columns]
         extra = "&".join(f"{k}={v}" for k, v in tags if k not in self._column_set)
@@ -77,11 +79,17 @@ class CsvOutput(BufferedOutput):
                 middle = cached
             name = names.get(metric.name)
             if name is None:
-                name = names[metric.name] = csv_field(metric.name)
-            meta = csv_field("&".join(f"{k}={v}" for k, v in metadata.items())) if metadata else ""
+                name = names[metric.name] = csv_field(
+                    metric.name if self.masker is None else self.masker.mask(metric.name)
+                )
+            meta = self._metadata(metadata) if metadata else ""
             append(f"{name},{seconds},{value:f},{middle},{meta}\n")
         self._file.write("".join(lines))
         self._file.flush()
+
+    def _metadata(self, metadata: dict[str, str]) -> str:
+        text = "&".join(f"{k}={v}" for k, v in metadata.items())
+        return csv_field(text if self.masker is None else self.masker.mask(text))
 
     def _close(self) -> None:
         if self._file is not None:

@@ -84,6 +84,7 @@ class JsonOutput(BufferedOutput):
         prefixes = self._point_prefix
         tags_cache = self._tags_json
         fmt_time = self._time
+        masker = self.masker
         # The samples of one request share their time: format it once per distinct reading.
         last_when = -1.0
         time_text = ""
@@ -98,26 +99,27 @@ class JsonOutput(BufferedOutput):
             if prefix is None:
                 if metric.name not in self._announced:
                     self._announced.add(metric.name)
-                    append(
-                        metric_line(
-                            metric,
-                            self.thresholds_by_metric.get(metric.name, ()),
-                            self.submetrics.get(metric.name),
-                        )
+                    line = metric_line(
+                        metric,
+                        self.thresholds_by_metric.get(metric.name, ()),
+                        self.submetrics.get(metric.name),
                     )
-                prefix = prefixes[metric.name] = (
-                    '{"metric":' + json_string(metric.name) + ',"type":"Point","data":{"time":"'
-                )
+                    append(line if masker is None else masker.mask(line))
+                name = metric.name if masker is None else masker.mask(metric.name)
+                prefix = prefixes[metric.name] = '{"metric":' + json_string(name) + ',"type":"Point","data":{"time":"'
+
             if tags is not last_tags:
                 last_tags = tags
                 cached = tags_cache.get(tags)
                 if cached is None:
-                    cached = tags_cache[tags] = json_str_map(tags)
+                    # secrets are masked here, once per tag set, before JSON escaping
+                    cached = tags_cache[tags] = json_str_map(tags if masker is None else masker.mask_pairs(tags))
                 tags_text = cached
             if metadata:
+                items = list(metadata.items()) if masker is None else masker.mask_pairs(metadata.items())
                 append(
                     f'{prefix}{time_text}","value":{go_float(value)},"tags":{tags_text},'
-                    f'"metadata":{json_str_map(list(metadata.items()))}}}}}\n'
+                    f'"metadata":{json_str_map(items)}}}}}\n'
                 )
             else:
                 append(f'{prefix}{time_text}","value":{go_float(value)},"tags":{tags_text}}}}}\n')

@@ -14,17 +14,20 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import DEFAULT_SYSTEM_TAGS
-from loadpy.outputs.base import Output
+from loadpy.outputs.base import BufferedOutput, Output
 from loadpy.outputs.csv_out import CsvOutput
 from loadpy.outputs.github import write_github_summary
 from loadpy.outputs.json_out import JsonOutput, Submetric
 from loadpy.outputs.junit import JunitOutput
-from loadpy.outputs.results import CheckResult, ThresholdResult
+from loadpy.outputs.results import CheckResult, ThresholdResult, mask_results
+
+if TYPE_CHECKING:
+    from loadpy.secrets import Masker
 
 log = logging.getLogger("loadpy.outputs")
 
@@ -79,8 +82,11 @@ class OutputManager:
         thresholds_by_metric: Mapping[str, Sequence[str]] | None = None,
         submetrics: Mapping[str, Sequence[Submetric | str]] | None = None,
         system_tags: Iterable[str] = DEFAULT_SYSTEM_TAGS,
+        masker: Masker | None = None,
     ) -> None:
         self.registry = registry
+        # None unless a secret exists: the outputs then format exactly as without masking
+        self.masker = masker if masker else None
         self.outputs = list(outputs)
         self.thresholds_by_metric = {k: list(v) for k, v in (thresholds_by_metric or {}).items()}
         self.submetrics = self._normalise_submetrics(submetrics or {}, "expected_response" in set(system_tags))
@@ -88,6 +94,8 @@ class OutputManager:
             if isinstance(out, JsonOutput):
                 out.thresholds_by_metric = self.thresholds_by_metric
                 out.submetrics = self.submetrics
+            if isinstance(out, BufferedOutput):
+                out.masker = self.masker
         self._streaming = [o for o in self.outputs if not isinstance(o, JunitOutput)]
         self._listeners = [o.add for o in self._streaming]
         self._executor: ThreadPoolExecutor | None = None
@@ -167,16 +175,28 @@ class OutputManager:
         metrics: Sequence[tuple[str, str]] = (),
         env: Mapping[str, str] | None = None,
     ) -> None:
-        """Write the end-of-run reports: every junit output and the GitHub step summary."""
+        """Write the end-of-run reports: every junit output and the GitHub step summary (secrets masked)."""
+        if self.masker is not None:
+            thresholds, checks = mask_results(thresholds, checks, self.masker)
         for out in self.outputs:
             if isinstance(out, JunitOutput):
                 out.finish(thresholds, checks)
         write_github_summary(thresholds, checks, metrics, env=env)
 
 
-def finish_reports(manager: Any, thresholds: Sequence[ThresholdResult], checks: Sequence[CheckResult]) -> None:
-    """End-of-run reports whether or not any --out was given (the GitHub summary needs no flag)."""
+def finish_reports(
+    manager: Any,
+    thresholds: Sequence[ThresholdResult],
+    checks: Sequence[CheckResult],
+    masker: Masker | None = None,
+) -> None:
+    """End-of-run reports whether or not any --out was given (the GitHub summary needs no flag).
+
+    With a manager its own masker applies; without one, `masker` does.
+    """
     if manager is not None:
         manager.finish(thresholds, checks)
-    else:
-        write_github_summary(thresholds, checks)
+        return
+    if masker:
+        thresholds, checks = mask_results(thresholds, checks, masker)
+    write_github_summary(thresholds, checks)

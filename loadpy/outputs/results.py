@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from loadpy.metrics.groups import GroupNode
+
+if TYPE_CHECKING:
+    from loadpy.secrets import Masker
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +71,14 @@ def threshold_results(thresholds: Any, duration_s: float) -> list[ThresholdResul
             observed = observed_text(label, values.get(t.key), kind, contains)
             out.append(ThresholdResult(name, t.source, bool(t.ok), observed))
     return out
+
+
+def mask_results(
+    thresholds: Sequence[ThresholdResult], checks: Sequence[CheckResult], masker: Masker
+) -> tuple[list[ThresholdResult], list[CheckResult]]:
+    """The results with every secret masked in their text, before any report renders (and escapes) it."""
+    m = masker.mask
+    return (
+        [replace(t, metric=m(t.metric), source=m(t.source), observed=m(t.observed)) for t in thresholds],
+        [replace(c, name=m(c.name), path=m(c.path)) for c in checks],
+    )

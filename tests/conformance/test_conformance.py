@@ -23,16 +23,25 @@ def test_case_ids_are_unique_and_enough() -> None:
     assert len(ids) >= 30
 
 
+K6_ONLY = os.environ.get("CONFORMANCE_K6_ONLY") == "1"
+
+
+def _param(case: Case) -> object:
+    """A case with a known loadpy difference must keep failing until it is fixed (strict xfail)."""
+    if not case.known_difference or K6_ONLY:
+        return pytest.param(case, id=case.id)
+    return pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=True, reason=case.known_difference))
+
+
 @pytest.mark.k6
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_loadpy_matches_k6(case: Case, k6_bin: str, targets: tuple[Target, Target], tmp_path: Path) -> None:
-    k6_only = os.environ.get("CONFORMANCE_K6_ONLY") == "1"
-    outcomes = run_case(case, k6_bin, targets, tmp_path, ("k6",) if k6_only else ("k6", "loadpy"))
+    outcomes = run_case(case, k6_bin, targets, tmp_path, ("k6",) if K6_ONLY else ("k6", "loadpy"))
     k6 = outcomes["k6"]
     oracle = check_k6(case, k6)
     assert not oracle, f"{case.id}: the k6 side does not behave as documented (harness or case bug):\n  " + \
         "\n  ".join(oracle) + "\n" + k6.tail()
-    if k6_only:
+    if K6_ONLY:
         return
     lp = outcomes["loadpy"]
     problems = compare(case, k6, lp)

@@ -210,3 +210,115 @@ def test_a_busy_default_address_only_warns(caplog: Any) -> None:
 
     run(busy())
     assert "Error from API server: cannot start the REST API on localhost:6565" in caplog.text
+
+
+async def get(address: str, path: str, method: str = "GET") -> tuple[int, Any]:
+    host, port = address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, content = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(content)
+
+
+def test_metrics_and_groups_in_k6_json_api_shape() -> None:
+    rt = FakeRuntime(sleep=0.05)
+    reg = rt.registry
+    reg.add(reg.define("my_counter", "counter"), (), 3.0)
+    trend = reg.define("my_trend", "trend", "time")
+    for value in (1.0, 2.0, 3.0):
+        reg.add(trend, (("name", "a"),), value)
+    reg.add(trend, (("name", "b"),), 6.0)  # series are merged
+    reg.add(reg.define("my_rate", "rate"), (), 1.0)
+    reg.add(reg.define("my_rate", "rate"), (), 0.0)
+    reg.add(reg.define("my_gauge", "gauge"), (), 5.0)
+    reg.define("never_sampled", "trend")
+    check = reg.groups.root.group("g1").check("ok")
+    check.passes, check.fails = 4, 1
+    engine = externally_controlled(rt)
+    seen: dict[str, tuple[int, Any]] = {}
+
+    async def drive() -> None:
+        await asyncio.sleep(0.4)
+        address = engine.api_address
+        assert address is not None
+        for path in (
+            "/v1/metrics", "/v1/metrics/my_trend", "/v1/metrics/my_counter", "/v1/metrics/never_sampled",
+            "/v1/groups", f"/v1/groups/{reg.groups.root.id}", "/v1/groups/nope",
+        ):  # fmt: skip
+            seen[path] = await get(address, path)
+        seen["POST"] = await get(address, "/v1/metrics", "POST")
+        await request(address, "PATCH", {"data": {"attributes": {"stopped": True}}})
+
+    async def main() -> Any:
+        driver = asyncio.ensure_future(drive())
+        result = await engine.run()
+        await driver
+        return result
+
+    assert run(main()).exit_code is ExitCode.STOPPED_BY_API
+    status, listing = seen["/v1/metrics"]
+    assert status == 200
+    by_id = {m["id"]: m for m in listing["data"]}
+    assert all(m["type"] == "metrics" for m in listing["data"])
+    assert "never_sampled" not in by_id and {"iterations", "my_counter", "my_trend", "my_rate"} <= set(by_id)
+    assert by_id["my_rate"]["attributes"] == {"type": "rate", "contains": "default", "tainted": None,
+                                              "sample": {"rate": 0.5}}  # fmt: skip
+    assert by_id["my_gauge"]["attributes"]["sample"] == {"value": 5.0}
+    assert by_id["iterations"]["attributes"]["sample"]["count"] >= 1
+    assert seen["/v1/metrics/my_trend"] == (
+        200,
+        {
+            "data": {
+                "type": "metrics",
+                "id": "my_trend",
+                "attributes": {
+                    "type": "trend",
+                    "contains": "time",
+                    "tainted": None,
+                    "sample": {
+                        "avg": 3.0,
+                        "min": 1.0,
+                        "med": 2.5,
+                        "max": 6.0,
+                        "p(90)": pytest.approx(5.1),  # k6's linear interpolation over [1, 2, 3, 6]
+                        "p(95)": pytest.approx(5.55),
+                    },
+                },
+            }
+        },
+    )
+    status, counter_doc = seen["/v1/metrics/my_counter"]
+    sample = counter_doc["data"]["attributes"]["sample"]
+    # the rate is over the time since the run started: at least the 0.4 s the driver waited
+    assert status == 200 and sample["count"] == 3 and 0 < sample["rate"] <= 3 / 0.4
+    assert seen["/v1/metrics/never_sampled"] == (
+        404,
+        {"errors": [{"status": "404", "title": "Not Found", "detail": "No metric with that ID was found"}]},
+    )
+    root, g1 = reg.groups.root, reg.groups.root.groups["g1"]
+    root_doc = {
+        "type": "groups",
+        "id": "d41d8cd98f00b204e9800998ecf8427e",  # md5(""), as k6
+        "attributes": {"path": "", "name": "", "checks": None},
+        "relationships": {"groups": {"data": [{"type": "groups", "id": g1.id}]}, "parent": {"data": None}},
+    }
+    g1_doc = {
+        "type": "groups",
+        "id": "9ccb03cc5acd728a2fe595bbd1f14da3",  # md5("::g1"), as k6
+        "attributes": {
+            "path": "::g1",
+            "name": "g1",
+            "checks": [
+                {"id": "a78dc076641b6ca35ffd09a7c2c8ee7d", "path": "::g1::ok", "name": "ok", "passes": 4, "fails": 1}
+            ],
+        },
+        "relationships": {"groups": {"data": []}, "parent": {"data": {"type": "groups", "id": root.id}}},
+    }
+    assert seen["/v1/groups"] == (200, {"data": [root_doc, g1_doc]})
+    assert seen[f"/v1/groups/{root.id}"] == (200, {"data": root_doc})
+    assert seen["/v1/groups/nope"][0] == 404
+    assert seen["/v1/groups/nope"][1]["errors"][0]["detail"] == "No group with that ID was found"
+    assert seen["POST"][0] == 405
