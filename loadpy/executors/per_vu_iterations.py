@@ -40,11 +40,19 @@ class PerVUIterationsRunner(ExecutorRunner):
 
     async def _vu_loop(self, local_index: int, vu: VirtualUser) -> None:
         iterations = self.config.iterations
-        global_vu = self.stripe.nth(local_index)  # 0-based VU number across all segments
-        for i in range(iterations):
+        first = self.stripe.nth(local_index) * iterations  # this VU's first global iteration index
+        started = 0
+
+        def next_index() -> int | None:
+            nonlocal started
+            if started >= iterations:
+                return None
             if not self.may_start():
                 # one sample per VU with everything it did not get to start (k6)
-                self.drop(iterations - i)
-                return
-            if not await self.iteration(vu, global_vu * iterations + i):
-                return
+                self.drop(iterations - started)
+                started = iterations
+                return None
+            started += 1
+            return first + started - 1
+
+        await self.run_iterations(vu, next_index)
