@@ -16,11 +16,12 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from loadpy.clock import now
 from loadpy.errors import ScriptError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
-from loadpy.metrics.sinks import Sink, TrendSink, new_sink
+from loadpy.metrics.sinks import SINK_TYPES, Sink, TrendSink, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 log = logging.getLogger("loadpy.metrics")
@@ -109,8 +110,6 @@ class Registry:
         """Record one sample the slow, simple way (off the hot path: custom metrics, gauges)."""
         self.sink(metric, tags).add(value)
         if self.listeners:
-            from loadpy.clock import now
-
             self.emit(metric, tags, value, now() if when is None else when, metadata)
 
     # -- reading ---------------------------------------------------------------------
@@ -152,8 +151,6 @@ class Registry:
 
     def merge_snapshot(self, snap: dict[str, Any]) -> None:
         """Add another process's snapshot into this registry (exact: sums, merged trends)."""
-        from loadpy.metrics.sinks import SINK_TYPES
-
         for name, mtype, contains in snap["metrics"]:
             self.define(name, mtype, contains)
         for name, tags, state in snap["series"]:

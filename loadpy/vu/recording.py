@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from loadpy.clock import now
 from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.groups import GroupNode, GroupTree
 from loadpy.metrics.metric import Metric
@@ -227,8 +228,6 @@ class Recorder:
             node.fails += 1
             add(0.0)
         if self.registry.listeners:
-            from loadpy.clock import now
-
             self.registry.emit(self._m["checks"], tags, 1.0 if passed else 0.0, now(), meta)
 
     # -- everything else (iterations, data, group_duration, custom metrics) ---------
@@ -247,8 +246,6 @@ class Recorder:
             entry = self._plain[key] = (self.registry.sink(metric, tags).add, tags)
         entry[0](value)
         if self.registry.listeners:
-            from loadpy.clock import now
-
             self.registry.emit(metric, entry[1], value, now() if when is None else when, meta)
 
     def iteration_done(

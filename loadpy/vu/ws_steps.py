@@ -31,26 +31,26 @@ log = logging.getLogger("loadpy.vu")
 
 Getter = Callable[[Any, Any], Any]
 
-WS_GETTERS: dict[str, Getter] = {
-    "messages": lambda s, r: r.messages,
+# Names a check/capture expression can read after a ws or subscription step (value, result).
+_SESSION_GETTERS: dict[str, Getter] = {
     "status": lambda s, r: r.status,
     "error": lambda s, r: r.error,
     "subprotocol": lambda s, r: r.subprotocol,
-    "headers": lambda s, r: r.headers,
-    "close_code": lambda s, r: r.close_code,
     "duration": lambda s, r: r.duration_ms,
     "result": lambda s, r: r,
 }
+WS_GETTERS: dict[str, Getter] = {
+    **_SESSION_GETTERS,
+    "messages": lambda s, r: r.messages,
+    "headers": lambda s, r: r.headers,
+    "close_code": lambda s, r: r.close_code,
+}
 SUBSCRIPTION_GETTERS: dict[str, Getter] = {
+    **_SESSION_GETTERS,
     "events": lambda s, r: r.events,
     "errors": lambda s, r: r.errors,
-    "status": lambda s, r: r.status,
-    "error": lambda s, r: r.error,
     "completed": lambda s, r: r.completed,
-    "subprotocol": lambda s, r: r.subprotocol,
     "first_event": lambda s, r: r.first_event_ms,
-    "duration": lambda s, r: r.duration_ms,
-    "result": lambda s, r: r,
 }
 
 
