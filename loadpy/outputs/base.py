@@ -43,6 +43,8 @@ class BufferedOutput:
 
     def __init__(self) -> None:
         self._pending: list[Sample] = []
+        # The hot path appends to this one list for the whole run (it is never replaced), so an
+        # append racing a flush on the writer thread lands in the list, never in a written batch.
         self._lock = threading.RLock()
         self._started = False
         self._closed = False
@@ -62,9 +64,12 @@ class BufferedOutput:
         with self._lock:
             if self._closed or not self._started:
                 return
-            # Take the list before replacing it: an append racing with the swap lands in `batch`.
-            batch = self._pending
-            self._pending = []
+            # Copy then delete the first n items: both are single C calls under the GIL, and an
+            # append racing with them lands after index n, so it stays for the next flush.
+            pending = self._pending
+            count = len(pending)
+            batch = pending[:count]
+            del pending[:count]
             if batch:
                 self._write(batch)
 
