@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import subprocess
 import textwrap
 from pathlib import Path
 
 from loadpy.demo import DemoServer
+from tests.browser import chromium_or_skip, headless
 from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
 
 CHART_IDS = ("chart-rate", "chart-vus", "chart-latency", "chart-errors")
@@ -34,28 +34,6 @@ flows:
 """
 
 
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path is not None, "headless Chromium is needed: apt-get install -y chromium"
-    return path
-
-
-def browser(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp / 'chromium-profile'}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
-
-
 def loadpy(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(loadpy_cmd(*args), capture_output=True, text=True, timeout=90, env=subprocess_env(), cwd=tmp)
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -72,7 +50,8 @@ def run_with_report(tmp: Path, demo: DemoServer, report: Path) -> None:
 
 
 def check_in_chromium(tmp: Path, page: Path) -> None:
-    dom = browser(tmp, "--dump-dom", page.as_uri()).stdout
+    chromium = chromium_or_skip()
+    dom = headless(chromium, tmp, "--dump-dom", page.as_uri()).stdout
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None
     assert 'data-rendered="true"' in body.group(0)
@@ -87,7 +66,7 @@ def check_in_chromium(tmp: Path, page: Path) -> None:
     assert "rate&lt;0.01" in dom and "FAIL" in dom and "PASS" in dom
 
     shot = page.with_suffix(".png")
-    browser(tmp, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri())
+    headless(chromium, tmp, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri())
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1280, 2000)

@@ -5,11 +5,8 @@ then the page's DOM after its script ran and a screenshot kept in the test's tmp
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,39 +16,14 @@ from loadpy.metrics.tags import tagset
 from loadpy.metrics.thresholds import Thresholds
 from loadpy.report import TimeSeriesRecorder, render_report, report_data
 from loadpy.summary import build_summary, export_json
+from tests.browser import chromium_or_skip, headless
 
 CHART_IDS = ("chart-rate", "chart-vus", "chart-latency", "chart-errors")
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        reason = (
-            "!!! headless Chromium is NOT installed: the HTML report was NOT checked in a browser. "
-            "Install it with `apt-get update && apt-get install -y chromium` !!!"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
-def browser(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [
-        chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp / 'chromium-profile'}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
+    return chromium_or_skip()
 
 
 async def record_run(reg: Registry) -> TimeSeriesRecorder:
@@ -94,7 +66,7 @@ def test_report_renders_its_charts_in_headless_chromium(chromium: str, tmp_path:
     page = tmp_path / "report.html"
     page.write_text(render_report(data), encoding="utf-8")
 
-    dom = browser(chromium, tmp_path, "--dump-dom", page.as_uri()).stdout
+    dom = headless(chromium, tmp_path, "--dump-dom", page.as_uri()).stdout
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None
     assert 'data-rendered="true"' in body.group(0)
@@ -111,7 +83,7 @@ def test_report_renders_its_charts_in_headless_chromium(chromium: str, tmp_path:
     assert "FAIL" in dom and "PASS" in dom
 
     shot = tmp_path / "report.png"
-    browser(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri())
+    headless(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri())
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1280, 2000)
