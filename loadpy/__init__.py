@@ -4,6 +4,8 @@ The public API for Python scripts (`loadpy run script.py`) is the `vu` object ea
 receives (see loadpy.vu.context.VuContext) plus `abort()` below.
 """
 
+from typing import Any
+
 from loadpy.errors import TestAbort
 
 __version__ = "0.1.0"
@@ -18,4 +20,11 @@ def abort(reason: str = "") -> None:
     raise TestAbort(reason or "aborted by the script")
 
 
-__all__ = ["USER_AGENT", "TestAbort", "__version__", "abort"]
+def run(path_or_document: Any, **flags: Any) -> Any:
+    """Run one load test in this process (see loadpy.api.run); returns a loadpy.api.RunResult."""
+    from loadpy.api import run as run_test
+
+    return run_test(path_or_document, **flags)
+
+
+__all__ = ["USER_AGENT", "TestAbort", "__version__", "abort", "run"]

@@ -1,8 +1,10 @@
-"""The `loadpy` command: thin argument handling that hands off to loadpy.run and friends."""
+"""The `loadpy` command: thin argument handling that hands off to loadpy.testrun and friends."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,6 +31,26 @@ def build_parser() -> ArgumentParser:
     report = sub.add_parser("report", help="rebuild the HTML report from saved results (JSON or a report)")
     report.add_argument("results", help="a results JSON file or an earlier HTML report")
     report.add_argument("-o", "--output", required=True, help="the HTML file to write")
+
+    compare = sub.add_parser(
+        "compare",
+        help="compare two runs' results and fail on a regression (exit 99)",
+        description="Compare two runs (--summary-export files, handleSummary data, saved --report results or "
+        "HTML reports; k6's or loadpy's) and exit 99 when a gated statistic regressed beyond its tolerance.",
+    )
+    compare.add_argument("base", help="the baseline run's results")
+    compare.add_argument("new", help="the new run's results")
+    compare.add_argument(
+        "--gate",
+        action="append",
+        default=None,
+        metavar="METRIC:STAT:TOL",
+        help="a regression rule, repeatable; the sign is the bad direction, %% makes it relative "
+        "(default: http_req_duration:p(95):+10%%, http_req_failed:rate:+0.01, http_reqs:rate:-10%%)",
+    )
+    compare.add_argument("--no-gates", action="store_true", help="only show the table, never fail")
+    compare.add_argument("--all", action="store_true", help="show every statistic, not one per metric")
+    compare.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
     sub.add_parser("version", help="print loadpy's version")
 
@@ -79,16 +101,34 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         write_report(args.output, load_results(args.results))
         print(f"wrote {args.output}")
         return 0
+    if args.command == "compare":
+        return _compare(args)
     if args.command == "inspect":
-        from loadpy.run import inspect
+        from loadpy.testrun import inspect
 
         return inspect(args)
     if args.command == "run":
-        from loadpy.run import run
+        from loadpy.testrun import run
 
         return run(args)
     parser.print_help()
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from loadpy import compare
+
+    gates = [] if args.no_gates else [compare.parse_gate(g) for g in (args.gate or compare.DEFAULT_GATES)]
+    result = compare.compare(
+        compare.load_measurements(args.base),
+        compare.load_measurements(args.new),
+        gates,
+        every_stat=args.all,
+        base_name=os.path.basename(args.base),
+        new_name=os.path.basename(args.new),
+    )
+    sys.stdout.write(compare.RENDERERS[args.format](result))
+    return int(ExitCode.OK if result.ok else ExitCode.THRESHOLDS_FAILED)
 
 
 def _report(exc: LoadpyError) -> None:

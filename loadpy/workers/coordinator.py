@@ -210,7 +210,7 @@ class Coordinator:
 
     # -- the run --------------------------------------------------------------------------------
     async def run(self) -> int:
-        from loadpy import run as run_mod
+        from loadpy import testrun as run_mod
 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -155,7 +155,7 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
 
 
 async def _main_async(job: Job, fd: int) -> int:
-    from loadpy.run import prepare
+    from loadpy.testrun import prepare
 
     out = await FrameWriter.open(fd)
     try:
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         format=f'time="%(asctime)s" level=%(levelname)s msg="%(message)s" worker={job.index + 1}/{job.count}',
         stream=sys.stderr,
     )
-    from loadpy.run import _install_loop
+    from loadpy.testrun import _install_loop
 
     _install_loop()
     with contextlib.suppress(KeyboardInterrupt):

@@ -15,9 +15,12 @@ import signal
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError
+
+if TYPE_CHECKING:
+    from loadpy.engine.interfaces import Runtime
 
 log = logging.getLogger("loadpy")
 
@@ -68,6 +71,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     cli = cli_options(args)
     registry = Registry()
 
+    runtime: Runtime
     if path.endswith(".py"):
         from loadpy.vu.script import PythonRuntime, load_python_script
 
@@ -80,7 +84,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         handle_summary = getattr(script, "handle_summary", None)
     else:
         from loadpy.config.loader import load_document
-        from loadpy.vu.runtime import FlowRuntime
+        from loadpy.vu.flow_runtime import FlowRuntime
 
         doc = load_document(path)
         env = resolve_env(doc.env_defaults, os.environ, cli_env)
