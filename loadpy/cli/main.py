@@ -54,9 +54,9 @@ def build_parser() -> ArgumentParser:
 
     sub.add_parser("version", help="print loadpy's version")
 
-    demo = sub.add_parser("demo", help="serve the embedded demo target")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8080)
+    # `loadpy demo ...` is `python -m loadpy.demo ...`: its own parser (and its --help, with the endpoint
+    # table) is imported only when the demo runs, keeping every other command's start-up light.
+    sub.add_parser("demo", help="serve the embedded demo target (--help lists its endpoints)", add_help=False)
     return parser
 
 
@@ -78,6 +78,10 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
     if not argv:
         parser.print_help()
         return 0
+    if argv[0] == "demo":
+        from loadpy.demo.server import main as demo_main
+
+        return demo_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command in ("run", "inspect"):
         from loadpy.secrets import Masker, secret_values, stdio
@@ -91,10 +95,6 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         from loadpy.cli.new import write_new
 
         return write_new(args.type, args.path, force=args.force)
-    if args.command == "demo":
-        from loadpy.demo.server import main as demo_main
-
-        return demo_main(["--host", args.host, "--port", str(args.port)])
     if args.command == "report":
         from loadpy.report import load_results, write_report
 

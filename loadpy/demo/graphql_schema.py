@@ -1,4 +1,4 @@
-"""The demo target's fixed GraphQL schema and a tiny executor for it.
+"""The demo target's fixed GraphQL schema (SCHEMA_SDL) and a tiny executor for it.
 
     type Query        { hello: String, user(id: ID!): User, users: [User], item(id: ID!): Item,
                         messages: [Message], boom: String! }
@@ -30,6 +30,26 @@ USERS: tuple[dict[str, str], ...] = tuple(
     )
 )
 MAX_MESSAGES = 1000  # the store is bounded: a long load test must not grow memory
+
+SCHEMA_SDL = """\
+type Query {
+  hello: String
+  user(id: ID!): User
+  users: [User]
+  item(id: ID!): Item
+  messages: [Message]
+  boom: String!          # always fails: {"errors": [...], "data": null} with HTTP 200
+}
+type Mutation { addMessage(content: String!): Message! }
+type Subscription {      # interval in milliseconds
+  messageAdded(count: Int = 3, interval: Int = 50): Message!
+  countdown(from: Int!, interval: Int = 50): Int!
+  tick(count: Int = 3, interval: Int = 50): Int!
+}
+type User { id: ID!, name: String!, email: String! }
+type Item { id: ID!, name: String! }
+type Message { id: ID!, content: String! }
+"""
 
 # type name -> field name -> result type name ("Int", "String", "ID" are scalars)
 _TYPES: dict[str, dict[str, str]] = {

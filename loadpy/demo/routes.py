@@ -13,8 +13,41 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
-from loadpy.demo.graphql_schema import GraphQLRequestError, MessageStore, execute, prepare
+from loadpy.demo.graphql_schema import SCHEMA_SDL, GraphQLRequestError, MessageStore, execute, prepare
 from loadpy.demo.stats import RequestLog
+
+# What the demo target serves, for `loadpy demo --help` and the README (tests hold all three to the code).
+ENDPOINTS: tuple[tuple[str, str, str], ...] = (
+    ("GET", "/", '200 "ok"'),
+    ("GET", "/json", 'a fixed JSON document {"name": "loadpy", "n": 42, "items": [1, 2, 3], "nested": {"ok": true}}'),
+    ("GET", "/items/{id}", 'JSON {"id": id, "name": "item {id}"} (id is a number or any word)'),
+    ("GET", "/status/{code}", 'that status (200-599), body "status {code}"'),
+    ("GET", "/delay/{ms}", '200 "ok" after ms milliseconds (at most 120000)'),
+    ("GET", "/bytes/{n}", "n bytes of 'x' (at most 64 MiB)"),
+    ("GET", "/redirect/{n}", 'a chain of n 302 redirects ending in 200 "ok"'),
+    ("GET", "/headers", "the request headers as JSON"),
+    ("GET", "/cookies", "the request cookies as JSON"),
+    ("GET", "/cookies/set?k=v", "sets each query pair as a cookie (Path=/), answers the cookies received"),
+    ("POST", "/login", 'JSON body {"username": u} -> {"token": "token-u"}'),
+    ("POST", "/echo", "the request body back, with its Content-Type (any method but GET/DELETE/OPTIONS)"),
+    ("POST", "/graphql", "GraphQL over HTTP against the demo schema (queries, mutations)"),
+    ("WS", "/graphql", "GraphQL subscriptions: graphql-transport-ws or the legacy graphql-ws sub-protocol"),
+    ("WS", "/ws", "WebSocket echo (text and binary)"),
+    ("GET", "/_stats", "requests served per path (test API)"),
+    ("GET", "/count", 'JSON {"requests": total}'),
+    ("POST", "/_reset", "clears the request counts"),
+)
+
+
+def help_epilog() -> str:
+    """The endpoints and the GraphQL schema, for `--help`."""
+    width = max(len(f"{method} {path}") for method, path, _ in ENDPOINTS)
+    rows = [f"  {f'{method} {path}':<{width}}  {what}" for method, path, what in ENDPOINTS]
+    schema = ["  " + line for line in SCHEMA_SDL.splitlines()]
+    return "\n".join(
+        ["endpoints:", *rows, "", "GraphQL schema (POST /graphql; subscriptions over WS /graphql):", *schema]
+    )
+
 
 MAX_DELAY_MS = 120_000
 MAX_BYTES = 64 * 1024 * 1024

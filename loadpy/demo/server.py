@@ -20,7 +20,7 @@ from typing import Any
 
 from loadpy.demo.connection import Connection
 from loadpy.demo.graphql_schema import MessageStore
-from loadpy.demo.routes import Router
+from loadpy.demo.routes import Router, help_epilog
 from loadpy.demo.stats import RequestLog
 
 
@@ -140,7 +140,12 @@ async def _serve(host: str, port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m loadpy.demo [--host H] [--port P]`: serve until SIGINT/SIGTERM."""
-    parser = argparse.ArgumentParser(prog="loadpy demo", description="Serve loadpy's demo target.")
+    parser = argparse.ArgumentParser(
+        prog="loadpy demo",
+        description="Serve loadpy's demo target.",
+        epilog=help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one; default 8080)")
     args = parser.parse_args(argv)
