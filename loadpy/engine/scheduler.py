@@ -354,6 +354,7 @@ class Engine:
             tick += 1
             self.registry.add(vus, self.run_tags, float(self.active_vus()))
             self.registry.add(vus_max, self.run_tags, float(self.pool.initialized))
+            self.registry.fold()  # trend values into their bounded stores: flat memory in a long run
 
     async def _threshold_ticker(self, start: float) -> None:
         assert self.threshold_tick is not None
