@@ -1,8 +1,9 @@
 """The CI-sized soak: benchmarks/soak.py itself, shortened to a 30 s closed loop (20 VUs, no sleep).
 
 That is a few hundred thousand requests on this machine: enough for per-request growth to show.
-Before trend values were folded while running, RSS grew ~60 MB per million requests (8 bytes per
-trend sample); folded once a second it stays flat after warm-up (~5 MB per million, measured)."""
+Before trend values were folded while running, RSS grew 54-63 MB per million requests (8 bytes per
+trend sample); folded once a second it measures 5-15 MB per million over 30 s, most of it histogram
+buckets still appearing (bounded: at most 1024 per octave of values per series)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.integration.cli.helpers import REPO_ROOT, subprocess_env
 
 DURATION_S = 30
 MIN_REQUESTS = 100_000  # below this the slope is too noisy to tell 60 MB/M from flat
-MAX_MB_PER_MILLION = 20.0
+MAX_MB_PER_MILLION = 30.0  # halfway between folded (5-15) and not folded (54-63)
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import tracemalloc
 
-from loadpy.metrics.registry import Registry
+from loadpy.metrics.registry import FOLD_BATCH, Registry
 from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink
 
 BATCH = 20_000  # about one second of samples of one series at 20k requests/s
@@ -30,7 +30,7 @@ def test_registry_fold_keeps_memory_flat_past_the_exact_limit() -> None:
         for _ in range(20):  # 400,000 more values
             for v in values:
                 sink.add(v)
-            registry.fold()
+            registry.fold(FOLD_BATCH)
         grown = tracemalloc.get_traced_memory()[0] - settled
     finally:
         tracemalloc.stop()
@@ -38,6 +38,20 @@ def test_registry_fold_keeps_memory_flat_past_the_exact_limit() -> None:
     assert grown < 64 * 1024, grown
     assert not sink.exact
     assert sink.stat("count") == 23 * BATCH
+
+
+def test_the_running_fold_leaves_sparse_series_for_later() -> None:
+    registry = Registry()
+    busy = registry.sink(registry.metrics["http_req_duration"], (("url", "busy"),))
+    sparse = registry.sink(registry.metrics["http_req_duration"], (("url", "sparse"),))
+    for v in range(FOLD_BATCH):
+        busy.add(float(v))
+    for v in range(FOLD_BATCH - 1):
+        sparse.add(float(v))
+    registry.fold(FOLD_BATCH)
+    assert (busy.buffered, sparse.buffered) == (0, FOLD_BATCH - 1)
+    registry.fold()  # before reading: everything
+    assert sparse.buffered == 0 and sparse.stat("count") == FOLD_BATCH - 1
 
 
 def test_folding_every_batch_gives_the_figures_of_one_fold_at_the_end() -> None:
