@@ -1,12 +1,14 @@
 """Soak: a constant arrival rate for a long time, sampling loadpy's resident memory every second.
 
     python benchmarks/soak.py                          # the real soak: 30 minutes at 200 req/s
-    python benchmarks/soak.py --duration 20s --rate 200 --json soak.json   # the CI-sized one
+    python benchmarks/soak.py --duration 30s --vus 20 --json soak.json   # closed loop, as fast as it goes
 
-The target is loadpy's demo server in its own process; loadpy runs `constant-arrival-rate` against
-`GET /` with `--address ""`. VmRSS of the loadpy process is read from /proc every second.
+The target is loadpy's demo server in its own process; loadpy runs `constant-arrival-rate` (or, with
+--vus, `constant-vus`: the closed loop that sends the most requests) against `GET /` with
+`--address ""`. VmRSS of the loadpy process is read from /proc every second.
 Verdict: after a warm-up (the first 15 % of the samples, at least 3 s), the maximum RSS of the last
 third must stay within --tolerance-mb of the maximum of the first third. Exit 0 if flat, 1 if not.
+`mb_per_million_requests`: the least-squares RSS slope of the steady samples over the request rate.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,23 +43,36 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def verdict(samples: list[float], tolerance_mb: float) -> dict[str, Any]:
+def verdict(samples: list[float], tolerance_mb: float, requests: float, duration_s: float) -> dict[str, Any]:
     warm = max(3, len(samples) * 15 // 100)
     steady = samples[warm:]
     third = max(1, len(steady) // 3)
     first, last = max(steady[:third]), max(steady[-third:])
+    # growth rate: least-squares slope of the steady samples (one a second) over the request rate
+    slope_mb_s = statistics.linear_regression(range(len(steady)), steady).slope if len(steady) > 1 else 0.0
+    per_s = requests / duration_s if duration_s else 0.0
     return {
         "samples": len(samples),
         "warmup_samples": warm,
         "first_third_max_mb": round(first, 2),
         "last_third_max_mb": round(last, 2),
         "growth_mb": round(last - first, 2),
+        "mb_per_million_requests": round(slope_mb_s / per_s * 1e6, 2) if per_s else None,
         "tolerance_mb": tolerance_mb,
         "flat": last - first <= tolerance_mb,
     }
 
 
-def soak(duration_s: float, rate: int, tolerance_mb: float, workdir: Path) -> dict[str, Any]:
+def _executor(duration_s: float, rate: int, vus: int) -> str:
+    if vus:
+        return f"{{executor: constant-vus, vus: {vus}, duration: {duration_s}s}}"
+    return (
+        f"{{executor: constant-arrival-rate, rate: {rate}, timeUnit: 1s, duration: {duration_s}s, "
+        "preAllocatedVUs: 20, maxVUs: 100}"
+    )
+
+
+def soak(duration_s: float, rate: int, tolerance_mb: float, workdir: Path, vus: int = 0) -> dict[str, Any]:
     with demo_subprocess() as base_url:
         scenario = workdir / "soak.yaml"
         scenario.write_text(
@@ -64,13 +80,7 @@ def soak(duration_s: float, rate: int, tolerance_mb: float, workdir: Path) -> di
                 f"""
                 options:
                   scenarios:
-                    soak:
-                      executor: constant-arrival-rate
-                      rate: {rate}
-                      timeUnit: 1s
-                      duration: {duration_s}s
-                      preAllocatedVUs: 20
-                      maxVUs: 100
+                    soak: {_executor(duration_s, rate, vus)}
                 flows:
                   default:
                     - request: {{url: "{base_url}/"}}
@@ -83,10 +93,12 @@ def soak(duration_s: float, rate: int, tolerance_mb: float, workdir: Path) -> di
         cmd = [sys.executable, "-m", "loadpy", "run", "-q", "--address", "", "--summary-export", str(export)]
         proc = subprocess.Popen([*cmd, str(scenario)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         samples: list[float] = []
+        started = time.monotonic()
         try:
             while proc.poll() is None:
                 value = rss_mb(proc.pid)
-                if value is not None:
+                # only while the load runs: the summary at the end is not part of the steady state
+                if value and time.monotonic() - started <= duration_s:
                     samples.append(value)
                 time.sleep(1.0)
             stderr = proc.stderr.read().decode() if proc.stderr else ""
@@ -95,12 +107,16 @@ def soak(duration_s: float, rate: int, tolerance_mb: float, workdir: Path) -> di
                 proc.kill()
             proc.wait()
         metrics = json.loads(export.read_text())["metrics"] if export.exists() else {}
-    result = verdict(samples, tolerance_mb) if len(samples) >= 6 else {"flat": False, "samples": len(samples)}
+    http_reqs = metrics.get("http_reqs", {}).get("count")
+    result: dict[str, Any] = {"flat": False, "samples": len(samples)}
+    if len(samples) >= 6:
+        result = verdict(samples, tolerance_mb, http_reqs or 0, duration_s)
     result.update(
         exit_code=proc.returncode,
         duration_s=duration_s,
         rate=rate,
-        http_reqs=metrics.get("http_reqs", {}).get("count"),
+        vus=vus,
+        http_reqs=http_reqs,
         dropped_iterations=metrics.get("dropped_iterations", {}).get("count", 0),
         http_req_failed=metrics.get("http_req_failed", {}).get("value"),
         rss_mb=[round(s, 2) for s in samples],
@@ -113,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", default="30m", help="how long to run (default 30m)")
     parser.add_argument("--rate", type=int, default=200, help="iterations per second (default 200)")
+    parser.add_argument("--vus", type=int, default=0, help="closed loop (constant-vus) with this many VUs instead")
     parser.add_argument("--tolerance-mb", type=float, default=10.0)
     parser.add_argument("--json", help="also write the result (with every RSS sample) to this file")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="loadpy-soak-") as tmp:
-        result = soak(parse_duration(args.duration), args.rate, args.tolerance_mb, Path(tmp))
+        result = soak(parse_duration(args.duration), args.rate, args.tolerance_mb, Path(tmp), args.vus)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     shown = {k: v for k, v in result.items() if k not in ("rss_mb", "stderr_tail")}

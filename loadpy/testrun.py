@@ -36,6 +36,7 @@ class Prepared:
     thresholds: Any  # loadpy.metrics.thresholds.Thresholds | None
     handle_summary: Any  # callable(data) -> dict | None
     masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written
+    submetric_keys: Any = ()  # submetrics of unevaluated thresholds (--no-thresholds), still exported
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -112,11 +113,16 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
                     ("options", "thresholds", metric_key) if metric_key else ("options", "thresholds"), exc.message
                 ) from None
             raise
+    submetric_keys: Any = ()
+    if options.thresholds and options.no_thresholds:
+        from loadpy.metrics.selectors import unevaluated_submetric_keys
+
+        submetric_keys = unevaluated_submetric_keys(options.thresholds, registry)
     _check_run_flags(options, args)
     from loadpy.secrets import Masker
 
     masker = getattr(args, "masker", None) or Masker()
-    return Prepared(path, options, registry, runtime, thresholds, handle_summary, masker)
+    return Prepared(path, options, registry, runtime, thresholds, handle_summary, masker, submetric_keys)
 
 
 def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
@@ -323,6 +329,8 @@ def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
         no_color=bool(opts.no_color) or not sys.stdout.isatty(),
         is_stdout_tty=sys.stdout.isatty(),
         is_stderr_tty=sys.stderr.isatty(),
+        system_tags=opts.system_tags,
+        submetric_keys=p.submetric_keys,
     )
     if not opts.no_summary:
         if opts.summary_export:

@@ -149,7 +149,7 @@ def cli_options(args: argparse.Namespace) -> dict[str, Any]:
         out["stages"] = stages
     if args.tag:
         out["tags"] = dict(args.tag)
-    if args.summary_trend_stats:
+    if args.summary_trend_stats is not None:  # "" is an empty list of columns, as in k6
         out["summaryTrendStats"] = [s.strip() for s in args.summary_trend_stats.split(",") if s.strip()]
     if args.system_tags:
         out["systemTags"] = [s.strip() for s in args.system_tags.split(",") if s.strip()]

@@ -31,7 +31,7 @@ from loadpy.errors import (
 )
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
 from loadpy.executors.externally_controlled import ExternallyControlledRunner
-from loadpy.metrics.registry import Registry
+from loadpy.metrics.registry import FOLD_BATCH, Registry
 from loadpy.metrics.tags import TagSet
 from loadpy.segments import resolve
 
@@ -354,6 +354,7 @@ class Engine:
             tick += 1
             self.registry.add(vus, self.run_tags, float(self.active_vus()))
             self.registry.add(vus_max, self.run_tags, float(self.pool.initialized))
+            self.registry.fold(FOLD_BATCH)  # trend values into their bounded stores: flat memory
 
     async def _threshold_ticker(self, start: float) -> None:
         assert self.threshold_tick is not None

@@ -33,26 +33,36 @@ class PerVUIterationsConfig(IterationsConfig):
 class PerVUIterationsRunner(ExecutorRunner):
     config: PerVUIterationsConfig
 
+    def __init__(self, config: PerVUIterationsConfig, env: RunEnv) -> None:
+        super().__init__(config, env)
+        self._left: list[int] = []  # per VU: iterations not started yet
+
     async def drive(self) -> None:
         vus = self.take_vus(self.config.planned_vus(self.stripe))
+        self._left = [self.config.iterations] * len(vus)
         tasks = [self.spawn_vu(self._vu_loop(k, vu)) for k, vu in enumerate(vus)]
         await asyncio.gather(*tasks)
 
     async def _vu_loop(self, local_index: int, vu: VirtualUser) -> None:
         iterations = self.config.iterations
         first = self.stripe.nth(local_index) * iterations  # this VU's first global iteration index
-        started = 0
+        left = self._left
 
         def next_index() -> int | None:
-            nonlocal started
-            if started >= iterations:
+            if left[local_index] <= 0:
                 return None
             if not self.may_start():
-                # one sample per VU with everything it did not get to start (k6)
-                self.drop(iterations - started)
-                started = iterations
+                self.drop(left[local_index])  # at the moment the VU finds the time is up (k6)
+                left[local_index] = 0
                 return None
-            started += 1
-            return first + started - 1
+            left[local_index] -= 1
+            return first + iterations - left[local_index] - 1
 
         await self.run_iterations(vu, next_index)
+
+    def finish(self) -> None:
+        # One sample per VU with everything it did not get to start (k6), also when the hard stop
+        # (gracefulStop after maxDuration) cancelled the VU in the middle of an iteration.
+        for left in self._left:
+            self.drop(left)
+        self._left = []

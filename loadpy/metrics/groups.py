@@ -56,6 +56,19 @@ class GroupNode:
             out.extend(child.walk())
         return out
 
+    def copy(self, *, groups: bool = True, checks: bool = True, parent: GroupNode | None = None) -> GroupNode:
+        """A detached copy, without the child groups and/or checks (what k6's summary shows when
+        systemTags lacks `group` or `check`: its tree is built from the samples' tags)."""
+        clone = GroupNode(self.name, self.path, parent)
+        if checks:
+            for name, node in self.checks.items():
+                copied = clone.checks[name] = CheckNode(node.name, node.path)
+                copied.passes, copied.fails = node.passes, node.fails
+        if groups:
+            for name, child in self.groups.items():
+                clone.groups[name] = child.copy(groups=True, checks=checks, parent=clone)
+        return clone
+
     # -- worker merge ------------------------------------------------------------
     def state(self) -> Any:
         return (

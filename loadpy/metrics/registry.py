@@ -29,6 +29,9 @@ log = logging.getLogger("loadpy.metrics")
 # k6 warns once when a metric grows past this many time series (usually an unnamed dynamic URL).
 SERIES_WARNING_LIMIT = 100_000
 
+# values a trend series may hold unfolded between the engine's once-a-second folds (8 bytes each)
+FOLD_BATCH = 64
+
 # (metric, tags, value, mono_time, metadata) -> None
 SampleListener = Callable[[Metric, TagSet, float, float, "dict[str, str] | None"], None]
 
@@ -132,13 +135,16 @@ class Registry:
                 merged.merge(sink)  # type: ignore[arg-type]
         return merged
 
-    def fold(self) -> None:
-        """Fold buffered trend values into their stores (call every second or so, off the hot path)."""
+    def fold(self, min_values: int = 1) -> None:
+        """Fold buffered trend values into their bounded stores (off the hot path). The engine calls
+        `fold(FOLD_BATCH)` once a second, so memory stays flat in a long run; series with fewer
+        values waiting are left for later, as a fold costs a few microseconds per series."""
         for metric, series in self._series.items():
             if metric.type is MetricType.TREND:
                 for sink in series.values():
                     assert isinstance(sink, TrendSink)
-                    sink.fold()
+                    if sink.buffered >= min_values:
+                        sink.fold()
 
     # -- worker processes ----------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

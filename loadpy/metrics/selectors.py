@@ -8,7 +8,8 @@ The display name is `metric{` + the trimmed inner text + `}`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
 
@@ -19,6 +20,8 @@ from loadpy.metrics.sinks import Sink, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 EXPECTED_RESPONSE_KEY = "http_req_duration{expected_response:true}"
+
+log = logging.getLogger("loadpy.metrics")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,27 @@ def parse_metric_key(name: str) -> MetricKey:
         key, _, value = part.partition(":")
         pairs[_trim_quotes(key)] = _trim_quotes(value)
     return MetricKey(name[:opening], inner, tuple(sorted(pairs.items())))
+
+
+def unevaluated_submetric_keys(keys: Iterable[str], registry: Registry) -> list[MetricKey]:
+    """The submetrics named by threshold keys that are not evaluated (--no-thresholds): k6 still
+    creates and exports them, and only warns about a key it cannot use."""
+    out: list[MetricKey] = []
+    for name in keys:
+        try:
+            key = parse_metric_key(name)
+        except ConfigError as exc:
+            log.warning("Invalid metric '%s' in threshold definitions: %s", name, exc.message)
+            continue
+        if key.metric not in registry.metrics:
+            log.warning(
+                "Invalid metric '%s' in threshold definitions: metric '%s' does not exist in the script",
+                name,
+                key.metric,
+            )
+        elif key.inner is not None:
+            out.append(key)
+    return out
 
 
 class SeriesView:

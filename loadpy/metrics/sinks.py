@@ -218,6 +218,11 @@ class TrendSink:
         return self.count == 0 and not self._buf
 
     @property
+    def buffered(self) -> int:
+        """Values added since the last fold."""
+        return len(self._buf)
+
+    @property
     def exact(self) -> bool:
         return self._exact is not None
 

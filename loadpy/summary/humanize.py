@@ -10,6 +10,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from loadpy.metrics.metric import Contains, MetricType
+from loadpy.summary.model import MetricSummary
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[@-~]")
 _BYTE_UNITS = ("B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB")
@@ -118,3 +119,19 @@ def humanize_value(value: float, mtype: MetricType, contains: Contains, time_uni
 def str_width(text: str) -> int:
     """Displayed width: NFKC code points without ANSI escape sequences (k6's strWidth)."""
     return len(unicodedata.normalize("NFKC", _ANSI.sub("", text)))
+
+
+def non_trend_parts(m: MetricSummary, time_unit: str | None) -> list[str]:
+    """A counter, gauge or rate metric's value columns as k6's summary prints them."""
+    v = m.values
+
+    def h(x: float) -> str:
+        return humanize_value(x, m.type, m.contains, time_unit)
+
+    if m.type is MetricType.COUNTER:
+        return [h(v["count"]), h(v["rate"]) + "/s"]
+    if m.type is MetricType.GAUGE:
+        return [h(v["value"]), "min=" + h(v["min"]), "max=" + h(v["max"])]
+    if m.type is MetricType.RATE:
+        return [h(v["rate"]), f"{js_str(v['passes'])} out of {js_str(v['passes'] + v['fails'])}"]
+    return ["[no data]"]

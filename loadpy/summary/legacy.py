@@ -7,7 +7,7 @@ from __future__ import annotations
 from loadpy.metrics.groups import GroupNode
 from loadpy.metrics.metric import MetricType
 from loadpy.summary.collate import metric_sort_key
-from loadpy.summary.humanize import humanize_value, js_str, str_width
+from loadpy.summary.humanize import humanize_value, js_str, non_trend_parts, str_width
 from loadpy.summary.model import Summary
 
 _PALETTE = {"bold": 1, "faint": 2, "red": 31, "green": 32, "cyan": 36}
@@ -48,8 +48,6 @@ def _display_name(name: str) -> str:
 
 
 def render_legacy(summary: Summary) -> str:
-    from loadpy.summary.text import non_trend_parts
-
     decorate = _Decorate(summary.enable_colors)
     stats = summary.summary_trend_stats
     unit = summary.summary_time_unit

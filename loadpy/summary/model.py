@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from loadpy.errors import ConfigError
 from loadpy.metrics.groups import SEPARATOR, GroupNode
 from loadpy.metrics.metric import Contains, Metric, MetricType
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.selectors import EXPECTED_RESPONSE_KEY, SeriesView, parse_metric_key
+from loadpy.metrics.selectors import EXPECTED_RESPONSE_KEY, MetricKey, SeriesView, parse_metric_key
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadpy.metrics.tags import TagSet
 from loadpy.metrics.thresholds import Thresholds, parse_go_float
@@ -120,14 +121,20 @@ def build_summary(
     thresholds: Thresholds | None,
     *,
     test_run_duration_s: float,
-    summary_trend_stats: list[str],
+    summary_trend_stats: list[str] | None,
     summary_time_unit: str | None,
     setup_data: object = None,
     no_color: bool = True,
     is_stdout_tty: bool = False,
     is_stderr_tty: bool = False,
+    system_tags: Collection[str] | None = None,
+    submetric_keys: Iterable[MetricKey] = (),
 ) -> Summary:
-    stats = validate_trend_stats(list(summary_trend_stats or DEFAULT_TREND_STATS))
+    """`system_tags` (None: k6's default set) shapes root_group; `submetric_keys` are submetrics
+    k6 created from threshold keys that are not evaluated (--no-thresholds): listed once they
+    have samples, like the automatic `http_req_duration{expected_response:true}`."""
+    # an empty list is honoured: k6 then exports every trend with no values at all
+    stats = validate_trend_stats(DEFAULT_TREND_STATS if summary_trend_stats is None else list(summary_trend_stats))
     registry.fold()
     duration = test_run_duration_s
 
@@ -144,11 +151,15 @@ def build_summary(
             if group.key.inner is not None:
                 threshold_names.add(group.key.metric)
                 subs.setdefault(group.key.metric, []).append((name, group.view.sink()))
-    auto = parse_metric_key(EXPECTED_RESPONSE_KEY)
-    if auto.metric in registry.metrics and not _has_selector(thresholds, auto.metric, auto.selector):
-        sink = SeriesView(registry, registry.metrics[auto.metric], auto.selector).sink()
-        if not sink.empty:
-            subs.setdefault(auto.metric, []).append((EXPECTED_RESPONSE_KEY, sink))
+    for key in (parse_metric_key(EXPECTED_RESPONSE_KEY), *submetric_keys):
+        if key.metric not in registry.metrics or _has_selector(thresholds, key.metric, key.selector):
+            continue
+        if any(name == key.display_name for name, _ in subs.get(key.metric, ())):
+            continue
+        view = SeriesView(registry, registry.metrics[key.metric], key.selector)
+        sink = view.sink()
+        if view.has_series() and not sink.empty:  # observed: a counter's sink is never `empty`
+            subs.setdefault(key.metric, []).append((key.display_name, sink))
     for metric in registry.metrics.values():
         if registry.has_samples(metric) or metric.name in threshold_names:
             listed[metric.name] = summarize(metric.name, metric, registry.aggregate(metric))
@@ -178,7 +189,7 @@ def build_summary(
         groups=groups,
         scenarios=scenarios,
         thresholds=by_threshold,
-        root_group=registry.groups.root,
+        root_group=_root_group(registry, system_tags),
         summary_trend_stats=stats,
         summary_time_unit=summary_time_unit or None,
         test_run_duration_s=duration,
@@ -187,6 +198,17 @@ def build_summary(
         is_stdout_tty=is_stdout_tty,
         is_stderr_tty=is_stderr_tty,
     )
+
+
+def _root_group(registry: Registry, system_tags: Collection[str] | None) -> GroupNode:
+    """k6 builds root_group from the samples' `group` and `check` tags: without the `group` tag
+    it is empty, without `check` it has no checks."""
+    root = registry.groups.root
+    if system_tags is None:
+        return root
+    if "group" not in system_tags:
+        return root.copy(groups=False, checks=False)
+    return root if "check" in system_tags else root.copy(checks=False)
 
 
 def _has_selector(thresholds: Thresholds | None, metric: str, selector: TagSet) -> bool:

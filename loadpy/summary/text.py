@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.metric import Contains, MetricType
 from loadpy.summary.collate import locale_key, metric_sort_key
-from loadpy.summary.humanize import humanize_value, js_str, str_width
+from loadpy.summary.humanize import humanize_value, js_str, non_trend_parts, str_width
+from loadpy.summary.legacy import render_legacy
 from loadpy.summary.model import CheckResult, MetricSummary, Section, Summary
 
 MODES = ("compact", "full", "legacy")
@@ -108,21 +109,6 @@ def _display_name(name: str) -> str:
 
 def _trend_value(value: float, stat: str, m: MetricSummary, time_unit: str | None) -> str:
     return js_str(value) if stat == "count" else humanize_value(value, m.type, m.contains, time_unit)
-
-
-def non_trend_parts(m: MetricSummary, time_unit: str | None) -> list[str]:
-    v = m.values
-
-    def h(x: float) -> str:
-        return humanize_value(x, m.type, m.contains, time_unit)
-
-    if m.type is MetricType.COUNTER:
-        return [h(v["count"]), h(v["rate"]) + "/s"]
-    if m.type is MetricType.GAUGE:
-        return [h(v["value"]), "min=" + h(v["min"]), "max=" + h(v["max"])]
-    if m.type is MetricType.RATE:
-        return [h(v["rate"]), f"{js_str(v['passes'])} out of {js_str(v['passes'] + v['fails'])}"]
-    return ["[no data]"]
 
 
 def _compute_info(metrics: dict[str, MetricSummary], ctx: Ctx, stats: list[str], unit: str | None) -> _Info:
@@ -233,8 +219,10 @@ class _Renderer:
         if section.checks is None:
             return []
         ctx = ctx.deeper()
-        total_f = float(sum(c.passes + c.fails for c in section.checks))
-        trues_f = float(sum(c.passes for c in section.checks))
+        # the totals count every check sample, also those without a `check` tag (systemTags)
+        values = section.metrics["checks"].values
+        trues_f = float(values["passes"])
+        total_f = trues_f + float(values["fails"])
         duration = self.s.test_run_duration_s
         failed = total_f - trues_f
         metrics = {
@@ -326,10 +314,5 @@ def render_text(summary: Summary, mode: str = "compact") -> str:
         from loadpy.errors import ConfigError
 
         raise ConfigError(f"invalid summary mode {mode!r}: expected compact, full or legacy", key="summaryMode")
-    if mode == "legacy":
-        from loadpy.summary.legacy import render_legacy
-
-        body = render_legacy(summary)
-    else:
-        body = _Renderer(summary, mode).render()
+    body = render_legacy(summary) if mode == "legacy" else _Renderer(summary, mode).render()
     return "\n" + body + "\n\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from loadpy.config.durations import parse_duration
 from loadpy.errors import ConfigError, did_you_mean
@@ -171,6 +172,14 @@ def compile_graphql(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: Ke
     )
 
 
+def _ws_url(c: FlowCompiler, spec: Mapping[str, Any], spath: KeyPath) -> Value:
+    """A constant url must be ws:// or wss://: an error at load, not a warning per iteration."""
+    url = c.value(spec["url"], (*spath, "url"))
+    if url.constant and urlsplit(str(url.value)).scheme.lower() not in ("ws", "wss"):
+        raise c.err((*spath, "url"), f"the url must start with ws:// or wss://, got {url.value!r}")
+    return url
+
+
 # -- ws ---------------------------------------------------------------------------------
 def compile_ws(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
     spec, spath = _spec(c, raw, path, "ws", WS_KEYS)
@@ -183,7 +192,7 @@ def compile_ws(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath
     tags: TagSet = tagset(_tags(c, spec, spath))
     checks, captures = checks_and_captures(c, flow, raw, path, c.scope.extended(WS_GETTERS), "ws")
     return WsStep(
-        url=c.value(spec["url"], (*spath, "url")),
+        url=_ws_url(c, spec, spath),
         headers=_mapping_value(c, spec, spath, "headers"),
         subprotocols=tuple(subprotocols),
         send=c.value(send, (*spath, "send")),
@@ -210,7 +219,7 @@ def compile_subscription(c: FlowCompiler, flow: str, raw: Mapping[str, Any], pat
     define_subscription_metrics(c.registry)
     checks, captures = checks_and_captures(c, flow, raw, path, c.scope.extended(SUBSCRIPTION_GETTERS), "subscription")
     return SubscriptionStep(
-        url=c.value(spec["url"], (*spath, "url")),
+        url=_ws_url(c, spec, spath),
         protocol=protocol,
         query=_query(c, spec, spath),
         variables=c.value(spec.get("variables"), (*spath, "variables")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_metrics import METRICS
 from tests.conformance.model import (
     Case,
     Check,
@@ -943,4 +944,14 @@ FLOW_STEPS: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*EXECUTORS, *OPTIONS, *THRESHOLDS, *CHECKS_METRICS, *HTTP, *SEGMENTS, *CONFIG_ERRORS, *FLOW_STEPS]
+CASES: list[Case] = [
+    *EXECUTORS,
+    *OPTIONS,
+    *THRESHOLDS,
+    *CHECKS_METRICS,
+    *HTTP,
+    *SEGMENTS,
+    *CONFIG_ERRORS,
+    *FLOW_STEPS,
+    *METRICS,
+]

@@ -1,6 +1,9 @@
-"""The CI-sized soak: benchmarks/soak.py itself, shortened to 20 s at 200 iterations/s.
+"""The CI-sized soak: benchmarks/soak.py itself, shortened to a 30 s closed loop (20 VUs, no sleep).
 
-Memory must be flat after warm-up: the last third's peak RSS within 10 MB of the first third's."""
+That is a few hundred thousand requests on this machine: enough for per-request growth to show.
+Before trend values were folded while running, RSS grew 54-63 MB per million requests (8 bytes per
+trend sample); folded once a second it measures 5-15 MB per million over 30 s, most of it histogram
+buckets still appearing (bounded: at most 1024 per octave of values per series)."""
 
 from __future__ import annotations
 
@@ -13,22 +16,25 @@ import pytest
 
 from tests.integration.cli.helpers import REPO_ROOT, subprocess_env
 
+DURATION_S = 30
+MIN_REQUESTS = 100_000  # below this the slope is too noisy to tell 60 MB/M from flat
+MAX_MB_PER_MILLION = 30.0  # halfway between folded (5-15) and not folded (54-63)
+
 
 @pytest.mark.slow
-def test_a_20s_constant_arrival_rate_soak_has_flat_memory(tmp_path: Path) -> None:
+def test_a_30s_closed_loop_soak_has_flat_memory(tmp_path: Path) -> None:
     result_file = tmp_path / "soak.json"
     proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "benchmarks" / "soak.py"), "--duration", "20s", "--rate", "200",
-         "--tolerance-mb", "10", "--json", str(result_file)],
-        capture_output=True, text=True, timeout=90, env=subprocess_env(), cwd=tmp_path,
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "soak.py"), "--duration", f"{DURATION_S}s", "--vus", "20",
+         "--tolerance-mb", "3", "--json", str(result_file)],
+        capture_output=True, text=True, timeout=DURATION_S + 30, env=subprocess_env(), cwd=tmp_path,
     )  # fmt: skip
     result = json.loads(result_file.read_text())
     assert result["exit_code"] == 0, result["stderr_tail"]
     assert "Traceback" not in result["stderr_tail"]
-    assert result["samples"] >= 15
-    assert result["flat"], result
-    assert proc.returncode == 0, proc.stdout
     assert result["http_req_failed"] == 0
-    # 4000 scheduled (+1 at t=0): whatever was not sent is accounted for as dropped
-    assert result["http_reqs"] + result["dropped_iterations"] in (4000, 4001)
-    assert result["http_reqs"] >= 3600
+    assert result["http_reqs"] >= MIN_REQUESTS, result
+    assert result["samples"] >= DURATION_S - 3, result
+    assert result["mb_per_million_requests"] <= MAX_MB_PER_MILLION, result
+    assert result["flat"], result  # the last third's peak within 3 MB of the first third's
+    assert proc.returncode == 0, proc.stdout

@@ -1,33 +1,26 @@
-"""A small GraphQL document parser: operations, fields, aliases, arguments, variables.
-
-Enough for the demo target's executor and for tagging client requests with the
-operation name and type; fragments and directives are rejected / skipped, not executed.
-Pure: no I/O, no globals.
+"""GraphQL documents, parsed by graphql-core into the small model loadpy needs: operations,
+fields, aliases, arguments, variables. Fragment spreads and inline fragments are expanded in
+place (type conditions are not checked: the demo schema has no interfaces); directives are
+ignored. Parsing costs tens of microseconds, so results are cached per distinct document:
+a flow sends the same few documents again and again.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>[\s,\ufeff]+|\#[^\n]*)
-  | (?P<spread>\.\.\.)
-  | (?P<punct>[!$():=@\[\]{}|&])
-  | (?P<name>[_A-Za-z][_0-9A-Za-z]*)
-  | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
-  | (?P<block>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
-  | (?P<string>"(?:[^"\\\n]|\\.)*")
-    """,
-    re.VERBOSE,
-)
+from graphql import GraphQLError
+from graphql import language as ast
+from graphql.language import parse as parse_ast
+
+_CACHE_SIZE = 1024  # distinct documents remembered (a flow has a handful; a script may build more)
 
 
 class GraphQLSyntaxError(ValueError):
-    """The document is not valid GraphQL (message says where)."""
+    """The document is not valid GraphQL (graphql-core's message, which says where)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +28,7 @@ class Variable:
     name: str
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Field:
     name: str
     alias: str | None = None
@@ -47,7 +40,7 @@ class Field:
         return self.alias or self.name
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     type: str  # "query" | "mutation" | "subscription"
     name: str | None
@@ -55,166 +48,78 @@ class Operation:
     selections: list[Field]
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
-    kind: str
-    text: str
-    pos: int
+def _value(node: ast.ValueNode) -> Any:
+    if isinstance(node, ast.VariableNode):
+        return Variable(node.name.value)
+    if isinstance(node, ast.IntValueNode):
+        return int(node.value)
+    if isinstance(node, ast.FloatValueNode):
+        return float(node.value)
+    if isinstance(node, ast.StringValueNode | ast.EnumValueNode):
+        return node.value
+    if isinstance(node, ast.BooleanValueNode):
+        return node.value
+    if isinstance(node, ast.ListValueNode):
+        return [_value(v) for v in node.values]
+    if isinstance(node, ast.ObjectValueNode):
+        return {f.name.value: _value(f.value) for f in node.fields}
+    return None  # NullValueNode
 
 
-def _tokenize(source: str) -> list[_Tok]:
-    out: list[_Tok] = []
-    pos = 0
-    while pos < len(source):
-        m = _TOKEN.match(source, pos)
-        if m is None:
-            raise GraphQLSyntaxError(f"Syntax Error: unexpected character {source[pos]!r} at offset {pos}")
-        kind = m.lastgroup or ""
-        if kind != "ws":
-            out.append(_Tok(kind, m.group(), pos))
-        pos = m.end()
-    return out
+class _Converter:
+    """graphql-core's AST to Operations, fragments expanded."""
+
+    def __init__(self, document: ast.DocumentNode) -> None:
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, ast.FragmentDefinitionNode)}
+
+    def operation(self, node: ast.OperationDefinitionNode) -> Operation:
+        defaults = {
+            v.variable.name.value: _value(v.default_value)
+            for v in node.variable_definitions or ()
+            if v.default_value is not None
+        }
+        name = node.name.value if node.name else None
+        return Operation(node.operation.value, name, defaults, self.selections(node.selection_set, ()))
+
+    def selections(self, selection_set: ast.SelectionSetNode | None, spreading: tuple[str, ...]) -> list[Field]:
+        out: list[Field] = []
+        for sel in selection_set.selections if selection_set else ():
+            if isinstance(sel, ast.FieldNode):
+                args = {a.name.value: _value(a.value) for a in sel.arguments or ()}
+                alias = sel.alias.value if sel.alias else None
+                out.append(Field(sel.name.value, alias, args, self.selections(sel.selection_set, spreading)))
+            elif isinstance(sel, ast.InlineFragmentNode):
+                out.extend(self.selections(sel.selection_set, spreading))
+            elif isinstance(sel, ast.FragmentSpreadNode):
+                name = sel.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None:
+                    raise GraphQLSyntaxError(f'Unknown fragment "{name}".')
+                if name in spreading:
+                    raise GraphQLSyntaxError(f'Cannot spread fragment "{name}" within itself.')
+                out.extend(self.selections(fragment.selection_set, (*spreading, name)))
+        return out
 
 
-class _Parser:
-    def __init__(self, source: str) -> None:
-        self.toks = _tokenize(source)
-        self.i = 0
-
-    def peek(self) -> _Tok | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self, text: str | None = None, kind: str | None = None) -> _Tok:
-        tok = self.peek()
-        if tok is None:
-            raise GraphQLSyntaxError(f"Syntax Error: expected {text or kind}, found end of document")
-        if (text is not None and tok.text != text) or (kind is not None and tok.kind != kind):
-            raise GraphQLSyntaxError(f"Syntax Error: expected {text or kind}, found {tok.text!r} at offset {tok.pos}")
-        self.i += 1
-        return tok
-
-    def at(self, text: str) -> bool:
-        tok = self.peek()
-        return tok is not None and tok.text == text and tok.kind in ("punct", "spread", "name")
-
-    def document(self) -> list[Operation]:
-        ops: list[Operation] = []
-        while self.peek() is not None:
-            ops.append(self.operation())
-        if not ops:
-            raise GraphQLSyntaxError("Syntax Error: the document contains no operation")
-        return ops
-
-    def operation(self) -> Operation:
-        if self.at("{"):
-            return Operation("query", None, {}, self.selection_set())
-        tok = self.take(kind="name")
-        if tok.text == "fragment":
-            raise GraphQLSyntaxError("fragments are not supported")
-        if tok.text not in ("query", "mutation", "subscription"):
-            raise GraphQLSyntaxError(f"Syntax Error: unexpected {tok.text!r} at offset {tok.pos}")
-        name = self.take(kind="name").text if (p := self.peek()) is not None and p.kind == "name" else None
-        defaults = self.variable_definitions() if self.at("(") else {}
-        self.directives()
-        return Operation(tok.text, name, defaults, self.selection_set())
-
-    def variable_definitions(self) -> dict[str, Any]:
-        defaults: dict[str, Any] = {}
-        self.take("(")
-        while not self.at(")"):
-            self.take("$")
-            name = self.take(kind="name").text
-            self.take(":")
-            self.type_ref()
-            if self.at("="):
-                self.take("=")
-                defaults[name] = self.value()
-            self.directives()
-        self.take(")")
-        return defaults
-
-    def type_ref(self) -> None:
-        if self.at("["):
-            self.take("[")
-            self.type_ref()
-            self.take("]")
-        else:
-            self.take(kind="name")
-        if self.at("!"):
-            self.take("!")
-
-    def directives(self) -> None:
-        while self.at("@"):
-            self.take("@")
-            self.take(kind="name")
-            if self.at("("):
-                self.arguments()
-
-    def selection_set(self) -> list[Field]:
-        self.take("{")
-        fields: list[Field] = []
-        while not self.at("}"):
-            if self.at("..."):
-                raise GraphQLSyntaxError("fragments are not supported")
-            fields.append(self.field())
-        self.take("}")
-        if not fields:
-            raise GraphQLSyntaxError("Syntax Error: empty selection set")
-        return fields
-
-    def field(self) -> Field:
-        name = self.take(kind="name").text
-        alias = None
-        if self.at(":"):
-            self.take(":")
-            alias, name = name, self.take(kind="name").text
-        args = self.arguments() if self.at("(") else {}
-        self.directives()
-        selections = self.selection_set() if self.at("{") else []
-        return Field(name, alias, args, selections)
-
-    def arguments(self) -> dict[str, Any]:
-        args: dict[str, Any] = {}
-        self.take("(")
-        while not self.at(")"):
-            name = self.take(kind="name").text
-            self.take(":")
-            args[name] = self.value()
-        self.take(")")
-        return args
-
-    def value(self) -> Any:
-        tok = self.take()
-        if tok.text == "$" and tok.kind == "punct":
-            return Variable(self.take(kind="name").text)
-        if tok.kind == "number":
-            return float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text)
-        if tok.kind == "string":
-            return json.loads(tok.text)
-        if tok.kind == "block":
-            return tok.text[3:-3]
-        if tok.kind == "name":
-            return {"true": True, "false": False, "null": None}.get(tok.text, tok.text)
-        if tok.text == "[":
-            items = []
-            while not self.at("]"):
-                items.append(self.value())
-            self.take("]")
-            return items
-        if tok.text == "{":
-            obj = {}
-            while not self.at("}"):
-                key = self.take(kind="name").text
-                self.take(":")
-                obj[key] = self.value()
-            self.take("}")
-            return obj
-        raise GraphQLSyntaxError(f"Syntax Error: unexpected {tok.text!r} at offset {tok.pos}")
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_cached(source: str) -> tuple[Operation, ...] | GraphQLSyntaxError:
+    try:
+        document = parse_ast(source, no_location=True)
+        converter = _Converter(document)
+        ops = tuple(converter.operation(d) for d in document.definitions if isinstance(d, ast.OperationDefinitionNode))
+    except GraphQLError as exc:
+        return GraphQLSyntaxError(exc.message)
+    except GraphQLSyntaxError as exc:
+        return exc
+    return ops if ops else GraphQLSyntaxError("Must provide an operation.")
 
 
 def parse(source: str) -> list[Operation]:
-    """All operations of a document; raises GraphQLSyntaxError."""
-    return _Parser(source).document()
+    """All operations of a document (parsed once per distinct source); raises GraphQLSyntaxError."""
+    result = _parse_cached(source)
+    if isinstance(result, GraphQLSyntaxError):
+        raise GraphQLSyntaxError(str(result))
+    return list(result)
 
 
 def select_operation(ops: list[Operation], operation_name: str | None) -> Operation:
@@ -229,10 +134,11 @@ def select_operation(ops: list[Operation], operation_name: str | None) -> Operat
     return ops[0]
 
 
-# The head of the first operation: for tagging documents this parser does not take (fragments).
+# The head of an unparsable document: its tags are still told when the head is plain.
 _HEAD = re.compile(r"(?:[\s,\ufeff]+|#[^\n]*)*(?:(query|mutation|subscription)\b[\s,]*([_A-Za-z]\w*)?|(\{))")
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def operation_info(source: str, operation_name: str | None = None) -> tuple[str, str]:
     """(operation name or "", operation type) for tagging requests; ("", "") if it can't be told."""
     try:

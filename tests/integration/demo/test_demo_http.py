@@ -184,7 +184,7 @@ def test_graphql_boom_is_an_error_with_http_200(demo_server: DemoServer) -> None
     [
         ({"query": "{ nope }"}, 'Cannot query field "nope" on type "Query".'),
         ({"query": "{ user(id: 1) }"}, 'Field "user" of type "User" must have a selection of subfields.'),
-        ({"query": "{ hello "}, "Syntax Error: expected name, found end of document"),
+        ({"query": "{ hello "}, "Syntax Error: Expected Name, found <EOF>."),
         (
             {"query": "query A { hello } query B { hello }"},
             "Must provide operation name if query contains multiple operations.",

@@ -60,7 +60,7 @@ def test_report_renders_its_charts_in_headless_chromium(chromium: str, tmp_path:
     assert len(rec.points) >= 3
 
     thresholds.evaluate(0.8, final=True)
-    summary = build_summary(reg, thresholds, test_run_duration_s=0.8, summary_trend_stats=[], summary_time_unit=None)
+    summary = build_summary(reg, thresholds, test_run_duration_s=0.8, summary_trend_stats=None, summary_time_unit=None)
     data = report_data(reg, export_json(summary), rec, {"script": "shop.yaml", "duration_s": 0.8, "options": {}})
     assert {(t["source"], t["ok"]) for t in data["thresholds"]} == {("p(95)<1000", True), ("rate<0.001", False)}
     page = tmp_path / "report.html"

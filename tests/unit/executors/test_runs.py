@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from statistics import median
 
 from loadpy.engine.scheduler import Engine, RunResult
@@ -83,6 +84,35 @@ def test_c12_per_vu_max_duration_drops_the_rest_per_vu() -> None:
     assert len(rt.completed_calls()) == 6
     assert counter(rt.registry, "dropped_iterations") == 14
     assert [s.total for m, _, s in rt.registry.all_series() if m.name == "dropped_iterations"] == [14.0]
+
+
+def test_per_vu_hard_cut_drops_what_each_vu_never_started() -> None:
+    """gracefulStop 0s: the third iteration of each VU is cut at 1 s; the 7 it never started are dropped."""
+    rt = FakeRuntime(sleep=0.4)
+    engine, _ = run_engine(
+        rt, p=scenario("p", executor="per-vu-iterations", vus=2, iterations=10, maxDuration="1s", gracefulStop="0s")
+    )
+    assert len(rt.completed_calls()) == 4 and len(rt.calls) == 6
+    assert engine.progress()[0].interrupted == 2
+    assert counter(rt.registry, "dropped_iterations") == 14
+
+
+def test_per_vu_external_stop_drops_nothing() -> None:
+    rt = FakeRuntime(sleep=0.2)
+    engine = Engine(
+        scenarios={"p": scenario("p", executor="per-vu-iterations", vus=2, iterations=50)},
+        runtime=rt,
+        registry=rt.registry,
+    )
+
+    async def stop_soon() -> RunResult:
+        asyncio.get_running_loop().call_later(0.3, engine.interrupt)
+        return await engine.run()
+
+    result = run(stop_soon())
+    assert result.exit_code is ExitCode.INTERRUPTED
+    assert len(rt.calls) < 100
+    assert "dropped_iterations" not in {m.name for m, _, _ in rt.registry.all_series()}
 
 
 def test_c13_c14_graceful_stop_decides_if_running_iterations_count() -> None:

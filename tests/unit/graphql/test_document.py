@@ -52,14 +52,57 @@ def test_operation_info_and_selection() -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "operation", "tags"),
+    [
+        # fragments first: the old head-of-document guess saw no operation at all
+        ("fragment F on Query { hello }\nquery Q { ...F }", None, ("Q", "query")),
+        (
+            "fragment U on User { id }\nmutation Add($c: String) { addMessage(content: $c) { ...U } }",
+            None,
+            ("Add", "mutation"),
+        ),
+        # several operations sharing a fragment: the named one decides the type
+        ("query A { ...F }\nmutation B { m { ...F } }\nfragment F on X { id }", "B", ("B", "mutation")),
+        ("query A { ...F }\nsubscription S { tick { ...F } }\nfragment F on X { id }", "S", ("S", "subscription")),
+        # a comment naming another operation type, an inline fragment
+        ("# mutation in a comment\nquery Q { a { ... on A { b } } }", None, ("Q", "query")),
+        ("query A { a } query B { b }", "nope", ("nope", "")),
+    ],
+)
+def test_operation_tags_of_documents_with_fragments(source: str, operation: str | None, tags: tuple) -> None:
+    assert operation_info(source, operation) == tags
+
+
+def test_fragments_are_expanded_in_place() -> None:
+    [op] = parse(
+        "query Q($id: ID) { user(id: $id) { ...Who ... on User { posts { ...Title } } } }"
+        " fragment Who on User { id name: fullName }"
+        " fragment Title on Post { title }"
+    )
+    [user] = op.selections
+    assert user.arguments == {"id": Variable("id")}
+    assert [(f.name, f.alias) for f in user.selections] == [("id", None), ("fullName", "name"), ("posts", None)]
+    assert [f.name for f in user.selections[2].selections] == ["title"]
+
+
+def test_parsing_is_cached_per_document() -> None:
+    source = "query Cached { hello }"
+    assert parse(source) == parse(source)
+    assert parse(source)[0] is parse(source)[0]
+    assert operation_info(source) is operation_info(source)
+
+
+@pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("{ hello ", "Syntax Error: expected name, found end of document"),
-        ("{ }", "Syntax Error: empty selection set"),
-        ("{ a ... F }", "fragments are not supported"),
-        ("query { a } %", "Syntax Error: unexpected character '%' at offset 12"),
-        ("", "Syntax Error: the document contains no operation"),
-        ("banana { a }", "Syntax Error: unexpected 'banana' at offset 0"),
+        ("{ hello ", "Syntax Error: Expected Name, found <EOF>."),
+        ("{ }", "Syntax Error: Expected Name, found '}'."),
+        ("query { a } %", "Syntax Error: Unexpected character: '%'."),
+        ("", "Syntax Error: Unexpected <EOF>."),
+        ("banana { a }", "Syntax Error: Unexpected Name 'banana'."),
+        ("fragment F on A { b }", "Must provide an operation."),
+        ("{ a { ...F } }", 'Unknown fragment "F".'),
+        ("{ a { ...F } } fragment F on A { b { ...F } }", 'Cannot spread fragment "F" within itself.'),
     ],
 )
 def test_syntax_errors(source: str, message: str) -> None:

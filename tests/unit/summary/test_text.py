@@ -179,6 +179,6 @@ def test_invalid_trend_stats(stats: list[str], message: str) -> None:
 
 def test_unknown_mode_is_a_config_error() -> None:
     reg, _ = sample_registry()
-    summary = build_summary(reg, None, test_run_duration_s=1.0, summary_trend_stats=[], summary_time_unit=None)
+    summary = build_summary(reg, None, test_run_duration_s=1.0, summary_trend_stats=None, summary_time_unit=None)
     with pytest.raises(ConfigError, match="invalid summary mode 'fancy'"):
         render_text(summary, "fancy")
