@@ -7,6 +7,7 @@ Shape (FORMAT "loadpy-report/1"):
     scenarios   [{key, requests, failures, p95, iterations}] per `scenario` tag
     names       [{key, requests, failures, p95}] per `name` tag, busiest first, at most MAX_NAME_ROWS
     names_omitted  how many `name` values were left out of `names`
+    failures    [{count, method, name, status, error_code, error}] failed requests by reason, most first
     checks      [{path, name, passes, fails}] from the summary export's group tree
     thresholds  [{metric, source, ok}]
     metrics     the summary export's flat metric values
@@ -18,6 +19,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
 from loadpy.report.timeseries import TimeSeriesRecorder
+from loadpy.summary.failures import collect_failures
 
 FORMAT = "loadpy-report/1"
 MAX_NAME_ROWS = 500
@@ -57,6 +60,7 @@ def report_data(
         "scenarios": scenarios,
         "names": names[:MAX_NAME_ROWS],
         "names_omitted": max(0, len(names) - MAX_NAME_ROWS),
+        "failures": [asdict(row) for row in collect_failures(registry).rows],
         "checks": _checks(export.get("root_group")),
         "thresholds": _thresholds(export.get("metrics") or {}),
         "metrics": export.get("metrics") or {},

@@ -206,6 +206,21 @@ def _breakdown_table(rows: list[dict[str, Any]], label: str, with_iterations: bo
     return _table(head, body, empty)
 
 
+def _failures_table(rows: list[dict[str, Any]]) -> str:
+    head = [("Count", True), ("Status", True), ("Error code", True), ("Request", False), ("Error", False)]
+    body = [
+        [
+            (escape(str(row.get("count", 0))), "n"),
+            (escape(str(row.get("status") or "-")), "n"),
+            (escape(str(row.get("error_code") or "-")), "n"),
+            (escape(" ".join(str(row.get(k) or "") for k in ("method", "name")).strip()), "k"),
+            (escape(str(row.get("error") or "")), "k"),
+        ]
+        for row in rows
+    ]
+    return _table(head, body, "No request failed.")
+
+
 def _cards(data: dict[str, Any]) -> str:
     metrics = data.get("metrics") or {}
     reqs = (metrics.get("http_reqs") or {}).get("count", 0) or 0
@@ -301,6 +316,9 @@ def render_report(data: dict[str, Any]) -> str:
         '<section id="names"><h2>Requests by name</h2>'
         + _breakdown_table(data.get("names") or [], "name", False, "No requests.")
         + (f'<p class="empty">{omitted} less busy names not shown.</p>' if omitted else "")
+        + "</section>",
+        '<section id="failures"><h2>Failed requests, by reason</h2>'
+        + _failures_table(data.get("failures") or [])
         + "</section>",
         '<section id="metrics"><h2>Metrics</h2>'
         + _table([("Metric", False), ("Values", False)], metric_rows, "No metrics.")

@@ -21,6 +21,7 @@ from loadpy.metrics.selectors import EXPECTED_RESPONSE_KEY, MetricKey, SeriesVie
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadpy.metrics.tags import TagSet
 from loadpy.metrics.thresholds import Thresholds, parse_go_float
+from loadpy.summary.failures import Failures, collect_failures
 
 DEFAULT_TREND_STATS: tuple[str, ...] = ("avg", "min", "med", "max", "p(90)", "p(95)")
 _STATIC_STATS = frozenset({"avg", "min", "med", "max", "count"})
@@ -95,6 +96,7 @@ class Summary:
     summary_time_unit: str | None
     test_run_duration_s: float
     setup_data: object = None
+    failures: Failures | None = None  # failed requests by reason (not part of k6's summary; see failures.py)
     no_color: bool = True
     is_stdout_tty: bool = False
     is_stderr_tty: bool = False
@@ -194,6 +196,7 @@ def build_summary(
         summary_time_unit=summary_time_unit or None,
         test_run_duration_s=duration,
         setup_data=setup_data,
+        failures=collect_failures(registry),
         no_color=no_color,
         is_stdout_tty=is_stdout_tty,
         is_stderr_tty=is_stderr_tty,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.metric import Contains, MetricType
 from loadpy.summary.collate import locale_key, metric_sort_key
+from loadpy.summary.failures import failure_lines
 from loadpy.summary.humanize import humanize_value, js_str, non_trend_parts, str_width
 from loadpy.summary.legacy import render_legacy
 from loadpy.summary.model import CheckResult, MetricSummary, Section, Summary
@@ -297,6 +298,11 @@ class _Renderer:
                 sections.append((f"GROUP: {name}", self.group_content(group, ctx)))
             for name in sorted(self.s.scenarios, key=locale_key):
                 sections.append((f"SCENARIO: {name}", self.group_content(self.s.scenarios[name], ctx)))
+        failures = self.s.failures
+        if failures is not None and failures.failed:
+            # loadpy's addition (k6 has no such section): why requests failed, by reason
+            title = f"FAILED REQUESTS ({failures.failed} of {failures.requests})"
+            sections.append((title, failure_lines(failures, ctx.pad(2))))
         return _join(item for title, content in sections for item in (self.title(title, ctx), *content, "\n"))
 
 

@@ -64,6 +64,8 @@ def check_in_chromium(tmp: Path, page: Path) -> None:
     assert "&lt;i&gt;home&lt;/i&gt;" in dom and "<i>home</i>" not in dom  # the name tag, escaped
     assert "broken" in dom and "browse" in dom and "status is 200" in dom
     assert "rate&lt;0.01" in dom and "FAIL" in dom and "PASS" in dom
+    failures = dom[dom.index('<section id="failures">') :]
+    assert re.search(r'<td class="n">500</td><td class="n">1500</td><td class="k">GET broken</td>', failures)
 
     shot = page.with_suffix(".png")
     headless(chromium, tmp, f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri())

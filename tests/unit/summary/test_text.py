@@ -60,7 +60,12 @@ def test_compact_matches_k6_sample_line_for_line() -> None:
     assert text.startswith("\n\n  █ THRESHOLDS \n\n")
     got = text.split("\n")[2 : 2 + len(want)]
     assert got == want
-    assert text.endswith("896 B/s\n\n\n\n")
+    # k6's text, then loadpy's one addition: the failed requests by reason (6 of the sample's 404s)
+    k6_text, title, ours = text.partition("  █ FAILED REQUESTS (6 of 18) \n\n")
+    assert (k6_text + "\n").endswith("896 B/s\n\n\n\n")
+    assert title and ours == (
+        "    count  status  error_code  request\n    6      404     -           GET http://127.0.0.1:18080/status/404\n\n\n"
+    )
 
 
 def test_thresholds_section_shows_failed_and_passed_marks() -> None:
@@ -88,6 +93,7 @@ def test_full_mode_sections_like_k6() -> None:
         "  █ SCENARIO: main ",
         "    ↳ GROUP: api ",
         "      ↳ GROUP: nested ",
+        "  █ FAILED REQUESTS (6 of 18) ",  # loadpy's addition, last
     ]
     want_titles = [line for line in sample_lines("summary-full.txt", "  █ THRESHOLDS ", "  █ THRESHOLDS ")]
     assert want_titles == titles[:1]
