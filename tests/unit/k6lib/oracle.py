@@ -28,7 +28,7 @@ _SCRIPT = """
 export const options = {{ iterations: 1, vus: 1 }};
 function enc(v) {{
   if (v instanceof ArrayBuffer) return {{ bytes: Array.from(new Uint8Array(v)) }};
-  if (v === undefined) return {{ undefined: true }};
+  if (v === undefined || v === null) return {{ nullish: true }};
   return {{ value: v }};
 }}
 const cases = {{
@@ -89,8 +89,8 @@ def outcome(fn: Callable[[], Any]) -> Outcome:
         return {"error": err.js_string()}
     if isinstance(value, bytes):
         return {"bytes": list(value)}
-    if value is None:
-        return {"undefined": True}
+    if value is None:  # Python has one None for JS undefined and null
+        return {"nullish": True}
     return {"value": value}
 
 
