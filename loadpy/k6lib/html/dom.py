@@ -1,0 +1,163 @@
+"""The parsed document as goquery sees it: node kinds, children, text and attributes over lexbor's tree.
+
+Parsing is lexbor's (through selectolax), an HTML5 tree builder like Go's `x/net/html`, so implied
+`html`/`head`/`body`/`tbody` elements and error recovery come out the same. Node wrappers are recreated on
+every access: identity is `mem_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+Node = LexborNode
+
+ELEMENT_NODE = 1
+TEXT_NODE = 3
+COMMENT_NODE = 8
+DOCUMENT_NODE = 9
+DOCTYPE_NODE = 10
+
+_KINDS = {"-text": TEXT_NODE, "-comment": COMMENT_NODE, "-document": DOCUMENT_NODE, "-doctype": DOCTYPE_NODE}
+
+
+def parse_document(source: str) -> Node:
+    """The document node of `source`."""
+    document = LexborHTMLParser(source).root
+    assert document is not None and document.parent is not None
+    return document.parent
+
+
+def kind(node: Node) -> int:
+    return _KINDS.get(node.tag or "", ELEMENT_NODE)
+
+
+def is_element(node: Node) -> bool:
+    return (node.tag or "-")[0] != "-"
+
+
+def key(node: Node) -> int:
+    return node.mem_id
+
+
+def children(node: Node) -> Iterator[Node]:
+    child = node.child
+    while child is not None:
+        yield child
+        child = child.next
+
+
+def element_children(node: Node) -> Iterator[Node]:
+    return (child for child in children(node) if is_element(child))
+
+
+def ancestors(node: Node) -> Iterator[Node]:
+    """Parents from the closest outward, elements only (goquery never returns the document as a parent)."""
+    parent = node.parent
+    while parent is not None and is_element(parent):
+        yield parent
+        parent = parent.parent
+
+
+def root_of(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def contains(container: Node, node: Node) -> bool:
+    """Whether `node` is a strict descendant of `container`."""
+    target = key(container)
+    parent = node.parent
+    while parent is not None:
+        if key(parent) == target:
+            return True
+        parent = parent.parent
+    return False
+
+
+def text_data(node: Node) -> str:
+    """The character data of a text or comment node."""
+    if node.tag == "-comment":
+        return comment_data(node)
+    return node.text_content or ""
+
+
+def comment_data(node: Node) -> str:
+    """The comment's text exactly as written (lexbor's comment_content strips its spaces)."""
+    rendered = node.html or "<!---->"
+    return rendered[4:-3]
+
+
+def text(node: Node) -> str:
+    """goquery's Text(): the data of every text node below (and including) `node`, script and style too."""
+    if node.tag == "-text":
+        return node.text_content or ""
+    parts: list[str] = []
+    stack = list(reversed(list(children(node))))
+    while stack:
+        current = stack.pop()
+        tag = current.tag
+        if tag == "-text":
+            parts.append(current.text_content or "")
+        elif tag != "-comment":
+            stack.extend(reversed(list(children(current))))
+    return "".join(parts)
+
+
+def attributes(node: Node) -> list[tuple[str, str]]:
+    """The element's attributes in source order; a bare attribute has the empty value, as in Go."""
+    if not is_element(node):
+        return []
+    return [(name, value or "") for name, value in node.attributes.items()]
+
+
+def attribute(node: Node, name: str) -> str | None:
+    """The value of attribute `name`, None when absent."""
+    if not is_element(node):
+        return None
+    attrs = node.attributes
+    if name not in attrs:
+        return None
+    return attrs[name] or ""
+
+
+def node_name(node: Node) -> str:
+    """goquery.NodeName: the tag for elements and doctypes, #text/#comment/#document otherwise."""
+    kind_of = kind(node)
+    if kind_of == ELEMENT_NODE:
+        return node.tag or ""
+    if kind_of == DOCTYPE_NODE:
+        return doctype_name(node)
+    return {TEXT_NODE: "#text", COMMENT_NODE: "#comment", DOCUMENT_NODE: "#document"}[kind_of]
+
+
+def doctype_name(node: Node) -> str:
+    rendered = node.html or "<!DOCTYPE html>"
+    return rendered[len("<!DOCTYPE ") : -1].split(" ")[0]
+
+
+# The Go type k6 wraps a node in (elements_gen.go), chosen by the node's Data: the tag of an element, but
+# the text of a text or comment node. Only a plain "Element" is accepted where k6 takes an Element argument.
+_K6_ELEMENT_TYPES = {
+    "a": "AnchorElement", "area": "AreaElement", "audio": "AudioElement", "base": "BaseElement",
+    "button": "ButtonElement", "canvas": "CanvasElement", "data": "DataElement", "datalist": "DataListElement",
+    "del": "DelElement", "embed": "EmbedElement", "fieldset": "FieldSetElement", "form": "FormElement",
+    "iframe": "IFrameElement", "img": "ImageElement", "input": "InputElement", "ins": "InsElement",
+    "keygen": "KeygenElement", "label": "LabelElement", "legend": "LegendElement", "li": "LiElement",
+    "link": "LinkElement", "map": "MapElement", "meta": "MetaElement", "meter": "MeterElement",
+    "ol": "OListElement", "object": "ObjectElement", "optgroup": "OptGroupElement", "option": "OptionElement",
+    "output": "OutputElement", "param": "ParamElement", "pre": "PreElement", "progress": "ProgressElement",
+    "quote": "QuoteElement", "script": "ScriptElement", "select": "SelectElement", "source": "SourceElement",
+    "style": "StyleElement", "table": "TableElement", "tbody": "TableBodyElement", "col": "TableColElement",
+    "td": "TableDataCellElement", "tfoot": "TableFootElement", "thead": "TableHeadElement",
+    "th": "TableHeaderCellElement", "tr": "TableRowElement", "textarea": "TextAreaElement", "time": "TimeElement",
+    "title": "TitleElement", "track": "TrackElement", "ul": "UListElement", "video": "VideoElement",
+}  # fmt: skip
+
+
+def k6_element_type(node: Node) -> str:
+    """ "Element", or the tag-specific type ("LiElement") k6 gives this node."""
+    data = node.tag if is_element(node) else text_data(node) if kind(node) in (TEXT_NODE, COMMENT_NODE) else ""
+    return _K6_ELEMENT_TYPES.get(data or "", "Element")
