@@ -79,7 +79,7 @@ def form_urlencode(data: Mapping[str, Any]) -> str:
     pairs: list[tuple[bytes, str]] = []
     for key, value in data.items():
         values = value if isinstance(value, list) else [value]
-        pairs.extend((utf8(key), go_value(v)) for v in values)
+        pairs.extend((utf8(str(key)), go_value(v)) for v in values)
     pairs.sort(key=lambda pair: pair[0])  # stable: a key's values keep their order
     return "&".join(f"{quote_plus(key, safe='')}={quote_plus(utf8(val), safe='')}" for key, val in pairs)
 

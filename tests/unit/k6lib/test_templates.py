@@ -63,3 +63,25 @@ def test_a_data_array_hides_a_helper_of_the_same_name(tmp_path: Path, demo_serve
     asyncio.run(run_vus(runtime, vus=1, iterations=1))
     checks = {dict(tags)["check"]: (s.trues, s.total) for tags, s in series(registry, "checks").items()}
     assert checks == {"data wins": (1, 1)}
+
+
+def test_a_mapping_body_is_form_encoded_as_k6_does(tmp_path: Path, demo_server: DemoServer) -> None:
+    """Sorted keys, arrays as repeated keys, booleans and null as Go prints them (the demo echoes the body)."""
+    runtime, registry = build(
+        tmp_path,
+        """
+        flows:
+          default:
+            - request:
+                method: POST
+                url: "${BASE_URL}/echo"
+                body: {b: true, a: [x, "y z"], n: null, f: 1.5, "é": "&"}
+              checks:
+                form: body == "a=x&a=y+z&b=true&f=1.5&n=%3Cnil%3E&%C3%A9=%26"
+                type: headers["Content-Type"] == "application/x-www-form-urlencoded"
+    """,
+        env={"BASE_URL": demo_server.base_url},
+    )
+    asyncio.run(run_vus(runtime, vus=1, iterations=1))
+    checks = {dict(tags)["check"]: (s.trues, s.total) for tags, s in series(registry, "checks").items()}
+    assert checks == {"form": (1, 1), "type": (1, 1)}
