@@ -29,11 +29,18 @@ class GoUrlError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class GoUrl:
-    """The parts of a parsed URL k6 uses: the scheme and the unescaped user name and password."""
+    """Go's `url.URL` fields, as bytes: host, path and fragment unescaped, the query raw."""
 
-    scheme: str
-    username: bytes | None
-    password: bytes | None
+    scheme: str = ""
+    opaque: bytes = b""
+    username: bytes | None = None
+    password: bytes | None = None
+    host: bytes = b""
+    path: bytes = b""
+    raw_path: bytes = b""
+    force_query: bool = False
+    raw_query: bytes = b""
+    fragment: bytes = b""
 
 
 def _check_escapes(part: bytes, host: bool = False) -> str | None:
@@ -103,7 +110,7 @@ def _split_scheme(raw: bytes) -> tuple[bytes, bytes]:
 
 
 def parse(url: str) -> GoUrl:
-    """Validate `url` as Go's `url.Parse` does; raises GoUrlError with Go's reason."""
+    """Go's `url.Parse`; raises GoUrlError with Go's reason."""
     raw = utf8(url)
     if any(b < 0x20 or b == 0x7F for b in raw):
         raise GoUrlError(url, "net/url: invalid control character in URL")
@@ -112,11 +119,16 @@ def parse(url: str) -> GoUrl:
         scheme, rest = _split_scheme(raw)
     except ValueError as err:
         raise GoUrlError(url, str(err)) from None
-    rest = rest[:-1] if rest.endswith(b"?") and rest.count(b"?") == 1 else rest.partition(b"?")[0]
-    username = password = None
+    force_query = rest.endswith(b"?") and rest.count(b"?") == 1
+    rest, _, query = (rest[:-1], b"", b"") if force_query else rest.partition(b"?")
+    parts: dict[str, object] = {
+        "scheme": scheme.decode("ascii").lower(),
+        "force_query": force_query,
+        "raw_query": query,
+    }
     if not rest.startswith(b"/"):
         if scheme:
-            return _finish(url, scheme, None, None, b"", fragment)  # opaque: nothing more is checked
+            return _finish(url, parts, fragment, opaque=rest)  # opaque: nothing more is checked
         if b":" in rest.partition(b"/")[0]:
             raise GoUrlError(url, "first path segment in URL cannot contain colon")
     if (scheme or not rest.startswith(b"///")) and rest.startswith(b"//"):
@@ -125,6 +137,7 @@ def parse(url: str) -> GoUrl:
         userinfo, at, host = authority.rpartition(b"@")
         if (problem := _host_error(host)) is not None:
             raise GoUrlError(url, problem)
+        parts["host"] = _unescape(host)
         if at:
             if any(b not in _USERINFO_OK for b in userinfo):
                 raise GoUrlError(url, "net/url: invalid userinfo")
@@ -132,16 +145,19 @@ def parse(url: str) -> GoUrl:
             for part in (name, secret):
                 if (problem := _check_escapes(part)) is not None:
                     raise GoUrlError(url, problem)
-            username = _unescape(name)
-            password = _unescape(secret) if colon else None
-    return _finish(url, scheme, username, password, rest, fragment)
+            parts["username"] = _unescape(name)
+            parts["password"] = _unescape(secret) if colon else None
+    if (problem := _check_escapes(rest)) is not None:
+        raise GoUrlError(url, problem)
+    parts["path"] = _unescape(rest)
+    parts["raw_path"] = rest
+    return _finish(url, parts, fragment)
 
 
-def _finish(url: str, scheme: bytes, user: bytes | None, password: bytes | None, path: bytes, frag: bytes) -> GoUrl:
-    for part in (path, frag):
-        if (problem := _check_escapes(part)) is not None:
-            raise GoUrlError(url, problem)
-    return GoUrl(scheme.decode("ascii").lower(), user, password)
+def _finish(url: str, parts: dict[str, object], fragment: bytes, opaque: bytes = b"") -> GoUrl:
+    if (problem := _check_escapes(fragment)) is not None:
+        raise GoUrlError(url, problem)
+    return GoUrl(opaque=opaque, fragment=_unescape(fragment), **parts)  # type: ignore[arg-type]
 
 
 def clean(url: str, parsed: GoUrl) -> str:

@@ -1,7 +1,8 @@
 """k6's `Element`: one node with the DOM-style methods of k6/html (element.go).
 
-Every property is a method, as in k6 (`el.nodeName()`), in snake_case. The tag-specific properties k6
-adds for some elements (an anchor's `hostname`, a select's `options`...) are not implemented here.
+Every property is a method, as in k6 (`el.nodeName()`), in snake_case. The tag-specific properties k6 adds
+(an anchor's `hostname()`, a select's `options()`...) come from `typed` through attribute lookup, so
+`el.hostname()` works on an `<a>` and raises AttributeError on a `<div>`, as a missing member does in k6.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from loadpy.k6lib.html import dom
+from loadpy.k6lib.html import dom, typed
 
 if TYPE_CHECKING:
     from loadpy.k6lib.html.selection import Selection
@@ -47,10 +48,19 @@ class Element:
         self.k6_type = dom.k6_element_type(node)
         self.plain = self.k6_type == "Element"
 
+    def __getattr__(self, name: str) -> Any:
+        accessor = typed.lookup(self.__dict__.get("k6_type", "Element"), name)
+        if accessor is None:
+            raise AttributeError(f"{type(self).__name__} ({self.__dict__.get('k6_type')}) has no member {name!r}")
+        return lambda: accessor(self)
+
     def _wrap(self, node: dom.Node | None) -> Element | None:
         if node is None:
             return None
         return Element(node, self._selection._single(node))
+
+    def _wrap_node(self, node: dom.Node, selection: Selection) -> Element:
+        return Element(node, selection)
 
     def _wrap_all(self, selection: Selection) -> list[Element]:
         return [Element(node, selection._single(node)) for node in selection.nodes]
@@ -108,7 +118,10 @@ class Element:
     def inner_html(self) -> str:
         return self._selection.html()
 
-    def to_string(self) -> str:
+    def to_string(self) -> str | None:
+        override = typed.lookup(self.k6_type, "to_string")
+        if override is not None:
+            return str(override(self))
         if dom.is_element(self.node):
             return "[object html.Node]"
         return f"[object {self.node_name()}]"

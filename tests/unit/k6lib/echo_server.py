@@ -1,4 +1,4 @@
-"""A loopback HTTP server that answers each POST with what it received: Content-Type and body."""
+"""A loopback HTTP server: a POST gets back what it sent (Content-Type and body), a GET a fixed page."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class _Echo(BaseHTTPRequestHandler):
+    page = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.page)))
+        self.end_headers()
+        self.wfile.write(self.page)
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         reply = json.dumps({"ct": self.headers.get("Content-Type"), "body": body.decode("latin-1")}).encode()
@@ -23,9 +32,10 @@ class _Echo(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def echo_server() -> Iterator[str]:
-    """The server's base URL while the block runs."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+def echo_server(page: str = "") -> Iterator[str]:
+    """The server's base URL while the block runs; a GET answers `page` as HTML."""
+    handler = type("_Page", (_Echo,), {"page": page.encode()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
