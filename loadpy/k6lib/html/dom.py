@@ -92,18 +92,14 @@ def comment_data(node: Node) -> str:
 
 def text(node: Node) -> str:
     """goquery's Text(): the data of every text node below (and including) `node`, script and style too."""
-    if node.tag == "-text":
+    tag = node.tag
+    if tag == "-text":
         return node.text_content or ""
-    parts: list[str] = []
-    stack = list(reversed(list(children(node))))
-    while stack:
-        current = stack.pop()
-        tag = current.tag
-        if tag == "-text":
-            parts.append(current.text_content or "")
-        elif tag != "-comment":
-            stack.extend(reversed(list(children(current))))
-    return "".join(parts)
+    if tag == "-document":
+        return "".join(text(child) for child in children(node))
+    if tag in ("-comment", "-doctype"):
+        return ""
+    return node.text(deep=True, separator="", strip=False)
 
 
 def attributes(node: Node) -> list[tuple[str, str]]:
@@ -131,6 +127,26 @@ def node_name(node: Node) -> str:
     if kind_of == DOCTYPE_NODE:
         return doctype_name(node)
     return {TEXT_NODE: "#text", COMMENT_NODE: "#comment", DOCUMENT_NODE: "#document"}[kind_of]
+
+
+# Elements whose element children are HTML again although they sit in SVG or MathML (integration points).
+_HTML_INSIDE = {"svg": frozenset(("foreignObject", "desc", "title")),
+                "math": frozenset(("mi", "mo", "mn", "ms", "mtext", "annotation-xml"))}  # fmt: skip
+
+
+def namespace(node: Node) -> str:
+    """x/net/html's Namespace of an element: "svg", "math", or "" for HTML."""
+    chain = [node, *ancestors(node)] if is_element(node) else []
+    current = ""
+    parent_tag = ""
+    for element in reversed(chain):
+        tag = element.tag or ""
+        if current and parent_tag in _HTML_INSIDE[current]:
+            current = ""
+        if not current and tag in _HTML_INSIDE:
+            current = tag
+        parent_tag = tag
+    return current
 
 
 def doctype_name(node: Node) -> str:

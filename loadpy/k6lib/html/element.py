@@ -127,10 +127,10 @@ class Element:
         return f"[object {self.node_name()}]"
 
     def namespace_uri(self) -> str:
-        return _HTML_NAMESPACE
+        return _NAMESPACES.get(dom.namespace(self.node), _HTML_NAMESPACE)
 
     def is_default_namespace(self) -> bool:
-        return True
+        return dom.namespace(self.node) == ""
 
     def is_same_node(self, other: Any) -> bool:
         return _plain(other) and dom.key(other.node) == dom.key(self.node)

@@ -62,7 +62,7 @@ def _render(node: dom.Node, out: list[str]) -> None:
     leading = first.text_content or "" if first is not None and first.tag == "-text" else ""
     if tag in _LEADING_NEWLINE and leading.startswith("\n"):
         out.append("\n")  # the parser drops a newline right after these start tags: keep the text's own
-    if tag in _LITERAL_TEXT:
+    if tag in _LITERAL_TEXT and dom.namespace(node) == "":
         for child in dom.children(node):
             if child.tag == "-text":
                 out.append(child.text_content or "")

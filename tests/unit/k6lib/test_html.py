@@ -39,7 +39,9 @@ raw &lt;text&gt;</textarea>
   </div>
   <div id="bottom" class="box"><span>s1</span>tail text<span>s2</span><span class="last">s3</span></div>
   <table id="tbl"><tr><td>c1</td><td>c2</td></tr><tr><td>c3</td></tr></table>
-  <svg id="svg" viewBox="0 0 10 10"><circle r="1"/></svg>
+  <svg id="svg" viewBox="0 0 10 10"><circle r="1"/><style>a<b</style><foreignObject><p id="fp">in <b>x</b></p>
+  </foreignObject><title>t<i id="ti">i</i></title></svg>
+  <math id="math"><mi>x<span id="ms">s</span></mi><mo>+</mo></math>
 </body></html>""",
     """<form id="f1" action="/post">
   <input name="user" value="bob"><input name="user" value="alice">
@@ -280,6 +282,16 @@ ELEMENT_CHAINS: list[tuple[int, str, list[Step]]] = [
     (0, "body", [("lang",)]),
     (0, "#i1", [("namespace_uri",)]),
     (0, "#i1", [("is_default_namespace",)]),
+    (0, "circle", [("namespace_uri",)]),
+    (0, "circle", [("is_default_namespace",)]),
+    (0, "#svg", [("namespace_uri",)]),
+    (0, "#fp", [("namespace_uri",)]),
+    (0, "#ti", [("namespace_uri",)]),
+    (0, "#math", [("namespace_uri",)]),
+    (0, "mo", [("namespace_uri",)]),
+    (0, "#ms", [("namespace_uri",)]),
+    (0, "#svg", [("inner_html",)]),
+    (0, "#math", [("inner_html",)]),
     (0, "br", [("has_child_nodes",)]),
     (0, "#top", [("attributes",)]),
     (0, "a", [("get_attribute_node", "href")]),
