@@ -85,3 +85,12 @@ def test_a_mapping_body_is_form_encoded_as_k6_does(tmp_path: Path, demo_server: 
     asyncio.run(run_vus(runtime, vus=1, iterations=1))
     checks = {dict(tags)["check"]: (s.trues, s.total) for tags, s in series(registry, "checks").items()}
     assert checks == {"form": (1, 1), "type": (1, 1)}
+
+
+def test_the_example_in_the_docs_runs(tmp_path: Path, demo_server: DemoServer) -> None:
+    doc = (Path(__file__).parents[3] / "docs" / "k6-modules.md").read_text()
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    runtime, registry = build(tmp_path, example, env={"BASE_URL": demo_server.base_url})
+    asyncio.run(run_vus(runtime, vus=1, iterations=2))
+    checks = {dict(tags)["check"]: (s.trues, s.total) for tags, s in series(registry, "checks").items()}
+    assert checks == {"one token field": (2, 2), "token is a uuid": (2, 2)}
