@@ -7,6 +7,7 @@ every access: identity is `mem_id`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -147,6 +148,50 @@ def namespace(node: Node) -> str:
             current = tag
         parent_tag = tag
     return current
+
+
+_DOCTYPE_TOKEN = re.compile(r"<!doctype([^>]*)>", re.IGNORECASE)
+_WHITESPACE = " \t\n\f\r"
+
+
+def doctype_from_source(document: Node, source: str) -> str | None:
+    """Go's rendering of the doctype when it has public/system identifiers (lexbor keeps only the name).
+
+    x/net/html's parseDoctype: the name, then `PUBLIC "id" "id"` or `SYSTEM "id"`, each quoted with " or '.
+    """
+    if not any(child.tag == "-doctype" for child in children(document)):
+        return None
+    token = _DOCTYPE_TOKEN.search(source)
+    if token is None:
+        return None
+    text = token.group(1).lstrip(_WHITESPACE)
+    space = next((i for i, c in enumerate(text) if c in _WHITESPACE), len(text))
+    name, text = text[:space].lower(), text[space:].lstrip(_WHITESPACE)
+    ids: dict[str, str] = {}
+    keyword = text[:6].lower() if len(text) >= 6 else ""
+    text = text[6:]
+    while keyword in ("public", "system"):
+        text = text.lstrip(_WHITESPACE)
+        if not text or text[0] not in "\"'":
+            break
+        quote, text = text[0], text[1:]
+        end = text.find(quote)
+        ids[keyword], text = (text, "") if end == -1 else (text[:end], text[end + 1 :])
+        keyword = "system" if keyword == "public" else ""
+    if not ids.get("public") and not ids.get("system"):
+        return None
+    if ids.get("public"):
+        rendered = f"<!DOCTYPE {name} PUBLIC {_go_quoted(ids['public'])}"
+        if ids.get("system"):
+            rendered += " " + _go_quoted(ids["system"])
+    else:
+        rendered = f"<!DOCTYPE {name} SYSTEM {_go_quoted(ids['system'])}"
+    return rendered + ">"
+
+
+def _go_quoted(text: str) -> str:
+    quote = "'" if '"' in text else '"'
+    return quote + text + quote
 
 
 def doctype_name(node: Node) -> str:

@@ -22,21 +22,15 @@ def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def render(node: dom.Node) -> str:
-    out: list[str] = []
-    _render(node, out)
-    return "".join(out)
-
-
-def inner_html(node: dom.Node) -> str:
-    """goquery's Html(): the node's children rendered one after another."""
+def inner_html(node: dom.Node, doctype: str | None = None) -> str:
+    """goquery's Html(): the node's children rendered one after another (`doctype`: its Go rendering)."""
     out: list[str] = []
     for child in dom.children(node):
-        _render(child, out)
+        _render(child, out, doctype)
     return "".join(out)
 
 
-def _render(node: dom.Node, out: list[str]) -> None:
+def _render(node: dom.Node, out: list[str], doctype: str | None) -> None:
     tag = node.tag or ""
     if tag == "-text":
         out.append(escape(node.text_content or ""))
@@ -45,11 +39,11 @@ def _render(node: dom.Node, out: list[str]) -> None:
         out.append(f"<!--{dom.comment_data(node)}-->")
         return
     if tag == "-doctype":
-        out.append(f"<!DOCTYPE {dom.doctype_name(node)}>")
+        out.append(doctype or f"<!DOCTYPE {dom.doctype_name(node)}>")
         return
     if tag == "-document":
         for child in dom.children(node):
-            _render(child, out)
+            _render(child, out, doctype)
         return
     out.append("<" + tag)
     for name, value in dom.attributes(node):
@@ -67,8 +61,8 @@ def _render(node: dom.Node, out: list[str]) -> None:
             if child.tag == "-text":
                 out.append(child.text_content or "")
             else:
-                _render(child, out)
+                _render(child, out, doctype)
     else:
         for child in dom.children(node):
-            _render(child, out)
+            _render(child, out, doctype)
     out.append(f"</{tag}>")

@@ -8,6 +8,7 @@ get `(index, Selection)` (filter, not_, is_, map) or `(index, Element)` (each), 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from loadpy.k6lib.errors import K6Error
@@ -17,6 +18,15 @@ from loadpy.k6lib.html.data import attribute_to_property, data_value, property_t
 from loadpy.k6lib.html.element import Element
 
 Matcher = Callable[[dom.Node], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """What every Selection of one parsed document shares."""
+
+    node: dom.Node
+    url: str = ""
+    doctype: str | None = None  # the doctype as Go renders it, when it has identifiers lexbor drops
 
 
 def _unique(nodes: Iterable[dom.Node]) -> list[dom.Node]:
@@ -56,20 +66,24 @@ def _until(nodes: Iterator[dom.Node], stop: Matcher) -> Iterator[dom.Node]:
 class Selection:
     """A goquery selection: `nodes` in document order of discovery, duplicates removed."""
 
-    def __init__(self, nodes: list[dom.Node], document: dom.Node, url: str = "", previous: Selection | None = None):
+    def __init__(self, nodes: list[dom.Node], document: Document, previous: Selection | None = None):
         self.nodes = nodes
         self.document = document
-        self.url = url
         self._previous = previous
 
+    @property
+    def url(self) -> str:
+        """The URL the document came from ("" for a parsed string)."""
+        return self.document.url
+
     def _push(self, nodes: Iterable[dom.Node]) -> Selection:
-        return Selection(_unique(nodes), self.document, self.url, self)
+        return Selection(_unique(nodes), self.document, self)
 
     def _single(self, node: dom.Node) -> Selection:
-        return Selection([node], self.document, self.url, self)
+        return Selection([node], self.document, self)
 
     def _matcher(self, selector: str) -> Matcher:
-        return matching.selector_predicate(self.document, selector)
+        return matching.selector_predicate(self.document.node, selector)
 
     def _argument_matcher(self, arg: Any) -> Matcher:
         """A selector string, a Selection or an Element as a node test (k6's varargFnCall)."""
@@ -106,7 +120,7 @@ class Selection:
     def _document_matches(self, selector: Any) -> list[dom.Node]:
         """What `document.Find(selector)` gives for a string, else the nodes of a Selection or Element."""
         if isinstance(selector, str):
-            return matching.find_below(self.document, selector)
+            return matching.find_below(self.document.node, selector)
         return self._targets(selector)
 
     def add(self, selector: Any) -> Selection:
@@ -178,7 +192,7 @@ class Selection:
         return self._push(self.nodes[start:stop])
 
     def end(self) -> Selection:
-        return self._previous if self._previous is not None else Selection([], self.document, self.url)
+        return self._previous if self._previous is not None else Selection([], self.document)
 
     # --- tree traversal --------------------------------------------------------------------------------
 
@@ -247,7 +261,7 @@ class Selection:
         return "".join(dom.text(node) for node in self.nodes)
 
     def html(self) -> str:
-        return render.inner_html(self.nodes[0]) if self.nodes else ""
+        return render.inner_html(self.nodes[0], self.document.doctype) if self.nodes else ""
 
     def attr(self, name: str, default: Any = None) -> Any:
         value = dom.attribute(self.nodes[0], name) if self.nodes else None
@@ -278,7 +292,7 @@ class Selection:
         if isinstance(selector, str):
             if not self.nodes:
                 return -1
-            return _position(matching.find_below(self.document, selector), self.nodes[0])
+            return _position(matching.find_below(self.document.node, selector), self.nodes[0])
         if isinstance(selector, Selection):
             return _position(self.nodes, selector.nodes[0]) if selector.nodes else -1
         if isinstance(selector, Element) and selector.plain:
@@ -301,7 +315,7 @@ class Selection:
         results = []
         for i, node in enumerate(self.nodes):
             try:
-                results.append(fn(i, Selection([node], self.document, self.url)))
+                results.append(fn(i, Selection([node], self.document)))
             except Exception:
                 continue
         return results
@@ -314,10 +328,10 @@ class Selection:
         return None
 
     def to_array(self) -> list[Selection]:
-        return [Selection([node], self.document, self.url, self) for node in self.nodes]
+        return [Selection([node], self.document, self) for node in self.nodes]
 
     def _element(self, node: dom.Node) -> Element:
-        return Element(node, Selection([node], self.document, self.url, self))
+        return Element(node, Selection([node], self.document, self))
 
     # --- forms -----------------------------------------------------------------------------------------
 
@@ -350,5 +364,6 @@ def _position(nodes: list[dom.Node], target: dom.Node) -> int:
 
 def parse_html(source: str, url: str = "") -> Selection:
     """`parseHTML(src)`: the document as a one-node Selection. `url` resolves relative links (k6's res.html())."""
-    document = dom.parse_document(source)
-    return Selection([document], document, url)
+    node = dom.parse_document(source)
+    document = Document(node, url, dom.doctype_from_source(node, source))
+    return Selection([node], document)

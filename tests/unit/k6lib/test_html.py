@@ -62,6 +62,11 @@ raw &lt;text&gt;</textarea>
 </form>
 <input name="outside" value="o" form="f1">""",
     "<p>one<p>two<div>three</table><b><i>mis</b>nested</i><li>loose",
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><p>',
+    "<!doctype HTML SYSTEM 'about:legacy-compat'>",
+    """<!-- first --><!DOCTYPE   Html  public "a'b"  'c"d'>""",
+    "<!DOCTYPE html PUBLIC><p>",
+    "<!DOCTYPE><title>t</title>",
 ]
 
 
@@ -228,6 +233,12 @@ CHAINS: list[tuple[int, list[Step]]] = [
     (2, [("find", "p")]),
     (2, [("find", "body"), ("children",)]),
     (2, [("find", "i")]),
+    (3, [("html",)]),
+    (4, [("html",)]),
+    (5, [("html",)]),
+    (5, [("contents",)]),
+    (6, [("html",)]),
+    (7, [("find", "head"), ("html",)]),
 ]
 
 ELEMENT_CHAINS: list[tuple[int, str, list[Step]]] = [
