@@ -108,7 +108,8 @@ class Selection:
         if isinstance(selector, str):
             return self._push(match for node in self.nodes for match in matching.find_below(node, selector))
         targets = self._targets(selector)
-        return self._push(t for t in targets if any(dom.contains(node, t) for node in self.nodes))
+        scopes = {dom.key(node) for node in self.nodes}
+        return self._push(t for t in targets if any(dom.key(a) in scopes for a in _all_ancestors(t)))
 
     def _targets(self, arg: Any) -> list[dom.Node]:
         if isinstance(arg, Selection):
@@ -140,7 +141,8 @@ class Selection:
 
     def has(self, selector: Any) -> Selection:
         targets = self._document_matches(selector)
-        return self._push(node for node in self.nodes if any(dom.contains(node, t) for t in targets))
+        holders = {dom.key(a) for t in targets for a in _all_ancestors(t)}
+        return self._push(node for node in self.nodes if dom.key(node) in holders)
 
     # --- filtering -------------------------------------------------------------------------------------
 
@@ -343,6 +345,14 @@ class Selection:
 
     def serialize(self) -> str:
         return forms.urlencoded(forms.submittable(self))
+
+
+def _all_ancestors(node: dom.Node) -> Iterator[dom.Node]:
+    """Every node above `node`, the document included."""
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
 
 
 def _go_type(value: Any) -> str:
