@@ -207,6 +207,16 @@ CHAINS: list[tuple[int, list[Step]]] = [
     (0, [("find", "div > ul > li + li")]),
     (0, [("find", "li ~ li.special")]),
     (0, [("find", "[[invalid")]),
+    (0, [("find", "li:contains('BOLD')")]),
+    (0, [("find", "li:contains(bold)")]),
+    (0, [("find", 'li:containsOwn("two")')]),
+    (0, [("find", "li:containsOwn(bold)")]),
+    (0, [("find", ':contains("four")')]),
+    (0, [("find", "#list :contains(o)")]),
+    (0, [("find", "#list > li.item:contains(t):contains(w)")]),
+    (0, [("find", "li"), ("filter", ":contains(e)")]),
+    (0, [("find", "b"), ("closest", "li:contains(two)")]),
+    (0, [("find", "li"), ("is_", ":containsOwn(four)")]),
     (0, [("find", "td")]),
     (0, [("find", "tbody > tr")]),
     (0, [("find", "circle")]),
@@ -418,7 +428,8 @@ def test_html_matches_k6() -> None:
     compare(k6_eval(PREAMBLE, js), py)
 
 
-def test_cascadia_extensions_are_refused_not_silently_empty() -> None:
+@pytest.mark.parametrize("selector", ["li:contains('two') b", "li:contains(x), p", "li:matches(t.o)", "p:haschild(b)"])
+def test_cascadia_extensions_loadpy_cannot_evaluate_are_refused_not_silently_empty(selector: str) -> None:
     doc = parse_html(DOCS[0])
     with pytest.raises(K6Error, match="cascadia extension"):
-        doc.find("li:contains('two')")
+        doc.find(selector)
