@@ -110,14 +110,34 @@ def attributes(node: Node) -> list[tuple[str, str]]:
     return [(name, value or "") for name, value in node.attributes.items()]
 
 
+# x/net/html splits these into a namespace prefix and a key on SVG and MathML elements (adjustForeignAttributes).
+_FOREIGN_ATTRIBUTES = frozenset(
+    ("xlink:actuate", "xlink:arcrole", "xlink:href", "xlink:role", "xlink:show", "xlink:title", "xlink:type",
+     "xml:base", "xml:lang", "xml:space", "xmlns:xlink")
+)  # fmt: skip
+
+
+def keyed_attributes(node: Node) -> list[tuple[str, str, str]]:
+    """(prefix, key, value) as Go holds them: `xlink:href` on an SVG element is prefix xlink, key href."""
+    pairs = attributes(node)
+    if any(name in _FOREIGN_ATTRIBUTES for name, _ in pairs) and namespace(node):
+        return [
+            (*name.split(":", 1), value) if name in _FOREIGN_ATTRIBUTES else ("", name, value)  # type: ignore[misc]
+            for name, value in pairs
+        ]
+    return [("", name, value) for name, value in pairs]
+
+
 def attribute(node: Node, name: str) -> str | None:
-    """The value of attribute `name`, None when absent."""
+    """The value of the first attribute whose Go key is `name`, None when absent."""
     if not is_element(node):
         return None
     attrs = node.attributes
-    if name not in attrs:
+    if name in attrs and name not in _FOREIGN_ATTRIBUTES:
+        return attrs[name] or ""
+    if _FOREIGN_ATTRIBUTES.isdisjoint(attrs):
         return None
-    return attrs[name] or ""
+    return next((value for _, key, value in keyed_attributes(node) if key == name), None)
 
 
 def node_name(node: Node) -> str:

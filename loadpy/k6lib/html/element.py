@@ -74,8 +74,8 @@ class Element:
         return dom.attribute(self.node, name)
 
     def get_attribute_node(self, name: str) -> Attribute | None:
-        value = dom.attribute(self.node, name)
-        return None if value is None else Attribute(self, name, value)
+        found = next((a for a in dom.keyed_attributes(self.node) if a[1] == name), None)
+        return None if found is None else Attribute(self, found[1], found[2], found[0])
 
     def has_attribute(self, name: str) -> bool:
         return dom.attribute(self.node, name) is not None
@@ -84,7 +84,7 @@ class Element:
         return bool(dom.attributes(self.node))
 
     def attributes(self) -> dict[str, Attribute]:
-        return {name: Attribute(self, name, value) for name, value in dom.attributes(self.node)}
+        return {key: Attribute(self, key, value, prefix) for prefix, key, value in dom.keyed_attributes(self.node)}
 
     def id(self) -> str:
         return dom.attribute(self.node, "id") or ""
@@ -97,7 +97,8 @@ class Element:
         return None if value is None else value.split()
 
     def lang(self) -> str | None:
-        return dom.attribute(self.node, "lang")
+        found = next((a for a in dom.keyed_attributes(self.node) if a[1] == "lang"), None)
+        return found[2] if found is not None and found[0] == "" else None
 
     # --- node identity and content ---------------------------------------------------------------------
 

@@ -276,14 +276,14 @@ class Selection:
         """jQuery's data(): `data-*` attributes of the first node, with numbers, booleans and JSON parsed."""
         if not self.nodes:
             return None
-        attrs = dom.attributes(self.nodes[0])
+        attrs = dom.keyed_attributes(self.nodes[0])
         if not attrs:
             return None
         if name is not None:
             value = dom.attribute(self.nodes[0], "data-" + property_to_attribute(name))
             return None if value is None else data_value(value)
         found: dict[str, Any] = {}
-        for attr_name, value in attrs:
+        for _, attr_name, value in attrs:
             if attr_name.startswith("data-") and len(attr_name) > 5:
                 found[attribute_to_property(attr_name[5:])] = data_value(value)
         return found

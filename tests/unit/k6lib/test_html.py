@@ -42,6 +42,8 @@ raw &lt;text&gt;</textarea>
   <svg id="svg" viewBox="0 0 10 10"><circle r="1"/><style>a<b</style><foreignObject><p id="fp">in <b>x</b></p>
   </foreignObject><title>t<i id="ti">i</i></title></svg>
   <math id="math"><mi>x<span id="ms">s</span></mi><mo>+</mo></math>
+  <svg><a id="xl" xml:lang="fr" lang="de" xlink:href="#x" xlink:title="t" data-n="1"><text>t</text></a></svg>
+  <p id="hx" xlink:href="h" xml:lang="en">html element</p>
 </body></html>""",
     """<form id="f1" action="/post">
   <input name="user" value="bob"><input name="user" value="alice">
@@ -199,6 +201,9 @@ CHAINS: list[tuple[int, list[Step]]] = [
     (0, [("find", "#top"), ("data", "xURLPath")]),
     (0, [("find", "#top"), ("data", "nope")]),
     (0, [("find", "#top"), ("data", "float")]),
+    (0, [("find", "#xl"), ("data",)]),
+    (0, [("find", "#xl"), ("attr", "href")]),
+    (0, [("find", "svg a"), ("parent",), ("html",)]),
     (0, [("find", "#list"), ("data",)]),
     (0, [("find", "li:first-child, li:last-child")]),
     (0, [("find", "li:not(.odd)")]),
@@ -312,6 +317,15 @@ ELEMENT_CHAINS: list[tuple[int, str, list[Step]]] = [
     (0, "mo", [("namespace_uri",)]),
     (0, "#ms", [("namespace_uri",)]),
     (0, "#svg", [("inner_html",)]),
+    (0, "#xl", [("attributes",)]),
+    (0, "#xl", [("get_attribute", "href")]),
+    (0, "#xl", [("get_attribute", "xlink:href")]),
+    (0, "#xl", [("get_attribute_node", "href")]),
+    (0, "#xl", [("lang",)]),
+    (0, "#xl", [("has_attribute", "title")]),
+    (0, "#hx", [("get_attribute", "xlink:href")]),
+    (0, "#hx", [("attributes",)]),
+    (0, "#hx", [("lang",)]),
     (0, "#math", [("inner_html",)]),
     (0, "br", [("has_child_nodes",)]),
     (0, "#top", [("attributes",)]),
