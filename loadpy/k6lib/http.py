@@ -32,15 +32,19 @@ class TaggedURL:
     clean_url: str
 
 
-def url(parts: Sequence[str], *pieces: str) -> TaggedURL:
-    """`` http.url`a${x}b` `` as `url(["a", "b"], str(x))`: the template's literal parts and its values."""
+def url(parts: Sequence[str], *pieces: Any) -> TaggedURL:
+    """`` http.url`a${x}b` `` as `url(["a", "b"], x)`: the template's literal parts and its values.
+
+    A JS binding passes each value as JS `String(x)` makes it; a Python caller's non-strings go through str().
+    """
     name = text = ""
     for i, part in enumerate(parts):
         name += part
         text += part
         if i < len(pieces):
             name += "${}"
-            text += pieces[i]
+            piece = pieces[i]
+            text += piece if isinstance(piece, str) else str(piece)
     return new_url(text, name)
 
 
