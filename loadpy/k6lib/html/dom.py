@@ -61,6 +61,32 @@ def ancestors(node: Node) -> Iterator[Node]:
         parent = parent.parent
 
 
+def all_ancestors(node: Node) -> Iterator[Node]:
+    """Every node above `node`, the document included."""
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def following_elements(node: Node) -> Iterator[Node]:
+    """The element siblings after `node`, nearest first."""
+    sibling = node.next
+    while sibling is not None:
+        if is_element(sibling):
+            yield sibling
+        sibling = sibling.next
+
+
+def preceding_elements(node: Node) -> Iterator[Node]:
+    """The element siblings before `node`, nearest first."""
+    sibling = node.prev
+    while sibling is not None:
+        if is_element(sibling):
+            yield sibling
+        sibling = sibling.prev
+
+
 def root_of(node: Node) -> Node:
     while node.parent is not None:
         node = node.parent
@@ -70,12 +96,7 @@ def root_of(node: Node) -> Node:
 def contains(container: Node, node: Node) -> bool:
     """Whether `node` is a strict descendant of `container`."""
     target = key(container)
-    parent = node.parent
-    while parent is not None:
-        if key(parent) == target:
-            return True
-        parent = parent.parent
-    return False
+    return any(key(parent) == target for parent in all_ancestors(node))
 
 
 def text_data(node: Node) -> str:

@@ -9,6 +9,7 @@ selector (`a.next:contains("Next")`, one selector, no comma); anywhere else, and
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -98,8 +99,8 @@ def _any_node_after(scope: dom.Node, prefix: str) -> list[dom.Node]:
     related = {
         " ": lambda node: any(dom.key(a) in matched for a in dom.ancestors(node)),
         ">": lambda node: node.parent is not None and dom.key(node.parent) in matched,
-        "+": lambda node: any(dom.key(s) in matched for s in _previous_elements(node, first_only=True)),
-        "~": lambda node: any(dom.key(s) in matched for s in _previous_elements(node, first_only=False)),
+        "+": lambda node: any(dom.key(s) in matched for s in itertools.islice(dom.preceding_elements(node), 1)),
+        "~": lambda node: any(dom.key(s) in matched for s in dom.preceding_elements(node)),
     }[combinator]
     return [node for node in nodes if related(node)]
 
@@ -112,18 +113,6 @@ def _preorder(node: dom.Node) -> list[dom.Node]:
         out.append(current)
         stack.extend(reversed(list(dom.children(current))))
     return out
-
-
-def _previous_elements(node: dom.Node, first_only: bool) -> list[dom.Node]:
-    found = []
-    sibling = node.prev
-    while sibling is not None:
-        if dom.is_element(sibling):
-            found.append(sibling)
-            if first_only:
-                break
-        sibling = sibling.prev
-    return found
 
 
 def _text_for_contains(node: dom.Node, own: bool) -> str:

@@ -40,22 +40,6 @@ def _unique(nodes: Iterable[dom.Node]) -> list[dom.Node]:
     return out
 
 
-def _next_siblings(node: dom.Node) -> Iterator[dom.Node]:
-    sibling = node.next
-    while sibling is not None:
-        if dom.is_element(sibling):
-            yield sibling
-        sibling = sibling.next
-
-
-def _prev_siblings(node: dom.Node) -> Iterator[dom.Node]:
-    sibling = node.prev
-    while sibling is not None:
-        if dom.is_element(sibling):
-            yield sibling
-        sibling = sibling.prev
-
-
 def _until(nodes: Iterator[dom.Node], stop: Matcher) -> Iterator[dom.Node]:
     for node in nodes:
         if stop(node):
@@ -109,7 +93,7 @@ class Selection:
             return self._push(match for node in self.nodes for match in matching.find_below(node, selector))
         targets = self._targets(selector)
         scopes = {dom.key(node) for node in self.nodes}
-        return self._push(t for t in targets if any(dom.key(a) in scopes for a in _all_ancestors(t)))
+        return self._push(t for t in targets if any(dom.key(a) in scopes for a in dom.all_ancestors(t)))
 
     def _targets(self, arg: Any) -> list[dom.Node]:
         if isinstance(arg, Selection):
@@ -141,7 +125,7 @@ class Selection:
 
     def has(self, selector: Any) -> Selection:
         targets = self._document_matches(selector)
-        holders = {dom.key(a) for t in targets for a in _all_ancestors(t)}
+        holders = {dom.key(a) for t in targets for a in dom.all_ancestors(t)}
         return self._push(node for node in self.nodes if dom.key(node) in holders)
 
     # --- filtering -------------------------------------------------------------------------------------
@@ -212,16 +196,16 @@ class Selection:
         return self._filtered((a for node in self.nodes for a in dom.ancestors(node)), selector)
 
     def next(self, selector: str | None = None) -> Selection:
-        return self._filtered((s for node in self.nodes for s in _first(_next_siblings(node))), selector)
+        return self._filtered((s for node in self.nodes for s in _first(dom.following_elements(node))), selector)
 
     def next_all(self, selector: str | None = None) -> Selection:
-        return self._filtered((s for node in self.nodes for s in _next_siblings(node)), selector)
+        return self._filtered((s for node in self.nodes for s in dom.following_elements(node)), selector)
 
     def prev(self, selector: str | None = None) -> Selection:
-        return self._filtered((s for node in self.nodes for s in _first(_prev_siblings(node))), selector)
+        return self._filtered((s for node in self.nodes for s in _first(dom.preceding_elements(node))), selector)
 
     def prev_all(self, selector: str | None = None) -> Selection:
-        return self._filtered((s for node in self.nodes for s in _prev_siblings(node)), selector)
+        return self._filtered((s for node in self.nodes for s in dom.preceding_elements(node)), selector)
 
     def siblings(self, selector: str | None = None) -> Selection:
         found: list[dom.Node] = []
@@ -244,11 +228,11 @@ class Selection:
 
     def next_until(self, until: Any = None, selector: str | None = None) -> Selection:
         stop = self._stop(until)
-        return self._filtered((s for node in self.nodes for s in _until(_next_siblings(node), stop)), selector)
+        return self._filtered((s for node in self.nodes for s in _until(dom.following_elements(node), stop)), selector)
 
     def prev_until(self, until: Any = None, selector: str | None = None) -> Selection:
         stop = self._stop(until)
-        return self._filtered((s for node in self.nodes for s in _until(_prev_siblings(node), stop)), selector)
+        return self._filtered((s for node in self.nodes for s in _until(dom.preceding_elements(node), stop)), selector)
 
     def parents_until(self, until: Any = None, selector: str | None = None) -> Selection:
         stop = self._stop(until)
@@ -290,7 +274,7 @@ class Selection:
 
     def index(self, selector: Any = None) -> int:
         if selector is None:
-            return len(list(_prev_siblings(self.nodes[0]))) if self.nodes else -1
+            return len(list(dom.preceding_elements(self.nodes[0]))) if self.nodes else -1
         if isinstance(selector, str):
             if not self.nodes:
                 return -1
@@ -345,14 +329,6 @@ class Selection:
 
     def serialize(self) -> str:
         return forms.urlencoded(forms.submittable(self))
-
-
-def _all_ancestors(node: dom.Node) -> Iterator[dom.Node]:
-    """Every node above `node`, the document included."""
-    parent = node.parent
-    while parent is not None:
-        yield parent
-        parent = parent.parent
 
 
 def _go_type(value: Any) -> str:
