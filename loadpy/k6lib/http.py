@@ -78,14 +78,23 @@ def file(data: Any, filename: str | None = None, content_type: str | None = None
     )
 
 
+def encode_values(values: Mapping[str, list[str]]) -> str:
+    """Go's `url.Values.Encode()`: keys sorted (by bytes), each key's values in order, query-escaped."""
+    return "&".join(
+        f"{quote_plus(utf8(key), safe='')}={quote_plus(utf8(item), safe='')}"
+        for key in sorted(values, key=utf8)
+        for item in values[key]
+    )
+
+
 def form_urlencode(data: Mapping[str, Any]) -> str:
     """An object body as k6 sends it: `a=1&b=x&b=y` with keys sorted and values printed by Go's `%v`."""
-    pairs: list[tuple[bytes, str]] = []
-    for key, value in data.items():
-        values = value if isinstance(value, list) else [value]
-        pairs.extend((utf8(str(key)), go_value(v)) for v in values)
-    pairs.sort(key=lambda pair: pair[0])  # stable: a key's values keep their order
-    return "&".join(f"{quote_plus(key, safe='')}={quote_plus(utf8(val), safe='')}" for key, val in pairs)
+    return encode_values(
+        {
+            str(key): [go_value(v) for v in (value if isinstance(value, list) else [value])]
+            for key, value in data.items()
+        }
+    )
 
 
 def random_boundary() -> str:

@@ -8,10 +8,9 @@ a select without a `selected` option has the value "".
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus
 
-from loadpy.k6lib.gobytes import utf8
 from loadpy.k6lib.html import dom
+from loadpy.k6lib.http import encode_values
 
 if TYPE_CHECKING:
     from loadpy.k6lib.html.selection import Selection
@@ -20,7 +19,7 @@ _SUBMITTABLE = "input,select,textarea,keygen"
 _NOT_SUBMITTED = frozenset(("submit", "button", "reset", "image", "file"))
 
 
-def _value_or_html(selection: Selection) -> str:
+def value_or_html(selection: Selection) -> str:
     value = selection.attr("value")
     return value if isinstance(value, str) else selection.html()
 
@@ -41,12 +40,12 @@ def value(selection: Selection) -> str | list[str] | None:
     if tag == "textarea":
         return selection.html()
     if tag == "option":
-        return _value_or_html(selection)
+        return value_or_html(selection)
     if tag == "select":
         selected = selection.first().find("option[selected]")
         if dom.attribute(first, "multiple") is not None:
-            return [_value_or_html(option) for option in selected.to_array()]
-        return _value_or_html(selected)
+            return [value_or_html(option) for option in selected.to_array()]
+        return value_or_html(selected)
     return None
 
 
@@ -78,8 +77,4 @@ def urlencoded(pairs: list[tuple[str, Any]]) -> str:
             values[name] = [given]
         elif isinstance(given, list):
             values[name] = list(given)
-    return "&".join(
-        f"{quote_plus(utf8(name), safe='')}={quote_plus(utf8(item), safe='')}"
-        for name in sorted(values, key=utf8)
-        for item in values[name]
-    )
+    return encode_values(values)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadpy.k6lib import goref, gourl
 from loadpy.k6lib.gobytes import go_string
+from loadpy.k6lib.html.forms import value_or_html
 
 if TYPE_CHECKING:
     from loadpy.k6lib.html.element import Element
@@ -427,11 +428,6 @@ def _form_enctype(el: Element) -> str:
     return enctype if enctype in ("multipart/form-data", "text/plain") else "application/x-www-form-urlencoded"
 
 
-def _value_or_html(selection: Selection) -> str:
-    value = selection.attr("value")
-    return value if isinstance(value, str) else selection.html()
-
-
 def _index_in(holder: Selection, selector: str, el: Element) -> int:
     return holder.find(selector).index(el.selection())
 
@@ -541,7 +537,7 @@ _HANDWRITTEN: dict[str, dict[str, Accessor]] = {
         "labels": _labels,
         "name": lambda el: attr_string(el, "name"),
     },
-    "ButtonElement": {"value": lambda el: _value_or_html(el.selection())},
+    "ButtonElement": {"value": lambda el: value_or_html(el.selection())},
     "CanvasElement": {"width": lambda el: attr_int(el, "width", 150), "height": lambda el: attr_int(el, "height", 150)},
     "DataListElement": {"options": lambda el: _elements(el, el.selection().find("option"))},
     "FieldSetElement": {
@@ -569,7 +565,7 @@ _HANDWRITTEN: dict[str, dict[str, Accessor]] = {
         "index": _option_index,
         "label": lambda el: label if (label := el.selection().attr("label")) is not None else el.text_content(),
         "text": _text,
-        "value": lambda el: _value_or_html(el.selection()),
+        "value": lambda el: value_or_html(el.selection()),
     },
     "OutputElement": {"form": _owner_form_element, "labels": _labels, "value": _text, "default_value": _text},
     "ProgressElement": {
@@ -588,7 +584,7 @@ _HANDWRITTEN: dict[str, dict[str, Accessor]] = {
         "selected_options": lambda el: _elements(el, el.selection().find("option[selected]")),
         "size": lambda el: 4 if attr_present(el, "multiple") else 1,
         "type": lambda el: "select-multiple" if attr_present(el, "multiple") else "select",
-        "value": lambda el: _value_or_html(s.first()) if (s := el.selection().find("option[selected]")).size() else "",
+        "value": lambda el: value_or_html(s.first()) if (s := el.selection().find("option[selected]")).size() else "",
     },
     "StyleElement": {"type": lambda el: attr_string(el, "type") or "text/css"},
     "TableElement": {
