@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import Any
 
+from loadpy.outputs.formats import go_float
+
 _INT64 = 2**63
-_EXPONENT_FORM_FROM = 6  # strconv: shortest %g switches to %e from exponent 6
-
-
-def go_float(value: float) -> str:
-    """`%v` of a float64: the shortest round-trip digits, in %e form when the exponent is < -4 or >= 6."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "-0" if math.copysign(1, value) < 0 else "0"
-    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    text = "".join(map(str, digits))
-    point = exponent + len(text)  # position of the decimal point within the digits
-    exp = point - 1
-    if exp < -4 or exp >= _EXPONENT_FORM_FROM:
-        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
-        body = f"{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    elif point <= 0:
-        body = "0." + "0" * -point + text
-    elif point >= len(text):
-        body = text + "0" * (point - len(text))
-    else:
-        body = text[:point] + "." + text[point:]
-    return ("-" if sign else "") + body
 
 
 def go_value(value: Any) -> str:
@@ -49,7 +24,7 @@ def go_value(value: Any) -> str:
         # sobek exports an integral number that fits int64 as int64.
         if value.is_integer() and -_INT64 <= value < _INT64 and not (value == 0 and math.copysign(1, value) < 0):
             return str(int(value))
-        return go_float(value)
+        return go_float(value)  # %v of a float64 is strconv's shortest 'g'
     if isinstance(value, list):
         return "[" + " ".join(go_value(v) for v in value) + "]"
     if isinstance(value, dict):
