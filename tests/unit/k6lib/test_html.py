@@ -69,6 +69,8 @@ raw &lt;text&gt;</textarea>
     """<!-- first --><!DOCTYPE   Html  public "a'b"  'c"d'>""",
     "<!DOCTYPE html PUBLIC><p>",
     "<!DOCTYPE><title>t</title>",
+    "<p id=a title='x&#13;y\u00a0z'>line1\r\nline2\rline3&#13;&nbsp;\u00a0\u0000é&amp;&lt;&quot;&apos;</p>"
+    "<pre>\r\nx</pre>",
 ]
 
 
@@ -254,6 +256,10 @@ CHAINS: list[tuple[int, list[Step]]] = [
     (5, [("contents",)]),
     (6, [("html",)]),
     (7, [("find", "head"), ("html",)]),
+    (8, [("find", "body"), ("html",)]),
+    (8, [("find", "p"), ("text",)]),
+    (8, [("find", "p"), ("attr", "title")]),
+    (8, [("find", "pre"), ("text",)]),
 ]
 
 ELEMENT_CHAINS: list[tuple[int, str, list[Step]]] = [
