@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from loadpy.clock import now
 from loadpy.errors import TestAbort
+from loadpy.k6lib.http import object_body
 from loadpy.metrics.tags import tagset
 from loadpy.protocols.graphql import SubscriptionResult
 from loadpy.protocols.http.model import Response
@@ -29,7 +30,7 @@ log = logging.getLogger("loadpy.vu")
 
 
 def encode_body(body: Any, json: Any, headers: dict[str, str]) -> bytes | None:
-    """k6's body rules: str/bytes as is; a mapping is form-encoded; `json` is serialised."""
+    """k6's body rules: str/bytes as is; a mapping is form-encoded (or multipart); `json` is serialised."""
     if json is not None:
         headers.setdefault("Content-Type", "application/json")
         return _json.dumps(json, separators=(",", ":")).encode()
@@ -39,9 +40,10 @@ def encode_body(body: Any, json: Any, headers: dict[str, str]) -> bytes | None:
         return body
     if isinstance(body, str):
         return body.encode()
-    if isinstance(body, Mapping):
-        headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        return urlencode({k: str(v) for k, v in body.items()}).encode()
+    if isinstance(body, Mapping):  # k6's rules: sorted form fields, or multipart when a value is a file
+        data, content_type = object_body(body)
+        headers.setdefault("Content-Type", content_type)
+        return data
     return str(body).encode()
 
 

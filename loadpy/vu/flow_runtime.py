@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from loadpy.errors import ConfigError, LoadpyError
+from loadpy.k6lib.templates import TEMPLATE_FUNCTIONS
 from loadpy.metrics.registry import Registry
 from loadpy.vu.compiler import FlowCompiler, resolve_function
 from loadpy.vu.context import VuContext
@@ -80,7 +81,7 @@ class FlowRuntime(BaseRuntime):
             raise doc.error(path, exc.message, exc.hint) from None
         expected = expected_from(doc.data.get("http"), doc.error)
         core = make_core(registry, options, env, expected, client_factory)
-        compiler = FlowCompiler(doc, env, registry, core.recorder, data, base_dir)
+        compiler = FlowCompiler(doc, env, registry, core.recorder, {**TEMPLATE_FUNCTIONS, **data}, base_dir)
         flows = compiler.flows()
         bodies: dict[str, Body] = {
             name: _flow_body(f) for name, f in flows.items() if name not in ("setup", "teardown")
