@@ -33,6 +33,7 @@ FAULTS: dict[str, tuple[str, str]] = {
     "/trickle": ("1050", "request timeout"),
     "/bad-status": ("1000", 'malformed HTTP status code "abc"'),
     "/bad-header": ("1000", 'malformed MIME header: missing colon: "This line has no colon"'),
+    "/endless-head": ("1000", "net/http: server response headers exceeded 10485760 bytes; aborted"),
 }
 
 
@@ -246,3 +247,47 @@ def test_k6_reports_the_same_errors(tmp_path: Path, server: FaultyServer) -> Non
     assert code == 0
     got = [t[1:] for t in request_tags(points)]
     assert got == [FAULTS[path] for path in sorted(FAULTS)]
+
+
+def test_content_length_with_transfer_encoding_is_read_as_go_reads_it(tmp_path: Path, server: FaultyServer) -> None:
+    """k6 (Go) reads the chunked body, drops both framing headers and keeps the connection alive."""
+    server.reset()
+    scenario = write_scenario(
+        tmp_path,
+        f"""
+        options: {{iterations: 3}}
+        flows:
+          default:
+            - request: {{url: "{server.base_url}/cl-and-te"}}
+              checks:
+                body is hello: body == "hello"
+                no framing headers: headers == {{}}
+        """,
+    )
+    out = run_loadpy(tmp_path, scenario, "--out", "json=out.json")
+    assert out.code == 0, out.stderr
+    assert Counter(request_tags(json_points(tmp_path / "out.json"))) == {("200", None, None): 3}
+    assert out.export is not None
+    assert (metric(out.export, "checks", "passes"), metric(out.export, "checks", "fails")) == (6, 0)
+    assert server.connections == 1
+
+
+@pytest.mark.k6
+def test_k6_reads_content_length_with_transfer_encoding(tmp_path: Path, server: FaultyServer) -> None:
+    server.reset()
+    code, points = run_k6(
+        tmp_path,
+        f"""
+        import http from 'k6/http';
+        import {{ check }} from 'k6';
+        export const options = {{ iterations: 3, thresholds: {{ checks: ['rate==1'] }} }};
+        export default function () {{
+          const r = http.get('{server.base_url}/cl-and-te');
+          check(r, {{ 'body is hello': (r) => r.body === 'hello',
+                      'no framing headers': (r) => Object.keys(r.headers).length === 0 }});
+        }}
+        """,
+    )
+    assert code == 0
+    assert Counter(request_tags(points)) == {("200", None, None): 3}
+    assert server.connections == 1

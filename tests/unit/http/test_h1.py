@@ -40,7 +40,7 @@ def test_byte_at_a_time_chunked() -> None:
     parser.start()
     results = [parser.feed(CHUNKED[i : i + 1]) for i in range(len(CHUNKED))]
     assert results[-1] is True and not any(results[:-1])
-    assert parser.headers == {"Transfer-Encoding": "chunked", "X-A": "1"}
+    assert parser.headers == {"X-A": "1"}  # Go keeps Transfer-Encoding out of the header map
 
 
 def test_headers_are_canonical_and_repeats_joined() -> None:
@@ -217,3 +217,38 @@ def test_url_parts_ipv6_and_userinfo() -> None:
         "u:p",
         "/x",
     )
+
+
+def test_an_endless_head_fails_at_go_s_10_mib_limit() -> None:
+    parser = ResponseParser()
+    parser.start()
+    assert not parser.feed(b"HTTP/1.1 200 OK\r\n")
+    line = b"X-Fill: " + b"f" * 1000 + b"\r\n"
+    fed = 17
+    with pytest.raises(ProtocolError) as info:
+        while True:
+            parser.feed(line * 64)
+            fed += len(line) * 64
+    assert str(info.value) == "net/http: server response headers exceeded 10485760 bytes; aborted"
+    assert 10 << 20 < fed + len(line) * 64 <= (10 << 20) + len(line) * 64  # stopped at the first chunk past the limit
+
+
+BOTH_LENGTHS = (
+    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+)
+
+
+def test_content_length_with_transfer_encoding_is_read_chunked_and_kept_alive_as_go_does() -> None:
+    for split in range(len(BOTH_LENGTHS) + 1):
+        parser = feed_split(BOTH_LENGTHS, split)
+        assert (parser.status, b"".join(parser.body), parser.keep_alive) == (200, b"hello", True)
+        assert parser.headers == {"X-A": "1"}  # Go drops Transfer-Encoding and the chunked Content-Length
+    parser.start()  # the next response on the same connection is parsed as usual
+    assert parser.feed(CONTENT_LENGTH) and parser.body == [b"hello world"] and parser.keep_alive
+    parser.start()
+    assert parser.feed(BOTH_LENGTHS.replace(b"X-A: 1", b"Connection: close")) and not parser.keep_alive
+
+
+def test_transfer_encoding_is_not_a_response_header_as_in_go() -> None:
+    parser = feed_split(CHUNKED, len(CHUNKED))
+    assert "Transfer-Encoding" not in parser.headers

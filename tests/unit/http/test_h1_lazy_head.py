@@ -38,6 +38,7 @@ class _Reference:
 
     def on_headers_complete(self) -> None:
         self.in_body = True
+        self.headers.pop("Transfer-Encoding", None)  # Go keeps it out of the header map
         self.version = self.parser.get_http_version()
 
     def on_message_complete(self) -> None:
@@ -75,7 +76,10 @@ def test_lazy_head_equals_the_callbacks_at_every_split(raw: bytes) -> None:
             assert done[-1], (first, second)
             head = parser.head
             assert (head.reason, head.headers, head.set_cookies, parser.version) == (
-                ref.reason.decode("latin-1"), ref.headers, ref.set_cookies, ref.version
+                ref.reason.decode("latin-1"),
+                ref.headers,
+                ref.set_cookies,
+                ref.version,
             ), (first, second)
 
 
