@@ -18,6 +18,7 @@ from loadpy.clock import now
 from loadpy.errors import TestAbort
 from loadpy.metrics.tags import tagset
 from loadpy.protocols.graphql import SubscriptionResult
+from loadpy.protocols.http.forms import form_encode
 from loadpy.protocols.http.model import Response
 from loadpy.protocols.ws import WsSession
 from loadpy.vu.core import HttpClientLike, RuntimeCore
@@ -41,7 +42,7 @@ def encode_body(body: Any, json: Any, headers: dict[str, str]) -> bytes | None:
         return body.encode()
     if isinstance(body, Mapping):
         headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        return urlencode({k: str(v) for k, v in body.items()}).encode()
+        return form_encode(body)
     return str(body).encode()
 
 

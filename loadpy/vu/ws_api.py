@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from loadpy import USER_AGENT
 from loadpy.metrics.tags import TagSet, tagset
 from loadpy.protocols.graphql import SUBSCRIPTION_METRICS, SubscriptionResult, operation_info, run_subscription
 from loadpy.protocols.graphql.subscription import TRANSPORT_WS
@@ -35,6 +36,12 @@ def define_subscription_metrics(registry: Registry) -> None:
     """graphql_subscription_* (idempotent: an identical definition returns the existing metric)."""
     for name, (mtype, contains) in SUBSCRIPTION_METRICS.items():
         registry.define(name, mtype, contains)
+
+
+def user_agent_of(vu: VuContext) -> str:
+    """The `userAgent` option, which k6 also sends in the WebSocket handshake."""
+    value = getattr(vu._core.options, "user_agent", None)
+    return USER_AGENT if value is None else str(value)  # "" sends none, as for HTTP
 
 
 class WsRecord:
@@ -112,7 +119,7 @@ class WsApi:
         vu = self._vu
         record = WsRecord(vu, tagset(tags) if tags else ())
         session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout,
-                                       record=record)
+                                       record=record, user_agent=user_agent_of(vu))
         vu._ws_sessions.append(session)
         return session
 

@@ -26,7 +26,13 @@ from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.decoding import DecodeError, decode_body
 from loadpy.protocols.http.errcodes import DECOMPRESSION, TIMEOUT, HttpFailure, from_exception
-from loadpy.protocols.http.h1 import UrlParts, canonical_header_bytes, prepare_head
+from loadpy.protocols.http.h1 import (
+    LENGTH_REQUIRED_METHODS,
+    UrlParts,
+    canonical_header_bytes,
+    prepare_head,
+    wire_payload,
+)
 from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
 from loadpy.protocols.http.urls import UrlError, is_ip, parse_url
@@ -134,6 +140,7 @@ class PreparedRequest:
     """
 
     __slots__ = (
+        "auto_referer",
         "body",
         "cookie_path",
         "failure",
@@ -144,6 +151,7 @@ class PreparedRequest:
         "key",
         "method",
         "parts",
+        "payload",
         "redirects",
         "response_type",
         "timeout",
@@ -155,11 +163,13 @@ class PreparedRequest:
     def __init__(self, method: str, url: str) -> None:
         self.method = method
         self.url = url
+        self.auto_referer = False  # the Referer header was set by a redirect, not by the user
         self.parts: UrlParts | None = None
         self.failure: HttpFailure | None = None  # set when the URL cannot be requested
         self.key: tuple[str, str, int] = ("", "", 0)
         self.headers: dict[str, str] = {}
         self.body: bytes | None = None
+        self.payload = b""  # what follows the head on the wire (the body, or an empty chunked body)
         self.head = b""  # request line + headers, no blank line, no Cookie
         self.wire = b""  # the complete bytes when the jar adds nothing
         self.user_cookie = ""
@@ -178,9 +188,9 @@ class PreparedRequest:
 
     def wire_with_cookies(self, jar_cookie: str) -> bytes:
         cookie = self.cookie_value(jar_cookie)
+        tail = b"\r\n" + self.payload
         if not cookie:
-            return self.head + (b"\r\n" + self.body if self.body else b"\r\n")
-        tail = b"\r\n" + self.body if self.body else b"\r\n"
+            return self.head + tail
         return self.head + b"Cookie: " + cookie.encode("latin-1") + b"\r\n" + tail
 
     def h2_request_headers(self, jar_cookie: str) -> list[tuple[bytes, bytes]]:
@@ -199,8 +209,11 @@ class PreparedRequest:
                 if lname in ("host", "connection", "keep-alive", "transfer-encoding", "upgrade", "cookie"):
                     continue
                 base.append((lname.encode("latin-1"), value.encode("latin-1")))
-            if self.body and "content-length" not in (n.lower() for n in self.headers):
-                base.append((b"content-length", str(len(self.body)).encode()))
+            if "content-length" not in (n.lower() for n in self.headers):
+                if self.body:
+                    base.append((b"content-length", str(len(self.body)).encode()))
+                elif self.body is None and self.method in LENGTH_REQUIRED_METHODS:
+                    base.append((b"content-length", b"0"))  # as Go's HTTP/2 transport
             self.h2_headers = base
         cookie = self.cookie_value(jar_cookie)
         return [*base, (b"cookie", cookie.encode("latin-1"))] if cookie else base
@@ -271,6 +284,7 @@ class HttpClient:
         req.headers = merged
         try:
             req.head = prepare_head(method, parts, merged.items(), body)
+            req.payload = wire_payload(method, merged.items(), body)
         except (ValueError, UnicodeEncodeError) as exc:
             req.failure = HttpFailure(1000, f"net/http: invalid header: {exc}")
             return req
@@ -380,7 +394,10 @@ class HttpClient:
             headers = {
                 k: v for k, v in headers.items() if k.lower() not in ("authorization", "www-authenticate", "cookie")
             }
-        return self.prepare(method, url, headers, body)
+        auto_referer = _set_referer(headers, req, url)
+        nxt = self.prepare(method, url, headers, body)
+        nxt.auto_referer = auto_referer
+        return nxt
 
     def _idle_h1(self, key: tuple[str, str, int]) -> H1Connection | None:
         """A kept-alive HTTP/1.1 connection for `key`, or None (none idle, or HTTP/2 may serve it)."""
@@ -723,6 +740,27 @@ class HttpClient:
             h2conn.close()
         self._pool.h2.clear()
         await asyncio.sleep(0)  # let the transports run their close callbacks
+
+
+def _set_referer(headers: dict[str, str], req: PreparedRequest, url: str) -> bool:
+    """Go's refererForURL: the previous hop's URL (userinfo removed, fragment kept), none from https
+    to http, and a Referer the user set wins. True when the Referer in `headers` is ours."""
+    names = [name for name in headers if name.lower() == "referer"]
+    if names and not req.auto_referer:
+        return False  # the user's own Referer, kept on every hop
+    for name in names:
+        del headers[name]
+    if req.url.lower().startswith("https:") and url.lower().startswith("http:"):
+        return False
+    headers["Referer"] = _without_userinfo(req.url)
+    return True
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return url if not sep or at < 0 else f"{scheme}://{rest[at + 1 :]}"
 
 
 def _host_of(url: str) -> str:

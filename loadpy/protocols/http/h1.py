@@ -19,6 +19,7 @@ __all__ = [
     "canonical_header",
     "canonical_header_bytes",
     "prepare_request",
+    "wire_payload",
 ]
 
 
@@ -89,9 +90,35 @@ def prepare_head(
         extra.append(f"{name}: {value}\r\n")
     lines = [f"{method} {url.target} HTTP/1.1\r\nHost: {host}\r\n"]
     lines.extend(extra)
-    if body is not None and (body or method not in ("GET", "HEAD")) and not has_length:
-        lines.append(f"Content-Length: {len(body)}\r\n")
+    if not has_length:
+        lines.append(_framing_header(method, body))
     return "".join(lines).encode("latin-1")
+
+
+# Go's requestMethodUsuallyLacksBody: an empty body is probed and dropped for these
+_BODYLESS_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "PROPFIND", "SEARCH"))
+# Go's shouldSendContentLength: "many servers expect a Content-Length for these methods"
+LENGTH_REQUIRED_METHODS = frozenset(("POST", "PUT", "PATCH"))
+_EMPTY_CHUNKED = b"0\r\n\r\n"
+
+
+def _framing_header(method: str, body: bytes | None) -> str:
+    """Go's choice for the body framing: a length for a body, `Content-Length: 0` for a POST/PUT/PATCH
+    without one, and chunked for an empty (unsized) body on a method that usually carries one."""
+    if body:
+        return f"Content-Length: {len(body)}\r\n"
+    if body is None:
+        return "Content-Length: 0\r\n" if method in LENGTH_REQUIRED_METHODS else ""
+    return "" if method in _BODYLESS_METHODS else "Transfer-Encoding: chunked\r\n"
+
+
+def wire_payload(method: str, headers: Iterable[tuple[str, str]], body: bytes | None) -> bytes:
+    """The bytes after the head: the body, or the empty chunked body `_framing_header` announced."""
+    if body:
+        return body
+    if body is None or method in _BODYLESS_METHODS or any(n.lower() == "content-length" for n, _ in headers):
+        return b""
+    return _EMPTY_CHUNKED
 
 
 def prepare_request(
@@ -101,8 +128,8 @@ def prepare_request(
     body: bytes | None,
 ) -> bytes:
     """The full wire bytes of one request (computed once for constant requests)."""
-    head = prepare_head(method, url, headers, body)
-    return head + b"\r\n" + body if body else head + b"\r\n"
+    headers = list(headers)
+    return prepare_head(method, url, headers, body) + b"\r\n" + wire_payload(method, headers, body)
 
 
 class ResponseHead:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from loadpy import clock
+from loadpy import USER_AGENT, clock
 from loadpy.protocols.ws.session import Message, Record, WsError, WsSession, no_record
 
 
@@ -34,6 +34,7 @@ async def run_ws_session(
     receive: int = 0,
     timeout: float = 60.0,
     record: Record = no_record,
+    user_agent: str = USER_AGENT,
 ) -> WsResult:
     """Connect, send `send` in order, wait for `receive` messages, close. Never raises WsError.
 
@@ -44,7 +45,9 @@ async def run_ws_session(
     deadline = start + timeout
     result = WsResult(url)
     try:
-        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record)
+        session = await WsSession.open(
+            url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record, user_agent=user_agent
+        )
     except WsError as exc:
         result.status, result.error = exc.status, str(exc)
         result.duration_ms = (clock.now() - start) * 1000.0

@@ -29,7 +29,7 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from loadpy import clock
+from loadpy import USER_AGENT, clock
 from loadpy.metrics.tags import TagSet, tagset
 
 Message = str | bytes
@@ -85,7 +85,13 @@ class WsSession:
     """One WebSocket session. Open with `await WsSession.open(...)`; always `await close()`."""
 
     def __init__(
-        self, url: str, *, headers: Mapping[str, str] | None, subprotocols: Sequence[str], record: Record
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None,
+        subprotocols: Sequence[str],
+        record: Record,
+        user_agent: str = USER_AGENT,
     ) -> None:
         self.url = url
         self.record = record
@@ -95,6 +101,8 @@ class WsSession:
             max_size=MAX_MESSAGE,
         )
         self._request_headers = dict(headers or {})
+        if user_agent and not any(name.lower() == "user-agent" for name in self._request_headers):
+            self._request_headers["User-Agent"] = user_agent  # k6 sends its userAgent option; the user's wins
         self.status = 0
         self.subprotocol = ""
         self.response_headers: dict[str, str] = {}
@@ -128,10 +136,11 @@ class WsSession:
         subprotocols: Sequence[str] = (),
         timeout: float = 60.0,
         record: Record = no_record,
+        user_agent: str = USER_AGENT,
     ) -> WsSession:
         """Connect and complete the handshake; raises WsError (nothing is recorded then)."""
         try:
-            session = cls(url, headers=headers, subprotocols=subprotocols, record=record)
+            session = cls(url, headers=headers, subprotocols=subprotocols, record=record, user_agent=user_agent)
         except InvalidURI as exc:
             raise WsError(f"invalid WebSocket URL {url!r}: {exc}") from None
         await session._connect(timeout)

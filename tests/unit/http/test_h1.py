@@ -170,9 +170,30 @@ def test_prepare_request_sends_only_host_and_user_agent_by_default() -> None:
 def test_prepare_request_with_body_adds_content_length_and_default_port_is_omitted() -> None:
     raw = prepare_request("POST", parse_url("https://example.com:443"), [("X-A", "1")], b"abc")
     assert raw == b"POST / HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nContent-Length: 3\r\n\r\nabc"
-    # an empty POST body still says Content-Length: 0, an empty GET body does not
-    assert b"Content-Length: 0" in prepare_request("POST", parse_url("http://a/"), [], b"")
-    assert b"Content-Length" not in prepare_request("GET", parse_url("http://a/"), [], b"")
+
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "framing", "payload"),
+    [
+        # measured with k6 v1.1 (Go's transferWriter): see tests/integration/http/test_wire_vs_k6.py
+        ("POST", None, b"Content-Length: 0\r\n", b""),
+        ("PUT", None, b"Content-Length: 0\r\n", b""),
+        ("PATCH", None, b"Content-Length: 0\r\n", b""),
+        ("DELETE", None, b"", b""),
+        ("GET", None, b"", b""),
+        ("POST", b"", b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n"),
+        ("PUT", b"", b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n"),
+        ("DELETE", b"", b"", b""),
+        ("GET", b"", b"", b""),
+        ("OPTIONS", b"", b"", b""),
+    ],
+)
+def test_bodiless_requests_are_framed_as_go_frames_them(
+    method: str, body: bytes | None, framing: bytes, payload: bytes
+) -> None:
+    raw = prepare_request(method, parse_url("http://a/"), [], body)
+    assert raw == f"{method} / HTTP/1.1\r\nHost: a\r\n".encode() + framing + b"\r\n" + payload
 
 
 def test_user_host_header_replaces_the_default() -> None:
