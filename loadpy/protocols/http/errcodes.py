@@ -28,6 +28,9 @@ H2_STREAM = 1630
 H2_CONNECTION = 1650
 DECOMPRESSION = 1701
 
+# OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED
+_X509_VALIDITY_CODES = (9, 10)
+
 
 class HttpFailure:
     """A failed attempt: k6's `error_code` and `error` text."""
@@ -47,6 +50,10 @@ class HttpFailure:
 def from_exception(exc: BaseException, op: str = "read") -> HttpFailure:
     """Map an exception raised while connecting (op "dial") or talking ("read"/"write")."""
     if isinstance(exc, ssl.SSLCertVerificationError):
+        if exc.verify_code in _X509_VALIDITY_CODES:
+            # Go's CertificateInvalidError{Expired}: k6 has no code of its own for it (1000). Go goes on
+            # with ": current time T is after/before D"; the failed handshake does not give us D.
+            return HttpFailure(GENERIC, "x509: certificate has expired or is not yet valid")
         reason = exc.verify_message or str(exc)
         if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
             return HttpFailure(X509_HOSTNAME, "x509: certificate doesn't match hostname")

@@ -14,7 +14,8 @@ from loadpy.errors import ConfigError
 from loadpy.protocols.http.client import HttpClient, HttpOptions
 from loadpy.protocols.http.model import Response
 from tests.integration.http.servers import Req, Server, reply
-from tests.integration.http.tls_servers import H2Server, make_cert, server_context
+from tests.integration.http.tls_servers import H2Server, make_cert, make_expired_cert, server_context
+from tests.reliability.helpers import request_tags, run_k6
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +88,46 @@ def test_tls_verification_is_on_by_default(cert: tuple[Path, Path]) -> None:
             await client.aclose()
 
     run(main())
+
+
+EXPIRED = "x509: certificate has expired or is not yet valid"
+
+
+def test_an_expired_certificate_is_k6_s_1000_not_unknown_authority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca, cert, key = make_expired_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # the CA is trusted: the expiry is the only fault
+
+    async def main() -> None:
+        async with H2Server(server_context(cert, key, ["h2"])) as srv:
+            client = HttpClient(HttpOptions())
+            r = await client.request("GET", f"https://127.0.0.1:{srv.port}/")
+            assert (r.status, r.error_code, r.error) == (0, 1000, EXPIRED)
+            await client.aclose()
+
+    run(main())
+
+
+@pytest.mark.k6
+def test_k6_gives_1000_for_an_expired_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ca, cert, key = make_expired_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+
+    async def main() -> tuple[int, list[Any]]:
+        async with H2Server(server_context(cert, key, ["h2"])) as srv:
+            script = f"""
+                import http from 'k6/http';
+                export const options = {{ iterations: 1 }};
+                export default function () {{ http.get('https://127.0.0.1:{srv.port}/'); }}
+                """
+            return await asyncio.to_thread(run_k6, tmp_path, script)
+
+    code, points = run(main())
+    assert code == 0
+    [(status, error_code, error)] = request_tags(points)
+    # Go adds ": current time T is after D" (the time of the request and the certificate's notAfter)
+    assert (status, error_code) == ("0", "1000") and error is not None and error.startswith(EXPIRED + ": current time ")
 
 
 def test_https_http11_when_alpn_picks_it_and_tls_version_bounds(cert: tuple[Path, Path]) -> None:
