@@ -22,9 +22,11 @@ from urllib.parse import urljoin, urlsplit
 import loadpy
 from loadpy.clock import now
 from loadpy.errors import ConfigError
+from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
 from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.decoding import DecodeError, decode_body
+from loadpy.protocols.http.dialing import DialFailure, Dialing, HostnameBlocklist, IpPool, parse_blacklist, parse_dns
 from loadpy.protocols.http.errcodes import DECOMPRESSION, TIMEOUT, HttpFailure, from_exception
 from loadpy.protocols.http.h1 import (
     LENGTH_REQUIRED_METHODS,
@@ -35,7 +37,7 @@ from loadpy.protocols.http.h1 import (
 )
 from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
-from loadpy.protocols.http.urls import UrlError, is_ip, parse_url
+from loadpy.protocols.http.urls import UrlError, parse_url
 
 __all__ = ["HttpClient", "HttpOptions", "PreparedRequest"]
 
@@ -47,7 +49,6 @@ _TLS_VERSIONS = {
 }
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
-_DNS_TTL = 300.0  # k6's default dns.ttl (5m)
 _MS = 1000.0
 
 
@@ -67,8 +68,15 @@ class HttpOptions:
     batch: int = 20
     batch_per_host: int = 6
     hosts: dict[str, str] = field(default_factory=dict)  # DNS overrides: name -> "ip" or "ip:port"
+    block_hostnames: list[str] = field(default_factory=list)
+    blacklist_ips: list[str] = field(default_factory=list)
+    dns: dict[str, str] | str | None = None
+    local_ips: str | None = None
+    tls_cipher_suites: list[str] | None = None
     # TLS contexts are expensive (CA loading): built once per options object, shared by all VUs
     _ssl_cache: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
+    # the destination rules and the DNS cache, shared by all VUs of the instance (as k6's dialer)
+    dialing: Dialing = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # bad TLS settings are configuration errors (exit 104), found before any VU starts
@@ -80,6 +88,11 @@ class HttpOptions:
         for auth in self.tls_auth:
             if not isinstance(auth, dict) or not auth.get("cert") or not auth.get("key"):
                 raise ConfigError("each tlsAuth entry needs both 'cert' and 'key' (PEM text)", key="tlsAuth")
+        try:
+            validate_cipher_suites(self.tls_cipher_suites or ())
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="tlsCipherSuites") from None
+        self.dialing = _dialing(self)
 
     def ssl_context(self, host: str) -> ssl.SSLContext:
         """The client TLS context for `host` (the tls_auth entry whose domains match, else the default)."""
@@ -110,10 +123,30 @@ class HttpOptions:
                     f"invalid TLS version {value!r}; expected one of {', '.join(_TLS_VERSIONS)}", key="tlsVersion"
                 )
             setattr(ctx, attr, version)
+        ciphers = openssl_cipher_list(self.tls_cipher_suites or ())
+        if ciphers:
+            ctx.set_ciphers(ciphers)  # TLS 1.2 and below; TLS 1.3 suites are not configurable (as in Go)
         ctx.set_alpn_protocols(["h2", "http/1.1"])
         if auth is not None:
             _load_client_cert(ctx, auth)
         return ctx
+
+
+def _dialing(options: HttpOptions) -> Dialing:
+    """The options' Dialing; a bad value is a config error naming its option (exit 104)."""
+    checks: tuple[tuple[str, Callable[[Any], object], Any], ...] = (
+        ("blockHostnames", HostnameBlocklist, options.block_hostnames),
+        ("blacklistIPs", parse_blacklist, options.blacklist_ips),
+        ("dns", parse_dns, options.dns),
+        ("localIPs", IpPool, options.local_ips),
+    )
+    for key, parse, value in checks:
+        try:
+            if value:
+                parse(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key=key) from None
+    return Dialing(options.hosts, options.block_hostnames, options.blacklist_ips, options.dns, options.local_ips)
 
 
 def _load_client_cert(ctx: ssl.SSLContext, auth: dict[str, Any]) -> None:
@@ -239,7 +272,7 @@ class HttpClient:
         self.bytes_received = 0
         self.cookies = CookieJar()
         self._pool = _Pool()
-        self._dns: dict[str, tuple[str, int | None, float]] = {}
+        self.vu_id = 0  # the VU's id in the instance: picks its `localIPs` source address
         self._default_response_type = "none" if options.discard_response_bodies else "text"
         self._user_agent = options.user_agent
 
@@ -538,10 +571,11 @@ class HttpClient:
         """Resolve and connect (TLS, ALPN) a new connection, filling the setup timings."""
         parts = req.parts
         assert parts is not None
+        dialing = self.options.dialing
         try:
             async with asyncio.timeout(max(deadline - now(), 0.0)):
                 t_dns = now()
-                ip, port = await self._resolve(parts.host, parts.port)
+                ip, port = await dialing.resolve(parts.host, parts.port)
                 timings.looking_up = (now() - t_dns) * _MS
                 ctx = self.options.ssl_context(parts.host) if parts.scheme == "https" else None
                 opened = await connect(
@@ -552,9 +586,12 @@ class HttpClient:
                     ssl_context=ctx,
                     server_hostname=parts.host if ctx is not None else "",
                     make_h2=H2Connection,
+                    local_ip=dialing.local_address(self.vu_id),
                 )
         except TimeoutError:
             return self._error_response(req, HttpFailure(TIMEOUT, "request timeout"), timings, t0)
+        except DialFailure as exc:
+            return self._error_response(req, exc.failure, timings, t0)
         except (OSError, ssl.SSLError, socket.gaierror) as exc:
             return self._error_response(req, from_exception(exc, "dial"), timings, t0)
         timings.connecting = (opened.t_connected - opened.t_start) * _MS
@@ -565,24 +602,6 @@ class HttpClient:
         if isinstance(proto, H2Connection):
             self._pool.h2.setdefault(req.key, proto)
         return proto, remote
-
-    async def _resolve(self, host: str, port: int) -> tuple[str, int]:
-        override = self.options.hosts.get(host)
-        if override:
-            ip, _, oport = override.rpartition(":") if override.count(":") == 1 else (override, "", "")
-            return (ip, int(oport)) if oport else (override, port)
-        if is_ip(host):
-            return host, port
-        cached = self._dns.get(host)
-        t = now()
-        if cached is not None and cached[2] > t:
-            return cached[0], port
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        if not infos:
-            raise socket.gaierror(socket.EAI_NONAME, "no such host")
-        ip = str(infos[0][4][0])
-        self._dns[host] = (ip, None, t + _DNS_TTL)
-        return ip, port
 
     def _h1_failure(
         self, req: PreparedRequest, conn: H1Connection, failure: HttpFailure, setup: Timings | None, t0: float

@@ -274,8 +274,10 @@ async def connect(
     ssl_context: ssl.SSLContext | None,
     server_hostname: str,
     make_h2: object = None,
+    local_ip: str | None = None,
 ) -> Connected:
-    """TCP connect (then TLS with ALPN) to `ip`; raises the OS/SSL exception on failure.
+    """TCP connect (then TLS with ALPN) to `ip`, from `local_ip` when given; raises the OS/SSL
+    exception on failure.
 
     `make_h2(loop, counter)` builds the HTTP/2 protocol used when ALPN selects "h2".
     """
@@ -283,7 +285,10 @@ async def connect(
     result.t_start = now()
     tls = ssl_context is not None
     proto = H1Connection(loop, _Discard() if tls else counter)
-    transport, _ = await loop.create_connection(lambda: proto, ip, port)
+    if local_ip is None:
+        transport, _ = await loop.create_connection(lambda: proto, ip, port)
+    else:
+        transport, _ = await loop.create_connection(lambda: proto, ip, port, local_addr=(local_ip, 0))
     result.t_connected = now()
     if tls:
         result.meter = TlsWireMeter(transport.get_extra_info("socket"), counter)

@@ -35,13 +35,14 @@ _X509_VALIDITY_CODES = (9, 10)
 class HttpFailure:
     """A failed attempt: k6's `error_code` and `error` text."""
 
-    __slots__ = ("code", "message", "retryable")
+    __slots__ = ("code", "detail", "message", "retryable")
 
-    def __init__(self, code: int, message: str, retryable: bool = False) -> None:
+    def __init__(self, code: int, message: str, retryable: bool = False, detail: str = "") -> None:
         self.code = code
         self.message = message
         # a reused keep-alive connection the server had already closed: safe to retry once
         self.retryable = retryable
+        self.detail = detail  # Go's full error, which k6 logs ("Request Failed"), when it says more
 
     def __repr__(self) -> str:
         return f"HttpFailure({self.code}, {self.message!r})"
@@ -50,7 +51,7 @@ class HttpFailure:
 def from_exception(exc: BaseException, op: str = "read") -> HttpFailure:
     """Map an exception raised while connecting (op "dial") or talking ("read"/"write")."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        if exc.verify_code in _X509_VALIDITY_CODES:
+        if getattr(exc, "verify_code", None) in _X509_VALIDITY_CODES:
             # Go's CertificateInvalidError{Expired}: k6 has no code of its own for it (1000). Go goes on
             # with ": current time T is after/before D"; the failed handshake does not give us D.
             return HttpFailure(GENERIC, "x509: certificate has expired or is not yet valid")

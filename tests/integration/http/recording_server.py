@@ -23,6 +23,7 @@ class Recorded:
     target: str
     headers: tuple[tuple[str, str], ...]  # (lower-case name, value), in arrival order
     body: bytes
+    peer: str = ""  # the client's source address
 
     def header(self, name: str) -> str | None:
         return next((v for n, v in self.headers if n == name), None)
@@ -70,6 +71,7 @@ class RecordingServer:
             self._server.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = str(writer.get_extra_info("peername")[0])
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -85,7 +87,7 @@ class RecordingServer:
                 else:
                     body = await reader.readexactly(int(fields.get("content-length", "0")))
                 with self._lock:
-                    self.requests.append(Recorded(method, target, headers, body))
+                    self.requests.append(Recorded(method, target, headers, body, peer))
                 if target.startswith("/redir"):
                     writer.write(b"HTTP/1.1 302 Found\r\nLocation: /final\r\nContent-Length: 0\r\n\r\n")
                 elif target.startswith("/ws"):

@@ -184,3 +184,37 @@ def test_client_certificate_from_tls_auth(cert: tuple[Path, Path]) -> None:
             await with_cert.aclose()
 
     run(main())
+
+
+def test_tls_cipher_suites_limit_what_a_tls12_client_offers(cert: tuple[Path, Path]) -> None:
+    """The server accepts anything: the suite it ends up with is the one the client allowed."""
+    negotiated: list[str] = []
+
+    async def hello(req: Req, w: asyncio.StreamWriter) -> bool:
+        cipher = w.get_extra_info("cipher")
+        negotiated.append(cipher[0] if cipher else "")
+        w.write(reply(200, b"ok"))
+        return True
+
+    async def main() -> None:
+        srv = Server({"/": hello})
+        srv_ctx = server_context(*cert, ["http/1.1"])
+        srv._server = await asyncio.start_server(srv._serve, "127.0.0.1", 0, ssl=srv_ctx)
+        srv.port = srv._server.sockets[0].getsockname()[1]
+        try:
+            for suite in ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305"):
+                options = HttpOptions(insecure_skip_tls_verify=True, tls_version_max="tls1.2", tls_cipher_suites=[suite])
+                client = HttpClient(options)
+                r = await client.request("GET", f"https://127.0.0.1:{srv.port}/")
+                assert (r.status, r.tls_version) == (200, "tls1.2")
+                await client.aclose()
+        finally:
+            srv._server.close()
+        assert negotiated == ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"]
+
+    run(main())
+
+
+def test_an_unknown_cipher_suite_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown cipher suite 'TLS_BOGUS'"):
+        HttpOptions(tls_cipher_suites=["TLS_BOGUS"])
