@@ -203,8 +203,9 @@ def test_tls_cipher_suites_limit_what_a_tls12_client_offers(cert: tuple[Path, Pa
         srv.port = srv._server.sockets[0].getsockname()[1]
         try:
             for suite in ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305"):
-                options = HttpOptions(insecure_skip_tls_verify=True, tls_version_max="tls1.2", tls_cipher_suites=[suite])
-                client = HttpClient(options)
+                client = HttpClient(
+                    HttpOptions(insecure_skip_tls_verify=True, tls_version_max="tls1.2", tls_cipher_suites=[suite])
+                )
                 r = await client.request("GET", f"https://127.0.0.1:{srv.port}/")
                 assert (r.status, r.tls_version) == (200, "tls1.2")
                 await client.aclose()
