@@ -75,7 +75,7 @@ class Options:
     dns: dict[str, str] | str | None = None
     min_iteration_duration: float = 0.0
     throw: bool = False
-    rps: int = 0
+    rps: float = 0  # an int as written; a --workers worker holds its share of it
     http_debug: str | None = None
     block_hostnames: list[str] = field(default_factory=list)
     blacklist_ips: list[str] = field(default_factory=list)

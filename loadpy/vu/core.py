@@ -50,7 +50,7 @@ def http_options(options: Any) -> Any:
         return HttpOptions()
     fields = ("max_redirects", "discard_response_bodies", "no_connection_reuse", "user_agent",
               "insecure_skip_tls_verify", "tls_auth", "batch", "batch_per_host", "hosts", "block_hostnames",
-              "blacklist_ips", "dns", "local_ips", "tls_cipher_suites")
+              "blacklist_ips", "dns", "local_ips", "tls_cipher_suites", "rps")
     kwargs = {f: getattr(options, f) for f in fields if getattr(options, f, None) is not None}
     tls_version = getattr(options, "tls_version", None) or {}
     if isinstance(tls_version, dict):

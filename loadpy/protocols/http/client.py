@@ -37,6 +37,7 @@ from loadpy.protocols.http.h1 import (
 )
 from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
+from loadpy.protocols.http.ratelimit import RequestRateLimiter
 from loadpy.protocols.http.urls import UrlError, parse_url
 
 __all__ = ["HttpClient", "HttpOptions", "PreparedRequest"]
@@ -73,10 +74,12 @@ class HttpOptions:
     dns: dict[str, str] | str | None = None
     local_ips: str | None = None
     tls_cipher_suites: list[str] | None = None
+    rps: float = 0  # requests per second for the whole instance; 0: no limit
     # TLS contexts are expensive (CA loading): built once per options object, shared by all VUs
     _ssl_cache: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
     # the destination rules and the DNS cache, shared by all VUs of the instance (as k6's dialer)
     dialing: Dialing = field(init=False, repr=False, compare=False)
+    rate_limiter: RequestRateLimiter | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # bad TLS settings are configuration errors (exit 104), found before any VU starts
@@ -93,6 +96,7 @@ class HttpOptions:
         except ValueError as exc:
             raise ConfigError(str(exc), key="tlsCipherSuites") from None
         self.dialing = _dialing(self)
+        self.rate_limiter = RequestRateLimiter(self.rps) if self.rps > 0 else None
 
     def ssl_context(self, host: str) -> ssl.SSLContext:
         """The client TLS context for `host` (the tls_auth entry whose domains match, else the default)."""
@@ -275,6 +279,7 @@ class HttpClient:
         self.vu_id = 0  # the VU's id in the instance: picks its `localIPs` source address
         self._default_response_type = "none" if options.discard_response_bodies else "text"
         self._user_agent = options.user_agent
+        self._rate_limiter = options.rate_limiter
 
     # ------------------------------------------------------------------ preparing
     def prepare(
@@ -359,6 +364,8 @@ class HttpClient:
         elif response_type not in _RESPONSE_TYPES:
             raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
         keep_body = response_type != "none"
+        if self._rate_limiter is not None:
+            await self._rate_limiter.wait()  # before any timing starts, as in k6
         t0 = now()
         deadline = t0 + timeout
         on_response = self.on_response
