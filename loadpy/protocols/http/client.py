@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
 import socket
 import ssl
@@ -27,7 +28,15 @@ from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.decoding import DecodeError, decode_body
 from loadpy.protocols.http.dialing import DialFailure, Dialing, HostnameBlocklist, IpPool, parse_blacklist, parse_dns
-from loadpy.protocols.http.errcodes import DECOMPRESSION, TIMEOUT, HttpFailure, from_exception
+from loadpy.protocols.http.errcodes import (
+    CONN_REFUSED,
+    DECOMPRESSION,
+    DNS_NO_SUCH_HOST,
+    INVALID_URL,
+    TIMEOUT,
+    HttpFailure,
+    from_exception,
+)
 from loadpy.protocols.http.h1 import (
     LENGTH_REQUIRED_METHODS,
     UrlParts,
@@ -41,6 +50,8 @@ from loadpy.protocols.http.ratelimit import RequestRateLimiter
 from loadpy.protocols.http.urls import UrlError, parse_url
 
 __all__ = ["HttpClient", "HttpOptions", "PreparedRequest"]
+
+log = logging.getLogger("loadpy.http")
 
 _TLS_VERSIONS = {
     "tls1.0": ssl.TLSVersion.TLSv1,
@@ -411,7 +422,11 @@ class HttpClient:
         failure = req.failure
         assert failure is not None
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code)
-        resp.sent = failure.code != 1020
+        resp.sent = failure.code != INVALID_URL
+        if resp.sent:
+            _log_failure(req, failure)
+        else:  # k6 logs the URL parser's error as it is
+            log.warning("Request Failed", extra={"error": failure.message})
         resp.request_headers = req.headers
         resp.request_body = req.body
         resp.end_time = now()
@@ -579,6 +594,7 @@ class HttpClient:
         parts = req.parts
         assert parts is not None
         dialing = self.options.dialing
+        ip, port = parts.host, parts.port
         try:
             async with asyncio.timeout(max(deadline - now(), 0.0)):
                 t_dns = now()
@@ -600,7 +616,7 @@ class HttpClient:
         except DialFailure as exc:
             return self._error_response(req, exc.failure, timings, t0)
         except (OSError, ssl.SSLError, socket.gaierror) as exc:
-            return self._error_response(req, from_exception(exc, "dial"), timings, t0)
+            return self._error_response(req, _dial_failure(exc, parts.host, ip, port), timings, t0)
         timings.connecting = (opened.t_connected - opened.t_start) * _MS
         if opened.t_tls:
             timings.tls_handshaking = (opened.t_tls - opened.t_connected) * _MS
@@ -627,6 +643,7 @@ class HttpClient:
         else:
             timings.waiting = (t_end - t_written) * _MS
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        _log_failure(req, failure)
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
@@ -639,12 +656,14 @@ class HttpClient:
             resp.body = decode_body(resp.body or b"", resp.headers["Content-Encoding"])
         except DecodeError as exc:
             resp.error, resp.error_code = str(exc), DECOMPRESSION
+            log.warning("Request Failed", extra={"error": resp.error})  # a body error: bare, as k6
             resp.status, resp.status_text, resp.proto, resp.body = 0, "", "", None
 
     def _error_response(self, req: PreparedRequest, failure: HttpFailure, timings: Timings, t0: float) -> Response:
         t_end = now()
         timings.blocked = (t_end - t0) * _MS
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        _log_failure(req, failure)
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
@@ -690,6 +709,7 @@ class HttpClient:
             self._drop_h2(req.key, conn)
         if failure is not None:
             resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+            _log_failure(req, failure)
         else:
             resp = Response(req.method, req.url, stream.status, f"{stream.status} ", "HTTP/2.0", timings=timings)
             resp.status_text = _status_text(stream.status)
@@ -766,6 +786,23 @@ class HttpClient:
             h2conn.close()
         self._pool.h2.clear()
         await asyncio.sleep(0)  # let the transports run their close callbacks
+
+
+def _dial_failure(exc: BaseException, host: str, ip: str, port: int) -> HttpFailure:
+    """A failed lookup or connect, with the wording of Go's dialer for k6's log."""
+    failure = from_exception(exc, "dial")
+    address = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+    if failure.code == CONN_REFUSED:
+        failure.detail = f"dial tcp {address}: connect: connection refused"
+    elif failure.code == DNS_NO_SUCH_HOST:
+        failure.detail = f"lookup {host}: no such host"
+    return failure
+
+
+def _log_failure(req: PreparedRequest, failure: HttpFailure) -> None:
+    """k6's warning for a request that got no response (not for HTTP error statuses); every one is
+    logged, as k6 does (no rate limit in k6 v1.1: 300 refused requests gave 300 warnings)."""
+    log.warning("Request Failed", extra={"error": failure.log_text(req.method, req.url)})
 
 
 def _set_referer(headers: dict[str, str], req: PreparedRequest, url: str) -> bool:

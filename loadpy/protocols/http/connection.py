@@ -123,7 +123,7 @@ class H1Connection(asyncio.Protocol):
         try:
             done = self.parser.feed(data)
         except ProtocolError as exc:
-            self._finish(HttpFailure(GENERIC, str(exc)))
+            self._finish(_protocol_failure(str(exc), self.parser.in_body))
             self.close()
             return
         if done:
@@ -148,14 +148,14 @@ class H1Connection(asyncio.Protocol):
         reused = self.requests > 1
         if parser.in_head and (exc is None or isinstance(exc, ConnectionResetError)):
             # k6 (Go) sees a reset inside the head like an EOF and reports the truncated head
-            failure = HttpFailure(GENERIC, parser.eof_in_head_error())
+            failure = _protocol_failure(parser.eof_in_head_error(), False)
         elif exc is not None:
             failure = from_exception(exc, "read")
             failure.retryable = reused and not parser.started
         elif not parser.started:
             failure = HttpFailure(GENERIC, "EOF", retryable=reused)
         else:
-            failure = HttpFailure(GENERIC, "unexpected EOF")
+            failure = HttpFailure(GENERIC, "unexpected EOF", in_body=True)
         self._finish(failure)
 
     def pause_writing(self) -> None:
@@ -233,6 +233,13 @@ class H1Connection(asyncio.Protocol):
         self._waiter = None
         if fut is not None and not fut.done():
             fut.set_result(result)
+
+
+def _protocol_failure(message: str, in_body: bool) -> HttpFailure:
+    """A malformed response: Go's transport wraps head errors, the body reader returns them bare."""
+    if in_body:
+        return HttpFailure(GENERIC, message, in_body=True)
+    return HttpFailure(GENERIC, message, detail=f"net/http: HTTP/1.x transport connection broken: {message}")
 
 
 class Connected:

@@ -287,6 +287,11 @@ class ResponseParser:
         return self._headers_done or bool(self._prefix)
 
     @property
+    def in_body(self) -> bool:
+        """True once the final head was parsed and before the message completed."""
+        return self._headers_done and not self.complete
+
+    @property
     def in_head(self) -> bool:
         """True while part of the status line / headers has arrived but not all of it."""
         return bool(self._prefix) and not self._headers_done
