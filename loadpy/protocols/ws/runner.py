@@ -59,7 +59,7 @@ async def run_ws_session(
             message = await session.receive(max(0.0, deadline - clock.now()))
             if message is None:
                 why = "the server closed the connection" if session.closed else "timeout"
-                result.error = f"{why} after {len(result.messages)} of {receive} messages"
+                result.error = session.error or f"{why} after {len(result.messages)} of {receive} messages"
                 break
             result.messages.append(message)
     finally:

@@ -41,7 +41,7 @@ class Record(Protocol):
     def __call__(self, metric: str, value: float, tags: TagSet, when: float | None = None) -> None: ...
 
 
-MAX_MESSAGE = 16 * 1024 * 1024
+MAX_MESSAGE = 16 * 1024 * 1024  # k6 (gorilla) has no limit; loadpy bounds each VU's memory
 
 
 class WsError(Exception):
@@ -111,6 +111,7 @@ class WsSession:
         self.msgs_sent = 0
         self.msgs_received = 0
         self.close_code: int | None = None
+        self.error = ""  # k6's error event when a bad frame ended the session ("websocket: close sent")
         self.tags: TagSet = tagset({"url": url, "status": "0", "subproto": ""})
         self._wire = _Wire(self)
         self._inbox: deque[Message] = deque()
@@ -194,7 +195,17 @@ class WsSession:
             elif isinstance(event, Frame):
                 self._frame(event)
         self._flush()
-        if self.ws.state is State.CLOSED and self._wire.transport is not None:
+        if self.ws.parser_exc is not None and not isinstance(self.ws.parser_exc, EOFError) and not self.error:
+            self._end_on_bad_frame()
+        elif self.ws.state is State.CLOSED and self._wire.transport is not None:
+            self._wire.transport.close()
+
+    def _end_on_bad_frame(self) -> None:
+        """A frame k6 could not read either (a bad opcode, RSV bits, a bad mask) or one past MAX_MESSAGE:
+        the close frame is on its way (sent just above); like k6, end the session now with k6's
+        error event and close code instead of waiting for the peer's close (which may never come)."""
+        self.error = "websocket: close sent"  # k6's second close attempt fails with this, its error event
+        if self._wire.transport is not None:
             self._wire.transport.close()
 
     def _handshake_done(self, response: Response) -> None:
@@ -234,7 +245,8 @@ class WsSession:
     def _on_lost(self, exc: Exception | None) -> None:
         if self.ws.state is not State.CLOSED:
             self.ws.receive_eof()
-        self.close_code = self.ws.close_code
+        # k6 reports 1001 (its close after the failed read) for a session a bad frame ended
+        self.close_code = 1001 if self.error else self.ws.close_code
         if not self._handshake.done():
             self._handshake.set_exception(OSError(0, str(exc or "connection closed before the handshake")))
         if not self._closed.done():
