@@ -44,6 +44,15 @@ def user_agent_of(vu: VuContext) -> str:
     return USER_AGENT if value is None else str(value)  # "" sends none, as for HTTP
 
 
+def dialing_of(vu: VuContext) -> dict[str, Any]:
+    """The HTTP client's destination rules and the VU's source address, which k6's WebSocket
+    dialer shares with HTTP: `dialing` and `local_ip` keyword arguments for a session."""
+    dialing = getattr(getattr(vu.client, "options", None), "dialing", None)
+    if dialing is None:
+        return {}
+    return {"dialing": dialing, "local_ip": dialing.local_address(vu.id)}
+
+
 class WsRecord:
     """Records one VU's WebSocket samples; built per session (the tag merge is cached for it)."""
 
@@ -119,7 +128,7 @@ class WsApi:
         vu = self._vu
         record = WsRecord(vu, tagset(tags) if tags else ())
         session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout,
-                                       record=record, user_agent=user_agent_of(vu))
+                                       record=record, user_agent=user_agent_of(vu), **dialing_of(vu))
         vu._ws_sessions.append(session)
         return session
 

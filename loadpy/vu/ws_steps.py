@@ -25,7 +25,7 @@ from loadpy.protocols.ws import Message, run_ws_session
 from loadpy.vu.context import VuContext
 from loadpy.vu.expressions import Expr, Value
 from loadpy.vu.steps import Check, Step, run_checks
-from loadpy.vu.ws_api import WsRecord, user_agent_of
+from loadpy.vu.ws_api import WsRecord, dialing_of, user_agent_of
 
 log = logging.getLogger("loadpy.vu")
 
@@ -92,7 +92,7 @@ class WsStep(Step):
         result = await run_ws_session(
             str(self.url.get(vu, None)), headers=_headers(self.headers, vu), subprotocols=self.subprotocols,
             send=messages, receive=self.receive, timeout=self.timeout, record=WsRecord(vu, self.tags),
-            user_agent=user_agent_of(vu),
+            user_agent=user_agent_of(vu), **dialing_of(vu),
         )
         vu._ws_sent += result.bytes_sent
         vu._ws_received += result.bytes_received

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from loadpy import USER_AGENT, clock
+from loadpy.protocols.http.dialing import Dialing
 from loadpy.protocols.ws.session import Message, Record, WsError, WsSession, no_record
 
 
@@ -35,6 +36,8 @@ async def run_ws_session(
     timeout: float = 60.0,
     record: Record = no_record,
     user_agent: str = USER_AGENT,
+    dialing: Dialing | None = None,
+    local_ip: str | None = None,
 ) -> WsResult:
     """Connect, send `send` in order, wait for `receive` messages, close. Never raises WsError.
 
@@ -46,7 +49,14 @@ async def run_ws_session(
     result = WsResult(url)
     try:
         session = await WsSession.open(
-            url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record, user_agent=user_agent
+            url,
+            headers=headers,
+            subprotocols=subprotocols,
+            timeout=timeout,
+            record=record,
+            user_agent=user_agent,
+            dialing=dialing,
+            local_ip=local_ip,
         )
     except WsError as exc:
         result.status, result.error = exc.status, str(exc)

@@ -31,6 +31,7 @@ from websockets.uri import parse_uri
 
 from loadpy import USER_AGENT, clock
 from loadpy.metrics.tags import TagSet, tagset
+from loadpy.protocols.http.dialing import DialFailure, Dialing
 
 Message = str | bytes
 
@@ -138,16 +139,21 @@ class WsSession:
         timeout: float = 60.0,
         record: Record = no_record,
         user_agent: str = USER_AGENT,
+        dialing: Dialing | None = None,
+        local_ip: str | None = None,
     ) -> WsSession:
-        """Connect and complete the handshake; raises WsError (nothing is recorded then)."""
+        """Connect and complete the handshake; raises WsError (nothing is recorded then).
+
+        `dialing` applies the HTTP client's destination rules (blockHostnames, blacklistIPs, hosts,
+        dns), as k6's WebSocket dialer does; `local_ip` is the VU's `localIPs` source address."""
         try:
             session = cls(url, headers=headers, subprotocols=subprotocols, record=record, user_agent=user_agent)
         except InvalidURI as exc:
             raise WsError(f"invalid WebSocket URL {url!r}: {exc}") from None
-        await session._connect(timeout)
+        await session._connect(timeout, dialing, local_ip)
         return session
 
-    async def _connect(self, timeout: float) -> None:
+    async def _connect(self, timeout: float, dialing: Dialing | None, local_ip: str | None) -> None:
         parts = urlsplit(self.url)
         secure = parts.scheme == "wss"
         host = parts.hostname or ""
@@ -156,8 +162,19 @@ class WsSession:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                await loop.create_connection(lambda: self._wire, host, port, ssl=True if secure else None)
+                ip, port = (host, port) if dialing is None else await dialing.resolve(host, port)
+                await loop.create_connection(
+                    lambda: self._wire,
+                    ip,
+                    port,
+                    ssl=True if secure else None,
+                    server_hostname=host if secure else None,
+                    local_addr=(local_ip, 0) if local_ip else None,
+                )
                 response = await asyncio.shield(self._handshake)
+        except DialFailure as exc:
+            self._abort()
+            raise WsError(exc.failure.detail or exc.failure.message) from None  # k6 shows Go's text
         except TimeoutError:
             self._abort()
             raise WsError(f"dial tcp {host}:{port}: i/o timeout") from None

@@ -158,3 +158,32 @@ def test_k6_binds_local_ips_the_same_way(
     )
     assert code == 0
     assert _peers(server) == {"127.0.0.2": 4, "127.0.0.3": 2}
+
+
+def test_websocket_sessions_obey_the_same_destination_rules(tmp_path: Path, server: RecordingServer) -> None:
+    """k6's WebSocket dialer is the HTTP one: a blocked host or address gets Go's error text, no connection."""
+    server.take()
+    ws_base = server.base_url.replace("http", "ws")
+    scenario = write_scenario(
+        tmp_path,
+        f"""
+        options:
+          iterations: 1
+          blockHostnames: ["*.blocked.test"]
+          blacklistIPs: ["127.0.0.0/24"]
+          thresholds: {{checks: ["rate==1"]}}
+        flows:
+          default:
+            - ws: {{url: "ws://a.blocked.test/x", timeout: 2s}}
+              checks:
+                blocked: 'error == "hostname (a.blocked.test) is in a blocked pattern (*.blocked.test)"'
+            - ws: {{url: "{ws_base}/ws-blacklisted", timeout: 2s}}
+              checks:
+                blacklisted: 'error == "IP (127.0.0.1) is in a blacklisted range (127.0.0.0/24)"'
+        """,
+    )
+    out = run_loadpy(tmp_path, scenario)
+    assert out.code == 0, out.stderr
+    assert out.export is not None
+    assert out.export["metrics"]["checks"]["passes"] == 2
+    assert server.take() == []
