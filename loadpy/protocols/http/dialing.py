@@ -221,7 +221,7 @@ class Dialing:
                     )
                 )
         ip, port = await self._lookup(host, port, literal)
-        if self.blacklist:
+        if self.blacklist and is_ip(ip):  # (a malformed `hosts` value fails at connect instead)
             address = ipaddress.ip_address(ip)
             for network in self.blacklist:
                 if address in network:
