@@ -100,8 +100,13 @@ def operation_tags(query: str, operation_name: str | None) -> dict[str, str]:
     return tags
 
 
-def graphql_site(recorder: Recorder, query: str, operation_name: str | None, user_tags: Mapping[str, Any] | None,
-                 expected: ExpectedStatuses | bool | None = True) -> RequestSite:
+def graphql_site(
+    recorder: Recorder,
+    query: str,
+    operation_name: str | None,
+    user_tags: Mapping[str, Any] | None,
+    expected: ExpectedStatuses | bool | None = True,
+) -> RequestSite:
     """Request tags: the operation tags, then the user's (which win)."""
     tags = operation_tags(query, operation_name)
     tags.update({str(k): str(v) for k, v in (user_tags or {}).items()})
@@ -127,8 +132,15 @@ class WsApi:
         if the code did not close it; its bytes count in data_sent / data_received."""
         vu = self._vu
         record = WsRecord(vu, tagset(tags) if tags else ())
-        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout,
-                                       record=record, user_agent=user_agent_of(vu), **dialing_of(vu))
+        session = await WsSession.open(
+            url,
+            headers=headers,
+            subprotocols=subprotocols,
+            timeout=timeout,
+            record=record,
+            user_agent=user_agent_of(vu),
+            **dialing_of(vu),
+        )
         vu._ws_sessions.append(session)
         return session
 
@@ -175,8 +187,15 @@ class WsApi:
         vu = self._vu
         define_subscription_metrics(vu._recorder.registry)
         result = await run_subscription(
-            url, protocol=protocol, query=query, variables=variables, take=take, timeout=timeout,
-            record=WsRecord(vu, tagset(tags) if tags else ()), headers=headers, operation_name=operation_name,
+            url,
+            protocol=protocol,
+            query=query,
+            variables=variables,
+            take=take,
+            timeout=timeout,
+            record=WsRecord(vu, tagset(tags) if tags else ()),
+            headers=headers,
+            operation_name=operation_name,
         )
         vu._ws_sent += result.bytes_sent
         vu._ws_received += result.bytes_received

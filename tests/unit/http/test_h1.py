@@ -172,7 +172,6 @@ def test_prepare_request_with_body_adds_content_length_and_default_port_is_omitt
     assert raw == b"POST / HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nContent-Length: 3\r\n\r\nabc"
 
 
-
 @pytest.mark.parametrize(
     ("method", "body", "framing", "payload"),
     [
