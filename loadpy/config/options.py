@@ -18,6 +18,8 @@ from loadpy import USER_AGENT
 from loadpy.config.durations import parse_duration
 from loadpy.errors import ConfigError
 from loadpy.metrics.tags import ALL_SYSTEM_TAGS, DEFAULT_SYSTEM_TAGS
+from loadpy.protocols.http.ciphers import validate_cipher_suites
+from loadpy.protocols.http.dialing import HostnameBlocklist, IpPool, parse_blacklist, parse_dns
 
 if TYPE_CHECKING:
     from loadpy.executors import ExecutorConfig
@@ -73,7 +75,7 @@ class Options:
     dns: dict[str, str] | str | None = None
     min_iteration_duration: float = 0.0
     throw: bool = False
-    rps: int = 0
+    rps: float = 0  # an int as written; a --workers worker holds its share of it
     http_debug: str | None = None
     block_hostnames: list[str] = field(default_factory=list)
     blacklist_ips: list[str] = field(default_factory=list)
@@ -289,9 +291,33 @@ def p_any(value: object) -> object:
 
 
 def p_dns(value: object) -> dict[str, str] | str:
-    if isinstance(value, str):
-        return value
-    return p_str_map(value)
+    dns = value if isinstance(value, str) else p_str_map(value)
+    return _checked(parse_dns, dns)
+
+
+def _checked(check: Callable[[Any], object], value: Any) -> Any:
+    """`value`, once the HTTP layer's own parser accepted it (k6's wording when it does not)."""
+    try:
+        check(value)
+    except ValueError as exc:
+        raise OptionError((), str(exc)) from None
+    return value
+
+
+def p_block_hostnames(value: object) -> list[str]:
+    return _checked(HostnameBlocklist, p_str_list(value))
+
+
+def p_blacklist_ips(value: object) -> list[str]:
+    return _checked(parse_blacklist, p_str_list(value))
+
+
+def p_local_ips(value: object) -> str:
+    return _checked(IpPool, p_str(value))
+
+
+def p_cipher_suites(value: object) -> list[str]:
+    return _checked(validate_cipher_suites, p_str_list(value))
 
 
 # --- environment readers: (text) -> a value in the same form a file would hold ---------------------
@@ -391,16 +417,16 @@ SPECS: dict[str, Spec] = {
     "insecureSkipTLSVerify": Spec("insecure_skip_tls_verify", p_bool, e_bool),
     "tlsVersion": Spec("tls_version", p_tls_version),
     "tlsAuth": Spec("tls_auth", p_tls_auth, e_json),
-    "tlsCipherSuites": Spec("tls_cipher_suites", p_str_list, e_list),
+    "tlsCipherSuites": Spec("tls_cipher_suites", p_cipher_suites, e_list),
     "hosts": Spec("hosts", p_str_map, e_json),
     "dns": Spec("dns", p_dns),
     "minIterationDuration": Spec("min_iteration_duration", p_duration),
     "throw": Spec("throw", p_bool, e_bool),
     "rps": Spec("rps", _int(), e_int),
     "httpDebug": Spec("http_debug", p_str),
-    "blockHostnames": Spec("block_hostnames", p_str_list, e_list),
-    "blacklistIPs": Spec("blacklist_ips", p_str_list, e_list),
-    "localIPs": Spec("local_ips", p_str),
+    "blockHostnames": Spec("block_hostnames", p_block_hostnames, e_list),
+    "blacklistIPs": Spec("blacklist_ips", p_blacklist_ips, e_list),
+    "localIPs": Spec("local_ips", p_local_ips),
     "executionSegment": Spec("execution_segment", p_str),
     "executionSegmentSequence": Spec("execution_segment_sequence", p_str),
     "paused": Spec("paused", p_bool, e_bool),

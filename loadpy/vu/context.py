@@ -230,6 +230,7 @@ class VuContext:
         client = self._client
         if client is None:
             client = self._client = self._core.client_factory(self._on_response)
+            client.vu_id = self.id
         return client
 
     def _meta(self) -> dict[str, str] | None:

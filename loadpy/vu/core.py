@@ -25,6 +25,7 @@ class HttpClientLike(Protocol):
     bytes_sent: int
     bytes_received: int
     cookies: Any
+    vu_id: int  # picks the VU's `localIPs` source address
 
     def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> Any: ...
 
@@ -63,6 +64,12 @@ def http_options(options: Any) -> Any:
         "batch",
         "batch_per_host",
         "hosts",
+        "block_hostnames",
+        "blacklist_ips",
+        "dns",
+        "local_ips",
+        "tls_cipher_suites",
+        "rps",
     )
     kwargs = {f: getattr(options, f) for f in fields if getattr(options, f, None) is not None}
     tls_version = getattr(options, "tls_version", None) or {}

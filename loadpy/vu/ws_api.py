@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from loadpy import USER_AGENT
 from loadpy.metrics.tags import TagSet, tagset
 from loadpy.protocols.graphql import SUBSCRIPTION_METRICS, SubscriptionResult, operation_info, run_subscription
 from loadpy.protocols.graphql.subscription import TRANSPORT_WS
@@ -35,6 +36,21 @@ def define_subscription_metrics(registry: Registry) -> None:
     """graphql_subscription_* (idempotent: an identical definition returns the existing metric)."""
     for name, (mtype, contains) in SUBSCRIPTION_METRICS.items():
         registry.define(name, mtype, contains)
+
+
+def user_agent_of(vu: VuContext) -> str:
+    """The `userAgent` option, which k6 also sends in the WebSocket handshake."""
+    value = getattr(vu._core.options, "user_agent", None)
+    return USER_AGENT if value is None else str(value)  # "" sends none, as for HTTP
+
+
+def dialing_of(vu: VuContext) -> dict[str, Any]:
+    """The HTTP client's destination rules and the VU's source address, which k6's WebSocket
+    dialer shares with HTTP: `dialing` and `local_ip` keyword arguments for a session."""
+    dialing = getattr(getattr(vu.client, "options", None), "dialing", None)
+    if dialing is None:
+        return {}
+    return {"dialing": dialing, "local_ip": dialing.local_address(vu.id)}
 
 
 class WsRecord:
@@ -116,7 +132,15 @@ class WsApi:
         if the code did not close it; its bytes count in data_sent / data_received."""
         vu = self._vu
         record = WsRecord(vu, tagset(tags) if tags else ())
-        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record)
+        session = await WsSession.open(
+            url,
+            headers=headers,
+            subprotocols=subprotocols,
+            timeout=timeout,
+            record=record,
+            user_agent=user_agent_of(vu),
+            **dialing_of(vu),
+        )
         vu._ws_sessions.append(session)
         return session
 

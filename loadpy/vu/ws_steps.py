@@ -25,7 +25,7 @@ from loadpy.protocols.ws import Message, run_ws_session
 from loadpy.vu.context import VuContext
 from loadpy.vu.expressions import Expr, Value
 from loadpy.vu.steps import Check, Step, run_checks
-from loadpy.vu.ws_api import WsRecord
+from loadpy.vu.ws_api import WsRecord, dialing_of, user_agent_of
 
 log = logging.getLogger("loadpy.vu")
 
@@ -107,6 +107,8 @@ class WsStep(Step):
             receive=self.receive,
             timeout=self.timeout,
             record=WsRecord(vu, self.tags),
+            user_agent=user_agent_of(vu),
+            **dialing_of(vu),
         )
         vu._ws_sent += result.bytes_sent
         vu._ws_received += result.bytes_received

@@ -114,8 +114,12 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
     """Run this worker's segment of the test; returns the engine's exit code."""
     from loadpy.engine.scheduler import Engine, Phase
     from loadpy.metrics.tags import tagset
+    from loadpy.segments import parse_segment
 
     opts = prepared.options
+    if opts.rps:
+        # the workers are one k6 instance between them: they share its request rate, by segment
+        opts.rps = opts.rps * float(parse_segment(opts.execution_segment).length)
     engine = Engine(
         scenarios=opts.scenarios,
         runtime=prepared.runtime,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_metrics import METRICS
 from tests.conformance.model import (
     Case,
@@ -954,4 +955,5 @@ CASES: list[Case] = [
     *CONFIG_ERRORS,
     *FLOW_STEPS,
     *METRICS,
+    *HTTP_CLIENT,
 ]

@@ -20,6 +20,8 @@ Paths (the query string is ignored except where noted):
   /huge?mb=N          200 with an N MiB body (default 200), streamed in 64 KiB chunks
   /close-after?n=N    200 keep-alive, but the server silently closes the connection after N requests on it
   /teardown           200, counted separately (a scenario's teardown calls it)
+  /endless-head       a status line, then header lines forever (until the client gives up)
+  /cl-and-te          200 keep-alive with both Content-Length: 100 and a chunked 5-byte body ("hello")
 """
 
 from __future__ import annotations
@@ -189,6 +191,18 @@ class FaultyServer:
             for _ in range(size // len(CHUNK)):
                 writer.write(CHUNK)
                 await writer.drain()
+            return True
+        if path == "/endless-head":
+            writer.write(b"HTTP/1.1 200 OK\r\n")
+            for n in range(1 << 30):
+                writer.write(b"X-Fill-%d: %s\r\n" % (n, b"f" * 1000))
+                await writer.drain()
+            return False
+        if path == "/cl-and-te":
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+            )
+            await writer.drain()
             return True
         writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
         await writer.drain()

@@ -33,6 +33,7 @@ FAULTS: dict[str, tuple[str, str]] = {
     "/trickle": ("1050", "request timeout"),
     "/bad-status": ("1000", 'malformed HTTP status code "abc"'),
     "/bad-header": ("1000", 'malformed MIME header: missing colon: "This line has no colon"'),
+    "/endless-head": ("1000", "net/http: server response headers exceeded 10485760 bytes; aborted"),
 }
 
 
@@ -146,6 +147,52 @@ def test_a_hung_target_cannot_stretch_the_run_past_graceful_stop(tmp_path: Path,
     assert "No script iterations fully finished" in out.stderr
 
 
+def test_endless_heads_are_cut_at_10_mib_and_the_run_ends_on_time(tmp_path: Path, server: FaultyServer) -> None:
+    """Each response head grows without end: every request fails at Go's 10 MiB head limit (k6: ~0.2 s
+    each), so 2 VUs for 2 s make several failed requests and the run stops on time, memory bounded."""
+    server.reset()
+    scenario = write_scenario(
+        tmp_path,
+        f"""
+        options:
+          scenarios:
+            main: {{executor: constant-vus, vus: 2, duration: 2s, gracefulStop: 1s}}
+        flows:
+          default:
+            - request: {{url: "{server.base_url}/endless-head", timeout: 60s}}
+        """,
+    )
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [*loadpy_cmd("run", "-q", "--address", "", "--out", "json=out.json", str(scenario))],
+        cwd=tmp_path,
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak_kb = 0
+    while proc.poll() is None and time.monotonic() - started < 30:
+        peak_kb = max(peak_kb, _rss_kb(proc.pid))
+        time.sleep(0.05)
+    _, stderr = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, stderr
+    assert elapsed < 6, elapsed  # 2 s of load, not a run held up by heads that never end
+    tags = request_tags(json_points(tmp_path / "out.json"))
+    assert len(tags) >= 2
+    assert set(tags) == {("0", "1000", "net/http: server response headers exceeded 10485760 bytes; aborted")}
+    assert peak_kb < 400_000, peak_kb  # two 10 MiB heads in flight at most, not hundreds of MB
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
 @pytest.mark.parametrize(("discard", "bound_mb"), [(True, 150), (False, 700)])
 def test_a_200_mb_body_keeps_memory_bounded(tmp_path: Path, server: FaultyServer, discard: bool, bound_mb: int) -> None:
     scenario = write_scenario(
@@ -246,3 +293,47 @@ def test_k6_reports_the_same_errors(tmp_path: Path, server: FaultyServer) -> Non
     assert code == 0
     got = [t[1:] for t in request_tags(points)]
     assert got == [FAULTS[path] for path in sorted(FAULTS)]
+
+
+def test_content_length_with_transfer_encoding_is_read_as_go_reads_it(tmp_path: Path, server: FaultyServer) -> None:
+    """k6 (Go) reads the chunked body, drops both framing headers and keeps the connection alive."""
+    server.reset()
+    scenario = write_scenario(
+        tmp_path,
+        f"""
+        options: {{iterations: 3}}
+        flows:
+          default:
+            - request: {{url: "{server.base_url}/cl-and-te"}}
+              checks:
+                body is hello: body == "hello"
+                no framing headers: headers == {{}}
+        """,
+    )
+    out = run_loadpy(tmp_path, scenario, "--out", "json=out.json")
+    assert out.code == 0, out.stderr
+    assert Counter(request_tags(json_points(tmp_path / "out.json"))) == {("200", None, None): 3}
+    assert out.export is not None
+    assert (metric(out.export, "checks", "passes"), metric(out.export, "checks", "fails")) == (6, 0)
+    assert server.connections == 1
+
+
+@pytest.mark.k6
+def test_k6_reads_content_length_with_transfer_encoding(tmp_path: Path, server: FaultyServer) -> None:
+    server.reset()
+    code, points = run_k6(
+        tmp_path,
+        f"""
+        import http from 'k6/http';
+        import {{ check }} from 'k6';
+        export const options = {{ iterations: 3, thresholds: {{ checks: ['rate==1'] }} }};
+        export default function () {{
+          const r = http.get('{server.base_url}/cl-and-te');
+          check(r, {{ 'body is hello': (r) => r.body === 'hello',
+                      'no framing headers': (r) => Object.keys(r.headers).length === 0 }});
+        }}
+        """,
+    )
+    assert code == 0
+    assert Counter(request_tags(points)) == {("200", None, None): 3}
+    assert server.connections == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
 import socket
 import ssl
@@ -22,16 +23,35 @@ from urllib.parse import urljoin, urlsplit
 import loadpy
 from loadpy.clock import now
 from loadpy.errors import ConfigError
+from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
 from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.decoding import DecodeError, decode_body
-from loadpy.protocols.http.errcodes import DECOMPRESSION, TIMEOUT, HttpFailure, from_exception
-from loadpy.protocols.http.h1 import UrlParts, canonical_header_bytes, prepare_head
+from loadpy.protocols.http.dialing import DialFailure, Dialing, HostnameBlocklist, IpPool, parse_blacklist, parse_dns
+from loadpy.protocols.http.errcodes import (
+    CONN_REFUSED,
+    DECOMPRESSION,
+    DNS_NO_SUCH_HOST,
+    INVALID_URL,
+    TIMEOUT,
+    HttpFailure,
+    from_exception,
+)
+from loadpy.protocols.http.h1 import (
+    LENGTH_REQUIRED_METHODS,
+    UrlParts,
+    canonical_header_bytes,
+    prepare_head,
+    wire_payload,
+)
 from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
-from loadpy.protocols.http.urls import UrlError, is_ip, parse_url
+from loadpy.protocols.http.ratelimit import RequestRateLimiter
+from loadpy.protocols.http.urls import UrlError, parse_url
 
 __all__ = ["HttpClient", "HttpOptions", "PreparedRequest"]
+
+log = logging.getLogger("loadpy.http")
 
 _TLS_VERSIONS = {
     "tls1.0": ssl.TLSVersion.TLSv1,
@@ -41,7 +61,6 @@ _TLS_VERSIONS = {
 }
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
-_DNS_TTL = 300.0  # k6's default dns.ttl (5m)
 _MS = 1000.0
 
 
@@ -61,8 +80,17 @@ class HttpOptions:
     batch: int = 20
     batch_per_host: int = 6
     hosts: dict[str, str] = field(default_factory=dict)  # DNS overrides: name -> "ip" or "ip:port"
+    block_hostnames: list[str] = field(default_factory=list)
+    blacklist_ips: list[str] = field(default_factory=list)
+    dns: dict[str, str] | str | None = None
+    local_ips: str | None = None
+    tls_cipher_suites: list[str] | None = None
+    rps: float = 0  # requests per second for the whole instance; 0: no limit
     # TLS contexts are expensive (CA loading): built once per options object, shared by all VUs
     _ssl_cache: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
+    # the destination rules and the DNS cache, shared by all VUs of the instance (as k6's dialer)
+    dialing: Dialing = field(init=False, repr=False, compare=False)
+    rate_limiter: RequestRateLimiter | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # bad TLS settings are configuration errors (exit 104), found before any VU starts
@@ -74,6 +102,12 @@ class HttpOptions:
         for auth in self.tls_auth:
             if not isinstance(auth, dict) or not auth.get("cert") or not auth.get("key"):
                 raise ConfigError("each tlsAuth entry needs both 'cert' and 'key' (PEM text)", key="tlsAuth")
+        try:
+            validate_cipher_suites(self.tls_cipher_suites or ())
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="tlsCipherSuites") from None
+        self.dialing = _dialing(self)
+        self.rate_limiter = RequestRateLimiter(self.rps) if self.rps > 0 else None
 
     def ssl_context(self, host: str) -> ssl.SSLContext:
         """The client TLS context for `host` (the tls_auth entry whose domains match, else the default)."""
@@ -104,10 +138,30 @@ class HttpOptions:
                     f"invalid TLS version {value!r}; expected one of {', '.join(_TLS_VERSIONS)}", key="tlsVersion"
                 )
             setattr(ctx, attr, version)
+        ciphers = openssl_cipher_list(self.tls_cipher_suites or ())
+        if ciphers:
+            ctx.set_ciphers(ciphers)  # TLS 1.2 and below; TLS 1.3 suites are not configurable (as in Go)
         ctx.set_alpn_protocols(["h2", "http/1.1"])
         if auth is not None:
             _load_client_cert(ctx, auth)
         return ctx
+
+
+def _dialing(options: HttpOptions) -> Dialing:
+    """The options' Dialing; a bad value is a config error naming its option (exit 104)."""
+    checks: tuple[tuple[str, Callable[[Any], object], Any], ...] = (
+        ("blockHostnames", HostnameBlocklist, options.block_hostnames),
+        ("blacklistIPs", parse_blacklist, options.blacklist_ips),
+        ("dns", parse_dns, options.dns),
+        ("localIPs", IpPool, options.local_ips),
+    )
+    for key, parse, value in checks:
+        try:
+            if value:
+                parse(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key=key) from None
+    return Dialing(options.hosts, options.block_hostnames, options.blacklist_ips, options.dns, options.local_ips)
 
 
 def _load_client_cert(ctx: ssl.SSLContext, auth: dict[str, Any]) -> None:
@@ -134,6 +188,7 @@ class PreparedRequest:
     """
 
     __slots__ = (
+        "auto_referer",
         "body",
         "cookie_path",
         "failure",
@@ -144,6 +199,7 @@ class PreparedRequest:
         "key",
         "method",
         "parts",
+        "payload",
         "redirects",
         "response_type",
         "timeout",
@@ -155,11 +211,13 @@ class PreparedRequest:
     def __init__(self, method: str, url: str) -> None:
         self.method = method
         self.url = url
+        self.auto_referer = False  # the Referer header was set by a redirect, not by the user
         self.parts: UrlParts | None = None
         self.failure: HttpFailure | None = None  # set when the URL cannot be requested
         self.key: tuple[str, str, int] = ("", "", 0)
         self.headers: dict[str, str] = {}
         self.body: bytes | None = None
+        self.payload = b""  # what follows the head on the wire (the body, or an empty chunked body)
         self.head = b""  # request line + headers, no blank line, no Cookie
         self.wire = b""  # the complete bytes when the jar adds nothing
         self.user_cookie = ""
@@ -178,9 +236,9 @@ class PreparedRequest:
 
     def wire_with_cookies(self, jar_cookie: str) -> bytes:
         cookie = self.cookie_value(jar_cookie)
+        tail = b"\r\n" + self.payload
         if not cookie:
-            return self.head + (b"\r\n" + self.body if self.body else b"\r\n")
-        tail = b"\r\n" + self.body if self.body else b"\r\n"
+            return self.head + tail
         return self.head + b"Cookie: " + cookie.encode("latin-1") + b"\r\n" + tail
 
     def h2_request_headers(self, jar_cookie: str) -> list[tuple[bytes, bytes]]:
@@ -199,8 +257,11 @@ class PreparedRequest:
                 if lname in ("host", "connection", "keep-alive", "transfer-encoding", "upgrade", "cookie"):
                     continue
                 base.append((lname.encode("latin-1"), value.encode("latin-1")))
-            if self.body and "content-length" not in (n.lower() for n in self.headers):
-                base.append((b"content-length", str(len(self.body)).encode()))
+            if "content-length" not in (n.lower() for n in self.headers):
+                if self.body:
+                    base.append((b"content-length", str(len(self.body)).encode()))
+                elif self.body is None and self.method in LENGTH_REQUIRED_METHODS:
+                    base.append((b"content-length", b"0"))  # as Go's HTTP/2 transport
             self.h2_headers = base
         cookie = self.cookie_value(jar_cookie)
         return [*base, (b"cookie", cookie.encode("latin-1"))] if cookie else base
@@ -226,9 +287,10 @@ class HttpClient:
         self.bytes_received = 0
         self.cookies = CookieJar()
         self._pool = _Pool()
-        self._dns: dict[str, tuple[str, int | None, float]] = {}
+        self.vu_id = 0  # the VU's id in the instance: picks its `localIPs` source address
         self._default_response_type = "none" if options.discard_response_bodies else "text"
         self._user_agent = options.user_agent
+        self._rate_limiter = options.rate_limiter
 
     # ------------------------------------------------------------------ preparing
     def prepare(
@@ -271,6 +333,7 @@ class HttpClient:
         req.headers = merged
         try:
             req.head = prepare_head(method, parts, merged.items(), body)
+            req.payload = wire_payload(method, merged.items(), body)
         except (ValueError, UnicodeEncodeError) as exc:
             req.failure = HttpFailure(1000, f"net/http: invalid header: {exc}")
             return req
@@ -312,6 +375,8 @@ class HttpClient:
         elif response_type not in _RESPONSE_TYPES:
             raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
         keep_body = response_type != "none"
+        if self._rate_limiter is not None:
+            await self._rate_limiter.wait()  # before any timing starts, as in k6
         t0 = now()
         deadline = t0 + timeout
         on_response = self.on_response
@@ -357,7 +422,11 @@ class HttpClient:
         failure = req.failure
         assert failure is not None
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code)
-        resp.sent = failure.code != 1020
+        resp.sent = failure.code != INVALID_URL
+        if resp.sent:
+            _log_failure(req, failure)
+        else:  # k6 logs the URL parser's error as it is
+            log.warning("Request Failed", extra={"error": failure.message})
         resp.request_headers = req.headers
         resp.request_body = req.body
         resp.end_time = now()
@@ -380,7 +449,10 @@ class HttpClient:
             headers = {
                 k: v for k, v in headers.items() if k.lower() not in ("authorization", "www-authenticate", "cookie")
             }
-        return self.prepare(method, url, headers, body)
+        auto_referer = _set_referer(headers, req, url)
+        nxt = self.prepare(method, url, headers, body)
+        nxt.auto_referer = auto_referer
+        return nxt
 
     def _idle_h1(self, key: tuple[str, str, int]) -> H1Connection | None:
         """A kept-alive HTTP/1.1 connection for `key`, or None (none idle, or HTTP/2 may serve it)."""
@@ -521,10 +593,12 @@ class HttpClient:
         """Resolve and connect (TLS, ALPN) a new connection, filling the setup timings."""
         parts = req.parts
         assert parts is not None
+        dialing = self.options.dialing
+        ip, port = parts.host, parts.port
         try:
             async with asyncio.timeout(max(deadline - now(), 0.0)):
                 t_dns = now()
-                ip, port = await self._resolve(parts.host, parts.port)
+                ip, port = await dialing.resolve(parts.host, parts.port)
                 timings.looking_up = (now() - t_dns) * _MS
                 ctx = self.options.ssl_context(parts.host) if parts.scheme == "https" else None
                 opened = await connect(
@@ -535,11 +609,14 @@ class HttpClient:
                     ssl_context=ctx,
                     server_hostname=parts.host if ctx is not None else "",
                     make_h2=H2Connection,
+                    local_ip=dialing.local_address(self.vu_id),
                 )
         except TimeoutError:
             return self._error_response(req, HttpFailure(TIMEOUT, "request timeout"), timings, t0)
+        except DialFailure as exc:
+            return self._error_response(req, exc.failure, timings, t0)
         except (OSError, ssl.SSLError, socket.gaierror) as exc:
-            return self._error_response(req, from_exception(exc, "dial"), timings, t0)
+            return self._error_response(req, _dial_failure(exc, parts.host, ip, port), timings, t0)
         timings.connecting = (opened.t_connected - opened.t_start) * _MS
         if opened.t_tls:
             timings.tls_handshaking = (opened.t_tls - opened.t_connected) * _MS
@@ -548,24 +625,6 @@ class HttpClient:
         if isinstance(proto, H2Connection):
             self._pool.h2.setdefault(req.key, proto)
         return proto, remote
-
-    async def _resolve(self, host: str, port: int) -> tuple[str, int]:
-        override = self.options.hosts.get(host)
-        if override:
-            ip, _, oport = override.rpartition(":") if override.count(":") == 1 else (override, "", "")
-            return (ip, int(oport)) if oport else (override, port)
-        if is_ip(host):
-            return host, port
-        cached = self._dns.get(host)
-        t = now()
-        if cached is not None and cached[2] > t:
-            return cached[0], port
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        if not infos:
-            raise socket.gaierror(socket.EAI_NONAME, "no such host")
-        ip = str(infos[0][4][0])
-        self._dns[host] = (ip, None, t + _DNS_TTL)
-        return ip, port
 
     def _h1_failure(
         self, req: PreparedRequest, conn: H1Connection, failure: HttpFailure, setup: Timings | None, t0: float
@@ -584,6 +643,7 @@ class HttpClient:
         else:
             timings.waiting = (t_end - t_written) * _MS
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        _log_failure(req, failure)
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
@@ -596,12 +656,14 @@ class HttpClient:
             resp.body = decode_body(resp.body or b"", resp.headers["Content-Encoding"])
         except DecodeError as exc:
             resp.error, resp.error_code = str(exc), DECOMPRESSION
+            log.warning("Request Failed", extra={"error": resp.error})  # a body error: bare, as k6
             resp.status, resp.status_text, resp.proto, resp.body = 0, "", "", None
 
     def _error_response(self, req: PreparedRequest, failure: HttpFailure, timings: Timings, t0: float) -> Response:
         t_end = now()
         timings.blocked = (t_end - t0) * _MS
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+        _log_failure(req, failure)
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
@@ -647,6 +709,7 @@ class HttpClient:
             self._drop_h2(req.key, conn)
         if failure is not None:
             resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
+            _log_failure(req, failure)
         else:
             resp = Response(req.method, req.url, stream.status, f"{stream.status} ", "HTTP/2.0", timings=timings)
             resp.status_text = _status_text(stream.status)
@@ -723,6 +786,44 @@ class HttpClient:
             h2conn.close()
         self._pool.h2.clear()
         await asyncio.sleep(0)  # let the transports run their close callbacks
+
+
+def _dial_failure(exc: BaseException, host: str, ip: str, port: int) -> HttpFailure:
+    """A failed lookup or connect, with the wording of Go's dialer for k6's log."""
+    failure = from_exception(exc, "dial")
+    address = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+    if failure.code == CONN_REFUSED:
+        failure.detail = f"dial tcp {address}: connect: connection refused"
+    elif failure.code == DNS_NO_SUCH_HOST:
+        failure.detail = f"lookup {host}: no such host"
+    return failure
+
+
+def _log_failure(req: PreparedRequest, failure: HttpFailure) -> None:
+    """k6's warning for a request that got no response (not for HTTP error statuses); every one is
+    logged, as k6 does (no rate limit in k6 v1.1: 300 refused requests gave 300 warnings)."""
+    log.warning("Request Failed", extra={"error": failure.log_text(req.method, req.url)})
+
+
+def _set_referer(headers: dict[str, str], req: PreparedRequest, url: str) -> bool:
+    """Go's refererForURL: the previous hop's URL (userinfo removed, fragment kept), none from https
+    to http, and a Referer the user set wins. True when the Referer in `headers` is ours."""
+    names = [name for name in headers if name.lower() == "referer"]
+    if names and not req.auto_referer:
+        return False  # the user's own Referer, kept on every hop
+    for name in names:
+        del headers[name]
+    if req.url.lower().startswith("https:") and url.lower().startswith("http:"):
+        return False
+    headers["Referer"] = _without_userinfo(req.url)
+    return True
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return url if not sep or at < 0 else f"{scheme}://{rest[at + 1 :]}"
 
 
 def _host_of(url: str) -> str:

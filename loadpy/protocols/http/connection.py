@@ -123,7 +123,7 @@ class H1Connection(asyncio.Protocol):
         try:
             done = self.parser.feed(data)
         except ProtocolError as exc:
-            self._finish(HttpFailure(GENERIC, str(exc)))
+            self._finish(_protocol_failure(str(exc), self.parser.in_body))
             self.close()
             return
         if done:
@@ -148,14 +148,14 @@ class H1Connection(asyncio.Protocol):
         reused = self.requests > 1
         if parser.in_head and (exc is None or isinstance(exc, ConnectionResetError)):
             # k6 (Go) sees a reset inside the head like an EOF and reports the truncated head
-            failure = HttpFailure(GENERIC, parser.eof_in_head_error())
+            failure = _protocol_failure(parser.eof_in_head_error(), False)
         elif exc is not None:
             failure = from_exception(exc, "read")
             failure.retryable = reused and not parser.started
         elif not parser.started:
             failure = HttpFailure(GENERIC, "EOF", retryable=reused)
         else:
-            failure = HttpFailure(GENERIC, "unexpected EOF")
+            failure = HttpFailure(GENERIC, "unexpected EOF", in_body=True)
         self._finish(failure)
 
     def pause_writing(self) -> None:
@@ -235,6 +235,13 @@ class H1Connection(asyncio.Protocol):
             fut.set_result(result)
 
 
+def _protocol_failure(message: str, in_body: bool) -> HttpFailure:
+    """A malformed response: Go's transport wraps head errors, the body reader returns them bare."""
+    if in_body:
+        return HttpFailure(GENERIC, message, in_body=True)
+    return HttpFailure(GENERIC, message, detail=f"net/http: HTTP/1.x transport connection broken: {message}")
+
+
 class Connected:
     """A freshly opened connection with the timestamps of its setup phases."""
 
@@ -274,8 +281,10 @@ async def connect(
     ssl_context: ssl.SSLContext | None,
     server_hostname: str,
     make_h2: object = None,
+    local_ip: str | None = None,
 ) -> Connected:
-    """TCP connect (then TLS with ALPN) to `ip`; raises the OS/SSL exception on failure.
+    """TCP connect (then TLS with ALPN) to `ip`, from `local_ip` when given; raises the OS/SSL
+    exception on failure.
 
     `make_h2(loop, counter)` builds the HTTP/2 protocol used when ALPN selects "h2".
     """
@@ -283,7 +292,10 @@ async def connect(
     result.t_start = now()
     tls = ssl_context is not None
     proto = H1Connection(loop, _Discard() if tls else counter)
-    transport, _ = await loop.create_connection(lambda: proto, ip, port)
+    if local_ip is None:
+        transport, _ = await loop.create_connection(lambda: proto, ip, port)
+    else:
+        transport, _ = await loop.create_connection(lambda: proto, ip, port, local_addr=(local_ip, 0))
     result.t_connected = now()
     if tls:
         result.meter = TlsWireMeter(transport.get_extra_info("socket"), counter)

@@ -28,17 +28,30 @@ H2_STREAM = 1630
 H2_CONNECTION = 1650
 DECOMPRESSION = 1701
 
+# OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED
+_X509_VALIDITY_CODES = (9, 10)
+
 
 class HttpFailure:
     """A failed attempt: k6's `error_code` and `error` text."""
 
-    __slots__ = ("code", "message", "retryable")
+    __slots__ = ("code", "detail", "in_body", "message", "retryable")
 
-    def __init__(self, code: int, message: str, retryable: bool = False) -> None:
+    def __init__(
+        self, code: int, message: str, retryable: bool = False, detail: str = "", in_body: bool = False
+    ) -> None:
         self.code = code
         self.message = message
         # a reused keep-alive connection the server had already closed: safe to retry once
         self.retryable = retryable
+        self.detail = detail  # Go's full error, which k6 logs ("Request Failed"), when it says more
+        # failed reading the body: Go's client had returned already, so k6 logs the bare error
+        self.in_body = in_body
+
+    def log_text(self, method: str, url: str) -> str:
+        """The `error` of k6's "Request Failed" warning: Go's url.Error, `Get "http://...": reason`."""
+        text = self.detail or self.message
+        return text if self.in_body else f'{method[:1]}{method[1:].lower()} "{url}": {text}'
 
     def __repr__(self) -> str:
         return f"HttpFailure({self.code}, {self.message!r})"
@@ -47,6 +60,11 @@ class HttpFailure:
 def from_exception(exc: BaseException, op: str = "read") -> HttpFailure:
     """Map an exception raised while connecting (op "dial") or talking ("read"/"write")."""
     if isinstance(exc, ssl.SSLCertVerificationError):
+        if getattr(exc, "verify_code", None) in _X509_VALIDITY_CODES:
+            # Go's CertificateInvalidError{Expired}: k6 has no code of its own for it (1000). Go goes on
+            # with ": current time T is after/before D"; the failed handshake does not give us D.
+            text = "x509: certificate has expired or is not yet valid"
+            return HttpFailure(GENERIC, text, detail=f"tls: failed to verify certificate: {text}")
         reason = exc.verify_message or str(exc)
         if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():
             return HttpFailure(X509_HOSTNAME, "x509: certificate doesn't match hostname")

@@ -19,7 +19,12 @@ __all__ = [
     "canonical_header",
     "canonical_header_bytes",
     "prepare_request",
+    "wire_payload",
 ]
+
+
+# Go's Transport.MaxResponseHeaderBytes default (10 MiB): k6 fails a response whose head is longer
+MAX_RESPONSE_HEAD = 10 << 20
 
 
 class ProtocolError(Exception):
@@ -85,9 +90,35 @@ def prepare_head(
         extra.append(f"{name}: {value}\r\n")
     lines = [f"{method} {url.target} HTTP/1.1\r\nHost: {host}\r\n"]
     lines.extend(extra)
-    if body is not None and (body or method not in ("GET", "HEAD")) and not has_length:
-        lines.append(f"Content-Length: {len(body)}\r\n")
+    if not has_length:
+        lines.append(_framing_header(method, body))
     return "".join(lines).encode("latin-1")
+
+
+# Go's requestMethodUsuallyLacksBody: an empty body is probed and dropped for these
+_BODYLESS_METHODS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS", "PROPFIND", "SEARCH"))
+# Go's shouldSendContentLength: "many servers expect a Content-Length for these methods"
+LENGTH_REQUIRED_METHODS = frozenset(("POST", "PUT", "PATCH"))
+_EMPTY_CHUNKED = b"0\r\n\r\n"
+
+
+def _framing_header(method: str, body: bytes | None) -> str:
+    """Go's choice for the body framing: a length for a body, `Content-Length: 0` for a POST/PUT/PATCH
+    without one, and chunked for an empty (unsized) body on a method that usually carries one."""
+    if body:
+        return f"Content-Length: {len(body)}\r\n"
+    if body is None:
+        return "Content-Length: 0\r\n" if method in LENGTH_REQUIRED_METHODS else ""
+    return "" if method in _BODYLESS_METHODS else "Transfer-Encoding: chunked\r\n"
+
+
+def wire_payload(method: str, headers: Iterable[tuple[str, str]], body: bytes | None) -> bytes:
+    """The bytes after the head: the body, or the empty chunked body `_framing_header` announced."""
+    if body:
+        return body
+    if body is None or method in _BODYLESS_METHODS or any(n.lower() == "content-length" for n, _ in headers):
+        return b""
+    return _EMPTY_CHUNKED
 
 
 def prepare_request(
@@ -97,8 +128,8 @@ def prepare_request(
     body: bytes | None,
 ) -> bytes:
     """The full wire bytes of one request (computed once for constant requests)."""
-    head = prepare_head(method, url, headers, body)
-    return head + b"\r\n" + body if body else head + b"\r\n"
+    headers = list(headers)
+    return prepare_head(method, url, headers, body) + b"\r\n" + wire_payload(method, headers, body)
 
 
 class ResponseHead:
@@ -108,7 +139,7 @@ class ResponseHead:
     rarely reads the headers, so that work (~1.6 µs per response) is deferred to here.
     """
 
-    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "heads", "raw")
+    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "framing", "heads", "raw")
 
     def __init__(self) -> None:
         self.raw = b""  # the bytes fed up to and including the final head (maybe some body too)
@@ -117,6 +148,7 @@ class ResponseHead:
         self._lower = b""  # raw.lower(), for the presence tests
         self._reason = ""
         self._set_cookies: list[str] = []
+        self.framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -189,6 +221,11 @@ class ResponseHead:
             headers[key] = text if previous is None else f"{previous}, {text}"
             if key == "Set-Cookie":
                 set_cookies.append(text)
+        if "Transfer-Encoding" in headers:
+            self.framing = headers.pop("Transfer-Encoding")
+            # Go moves Transfer-Encoding out of the header map, and a chunked body's Content-Length with it
+            if "chunked" in self.framing.lower():
+                headers.pop("Content-Length", None)
         return headers
 
 
@@ -205,6 +242,7 @@ class ResponseParser:
         "_head",
         "_headers_done",
         "_keep_body",
+        "_lenient",
         "_parser",
         "_prefix",
         "body",
@@ -225,11 +263,13 @@ class ResponseParser:
         self.keep_alive = True
         self._headers_done = False
         self._prefix = bytearray()
+        self._lenient = False  # this response has both Content-Length and Transfer-Encoding
 
     def start(self, head: bool = False, keep_body: bool = True) -> None:
         """Prepare for the next response on this connection (HEAD responses carry no body)."""
-        if self._head:  # the previous response was to HEAD: llhttp still expects its body
+        if self._head or self._lenient:  # after HEAD llhttp still expects a body; leniency is per response
             self._parser = httptools.HttpResponseParser(self)
+            self._lenient = False
         self._head = head
         self._keep_body = keep_body
         self.status = 0
@@ -245,6 +285,11 @@ class ResponseParser:
     def started(self) -> bool:
         """True once any byte of the response was parsed."""
         return self._headers_done or bool(self._prefix)
+
+    @property
+    def in_body(self) -> bool:
+        """True once the final head was parsed and before the message completed."""
+        return self._headers_done and not self.complete
 
     @property
     def in_head(self) -> bool:
@@ -280,12 +325,32 @@ class ResponseParser:
         except httptools.HttpParserUpgrade:
             pass  # 101 Switching Protocols: the message is complete at the headers
         except httptools.HttpParserError as exc:
+            if not self._headers_done and not self._lenient and "can't be present with" in str(exc):
+                return self._feed_leniently(data)
             raise self._go_error(exc, data) from None
         if not self._headers_done:
             self._prefix += data  # kept only while the head is incomplete, to quote it in errors
+            if len(self._prefix) > MAX_RESPONSE_HEAD:
+                raise ProtocolError(f"net/http: server response headers exceeded {MAX_RESPONSE_HEAD} bytes; aborted")
         elif not self.head.raw:  # the final head completed in this chunk: keep it for lazy parsing
             self.head.raw = bytes(self._prefix) + bytes(data) if self._prefix else bytes(data)
+            if self._lenient and self.complete:
+                self.keep_alive = self._go_keep_alive()
         return self.complete
+
+    def _feed_leniently(self, data: bytes | bytearray | memoryview) -> bool:
+        """Both Content-Length and Transfer-Encoding: Go reads such a response (Transfer-Encoding wins),
+        llhttp refuses it. Parse the whole head again on a lenient parser (only this response pays)."""
+        self._lenient = True
+        self._parser = httptools.HttpResponseParser(self)
+        self._parser.set_dangerous_leniencies(lenient_chunked_length=True)
+        self.head.heads = 0
+        data = bytes(self._prefix) + bytes(data)
+        self._prefix = bytearray()
+        return self.feed(data)
+
+    def _go_keep_alive(self) -> bool:
+        return self.version != "1.0" and "close" not in self.headers.get("Connection", "").lower()
 
     def _go_error(self, exc: Exception, data: bytes | bytearray | memoryview) -> ProtocolError:
         """Go's wording for the common malformations (k6 shows Go's text)."""
@@ -303,7 +368,6 @@ class ResponseParser:
             if b":" not in header:  # Go's textproto names the offending line
                 return ProtocolError(f'malformed MIME header: missing colon: "{header.decode("latin-1")}"')
         return ProtocolError(f"malformed MIME header: {exc}")
-        return self.complete
 
     def feed_eof(self) -> bool:
         """The peer closed: True if that completes the response (a body delimited by close)."""
@@ -316,7 +380,8 @@ class ResponseParser:
         return False
 
     def _reads_until_close(self) -> bool:
-        if "Content-Length" in self.headers or "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        headers = self.headers
+        if "Content-Length" in headers or "chunked" in self.head.framing.lower():
             return False
         return not (self.status in (204, 304) or 100 <= self.status < 200)
 
@@ -363,5 +428,9 @@ class ResponseParser:
             self.status = 0
             self._headers_done = False
             return
-        self.keep_alive = self._parser.should_keep_alive()
+        if self._lenient:  # llhttp never keeps such a connection alive; Go does
+            if self.head.raw:  # (else feed() decides once it has stored the head)
+                self.keep_alive = self._go_keep_alive()
+        else:
+            self.keep_alive = self._parser.should_keep_alive()
         self.complete = True

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from loadpy import clock
+from loadpy import USER_AGENT, clock
+from loadpy.protocols.http.dialing import Dialing
 from loadpy.protocols.ws.session import Message, Record, WsError, WsSession, no_record
 
 
@@ -34,6 +35,9 @@ async def run_ws_session(
     receive: int = 0,
     timeout: float = 60.0,
     record: Record = no_record,
+    user_agent: str = USER_AGENT,
+    dialing: Dialing | None = None,
+    local_ip: str | None = None,
 ) -> WsResult:
     """Connect, send `send` in order, wait for `receive` messages, close. Never raises WsError.
 
@@ -44,7 +48,16 @@ async def run_ws_session(
     deadline = start + timeout
     result = WsResult(url)
     try:
-        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record)
+        session = await WsSession.open(
+            url,
+            headers=headers,
+            subprotocols=subprotocols,
+            timeout=timeout,
+            record=record,
+            user_agent=user_agent,
+            dialing=dialing,
+            local_ip=local_ip,
+        )
     except WsError as exc:
         result.status, result.error = exc.status, str(exc)
         result.duration_ms = (clock.now() - start) * 1000.0
@@ -56,7 +69,7 @@ async def run_ws_session(
             message = await session.receive(max(0.0, deadline - clock.now()))
             if message is None:
                 why = "the server closed the connection" if session.closed else "timeout"
-                result.error = f"{why} after {len(result.messages)} of {receive} messages"
+                result.error = session.error or f"{why} after {len(result.messages)} of {receive} messages"
                 break
             result.messages.append(message)
     finally:

@@ -29,8 +29,9 @@ from websockets.protocol import State
 from websockets.typing import Subprotocol
 from websockets.uri import parse_uri
 
-from loadpy import clock
+from loadpy import USER_AGENT, clock
 from loadpy.metrics.tags import TagSet, tagset
+from loadpy.protocols.http.dialing import DialFailure, Dialing
 
 Message = str | bytes
 
@@ -41,7 +42,7 @@ class Record(Protocol):
     def __call__(self, metric: str, value: float, tags: TagSet, when: float | None = None) -> None: ...
 
 
-MAX_MESSAGE = 16 * 1024 * 1024
+MAX_MESSAGE = 16 * 1024 * 1024  # k6 (gorilla) has no limit; loadpy bounds each VU's memory
 
 
 class WsError(Exception):
@@ -85,7 +86,13 @@ class WsSession:
     """One WebSocket session. Open with `await WsSession.open(...)`; always `await close()`."""
 
     def __init__(
-        self, url: str, *, headers: Mapping[str, str] | None, subprotocols: Sequence[str], record: Record
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None,
+        subprotocols: Sequence[str],
+        record: Record,
+        user_agent: str = USER_AGENT,
     ) -> None:
         self.url = url
         self.record = record
@@ -95,6 +102,8 @@ class WsSession:
             max_size=MAX_MESSAGE,
         )
         self._request_headers = dict(headers or {})
+        if user_agent and not any(name.lower() == "user-agent" for name in self._request_headers):
+            self._request_headers["User-Agent"] = user_agent  # k6 sends its userAgent option; the user's wins
         self.status = 0
         self.subprotocol = ""
         self.response_headers: dict[str, str] = {}
@@ -103,6 +112,7 @@ class WsSession:
         self.msgs_sent = 0
         self.msgs_received = 0
         self.close_code: int | None = None
+        self.error = ""  # k6's error event when a bad frame ended the session ("websocket: close sent")
         self.tags: TagSet = tagset({"url": url, "status": "0", "subproto": ""})
         self._wire = _Wire(self)
         self._inbox: deque[Message] = deque()
@@ -128,16 +138,22 @@ class WsSession:
         subprotocols: Sequence[str] = (),
         timeout: float = 60.0,
         record: Record = no_record,
+        user_agent: str = USER_AGENT,
+        dialing: Dialing | None = None,
+        local_ip: str | None = None,
     ) -> WsSession:
-        """Connect and complete the handshake; raises WsError (nothing is recorded then)."""
+        """Connect and complete the handshake; raises WsError (nothing is recorded then).
+
+        `dialing` applies the HTTP client's destination rules (blockHostnames, blacklistIPs, hosts,
+        dns), as k6's WebSocket dialer does; `local_ip` is the VU's `localIPs` source address."""
         try:
-            session = cls(url, headers=headers, subprotocols=subprotocols, record=record)
+            session = cls(url, headers=headers, subprotocols=subprotocols, record=record, user_agent=user_agent)
         except InvalidURI as exc:
             raise WsError(f"invalid WebSocket URL {url!r}: {exc}") from None
-        await session._connect(timeout)
+        await session._connect(timeout, dialing, local_ip)
         return session
 
-    async def _connect(self, timeout: float) -> None:
+    async def _connect(self, timeout: float, dialing: Dialing | None, local_ip: str | None) -> None:
         parts = urlsplit(self.url)
         secure = parts.scheme == "wss"
         host = parts.hostname or ""
@@ -146,8 +162,19 @@ class WsSession:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                await loop.create_connection(lambda: self._wire, host, port, ssl=True if secure else None)
+                ip, port = (host, port) if dialing is None else await dialing.resolve(host, port)
+                await loop.create_connection(
+                    lambda: self._wire,
+                    ip,
+                    port,
+                    ssl=True if secure else None,
+                    server_hostname=host if secure else None,
+                    local_addr=(local_ip, 0) if local_ip else None,
+                )
                 response = await asyncio.shield(self._handshake)
+        except DialFailure as exc:
+            self._abort()
+            raise WsError(exc.failure.detail or exc.failure.message) from None  # k6 shows Go's text
         except TimeoutError:
             self._abort()
             raise WsError(f"dial tcp {host}:{port}: i/o timeout") from None
@@ -185,7 +212,17 @@ class WsSession:
             elif isinstance(event, Frame):
                 self._frame(event)
         self._flush()
-        if self.ws.state is State.CLOSED and self._wire.transport is not None:
+        if self.ws.parser_exc is not None and not isinstance(self.ws.parser_exc, EOFError) and not self.error:
+            self._end_on_bad_frame()
+        elif self.ws.state is State.CLOSED and self._wire.transport is not None:
+            self._wire.transport.close()
+
+    def _end_on_bad_frame(self) -> None:
+        """A frame k6 could not read either (a bad opcode, RSV bits, a bad mask) or one past MAX_MESSAGE:
+        the close frame is on its way (sent just above); like k6, end the session now with k6's
+        error event and close code instead of waiting for the peer's close (which may never come)."""
+        self.error = "websocket: close sent"  # k6's second close attempt fails with this, its error event
+        if self._wire.transport is not None:
             self._wire.transport.close()
 
     def _handshake_done(self, response: Response) -> None:
@@ -225,7 +262,8 @@ class WsSession:
     def _on_lost(self, exc: Exception | None) -> None:
         if self.ws.state is not State.CLOSED:
             self.ws.receive_eof()
-        self.close_code = self.ws.close_code
+        # k6 reports 1001 (its close after the failed read) for a session a bad frame ended
+        self.close_code = 1001 if self.error else self.ws.close_code
         if not self._handshake.done():
             self._handshake.set_exception(OSError(0, str(exc or "connection closed before the handshake")))
         if not self._closed.done():

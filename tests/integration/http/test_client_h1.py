@@ -417,7 +417,7 @@ def test_cross_host_redirect_drops_credentials_keeps_other_headers() -> None:
                     r.body
                     == (
                         f"GET /landed HTTP/1.1\r\nHost: b.test:{other.port}\r\nUser-Agent: {USER_AGENT}\r\n"
-                        "X-Keep: yes\r\n\r\n"
+                        f"X-Keep: yes\r\nReferer: {srv.base}/away\r\n\r\n"
                     ).encode()
                 )
                 await client.aclose()

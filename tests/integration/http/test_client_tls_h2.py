@@ -14,7 +14,8 @@ from loadpy.errors import ConfigError
 from loadpy.protocols.http.client import HttpClient, HttpOptions
 from loadpy.protocols.http.model import Response
 from tests.integration.http.servers import Req, Server, reply
-from tests.integration.http.tls_servers import H2Server, make_cert, server_context
+from tests.integration.http.tls_servers import H2Server, make_cert, make_expired_cert, server_context
+from tests.reliability.helpers import request_tags, run_k6
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +90,46 @@ def test_tls_verification_is_on_by_default(cert: tuple[Path, Path]) -> None:
     run(main())
 
 
+EXPIRED = "x509: certificate has expired or is not yet valid"
+
+
+def test_an_expired_certificate_is_k6_s_1000_not_unknown_authority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ca, cert, key = make_expired_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # the CA is trusted: the expiry is the only fault
+
+    async def main() -> None:
+        async with H2Server(server_context(cert, key, ["h2"])) as srv:
+            client = HttpClient(HttpOptions())
+            r = await client.request("GET", f"https://127.0.0.1:{srv.port}/")
+            assert (r.status, r.error_code, r.error) == (0, 1000, EXPIRED)
+            await client.aclose()
+
+    run(main())
+
+
+@pytest.mark.k6
+def test_k6_gives_1000_for_an_expired_certificate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ca, cert, key = make_expired_cert(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+
+    async def main() -> tuple[int, list[Any]]:
+        async with H2Server(server_context(cert, key, ["h2"])) as srv:
+            script = f"""
+                import http from 'k6/http';
+                export const options = {{ iterations: 1 }};
+                export default function () {{ http.get('https://127.0.0.1:{srv.port}/'); }}
+                """
+            return await asyncio.to_thread(run_k6, tmp_path, script)
+
+    code, points = run(main())
+    assert code == 0
+    [(status, error_code, error)] = request_tags(points)
+    # Go adds ": current time T is after D" (the time of the request and the certificate's notAfter)
+    assert (status, error_code) == ("0", "1000") and error is not None and error.startswith(EXPIRED + ": current time ")
+
+
 def test_https_http11_when_alpn_picks_it_and_tls_version_bounds(cert: tuple[Path, Path]) -> None:
     async def hello(req: Req, w: asyncio.StreamWriter) -> bool:
         w.write(reply(200, b"tls ok"))
@@ -143,3 +184,38 @@ def test_client_certificate_from_tls_auth(cert: tuple[Path, Path]) -> None:
             await with_cert.aclose()
 
     run(main())
+
+
+def test_tls_cipher_suites_limit_what_a_tls12_client_offers(cert: tuple[Path, Path]) -> None:
+    """The server accepts anything: the suite it ends up with is the one the client allowed."""
+    negotiated: list[str] = []
+
+    async def hello(req: Req, w: asyncio.StreamWriter) -> bool:
+        cipher = w.get_extra_info("cipher")
+        negotiated.append(cipher[0] if cipher else "")
+        w.write(reply(200, b"ok"))
+        return True
+
+    async def main() -> None:
+        srv = Server({"/": hello})
+        srv_ctx = server_context(*cert, ["http/1.1"])
+        srv._server = await asyncio.start_server(srv._serve, "127.0.0.1", 0, ssl=srv_ctx)
+        srv.port = srv._server.sockets[0].getsockname()[1]
+        try:
+            for suite in ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305"):
+                client = HttpClient(
+                    HttpOptions(insecure_skip_tls_verify=True, tls_version_max="tls1.2", tls_cipher_suites=[suite])
+                )
+                r = await client.request("GET", f"https://127.0.0.1:{srv.port}/")
+                assert (r.status, r.tls_version) == (200, "tls1.2")
+                await client.aclose()
+        finally:
+            srv._server.close()
+        assert negotiated == ["ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"]
+
+    run(main())
+
+
+def test_an_unknown_cipher_suite_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown cipher suite 'TLS_BOGUS'"):
+        HttpOptions(tls_cipher_suites=["TLS_BOGUS"])

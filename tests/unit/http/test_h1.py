@@ -40,7 +40,7 @@ def test_byte_at_a_time_chunked() -> None:
     parser.start()
     results = [parser.feed(CHUNKED[i : i + 1]) for i in range(len(CHUNKED))]
     assert results[-1] is True and not any(results[:-1])
-    assert parser.headers == {"Transfer-Encoding": "chunked", "X-A": "1"}
+    assert parser.headers == {"X-A": "1"}  # Go keeps Transfer-Encoding out of the header map
 
 
 def test_headers_are_canonical_and_repeats_joined() -> None:
@@ -170,9 +170,29 @@ def test_prepare_request_sends_only_host_and_user_agent_by_default() -> None:
 def test_prepare_request_with_body_adds_content_length_and_default_port_is_omitted() -> None:
     raw = prepare_request("POST", parse_url("https://example.com:443"), [("X-A", "1")], b"abc")
     assert raw == b"POST / HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nContent-Length: 3\r\n\r\nabc"
-    # an empty POST body still says Content-Length: 0, an empty GET body does not
-    assert b"Content-Length: 0" in prepare_request("POST", parse_url("http://a/"), [], b"")
-    assert b"Content-Length" not in prepare_request("GET", parse_url("http://a/"), [], b"")
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "framing", "payload"),
+    [
+        # measured with k6 v1.1 (Go's transferWriter): see tests/integration/http/test_wire_vs_k6.py
+        ("POST", None, b"Content-Length: 0\r\n", b""),
+        ("PUT", None, b"Content-Length: 0\r\n", b""),
+        ("PATCH", None, b"Content-Length: 0\r\n", b""),
+        ("DELETE", None, b"", b""),
+        ("GET", None, b"", b""),
+        ("POST", b"", b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n"),
+        ("PUT", b"", b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n"),
+        ("DELETE", b"", b"", b""),
+        ("GET", b"", b"", b""),
+        ("OPTIONS", b"", b"", b""),
+    ],
+)
+def test_bodiless_requests_are_framed_as_go_frames_them(
+    method: str, body: bytes | None, framing: bytes, payload: bytes
+) -> None:
+    raw = prepare_request(method, parse_url("http://a/"), [], body)
+    assert raw == f"{method} / HTTP/1.1\r\nHost: a\r\n".encode() + framing + b"\r\n" + payload
 
 
 def test_user_host_header_replaces_the_default() -> None:
@@ -217,3 +237,38 @@ def test_url_parts_ipv6_and_userinfo() -> None:
         "u:p",
         "/x",
     )
+
+
+def test_an_endless_head_fails_at_go_s_10_mib_limit() -> None:
+    parser = ResponseParser()
+    parser.start()
+    assert not parser.feed(b"HTTP/1.1 200 OK\r\n")
+    line = b"X-Fill: " + b"f" * 1000 + b"\r\n"
+    fed = 17
+    with pytest.raises(ProtocolError) as info:
+        while True:
+            parser.feed(line * 64)
+            fed += len(line) * 64
+    assert str(info.value) == "net/http: server response headers exceeded 10485760 bytes; aborted"
+    assert 10 << 20 < fed + len(line) * 64 <= (10 << 20) + len(line) * 64  # stopped at the first chunk past the limit
+
+
+BOTH_LENGTHS = (
+    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+)
+
+
+def test_content_length_with_transfer_encoding_is_read_chunked_and_kept_alive_as_go_does() -> None:
+    for split in range(len(BOTH_LENGTHS) + 1):
+        parser = feed_split(BOTH_LENGTHS, split)
+        assert (parser.status, b"".join(parser.body), parser.keep_alive) == (200, b"hello", True)
+        assert parser.headers == {"X-A": "1"}  # Go drops Transfer-Encoding and the chunked Content-Length
+    parser.start()  # the next response on the same connection is parsed as usual
+    assert parser.feed(CONTENT_LENGTH) and parser.body == [b"hello world"] and parser.keep_alive
+    parser.start()
+    assert parser.feed(BOTH_LENGTHS.replace(b"X-A: 1", b"Connection: close")) and not parser.keep_alive
+
+
+def test_transfer_encoding_is_not_a_response_header_as_in_go() -> None:
+    parser = feed_split(CHUNKED, len(CHUNKED))
+    assert "Transfer-Encoding" not in parser.headers

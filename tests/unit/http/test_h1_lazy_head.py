@@ -38,6 +38,7 @@ class _Reference:
 
     def on_headers_complete(self) -> None:
         self.in_body = True
+        self.headers.pop("Transfer-Encoding", None)  # Go keeps it out of the header map
         self.version = self.parser.get_http_version()
 
     def on_message_complete(self) -> None:
