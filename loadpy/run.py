@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError
+from loadpy.logs import setup_from_args
 
 log = logging.getLogger("loadpy")
 
@@ -33,15 +34,6 @@ class Prepared:
     thresholds: Any  # loadpy.metrics.thresholds.Thresholds | None
     handle_summary: Any  # callable(data) -> dict | None
     masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written
-
-
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format='time="%(asctime)s" level=%(levelname)s msg="%(message)s"',
-        stream=sys.stderr,
-    )
-    logging.getLogger("loadpy").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _cli_env(args: argparse.Namespace, demo_url: str | None) -> dict[str, str]:
@@ -161,7 +153,7 @@ def _maybe_demo(enabled: bool) -> Iterator[str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    _setup_logging(bool(args.quiet))
+    setup_from_args(args)
     with _maybe_demo(args.demo) as demo_url:
         prepared = prepare(args, demo_url)
         from loadpy.workers.coordinator import check_supported, resolve_worker_count
@@ -376,7 +368,7 @@ def _write_json(path: str, data: Any) -> None:
 
 def inspect(args: argparse.Namespace) -> int:
     """`loadpy inspect FILE`: the resolved options and scenarios, as JSON, without running anything."""
-    _setup_logging(True)
+    setup_from_args(args, level=logging.WARNING)
     prepared = prepare(args, None)
     opts = prepared.options
     out = dict(opts.raw)

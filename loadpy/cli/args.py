@@ -35,6 +35,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def add_log_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """k6's global logging flags (loadpy/logs.py reads them)."""
+    parser.add_argument("-v", "--verbose", action="store_true", default=None, help="enable verbose (debug) logging")
+    parser.add_argument(
+        "--log-output",
+        metavar="OUTPUT",
+        help="where logs go: stderr (default), stdout, none, file=PATH[,level=LEVEL]",
+    )
+    parser.add_argument("--log-format", metavar="FORMAT", help="log format: text (default), json, raw")
+
+
 def add_run_flags(parser: argparse.ArgumentParser) -> None:
     """The flags of `k6 run` that loadpy supports, plus loadpy's own (--demo, --workers, --report)."""
     parser.add_argument("file", help="scenario file (.yaml/.yml/.json) or Python script (.py)")
@@ -90,6 +101,7 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
 
     control = parser.add_argument_group("control")
     control.add_argument("-a", "--address", help='REST API address (default "localhost:6565"; "" disables it)')
+    add_log_flags(control)
     control.add_argument("--demo", action="store_true", help="start loadpy's demo target and point BASE_URL at it")
     control.add_argument(
         "--workers",
