@@ -112,6 +112,10 @@ def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
     from loadpy.outputs.manager import parse_out_arg
     from loadpy.segments import resolve
 
+    if options.address:  # k6 fails on a malformed --address (exit 106) before the test starts
+        from loadpy.engine.api_server import check_address
+
+        check_address(options.address)
     from_cli = bool(getattr(args, "execution_segment", None) or getattr(args, "execution_segment_sequence", None))
     try:
         resolve(options.execution_segment, options.execution_segment_sequence)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -92,4 +93,8 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
 
 
 def _report(exc: LoadpyError) -> None:
+    log_message = getattr(exc, "log_message", None)
+    if log_message:  # an error k6 logs as one line (`msg="Error from API server" error="…"`)
+        logging.getLogger("loadpy").error(log_message, extra={"error": str(exc)})
+        return
     print(f"loadpy: error: {exc}", file=sys.stderr)

@@ -228,10 +228,10 @@ class Engine:
         except ApiStartError as exc:
             if address != DEFAULT_ADDRESS:
                 raise
-            log.warning("Error from API server: %s", exc)
+            log.warning("Error from API server", extra={"error": str(exc)})
             return None
         host, port = cast(asyncio.Server, server).sockets[0].getsockname()[:2]
-        self.api_address = f"{host}:{port}"
+        self.api_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         return server
 
     async def _run_started(self) -> RunResult:
@@ -415,6 +415,8 @@ class Engine:
     async def set_paused(self, paused: bool) -> str | None:
         """Pause/resume; k6's error text when some executor can't pause."""
         if self.phase in (Phase.CREATED, Phase.INIT_VUS, Phase.INIT_DONE, Phase.PAUSED_BEFORE_RUN):
+            if paused and self.paused:
+                return "execution is already paused"
             self.paused = paused
             if not paused and self._resume_event is not None:
                 self._resume_event.set()
@@ -425,6 +427,8 @@ class Engine:
                     f"{runner.config.executor} executor '{runner.config.name}' doesn't support "
                     "pause and resume operations after its start"
                 )
+        if paused == self.paused:  # k6's ExecutionState.Pause / Resume
+            return "test execution was already paused" if paused else "test execution wasn't paused"
         self.paused = paused
         for runner in self.runners.values():
             assert isinstance(runner, ExternallyControlledRunner)
