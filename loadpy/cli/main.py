@@ -6,10 +6,20 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from loadpy import __version__
-from loadpy.cli.args import ArgumentParser, add_run_flags
-from loadpy.errors import ExitCode, LoadpyError
+from loadpy.cli.args import ArgumentParser, add_log_flags, add_run_flags, positive_int
+from loadpy.errors import ConfigError, ExitCode, LoadpyError
+
+DEFAULT_API_ADDRESS = "localhost:6565"  # k6's default --address
+CONTROL_COMMANDS = {
+    "status": "show the status of a running test",
+    "pause": "pause a running test",
+    "resume": "resume a paused test",
+    "scale": "change the VUs of a running externally-controlled test",
+    "stats": "show the metrics of a running test",
+}
 
 
 def build_parser() -> ArgumentParser:
@@ -32,6 +42,16 @@ def build_parser() -> ArgumentParser:
     report.add_argument("-o", "--output", required=True, help="the HTML file to write")
 
     sub.add_parser("version", help="print loadpy's version")
+
+    for name, text in CONTROL_COMMANDS.items():
+        control = sub.add_parser(name, help=f"{text} (REST API, like `k6 {name}`)")
+        control.add_argument(
+            "-a", "--address", default=DEFAULT_API_ADDRESS, help=f'REST API address (default "{DEFAULT_API_ADDRESS}")'
+        )
+        add_log_flags(control)
+        if name == "scale":
+            control.add_argument("-u", "--vus", type=positive_int, help="number of virtual users")
+            control.add_argument("-m", "--max", type=positive_int, dest="max_vus", help="max available virtual users")
 
     demo = sub.add_parser("demo", help="serve the embedded demo target")
     demo.add_argument("--host", default="127.0.0.1")
@@ -80,6 +100,8 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         write_report(args.output, load_results(args.results))
         print(f"wrote {args.output}")
         return 0
+    if args.command in CONTROL_COMMANDS:
+        return _control(args)
     if args.command == "inspect":
         from loadpy.run import inspect
 
@@ -90,6 +112,16 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         return run(args)
     parser.print_help()
     return 0
+
+
+def _control(args: Any) -> int:
+    from loadpy.cli.control_client import run_command
+    from loadpy.logs import setup_from_args
+
+    setup_from_args(args)
+    if args.command == "scale" and args.vus is None and args.max_vus is None:
+        raise ConfigError("Specify either -u/--vus or -m/--max", file="command line", key="scale")
+    return run_command(args.command, args.address, getattr(args, "vus", None), getattr(args, "max_vus", None))
 
 
 def _report(exc: LoadpyError) -> None:
