@@ -21,6 +21,7 @@ from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError
 from loadpy.logs import setup_from_args
 
 log = logging.getLogger("loadpy")
+SIGNAL_WORDS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminated"}  # Go's names, as k6 logs them
 
 
 @dataclass
@@ -199,6 +200,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
         no_setup=opts.no_setup,
         no_teardown=opts.no_teardown,
         threshold_tick=(lambda elapsed: p.thresholds.evaluate(elapsed, final=False)) if p.thresholds else None,
+        threshold_failures=p.thresholds.failed_metric_names if p.thresholds else None,
         scenario_tag="scenario" in opts.system_tags,
         paused=bool(opts.paused),
         control_address=opts.address or None,
@@ -208,9 +210,15 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
 
         print(banner(p.path, opts, outputs), flush=True)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    received: list[str] = []  # the signals, in Go's words, for k6's closing error line
+
+    def on_signal(word: str) -> None:
+        received.append(word)
+        engine.interrupt()
+
+    for sig, word in SIGNAL_WORDS.items():
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, engine.interrupt)
+            loop.add_signal_handler(sig, on_signal, word)
     recorder = None
     if getattr(args, "report", None):
         from loadpy.report import TimeSeriesRecorder
@@ -229,13 +237,17 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
         if recorder is not None:
             recorder.stop()
         if progress is not None:
-            await progress.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+            await progress.stop(show_final=False)  # k6 prints it after the summary
+        for sig in SIGNAL_WORDS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
     if outputs is not None:
         outputs.stop()
     code, summary = _finish(p, result)
+    if progress is not None:
+        progress.show_final()
+    if result.interrupted and received:
+        log.error("test run was aborted because loadpy received a '%s' signal", received[0])
     _finish_reports(p, outputs, result.test_run_duration_s)
     if recorder is not None:
         _write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
@@ -302,7 +314,8 @@ def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
         failed = p.thresholds.failed_metric_names()
         if failed:
             thresholds_failed = True
-            log.error("thresholds on metrics '%s' have been crossed", ", ".join(failed))
+            if not result.aborted_by_thresholds:  # k6 logged the abort line already, and only that
+                log.error("thresholds on metrics '%s' have been crossed", ", ".join(failed))
     if result.error is not None and not isinstance(result.error, LoadpyError | None):
         log.error("%s", result.error)
     summary = build_summary(
