@@ -99,8 +99,9 @@ class _Connection(asyncio.Protocol):
             self._reject(f"malformed HTTP request: {exc}")
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        # a request already being handled finishes (a half-done vus-max change would be worse than a
+        # lost reply); the ones queued behind it are dropped
+        self.pending.clear()
         self.transport = None
 
     # -- httptools callbacks ------------------------------------------------------------

@@ -143,14 +143,13 @@ class ExternallyControlledRunner(ExecutorRunner):
 
     async def _grow(self, new_max: int) -> str | None:
         """Initialise VUs up to `new_max` in batches, refusing what memory cannot hold (vu_budget)."""
-        first = True
+        per_vu = 0.0  # bytes per new VU, measured on the first batch that creates some (not reused ones)
         while len(self._slots) < new_max:
             batch = min(GROW_BATCH, new_max - len(self._slots))
-            if first:
+            if per_vu <= 0:
                 vus, per_vu = measured(self.take_vus, batch)
                 self._slots.extend(_Slot(vu) for vu in vus)
                 err = shortfall(per_vu, new_max - len(self._slots))
-                first = False
             else:
                 self._slots.extend(_Slot(vu) for vu in self.take_vus(batch))
                 err = running_out()

@@ -132,15 +132,19 @@ def test_deep_nesting_and_garbage_get_400_and_the_server_goes_on() -> None:
         writer.write(b"NOT HTTP AT ALL\r\n\r\n")
         seen.append((int((await reader.read()).split()[1]), None))
         writer.close()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /v1/" + b"x" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        seen.append((int((await reader.read()).split()[1]), None))
+        writer.close()
         big = b'{"data":{"attributes":{"vus":2}},"pad":"' + b"x" * (2 << 20) + b'"}'
         seen.extend(await exchange(address, patch(big)))
         seen.extend(await exchange(address, b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
 
     drive(engine, steps)
-    (deep, deep_doc), (objs, objs_doc), (garbage, _), (big, big_doc), (alive, status) = seen
+    (deep, deep_doc), (objs, objs_doc), (garbage, _), (long_url, _), (big, big_doc), (alive, status) = seen
     assert (deep, deep_doc["errors"][0]["detail"]) == (400, "invalid character '[' exceeded max depth")
     assert (objs, objs_doc["errors"][0]["detail"]) == (400, "invalid character '{' exceeded max depth")
-    assert garbage == 400
+    assert garbage == long_url == 400
     assert big == 400 and big_doc["errors"][0]["title"] == "Couldn't read request"
     assert alive == 200 and status["data"]["attributes"]["vus"] == 1
 
@@ -152,6 +156,9 @@ def test_an_impossible_vus_max_is_refused_at_once_and_the_test_ends_on_time() ->
     took: list[float] = []
 
     async def steps(address: str) -> None:
+        # grow, then shrink: 295 initialised VUs wait in the pool, so the next growth starts by reusing them
+        seen.extend(await exchange(address, patch(b'{"data":{"attributes":{"vus-max":300}}}')))
+        seen.extend(await exchange(address, patch(b'{"data":{"attributes":{"vus-max":5}}}')))
         start = now()
         seen.extend(await exchange(address, patch(b'{"data":{"attributes":{"vus-max":10000000000}}}')))
         took.append(now() - start)
@@ -163,12 +170,13 @@ def test_an_impossible_vus_max_is_refused_at_once_and_the_test_ends_on_time() ->
         return result
 
     result = run(main())
-    ((status, doc),) = seen
+    (grown, _), (shrunk, _), (status, doc) = seen
+    assert (grown, shrunk) == (200, 200)
     assert status == 400 and doc["errors"][0]["title"] == "Config update error"
     assert doc["errors"][0]["detail"].startswith("not enough memory to initialize 9999999")
     assert took[0] < 1.0
     assert result.exit_code is ExitCode.OK and result.test_run_duration_s < 3.0
-    assert len(rt.vus) < 1000  # one measuring batch, not millions
+    assert len(rt.vus) < 1000  # the reused VUs and one measuring batch, not millions
 
 
 def test_growing_vus_max_keeps_the_api_answering_and_stops_with_the_test() -> None:
