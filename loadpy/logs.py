@@ -144,6 +144,21 @@ class StdioHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+class FileLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `stream` (the file, perhaps behind secret masking) and closes the file with itself."""
+
+    def __init__(self, file: TextIO, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.file = file
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self.file.close()
+        finally:
+            super().close()
+
+
 def _file_handler(spec: str, masker: Any) -> logging.Handler:
     """`file=PATH[,level=LEVEL]` (k6's FileHookFromConfigLine), appended to, masked."""
     path = ""
@@ -164,16 +179,17 @@ def _file_handler(spec: str, masker: Any) -> logging.Handler:
     if not os.path.isdir(directory):
         raise ConfigError(f"provided directory '{directory}' does not exist", file="command line", key="--log-output")
     try:
-        stream: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the handler
+        file: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115 - the handler closes it
     except OSError as exc:
         raise ConfigError(
             f"failed to open logfile {path}: {exc.strerror}", file="command line", key="--log-output"
         ) from None
+    stream = file
     if masker:
         from loadpy.secrets import MaskingStream
 
-        stream = MaskingStream(stream, masker)  # type: ignore[assignment]
-    handler = logging.StreamHandler(stream)
+        stream = MaskingStream(file, masker)  # type: ignore[assignment]
+    handler = FileLogHandler(file, stream)
     handler.setLevel(level)
     return handler
 
@@ -228,6 +244,8 @@ def setup_logging(
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
+        if isinstance(old, FileLogHandler):
+            old.close()
     root.addHandler(handler)
     root.setLevel(logging.WARNING)  # third-party libraries: warnings and errors only
     chosen = level if level is not None else (logging.DEBUG if verbose else logging.INFO)

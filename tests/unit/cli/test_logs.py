@@ -5,12 +5,29 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from loadpy.errors import ConfigError
 from loadpy.logs import JsonFormatter, RawFormatter, TextFormatter, go_quote, rfc3339, setup_logging
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """setup_logging rewires the root logger: give later tests the logging they had."""
+    root, ours = logging.getLogger(), logging.getLogger("loadpy")
+    handlers, level, our_level = list(root.handlers), root.level, ours.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        if handler not in handlers:
+            handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    ours.setLevel(our_level)
 
 
 def record(message: str, level: int = logging.INFO, **extra: str) -> logging.LogRecord:
@@ -128,13 +145,10 @@ def test_file_output_appends_and_filters_by_level(tmp_path: Path) -> None:
     path = tmp_path / "k6.log"
     path.write_text("earlier\n")
     setup_logging(log_output=f"file={path},level=warning")
-    try:
-        logging.getLogger("loadpy.vu").info("not kept", extra={"source": "console"})
-        logging.getLogger("loadpy.vu").warning("kept", extra={"source": "console"})
-        for handler in logging.getLogger().handlers:
-            handler.flush()
-    finally:
-        setup_logging(log_output="none")
+    logging.getLogger("loadpy.vu").info("not kept", extra={"source": "console"})
+    logging.getLogger("loadpy.vu").warning("kept", extra={"source": "console"})
+    for handler in logging.getLogger().handlers:
+        handler.flush()
     lines = path.read_text().splitlines()
     assert lines[0] == "earlier"
     assert [without_time(line) for line in lines[1:]] == ["level=warning msg=kept source=console"]
