@@ -238,6 +238,7 @@ def setup_logging(
     elif fmt == "raw":
         formatter = RawFormatter()
     else:
+        no_color = no_color or "NO_COLOR" in os.environ  # as k6 reads it
         colored = terminal is not None and not no_color and terminal.isatty()
         formatter = TextFormatter(colored=colored, static=static)
     handler.setFormatter(formatter)
