@@ -186,8 +186,8 @@ def test_growing_vus_max_keeps_the_api_answering_and_stops_with_the_test() -> No
     during: list[int] = []
 
     async def steps(address: str) -> None:
-        # ~10^6 VUs fit in memory but take far longer than the test has left
-        grow = asyncio.ensure_future(exchange(address, patch(b'{"data":{"attributes":{"vus-max":1000000}}}')))
+        # 5 million fake VUs (~1.6 GB by the estimate) fit in memory but take far longer than the test has left
+        grow = asyncio.ensure_future(exchange(address, patch(b'{"data":{"attributes":{"vus-max":5000000}}}')))
         await asyncio.sleep(0.2)
         ((status, doc),) = await exchange(address, b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert status == 200
@@ -203,7 +203,7 @@ def test_growing_vus_max_keeps_the_api_answering_and_stops_with_the_test() -> No
     start = now()
     result = run(main())
     assert now() - start < 4.0 and result.exit_code is ExitCode.OK
-    assert 5 < during[0] < 1_000_000  # answered while the growth was under way
+    assert 5 < during[0] < 5_000_000  # answered while the growth was under way
     ((status, doc),) = growth
     assert (status, doc["errors"][0]["detail"]) == (400, "context canceled")  # k6's words when the test ends
 
