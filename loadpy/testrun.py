@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError
+from loadpy.logs import setup_from_args
 
 if TYPE_CHECKING:
     from loadpy.engine.interfaces import Runtime
 
 log = logging.getLogger("loadpy")
+SIGNAL_WORDS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminated"}  # Go's names, as k6 logs them
 
 
 @dataclass
@@ -37,15 +39,6 @@ class Prepared:
     handle_summary: Any  # callable(data) -> dict | None
     masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written
     submetric_keys: Any = ()  # submetrics of unevaluated thresholds (--no-thresholds), still exported
-
-
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format='time="%(asctime)s" level=%(levelname)s msg="%(message)s"',
-        stream=sys.stderr,
-    )
-    logging.getLogger("loadpy").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _cli_env(args: argparse.Namespace, demo_url: str | None) -> dict[str, str]:
@@ -130,6 +123,10 @@ def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
     from loadpy.outputs.manager import parse_out_arg
     from loadpy.segments import resolve
 
+    if options.address and getattr(args, "command", "run") == "run":  # k6 exits 106 on a bad --address
+        from loadpy.engine.api_server import check_address
+
+        check_address(options.address)
     from_cli = bool(getattr(args, "execution_segment", None) or getattr(args, "execution_segment_sequence", None))
     try:
         resolve(options.execution_segment, options.execution_segment_sequence)
@@ -171,7 +168,7 @@ def _maybe_demo(enabled: bool) -> Iterator[str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    _setup_logging(bool(args.quiet))
+    setup_from_args(args)
     with _maybe_demo(args.demo) as demo_url:
         prepared = prepare(args, demo_url)
         from loadpy.workers.coordinator import check_supported, resolve_worker_count
@@ -213,6 +210,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
         no_setup=opts.no_setup,
         no_teardown=opts.no_teardown,
         threshold_tick=(lambda elapsed: p.thresholds.evaluate(elapsed, final=False)) if p.thresholds else None,
+        threshold_failures=p.thresholds.failed_metric_names if p.thresholds else None,
         scenario_tag="scenario" in opts.system_tags,
         paused=bool(opts.paused),
         control_address=opts.address or None,
@@ -222,9 +220,15 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
 
         print(banner(p.path, opts, outputs), flush=True)
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    received: list[str] = []  # the signals, in Go's words, for k6's closing error line
+
+    def on_signal(word: str) -> None:
+        received.append(word)
+        engine.interrupt()
+
+    for sig, word in SIGNAL_WORDS.items():
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, engine.interrupt)
+            loop.add_signal_handler(sig, on_signal, word)
     recorder = None
     if getattr(args, "report", None):
         from loadpy.report import TimeSeriesRecorder
@@ -243,13 +247,17 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
         if recorder is not None:
             recorder.stop()
         if progress is not None:
-            await progress.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+            await progress.stop(show_final=False)  # k6 prints it after the summary
+        for sig in SIGNAL_WORDS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
     if outputs is not None:
         outputs.stop()
     code, summary = _finish(p, result)
+    if progress is not None:
+        progress.show_final()
+    if result.interrupted and received:
+        log.error("test run was aborted because loadpy received a '%s' signal", received[0])
     _finish_reports(p, outputs, result.test_run_duration_s)
     if recorder is not None:
         _write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
@@ -316,7 +324,8 @@ def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
         failed = p.thresholds.failed_metric_names()
         if failed:
             thresholds_failed = True
-            log.error("thresholds on metrics '%s' have been crossed", ", ".join(failed))
+            if not result.aborted_by_thresholds:  # k6 logged the abort line already, and only that
+                log.error("thresholds on metrics '%s' have been crossed", ", ".join(failed))
     if result.error is not None and not isinstance(result.error, LoadpyError | None):
         log.error("%s", result.error)
     summary = build_summary(
@@ -388,7 +397,7 @@ def _write_json(path: str, data: Any) -> None:
 
 def inspect(args: argparse.Namespace) -> int:
     """`loadpy inspect FILE`: the resolved options and scenarios, as JSON, without running anything."""
-    _setup_logging(True)
+    setup_from_args(args, level=logging.WARNING)
     prepared = prepare(args, None)
     opts = prepared.options
     out = dict(opts.raw)

@@ -25,7 +25,7 @@ def _key_value(text: str) -> tuple[str, str]:
     return key, value
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -35,13 +35,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def add_log_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """k6's global logging flags (loadpy/logs.py reads them)."""
+    parser.add_argument("-v", "--verbose", action="store_true", default=None, help="enable verbose (debug) logging")
+    parser.add_argument(
+        "--log-output",
+        metavar="OUTPUT",
+        help="where logs go: stderr (default), stdout, none, file=PATH[,level=LEVEL]",
+    )
+    parser.add_argument("--log-format", metavar="FORMAT", help="log format: text (default), json, raw")
+
+
 def add_run_flags(parser: argparse.ArgumentParser) -> None:
     """The flags of `k6 run` that loadpy supports, plus loadpy's own (--demo, --workers, --report)."""
     parser.add_argument("file", help="scenario file (.yaml/.yml/.json) or Python script (.py)")
     load = parser.add_argument_group("load shape (override the file's options, as k6's flags do)")
-    load.add_argument("-u", "--vus", type=_positive_int, help="number of virtual users")
+    load.add_argument("-u", "--vus", type=positive_int, help="number of virtual users")
     load.add_argument("-d", "--duration", help='test duration, e.g. "30s", "1m30s"')
-    load.add_argument("-i", "--iterations", type=_positive_int, help="total iterations (shared among VUs)")
+    load.add_argument("-i", "--iterations", type=positive_int, help="total iterations (shared among VUs)")
     load.add_argument(
         "-s", "--stage", action="append", default=[], metavar="DURATION:TARGET", help="add a ramping stage"
     )
@@ -66,10 +77,10 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     env.add_argument("--system-tags", help="comma-separated system tags to enable")
 
     http = parser.add_argument_group("HTTP")
-    http.add_argument("--max-redirects", type=_positive_int)
+    http.add_argument("--max-redirects", type=positive_int)
     http.add_argument("--user-agent")
-    http.add_argument("--batch", type=_positive_int)
-    http.add_argument("--batch-per-host", type=_positive_int)
+    http.add_argument("--batch", type=positive_int)
+    http.add_argument("--batch-per-host", type=positive_int)
     http.add_argument("--discard-response-bodies", action="store_true", default=None)
     http.add_argument("--no-connection-reuse", action="store_true", default=None)
     http.add_argument("--no-vu-connection-reuse", action="store_true", default=None)
@@ -90,10 +101,11 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
 
     control = parser.add_argument_group("control")
     control.add_argument("-a", "--address", help='REST API address (default "localhost:6565"; "" disables it)')
+    add_log_flags(control)
     control.add_argument("--demo", action="store_true", help="start loadpy's demo target and point BASE_URL at it")
     control.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         help="worker processes, one execution segment each (default 1; 0 = one per core)",
     )
 

@@ -22,6 +22,8 @@ def banner(path: str, options: Any, outputs: Any) -> str:
     max_vus = sum(sc.max_vus(segment) for sc in scenarios.values())
     # startTime + duration + gracefulStop (max_duration() itself leaves startTime out)
     max_duration = max((sc.start_time + sc.max_duration() for sc in scenarios.values()), default=0.0)
+    # k6 prints maxDuration.Round(100*time.Millisecond): 1.85s shows as 1.9s (halves away from zero)
+    max_duration = (round(max_duration * 1000) + 50) // 100 / 10
     out_names = ", ".join(options.out) if options.out else "-"
     count = len(scenarios)
     lines = [

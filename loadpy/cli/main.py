@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from loadpy import __version__
-from loadpy.cli.args import ArgumentParser, add_run_flags
-from loadpy.errors import ExitCode, LoadpyError
+from loadpy.cli.args import ArgumentParser, add_log_flags, add_run_flags, positive_int
+from loadpy.errors import ConfigError, ExitCode, LoadpyError
+
+DEFAULT_API_ADDRESS = "localhost:6565"  # k6's default --address
+CONTROL_COMMANDS = {
+    "status": "show the status of a running test",
+    "pause": "pause a running test",
+    "resume": "resume a paused test",
+    "scale": "change the VUs of a running externally-controlled test",
+    "stats": "show the metrics of a running test",
+}
 
 
 def build_parser() -> ArgumentParser:
@@ -53,6 +64,16 @@ def build_parser() -> ArgumentParser:
     compare.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
     sub.add_parser("version", help="print loadpy's version")
+
+    for name, text in CONTROL_COMMANDS.items():
+        control = sub.add_parser(name, help=f"{text} (REST API, like `k6 {name}`)")
+        control.add_argument(
+            "-a", "--address", default=DEFAULT_API_ADDRESS, help=f'REST API address (default "{DEFAULT_API_ADDRESS}")'
+        )
+        add_log_flags(control)
+        if name == "scale":
+            control.add_argument("-u", "--vus", type=positive_int, help="number of virtual users")
+            control.add_argument("-m", "--max", type=positive_int, dest="max_vus", help="max available virtual users")
 
     # `loadpy demo ...` is `python -m loadpy.demo ...`: its own parser (and its --help, with the endpoint
     # table) is imported only when the demo runs, keeping every other command's start-up light.
@@ -103,6 +124,8 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         return 0
     if args.command == "compare":
         return _compare(args)
+    if args.command in CONTROL_COMMANDS:
+        return _control(args)
     if args.command == "inspect":
         from loadpy.testrun import inspect
 
@@ -131,5 +154,19 @@ def _compare(args: argparse.Namespace) -> int:
     return int(ExitCode.OK if result.ok else ExitCode.THRESHOLDS_FAILED)
 
 
+def _control(args: Any) -> int:
+    from loadpy.cli.control_client import run_command
+    from loadpy.logs import setup_from_args
+
+    setup_from_args(args)
+    if args.command == "scale" and args.vus is None and args.max_vus is None:
+        raise ConfigError("Specify either -u/--vus or -m/--max", file="command line", key="scale")
+    return run_command(args.command, args.address, getattr(args, "vus", None), getattr(args, "max_vus", None))
+
+
 def _report(exc: LoadpyError) -> None:
+    log_message = getattr(exc, "log_message", None)
+    if log_message:  # an error k6 logs as one line (`msg="Error from API server" error="…"`)
+        logging.getLogger("loadpy").error(log_message, extra={"error": str(exc)})
+        return
     print(f"loadpy: error: {exc}", file=sys.stderr)

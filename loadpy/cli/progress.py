@@ -28,8 +28,8 @@ BAR_WIDTH = 40
 MIN_LEFT = 4  # k6 aligns the names with its hidden "Init" bar, so at least 4 columns
 MAX_LEFT = 30
 
-# k6's bar status symbols
-RUNNING, DONE, WAITING = " ", "✓", "•"
+# k6's bar status symbols (✗: the test was stopped before the scenario finished)
+RUNNING, DONE, WAITING, INTERRUPTED = " ", "✓", "•", "✗"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +91,27 @@ def scenario_columns(p: Any, config: Any, test_elapsed: float) -> tuple[str, flo
     start_time = float(getattr(config, "start_time", 0.0) or 0.0)
     if not p.done and p.elapsed <= 0 and test_elapsed < start_time:
         return WAITING, 0.0, ["waiting", fixed_duration(start_time - test_elapsed, start_time)]
-    status = DONE if p.done else RUNNING
-    fraction = 1.0 if p.done else min(max(p.fraction, 0.0), 1.0)
+    stopped_early = p.done and getattr(p, "stopped_early", False)
+    status = (INTERRUPTED if stopped_early else DONE) if p.done else RUNNING
+    fraction = 1.0 if p.done and not stopped_early else min(max(p.fraction, 0.0), 1.0)
+    # a scenario cut short keeps its "spent/total" column and bar where it stopped, as in k6
+    finished = p.done and not stopped_early
     kind = p.executor
     max_vus = _max_vus(config, p.max_vus)
     vus_of = f"{_count(p.active_vus, max_vus)}/{p.max_vus} VUs"
     dropped = f", {p.dropped} dropped" if p.dropped else ""
     if kind == "constant-vus":
-        return status, fraction, [f"{p.max_vus} VUs", _time_column(p.elapsed, p.total - _grace(config), p.done)]
+        return status, fraction, [f"{p.max_vus} VUs", _time_column(p.elapsed, p.total - _grace(config), finished)]
     if kind == "ramping-vus":
         regular = p.total - _grace(config)
-        return status, fraction, [vus_of, _time_column(p.elapsed, regular, p.done, fixed_duration(regular, regular))]
+        return status, fraction, [vus_of, _time_column(p.elapsed, regular, finished, fixed_duration(regular, regular))]
     if kind in ("constant-arrival-rate", "ramping-arrival-rate"):
         regular = p.total - _grace(config)
         if kind == "constant-arrival-rate":
             rate = (getattr(config, "rate", 0) or 0) / (getattr(config, "time_unit", 1.0) or 1.0)
         else:
             rate = _ramping_rate(config, min(p.elapsed, regular))
-        return status, fraction, [vus_of, _time_column(p.elapsed, regular, p.done), f"{rate:.2f} iters/s{dropped}"]
+        return status, fraction, [vus_of, _time_column(p.elapsed, regular, finished), f"{rate:.2f} iters/s{dropped}"]
     if kind in ("shared-iterations", "per-vu-iterations"):
         max_d = float(getattr(config, "max_duration_s", p.total - _grace(config)))
         spent = f"{fixed_duration(min(p.elapsed, max_d), max_d)}/{format_duration(max_d)}"
@@ -123,9 +126,9 @@ def scenario_columns(p: Any, config: Any, test_elapsed: float) -> tuple[str, flo
         duration = float(getattr(config, "duration", 0.0) or 0.0)
         if not duration:  # endless: only the time spent
             return status, fraction, [vus_of, format_duration(round(p.elapsed, 1)), ""]
-        return status, fraction, [vus_of, _time_column(p.elapsed, duration, p.done), ""]
+        return status, fraction, [vus_of, _time_column(p.elapsed, duration, finished), ""]
     # An executor this view does not know yet: the generic facts.
-    return status, fraction, [vus_of, _time_column(p.elapsed, p.total, p.done), f"{p.iterations_done} iters{dropped}"]
+    return status, fraction, [vus_of, _time_column(p.elapsed, p.total, finished), f"{p.iterations_done} iters{dropped}"]
 
 
 def _max_vus(config: Any, default: int) -> int:
@@ -255,6 +258,7 @@ class Progress:
         self._start = now()
         self._live: Any = None
         self._failed = False
+        self._final: list[str] | None = None
 
     def snapshot(self, *, tty: bool = False) -> list[str]:
         return render_lines(*self._state(), self.configs, tty=tty)
@@ -312,14 +316,22 @@ class Progress:
             self.stream.write("\n" + "\n".join(lines) + "\n")
             self.stream.flush()
 
-    async def stop(self) -> None:
+    async def stop(self, *, show_final: bool = True) -> None:
+        """Stop redrawing and take the final state; `show_final=False` keeps it for `show_final()`,
+        which k6 prints after the end-of-test summary."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._live is not None:
             self._live.stop()
-        lines = self._lines(False)  # the final state stays on screen, as k6's does
+        self._final = self._lines(False)
+        if show_final:
+            self.show_final()
+
+    def show_final(self) -> None:
+        """The final state, once (it stays on screen, as k6's does)."""
+        lines, self._final = self._final, None
         if lines is not None:
-            self.stream.write("\n" + "\n".join(lines) + "\n\n")
+            self.stream.write("\n" + "\n".join(lines) + "\n")
             self.stream.flush()

@@ -80,6 +80,13 @@ class ScenarioProgress:
     total: float  # regular duration + gracefulStop (inf for an endless externally-controlled)
     done: bool
     fraction: float = 0.0  # 0..1 (shared-iterations: iterations done / total; others: time)
+    stopped_early: bool = False  # ended by a signal, abort or the REST API (k6 draws ✗)
+
+
+# k6's one line when a threshold with abortOnFail stops the test (it names every crossed metric)
+THRESHOLD_ABORT_LINE = (
+    "thresholds on metrics '%s' were crossed; at least one has abortOnFail enabled, stopping test prematurely"
+)
 
 
 def _seconds_text(seconds: float) -> str:
@@ -101,6 +108,7 @@ class Engine:
         no_setup: bool = False,
         no_teardown: bool = False,
         threshold_tick: Callable[[float], bool] | None = None,
+        threshold_failures: Callable[[], list[str]] | None = None,
         scenario_tag: bool = True,
         paused: bool = False,
         control_address: str | None = None,
@@ -123,6 +131,7 @@ class Engine:
         self.no_setup = no_setup
         self.no_teardown = no_teardown
         self.threshold_tick = threshold_tick
+        self.threshold_failures = threshold_failures  # the metrics named in k6's abort line
         self.control_address = control_address
         self.pool = VUPool(runtime, self.stripe)
         env = RunEnv(
@@ -228,10 +237,10 @@ class Engine:
         except ApiStartError as exc:
             if address != DEFAULT_ADDRESS:
                 raise
-            log.warning("Error from API server: %s", exc)
+            log.warning("Error from API server", extra={"error": str(exc)})
             return None
         host, port = cast(asyncio.Server, server).sockets[0].getsockname()[:2]
-        self.api_address = f"{host}:{port}"
+        self.api_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         return server
 
     async def _run_started(self) -> RunResult:
@@ -363,7 +372,8 @@ class Engine:
             await asyncio.sleep(max(0.0, start + tick * THRESHOLD_TICK_S - now()))
             tick += 1
             if self.threshold_tick(now() - start) and not self.stopped:
-                log.error("thresholds have been crossed and at least one has abortOnFail enabled, stopping test")
+                failed = self.threshold_failures() if self.threshold_failures is not None else []
+                log.error(THRESHOLD_ABORT_LINE, ", ".join(failed))
                 self.abort(ExitCode.THRESHOLDS_FAILED)
 
     # -- live state ---------------------------------------------------------------------
@@ -390,6 +400,7 @@ class Engine:
                     total=config.max_duration() if math.isfinite(config.max_duration()) else 0.0,
                     done=runner.done,
                     fraction=runner.ctx.progress,
+                    stopped_early=runner.stopped_externally,
                 )
             )
         return out
@@ -416,6 +427,8 @@ class Engine:
     async def set_paused(self, paused: bool) -> str | None:
         """Pause/resume; k6's error text when some executor can't pause."""
         if self.phase in (Phase.CREATED, Phase.INIT_VUS, Phase.INIT_DONE, Phase.PAUSED_BEFORE_RUN):
+            if paused and self.paused:
+                return "execution is already paused"
             self.paused = paused
             if not paused and self._resume_event is not None:
                 self._resume_event.set()
@@ -426,6 +439,8 @@ class Engine:
                     f"{runner.config.executor} executor '{runner.config.name}' doesn't support "
                     "pause and resume operations after its start"
                 )
+        if paused == self.paused:  # k6's ExecutionState.Pause / Resume
+            return "test execution was already paused" if paused else "test execution wasn't paused"
         self.paused = paused
         for runner in self.runners.values():
             assert isinstance(runner, ExternallyControlledRunner)

@@ -535,11 +535,11 @@ class ExecutorRunner:
         registry.add(registry.metrics["dropped_iterations"], self.ctx.tags, float(count))
 
     def progress_fraction(self) -> float:
-        if self.done:
+        if self.done and not self.stopped_externally:
             return 1.0
         if self.started_at is None:
             return 0.0
         total = self.config.regular_duration()
         if not math.isfinite(total) or total <= 0:
             return 0.0
-        return min((now() - self.started_at) / total, 1.0)
+        return min(((self.ended_at or now()) - self.started_at) / total, 1.0)  # where a stop left it

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from loadpy.config.durations import format_duration
 from loadpy.engine.interfaces import VirtualUser
+from loadpy.engine.vu_budget import GROW_BATCH, measured, running_out, shortfall
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv
 from loadpy.segments import SegmentArg, Stripe
 
@@ -87,9 +88,11 @@ class ExternallyControlledRunner(ExecutorRunner):
         self._slots: list[_Slot] = []
         self._local_iterations = 0
         self._running = False
+        self._updating = asyncio.Lock()
 
     async def drive(self) -> None:
-        self._slots = [_Slot(vu) for vu in self.take_vus(self.current_max)]
+        # a PATCH before the start may already have grown the slots
+        self._slots.extend(_Slot(vu) for vu in self.take_vus(self.current_max - len(self._slots)))
         self._running = True
         self._apply()
         await self.sleep_until(self.regular_end)
@@ -127,21 +130,48 @@ class ExternallyControlledRunner(ExecutorRunner):
                 "the new number of max VUs cannot be lower than the starting number of max VUs "
                 f"({self.config.max_vus_total})"
             )
-        if new_max > len(self._slots):
-            self._slots.extend(_Slot(vu) for vu in self.take_vus(new_max - len(self._slots)))
-        self.current_max = new_max
-        self.target_vus = new_vus
-        self._apply()
-        await self._wait_idle(self._slots)
+        async with self._updating:  # one change at a time: a growth may take many loop turns
+            err = await self._grow(new_max)
+            if err:
+                return err
+            self.current_max = new_max
+            self.target_vus = new_vus
+            self._apply()
+            await self._wait_idle(self._slots)
+            self._shrink(new_max)
+        return None
+
+    async def _grow(self, new_max: int) -> str | None:
+        """Initialise VUs up to `new_max` in batches, refusing what memory cannot hold (vu_budget)."""
+        per_vu = 0.0  # bytes per new VU, measured on the first batch that creates some (not reused ones)
+        while len(self._slots) < new_max:
+            batch = min(GROW_BATCH, new_max - len(self._slots))
+            if per_vu <= 0:
+                vus, per_vu = measured(self.take_vus, batch)
+                self._slots.extend(_Slot(vu) for vu in vus)
+                err = shortfall(per_vu, new_max - len(self._slots))
+            else:
+                self._slots.extend(_Slot(vu) for vu in self.take_vus(batch))
+                err = running_out()
+            if not err and len(self._slots) < new_max:
+                await asyncio.sleep(0)  # let the API, the VUs and the end of the test run
+                if self.started_at is not None and (self.stopping or not self._running):
+                    err = "context canceled"  # what k6 answers when the test ends meanwhile
+            if err:
+                self._shrink(self.current_max)
+                return err
+        return None
+
+    def _shrink(self, new_max: int) -> None:
+        """Give the VUs above `new_max` back to the pool (they stay initialised, as in k6)."""
         if new_max < len(self._slots):
             extra = self._slots[new_max:]
             del self._slots[new_max:]
             released = [s.vu for s in extra]
-            for vu in released:
-                self._vus.remove(vu)
+            gone = {id(vu) for vu in released}
+            self._vus[:] = [vu for vu in self._vus if id(vu) not in gone]
             self.allocated_vus -= len(released)
             self.env.pool.release(released)
-        return None
 
     async def set_paused(self, paused: bool) -> None:
         """Pause (VUs finish their iteration and idle) or resume."""

@@ -70,6 +70,6 @@ class SharedIterationsRunner(ExecutorRunner):
         self.drop(self.total - self.attempted)
 
     def progress_fraction(self) -> float:
-        if self.done or self.total <= 0:
+        if (self.done and not self.stopped_externally) or self.total <= 0:
             return 1.0
         return self.completed / self.total

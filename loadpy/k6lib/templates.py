@@ -10,7 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from loadpy.k6lib import crypto, encoding, utils
-from loadpy.k6lib.html import parse_html
+
+
+def parse_html(source: str) -> Any:
+    """k6/html's parseHTML; the HTML parser is imported on first use, not by every run."""
+    from loadpy.k6lib.html import parse_html as parse
+
+    return parse(source)
+
 
 TEMPLATE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "random_int_between": utils.random_int_between,

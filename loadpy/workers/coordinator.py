@@ -446,6 +446,7 @@ class Coordinator:
             registry.add(vus_max, tags, float(sum(w.vus_max for w in self.workers)))
 
     async def _threshold_ticker(self) -> None:
+        from loadpy.engine.scheduler import THRESHOLD_ABORT_LINE
         from loadpy.metrics.thresholds import Thresholds
 
         spec = self.p.options.thresholds
@@ -455,7 +456,7 @@ class Coordinator:
             tick += 1
             thresholds = Thresholds.parse(spec, self.merged())
             if thresholds.evaluate(now() - self.start, final=False) and self._exit is None:
-                log.error("thresholds have been crossed and at least one has abortOnFail enabled, stopping test")
+                log.error(THRESHOLD_ABORT_LINE, ", ".join(thresholds.failed_metric_names()))
                 self._aborted_by_thresholds = True
                 self.stop(int(ExitCode.THRESHOLDS_FAILED), graceful=False)
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
+from loadpy.logs import setup_from_args
 from loadpy.workers.frames import encode
 from loadpy.workers.merge import strip_vu_gauges
 
@@ -177,11 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     job_path, fd_text = argv if argv is not None else sys.argv[1:]
     with open(job_path, "rb") as handle:
         job: Job = pickle.load(handle)
-    logging.basicConfig(
-        level=logging.WARNING if job.args.quiet else logging.INFO,
-        format=f'time="%(asctime)s" level=%(levelname)s msg="%(message)s" worker={job.index + 1}/{job.count}',
-        stream=sys.stderr,
-    )
+    setup_from_args(job.args, static={"worker": f"{job.index + 1}/{job.count}"})
     from loadpy.testrun import _install_loop
 
     _install_loop()

@@ -86,3 +86,38 @@ def test_the_running_api_listens_on_loopback_only(tmp_path: Path, server: Faulty
     assert addresses, stderr
     assert all(a.is_loopback for a in addresses), addresses
     assert proc.returncode == 105, stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "error"),
+    [  # k6 v1.1.0 printed exactly these (then exited 106) for `k6 run -a ADDRESS`
+        ("localhost:99999", "listen tcp: address 99999: invalid port"),
+        ("nohost", "listen tcp: address nohost: missing port in address"),
+    ],
+)
+def test_a_bad_address_exits_106_before_any_request(
+    tmp_path: Path, server: FaultyServer, address: str, error: str
+) -> None:
+    server.reset()
+    scenario = write_scenario(
+        tmp_path,
+        f"""
+        options: {{vus: 1, iterations: 1}}
+        flows:
+          default:
+            - request: {{url: "{server.base_url}/ok"}}
+        """,
+    )
+    proc = subprocess.run(
+        loadpy_cmd("run", "-q", "--address", address, str(scenario)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=subprocess_env(),
+    )
+    assert proc.returncode == 106, proc.stderr
+    line = proc.stderr.strip()
+    assert line.startswith('time="') and "Traceback" not in proc.stderr
+    assert line.split('" ', 1)[1] == f'level=error msg="Error from API server" error="{error}"'
+    assert server.count("/ok") == 0

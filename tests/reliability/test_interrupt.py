@@ -9,6 +9,7 @@ loadpy gives them their gracefulStop first, and the second signal is the immedia
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -106,6 +107,16 @@ def test_a_signal_finishes_running_iterations_runs_teardown_and_writes_everythin
     rows = csv_rows(tmp_path / "out.csv")
     assert sum(1 for r in rows if r["metric_name"] == "http_reqs") == 5
     assert "http_reqs" in stdout  # the end-of-test summary was printed
+    # k6's closing lines (k6 v1.1.0, same signal: `level=error msg="test run was aborted because k6 received
+    # a 'interrupt' signal"`, and after the summary the final block with ✗ where the scenario stopped)
+    word = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminated"}[sig]
+    closing = f"level=error msg=\"test run was aborted because loadpy received a '{word}' signal\""
+    assert [line.split('" ', 1)[1] for line in stderr.splitlines() if "aborted" in line] == [closing]
+    summary, _, final = stdout.rpartition("\n\n\n\n\nrunning (")
+    assert "http_reqs" in summary and "running (" not in summary.rpartition("TOTAL RESULTS")[2]
+    assert re.fullmatch(
+        r"0\d\.\ds\), 0/2 VUs, 2 complete and 0 interrupted iterations\nmain ✗ \[ +\d+% \] 2 VUs  0\d\.\ds/30s\n", final
+    ), final
 
 
 def test_sigint_in_a_30s_run_exits_105_within_seconds_and_export_matches_the_server(

@@ -1,4 +1,4 @@
-"""GraphQL documents, parsed by graphql-core into the small model loadpy needs: operations,
+"""GraphQL documents, parsed by graphql-core (core_ast.py) into the small model loadpy needs: operations,
 fields, aliases, arguments, variables. Fragment spreads and inline fragments are expanded in
 place (type conditions are not checked: the demo schema has no interfaces); directives are
 ignored. Parsing costs tens of microseconds, so results are cached per distinct document:
@@ -8,107 +8,23 @@ a flow sends the same few documents again and again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError
-from graphql import language as ast
-from graphql.language import parse as parse_ast
+from loadpy.protocols.graphql.operations import Field, GraphQLSyntaxError, Operation, Variable
+
+__all__ = ["Field", "GraphQLSyntaxError", "Operation", "Variable", "operation_info", "parse", "select_operation"]
 
 _CACHE_SIZE = 1024  # distinct documents remembered (a flow has a handful; a script may build more)
 
 
-class GraphQLSyntaxError(ValueError):
-    """The document is not valid GraphQL (graphql-core's message, which says where)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    name: str
-    alias: str | None = None
-    arguments: dict[str, Any] = field(default_factory=dict)  # values may contain Variable
-    selections: list[Field] = field(default_factory=list)
-
-    @property
-    def response_key(self) -> str:
-        return self.alias or self.name
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    type: str  # "query" | "mutation" | "subscription"
-    name: str | None
-    variable_defaults: dict[str, Any]
-    selections: list[Field]
-
-
-def _value(node: ast.ValueNode) -> Any:
-    if isinstance(node, ast.VariableNode):
-        return Variable(node.name.value)
-    if isinstance(node, ast.IntValueNode):
-        return int(node.value)
-    if isinstance(node, ast.FloatValueNode):
-        return float(node.value)
-    if isinstance(node, ast.StringValueNode | ast.EnumValueNode):
-        return node.value
-    if isinstance(node, ast.BooleanValueNode):
-        return node.value
-    if isinstance(node, ast.ListValueNode):
-        return [_value(v) for v in node.values]
-    if isinstance(node, ast.ObjectValueNode):
-        return {f.name.value: _value(f.value) for f in node.fields}
-    return None  # NullValueNode
-
-
-class _Converter:
-    """graphql-core's AST to Operations, fragments expanded."""
-
-    def __init__(self, document: ast.DocumentNode) -> None:
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, ast.FragmentDefinitionNode)}
-
-    def operation(self, node: ast.OperationDefinitionNode) -> Operation:
-        defaults = {
-            v.variable.name.value: _value(v.default_value)
-            for v in node.variable_definitions or ()
-            if v.default_value is not None
-        }
-        name = node.name.value if node.name else None
-        return Operation(node.operation.value, name, defaults, self.selections(node.selection_set, ()))
-
-    def selections(self, selection_set: ast.SelectionSetNode | None, spreading: tuple[str, ...]) -> list[Field]:
-        out: list[Field] = []
-        for sel in selection_set.selections if selection_set else ():
-            if isinstance(sel, ast.FieldNode):
-                args = {a.name.value: _value(a.value) for a in sel.arguments or ()}
-                alias = sel.alias.value if sel.alias else None
-                out.append(Field(sel.name.value, alias, args, self.selections(sel.selection_set, spreading)))
-            elif isinstance(sel, ast.InlineFragmentNode):
-                out.extend(self.selections(sel.selection_set, spreading))
-            elif isinstance(sel, ast.FragmentSpreadNode):
-                name = sel.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None:
-                    raise GraphQLSyntaxError(f'Unknown fragment "{name}".')
-                if name in spreading:
-                    raise GraphQLSyntaxError(f'Cannot spread fragment "{name}" within itself.')
-                out.extend(self.selections(fragment.selection_set, (*spreading, name)))
-        return out
-
-
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_cached(source: str) -> tuple[Operation, ...] | GraphQLSyntaxError:
+    # graphql-core takes a few hundred ms to import: only a run that parses a document pays for it
+    from loadpy.protocols.graphql.core_ast import operations
+
     try:
-        document = parse_ast(source, no_location=True)
-        converter = _Converter(document)
-        ops = tuple(converter.operation(d) for d in document.definitions if isinstance(d, ast.OperationDefinitionNode))
-    except GraphQLError as exc:
-        return GraphQLSyntaxError(exc.message)
+        ops = operations(source)
     except GraphQLSyntaxError as exc:
         return exc
     return ops if ops else GraphQLSyntaxError("Must provide an operation.")

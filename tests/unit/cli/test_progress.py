@@ -211,3 +211,47 @@ def test_terminal_table_has_a_row_per_scenario() -> None:
     assert rar[:3] == ["rar", "ramping-arrival-rate", "✓"]
     assert rar[4:] == ["0/2", "VUs", "2s", "6", "2", "5.00", "iters/s,", "2", "dropped"]
     assert "━" * 40 in rows["rar"]  # a full bar
+
+
+def test_a_scenario_stopped_early_shows_k6s_cross_where_it_stopped() -> None:
+    """k6 v1.1.0 after SIGINT at ~2.3 s of `vus: 2, duration: 10s` (stdout, after the summary):
+    `running (02.3s), 0/2 VUs, 4 complete and 2 interrupted iterations` / `default ✗ [  23% ] 2 VUs  02.3s/10s`."""
+    config = ConstantVUsConfig(name="default", vus=2, duration=10.0, graceful_stop=30.0)
+    stopped = ScenarioProgress(
+        name="default",
+        executor="constant-vus",
+        active_vus=0,
+        max_vus=2,
+        iterations_done=4,
+        interrupted=2,
+        dropped=0,
+        elapsed=2.3,
+        total=config.max_duration(),
+        done=True,
+        fraction=0.23,
+        stopped_early=True,
+    )
+    run = RunLine(elapsed=2.3, max_duration=40.0, active_vus=0, max_vus=2, complete=4, interrupted=2)
+    assert render_lines(run, [stopped], {"default": config}) == [
+        "running (02.3s), 0/2 VUs, 4 complete and 2 interrupted iterations",
+        "default ✗ [  23% ] 2 VUs  02.3s/10s",
+    ]
+
+
+def test_the_final_block_can_wait_for_the_summary() -> None:
+    out = io.StringIO()
+
+    async def run() -> Progress:
+        progress = Progress(FakeEngine(), out, tty=False)
+        progress.start()
+        await progress.stop(show_final=False)
+        return progress
+
+    progress = asyncio.run(run())
+    assert out.getvalue() == ""
+    out.write("SUMMARY\n\n\n\n")
+    progress.show_final()
+    progress.show_final()  # once only
+    text = out.getvalue()
+    assert text.startswith("SUMMARY\n\n\n\n\nrunning (") and text.count("running (") == 1 and text.endswith("\n")
+    assert not text.endswith("\n\n")

@@ -10,7 +10,7 @@ import pytest
 
 from loadpy.engine.control import ApiStartError, handle, parse_address
 from loadpy.engine.scheduler import Engine
-from loadpy.errors import ConfigError, ExitCode
+from loadpy.errors import ExitCode
 from tests.unit.engine.fakes import FakeRuntime, run, scenario
 
 
@@ -164,8 +164,18 @@ def test_pausing_a_non_pausable_executor_and_bad_requests() -> None:
 
 def test_addresses() -> None:
     assert parse_address("localhost:6565") == ("localhost", 6565)
-    with pytest.raises(ConfigError, match="expected host:port"):
-        parse_address("nope")
+    assert parse_address("[::1]:6565") == ("::1", 6565)
+    assert parse_address(":0") == ("127.0.0.1", 0)  # loopback, where Go would take every interface
+    # the words k6 v1.1.0 logs (error="…") before it exits 106
+    for address, message in (
+        ("nope", "listen tcp: address nope: missing port in address"),
+        ("localhost:99999", "listen tcp: address 99999: invalid port"),
+        ("localhost:http", "listen tcp: address http: invalid port"),
+        ("::1:6565", "listen tcp: address ::1:6565: too many colons in address"),
+    ):
+        with pytest.raises(ApiStartError) as refused:
+            parse_address(address)
+        assert str(refused.value) == message and refused.value.exit_code == 106
 
     async def busy() -> None:
         server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
@@ -209,7 +219,9 @@ def test_a_busy_default_address_only_warns(caplog: Any) -> None:
         assert engine.api_address is None
 
     run(busy())
-    assert "Error from API server: cannot start the REST API on localhost:6565" in caplog.text
+    warning = next(r for r in caplog.records if r.getMessage() == "Error from API server")
+    assert warning.levelname == "WARNING"
+    assert str(getattr(warning, "error", "")).startswith("listen tcp localhost:6565: bind: ")
 
 
 async def get(address: str, path: str, method: str = "GET") -> tuple[int, Any]:
