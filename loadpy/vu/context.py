@@ -22,7 +22,7 @@ from loadpy.protocols.http.model import Response
 from loadpy.protocols.ws import WsSession
 from loadpy.vu.core import HttpClientLike, RuntimeCore
 from loadpy.vu.custom import MetricsView
-from loadpy.vu.recording import ExpectedStatuses, RequestSite, TagContext
+from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite, TagContext
 from loadpy.vu.ws_api import WsApi
 
 log = logging.getLogger("loadpy.vu")
@@ -76,7 +76,9 @@ class HttpApi:
     ) -> Response:
         """Send one request (timeout in seconds); records http_* like a YAML request step."""
         prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
-        return await self._vu._send(prepared, site, name, timeout, redirects, response_type)
+        vu = self._vu
+        return await vu.client.send(prepared, timeout=timeout, redirects=redirects, response_type=response_type,
+                                    record=(site, name, vu._ctx))
 
     def _prepare(
         self, method: str, url: str, body: Any, json: Any, headers: Mapping[str, str] | None,
@@ -117,7 +119,7 @@ class HttpApi:
         keyword arguments plus method and url. Responses come back in request order."""
         vu = self._vu
         prepared_list = []
-        routing: dict[str, tuple[RequestSite, str | None]] = {}
+        records: list[HttpRecord] = []
         for req in requests:
             kw: dict[str, Any] = {"url": req} if isinstance(req, str) else dict(req)
             prepared, site = self._prepare(
@@ -126,13 +128,9 @@ class HttpApi:
             )
             prepared.timeout, prepared.redirects = kw.get("timeout"), kw.get("redirects")
             prepared.response_type = kw.get("response_type")
-            routing[prepared.url] = (site, kw.get("name"))
+            records.append((site, kw.get("name"), vu._ctx))
             prepared_list.append(prepared)
-        vu._batch = routing
-        try:
-            return await vu.client.batch(prepared_list)
-        finally:
-            vu._batch = None
+        return await vu.client.batch(prepared_list, records)
 
 
 class VuContext:
@@ -152,10 +150,6 @@ class VuContext:
         self.captures: dict[str, Any] = {}
         self._ctx: TagContext = core.recorder.context(core.run_tags)
         self._client: HttpClientLike | None = None
-        # What the next response belongs to (a VU runs one request at a time, batch aside).
-        self._site: RequestSite = core.recorder.default_site
-        self._name: str | None = None
-        self._batch: dict[str, tuple[RequestSite, str | None]] | None = None
         self._logged: set[Any] = set()  # errors already logged once (failing check expressions)
         self.http = HttpApi(self)
         self.metrics = MetricsView(self)
@@ -221,19 +215,10 @@ class VuContext:
             meta["iter"] = str(self.iteration)
         return meta
 
-    def _on_response(self, resp: Response) -> None:
-        site, name = self._site, self._name
-        if self._batch is not None:
-            site, name = self._batch.get(resp.url, (self._recorder.default_site, None))
-        self._recorder.record_http(resp, self._ctx, site, name, self._meta() if self._recorder.metadata else None)
-
-    async def _send(
-        self, prepared: Any, site: RequestSite, name: str | None, timeout: float | None, redirects: int | None,
-        response_type: str | None,
-    ) -> Response:
-        self._site = site
-        self._name = name
-        return await self.client.send(prepared, timeout=timeout, redirects=redirects, response_type=response_type)
+    def _on_response(self, resp: Response, record: HttpRecord) -> None:
+        """Every hop of every request: recorded under what its own call said (see HttpRecord)."""
+        site, name, ctx = record
+        self._recorder.record_http(resp, ctx, site, name, self._meta() if self._recorder.metadata else None)
 
     # -- checks, groups, control ----------------------------------------------------------
     def check(

@@ -16,7 +16,7 @@ from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, Recorder
 
 log = logging.getLogger("loadpy.vu")
 
-OnResponse = Callable[[Response], None]
+OnResponse = Callable[[Response, Any], None]
 
 
 class HttpClientLike(Protocol):
@@ -29,9 +29,9 @@ class HttpClientLike(Protocol):
     def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> Any: ...
 
     async def send(self, prepared: Any, *, timeout: float | None = None, redirects: int | None = None,
-                   response_type: str | None = None) -> Response: ...
+                   response_type: str | None = None, record: Any = None) -> Response: ...
 
-    async def batch(self, requests: list[Any]) -> list[Response]: ...
+    async def batch(self, requests: list[Any], records: Any = None) -> list[Response]: ...
 
     def close_idle(self) -> None: ...
 

@@ -19,7 +19,7 @@ from loadpy.protocols.http.model import Response
 from loadpy.vu.context import VuContext, encode_body, with_query
 from loadpy.vu.custom import BoundMetric
 from loadpy.vu.expressions import Expr, Value
-from loadpy.vu.recording import RequestSite
+from loadpy.vu.recording import HttpRecord, RequestSite
 
 log = logging.getLogger("loadpy.vu")
 
@@ -153,8 +153,9 @@ class RequestSpec:
             self._prepared, self._const_url = prepared, url
         return prepared, url
 
-    def tag_name(self, vu: VuContext) -> str | None:
-        return None if self.name is None else str(self.name.get(vu, None))
+    def record(self, vu: VuContext) -> HttpRecord:
+        """What this request's responses are recorded under (its site, name and the VU's context)."""
+        return self.site, None if self.name is None else str(self.name.get(vu, None)), vu._ctx
 
     def after(self, vu: VuContext, resp: Response) -> None:
         run_checks(vu, self.checks, self.captures, resp)
@@ -195,11 +196,8 @@ class RequestStep(Step):
     def _send(self, vu: VuContext) -> Awaitable[Response]:
         spec = self.spec
         prepared, _ = spec.build(vu)
-        # what VuContext._send does, inlined (one coroutine level less per request)
-        vu._site = spec.site
-        vu._name = None if spec.name is None else str(spec.name.get(vu, None))
         return (vu._client or vu.client).send(prepared, timeout=spec.timeout, redirects=spec.redirects,
-                                              response_type=spec.response_type)
+                                              response_type=spec.response_type, record=spec.record(vu))
 
     async def _run_checked(self, vu: VuContext) -> None:
         resp = await self._send(vu)
@@ -213,13 +211,8 @@ class BatchStep(Step):
         self.specs = specs
 
     async def run(self, vu: VuContext) -> None:
-        built = [spec.build(vu) for spec in self.specs]
-        # responses are matched to their request by URL (the client's hook only gets the response)
-        vu._batch = {url: (spec.site, spec.tag_name(vu)) for spec, (_, url) in zip(self.specs, built, strict=True)}
-        try:
-            responses = await vu.client.batch([prepared for prepared, _ in built])
-        finally:
-            vu._batch = None
+        prepared = [spec.build(vu)[0] for spec in self.specs]
+        responses = await vu.client.batch(prepared, [spec.record(vu) for spec in self.specs])
         for spec, resp in zip(self.specs, responses, strict=True):
             if spec.checks or spec.captures:
                 spec.after(vu, resp)

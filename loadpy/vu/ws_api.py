@@ -139,7 +139,7 @@ class WsApi:
         hdrs.setdefault("Content-Type", "application/json")
         body = json.dumps(graphql_payload(query, variables, operation_name), separators=(",", ":")).encode()
         prepared = vu.client.prepare("POST", url, hdrs, body)
-        return await vu._send(prepared, site, name, timeout, None, None)
+        return await vu.client.send(prepared, timeout=timeout, record=(site, name, vu._ctx))
 
     async def subscribe(
         self,

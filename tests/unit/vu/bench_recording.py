@@ -44,7 +44,7 @@ def main() -> None:
 
     def via_hook(n: int) -> None:
         for _ in range(n):
-            hook(resp)
+            hook(resp, (site, None, ctx))
 
     def one_check(n: int) -> None:
         for _ in range(n):
