@@ -72,7 +72,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         from loadpy.vu.script import PythonRuntime, load_python_script
 
         script = load_python_script(path)
-        env = resolve_env(None, os.environ, cli_env)
+        env = resolve_env(script.env, os.environ, cli_env)
         options = resolve_options(
             script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
         )

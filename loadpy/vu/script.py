@@ -7,6 +7,7 @@ functions for scenarios' `exec`, and `metrics = {"orders": "counter", ...}`.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from loadpy.config.loader import env_default_problem
 from loadpy.errors import ConfigError, LoadpyError, ScriptError
 from loadpy.metrics.registry import Registry
 from loadpy.vu.context import VuContext
@@ -39,7 +41,7 @@ class ScriptModule:
     teardown: Callable[..., Any] | None = None
     handle_summary: Callable[..., Any] | None = None
     metrics: Mapping[str, Any] | None = None
-    env: dict[str, str] = field(default_factory=dict)  # the script's `env` defaults, if any
+    env: dict[str, Any] = field(default_factory=dict)  # the script's `env = {...}` defaults (as for YAML `env:`)
 
 
 def load_python_script(path: str) -> ScriptModule:
@@ -71,7 +73,6 @@ def load_python_script(path: str) -> ScriptModule:
         n: f for n, f in vars(module).items()
         if inspect.isfunction(f) and not n.startswith("_") and n not in LIFECYCLE and f.__module__ == name
     }
-    env = getattr(module, "env", None)
     return ScriptModule(
         path=path,
         module=module,
@@ -81,8 +82,37 @@ def load_python_script(path: str) -> ScriptModule:
         teardown=_callable(module, "teardown", path),
         handle_summary=_callable(module, "handle_summary", path),
         metrics=getattr(module, "metrics", None),
-        env={str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {},
+        env=_env_defaults(module, path),
     )
+
+
+def _env_defaults(module: ModuleType, path: str) -> dict[str, Any]:
+    """`env = {"BASE_URL": "http://..."}`: defaults below the process environment and `-e`."""
+    env = getattr(module, "env", None)
+    if env is None:
+        return {}
+    if not isinstance(env, dict):
+        raise ConfigError(f"env must be a dict of NAME: value defaults, not a {type(env).__name__}", file=path,
+                          line=_line_of(path, "env"), key="env")
+    for name, value in env.items():
+        problem = env_default_problem(name, value)
+        if problem:
+            raise ConfigError(problem, file=path, line=_line_of(path, "env"), key=f"env.{name}")
+    return dict(env)
+
+
+def _line_of(path: str, name: str) -> int | None:
+    """The line of the module-level assignment to `name` (errors name file, line and key)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return node.lineno
+    return None
 
 
 def _callable(module: ModuleType, name: str, path: str) -> Callable[..., Any] | None:
