@@ -76,11 +76,11 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         options = resolve_options(
             script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
         )
-        runtime = PythonRuntime(script, options, registry, env)
+        runtime: Any = PythonRuntime(script, options, registry, env)
         handle_summary = getattr(script, "handle_summary", None)
     else:
         from loadpy.config.loader import load_document
-        from loadpy.vu.runtime import FlowRuntime
+        from loadpy.vu.flow_runtime import FlowRuntime
 
         doc = load_document(path)
         env = resolve_env(doc.env_defaults, os.environ, cli_env)

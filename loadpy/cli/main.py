@@ -6,9 +6,9 @@ import contextlib
 import sys
 from collections.abc import Sequence
 
-from loadpy import __version__
 from loadpy.cli.args import ArgumentParser, add_run_flags
 from loadpy.errors import ExitCode, LoadpyError
+from loadpy.version import __version__
 
 
 def build_parser() -> ArgumentParser:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from loadpy import USER_AGENT
 from loadpy.config.durations import parse_duration
 from loadpy.errors import ConfigError
 from loadpy.metrics.tags import ALL_SYSTEM_TAGS, DEFAULT_SYSTEM_TAGS
+from loadpy.version import USER_AGENT
 
 if TYPE_CHECKING:
     from loadpy.executors import ExecutorConfig

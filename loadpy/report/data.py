@@ -21,11 +21,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from loadpy import __version__
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
 from loadpy.report.timeseries import TimeSeriesRecorder
+from loadpy.version import __version__
 
 FORMAT = "loadpy-report/1"
 MAX_NAME_ROWS = 500

@@ -17,7 +17,7 @@ from loadpy.protocols.graphql.document import operation_info
 from loadpy.vu.expressions import Expr, Scope, Value
 from loadpy.vu.recording import ExpectedStatuses
 from loadpy.vu.steps import Check, RequestSpec, RequestStep, Step
-from loadpy.vu.ws_api import define_subscription_metrics, graphql_payload, graphql_site
+from loadpy.vu.ws_api import define_subscription_metrics, graphql_payload, graphql_tags
 from loadpy.vu.ws_steps import SUBSCRIPTION_GETTERS, WS_GETTERS, SubscriptionStep, WsStep, expect_checks
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def compile_graphql(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: Ke
             expected = None if spec["expected_statuses"] is None else ExpectedStatuses.parse(spec["expected_statuses"])
         except ValueError as exc:
             raise c.err((*spath, "expected_statuses"), str(exc)) from None
-    site = graphql_site(c.recorder, query, op_name, _tags(c, spec, spath), expected)
+    site = c.recorder.site(graphql_tags(query, op_name, _tags(c, spec, spath)), expected)
     variables = c.value(spec.get("variables"), (*spath, "variables"))
     if variables.constant:
         payload = Value(graphql_payload(query, variables.value, op_name), None)

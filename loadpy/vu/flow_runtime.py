@@ -9,11 +9,11 @@ from typing import Any
 from loadpy.errors import ConfigError, LoadpyError
 from loadpy.metrics.registry import Registry
 from loadpy.vu.compiler import FlowCompiler, resolve_function
-from loadpy.vu.context import VuContext
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
 from loadpy.vu.data import load_data
 from loadpy.vu.runtime import BaseRuntime, Body, expected_from, make_core, python_body
+from loadpy.vu.state import VUState
 from loadpy.vu.steps import Flow
 
 RESERVED_DATA_NAMES = ("vu", "iter", "scenario", "env", "setup_data", "status", "body", "json", "headers",
@@ -25,7 +25,7 @@ def _flow_body(flow: Flow) -> Body:
 
 
 def _setup_body(flow: Flow) -> Body:
-    async def run(vu: VuContext) -> Any:
+    async def run(vu: VUState) -> Any:
         await flow.run(vu)
         captures = dict(vu.captures)
         if "__return__" in captures:

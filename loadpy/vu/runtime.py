@@ -16,15 +16,17 @@ from loadpy.clock import now
 from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import ConfigError, LoadpyError, ScriptError, TestAbort
 from loadpy.metrics.registry import Registry
-from loadpy.vu.context import VuContext
+from loadpy.vu.api import VU
 from loadpy.vu.core import ClientFactory, RuntimeCore
-from loadpy.vu.custom import define_all
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, TagContext
+from loadpy.vu.state import VUState
 from loadpy.vu.steps import StepError
 
 log = logging.getLogger("loadpy.vu")
 
-Body = Callable[[VuContext], Awaitable[Any]]
+# What a scenario runs per iteration. It gets the VU's state; a function of user code is
+# wrapped by `python_body`, which hands it the public `VU` instead.
+Body = Callable[[VUState], Awaitable[Any]]
 
 
 def describe_error(exc: BaseException) -> str:
@@ -38,13 +40,22 @@ def describe_error(exc: BaseException) -> str:
 
 
 def python_body(fn: Callable[..., Any]) -> Body:
-    async def run(vu: VuContext) -> Any:
-        result = fn(vu)
+    """A Body calling `fn(vu)` with the public VU (a plain or an async function)."""
+
+    async def run(state: VUState) -> Any:
+        result = fn(state.user)
         if inspect.isawaitable(result):
             result = await result
         return result
 
     return run
+
+
+def new_state(core: RuntimeCore, id_in_instance: int, id_in_test: int) -> VUState:
+    """A VU's state with its public VU attached (what bodies and user functions receive)."""
+    state = VUState(core, id_in_instance, id_in_test)
+    VU(state)
+    return state
 
 
 class _ScenarioState:
@@ -59,81 +70,47 @@ class _ScenarioState:
         self.locate: Callable[[Exception], Exception] | None = getattr(body, "locate", None)
 
 
-class VU:
-    """A VirtualUser. Cheap to create: a context object; the HTTP client is made on first request."""
+class VirtualUser:
+    """The engine's VU. Cheap to create: a state object; the HTTP client is made on first request."""
 
     def __init__(self, runtime: BaseRuntime, id_in_instance: int, id_in_test: int) -> None:
         self.runtime = runtime
         self.id_in_instance = id_in_instance
         self.id_in_test = id_in_test
-        self.context = VuContext(runtime.core, id_in_instance, id_in_test)
-        self._state: _ScenarioState | None = None
+        self.state = new_state(runtime.core, id_in_instance, id_in_test)
+        self._scenario: _ScenarioState | None = None
 
     async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
-        core = self.runtime.core
-        vu = self.context
-        state = self._state
-        if state is None or state.scenario is not scenario:
-            state = self._state = self.runtime.scenario_state(scenario)
-            vu.scenario = scenario.name
-            vu.env = state.env
-        if vu._setup_version != core.setup_version:
-            vu._load_setup_data()
-        vu.iteration_in_test = iteration_in_test
-        if vu.captures:
-            vu.captures = {}
-        vu._ctx = ctx = state.ctx
-        client = vu._client
-        sent0 = recv0 = 0
-        if client is not None:
-            if not core.no_cookies_reset and client.cookies:
-                client.cookies.clear()
-            sent0, recv0 = client.bytes_sent, client.bytes_received
-        recorder = core.recorder
-        meta = vu._meta() if recorder.metadata else None
+        vu = self.state
+        current = self._scenario
+        if current is None or current.scenario is not scenario:
+            current = self._scenario = self.runtime.scenario_state(scenario)
+            vu.enter_scenario(scenario.name, current.env)
+        ctx = current.ctx
+        vu.begin_iteration(ctx, iteration_in_test)
+        meta = vu.iteration_meta()
         start = now()
         aborted: TestAbort | None = None
         try:
-            await state.body(vu)
+            await current.body(vu)
         except asyncio.CancelledError:
-            # interrupted: only the bytes it moved are recorded (k6)
-            self._record_bytes(ctx, sent0, recv0, meta, vu._drop_ws())
-            vu.iteration += 1
+            vu.interrupted_iteration(ctx, meta)
             raise
         except TestAbort as exc:
             aborted = exc
         except Exception as exc:
-            locate = state.locate
+            locate = current.locate
             log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
-        ws_bytes = await vu._finish_ws() if vu._ws_sessions or vu._ws_sent or vu._ws_received else (0, 0)
         elapsed = now() - start
-        vu._ctx = ctx
-        client = vu._client
-        sent = (client.bytes_sent - sent0 if client is not None else 0) + ws_bytes[0]
-        received = (client.bytes_received - recv0 if client is not None else 0) + ws_bytes[1]
-        recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
-        vu.iteration += 1
-        if core.no_vu_connection_reuse and vu._client is not None:
-            vu._client.close_idle()
+        await vu.end_iteration(ctx, elapsed, meta)
         if aborted is not None:
             raise aborted
-        pad = core.min_iteration_duration - elapsed
+        pad = self.runtime.core.min_iteration_duration - elapsed
         if pad > 0:
             await asyncio.sleep(pad)  # not part of iteration_duration (k6)
 
-    def _record_bytes(self, ctx: TagContext, sent0: int, recv0: int, meta: dict[str, str] | None,
-                      ws_bytes: tuple[int, int]) -> None:
-        core = self.runtime.core
-        client = self.context._client
-        sent = (client.bytes_sent - sent0 if client is not None else 0) + ws_bytes[0]
-        received = (client.bytes_received - recv0 if client is not None else 0) + ws_bytes[1]
-        core.recorder.add(core.m_data_sent, ctx, float(sent), meta=meta)
-        core.recorder.add(core.m_data_received, ctx, float(received), meta=meta)
-
     async def close(self) -> None:
-        client = self.context._client
-        if client is not None:
-            await client.aclose()
+        await self.state.close()
 
 
 class BaseRuntime:
@@ -149,8 +126,8 @@ class BaseRuntime:
         self._states: dict[int, _ScenarioState] = {}
 
     # -- Runtime protocol ----------------------------------------------------------------
-    def new_vu(self, id_in_instance: int, id_in_test: int) -> VU:
-        return VU(self, id_in_instance, id_in_test)
+    def new_vu(self, id_in_instance: int, id_in_test: int) -> VirtualUser:
+        return VirtualUser(self, id_in_instance, id_in_test)
 
     @property
     def test_failed(self) -> bool:
@@ -171,28 +148,16 @@ class BaseRuntime:
 
     async def _run_phase(self, body: Body, phase: str, setup_data: Any) -> Any:
         """setup/teardown run in a VU of their own (id 0), group ::setup / ::teardown, no scenario tag."""
-        core = self.core
-        vu = VuContext(core, 0, 0)
-        vu.setup_data = setup_data
-        ctx = vu._ctx = core.recorder.context(core.run_tags, f"::{phase}")
-        start_bytes = (0, 0)
+        state = new_state(self.core, 0, 0)
+        ctx = state.enter_phase(phase, setup_data)
         try:
-            return await body(vu)
+            return await body(state)
         except (TestAbort, LoadpyError, asyncio.CancelledError):
             raise
         except Exception as exc:
             raise ScriptError(f"{phase} failed: {describe_error(exc)}") from exc
         finally:
-            client = vu._client
-            ws_sent, ws_received = await vu._finish_ws()
-            if client is not None:
-                core.recorder.add(core.m_data_sent, ctx, float(client.bytes_sent - start_bytes[0] + ws_sent))
-                core.recorder.add(core.m_data_received, ctx,
-                                  float(client.bytes_received - start_bytes[1] + ws_received))
-                await client.aclose()
-            else:
-                core.recorder.add(core.m_data_sent, ctx, float(ws_sent))
-                core.recorder.add(core.m_data_received, ctx, float(ws_received))
+            await state.close(record_bytes_in=ctx)
 
     # -- scenarios -----------------------------------------------------------------------
     def scenario_state(self, scenario: ScenarioContext) -> _ScenarioState:
@@ -228,17 +193,4 @@ def make_core(registry: Registry, options: Any, env: Mapping[str, str], expected
     return RuntimeCore(registry, options, env, expected=expected, client_factory=client_factory)
 
 
-def __getattr__(name: str) -> Any:
-    # `from loadpy.vu.runtime import FlowRuntime` (flow_runtime imports this module, hence lazily)
-    if name == "FlowRuntime":
-        from loadpy.vu.flow_runtime import FlowRuntime
-
-        return FlowRuntime
-    if name == "PythonRuntime":
-        from loadpy.vu.script import PythonRuntime
-
-        return PythonRuntime
-    raise AttributeError(name)
-
-
-__all__ = ["VU", "BaseRuntime", "Body", "define_all", "describe_error", "expected_from", "python_body"]
+__all__ = ["BaseRuntime", "Body", "VirtualUser", "describe_error", "expected_from", "new_state", "python_body"]

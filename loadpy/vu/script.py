@@ -20,11 +20,11 @@ from typing import Any
 from loadpy.config.loader import env_default_problem
 from loadpy.errors import ConfigError, LoadpyError, ScriptError
 from loadpy.metrics.registry import Registry
-from loadpy.vu.context import VuContext
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses
 from loadpy.vu.runtime import BaseRuntime, Body, describe_error, make_core, python_body
+from loadpy.vu.state import VUState
 
 LIFECYCLE = ("setup", "teardown", "handle_summary")
 
@@ -125,8 +125,8 @@ def _callable(module: ModuleType, name: str, path: str) -> Callable[..., Any] | 
 def _teardown_body(fn: Callable[..., Any]) -> Body:
     takes_data = len(inspect.signature(fn).parameters) >= 2
 
-    async def run(vu: VuContext) -> Any:
-        result = fn(vu, vu.setup_data) if takes_data else fn(vu)
+    async def run(state: VUState) -> Any:
+        result = fn(state.user, state.setup_data) if takes_data else fn(state.user)
         if inspect.isawaitable(result):
             result = await result
         return result

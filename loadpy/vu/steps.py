@@ -16,14 +16,15 @@ from typing import Any
 from loadpy.errors import TestAbort
 from loadpy.metrics.metric import Metric
 from loadpy.protocols.http.model import Response
-from loadpy.vu.context import VuContext, encode_body, with_query
+from loadpy.vu.bodies import encode_body, with_query
 from loadpy.vu.custom import BoundMetric
 from loadpy.vu.expressions import Expr, Value
 from loadpy.vu.recording import HttpRecord, RequestSite
+from loadpy.vu.state import VUState
 
 log = logging.getLogger("loadpy.vu")
 
-PyFunction = Callable[[VuContext], Awaitable[Any] | Any]
+PyFunction = Callable[..., Awaitable[Any] | Any]  # called with the public VU (loadpy.VU)
 
 
 class StepError(Exception):
@@ -34,7 +35,7 @@ class Step:
     kind = "step"
     where = ""  # "flows.default[1] (request, line 7)"
 
-    def run(self, vu: VuContext) -> Awaitable[Any]:
+    def run(self, vu: VUState) -> Awaitable[Any]:
         """An awaitable running the step (most steps are `async def run`)."""
         raise NotImplementedError
 
@@ -48,7 +49,7 @@ class Flow:
         self.name = name
         self.steps = steps
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         for step in self.steps:
             try:
                 await step.run(vu)
@@ -57,7 +58,7 @@ class Flow:
             except Exception as exc:
                 raise located(step, exc) from exc
 
-    def body(self) -> Callable[[VuContext], Awaitable[Any]]:
+    def body(self) -> Callable[[VUState], Awaitable[Any]]:
         """What a VU runs per iteration: `run`, or for a flow of one step that step alone."""
         return OneStepBody(self.steps[0]) if len(self.steps) == 1 else self.run
 
@@ -77,7 +78,7 @@ class OneStepBody:
     def __init__(self, step: Step) -> None:
         self.step = step
 
-    def __call__(self, vu: VuContext) -> Awaitable[Any]:
+    def __call__(self, vu: VUState) -> Awaitable[Any]:
         try:
             return self.step.run(vu)
         except (TestAbort, StepError):
@@ -139,42 +140,43 @@ class RequestSpec:
         self._prepared: Any = None  # shared by all VUs: request bytes built once
         self._const_url: str | None = None
 
-    def build(self, vu: VuContext) -> tuple[Any, str]:
+    def build(self, vu: VUState) -> tuple[Any, str]:
         """(prepared request, url) for this iteration."""
         if self.constant and self._prepared is not None:
             return self._prepared, self._const_url  # type: ignore[return-value]
         headers = {str(k): str(v) for k, v in (self.headers.get(vu, None) or {}).items()}
         data = encode_body(self.body.get(vu, None), self.json.get(vu, None), headers)
         url = with_query(str(self.url.get(vu, None)), self.params.get(vu, None))
-        prepared = vu.client.prepare(self.method, url, headers, data)
+        prepared = vu.http_client().prepare(self.method, url, headers, data)
         # per-request settings travel with the request (HttpClient.batch reads them)
         prepared.timeout, prepared.redirects, prepared.response_type = self.timeout, self.redirects, self.response_type
         if self.constant:
             self._prepared, self._const_url = prepared, url
         return prepared, url
 
-    def record(self, vu: VuContext) -> HttpRecord:
-        """What this request's responses are recorded under (its site, name and the VU's context)."""
-        return self.site, None if self.name is None else str(self.name.get(vu, None)), vu._ctx
+    def tag_name(self, vu: VUState) -> str | None:
+        return None if self.name is None else str(self.name.get(vu, None))
 
-    def after(self, vu: VuContext, resp: Response) -> None:
+    def record(self, vu: VUState) -> HttpRecord:
+        """What this request's responses are recorded under (its site, name and the VU's context)."""
+        return vu.http_record(self.site, self.tag_name(vu))
+
+    def after(self, vu: VUState, resp: Response) -> None:
         run_checks(vu, self.checks, self.captures, resp)
 
 
-def run_checks(vu: VuContext, checks: list[Check], captures: list[tuple[str, Expr]], result: Any) -> None:
+def run_checks(vu: VUState, checks: list[Check], captures: list[tuple[str, Expr]], result: Any) -> None:
     """Checks (a raising expression is a failed check, logged once) then captures, both evaluated
     against `result` (a Response, or what a ws/subscription step saw)."""
-    recorder = vu._recorder
     for check in checks:
         try:
             passed = bool(check.expr.evaluate(vu, result))
         except Exception as exc:
             passed = False
-            if check not in vu._logged:
-                vu._logged.add(check)
+            if vu.first_time(check):
                 log.warning("%s: check %r raised %s: %s (counted as failed)", check.where, check.name,
                             type(exc).__name__, exc)
-        recorder.record_check(vu._ctx, check.name, passed, (), vu._meta())
+        vu.record_check(check.name, passed)
     for name, expr in captures:
         vu.captures[name] = expr.evaluate(vu, result)
 
@@ -185,7 +187,7 @@ class RequestStep(Step):
     def __init__(self, spec: RequestSpec) -> None:
         self.spec = spec
 
-    def run(self, vu: VuContext) -> Awaitable[Any]:
+    def run(self, vu: VUState) -> Awaitable[Any]:
         # Not a coroutine: without checks or captures it hands back the client's own `send`
         # coroutine, so the flow awaits the client directly (one coroutine level less per request).
         spec = self.spec
@@ -193,13 +195,13 @@ class RequestStep(Step):
             return self._run_checked(vu)
         return self._send(vu)
 
-    def _send(self, vu: VuContext) -> Awaitable[Response]:
+    def _send(self, vu: VUState) -> Awaitable[Response]:
         spec = self.spec
         prepared, _ = spec.build(vu)
-        return (vu._client or vu.client).send(prepared, timeout=spec.timeout, redirects=spec.redirects,
-                                              response_type=spec.response_type, record=spec.record(vu))
+        return vu.send(prepared, spec.site, None if spec.name is None else str(spec.name.get(vu, None)),
+                       spec.timeout, spec.redirects, spec.response_type)
 
-    async def _run_checked(self, vu: VuContext) -> None:
+    async def _run_checked(self, vu: VUState) -> None:
         resp = await self._send(vu)
         self.spec.after(vu, resp)
 
@@ -210,9 +212,9 @@ class BatchStep(Step):
     def __init__(self, specs: list[RequestSpec]) -> None:
         self.specs = specs
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         prepared = [spec.build(vu)[0] for spec in self.specs]
-        responses = await vu.client.batch(prepared, [spec.record(vu) for spec in self.specs])
+        responses = await vu.batch(prepared, [spec.record(vu) for spec in self.specs])
         for spec, resp in zip(self.specs, responses, strict=True):
             if spec.checks or spec.captures:
                 spec.after(vu, resp)
@@ -226,7 +228,7 @@ class SleepStep(Step):
         self.low = low
         self.high = high
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         await asyncio.sleep(self.low if self.high is None else random.uniform(self.low, self.high))
 
 
@@ -237,7 +239,7 @@ class GroupStep(Step):
         self.name = name
         self.flow = flow
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         async with vu.group(self.name):
             await self.flow.run(vu)
 
@@ -249,8 +251,8 @@ class CallStep(Step):
         self.target = target
         self.fn = fn
 
-    async def run(self, vu: VuContext) -> None:
-        result = self.fn(vu)
+    async def run(self, vu: VUState) -> None:
+        result = self.fn(vu.user)
         if inspect.isawaitable(result):
             await result
 
@@ -262,9 +264,9 @@ class AbortStep(Step):
         self.reason = reason
         self.condition = condition
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         if self.condition is None or self.condition.evaluate(vu, None):
-            vu.abort(str(self.reason.get(vu, None)))
+            raise TestAbort(str(self.reason.get(vu, None)) or "aborted by the script")
 
 
 class FailStep(Step):
@@ -274,9 +276,9 @@ class FailStep(Step):
         self.reason = reason
         self.condition = condition
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         if self.condition is None or self.condition.evaluate(vu, None):
-            vu.fail(str(self.reason.get(vu, None)))
+            vu.mark_failed(str(self.reason.get(vu, None)))
 
 
 class LogStep(Step):
@@ -285,8 +287,8 @@ class LogStep(Step):
     def __init__(self, text: Value) -> None:
         self.text = text
 
-    async def run(self, vu: VuContext) -> None:
-        vu.log(str(self.text.get(vu, None)))
+    async def run(self, vu: VUState) -> None:
+        log.info("%s", self.text.get(vu, None), extra={"source": "console"})
 
 
 class MetricStep(Step):
@@ -297,7 +299,7 @@ class MetricStep(Step):
         self.value = value
         self.tags = tags
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         BoundMetric(self.metric, vu).add(self.value.get(vu, None), self.tags.get(vu, None))
 
 
@@ -309,7 +311,7 @@ class ReturnStep(Step):
     def __init__(self, value: Value) -> None:
         self.value = value
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         vu.captures["__return__"] = self.value.get(vu, None)
 
 

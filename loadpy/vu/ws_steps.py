@@ -22,8 +22,8 @@ from typing import Any
 from loadpy.metrics.tags import TagSet
 from loadpy.protocols.graphql import run_subscription
 from loadpy.protocols.ws import Message, run_ws_session
-from loadpy.vu.context import VuContext
 from loadpy.vu.expressions import Expr, Value
+from loadpy.vu.state import VUState
 from loadpy.vu.steps import Check, Step, run_checks
 from loadpy.vu.ws_api import WsRecord
 
@@ -61,14 +61,12 @@ def encode_message(message: Any) -> Message:
     return json.dumps(message, separators=(",", ":"))
 
 
-def _headers(value: Value, vu: VuContext) -> dict[str, str]:
+def _headers(value: Value, vu: VUState) -> dict[str, str]:
     return {str(k): str(v) for k, v in (value.get(vu, None) or {}).items()}
 
 
-def _warn(vu: VuContext, step: Step, error: str) -> None:
-    key = (step, "session")
-    if key not in vu._logged:
-        vu._logged.add(key)
+def _warn(vu: VUState, step: Step, error: str) -> None:
+    if vu.first_time((step, "session")):
         log.warning("%s: %s (further failures of this step by this VU are not logged)", step.where, error)
 
 
@@ -87,14 +85,13 @@ class WsStep(Step):
         self.checks = checks
         self.captures = captures
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         messages = [encode_message(m) for m in (self.send.get(vu, None) or ())]
         result = await run_ws_session(
             str(self.url.get(vu, None)), headers=_headers(self.headers, vu), subprotocols=self.subprotocols,
             send=messages, receive=self.receive, timeout=self.timeout, record=WsRecord(vu, self.tags),
         )
-        vu._ws_sent += result.bytes_sent
-        vu._ws_received += result.bytes_received
+        vu.add_ws_bytes(result.bytes_sent, result.bytes_received)
         if result.error:
             _warn(vu, self, result.error)
         if self.checks or self.captures:
@@ -119,14 +116,13 @@ class SubscriptionStep(Step):
         self.checks = checks
         self.captures = captures
 
-    async def run(self, vu: VuContext) -> None:
+    async def run(self, vu: VUState) -> None:
         result = await run_subscription(
             str(self.url.get(vu, None)), protocol=self.protocol, query=self.query,
             variables=self.variables.get(vu, None), take=self.take, timeout=self.timeout,
             record=WsRecord(vu, self.tags), headers=_headers(self.headers, vu), operation_name=self.operation_name,
         )
-        vu._ws_sent += result.bytes_sent
-        vu._ws_received += result.bytes_received
+        vu.add_ws_bytes(result.bytes_sent, result.bytes_received)
         if result.error:
             _warn(vu, self, result.error)
         if self.checks or self.captures:

@@ -19,7 +19,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import loadpy
 from loadpy.clock import now
 from loadpy.errors import ConfigError
 from loadpy.protocols.http.connection import H1Connection, connect
@@ -30,6 +29,7 @@ from loadpy.protocols.http.h1 import UrlParts, canonical_header_bytes, prepare_h
 from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
 from loadpy.protocols.http.urls import UrlError, is_ip, parse_url
+from loadpy.version import USER_AGENT
 
 __all__ = ["HttpClient", "HttpOptions", "OnResponse", "PreparedRequest"]
 
@@ -57,7 +57,7 @@ class HttpOptions:
     timeout: float = 60.0  # seconds
     discard_response_bodies: bool = False
     no_connection_reuse: bool = False
-    user_agent: str = loadpy.USER_AGENT
+    user_agent: str = USER_AGENT
     insecure_skip_tls_verify: bool = False
     tls_version_min: str | None = None
     tls_version_max: str | None = None
