@@ -65,8 +65,15 @@ class HttpApi:
         return await self._state.send(prepared, site, name, timeout, redirects, response_type)
 
     def _prepare(
-        self, method: str, url: str, body: Any, json: Any, headers: Mapping[str, str] | None,
-        params: Mapping[str, Any] | None, tags: Mapping[str, Any] | None, expected_statuses: list[Any] | bool | None,
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, Any] | None,
+        tags: Mapping[str, Any] | None,
+        expected_statuses: list[Any] | bool | None,
     ) -> tuple[Any, RequestSite]:
         state = self._state
         hdrs = dict(headers or {})
@@ -104,8 +111,14 @@ class HttpApi:
         for req in requests:
             kw: dict[str, Any] = {"url": req} if isinstance(req, str) else dict(req)
             prepared, site = self._prepare(
-                kw.get("method", "GET"), kw["url"], kw.get("body"), kw.get("json"), kw.get("headers"),
-                kw.get("params"), kw.get("tags"), kw.get("expected_statuses", True),
+                kw.get("method", "GET"),
+                kw["url"],
+                kw.get("body"),
+                kw.get("json"),
+                kw.get("headers"),
+                kw.get("params"),
+                kw.get("tags"),
+                kw.get("expected_statuses", True),
             )
             prepared.timeout, prepared.redirects = kw.get("timeout"), kw.get("redirects")
             prepared.response_type = kw.get("response_type")
@@ -226,8 +239,7 @@ class VU:
         """Open a WebSocket session (send, receive(timeout), ping, close; raises WsError when it
         cannot). Closed at the end of the iteration if still open; k6/ws metrics, bytes counted."""
         record = WsRecord(self._state, tagset(tags) if tags else ())
-        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout,
-                                       record=record)
+        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record)
         self._state.track_ws(session)
         return session
 
@@ -272,8 +284,15 @@ class VU:
         state = self._state
         define_subscription_metrics(state.registry)
         result = await run_subscription(
-            url, protocol=protocol, query=query, variables=variables, take=take, timeout=timeout,
-            record=WsRecord(state, tagset(tags) if tags else ()), headers=headers, operation_name=operation_name,
+            url,
+            protocol=protocol,
+            query=query,
+            variables=variables,
+            take=take,
+            timeout=timeout,
+            record=WsRecord(state, tagset(tags) if tags else ()),
+            headers=headers,
+            operation_name=operation_name,
         )
         state.add_ws_bytes(result.bytes_sent, result.bytes_received)
         return result

@@ -10,6 +10,7 @@ import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from loadpy.clock import now
@@ -21,6 +22,7 @@ from loadpy.vu.core import ClientFactory, RuntimeCore
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, TagContext
 from loadpy.vu.state import VUState
 from loadpy.vu.steps import StepError
+from loadpy.vu.watchdog import BlockingWatchdog
 
 log = logging.getLogger("loadpy.vu")
 
@@ -124,6 +126,16 @@ class BaseRuntime:
         self._teardown = teardown
         self.handle_summary = handle_summary
         self._states: dict[int, _ScenarioState] = {}
+        self._watchdog: BlockingWatchdog | None = None
+
+    def _watch_blocking_calls(self) -> None:
+        """Start the blocking-call watchdog on the running loop (once per loop; see vu/watchdog.py)."""
+        loop = asyncio.get_running_loop()
+        if self._watchdog is None or self._watchdog.loop is not loop:
+            if self._watchdog is not None:
+                self._watchdog.stop()
+            self._watchdog = BlockingWatchdog(loop, _running_scenario)
+            self._watchdog.start()
 
     # -- Runtime protocol ----------------------------------------------------------------
     def new_vu(self, id_in_instance: int, id_in_test: int) -> VirtualUser:
@@ -148,6 +160,7 @@ class BaseRuntime:
 
     async def _run_phase(self, body: Body, phase: str, setup_data: Any) -> Any:
         """setup/teardown run in a VU of their own (id 0), group ::setup / ::teardown, no scenario tag."""
+        self._watch_blocking_calls()
         state = new_state(self.core, 0, 0)
         ctx = state.enter_phase(phase, setup_data)
         try:
@@ -161,6 +174,8 @@ class BaseRuntime:
 
     # -- scenarios -----------------------------------------------------------------------
     def scenario_state(self, scenario: ScenarioContext) -> _ScenarioState:
+        """Called by each VU when it starts running `scenario`."""
+        self._watch_blocking_calls()
         state = self._states.get(id(scenario))
         if state is None or state.scenario is not scenario:
             body = self.bodies.get(scenario.exec_name)
@@ -170,6 +185,20 @@ class BaseRuntime:
             ctx = self.core.recorder.context(scenario.tags, "")
             state = self._states[id(scenario)] = _ScenarioState(scenario, ctx, env, body)
         return state
+
+
+def _running_scenario(frame: FrameType) -> str | None:
+    """For the watchdog: "scenario <name>" (or "setup()" / "teardown()") when `frame` runs one."""
+    code = frame.f_code
+    if code is _ITERATION_CODE:
+        return f"scenario {frame.f_locals['scenario'].name}"
+    if code is _PHASE_CODE:
+        return f"{frame.f_locals['phase']}()"
+    return None
+
+
+_ITERATION_CODE = VirtualUser.run_iteration.__code__
+_PHASE_CODE = BaseRuntime._run_phase.__code__
 
 
 def expected_from(doc_http: Any, where: Callable[[tuple[str | int, ...], str], ConfigError]) -> ExpectedStatuses | None:

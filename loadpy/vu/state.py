@@ -110,12 +110,20 @@ class VUState:
         return site, name, self._ctx
 
     def send(
-        self, prepared: Any, site: RequestSite, name: str | None, timeout: float | None = None,
-        redirects: int | None = None, response_type: str | None = None,
+        self,
+        prepared: Any,
+        site: RequestSite,
+        name: str | None,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
     ) -> Awaitable[Response]:
         """The client's own `send` coroutine (not wrapped: one coroutine level less per request)."""
         return (self._client or self.http_client()).send(
-            prepared, timeout=timeout, redirects=redirects, response_type=response_type,
+            prepared,
+            timeout=timeout,
+            redirects=redirects,
+            response_type=response_type,
             record=(site, name, self._ctx),
         )
 
@@ -226,8 +234,9 @@ class VUState:
 
     async def end_iteration(self, ctx: TagContext, elapsed: float, meta: dict[str, str] | None) -> None:
         """A finished iteration (errors included): iterations, iteration_duration, data_sent/received."""
-        ws_sent, ws_received = await self._finish_ws() if self._ws_sessions or self._ws_sent or self._ws_received \
-            else (0, 0)
+        ws_sent, ws_received = (
+            await self._finish_ws() if self._ws_sessions or self._ws_sent or self._ws_received else (0, 0)
+        )
         self._ctx = ctx  # a group left open by a failing step does not leak into the next iteration
         sent, received = self._moved(ws_sent, ws_received)
         self._recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
