@@ -80,7 +80,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         handle_summary = getattr(script, "handle_summary", None)
     else:
         from loadpy.config.loader import load_document
-        from loadpy.vu.flow_runtime import FlowRuntime
+        from loadpy.flows.runtime import FlowRuntime
 
         doc = load_document(path)
         env = resolve_env(doc.env_defaults, os.environ, cli_env)

@@ -1,6 +1,6 @@
-"""The VU runtime: one VU state (`state.VUState`), the public `VU` of Python code (`api.VU`, also
-`loadpy.VU`), flows compiled from YAML, Python scripts, checks, groups, data, custom metrics.
+"""The VU runtime, shared by every front end: one VU state (`state.VUState`), the public `VU` of
+Python code (`api.VU`, also `loadpy.VU`), the iteration loop (`runtime`), metric recording,
+checks, groups, custom metrics, data files, expressions, Python scripts (`script`).
 
-Entry points: `loadpy.vu.flow_runtime.FlowRuntime.from_document`, `loadpy.vu.script.load_python_script`
-and `loadpy.vu.script.PythonRuntime` (see docs/architecture.md).
+The YAML front end is `loadpy.flows`. See docs/architecture.md.
 """

@@ -23,9 +23,10 @@ from loadpy.protocols.http.model import Response
 from loadpy.protocols.ws import WsSession
 from loadpy.vu.bodies import encode_body, with_query
 from loadpy.vu.custom import MetricsView
+from loadpy.vu.graphql import define_subscription_metrics, graphql_payload, graphql_tags
 from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite
 from loadpy.vu.state import VUState
-from loadpy.vu.ws_api import WsRecord, define_subscription_metrics, graphql_payload, graphql_tags
+from loadpy.vu.ws_record import WsRecord
 
 log = logging.getLogger("loadpy.vu")
 

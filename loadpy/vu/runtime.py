@@ -21,7 +21,6 @@ from loadpy.vu.api import VU
 from loadpy.vu.core import ClientFactory, RuntimeCore
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, TagContext
 from loadpy.vu.state import VUState
-from loadpy.vu.steps import StepError
 from loadpy.vu.watchdog import BlockingWatchdog
 
 log = logging.getLogger("loadpy.vu")
@@ -29,6 +28,10 @@ log = logging.getLogger("loadpy.vu")
 # What a scenario runs per iteration. It gets the VU's state; a function of user code is
 # wrapped by `python_body`, which hands it the public `VU` instead.
 Body = Callable[[VUState], Awaitable[Any]]
+
+
+class StepError(Exception):
+    """An error inside a front end's step, its location already prefixed (logged as it is, iteration counted)."""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -118,8 +121,14 @@ class VirtualUser:
 class BaseRuntime:
     """What flows and Python scripts share: VUs, scenario states, setup/teardown plumbing."""
 
-    def __init__(self, core: RuntimeCore, bodies: Mapping[str, Body], setup: Body | None,
-                 teardown: Body | None, handle_summary: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        core: RuntimeCore,
+        bodies: Mapping[str, Body],
+        setup: Body | None,
+        teardown: Body | None,
+        handle_summary: Callable[..., Any] | None = None,
+    ) -> None:
         self.core = core
         self.bodies = dict(bodies)
         self._setup = setup
@@ -217,9 +226,23 @@ def expected_from(doc_http: Any, where: Callable[[tuple[str | int, ...], str], C
         raise where(("http", "expected_statuses"), str(exc)) from None
 
 
-def make_core(registry: Registry, options: Any, env: Mapping[str, str], expected: ExpectedStatuses | None,
-              client_factory: ClientFactory | None) -> RuntimeCore:
+def make_core(
+    registry: Registry,
+    options: Any,
+    env: Mapping[str, str],
+    expected: ExpectedStatuses | None,
+    client_factory: ClientFactory | None,
+) -> RuntimeCore:
     return RuntimeCore(registry, options, env, expected=expected, client_factory=client_factory)
 
 
-__all__ = ["BaseRuntime", "Body", "VirtualUser", "describe_error", "expected_from", "new_state", "python_body"]
+__all__ = [
+    "BaseRuntime",
+    "Body",
+    "StepError",
+    "VirtualUser",
+    "describe_error",
+    "expected_from",
+    "new_state",
+    "python_body",
+]

@@ -8,6 +8,7 @@ functions for scenarios' `exec`, and `metrics = {"orders": "counter", ...}`.
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import inspect
 import sys
@@ -18,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from loadpy.config.loader import env_default_problem
-from loadpy.errors import ConfigError, LoadpyError, ScriptError
+from loadpy.errors import ConfigError, LoadpyError, ScriptError, did_you_mean
 from loadpy.metrics.registry import Registry
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
@@ -113,6 +114,24 @@ def _line_of(path: str, name: str) -> int | None:
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return node.lineno
     return None
+
+
+def resolve_function(target: str, base_dir: Path | None = None) -> Callable[..., Any]:
+    """Import `package.module:function`; the scenario file's folder is importable. Raises ConfigError."""
+    module_name, _, fn_name = target.partition(":")
+    if not module_name or not fn_name:
+        raise ConfigError(f"expected 'package.module:function', got {target!r}")
+    if base_dir is not None and str(base_dir) not in sys.path:
+        sys.path.insert(0, str(base_dir))  # so modules next to the scenario file import
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"cannot import module '{module_name}': {exc}") from None
+    fn = getattr(module, fn_name, None)
+    if not callable(fn):
+        public = [n for n in dir(module) if not n.startswith("_")]
+        raise ConfigError(f"module '{module_name}' has no function '{fn_name}'", hint=did_you_mean(fn_name, public))
+    return fn  # type: ignore[no-any-return]
 
 
 def _callable(module: ModuleType, name: str, path: str) -> Callable[..., Any] | None:

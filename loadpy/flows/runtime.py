@@ -1,4 +1,4 @@
-"""`FlowRuntime`: a scenario file's data, metrics and flows compiled into a Runtime."""
+"""`FlowRuntime`: a scenario file's data, metrics and flows compiled into a Runtime (the YAML front end)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,33 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loadpy.errors import ConfigError, LoadpyError
+from loadpy.errors import ConfigError, LoadpyError, did_you_mean
+from loadpy.flows.compiler import FlowCompiler
+from loadpy.flows.steps.base import Flow
 from loadpy.metrics.registry import Registry
-from loadpy.vu.compiler import FlowCompiler, resolve_function
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
 from loadpy.vu.data import load_data
+from loadpy.vu.expressions import substitute_env_deep
 from loadpy.vu.runtime import BaseRuntime, Body, expected_from, make_core, python_body
+from loadpy.vu.script import resolve_function
 from loadpy.vu.state import VUState
-from loadpy.vu.steps import Flow
 
-RESERVED_DATA_NAMES = ("vu", "iter", "scenario", "env", "setup_data", "status", "body", "json", "headers",
-                       "duration", "error", "error_code", "response")
+RESERVED_DATA_NAMES = (
+    "vu",
+    "iter",
+    "scenario",
+    "env",
+    "setup_data",
+    "status",
+    "body",
+    "json",
+    "headers",
+    "duration",
+    "error",
+    "error_code",
+    "response",
+)
 
 
 def _flow_body(flow: Flow) -> Body:
@@ -69,8 +84,9 @@ class FlowRuntime(BaseRuntime):
         core = make_core(registry, options, env, expected, client_factory)
         compiler = FlowCompiler(doc, env, registry, core.recorder, data, base_dir)
         flows = compiler.flows()
-        bodies: dict[str, Body] = {name: _flow_body(f) for name, f in flows.items() if name not in ("setup",
-                                                                                                   "teardown")}
+        bodies: dict[str, Body] = {
+            name: _flow_body(f) for name, f in flows.items() if name not in ("setup", "teardown")
+        }
         for name, scenario in (getattr(options, "scenarios", None) or {}).items():
             exec_name = getattr(scenario, "exec_name", None) or "default"
             if exec_name in bodies:
@@ -82,8 +98,11 @@ class FlowRuntime(BaseRuntime):
                 except ConfigError as exc:
                     raise doc.error(exec_path, f"executor {name}: {exc.message}", exc.hint) from None
                 continue
-            raise doc.error(exec_path, f"executor {name}: function '{exec_name}' not found in exports",
-                            _flow_hint(exec_name, list(bodies)))
+            raise doc.error(
+                exec_path,
+                f"executor {name}: function '{exec_name}' not found in exports",
+                _flow_hint(exec_name, list(bodies)),
+            )
         handle_summary = None
         if isinstance(doc.data.get("handle_summary"), str):
             try:
@@ -102,21 +121,20 @@ class FlowRuntime(BaseRuntime):
 
 
 def _flow_hint(name: str, flows: list[str]) -> str | None:
-    from loadpy.errors import did_you_mean
-
     return did_you_mean(name, flows) or (f"flows: {', '.join(flows)}" if flows else "the file has no flows")
 
 
 def load_all_data(doc: Any, env: Mapping[str, str], base_dir: Path) -> dict[str, tuple[Any, ...]]:
     """Every `data:` entry, loaded once; errors keyed `data.<name>`."""
-    from loadpy.vu.expressions import substitute_env_deep
-
     out: dict[str, tuple[Any, ...]] = {}
     for name, spec in (doc.data.get("data") or {}).items():
         path = ("data", str(name))
         if not str(name).isidentifier() or str(name) in RESERVED_DATA_NAMES:
-            raise doc.error(path, f"invalid data name '{name}': use an identifier that is not a built-in name "
-                                  f"({', '.join(RESERVED_DATA_NAMES)})")
+            raise doc.error(
+                path,
+                f"invalid data name '{name}': use an identifier that is not a built-in name "
+                f"({', '.join(RESERVED_DATA_NAMES)})",
+            )
         try:
             out[str(name)] = load_data(substitute_env_deep(spec, env), base_dir)
         except LoadpyError as exc:
