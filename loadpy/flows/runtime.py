@@ -14,7 +14,7 @@ from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
 from loadpy.vu.data import load_data
 from loadpy.vu.expressions import substitute_env_deep
-from loadpy.vu.runtime import BaseRuntime, Body, expected_from, make_core, python_body
+from loadpy.vu.runtime import BaseRuntime, Body, exec_names, exec_not_found, expected_from, make_core, python_body
 from loadpy.vu.script import resolve_function
 from loadpy.vu.state import VUState
 
@@ -50,10 +50,6 @@ def _setup_body(flow: Flow) -> Body:
     return run
 
 
-def _teardown_body(flow: Flow) -> Body:
-    return flow.run
-
-
 class FlowRuntime(BaseRuntime):
     """The Runtime for YAML scenario files."""
 
@@ -87,8 +83,7 @@ class FlowRuntime(BaseRuntime):
         bodies: dict[str, Body] = {
             name: _flow_body(f) for name, f in flows.items() if name not in ("setup", "teardown")
         }
-        for name, scenario in (getattr(options, "scenarios", None) or {}).items():
-            exec_name = getattr(scenario, "exec_name", None) or "default"
+        for name, exec_name in exec_names(options):
             if exec_name in bodies:
                 continue
             exec_path = ("options", "scenarios", name, "exec")
@@ -100,7 +95,7 @@ class FlowRuntime(BaseRuntime):
                 continue
             raise doc.error(
                 exec_path,
-                f"executor {name}: function '{exec_name}' not found in exports",
+                exec_not_found(name, exec_name),
                 _flow_hint(exec_name, list(bodies)),
             )
         handle_summary = None
@@ -113,7 +108,7 @@ class FlowRuntime(BaseRuntime):
             core,
             bodies,
             _setup_body(flows["setup"]) if "setup" in flows else None,
-            _teardown_body(flows["teardown"]) if "teardown" in flows else None,
+            flows["teardown"].run if "teardown" in flows else None,
             handle_summary,
             data=data,
             flows=flows,

@@ -45,15 +45,37 @@ def describe_error(exc: BaseException) -> str:
 
 
 def python_body(fn: Callable[..., Any]) -> Body:
-    """A Body calling `fn(vu)` with the public VU (a plain or an async function)."""
+    """A Body calling a function of user code (plain or async) with the public VU, and with the
+    setup data as second argument when it takes one (k6 passes setup()'s data to scenario
+    functions and teardown)."""
+    takes_data = _positional_count(fn) >= 2
 
     async def run(state: VUState) -> Any:
-        result = fn(state.user)
+        result = fn(state.user, state.setup_data) if takes_data else fn(state.user)
         if inspect.isawaitable(result):
             result = await result
         return result
 
     return run
+
+
+def _positional_count(fn: Callable[..., Any]) -> int:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: call it with the VU only
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in parameters if p.kind in kinds)
+
+
+def exec_names(options: Any) -> list[tuple[str, str]]:
+    """(scenario, exec function) of every scenario of `options` (k6's default exec: "default")."""
+    scenarios = getattr(options, "scenarios", None) or {}
+    return [(name, getattr(scenario, "exec_name", None) or "default") for name, scenario in scenarios.items()]
+
+
+def exec_not_found(scenario: str, exec_name: str) -> str:
+    return f"executor {scenario}: function '{exec_name}' not found in exports"
 
 
 def new_state(core: RuntimeCore, id_in_instance: int, id_in_test: int) -> VUState:
@@ -106,8 +128,10 @@ class VirtualUser:
         except Exception as exc:
             locate = current.locate
             log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
+        if vu.has_open_ws():
+            await vu.close_ws()
         elapsed = now() - start
-        await vu.end_iteration(ctx, elapsed, meta)
+        vu.end_iteration(ctx, elapsed, meta)
         if aborted is not None:
             raise aborted
         pad = self.runtime.core.min_iteration_duration - elapsed
@@ -189,7 +213,7 @@ class BaseRuntime:
         if state is None or state.scenario is not scenario:
             body = self.bodies.get(scenario.exec_name)
             if body is None:
-                raise ConfigError(f"executor {scenario.name}: function '{scenario.exec_name}' not found in exports")
+                raise ConfigError(exec_not_found(scenario.name, scenario.exec_name))
             env = {**self.core.env, **scenario.env} if scenario.env else self.core.env
             ctx = self.core.recorder.context(scenario.tags, "")
             state = self._states[id(scenario)] = _ScenarioState(scenario, ctx, env, body)
@@ -242,6 +266,8 @@ __all__ = [
     "StepError",
     "VirtualUser",
     "describe_error",
+    "exec_names",
+    "exec_not_found",
     "expected_from",
     "new_state",
     "python_body",

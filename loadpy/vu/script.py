@@ -24,8 +24,7 @@ from loadpy.metrics.registry import Registry
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses
-from loadpy.vu.runtime import BaseRuntime, Body, describe_error, make_core, python_body
-from loadpy.vu.state import VUState
+from loadpy.vu.runtime import BaseRuntime, describe_error, exec_names, exec_not_found, make_core, python_body
 
 LIFECYCLE = ("setup", "teardown", "handle_summary")
 
@@ -141,18 +140,6 @@ def _callable(module: ModuleType, name: str, path: str) -> Callable[..., Any] | 
     return fn
 
 
-def _teardown_body(fn: Callable[..., Any]) -> Body:
-    takes_data = len(inspect.signature(fn).parameters) >= 2
-
-    async def run(state: VUState) -> Any:
-        result = fn(state.user, state.setup_data) if takes_data else fn(state.user)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
-    return run
-
-
 class PythonRuntime(BaseRuntime):
     """The Runtime for Python scripts: `PythonRuntime(script, options, registry, env)`."""
 
@@ -171,16 +158,15 @@ class PythonRuntime(BaseRuntime):
         except ConfigError as exc:
             raise exc.located(file=script.path, key=f"metrics.{exc.key}" if exc.key else "metrics") from None
         bodies = {n: python_body(f) for n, f in script.functions.items()}
-        for name, scenario in (getattr(options, "scenarios", None) or {}).items():
-            exec_name = getattr(scenario, "exec_name", None) or "default"
+        for name, exec_name in exec_names(options):
             if exec_name not in bodies:
-                raise ConfigError(f"executor {name}: function '{exec_name}' not found in exports", file=script.path,
+                raise ConfigError(exec_not_found(name, exec_name), file=script.path,
                                   key=f"options.scenarios.{name}.exec")
         super().__init__(
             make_core(registry, options, env, expected, client_factory),
             bodies,
             python_body(script.setup) if script.setup else None,
-            _teardown_body(script.teardown) if script.teardown else None,
+            python_body(script.teardown) if script.teardown else None,
             script.handle_summary,
         )
         self.script = script

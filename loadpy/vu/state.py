@@ -191,11 +191,15 @@ class VUState:
         self._ws_sent += sent
         self._ws_received += received
 
-    async def _finish_ws(self) -> tuple[int, int]:
+    def has_open_ws(self) -> bool:
+        return bool(self._ws_sessions)
+
+    async def close_ws(self) -> None:
+        """Close the sessions Python code left open (their bytes count for this iteration)."""
         sessions, self._ws_sessions = self._ws_sessions, []
         for session in sessions:
             await session.close()
-        return self._take_ws_bytes(sessions)
+            self.add_ws_bytes(session.bytes_sent, session.bytes_received)
 
     def _drop_ws(self) -> tuple[int, int]:
         sessions, self._ws_sessions = self._ws_sessions, []
@@ -232,11 +236,10 @@ class VUState:
         else:
             self._sent0 = self._received0 = 0
 
-    async def end_iteration(self, ctx: TagContext, elapsed: float, meta: dict[str, str] | None) -> None:
-        """A finished iteration (errors included): iterations, iteration_duration, data_sent/received."""
-        ws_sent, ws_received = (
-            await self._finish_ws() if self._ws_sessions or self._ws_sent or self._ws_received else (0, 0)
-        )
+    def end_iteration(self, ctx: TagContext, elapsed: float, meta: dict[str, str] | None) -> None:
+        """A finished iteration (errors included; its WebSocket sessions closed: `close_ws`):
+        iterations, iteration_duration, data_sent, data_received."""
+        ws_sent, ws_received = self._take_ws_bytes([]) if self._ws_sent or self._ws_received else (0, 0)
         self._ctx = ctx  # a group left open by a failing step does not leak into the next iteration
         sent, received = self._moved(ws_sent, ws_received)
         self._recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
@@ -272,7 +275,8 @@ class VUState:
     async def close(self, record_bytes_in: TagContext | None = None) -> None:
         """Close the VU's connections; with a context (setup/teardown), record the bytes moved first."""
         if record_bytes_in is not None:
-            sent, received = self._moved(*await self._finish_ws())
+            await self.close_ws()
+            sent, received = self._moved(*self._take_ws_bytes([]))
             core = self._core
             self._recorder.add(core.m_data_sent, record_bytes_in, float(sent))
             self._recorder.add(core.m_data_received, record_bytes_in, float(received))
