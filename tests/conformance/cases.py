@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_vu import VU_CASES
 from tests.conformance.model import (
     Case,
     Check,
@@ -417,5 +418,5 @@ FLOW_STEPS: list[Case] = [
                         why="three sequential 300ms responses, " + SCHED))),
 ]
 
-CASES: list[Case] = [*EXECUTORS, *OPTIONS, *THRESHOLDS, *CHECKS_METRICS, *HTTP, *SEGMENTS, *CONFIG_ERRORS,
+CASES: list[Case] = [*VU_CASES, *EXECUTORS, *OPTIONS, *THRESHOLDS, *CHECKS_METRICS, *HTTP, *SEGMENTS, *CONFIG_ERRORS,
                      *FLOW_STEPS]
