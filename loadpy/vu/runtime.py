@@ -114,8 +114,7 @@ class VirtualUser:
             current = self._scenario = self.runtime.scenario_state(scenario)
             vu.enter_scenario(scenario.name, current.env)
         ctx = current.ctx
-        vu.begin_iteration(ctx, iteration_in_test)
-        meta = vu.iteration_meta()
+        meta = vu.begin_iteration(ctx, iteration_in_test)
         start = now()
         aborted: TestAbort | None = None
         try:

@@ -39,6 +39,7 @@ class VUState:
 
     __slots__ = (
         "_client",
+        "_close_idle_each_iteration",
         "_core",
         "_ctx",
         "_logged",
@@ -75,6 +76,7 @@ class VUState:
         self.user: Any = None  # the public VU (loadpy.vu.api), set by whoever builds it
         self._ctx: TagContext = core.recorder.context(core.run_tags)
         self._client: HttpClientLike | None = None
+        self._close_idle_each_iteration = core.no_vu_connection_reuse
         self._logged: set[Hashable] = set()
         self._sent0 = self._received0 = 0
         self._ws_sessions: list[WsSession] = []  # opened from Python; closed at iteration end
@@ -218,8 +220,9 @@ class VUState:
         self.scenario = scenario
         self.env = env
 
-    def begin_iteration(self, ctx: TagContext, iteration_in_test: int) -> None:
-        """Fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts."""
+    def begin_iteration(self, ctx: TagContext, iteration_in_test: int) -> dict[str, str] | None:
+        """Fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts.
+        Returns the iteration's sample metadata (vu / iter, when enabled)."""
         core = self._core
         if self._setup_version != core.setup_version:
             self.setup_data = core.setup_copy()
@@ -235,17 +238,21 @@ class VUState:
             self._sent0, self._received0 = client.bytes_sent, client.bytes_received
         else:
             self._sent0 = self._received0 = 0
+        return self._meta() if self._recorder.metadata else None
 
     def end_iteration(self, ctx: TagContext, elapsed: float, meta: dict[str, str] | None) -> None:
         """A finished iteration (errors included; its WebSocket sessions closed: `close_ws`):
         iterations, iteration_duration, data_sent, data_received."""
-        ws_sent, ws_received = self._take_ws_bytes([]) if self._ws_sent or self._ws_received else (0, 0)
+        sent, received = self._take_ws_bytes([]) if self._ws_sent or self._ws_received else (0, 0)
+        client = self._client
+        if client is not None:
+            sent += client.bytes_sent - self._sent0
+            received += client.bytes_received - self._received0
+            if self._close_idle_each_iteration:
+                client.close_idle()
         self._ctx = ctx  # a group left open by a failing step does not leak into the next iteration
-        sent, received = self._moved(ws_sent, ws_received)
         self._recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
         self.iteration += 1
-        if self._core.no_vu_connection_reuse and self._client is not None:
-            self._client.close_idle()
 
     def interrupted_iteration(self, ctx: TagContext, meta: dict[str, str] | None) -> None:
         """A hard-stopped iteration: only the bytes it moved are recorded (k6)."""
@@ -260,9 +267,6 @@ class VUState:
         if client is None:
             return ws_sent, ws_received
         return client.bytes_sent - self._sent0 + ws_sent, client.bytes_received - self._received0 + ws_received
-
-    def iteration_meta(self) -> dict[str, str] | None:
-        return self._meta() if self._recorder.metadata else None
 
     # -- setup() / teardown() -----------------------------------------------------------------
     def enter_phase(self, phase: str, setup_data: Any) -> TagContext:
