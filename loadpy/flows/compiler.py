@@ -185,19 +185,28 @@ class FlowCompiler:
         self, flow: str, raw: Mapping[str, Any], path: KeyPath, scope: Scope, kind: str
     ) -> tuple[list[Check], list[tuple[str, Expr]]]:
         """`checks:` and `capture:` written beside the step kind."""
-        checks_raw = raw.get("checks") or {}
-        if not isinstance(checks_raw, Mapping):
-            raise self.err((*path, "checks"), "checks must map a check name to an expression")
+        where = self.where(flow, path, kind)
+        return (
+            self.checks(raw.get("checks"), (*path, "checks"), scope, where),
+            self.captures(raw.get("capture"), (*path, "capture"), scope),
+        )
+
+    def checks(self, raw: Any, path: KeyPath, scope: Scope, where: str) -> list[Check]:
+        """A `checks:` mapping (name -> expression) at `path`; `where` locates their runtime errors."""
+        raw = raw or {}
+        if not isinstance(raw, Mapping):
+            raise self.err(path, "checks must map a check name to an expression")
         checks = []
-        for cname, source in checks_raw.items():
-            cname = str(cname)
-            if "::" in cname:
-                raise self.err((*path, "checks", cname), "group and check names may not contain '::'")
-            checks.append(
-                Check(cname, self.expr(source, (*path, "checks", cname), scope), self.where(flow, path, kind))
-            )
-        cap_raw = raw.get("capture") or {}
-        if not isinstance(cap_raw, Mapping):
-            raise self.err((*path, "capture"), "capture must map a name to an expression")
-        captures = [(str(k), self.expr(v, (*path, "capture", str(k)), scope)) for k, v in cap_raw.items()]
-        return checks, captures
+        for name, source in raw.items():
+            name = str(name)
+            if "::" in name:
+                raise self.err((*path, name), "group and check names may not contain '::'")
+            checks.append(Check(name, self.expr(source, (*path, name), scope), where))
+        return checks
+
+    def captures(self, raw: Any, path: KeyPath, scope: Scope) -> list[tuple[str, Expr]]:
+        """A `capture:` mapping (name -> expression) at `path`."""
+        raw = raw or {}
+        if not isinstance(raw, Mapping):
+            raise self.err(path, "capture must map a name to an expression")
+        return [(str(k), self.expr(v, (*path, str(k)), scope)) for k, v in raw.items()]

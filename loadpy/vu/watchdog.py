@@ -5,7 +5,7 @@ database driver, long CPU work) stalls every VU while it runs. The watchdog find
 callback on the loop notes when the loop last ran; a daemon thread looks every `TICK` seconds and,
 when the heartbeat is older than `THRESHOLD`, reads the loop thread's stack. When the same line of
 user code (the innermost frame outside loadpy, the standard library and installed packages) is
-still running on the next look, it is a blocking call: once the loop runs again, one warning names
+still running half a threshold later, it is a blocking call: once the loop runs again, one warning names
 the scenario, the file and line, and how long the loop was held (once per scenario and line).
 """
 
@@ -126,7 +126,8 @@ class BlockingWatchdog:
             if site is None:
                 candidate = None
             elif candidate is not None and candidate.same_call(site):
-                if self._held is None:
+                # still the same call half a threshold later (not a descheduled process caught twice)
+                if self._held is None and now - candidate.since >= self.threshold / 2:
                     self._held = candidate  # the loop reports it at its next heartbeat
             else:
                 candidate = site

@@ -207,22 +207,10 @@ def request_spec(
         if req.get(key) is not None and not isinstance(req[key], Mapping):
             raise c.err((*path, key), f"{key} must be a mapping")
     name = c.value(req["name"], (*path, "name")) if req.get("name") is not None else None
-    checks_raw = req.get("checks") or {}
     checks_path = (*outer, "checks") if "checks" in outer_keys else (*path, "checks")
-    if not isinstance(checks_raw, Mapping):
-        raise c.err(checks_path, "checks must map a check name to an expression")
-    checks = []
-    for cname, source in checks_raw.items():
-        cname = str(cname)
-        if "::" in cname:
-            raise c.err((*checks_path, cname), "group and check names may not contain '::'")
-        expr = c.expr(source, (*checks_path, cname), c.response_scope)
-        checks.append(Check(cname, expr, c.where(flow, outer, "request")))
-    cap_raw = req.get("capture") or {}
+    checks = c.checks(req.get("checks"), checks_path, c.response_scope, c.where(flow, outer, "request"))
     cap_path = (*outer, "capture") if "capture" in outer_keys else (*path, "capture")
-    if not isinstance(cap_raw, Mapping):
-        raise c.err(cap_path, "capture must map a name to an expression")
-    captures = [(str(k), c.expr(v, (*cap_path, str(k)), c.response_scope)) for k, v in cap_raw.items()]
+    captures = c.captures(req.get("capture"), cap_path, c.response_scope)
     return RequestSpec(
         method=method.upper(),
         url=c.value(req["url"], (*path, "url")),
