@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from loadpy.errors import ConfigError, LoadpyError
+from loadpy.errors import ConfigError, LoadpyError, did_you_mean
 from loadpy.metrics.metric import Contains, Metric, MetricType
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import tagset
@@ -30,8 +30,6 @@ def parse_declaration(name: str, spec: Any) -> tuple[MetricType, Contains]:
         raise ConfigError(f"metric '{name}': unknown key '{sorted(unknown)[0]}' (allowed: type, time)")
     mtype = spec.get("type")
     if mtype not in _TYPES:
-        from loadpy.errors import did_you_mean
-
         raise ConfigError(
             f"metric '{name}': unknown type {mtype!r} (one of {', '.join(_TYPES)})",
             hint=did_you_mean(str(mtype), _TYPES),
