@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from loadpy.config.durations import parse_duration
 from loadpy.config.loader import format_keypath
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.flows.steps import COMPILERS, STEP_KINDS
@@ -19,7 +20,7 @@ from loadpy.flows.steps.request import RESPONSE_GETTERS
 from loadpy.flows.steps.ws import WS_GETTERS
 from loadpy.metrics.registry import Registry
 from loadpy.vu.expressions import Expr, Scope, Value, compile_value, substitute_env_deep
-from loadpy.vu.recording import Recorder
+from loadpy.vu.recording import ExpectedStatuses, Recorder
 
 KeyPath = tuple[str | int, ...]
 
@@ -210,3 +211,55 @@ class FlowCompiler:
         if not isinstance(raw, Mapping):
             raise self.err(path, "capture must map a name to an expression")
         return [(str(k), self.expr(v, (*path, str(k)), scope)) for k, v in raw.items()]
+
+    # -- reading the mapping of a step with a url (ws, graphql, subscription) ---------------
+    def step_spec(
+        self, raw: Mapping[str, Any], path: KeyPath, kind: str, keys: tuple[str, ...]
+    ) -> tuple[Mapping[str, Any], KeyPath]:
+        self.allowed(raw, path, (kind, "checks", "capture"), f"a {kind} step")
+        spec = raw[kind]
+        spath: KeyPath = (*path, kind)
+        if not isinstance(spec, Mapping):
+            raise self.err(spath, f"{kind} must be a mapping with at least url")
+        self.allowed(spec, spath, keys, f"a {kind} step")
+        if "url" not in spec:
+            raise self.err(spath, f"a {kind} step needs a url")
+        return spec, spath
+
+    def expected_statuses(self, spec: Mapping[str, Any], spath: KeyPath) -> ExpectedStatuses | bool | None:
+        """`expected_statuses:` of one request: True (the run's rule) when absent, None (no
+        http_req_failed) when null, else the parsed list."""
+        if "expected_statuses" not in spec:
+            return True
+        if spec["expected_statuses"] is None:
+            return None
+        try:
+            return ExpectedStatuses.parse(spec["expected_statuses"])
+        except ValueError as exc:
+            raise self.err((*spath, "expected_statuses"), str(exc)) from None
+
+    def timeout(self, spec: Mapping[str, Any], spath: KeyPath, default: float | None) -> float | None:
+        """`timeout:` (a duration) in seconds; `default` when absent."""
+        if spec.get("timeout") is None:
+            return default
+        try:
+            return parse_duration(spec["timeout"])
+        except ConfigError as exc:
+            raise self.relocate((*spath, "timeout"), exc) from None
+
+    def count(self, spec: Mapping[str, Any], spath: KeyPath, key: str, default: int) -> int:
+        value = spec.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.err((*spath, key), f"{key} must be a non-negative integer, got {value!r}")
+        return value
+
+    def tags(self, spec: Mapping[str, Any], spath: KeyPath) -> dict[str, str]:
+        tags = spec.get("tags") or {}
+        if not isinstance(tags, Mapping) or any(isinstance(v, dict | list) for v in tags.values()):
+            raise self.err((*spath, "tags"), "tags must map tag names to strings")
+        return {str(k): str(v) for k, v in self.env_sub(dict(tags), (*spath, "tags")).items()}
+
+    def mapping_value(self, spec: Mapping[str, Any], spath: KeyPath, key: str) -> Value:
+        if spec.get(key) is not None and not isinstance(spec[key], Mapping):
+            raise self.err((*spath, key), f"{key} must be a mapping")
+        return self.value(spec.get(key), (*spath, key))

@@ -20,11 +20,6 @@ from loadpy.flows.steps.ws import (
     SESSION_GETTERS,
     Getter,
     session_headers,
-    spec_count,
-    spec_duration,
-    spec_mapping,
-    spec_tags,
-    step_spec,
     warn_session_failure,
 )
 from loadpy.metrics.tags import TagSet, tagset
@@ -32,7 +27,6 @@ from loadpy.protocols.graphql import PROTOCOLS, TRANSPORT_WS, run_subscription
 from loadpy.protocols.graphql.document import operation_info
 from loadpy.vu.expressions import Expr, Value
 from loadpy.vu.graphql import define_subscription_metrics, graphql_payload, graphql_tags
-from loadpy.vu.recording import ExpectedStatuses
 from loadpy.vu.state import VUState
 from loadpy.vu.ws_record import WsRecord
 
@@ -155,16 +149,10 @@ def expect_checks(label: str, paths: list[str], where: str) -> list[Check]:
 
 
 def compile_graphql(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
-    spec, spath = step_spec(c, raw, path, "graphql", GRAPHQL_KEYS)
+    spec, spath = c.step_spec(raw, path, "graphql", GRAPHQL_KEYS)
     query = _query(c, spec, spath)
     op_name = _operation_name(c, spec, spath)
-    expected: ExpectedStatuses | bool | None = True
-    if "expected_statuses" in spec:
-        try:
-            expected = None if spec["expected_statuses"] is None else ExpectedStatuses.parse(spec["expected_statuses"])
-        except ValueError as exc:
-            raise c.err((*spath, "expected_statuses"), str(exc)) from None
-    site = c.recorder.site(graphql_tags(query, op_name, spec_tags(c, spec, spath)), expected)
+    site = c.recorder.site(graphql_tags(query, op_name, c.tags(spec, spath)), c.expected_statuses(spec, spath))
     variables = c.value(spec.get("variables"), (*spath, "variables"))
     if variables.constant:
         payload = Value(graphql_payload(query, variables.value, op_name), None)
@@ -184,13 +172,13 @@ def compile_graphql(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: Ke
         RequestSpec(
             method="POST",
             url=c.value(spec["url"], (*spath, "url")),
-            headers=spec_mapping(c, spec, spath, "headers"),
+            headers=c.mapping_value(spec, spath, "headers"),
             params=none,
             body=none,
             json=payload,
             name=c.value(spec["name"], (*spath, "name")) if spec.get("name") is not None else None,
             site=site,
-            timeout=spec_duration(c, spec, spath, None),
+            timeout=c.timeout(spec, spath, None),
             redirects=None,
             response_type=None,
             checks=checks + user_checks,
@@ -249,7 +237,7 @@ class SubscriptionStep(Step):
 
 
 def compile_subscription(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
-    spec, spath = step_spec(c, raw, path, "subscription", SUBSCRIPTION_KEYS)
+    spec, spath = c.step_spec(raw, path, "subscription", SUBSCRIPTION_KEYS)
     protocol = spec.get("protocol", TRANSPORT_WS)
     if protocol not in PROTOCOLS:
         raise c.err(
@@ -267,10 +255,10 @@ def compile_subscription(c: FlowCompiler, flow: str, raw: Mapping[str, Any], pat
         query=_query(c, spec, spath),
         variables=c.value(spec.get("variables"), (*spath, "variables")),
         operation_name=_operation_name(c, spec, spath),
-        headers=spec_mapping(c, spec, spath, "headers"),
-        take=spec_count(c, spec, spath, "take", 1),
-        timeout=spec_duration(c, spec, spath, DEFAULT_WS_TIMEOUT) or 0.0,
-        tags=tagset(spec_tags(c, spec, spath)),
+        headers=c.mapping_value(spec, spath, "headers"),
+        take=c.count(spec, spath, "take", 1),
+        timeout=c.timeout(spec, spath, DEFAULT_WS_TIMEOUT) or 0.0,
+        tags=tagset(c.tags(spec, spath)),
         checks=checks,
         captures=captures,
     )

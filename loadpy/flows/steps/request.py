@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from loadpy.config.durations import parse_duration
-from loadpy.errors import ConfigError, did_you_mean
+from loadpy.errors import did_you_mean
 from loadpy.flows.steps.base import Check, Step, run_checks
 from loadpy.metrics.tags import tagset
 from loadpy.protocols.http.model import Response
 from loadpy.vu.bodies import encode_body, with_query
 from loadpy.vu.expressions import Expr, Value
-from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite
+from loadpy.vu.recording import HttpRecord, RequestSite
 from loadpy.vu.state import VUState
 
 if TYPE_CHECKING:
@@ -177,22 +176,8 @@ def request_spec(
     if not isinstance(tags, Mapping) or any(isinstance(v, dict | list) for v in tags.values()):
         raise c.err((*path, "tags"), "tags must map tag names to strings")
     tags = c.env_sub(dict(tags), (*path, "tags"))
-    expected: ExpectedStatuses | bool | None = True
-    if "expected_statuses" in req:
-        if req["expected_statuses"] is None:
-            expected = None
-        else:
-            try:
-                expected = ExpectedStatuses.parse(req["expected_statuses"])
-            except ValueError as exc:
-                raise c.err((*path, "expected_statuses"), str(exc)) from None
-    site: RequestSite = c.recorder.site(tagset(tags), expected)
-    timeout = None
-    if req.get("timeout") is not None:
-        try:
-            timeout = parse_duration(req["timeout"])
-        except ConfigError as exc:
-            raise c.relocate((*path, "timeout"), exc) from None
+    site: RequestSite = c.recorder.site(tagset(tags), c.expected_statuses(req, path))
+    timeout = c.timeout(req, path, None)
     redirects = req.get("redirects")
     if redirects is not None and (not isinstance(redirects, int) or isinstance(redirects, bool) or redirects < 0):
         raise c.err((*path, "redirects"), "redirects must be a non-negative integer")

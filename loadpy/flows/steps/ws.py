@@ -15,8 +15,6 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from loadpy.config.durations import parse_duration
-from loadpy.errors import ConfigError
 from loadpy.flows.steps.base import Check, Step, run_checks
 from loadpy.metrics.tags import TagSet, tagset
 from loadpy.protocols.ws import Message, run_ws_session
@@ -66,50 +64,6 @@ def warn_session_failure(vu: VUState, step: Step, error: str) -> None:
         log.warning("%s: %s (further failures of this step by this VU are not logged)", step.where, error)
 
 
-# -- reading a session step's mapping (shared with graphql.py) ------------------------------
-def step_spec(
-    c: FlowCompiler, raw: Mapping[str, Any], path: KeyPath, kind: str, keys: tuple[str, ...]
-) -> tuple[Mapping[str, Any], KeyPath]:
-    c.allowed(raw, path, (kind, "checks", "capture"), f"a {kind} step")
-    spec = raw[kind]
-    spath: KeyPath = (*path, kind)
-    if not isinstance(spec, Mapping):
-        raise c.err(spath, f"{kind} must be a mapping with at least url")
-    c.allowed(spec, spath, keys, f"a {kind} step")
-    if "url" not in spec:
-        raise c.err(spath, f"a {kind} step needs a url")
-    return spec, spath
-
-
-def spec_duration(c: FlowCompiler, spec: Mapping[str, Any], spath: KeyPath, default: float | None) -> float | None:
-    if spec.get("timeout") is None:
-        return default
-    try:
-        return parse_duration(spec["timeout"])
-    except ConfigError as exc:
-        raise c.relocate((*spath, "timeout"), exc) from None
-
-
-def spec_count(c: FlowCompiler, spec: Mapping[str, Any], spath: KeyPath, key: str, default: int) -> int:
-    value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise c.err((*spath, key), f"{key} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def spec_tags(c: FlowCompiler, spec: Mapping[str, Any], spath: KeyPath) -> dict[str, str]:
-    tags = spec.get("tags") or {}
-    if not isinstance(tags, Mapping) or any(isinstance(v, dict | list) for v in tags.values()):
-        raise c.err((*spath, "tags"), "tags must map tag names to strings")
-    return {str(k): str(v) for k, v in c.env_sub(dict(tags), (*spath, "tags")).items()}
-
-
-def spec_mapping(c: FlowCompiler, spec: Mapping[str, Any], spath: KeyPath, key: str) -> Value:
-    if spec.get(key) is not None and not isinstance(spec[key], Mapping):
-        raise c.err((*spath, key), f"{key} must be a mapping")
-    return c.value(spec.get(key), (*spath, key))
-
-
 class WsStep(Step):
     kind = "ws"
 
@@ -154,22 +108,22 @@ class WsStep(Step):
 
 
 def compile_ws(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
-    spec, spath = step_spec(c, raw, path, "ws", WS_KEYS)
+    spec, spath = c.step_spec(raw, path, "ws", WS_KEYS)
     subprotocols = spec.get("subprotocols") or []
     if not isinstance(subprotocols, list) or not all(isinstance(p, str) and p for p in subprotocols):
         raise c.err((*spath, "subprotocols"), "subprotocols must be a list of protocol names")
     send = spec.get("send") or []
     if not isinstance(send, list):
         raise c.err((*spath, "send"), "send must be a list of messages (strings; objects are sent as JSON)")
-    tags: TagSet = tagset(spec_tags(c, spec, spath))
+    tags: TagSet = tagset(c.tags(spec, spath))
     checks, captures = c.checks_and_captures(flow, raw, path, c.scope.extended(WS_GETTERS), "ws")
     return WsStep(
         url=c.value(spec["url"], (*spath, "url")),
-        headers=spec_mapping(c, spec, spath, "headers"),
+        headers=c.mapping_value(spec, spath, "headers"),
         subprotocols=tuple(subprotocols),
         send=c.value(send, (*spath, "send")),
-        receive=spec_count(c, spec, spath, "receive", 0),
-        timeout=spec_duration(c, spec, spath, DEFAULT_WS_TIMEOUT) or 0.0,
+        receive=c.count(spec, spath, "receive", 0),
+        timeout=c.timeout(spec, spath, DEFAULT_WS_TIMEOUT) or 0.0,
         tags=tags,
         checks=checks,
         captures=captures,
