@@ -1,5 +1,6 @@
-"""The `Runtime` / `VirtualUser` implementations: YAML flows (`FlowRuntime`) and Python
-scripts (`PythonRuntime`) share one VU class and one iteration loop."""
+"""The `Runtime` every front end builds (`BaseRuntime`): scenario bodies, setup/teardown, VUs.
+YAML flows (`loadpy.flows.runtime.FlowRuntime`) and Python scripts (`PythonRuntime`) share one
+VU class (`state.VUState`, with the iteration loop) and this plumbing."""
 
 from __future__ import annotations
 
@@ -7,41 +8,21 @@ import asyncio
 import inspect
 import json
 import logging
-import traceback
-from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
-from loadpy.clock import now
 from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import ConfigError, LoadpyError, ScriptError, TestAbort
 from loadpy.metrics.registry import Registry
 from loadpy.vu.api import VU
 from loadpy.vu.core import ClientFactory, RuntimeCore
-from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, TagContext
-from loadpy.vu.state import VUState
+from loadpy.vu.failures import describe_error
+from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses
+from loadpy.vu.state import Body, Scenarios, ScenarioState, VUState
 from loadpy.vu.watchdog import BlockingWatchdog
 
 log = logging.getLogger("loadpy.vu")
-
-# What a scenario runs per iteration. It gets the VU's state; a function of user code is
-# wrapped by `python_body`, which hands it the public `VU` instead.
-Body = Callable[[VUState], Awaitable[Any]]
-
-
-class StepError(Exception):
-    """An error inside a front end's step, its location already prefixed (logged as it is, iteration counted)."""
-
-
-def describe_error(exc: BaseException) -> str:
-    """One log line for an iteration error: flow errors carry their step location already;
-    Python errors get the innermost frames (k6 logs the stack)."""
-    if isinstance(exc, StepError | LoadpyError):
-        return str(exc)
-    frames = traceback.extract_tb(exc.__traceback__)[-3:]
-    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in reversed(frames))
-    return f"{type(exc).__name__}: {exc}" + (f" at {where}" if where else "")
 
 
 def python_body(fn: Callable[..., Any]) -> Body:
@@ -78,67 +59,11 @@ def exec_not_found(scenario: str, exec_name: str) -> str:
     return f"executor {scenario}: function '{exec_name}' not found in exports"
 
 
-def new_state(core: RuntimeCore, id_in_instance: int, id_in_test: int) -> VUState:
+def new_state(core: RuntimeCore, id_in_instance: int, id_in_test: int, scenarios: Scenarios | None = None) -> VUState:
     """A VU's state with its public VU attached (what bodies and user functions receive)."""
-    state = VUState(core, id_in_instance, id_in_test)
+    state = VUState(core, id_in_instance, id_in_test, scenarios)
     VU(state)
     return state
-
-
-class _ScenarioState:
-    __slots__ = ("body", "ctx", "env", "locate", "scenario")
-
-    def __init__(self, scenario: ScenarioContext, ctx: TagContext, env: dict[str, str], body: Body) -> None:
-        self.scenario = scenario
-        self.ctx = ctx
-        self.env = env
-        self.body = body
-        # a body that does not wrap its own errors says where they came from (steps.OneStepBody)
-        self.locate: Callable[[Exception], Exception] | None = getattr(body, "locate", None)
-
-
-class VirtualUser:
-    """The engine's VU. Cheap to create: a state object; the HTTP client is made on first request."""
-
-    def __init__(self, runtime: BaseRuntime, id_in_instance: int, id_in_test: int) -> None:
-        self.runtime = runtime
-        self.id_in_instance = id_in_instance
-        self.id_in_test = id_in_test
-        self.state = new_state(runtime.core, id_in_instance, id_in_test)
-        self._scenario: _ScenarioState | None = None
-
-    async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
-        vu = self.state
-        current = self._scenario
-        if current is None or current.scenario is not scenario:
-            current = self._scenario = self.runtime.scenario_state(scenario)
-            vu.enter_scenario(scenario.name, current.env)
-        ctx = current.ctx
-        meta = vu.begin_iteration(ctx, iteration_in_test)
-        start = now()
-        aborted: TestAbort | None = None
-        try:
-            await current.body(vu)
-        except asyncio.CancelledError:
-            vu.interrupted_iteration(ctx, meta)
-            raise
-        except TestAbort as exc:
-            aborted = exc
-        except Exception as exc:
-            locate = current.locate
-            log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
-        if vu.has_open_ws():
-            await vu.close_ws()
-        elapsed = now() - start
-        vu.end_iteration(ctx, elapsed, meta)
-        if aborted is not None:
-            raise aborted
-        pad = self.runtime.core.min_iteration_duration - elapsed
-        if pad > 0:
-            await asyncio.sleep(pad)  # not part of iteration_duration (k6)
-
-    async def close(self) -> None:
-        await self.state.close()
 
 
 class BaseRuntime:
@@ -157,7 +82,7 @@ class BaseRuntime:
         self._setup = setup
         self._teardown = teardown
         self.handle_summary = handle_summary
-        self._states: dict[int, _ScenarioState] = {}
+        self._states: dict[int, ScenarioState] = {}
         self._watchdog: BlockingWatchdog | None = None
 
     def _watch_blocking_calls(self) -> None:
@@ -170,8 +95,9 @@ class BaseRuntime:
             self._watchdog.start()
 
     # -- Runtime protocol ----------------------------------------------------------------
-    def new_vu(self, id_in_instance: int, id_in_test: int) -> VirtualUser:
-        return VirtualUser(self, id_in_instance, id_in_test)
+    def new_vu(self, id_in_instance: int, id_in_test: int) -> VUState:
+        """A VU for the engine: cheap to create, its HTTP client is made on its first request."""
+        return new_state(self.core, id_in_instance, id_in_test, self.scenario_state)
 
     @property
     def test_failed(self) -> bool:
@@ -205,7 +131,7 @@ class BaseRuntime:
             await state.close(record_bytes_in=ctx)
 
     # -- scenarios -----------------------------------------------------------------------
-    def scenario_state(self, scenario: ScenarioContext) -> _ScenarioState:
+    def scenario_state(self, scenario: ScenarioContext) -> ScenarioState:
         """Called by each VU when it starts running `scenario`."""
         self._watch_blocking_calls()
         state = self._states.get(id(scenario))
@@ -215,7 +141,7 @@ class BaseRuntime:
                 raise ConfigError(exec_not_found(scenario.name, scenario.exec_name))
             env = {**self.core.env, **scenario.env} if scenario.env else self.core.env
             ctx = self.core.recorder.context(scenario.tags, "")
-            state = self._states[id(scenario)] = _ScenarioState(scenario, ctx, env, body)
+            state = self._states[id(scenario)] = ScenarioState(scenario, ctx, env, body)
         return state
 
 
@@ -229,7 +155,7 @@ def _running_scenario(frame: FrameType) -> str | None:
     return None
 
 
-_ITERATION_CODE = VirtualUser.run_iteration.__code__
+_ITERATION_CODE = VUState.run_iteration.__code__
 _PHASE_CODE = BaseRuntime._run_phase.__code__
 
 
@@ -262,9 +188,6 @@ def make_core(
 __all__ = [
     "BaseRuntime",
     "Body",
-    "StepError",
-    "VirtualUser",
-    "describe_error",
     "exec_names",
     "exec_not_found",
     "expected_from",

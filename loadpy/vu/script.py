@@ -23,8 +23,9 @@ from loadpy.errors import ConfigError, LoadpyError, ScriptError, did_you_mean
 from loadpy.metrics.registry import Registry
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
+from loadpy.vu.failures import describe_error
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses
-from loadpy.vu.runtime import BaseRuntime, describe_error, exec_names, exec_not_found, make_core, python_body
+from loadpy.vu.runtime import BaseRuntime, exec_names, exec_not_found, make_core, python_body
 
 LIFECYCLE = ("setup", "teardown", "handle_summary")
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from loadpy.clock import now
+from loadpy.engine.interfaces import ScenarioContext
+from loadpy.errors import TestAbort
 from loadpy.metrics.metric import Metric
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet
 from loadpy.protocols.http.model import Response
 from loadpy.vu.core import HttpClientLike, RuntimeCore
+from loadpy.vu.failures import describe_error
 from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite, TagContext
 
 if TYPE_CHECKING:
@@ -28,9 +31,31 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("loadpy.vu")
 
+# What a scenario runs per iteration. It gets the VU's state; a function of user code is
+# wrapped by `runtime.python_body`, which hands it the public `VU` instead.
+Body = Callable[["VUState"], Awaitable[Any]]
+
+
+class ScenarioState:
+    """What every VU needs to run one scenario: its body, tag context and env (one per runtime)."""
+
+    __slots__ = ("body", "ctx", "env", "locate", "scenario")
+
+    def __init__(self, scenario: ScenarioContext, ctx: TagContext, env: dict[str, str], body: Body) -> None:
+        self.scenario = scenario
+        self.ctx = ctx
+        self.env = env
+        self.body = body
+        # a body that does not wrap its own errors says where they came from (flows' OneStepBody)
+        self.locate: Callable[[Exception], Exception] | None = getattr(body, "locate", None)
+
+
+Scenarios = Callable[[ScenarioContext], ScenarioState]
+
 
 class VUState:
-    """One VU: ids, iteration counters, env, setup data, captures, tag context, HTTP client.
+    """One VU: ids, iteration counters, env, setup data, captures, tag context, HTTP client; it is
+    also the engine's VirtualUser (`run_iteration`, `close`).
 
     Read-only attributes: `id` (in this instance), `id_in_test`, `iteration` (iterations this VU
     started, all scenarios; 0-based while running), `iteration_in_test`, `scenario`, `env`,
@@ -42,9 +67,11 @@ class VUState:
         "_close_idle_each_iteration",
         "_core",
         "_ctx",
+        "_current",
         "_logged",
         "_received0",
         "_recorder",
+        "_scenarios",
         "_sent0",
         "_setup_version",
         "_ws_received",
@@ -61,8 +88,11 @@ class VUState:
         "user",
     )
 
-    def __init__(self, core: RuntimeCore, id_in_instance: int, id_in_test: int) -> None:
+    def __init__(
+        self, core: RuntimeCore, id_in_instance: int, id_in_test: int, scenarios: Scenarios | None = None
+    ) -> None:
         self._core = core
+        self._scenarios = scenarios  # the runtime's scenario lookup (None: a setup/teardown VU)
         self._recorder = core.recorder
         self.id = id_in_instance
         self.id_in_test = id_in_test
@@ -75,6 +105,7 @@ class VUState:
         self.captures: dict[str, Any] = {}
         self.user: Any = None  # the public VU (loadpy.vu.api), set by whoever builds it
         self._ctx: TagContext = core.recorder.context(core.run_tags)
+        self._current: ScenarioState | None = None  # the scenario of the last iteration
         self._client: HttpClientLike | None = None
         self._close_idle_each_iteration = core.no_vu_connection_reuse
         self._logged: set[Hashable] = set()
@@ -215,15 +246,20 @@ class VUState:
         self._ws_sent = self._ws_received = 0
         return sent, received
 
-    # -- the iteration lifecycle (the runtime's VirtualUser drives these) -----------------------
-    def enter_scenario(self, scenario: str, env: dict[str, str]) -> None:
-        self.scenario = scenario
-        self.env = env
-
-    def begin_iteration(self, ctx: TagContext, iteration_in_test: int) -> dict[str, str] | None:
-        """Fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts.
-        Returns the iteration's sample metadata (vu / iter, when enabled)."""
+    # -- iterations (the engine's VirtualUser protocol) -------------------------------------------
+    async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
+        """One iteration of `scenario`: iterations, iteration_duration, data_sent, data_received
+        recorded (errors included); CancelledError when hard-stopped (only the bytes recorded);
+        TestAbort passed on after recording."""
+        current = self._current
+        if current is None or current.scenario is not scenario:
+            assert self._scenarios is not None, "a setup/teardown VU runs no scenario"
+            current = self._current = self._scenarios(scenario)
+            self.scenario = scenario.name
+            self.env = current.env
+        ctx = current.ctx
         core = self._core
+        # fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts
         if self._setup_version != core.setup_version:
             self.setup_data = core.setup_copy()
             self._setup_version = core.setup_version
@@ -238,11 +274,23 @@ class VUState:
             self._sent0, self._received0 = client.bytes_sent, client.bytes_received
         else:
             self._sent0 = self._received0 = 0
-        return self._meta() if self._recorder.metadata else None
-
-    def end_iteration(self, ctx: TagContext, elapsed: float, meta: dict[str, str] | None) -> None:
-        """A finished iteration (errors included; its WebSocket sessions closed: `close_ws`):
-        iterations, iteration_duration, data_sent, data_received."""
+        recorder = self._recorder
+        meta = self._meta() if recorder.metadata else None
+        start = now()
+        aborted: TestAbort | None = None
+        try:
+            await current.body(self)
+        except asyncio.CancelledError:
+            self._interrupted(ctx, meta)
+            raise
+        except TestAbort as exc:
+            aborted = exc
+        except Exception as exc:
+            locate = current.locate
+            log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
+        if self._ws_sessions:
+            await self.close_ws()
+        elapsed = now() - start
         sent, received = self._take_ws_bytes([]) if self._ws_sent or self._ws_received else (0, 0)
         client = self._client
         if client is not None:
@@ -251,10 +299,15 @@ class VUState:
             if self._close_idle_each_iteration:
                 client.close_idle()
         self._ctx = ctx  # a group left open by a failing step does not leak into the next iteration
-        self._recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
+        recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
         self.iteration += 1
+        if aborted is not None:
+            raise aborted
+        pad = core.min_iteration_duration - elapsed
+        if pad > 0:
+            await asyncio.sleep(pad)  # not part of iteration_duration (k6)
 
-    def interrupted_iteration(self, ctx: TagContext, meta: dict[str, str] | None) -> None:
+    def _interrupted(self, ctx: TagContext, meta: dict[str, str] | None) -> None:
         """A hard-stopped iteration: only the bytes it moved are recorded (k6)."""
         sent, received = self._moved(*self._drop_ws())
         core = self._core

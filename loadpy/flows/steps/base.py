@@ -14,7 +14,7 @@ from typing import Any
 
 from loadpy.errors import TestAbort
 from loadpy.vu.expressions import Expr
-from loadpy.vu.runtime import StepError
+from loadpy.vu.failures import StepError
 from loadpy.vu.state import VUState
 
 log = logging.getLogger("loadpy.vu")

@@ -20,7 +20,7 @@ class BatchStep(Step):
         self.specs = specs
 
     async def run(self, vu: VUState) -> None:
-        prepared = [spec.build(vu)[0] for spec in self.specs]
+        prepared = [spec.build(vu) for spec in self.specs]
         responses = await vu.batch(prepared, [spec.record(vu) for spec in self.specs])
         for spec, resp in zip(self.specs, responses, strict=True):
             if spec.checks or spec.captures:

@@ -84,13 +84,12 @@ class RequestSpec:
         self.checks = checks
         self.captures = captures
         self.constant = all(v.constant for v in (url, headers, params, body, json))
-        self._prepared: Any = None  # shared by all VUs: request bytes built once
-        self._const_url: str | None = None
+        self.prepared: Any = None  # when constant: built once, shared by all VUs
 
-    def build(self, vu: VUState) -> tuple[Any, str]:
-        """(prepared request, url) for this iteration."""
-        if self.constant and self._prepared is not None:
-            return self._prepared, self._const_url  # type: ignore[return-value]
+    def build(self, vu: VUState) -> Any:
+        """The prepared request for this iteration (the shared one when constant)."""
+        if self.prepared is not None:
+            return self.prepared
         headers = {str(k): str(v) for k, v in (self.headers.get(vu, None) or {}).items()}
         data = encode_body(self.body.get(vu, None), self.json.get(vu, None), headers)
         url = with_query(str(self.url.get(vu, None)), self.params.get(vu, None))
@@ -98,8 +97,8 @@ class RequestSpec:
         # per-request settings travel with the request (HttpClient.batch reads them)
         prepared.timeout, prepared.redirects, prepared.response_type = self.timeout, self.redirects, self.response_type
         if self.constant:
-            self._prepared, self._const_url = prepared, url
-        return prepared, url
+            self.prepared = prepared
+        return prepared
 
     def tag_name(self, vu: VUState) -> str | None:
         return None if self.name is None else str(self.name.get(vu, None))
@@ -128,9 +127,8 @@ class RequestStep(Step):
 
     def _send(self, vu: VUState) -> Awaitable[Response]:
         spec = self.spec
-        prepared, _ = spec.build(vu)
         return vu.send(
-            prepared,
+            spec.prepared or spec.build(vu),
             spec.site,
             None if spec.name is None else str(spec.name.get(vu, None)),
             spec.timeout,

@@ -32,9 +32,8 @@ def main() -> None:
     hooks: list[Any] = []  # the VU's on_response, as its HTTP client would be given it
     core = RuntimeCore(registry, Options(), {}, client_factory=lambda on_response: hooks.append(on_response))  # type: ignore[arg-type,func-returns-value]
     vu = VUState(core, 1, 1)
-    ctx = core.recorder.context((("scenario", "default"),))
-    vu.begin_iteration(ctx, 0)
     vu.http_client()
+    ctx = vu.http_record(core.recorder.default_site, None)[2]
     resp = Response("GET", "http://127.0.0.1:8080/", status=200, proto="HTTP/1.1",
                     timings=Timings(0.1, 0, 0, 0, 0.01, 0.2, 0.02))
     record = core.recorder.record_http
