@@ -224,9 +224,6 @@ class VUState:
         self._ws_sent += sent
         self._ws_received += received
 
-    def has_open_ws(self) -> bool:
-        return bool(self._ws_sessions)
-
     async def close_ws(self) -> None:
         """Close the sessions Python code left open (their bytes count for this iteration)."""
         sessions, self._ws_sessions = self._ws_sessions, []
