@@ -68,10 +68,12 @@ def load_python_script(path: str) -> ScriptModule:
         raise ScriptError(f"{path}: error in init code: {describe_error(exc)}") from exc
     options = getattr(module, "options", {}) or {}
     if not isinstance(options, dict):
-        raise ConfigError(f"options must be a dict of k6 options, not a {type(options).__name__}", file=path,
-                          key="options")
+        raise ConfigError(
+            f"options must be a dict of k6 options, not a {type(options).__name__}", file=path, key="options"
+        )
     functions: dict[str, Callable[..., Any]] = {
-        n: f for n, f in vars(module).items()
+        n: f
+        for n, f in vars(module).items()
         if inspect.isfunction(f) and not n.startswith("_") and n not in LIFECYCLE and f.__module__ == name
     }
     return ScriptModule(
@@ -93,8 +95,12 @@ def _env_defaults(module: ModuleType, path: str) -> dict[str, Any]:
     if env is None:
         return {}
     if not isinstance(env, dict):
-        raise ConfigError(f"env must be a dict of NAME: value defaults, not a {type(env).__name__}", file=path,
-                          line=_line_of(path, "env"), key="env")
+        raise ConfigError(
+            f"env must be a dict of NAME: value defaults, not a {type(env).__name__}",
+            file=path,
+            line=_line_of(path, "env"),
+            key="env",
+        )
     for name, value in env.items():
         problem = env_default_problem(name, value)
         if problem:
@@ -109,8 +115,9 @@ def _line_of(path: str, name: str) -> int | None:
     except (OSError, SyntaxError, ValueError):
         return None
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AnnAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return node.lineno
     return None
@@ -161,8 +168,9 @@ class PythonRuntime(BaseRuntime):
         bodies = {n: python_body(f) for n, f in script.functions.items()}
         for name, exec_name in exec_names(options):
             if exec_name not in bodies:
-                raise ConfigError(exec_not_found(name, exec_name), file=script.path,
-                                  key=f"options.scenarios.{name}.exec")
+                raise ConfigError(
+                    exec_not_found(name, exec_name), file=script.path, key=f"options.scenarios.{name}.exec"
+                )
         super().__init__(
             make_core(registry, options, env, expected, client_factory),
             bodies,
@@ -173,6 +181,7 @@ class PythonRuntime(BaseRuntime):
         self.script = script
 
     @classmethod
-    def from_script(cls, script: ScriptModule, options: Any, registry: Registry, env: Mapping[str, str],
-                    **kw: Any) -> PythonRuntime:
+    def from_script(
+        cls, script: ScriptModule, options: Any, registry: Registry, env: Mapping[str, str], **kw: Any
+    ) -> PythonRuntime:
         return cls(script, options, registry, env, **kw)

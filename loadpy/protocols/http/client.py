@@ -296,8 +296,11 @@ class HttpClient:
         record: Any = None,
     ) -> Response:
         return await self.send(
-            self.prepare(method, url, headers, body), timeout=timeout, redirects=redirects,
-            response_type=response_type, record=record,
+            self.prepare(method, url, headers, body),
+            timeout=timeout,
+            redirects=redirects,
+            response_type=response_type,
+            record=record,
         )
 
     async def send(

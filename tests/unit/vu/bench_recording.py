@@ -34,8 +34,9 @@ def main() -> None:
     vu = VUState(core, 1, 1)
     vu.http_client()
     ctx = vu.http_record(core.recorder.default_site, None)[2]
-    resp = Response("GET", "http://127.0.0.1:8080/", status=200, proto="HTTP/1.1",
-                    timings=Timings(0.1, 0, 0, 0, 0.01, 0.2, 0.02))
+    resp = Response(
+        "GET", "http://127.0.0.1:8080/", status=200, proto="HTTP/1.1", timings=Timings(0.1, 0, 0, 0, 0.01, 0.2, 0.02)
+    )
     record = core.recorder.record_http
     site = core.recorder.default_site
     hook = hooks[0]
