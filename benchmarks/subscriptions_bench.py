@@ -31,8 +31,8 @@ from loadpy.config.loader import parse_document
 from loadpy.config.options import Options
 from loadpy.demo import demo_subprocess
 from loadpy.engine.interfaces import ScenarioContext
+from loadpy.flows.runtime import FlowRuntime
 from loadpy.metrics.registry import Registry
-from loadpy.vu.flow_runtime import FlowRuntime
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -1,15 +1,16 @@
 """loadpy: a load generator with k6's semantics, in Python on asyncio/uvloop.
 
-The public API for Python scripts (`loadpy run script.py`) is the `vu` object each function
-receives (see loadpy.vu.context.VuContext) plus `abort()` below.
+The public API for Python scripts (`loadpy run script.py`): the `VU` each function receives
+(`async def default(vu: loadpy.VU)`), the `Response` its requests return, and `abort()` below.
+See docs/python-api.md.
 """
 
 from typing import Any
 
 from loadpy.errors import TestAbort
-
-__version__ = "0.1.0"
-USER_AGENT = f"loadpy/{__version__}"
+from loadpy.protocols.http.model import Response
+from loadpy.version import USER_AGENT, __version__
+from loadpy.vu.api import VU
 
 
 def abort(reason: str = "") -> None:
@@ -27,4 +28,4 @@ def run(path_or_document: Any, **flags: Any) -> Any:
     return run_test(path_or_document, **flags)
 
 
-__all__ = ["USER_AGENT", "TestAbort", "__version__", "abort", "run"]
+__all__ = ["USER_AGENT", "VU", "Response", "TestAbort", "__version__", "abort", "run"]

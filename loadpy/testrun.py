@@ -15,13 +15,10 @@ import signal
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError
 from loadpy.logs import setup_from_args
-
-if TYPE_CHECKING:
-    from loadpy.engine.interfaces import Runtime
 
 log = logging.getLogger("loadpy")
 SIGNAL_WORDS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminated"}  # Go's names, as k6 logs them
@@ -65,20 +62,19 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     cli = cli_options(args)
     registry = Registry()
 
-    runtime: Runtime
     if path.endswith(".py"):
         from loadpy.vu.script import PythonRuntime, load_python_script
 
         script = load_python_script(path)
-        env = resolve_env(None, os.environ, cli_env)
+        env = resolve_env(script.env, os.environ, cli_env)
         options = resolve_options(
             script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
         )
-        runtime = PythonRuntime(script, options, registry, env)
+        runtime: Any = PythonRuntime(script, options, registry, env)
         handle_summary = getattr(script, "handle_summary", None)
     else:
         from loadpy.config.loader import load_document
-        from loadpy.vu.flow_runtime import FlowRuntime
+        from loadpy.flows.runtime import FlowRuntime
 
         doc = load_document(path)
         env = resolve_env(doc.env_defaults, os.environ, cli_env)

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from loadpy import __version__
 from loadpy.cli.args import ArgumentParser, add_log_flags, add_run_flags, positive_int
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
+from loadpy.version import __version__
 
 DEFAULT_API_ADDRESS = "localhost:6565"  # k6's default --address
 CONTROL_COMMANDS = {

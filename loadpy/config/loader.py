@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import yaml
@@ -183,10 +184,9 @@ def _check_structure(doc: SourceDoc) -> None:
         if value is not None and not isinstance(value, dict):
             raise doc.error((key,), f"'{key}' must be a mapping, not a {_kind(value)}")
     for name, value in (doc.data.get("env") or {}).items():
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise doc.error(("env", str(name)), f"invalid environment variable name {name!r}")
-        if isinstance(value, dict | list) or value is None:
-            raise doc.error(("env", name), f"env values must be strings or numbers, not a {_kind(value)}")
+        problem = env_default_problem(name, value)
+        if problem:
+            raise doc.error(("env", str(name)), problem)
     handler = doc.data.get("handle_summary")
     if handler is not None and (not isinstance(handler, str) or not re.fullmatch(r"[\w.]+:\w+", handler)):
         raise doc.error(("handle_summary",), f'handle_summary must be "module:function", got {handler!r}')
@@ -218,6 +218,15 @@ def substitute_env(value: str, env: Mapping[str, str], *, key: str | None = None
         return env[name]
 
     return _REF.sub(replace, value)
+
+
+def env_default_problem(name: object, value: object) -> str | None:
+    """Why one entry of an `env` defaults block (YAML `env:`, a Python script's `env = {...}`) is invalid."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        return f"invalid environment variable name {name!r}"
+    if not isinstance(value, str | int | float | date):  # (bool is an int; YAML reads 2024-01-01 as a date)
+        return f"env values must be strings or numbers, not a {_kind(value)}"
+    return None
 
 
 def resolve_env(

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from loadpy import USER_AGENT
 from loadpy.config.durations import parse_duration
 from loadpy.errors import ConfigError
 from loadpy.metrics.tags import ALL_SYSTEM_TAGS, DEFAULT_SYSTEM_TAGS
 from loadpy.protocols.http.ciphers import validate_cipher_suites
 from loadpy.protocols.http.dialing import HostnameBlocklist, IpPool, parse_blacklist, parse_dns
+from loadpy.version import USER_AGENT
 
 if TYPE_CHECKING:
     from loadpy.executors import ExecutorConfig

@@ -23,12 +23,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from loadpy import __version__
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
 from loadpy.report.timeseries import TimeSeriesRecorder
 from loadpy.summary.failures import collect_failures
+from loadpy.version import __version__
 
 FORMAT = "loadpy-report/1"
 MAX_NAME_ROWS = 500

@@ -1,6 +1,6 @@
-"""The VU runtime: flows compiled from YAML, Python scripts, checks, groups, data, custom metrics.
+"""The VU runtime, shared by every front end: one VU state (`state.VUState`), the public `VU` of
+Python code (`api.VU`, also `loadpy.VU`), the iteration loop (`runtime`), metric recording,
+checks, groups, custom metrics, data files, expressions, Python scripts (`script`).
 
-Public entry points (imported lazily by callers to keep `import loadpy` cheap):
-`loadpy.vu.flow_runtime.FlowRuntime.from_document`, `loadpy.vu.script.load_python_script`,
-`loadpy.vu.script.PythonRuntime`, and `loadpy.vu.context.VuContext` (the `vu` of Python code).
+The YAML front end is `loadpy.flows`. See docs/architecture.md.
 """

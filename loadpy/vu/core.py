@@ -16,7 +16,7 @@ from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, Recorder
 
 log = logging.getLogger("loadpy.vu")
 
-OnResponse = Callable[[Response], None]
+OnResponse = Callable[[Response, Any], None]
 
 
 class HttpClientLike(Protocol):
@@ -36,9 +36,10 @@ class HttpClientLike(Protocol):
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,
+        record: Any = None,
     ) -> Response: ...
 
-    async def batch(self, requests: list[Any]) -> list[Response]: ...
+    async def batch(self, requests: list[Any], records: Any = None) -> list[Response]: ...
 
     def close_idle(self) -> None: ...
 

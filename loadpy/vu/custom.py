@@ -6,15 +6,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from loadpy.errors import ConfigError, LoadpyError
+from loadpy.errors import ConfigError, LoadpyError, did_you_mean
 from loadpy.metrics.metric import Contains, Metric, MetricType
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import tagset
-
-if TYPE_CHECKING:
-    from loadpy.vu.context import VuContext
+from loadpy.vu.state import VUState
 
 log = logging.getLogger("loadpy.vu")
 
@@ -32,8 +30,6 @@ def parse_declaration(name: str, spec: Any) -> tuple[MetricType, Contains]:
         raise ConfigError(f"metric '{name}': unknown key '{sorted(unknown)[0]}' (allowed: type, time)")
     mtype = spec.get("type")
     if mtype not in _TYPES:
-        from loadpy.errors import did_you_mean
-
         raise ConfigError(
             f"metric '{name}': unknown type {mtype!r} (one of {', '.join(_TYPES)})",
             hint=did_you_mean(str(mtype), _TYPES),
@@ -97,11 +93,11 @@ def _js_text(value: Any) -> str:
 class BoundMetric:
     """A custom metric as seen from one VU: `add(value, tags=None) -> bool` with the VU's tags."""
 
-    __slots__ = ("_vu", "metric")
+    __slots__ = ("_state", "metric")
 
-    def __init__(self, metric: Metric, vu: VuContext) -> None:
+    def __init__(self, metric: Metric, state: VUState) -> None:
         self.metric = metric
-        self._vu = vu
+        self._state = state
 
     @property
     def name(self) -> str:
@@ -116,34 +112,33 @@ class BoundMetric:
                 self.metric.name,
             )
             return False
-        vu = self._vu
-        vu._recorder.add(self.metric, vu._ctx, number, tagset(tags) if tags else (), vu._meta())
+        self._state.add(self.metric, number, tagset(tags) if tags else ())
         return True
 
 
 class MetricsView(Mapping[str, BoundMetric]):
     """`vu.metrics["orders"]`: every metric of the registry, bound to the VU; `define` adds one."""
 
-    def __init__(self, vu: VuContext) -> None:
-        self._vu = vu
+    def __init__(self, state: VUState) -> None:
+        self._state = state
         self._bound: dict[str, BoundMetric] = {}
 
     def __getitem__(self, name: str) -> BoundMetric:
         bound = self._bound.get(name)
         if bound is None:
-            metric = self._vu._recorder.registry.metrics.get(name)
+            metric = self._state.registry.metrics.get(name)
             if metric is None:
                 raise KeyError(f"no metric named '{name}' (declare it under metrics:)")
-            bound = self._bound[name] = BoundMetric(metric, self._vu)
+            bound = self._bound[name] = BoundMetric(metric, self._state)
         return bound
 
     def __iter__(self) -> Any:
-        return iter(self._vu._recorder.registry.metrics)
+        return iter(self._state.registry.metrics)
 
     def __len__(self) -> int:
-        return len(self._vu._recorder.registry.metrics)
+        return len(self._state.registry.metrics)
 
     def define(self, name: str, type: str, time: bool = False) -> BoundMetric:
         """Define (or fetch the identical) custom metric at run time, like k6's `new Trend(name, true)`."""
-        self._vu._recorder.registry.define(name, type, Contains.TIME if time else Contains.DEFAULT)
+        self._state.registry.define(name, type, Contains.TIME if time else Contains.DEFAULT)
         return self[name]

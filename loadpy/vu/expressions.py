@@ -19,7 +19,7 @@ from typing import Any
 
 from loadpy.errors import ConfigError, did_you_mean
 
-# (state, response) -> value; state is a VuContext, response a Response or None.
+# (state, response) -> value; state is a VUState, response a Response or None.
 Getter = Callable[[Any, Any], Any]
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)

@@ -89,6 +89,13 @@ class RequestSite:
         self.expected = expected  # True: the runtime default; None: no callback
 
 
+# What every hop of one request (redirects included) is recorded under, fixed when it is sent:
+# its site, its `name` tag (None: the URL) and the VU's tag context (scenario, group) at that moment.
+# It travels with the request through the client, so batch items, redirect hops and requests run
+# concurrently are each tagged as their own call said. A plain tuple: built once per request.
+HttpRecord = tuple[RequestSite, str | None, TagContext]
+
+
 class Recorder:
     """Per-runtime caches of tag sets and sinks; shared by all VUs of the process."""
 

@@ -7,6 +7,8 @@ functions for scenarios' `exec`, and `metrics = {"orders": "counter", ...}`.
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import inspect
 import sys
@@ -16,13 +18,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from loadpy.errors import ConfigError, LoadpyError, ScriptError
+from loadpy.config.loader import env_default_problem
+from loadpy.errors import ConfigError, LoadpyError, ScriptError, did_you_mean
 from loadpy.metrics.registry import Registry
-from loadpy.vu.context import VuContext
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
+from loadpy.vu.failures import describe_error
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses
-from loadpy.vu.runtime import BaseRuntime, Body, describe_error, make_core, python_body
+from loadpy.vu.runtime import BaseRuntime, exec_names, exec_not_found, make_core, python_body
 
 LIFECYCLE = ("setup", "teardown", "handle_summary")
 
@@ -39,7 +42,7 @@ class ScriptModule:
     teardown: Callable[..., Any] | None = None
     handle_summary: Callable[..., Any] | None = None
     metrics: Mapping[str, Any] | None = None
-    env: dict[str, str] = field(default_factory=dict)  # the script's `env` defaults, if any
+    env: dict[str, Any] = field(default_factory=dict)  # the script's `env = {...}` defaults (as for YAML `env:`)
 
 
 def load_python_script(path: str) -> ScriptModule:
@@ -73,7 +76,6 @@ def load_python_script(path: str) -> ScriptModule:
         for n, f in vars(module).items()
         if inspect.isfunction(f) and not n.startswith("_") and n not in LIFECYCLE and f.__module__ == name
     }
-    env = getattr(module, "env", None)
     return ScriptModule(
         path=path,
         module=module,
@@ -83,8 +85,60 @@ def load_python_script(path: str) -> ScriptModule:
         teardown=_callable(module, "teardown", path),
         handle_summary=_callable(module, "handle_summary", path),
         metrics=getattr(module, "metrics", None),
-        env={str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {},
+        env=_env_defaults(module, path),
     )
+
+
+def _env_defaults(module: ModuleType, path: str) -> dict[str, Any]:
+    """`env = {"BASE_URL": "http://..."}`: defaults below the process environment and `-e`."""
+    env = getattr(module, "env", None)
+    if env is None:
+        return {}
+    if not isinstance(env, dict):
+        raise ConfigError(
+            f"env must be a dict of NAME: value defaults, not a {type(env).__name__}",
+            file=path,
+            line=_line_of(path, "env"),
+            key="env",
+        )
+    for name, value in env.items():
+        problem = env_default_problem(name, value)
+        if problem:
+            raise ConfigError(problem, file=path, line=_line_of(path, "env"), key=f"env.{name}")
+    return dict(env)
+
+
+def _line_of(path: str, name: str) -> int | None:
+    """The line of the module-level assignment to `name` (errors name file, line and key)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return node.lineno
+    return None
+
+
+def resolve_function(target: str, base_dir: Path | None = None) -> Callable[..., Any]:
+    """Import `package.module:function`; the scenario file's folder is importable. Raises ConfigError."""
+    module_name, _, fn_name = target.partition(":")
+    if not module_name or not fn_name:
+        raise ConfigError(f"expected 'package.module:function', got {target!r}")
+    if base_dir is not None and str(base_dir) not in sys.path:
+        sys.path.insert(0, str(base_dir))  # so modules next to the scenario file import
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"cannot import module '{module_name}': {exc}") from None
+    fn = getattr(module, fn_name, None)
+    if not callable(fn):
+        public = [n for n in dir(module) if not n.startswith("_")]
+        raise ConfigError(f"module '{module_name}' has no function '{fn_name}'", hint=did_you_mean(fn_name, public))
+    return fn  # type: ignore[no-any-return]
 
 
 def _callable(module: ModuleType, name: str, path: str) -> Callable[..., Any] | None:
@@ -92,18 +146,6 @@ def _callable(module: ModuleType, name: str, path: str) -> Callable[..., Any] | 
     if fn is not None and not callable(fn):
         raise ConfigError(f"'{name}' must be a function", file=path, key=name)
     return fn
-
-
-def _teardown_body(fn: Callable[..., Any]) -> Body:
-    takes_data = len(inspect.signature(fn).parameters) >= 2
-
-    async def run(vu: VuContext) -> Any:
-        result = fn(vu, vu.setup_data) if takes_data else fn(vu)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
-    return run
 
 
 class PythonRuntime(BaseRuntime):
@@ -124,19 +166,16 @@ class PythonRuntime(BaseRuntime):
         except ConfigError as exc:
             raise exc.located(file=script.path, key=f"metrics.{exc.key}" if exc.key else "metrics") from None
         bodies = {n: python_body(f) for n, f in script.functions.items()}
-        for name, scenario in (getattr(options, "scenarios", None) or {}).items():
-            exec_name = getattr(scenario, "exec_name", None) or "default"
+        for name, exec_name in exec_names(options):
             if exec_name not in bodies:
                 raise ConfigError(
-                    f"executor {name}: function '{exec_name}' not found in exports",
-                    file=script.path,
-                    key=f"options.scenarios.{name}.exec",
+                    exec_not_found(name, exec_name), file=script.path, key=f"options.scenarios.{name}.exec"
                 )
         super().__init__(
             make_core(registry, options, env, expected, client_factory),
             bodies,
             python_body(script.setup) if script.setup else None,
-            _teardown_body(script.teardown) if script.teardown else None,
+            python_body(script.teardown) if script.teardown else None,
             script.handle_summary,
         )
         self.script = script

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_metrics import METRICS
+from tests.conformance.cases_vu import VU_CASES
 from tests.conformance.model import (
     Case,
     Check,
@@ -946,6 +947,7 @@ FLOW_STEPS: list[Case] = [
 ]
 
 CASES: list[Case] = [
+    *VU_CASES,
     *EXECUTORS,
     *OPTIONS,
     *THRESHOLDS,

@@ -14,13 +14,12 @@ import os
 import socket
 import ssl
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import loadpy
 from loadpy.clock import now
 from loadpy.errors import ConfigError
 from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
@@ -48,8 +47,9 @@ from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
 from loadpy.protocols.http.ratelimit import RequestRateLimiter
 from loadpy.protocols.http.urls import UrlError, parse_url
+from loadpy.version import USER_AGENT
 
-__all__ = ["HttpClient", "HttpOptions", "PreparedRequest"]
+__all__ = ["HttpClient", "HttpOptions", "OnResponse", "PreparedRequest"]
 
 log = logging.getLogger("loadpy.http")
 
@@ -63,6 +63,10 @@ _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
 _MS = 1000.0
 
+# Called once per response (every redirect hop) with the `record` its `send` was given: what the
+# caller records it under (tags, name, group), so concurrent and batched requests never mix up.
+OnResponse = Callable[[Response, Any], None]
+
 
 @dataclass
 class HttpOptions:
@@ -72,7 +76,7 @@ class HttpOptions:
     timeout: float = 60.0  # seconds
     discard_response_bodies: bool = False
     no_connection_reuse: bool = False
-    user_agent: str = loadpy.USER_AGENT
+    user_agent: str = USER_AGENT
     insecure_skip_tls_verify: bool = False
     tls_version_min: str | None = None
     tls_version_max: str | None = None
@@ -280,7 +284,7 @@ class _Pool:
 class HttpClient:
     """One VU's HTTP client (see the module docstring)."""
 
-    def __init__(self, options: HttpOptions, on_response: Callable[[Response], None] | None = None) -> None:
+    def __init__(self, options: HttpOptions, on_response: OnResponse | None = None) -> None:
         self.options = options
         self.on_response = on_response
         self.bytes_sent = 0
@@ -352,9 +356,14 @@ class HttpClient:
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,
+        record: Any = None,
     ) -> Response:
         return await self.send(
-            self.prepare(method, url, headers, body), timeout=timeout, redirects=redirects, response_type=response_type
+            self.prepare(method, url, headers, body),
+            timeout=timeout,
+            redirects=redirects,
+            response_type=response_type,
+            record=record,
         )
 
     async def send(
@@ -364,8 +373,10 @@ class HttpClient:
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,
+        record: Any = None,
     ) -> Response:
-        """Send `prepared`, following redirects; returns the final response (never raises for HTTP errors)."""
+        """Send `prepared`, following redirects; returns the final response (never raises for HTTP errors).
+        Every hop is reported as `on_response(response, record)`."""
         if timeout is None:
             timeout = prepared.timeout if prepared.timeout is not None else self.options.timeout
         if redirects is None:
@@ -386,7 +397,7 @@ class HttpClient:
             if req.failure is not None:
                 resp = self._failed_before_sending(req)
                 if resp.sent and on_response is not None:
-                    on_response(resp)
+                    on_response(resp, record)
                 return resp
             if hops:
                 t0 = now()
@@ -409,7 +420,7 @@ class HttpClient:
                 else:
                     resp = self._h1_failure(req, conn, failure, None, t0)
             if on_response is not None:
-                on_response(resp)
+                on_response(resp, record)
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
                 return resp
             location = resp.headers.get("Location")
@@ -743,14 +754,15 @@ class HttpClient:
             conn.close()
 
     # ------------------------------------------------------------------ batch & lifecycle
-    async def batch(self, requests: list[PreparedRequest]) -> list[Response]:
-        """Send concurrently, at most `batch` at once and `batch_per_host` per host; results in order."""
+    async def batch(self, requests: list[PreparedRequest], records: Sequence[Any] | None = None) -> list[Response]:
+        """Send concurrently, at most `batch` at once and `batch_per_host` per host; results in order.
+        `records[i]` is reported with every hop of `requests[i]` (see `send`)."""
         limit = self.options.batch
         per_host_limit = self.options.batch_per_host
         overall = asyncio.Semaphore(limit) if limit > 0 else None
         per_host: dict[str, asyncio.Semaphore] = {}
 
-        async def one(req: PreparedRequest) -> Response:
+        async def one(req: PreparedRequest, record: Any) -> Response:
             host_sem: asyncio.Semaphore | None = None
             if per_host_limit > 0 and req.parts is not None:
                 host_sem = per_host.get(req.parts.host_header)
@@ -761,13 +773,15 @@ class HttpClient:
             try:
                 if host_sem is not None:
                     async with host_sem:
-                        return await self.send(req)
-                return await self.send(req)
+                        return await self.send(req, record=record)
+                return await self.send(req, record=record)
             finally:
                 if overall is not None:
                     overall.release()
 
-        return list(await asyncio.gather(*(one(r) for r in requests)))
+        if records is None:
+            records = [None] * len(requests)
+        return list(await asyncio.gather(*(one(r, rec) for r, rec in zip(requests, records, strict=True))))
 
     def close_idle(self) -> None:
         """Close every idle connection (noVUConnectionReuse: called at iteration end)."""

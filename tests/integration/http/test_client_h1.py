@@ -41,7 +41,7 @@ def test_keep_alive_reuse_timings_and_wire_bytes() -> None:
     async def main() -> None:
         async with Server(ROUTES) as srv:
             seen: list[Response] = []
-            client = HttpClient(HttpOptions(), seen.append)
+            client = HttpClient(HttpOptions(), lambda resp, record: seen.append(resp))
             req = client.prepare("GET", srv.base + "/")
             responses = [await client.send(req) for _ in range(3)]
             assert [r.status for r in responses] == [200, 200, 200]
@@ -95,7 +95,7 @@ def test_three_hop_redirect_four_responses_and_cookies_across_hops() -> None:
     async def main() -> None:
         async with Server(ROUTES) as srv:
             seen: list[Response] = []
-            client = HttpClient(HttpOptions(), seen.append)
+            client = HttpClient(HttpOptions(), lambda resp, record: seen.append(resp))
             final = await client.request("GET", srv.base + "/redirect/3")
             assert [(r.status, r.url.rsplit("/", 2)[-1]) for r in seen] == [
                 (302, "3"),
@@ -122,7 +122,7 @@ def test_three_hop_redirect_four_responses_and_cookies_across_hops() -> None:
                 0,
             )
             seen.clear()
-            client2 = HttpClient(HttpOptions(max_redirects=0), seen.append)
+            client2 = HttpClient(HttpOptions(max_redirects=0), lambda resp, record: seen.append(resp))
             assert (await client2.request("GET", srv.base + "/redirect/1")).status == 302
             assert len(seen) == 1
             await client.aclose()
@@ -158,7 +158,7 @@ def test_network_errors_become_k6_error_codes() -> None:
             s.bind(("127.0.0.1", 0))
             closed_port = s.getsockname()[1]
         seen: list[Response] = []
-        client = HttpClient(HttpOptions(), seen.append)
+        client = HttpClient(HttpOptions(), lambda resp, record: seen.append(resp))
         r = await client.request("GET", f"http://127.0.0.1:{closed_port}/")
         assert (r.status, r.error, r.error_code, r.proto, r.body) == (0, "dial: connection refused", 1212, "", None)
         assert r.timings.duration == 0

@@ -31,7 +31,7 @@ def test_h2_over_tls_multiplexes_and_reports_proto(cert: tuple[Path, Path]) -> N
     async def main() -> None:
         async with H2Server(server_context(*cert, ["h2", "http/1.1"])) as srv:
             seen: list[Response] = []
-            client = HttpClient(HttpOptions(insecure_skip_tls_verify=True), seen.append)
+            client = HttpClient(HttpOptions(insecure_skip_tls_verify=True), lambda resp, record: seen.append(resp))
             base = f"https://127.0.0.1:{srv.port}"
             first = await client.request("GET", base + "/a?x=1")
             assert (first.status, first.proto, first.status_text, first.tls_version) == (

@@ -9,9 +9,9 @@ from typing import Any
 from loadpy.config.loader import parse_document
 from loadpy.config.options import Options
 from loadpy.engine.interfaces import ScenarioContext
+from loadpy.flows.runtime import FlowRuntime
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet
-from loadpy.vu.flow_runtime import FlowRuntime
 
 
 def build(

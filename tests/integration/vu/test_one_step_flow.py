@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from loadpy.demo import DemoServer
-from loadpy.vu.steps import OneStepBody
+from loadpy.flows.steps.base import OneStepBody
 from tests.integration.vu.helpers import build, run_vus, series
 
 pytestmark = pytest.mark.timeout(60)

@@ -10,10 +10,11 @@ import pytest
 from loadpy.config.options import Options
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
-from loadpy.vu.context import VuContext
+from loadpy.vu.api import VU
 from loadpy.vu.core import RuntimeCore
 from loadpy.vu.custom import coerce, define_all
 from loadpy.vu.data import load_data
+from loadpy.vu.state import VUState
 
 
 def test_csv_rows_are_records(tmp_path: Path) -> None:
@@ -51,7 +52,7 @@ def test_bound_metric_add_like_k6_c52(caplog: pytest.LogCaptureFixture) -> None:
     """The c52 case: counter -5 + '3' + true = -1; rate passes 3 fails 3; trend '7' only."""
     registry = Registry()
     define_all(registry, {"cc": "counter", "rr": "rate", "tt": {"type": "trend", "time": True}, "gg": "gauge"})
-    vu = VuContext(RuntimeCore(registry, Options(), {}), 1, 1)
+    vu = VU(VUState(RuntimeCore(registry, Options(), {}), 1, 1))
     cc, rr, tt, gg = (vu.metrics[n] for n in ("cc", "rr", "tt", "gg"))
     assert [cc.add(v) for v in (-5, "3", True, float("nan"), {})] == [True, True, True, False, False]
     for v in (True, False, 0, 2, -1, "x", "", None):

@@ -1,4 +1,4 @@
-"""`FlowRuntime`: a scenario file's data, metrics and flows compiled into a Runtime."""
+"""`FlowRuntime`: a scenario file's data, metrics and flows compiled into a Runtime (the YAML front end)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loadpy.errors import ConfigError, LoadpyError
+from loadpy.errors import ConfigError, LoadpyError, did_you_mean
+from loadpy.flows.compiler import FlowCompiler
+from loadpy.flows.steps.base import Flow
 from loadpy.k6lib.templates import TEMPLATE_FUNCTIONS
 from loadpy.metrics.registry import Registry
-from loadpy.vu.compiler import FlowCompiler, resolve_function
-from loadpy.vu.context import VuContext
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.custom import define_all
 from loadpy.vu.data import load_data
-from loadpy.vu.runtime import BaseRuntime, Body, expected_from, make_core, python_body
-from loadpy.vu.steps import Flow
+from loadpy.vu.expressions import substitute_env_deep
+from loadpy.vu.runtime import BaseRuntime, Body, exec_names, exec_not_found, expected_from, make_core, python_body
+from loadpy.vu.script import resolve_function
+from loadpy.vu.state import VUState
 
 RESERVED_DATA_NAMES = (
     "vu",
@@ -39,7 +41,7 @@ def _flow_body(flow: Flow) -> Body:
 
 
 def _setup_body(flow: Flow) -> Body:
-    async def run(vu: VuContext) -> Any:
+    async def run(vu: VUState) -> Any:
         await flow.run(vu)
         captures = dict(vu.captures)
         if "__return__" in captures:
@@ -47,10 +49,6 @@ def _setup_body(flow: Flow) -> Body:
         return captures or None
 
     return run
-
-
-def _teardown_body(flow: Flow) -> Body:
-    return flow.run
 
 
 class FlowRuntime(BaseRuntime):
@@ -86,8 +84,7 @@ class FlowRuntime(BaseRuntime):
         bodies: dict[str, Body] = {
             name: _flow_body(f) for name, f in flows.items() if name not in ("setup", "teardown")
         }
-        for name, scenario in (getattr(options, "scenarios", None) or {}).items():
-            exec_name = getattr(scenario, "exec_name", None) or "default"
+        for name, exec_name in exec_names(options):
             if exec_name in bodies:
                 continue
             exec_path = ("options", "scenarios", name, "exec")
@@ -99,7 +96,7 @@ class FlowRuntime(BaseRuntime):
                 continue
             raise doc.error(
                 exec_path,
-                f"executor {name}: function '{exec_name}' not found in exports",
+                exec_not_found(name, exec_name),
                 _flow_hint(exec_name, list(bodies)),
             )
         handle_summary = None
@@ -112,7 +109,7 @@ class FlowRuntime(BaseRuntime):
             core,
             bodies,
             _setup_body(flows["setup"]) if "setup" in flows else None,
-            _teardown_body(flows["teardown"]) if "teardown" in flows else None,
+            flows["teardown"].run if "teardown" in flows else None,
             handle_summary,
             data=data,
             flows=flows,
@@ -120,15 +117,11 @@ class FlowRuntime(BaseRuntime):
 
 
 def _flow_hint(name: str, flows: list[str]) -> str | None:
-    from loadpy.errors import did_you_mean
-
     return did_you_mean(name, flows) or (f"flows: {', '.join(flows)}" if flows else "the file has no flows")
 
 
 def load_all_data(doc: Any, env: Mapping[str, str], base_dir: Path) -> dict[str, tuple[Any, ...]]:
     """Every `data:` entry, loaded once; errors keyed `data.<name>`."""
-    from loadpy.vu.expressions import substitute_env_deep
-
     out: dict[str, tuple[Any, ...]] = {}
     for name, spec in (doc.data.get("data") or {}).items():
         path = ("data", str(name))

@@ -1,0 +1,351 @@
+"""`VUState`: one VU's state (k6's lib.State), and the only door to it.
+
+Everything that runs inside a VU — flow steps, the public `VU` of Python code, the ws/graphql
+helpers, the iteration loop — reads and changes the VU through these methods: its ids and
+counters, its env and setup data, its captures, its tag context (scenario, group), its HTTP
+client and the per-iteration byte counts. Recording goes through here too, so a sample always
+carries the VU's current tags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from loadpy.clock import now
+from loadpy.engine.interfaces import ScenarioContext
+from loadpy.errors import TestAbort
+from loadpy.metrics.metric import Metric
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.tags import TagSet
+from loadpy.protocols.http.model import Response
+from loadpy.version import USER_AGENT
+from loadpy.vu.core import HttpClientLike, RuntimeCore
+from loadpy.vu.failures import describe_error
+from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite, TagContext
+
+if TYPE_CHECKING:
+    from loadpy.protocols.ws import WsSession
+
+log = logging.getLogger("loadpy.vu")
+
+# What a scenario runs per iteration. It gets the VU's state; a function of user code is
+# wrapped by `runtime.python_body`, which hands it the public `VU` instead.
+Body = Callable[["VUState"], Awaitable[Any]]
+
+
+class ScenarioState:
+    """What every VU needs to run one scenario: its body, tag context and env (one per runtime)."""
+
+    __slots__ = ("body", "ctx", "env", "locate", "scenario")
+
+    def __init__(self, scenario: ScenarioContext, ctx: TagContext, env: dict[str, str], body: Body) -> None:
+        self.scenario = scenario
+        self.ctx = ctx
+        self.env = env
+        self.body = body
+        # a body that does not wrap its own errors says where they came from (flows' OneStepBody)
+        self.locate: Callable[[Exception], Exception] | None = getattr(body, "locate", None)
+
+
+Scenarios = Callable[[ScenarioContext], ScenarioState]
+
+
+class VUState:
+    """One VU: ids, iteration counters, env, setup data, captures, tag context, HTTP client; it is
+    also the engine's VirtualUser (`run_iteration`, `close`).
+
+    Read-only attributes: `id` (in this instance), `id_in_test`, `iteration` (iterations this VU
+    started, all scenarios; 0-based while running), `iteration_in_test`, `scenario`, `env`,
+    `setup_data`, `captures` (this iteration's), `user` (the public `VU` handed to user code).
+    """
+
+    __slots__ = (
+        "_client",
+        "_close_idle_each_iteration",
+        "_core",
+        "_ctx",
+        "_current",
+        "_logged",
+        "_received0",
+        "_recorder",
+        "_scenarios",
+        "_sent0",
+        "_setup_version",
+        "_ws_received",
+        "_ws_sent",
+        "_ws_sessions",
+        "captures",
+        "env",
+        "id",
+        "id_in_test",
+        "iteration",
+        "iteration_in_test",
+        "scenario",
+        "setup_data",
+        "user",
+    )
+
+    def __init__(
+        self, core: RuntimeCore, id_in_instance: int, id_in_test: int, scenarios: Scenarios | None = None
+    ) -> None:
+        self._core = core
+        self._scenarios = scenarios  # the runtime's scenario lookup (None: a setup/teardown VU)
+        self._recorder = core.recorder
+        self.id = id_in_instance
+        self.id_in_test = id_in_test
+        self.iteration = 0
+        self.iteration_in_test = 0
+        self.scenario = ""
+        self.env: dict[str, str] = core.env
+        self.setup_data: Any = None
+        self._setup_version = 0
+        self.captures: dict[str, Any] = {}
+        self.user: Any = None  # the public VU (loadpy.vu.api), set by whoever builds it
+        self._ctx: TagContext = core.recorder.context(core.run_tags)
+        self._current: ScenarioState | None = None  # the scenario of the last iteration
+        self._client: HttpClientLike | None = None
+        self._close_idle_each_iteration = core.no_vu_connection_reuse
+        self._logged: set[Hashable] = set()
+        self._sent0 = self._received0 = 0
+        self._ws_sessions: list[WsSession] = []  # opened from Python; closed at iteration end
+        self._ws_sent = 0  # bytes of finished sessions (steps, subscriptions) this iteration
+        self._ws_received = 0
+
+    # -- shared objects ------------------------------------------------------------------
+    @property
+    def registry(self) -> Registry:
+        return self._recorder.registry
+
+    @property
+    def system_tags(self) -> frozenset[str]:
+        return self._recorder.system_tags
+
+    def mark_failed(self, reason: str) -> None:
+        """k6 exec.test.fail: the test fails (exit 110), the iteration and the test go on."""
+        self._core.mark_failed(reason)
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def http_client(self) -> HttpClientLike:
+        """The VU's HTTP client, created on first use (10,000 idle VUs cost no clients)."""
+        client = self._client
+        if client is None:
+            client = self._client = self._core.client_factory(self._on_response)
+            client.vu_id = self.id  # localIPs: the n-th VU dials from the n-th source address
+        return client
+
+    def ws_connection_options(self) -> dict[str, Any]:
+        """What k6's WebSocket dialer shares with HTTP: the `userAgent` option for the handshake (""
+        sends none), the destination rules (blockHostnames, blacklistIPs, dns, hosts) and the VU's source
+        address (localIPs). Keyword arguments for a WebSocket session."""
+        agent = getattr(self._core.options, "user_agent", None)
+        options: dict[str, Any] = {"user_agent": USER_AGENT if agent is None else str(agent)}
+        dialing = getattr(getattr(self.http_client(), "options", None), "dialing", None)
+        if dialing is not None:
+            options.update(dialing=dialing, local_ip=dialing.local_address(self.id))
+        return options
+
+    def site(self, tags: TagSet = (), expected: ExpectedStatuses | bool | None = True) -> RequestSite:
+        return self._recorder.site(tags, expected)
+
+    def http_record(self, site: RequestSite, name: str | None) -> HttpRecord:
+        """What a request sent now is recorded under (the tag context is the VU's at this moment)."""
+        return site, name, self._ctx
+
+    def send(
+        self,
+        prepared: Any,
+        site: RequestSite,
+        name: str | None,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
+    ) -> Awaitable[Response]:
+        """The client's own `send` coroutine (not wrapped: one coroutine level less per request)."""
+        return (self._client or self.http_client()).send(
+            prepared,
+            timeout=timeout,
+            redirects=redirects,
+            response_type=response_type,
+            record=(site, name, self._ctx),
+        )
+
+    async def batch(self, prepared: list[Any], records: list[HttpRecord]) -> list[Response]:
+        return await self.http_client().batch(prepared, records)
+
+    def _on_response(self, resp: Response, record: HttpRecord) -> None:
+        """Every hop of every request: recorded under what its own call said (see HttpRecord)."""
+        site, name, ctx = record
+        self._recorder.record_http(resp, ctx, site, name, self._meta() if self._recorder.metadata else None)
+
+    # -- samples -----------------------------------------------------------------------------
+    def _meta(self) -> dict[str, str] | None:
+        """The `vu` / `iter` sample metadata, when those system tags are enabled."""
+        recorder = self._recorder
+        if not recorder.metadata:
+            return None
+        meta = {}
+        if "vu" in recorder.system_tags:
+            meta["vu"] = str(self.id_in_test)
+        if "iter" in recorder.system_tags:
+            meta["iter"] = str(self.iteration)
+        return meta
+
+    def record_check(self, name: str, passed: bool, extra: TagSet = ()) -> None:
+        self._recorder.record_check(self._ctx, name, passed, extra, self._meta())
+
+    def add(self, metric: Metric, value: float, extra: TagSet = (), when: float | None = None) -> None:
+        """One sample of `metric` with the VU's tags plus `extra`."""
+        self._recorder.add(metric, self._ctx, value, extra, self._meta(), when)
+
+    def first_time(self, key: Hashable) -> bool:
+        """True the first time this VU reports `key` (an error logged once per VU and step)."""
+        if key in self._logged:
+            return False
+        self._logged.add(key)
+        return True
+
+    @asynccontextmanager
+    async def group(self, name: str) -> AsyncIterator[None]:
+        """k6's group(): nested samples get group=<path>; group_duration recorded at exit."""
+        parent = self._ctx
+        child = self._recorder.child(parent, name)
+        self._ctx = child
+        start = now()
+        try:
+            yield
+        except asyncio.CancelledError:
+            self._ctx = parent
+            raise
+        except BaseException:
+            self._ctx = parent
+            # k6 pushes group_duration even when the group's function throws
+            self._recorder.group_duration(child, (now() - start) * 1000.0, self._meta())
+            raise
+        self._ctx = parent
+        self._recorder.group_duration(child, (now() - start) * 1000.0, self._meta())
+
+    # -- WebSocket traffic (added to data_sent / data_received at the iteration's end) --------
+    def track_ws(self, session: WsSession) -> None:
+        """A session Python code opened: closed at the end of the iteration if still open."""
+        self._ws_sessions.append(session)
+
+    def add_ws_bytes(self, sent: int, received: int) -> None:
+        self._ws_sent += sent
+        self._ws_received += received
+
+    async def close_ws(self) -> None:
+        """Close the sessions Python code left open (their bytes count for this iteration)."""
+        sessions, self._ws_sessions = self._ws_sessions, []
+        for session in sessions:
+            await session.close()
+            self.add_ws_bytes(session.bytes_sent, session.bytes_received)
+
+    def _drop_ws(self) -> tuple[int, int]:
+        sessions, self._ws_sessions = self._ws_sessions, []
+        for session in sessions:
+            session._abort()  # (the ws module's own teardown path: no close handshake)
+        return self._take_ws_bytes(sessions)
+
+    def _take_ws_bytes(self, sessions: list[WsSession]) -> tuple[int, int]:
+        sent = self._ws_sent + sum(s.bytes_sent for s in sessions)
+        received = self._ws_received + sum(s.bytes_received for s in sessions)
+        self._ws_sent = self._ws_received = 0
+        return sent, received
+
+    # -- iterations (the engine's VirtualUser protocol) -------------------------------------------
+    async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
+        """One iteration of `scenario`: iterations, iteration_duration, data_sent, data_received
+        recorded (errors included); CancelledError when hard-stopped (only the bytes recorded);
+        TestAbort passed on after recording."""
+        current = self._current
+        if current is None or current.scenario is not scenario:
+            assert self._scenarios is not None, "a setup/teardown VU runs no scenario"
+            current = self._current = self._scenarios(scenario)
+            self.scenario = scenario.name
+            self.env = current.env
+        ctx = current.ctx
+        core = self._core
+        # fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts
+        if self._setup_version != core.setup_version:
+            self.setup_data = core.setup_copy()
+            self._setup_version = core.setup_version
+        self.iteration_in_test = iteration_in_test
+        if self.captures:
+            self.captures = {}
+        self._ctx = ctx
+        client = self._client
+        if client is not None:
+            if not core.no_cookies_reset and client.cookies:
+                client.cookies.clear()
+            self._sent0, self._received0 = client.bytes_sent, client.bytes_received
+        else:
+            self._sent0 = self._received0 = 0
+        recorder = self._recorder
+        meta = self._meta() if recorder.metadata else None
+        start = now()
+        aborted: TestAbort | None = None
+        try:
+            await current.body(self)
+        except asyncio.CancelledError:
+            self._interrupted(ctx, meta)
+            raise
+        except TestAbort as exc:
+            aborted = exc
+        except Exception as exc:
+            locate = current.locate
+            log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
+        if self._ws_sessions:
+            await self.close_ws()
+        elapsed = now() - start
+        sent, received = self._take_ws_bytes([]) if self._ws_sent or self._ws_received else (0, 0)
+        client = self._client
+        if client is not None:
+            sent += client.bytes_sent - self._sent0
+            received += client.bytes_received - self._received0
+            if self._close_idle_each_iteration:
+                client.close_idle()
+        self._ctx = ctx  # a group left open by a failing step does not leak into the next iteration
+        recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
+        self.iteration += 1
+        if aborted is not None:
+            raise aborted
+        pad = core.min_iteration_duration - elapsed
+        if pad > 0:
+            await asyncio.sleep(pad)  # not part of iteration_duration (k6)
+
+    def _interrupted(self, ctx: TagContext, meta: dict[str, str] | None) -> None:
+        """A hard-stopped iteration: only the bytes it moved are recorded (k6)."""
+        sent, received = self._moved(*self._drop_ws())
+        core = self._core
+        self._recorder.add(core.m_data_sent, ctx, float(sent), meta=meta)
+        self._recorder.add(core.m_data_received, ctx, float(received), meta=meta)
+        self.iteration += 1
+
+    def _moved(self, ws_sent: int, ws_received: int) -> tuple[int, int]:
+        client = self._client
+        if client is None:
+            return ws_sent, ws_received
+        return client.bytes_sent - self._sent0 + ws_sent, client.bytes_received - self._received0 + ws_received
+
+    # -- setup() / teardown() -----------------------------------------------------------------
+    def enter_phase(self, phase: str, setup_data: Any) -> TagContext:
+        """setup/teardown run in a VU of their own (id 0), group ::setup / ::teardown, no scenario tag."""
+        core = self._core
+        self.setup_data = setup_data
+        self._ctx = ctx = self._recorder.context(core.run_tags, f"::{phase}")
+        return ctx
+
+    async def close(self, record_bytes_in: TagContext | None = None) -> None:
+        """Close the VU's connections; with a context (setup/teardown), record the bytes moved first."""
+        if record_bytes_in is not None:
+            await self.close_ws()
+            sent, received = self._moved(*self._take_ws_bytes([]))
+            core = self._core
+            self._recorder.add(core.m_data_sent, record_bytes_in, float(sent))
+            self._recorder.add(core.m_data_received, record_bytes_in, float(received))
+        if self._client is not None:
+            await self._client.aclose()
