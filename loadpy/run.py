@@ -117,6 +117,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
 
 def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
     """Options only the engine and outputs read: validate them here, before any file or socket opens."""
+    from loadpy.outputs.files import check_writable
     from loadpy.outputs.manager import parse_out_arg
     from loadpy.segments import resolve
 
@@ -126,12 +127,24 @@ def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
     except ConfigError as exc:
         raise exc.located(file="command line" if from_cli else args.file) from None
     for text in options.out or ():
+        where = "command line" if text in (getattr(args, "out", None) or ()) else args.file
         try:
-            parse_out_arg(text, options.system_tags)
+            output = parse_out_arg(text, options.system_tags)
         except ConfigError as exc:
-            raise exc.located(
-                file="command line" if text in (getattr(args, "out", None) or ()) else args.file
-            ) from None
+            raise exc.located(file=where) from None
+        check_writable(output.path, f"--out {text.partition('=')[0].strip()}", where)
+    _check_end_of_test_files(options, args)
+
+
+def _check_end_of_test_files(options: Any, args: argparse.Namespace) -> None:
+    """The files written at the end must be writable now: a typo in a path is bad input (104), not a lost report."""
+    from loadpy.outputs.files import check_writable
+
+    if options.summary_export and not options.no_summary:
+        where = "command line" if getattr(args, "summary_export", None) else args.file
+        check_writable(options.summary_export, "--summary-export", where)
+    if getattr(args, "report", None):
+        check_writable(args.report, "--report")
 
 
 def _load_config_file(path: str | None) -> dict[str, Any] | None:
@@ -248,12 +261,13 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
 
 def _write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, duration_s: float) -> None:
     """--report FILE: a self-contained HTML report, or (FILE ending in .json) the data to rebuild one later."""
-    from loadpy.report import report_data, save_results, write_report
+    from loadpy.outputs.files import write_end_of_test
+    from loadpy.report import render_report, report_data, results_json
     from loadpy.summary import export_json
 
     meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
     data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta))
-    (save_results if path.endswith(".json") else write_report)(path, data)
+    write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
 
 
 def _finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
@@ -296,6 +310,7 @@ def _start_outputs(p: Prepared) -> Any:
 
 def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
     """Final thresholds, summary, exports, handle_summary; returns k6's exit code."""
+    from loadpy.outputs.files import write_end_of_test
     from loadpy.summary import build_summary, export_json, render_text
 
     opts = p.options
@@ -322,7 +337,8 @@ def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
     )
     if not opts.no_summary:
         if opts.summary_export:
-            _write_json(opts.summary_export, p.masker.mask_data(export_json(summary)))
+            export = json.dumps(p.masker.mask_data(export_json(summary)), indent=4) + "\n"
+            write_end_of_test("--summary-export", opts.summary_export, export)
         printed = _handle_summary(p, summary)
         if not printed:
             sys.stdout.write(render_text(summary, mode=opts.summary_mode or "compact"))
@@ -339,10 +355,12 @@ def _handle_summary(p: Prepared, summary: Any) -> bool:
     """Run the user's handle_summary; True when it took over the stdout summary."""
     if p.handle_summary is None:
         return False
+    from loadpy.outputs.files import write_handle_summary
     from loadpy.summary import handle_summary_data
 
     try:
-        outcome = p.handle_summary(handle_summary_data(summary))
+        # the user's code gets the masked data: what it returns carries no secret of ours
+        outcome = p.handle_summary(p.masker.mask_data(handle_summary_data(summary)))
     except Exception as exc:  # k6 logs the error and falls back to the default summary
         log.error("handle_summary failed: %s", exc)
         return False
@@ -351,27 +369,8 @@ def _handle_summary(p: Prepared, summary: Any) -> bool:
     if not isinstance(outcome, Mapping):
         log.error("handle_summary must return a mapping of path -> content, got %s", type(outcome).__name__)
         return False
-    for target, content in outcome.items():
-        text = content if isinstance(content, str | bytes) else json.dumps(content, indent=2)
-        if isinstance(text, str) and target not in ("stdout", "stderr"):  # stdio is masked already
-            text = p.masker.mask(text)
-        if target == "stdout":
-            sys.stdout.write(text if isinstance(text, str) else text.decode())
-        elif target == "stderr":
-            sys.stderr.write(text if isinstance(text, str) else text.decode())
-        else:
-            mode = "wb" if isinstance(text, bytes) else "w"
-            with open(target, mode) as handle:
-                handle.write(text)
+    write_handle_summary(outcome, p.masker)
     return True
-
-
-def _write_json(path: str, data: Any) -> None:
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=4)
-        handle.write("\n")
-    os.replace(tmp, path)  # never leave a half-written export behind
 
 
 def inspect(args: argparse.Namespace) -> int:

@@ -1,15 +1,32 @@
-"""Secrets passed with `-e`: never printed, never written into a summary or report.
+"""Secrets: never printed, never written into a summary, an output or a report.
 
-k6 has no such notion; loadpy's rule: an `-e NAME=VALUE` is secret when NAME is given to
-`--secret NAME` or ends in `_SECRET`, `_TOKEN` or `_PASSWORD` (any case). Its value still reaches
-the scenario (requests carry it); only the text loadpy prints or writes is masked as `***`.
+k6 has no such notion; loadpy's rule: a variable is secret when its NAME is given to `--secret NAME`
+or ends in `_SECRET`, `_TOKEN` or `_PASSWORD` (any case; also exactly SECRET, TOKEN, PASSWORD),
+whether it comes from `-e NAME=VALUE` or from the process environment (a scenario can read either).
+Its value still reaches the scenario (requests carry it); only what loadpy prints or writes shows
+`***` instead. Empty values are not secrets (they reveal nothing).
 
-The masking happens at the edges that every printed byte crosses: `stdio()` wraps sys.stdout and
-sys.stderr (logs, errors, the end-of-test summary, handle_summary's stdout/stderr), and
-`Masker.mask_data` cleans the JSON documents written to files (summary export, HTML report data).
-The streaming outputs (`--out json=`/`csv=`) mask a series' tags once, when they first format it
-(`Masker.mask_pairs`), and the end-of-run reports (JUnit, GitHub summary) mask their results first;
-without secrets they get no masker at all, so samples cost nothing extra.
+Two ways of masking, one per kind of destination:
+
+* Structured data is masked before it is serialised (`Masker.mask_data`, `mask_pairs`), and
+  only where user text can be: strings and object keys have each secret replaced, except
+  - numbers, booleans and null, never touched: a secret like `0` or `1234` can't corrupt a JSON
+    document or change a measurement;
+  - loadpy's own vocabulary (`is_fixed_word`): field names, built-in metric names (also at the
+    start of a submetric's name), option names, system tag names, trend stats like `p(95)`,
+    metric types — a secret like `e` must not turn `metrics` into `m***trics`;
+  - the values of fields loadpy computes (`COMPUTED_FIELDS`: ids, which are md5 hashes, metric
+    types, and the status, method, proto, error_code... tags of a request).
+  This covers the summary export, handle_summary's `data`, the HTML report and its data, the
+  `--out json`/`csv` samples (tags, metadata, names), JUnit/GitHub reports and the REST API. When
+  two keys of one object become equal once masked, the later ones get " (2)", " (3)"... so that
+  nothing is dropped.
+* Free text has no structure, so it is masked wherever the secret occurs (`Masker.mask`), inside
+  a number too: the terminal (logs, errors, the end-of-test summary) through `stdio()`, the
+  worker processes' logs, and text a handle_summary returns. Text that parses as JSON is masked
+  inside its string literals only (`mask_json_text`), so it stays the same valid document.
+
+Without secrets nothing is wrapped and the outputs get no masker, so samples cost nothing extra.
 """
 
 from __future__ import annotations
@@ -17,12 +34,106 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, BinaryIO, TextIO
 
 MASK = "***"
 SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_PASSWORD")
+
+# Fields whose string values loadpy computes (hashes, enums, protocol facts): never user text.
+COMPUTED_FIELDS = frozenset(
+    {"id", "type", "contains", "status", "method", "proto", "error_code", "expected_response", "tls_version", "ip"}
+)
+# Field names of the documents loadpy writes (summary export, handle_summary data, REST API, report).
+FIELD_NAMES = frozenset(
+    {
+        "root_group",
+        "name",
+        "path",
+        "id",
+        "groups",
+        "checks",
+        "passes",
+        "fails",
+        "metrics",
+        "thresholds",
+        "setup_data",
+        "values",
+        "value",
+        "count",
+        "rate",
+        "avg",
+        "min",
+        "med",
+        "max",
+        "ok",
+        "options",
+        "summaryTrendStats",
+        "summaryTimeUnit",
+        "noColor",
+        "state",
+        "isStdOutTTY",
+        "isStdErrTTY",
+        "testRunDurationMs",
+        "type",
+        "contains",
+        "data",
+        "attributes",
+        "sample",
+        "tainted",
+        "relationships",
+        "parent",
+        "errors",
+        "status",
+        "title",
+        "detail",
+        "meta",
+        "script",
+        "start_time",
+        "duration_s",
+        "loadpy_version",
+        "format",
+        "timeseries",
+        "interval_s",
+        "started_wall_ns",
+        "requests",
+        "scenario",
+        "scenarios",
+        "names",
+        "names_omitted",
+        "columns",
+        "metric",
+        "key",
+        "source",
+        "p95",
+        "failures",
+    }
+)
+_TREND_STAT = re.compile(r"^(?:p\(\d+(?:\.\d+)?\)|avg|min|med|max|count)$")
+_vocabulary: frozenset[str] | None = None
+
+
+def is_fixed_word(text: str) -> bool:
+    """A word of loadpy's own vocabulary (see the module's rules): never masked."""
+    global _vocabulary
+    if _vocabulary is None:
+        from loadpy.config.options import SPECS
+        from loadpy.metrics.builtin import BUILTIN_METRICS
+        from loadpy.metrics.metric import Contains, MetricType
+        from loadpy.metrics.tags import ALL_SYSTEM_TAGS
+
+        words = {*FIELD_NAMES, *BUILTIN_METRICS, *SPECS, *ALL_SYSTEM_TAGS}
+        words.update(m.value for m in MetricType)
+        words.update(c.value for c in Contains)
+        _vocabulary = frozenset(words)
+    return text in _vocabulary or _TREND_STAT.match(text) is not None
+
+
+# A JSON string literal, escapes included (used on text already known to parse as JSON).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def is_secret_name(name: str, declared: Iterable[str] = ()) -> bool:
@@ -36,8 +147,16 @@ def secret_values(env_pairs: Iterable[tuple[str, str]], declared: Iterable[str] 
     return [value for name, value in env_pairs if value and is_secret_name(name, names)]
 
 
+def run_masker(
+    env_pairs: Iterable[tuple[str, str]], declared: Iterable[str] = (), environ: Mapping[str, str] | None = None
+) -> Masker:
+    """The masker of one `loadpy run`: secret `-e` values and secret process-environment values."""
+    process = os.environ if environ is None else environ
+    return Masker(secret_values([*process.items(), *env_pairs], declared))
+
+
 class Masker:
-    """Replaces every secret value in text; also its JSON-escaped spelling, for JSON documents."""
+    """Replaces every secret value in text or structured data (see the module's rules)."""
 
     __slots__ = ("_forms",)
 
@@ -61,13 +180,88 @@ class Masker:
 
     def mask_pairs(self, pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         """Tag-like (key, value) pairs with every secret masked: the outputs call it once per tag set."""
-        return tuple((self.mask(k), self.mask(v)) for k, v in pairs)
+        return tuple((self.mask_key(k), self.mask_value(k, v)) for k, v in pairs)
+
+    def mask_key(self, key: str) -> str:
+        """An object key or a name: loadpy's words are kept, so is a built-in metric's name before "{"."""
+        if is_fixed_word(key):
+            return key
+        base, brace, selector = key.partition("{")
+        if brace and is_fixed_word(base):
+            return base + brace + self.mask_selector(selector)
+        return self.mask(key)
+
+    def mask_selector(self, selector: str) -> str:
+        """`tag:value,...}` of a submetric's name, masked as tags are."""
+        parts = []
+        for part in selector.split(","):
+            tag, colon, value = part.partition(":")
+            name = tag.strip()
+            masked = tag if is_fixed_word(name) else self.mask(tag)
+            parts.append(masked + colon + self.mask_value(name, value))
+        return ",".join(parts)
+
+    def mask_value(self, field: Any, value: str) -> str:
+        """A string value of `field`: computed fields and loadpy's words are kept."""
+        if field in COMPUTED_FIELDS:
+            return value
+        return self.mask_key(value)
 
     def mask_data(self, data: Any) -> Any:
-        """A JSON-serialisable value with every secret masked (unchanged when there are none)."""
+        """A copy of JSON-like data with secrets masked in strings and keys, never in numbers."""
         if not self._forms:
             return data
-        return json.loads(self.mask(json.dumps(data)))
+        return self._walk(data)
+
+    def _walk(self, data: Any, field: Any = None) -> Any:
+        if isinstance(data, str):
+            return self.mask_value(field, data)
+        if isinstance(data, Mapping):
+            out: dict[Any, Any] = {}
+            for key, value in data.items():
+                masked = self.mask_key(key) if isinstance(key, str) else key
+                out[self._free_key(out, masked)] = self._walk(value, key)
+            return out
+        if isinstance(data, list | tuple):
+            return [self._walk(item, field) for item in data]
+        return data
+
+    @staticmethod
+    def _free_key(taken: Mapping[Any, Any], key: Any) -> Any:
+        """Two keys equal once masked both stay: the later ones become "KEY (2)", "KEY (3)"..."""
+        if key not in taken:
+            return key
+        n = 2
+        while f"{key} ({n})" in taken:
+            n += 1
+        return f"{key} ({n})"
+
+    def mask_json_text(self, text: str) -> str:
+        """Text a user's code produced: a JSON document keeps its numbers (only string literals are
+        masked, so it stays valid); any other text is masked everywhere."""
+        if not self._forms or not any(form in text for form in self._forms):
+            return text
+        try:
+            json.loads(text)
+        except ValueError:
+            return self.mask(text)
+        return _JSON_STRING.sub(self._mask_literal, text)
+
+    def _mask_literal(self, match: re.Match[str]) -> str:
+        literal = match.group(0)
+        if not any(form in literal for form in self._forms):
+            return literal
+        return json.dumps(self.mask(json.loads(literal)), ensure_ascii=False)
+
+
+# The masker of this process's run (installed by `stdio`), for code that has no handle on the run:
+# the REST API renders its documents through `mask_document`.
+_active = Masker()
+
+
+def mask_document(data: Any) -> Any:
+    """`data` with the running test's secrets masked (structurally; unchanged without secrets)."""
+    return _active.mask_data(data)
 
 
 class MaskingStream(io.TextIOBase):
@@ -124,9 +318,11 @@ class _MaskingBuffer:
 @contextlib.contextmanager
 def stdio(masker: Masker) -> Iterator[None]:
     """Mask sys.stdout and sys.stderr while the block runs (a no-op without secrets)."""
+    global _active
     if not masker:
         yield
         return
+    previous, _active = _active, masker
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = MaskingStream(out, masker), MaskingStream(err, masker)  # type: ignore[assignment]
     try:
@@ -136,3 +332,9 @@ def stdio(masker: Masker) -> Iterator[None]:
             sys.stdout.flush()
             sys.stderr.flush()
         sys.stdout, sys.stderr = out, err
+        _active = previous
+
+
+def unmasked(stream: TextIO) -> TextIO:
+    """The stream under a MaskingStream (for writers that mask their data themselves)."""
+    return stream._inner if isinstance(stream, MaskingStream) else stream

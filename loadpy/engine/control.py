@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
+from loadpy.secrets import mask_document
 
 if TYPE_CHECKING:
     from loadpy.engine.scheduler import Engine
@@ -167,7 +168,7 @@ async def _serve_one(engine: Engine, reader: asyncio.StreamReader, writer: async
             else:
                 body = await reader.readexactly(length) if length else b""
                 status, doc = await handle(engine, method.upper(), target, body)
-            payload = json.dumps(doc, separators=(",", ":")).encode()
+            payload = json.dumps(mask_document(doc), separators=(",", ":")).encode()
             close = headers.get("connection", "").lower() == "close"
             writer.write(
                 f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\n"

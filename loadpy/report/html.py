@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from loadpy.outputs.files import write_file
 from loadpy.report.data import DATA_ELEMENT_ID, embed_json, load_results, report_data, save_results
 from loadpy.report.svg import Line, format_duration, line_chart
 
@@ -316,5 +317,5 @@ def render_report(data: dict[str, Any]) -> str:
 
 
 def write_report(path: str | Path, data: dict[str, Any]) -> None:
-    """Render `data` and write the HTML file."""
-    Path(path).write_text(render_report(data), encoding="utf-8")
+    """Render `data` and write the HTML file (see loadpy.outputs.files for how files are replaced)."""
+    write_file(str(path), render_report(data))
