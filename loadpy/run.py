@@ -10,29 +10,16 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 import sys
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError
+from loadpy.errors import ScriptError
+from loadpy.finish import finish_run
+from loadpy.prepare import Prepared, install_event_loop, prepare
 
 log = logging.getLogger("loadpy")
-
-
-@dataclass
-class Prepared:
-    """Everything resolved before the first request: nothing here has touched the network."""
-
-    path: str
-    options: Any  # loadpy.config.options.Options
-    registry: Any  # loadpy.metrics.Registry
-    runtime: Any  # loadpy.engine.interfaces.Runtime
-    thresholds: Any  # loadpy.metrics.thresholds.Thresholds | None
-    handle_summary: Any  # callable(data) -> dict | None
-    masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -42,124 +29,6 @@ def _setup_logging(quiet: bool) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("loadpy").setLevel(logging.WARNING if quiet else logging.INFO)
-
-
-def _cli_env(args: argparse.Namespace, demo_url: str | None) -> dict[str, str]:
-    """-e NAME=VALUE pairs (and --demo's BASE_URL, which -e can still override)."""
-    env = {"BASE_URL": demo_url} if demo_url else {}
-    env.update(dict(args.env))
-    return env
-
-
-def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
-    """Load and validate everything; raises ConfigError (104) / ScriptError (107) before any request."""
-    from loadpy.cli.args import cli_options
-    from loadpy.config.consolidate import resolve_options
-    from loadpy.metrics import Registry
-    from loadpy.metrics.thresholds import Thresholds
-
-    path = args.file
-    if not os.path.exists(path):
-        raise ConfigError(f"the file {path} does not exist", file=path)
-    from loadpy.config.loader import resolve_env
-
-    cli_env = _cli_env(args, demo_url)
-    config_file = _load_config_file(args.config or os.environ.get("K6_CONFIG"))
-    cli = cli_options(args)
-    registry = Registry()
-
-    if path.endswith(".py"):
-        from loadpy.vu.script import PythonRuntime, load_python_script
-
-        script = load_python_script(path)
-        env = resolve_env(None, os.environ, cli_env)
-        options = resolve_options(
-            script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
-        )
-        runtime = PythonRuntime(script, options, registry, env)
-        handle_summary = getattr(script, "handle_summary", None)
-    else:
-        from loadpy.config.loader import load_document
-        from loadpy.vu.runtime import FlowRuntime
-
-        doc = load_document(path)
-        env = resolve_env(doc.env_defaults, os.environ, cli_env)
-        options = resolve_options(
-            doc.data.get("options") or {},
-            config_file=config_file,
-            env=os.environ,
-            cli=cli,
-            doc=doc,
-            config_path=args.config,
-            script_env=env,
-        )
-        runtime = FlowRuntime.from_document(doc, options, registry, env)
-        handle_summary = getattr(runtime, "handle_summary", None)
-
-    thresholds = None
-    if options.thresholds and not options.no_thresholds:
-        try:
-            thresholds = Thresholds.parse(options.thresholds, registry)
-        except ConfigError as exc:
-            if not path.endswith(".py"):
-                # the key is "thresholds.<metric>": the metric part may itself contain dots
-                metric_key = (exc.key or "thresholds").partition(".")[2]
-                raise doc.error(
-                    ("options", "thresholds", metric_key) if metric_key else ("options", "thresholds"), exc.message
-                ) from None
-            raise
-    _check_run_flags(options, args)
-    from loadpy.secrets import Masker
-
-    masker = getattr(args, "masker", None) or Masker()
-    return Prepared(path, options, registry, runtime, thresholds, handle_summary, masker)
-
-
-def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
-    """Options only the engine and outputs read: validate them here, before any file or socket opens."""
-    from loadpy.outputs.files import check_writable
-    from loadpy.outputs.manager import parse_out_arg
-    from loadpy.segments import resolve
-
-    from_cli = bool(getattr(args, "execution_segment", None) or getattr(args, "execution_segment_sequence", None))
-    try:
-        resolve(options.execution_segment, options.execution_segment_sequence)
-    except ConfigError as exc:
-        raise exc.located(file="command line" if from_cli else args.file) from None
-    for text in options.out or ():
-        where = "command line" if text in (getattr(args, "out", None) or ()) else args.file
-        try:
-            output = parse_out_arg(text, options.system_tags)
-        except ConfigError as exc:
-            raise exc.located(file=where) from None
-        check_writable(output.path, f"--out {text.partition('=')[0].strip()}", where)
-    _check_end_of_test_files(options, args)
-
-
-def _check_end_of_test_files(options: Any, args: argparse.Namespace) -> None:
-    """The files written at the end must be writable now: a typo in a path is bad input (104), not a lost report."""
-    from loadpy.outputs.files import check_writable
-
-    if options.summary_export and not options.no_summary:
-        where = "command line" if getattr(args, "summary_export", None) else args.file
-        check_writable(options.summary_export, "--summary-export", where)
-    if getattr(args, "report", None):
-        check_writable(args.report, "--report")
-
-
-def _load_config_file(path: str | None) -> dict[str, Any] | None:
-    if not path:
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"the config file {path} does not exist", file=path, key="--config") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno, key="--config") from None
-    if not isinstance(data, dict):
-        raise ConfigError("a config file must hold a JSON object", file=path, key="--config")
-    return data
 
 
 @contextlib.contextmanager
@@ -184,18 +53,10 @@ def run(args: argparse.Namespace) -> int:
             from loadpy.workers.coordinator import run_coordinated
 
             check_supported(args, prepared.options, workers)
-            _install_loop()
+            install_event_loop()
             return asyncio.run(run_coordinated(prepared, args, workers, demo_url))
-        _install_loop()
+        install_event_loop()
         return asyncio.run(_execute(prepared, args))
-
-
-def _install_loop() -> None:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
-        return
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 async def _execute(p: Prepared, args: argparse.Namespace) -> int:
@@ -252,7 +113,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
                 loop.remove_signal_handler(sig)
     if outputs is not None:
         outputs.stop()
-    code, summary = _finish(p, result)
+    code, summary = finish_run(p, result)
     _finish_reports(p, outputs, result.test_run_duration_s)
     if recorder is not None:
         _write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
@@ -306,71 +167,6 @@ def _start_outputs(p: Prepared) -> Any:
     )
     manager.start(asyncio.get_running_loop())
     return manager
-
-
-def _finish(p: Prepared, result: Any) -> tuple[int, Any]:
-    """Final thresholds, summary, exports, handle_summary; returns k6's exit code."""
-    from loadpy.outputs.files import write_end_of_test
-    from loadpy.summary import build_summary, export_json, render_text
-
-    opts = p.options
-    duration = result.test_run_duration_s
-    thresholds_failed = False
-    if p.thresholds is not None:
-        p.thresholds.evaluate(duration, final=True)
-        failed = p.thresholds.failed_metric_names()
-        if failed:
-            thresholds_failed = True
-            log.error("thresholds on metrics '%s' have been crossed", ", ".join(failed))
-    if result.error is not None and not isinstance(result.error, LoadpyError | None):
-        log.error("%s", result.error)
-    summary = build_summary(
-        p.registry,
-        p.thresholds,
-        test_run_duration_s=duration,
-        summary_trend_stats=list(opts.summary_trend_stats),
-        summary_time_unit=opts.summary_time_unit or None,
-        setup_data=result.setup_data,
-        no_color=bool(opts.no_color) or not sys.stdout.isatty(),
-        is_stdout_tty=sys.stdout.isatty(),
-        is_stderr_tty=sys.stderr.isatty(),
-    )
-    if not opts.no_summary:
-        if opts.summary_export:
-            export = json.dumps(p.masker.mask_data(export_json(summary)), indent=4) + "\n"
-            write_end_of_test("--summary-export", opts.summary_export, export)
-        printed = _handle_summary(p, summary)
-        if not printed:
-            sys.stdout.write(render_text(summary, mode=opts.summary_mode or "compact"))
-            sys.stdout.flush()
-    code = int(result.exit_code)
-    if code == 0 and getattr(p.runtime, "test_failed", False):
-        code = int(ExitCode.TEST_FAILED)
-    if code == 0 and thresholds_failed:
-        code = int(ExitCode.THRESHOLDS_FAILED)
-    return code, summary
-
-
-def _handle_summary(p: Prepared, summary: Any) -> bool:
-    """Run the user's handle_summary; True when it took over the stdout summary."""
-    if p.handle_summary is None:
-        return False
-    from loadpy.outputs.files import write_handle_summary
-    from loadpy.summary import handle_summary_data
-
-    try:
-        # the user's code gets the masked data: what it returns carries no secret of ours
-        outcome = p.handle_summary(p.masker.mask_data(handle_summary_data(summary)))
-    except Exception as exc:  # k6 logs the error and falls back to the default summary
-        log.error("handle_summary failed: %s", exc)
-        return False
-    if outcome is None:
-        return False
-    if not isinstance(outcome, Mapping):
-        log.error("handle_summary must return a mapping of path -> content, got %s", type(outcome).__name__)
-        return False
-    write_handle_summary(outcome, p.masker)
-    return True
 
 
 def inspect(args: argparse.Namespace) -> int:
