@@ -23,8 +23,8 @@ Two ways of masking, one per kind of destination:
   nothing is dropped.
 * Free text has no structure, so it is masked wherever the secret occurs (`Masker.mask`), inside
   a number too: the terminal (logs, errors, the end-of-test summary) through `stdio()`, the
-  worker processes' logs, and text a handle_summary returns. Text that parses as JSON is masked
-  inside its string literals only (`mask_json_text`), so it stays the same valid document.
+  worker processes' logs, and text a handle_summary returns that is not JSON. Text that parses
+  as JSON is masked as data (`mask_json_text`), so it stays a valid document.
 
 Without secrets nothing is wrapped and the outputs get no masker, so samples cost nothing extra.
 """
@@ -132,10 +132,6 @@ def is_fixed_word(text: str) -> bool:
     return text in _vocabulary or _TREND_STAT.match(text) is not None
 
 
-# A JSON string literal, escapes included (used on text already known to parse as JSON).
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
 def is_secret_name(name: str, declared: Iterable[str] = ()) -> bool:
     upper = name.upper()
     return name in set(declared) or upper.endswith(SECRET_SUFFIXES) or upper in ("SECRET", "TOKEN", "PASSWORD")
@@ -237,21 +233,32 @@ class Masker:
         return f"{key} ({n})"
 
     def mask_json_text(self, text: str) -> str:
-        """Text a user's code produced: a JSON document keeps its numbers (only string literals are
-        masked, so it stays valid); any other text is masked everywhere."""
+        """Text a user's code produced. A JSON document is masked as data (numbers and loadpy's words
+        kept) and stays valid: unchanged when it holds no secret, else re-serialised in the layout
+        it had (indented or compact); any other text is masked everywhere."""
         if not self._forms or not any(form in text for form in self._forms):
             return text
         try:
-            json.loads(text)
+            parsed = json.loads(text)
         except ValueError:
             return self.mask(text)
-        return _JSON_STRING.sub(self._mask_literal, text)
+        masked = self._walk(parsed)
+        if masked == parsed:
+            return text
+        return _dumps_like(masked, text)
 
-    def _mask_literal(self, match: re.Match[str]) -> str:
-        literal = match.group(0)
-        if not any(form in literal for form in self._forms):
-            return literal
-        return json.dumps(self.mask(json.loads(literal)), ensure_ascii=False)
+
+def _dumps_like(data: Any, original: str) -> str:
+    """`data` as JSON in the layout of `original`: its indent (if any) and trailing newline."""
+    indent = None
+    for line in original.splitlines()[1:]:
+        stripped = line.lstrip(" ")
+        if stripped and len(stripped) < len(line):
+            indent = len(line) - len(stripped)
+            break
+    compact = indent is None and ", " not in original and ": " not in original
+    out = json.dumps(data, indent=indent, separators=(",", ":") if compact else None, ensure_ascii=False)
+    return out + "\n" if original.endswith("\n") else out
 
 
 # The masker of this process's run (installed by `stdio`), for code that has no handle on the run:
