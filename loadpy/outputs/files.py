@@ -121,12 +121,17 @@ def write_file(path: str, data: str | bytes) -> None:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()
-        with open(path, "wb") as handle:
-            handle.write(payload)
+        _write_in_place(path, payload)
         return
     target = os.path.realpath(path)  # a symlink stays a link: its target gets the new content
     tmp = f"{target}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _mode_for(target))
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _mode_for(target))
+    except PermissionError:
+        if not os.path.exists(target):
+            raise
+        _write_in_place(target, payload)  # a writable file in a read-only directory: no rename possible
+        return
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -135,6 +140,11 @@ def write_file(path: str, data: str | bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write_in_place(path: str, payload: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(payload)
 
 
 def _mode_for(target: str) -> int:
