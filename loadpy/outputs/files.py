@@ -171,8 +171,8 @@ def _unwritable_reason(path: str) -> str | None:
         return "it is a directory"
     if os.path.exists(path):
         return None if os.access(path, os.W_OK) else "the file is not writable (permission denied)"
-    if os.path.islink(path):
-        return "it is a symbolic link to a path that does not exist"
+    if os.path.islink(path):  # a dangling link: writing creates its target
+        path = os.path.realpath(path)
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         return f"the directory {parent} does not exist"

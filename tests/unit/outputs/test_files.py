@@ -83,7 +83,7 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: py
     [
         ("missing/out.json", "the directory {tmp}/missing does not exist"),
         ("a-dir", "it is a directory"),
-        ("dangling", "it is a symbolic link to a path that does not exist"),
+        ("dangling", "the directory {tmp}/missing does not exist"),  # the link's target's directory
         ("", "the file name is empty"),
     ],
 )
@@ -101,7 +101,8 @@ def test_check_writable_names_the_flag_the_path_and_the_problem(tmp_path: Path, 
 
 def test_check_writable_accepts_new_files_existing_files_and_stdout(tmp_path: Path) -> None:
     (tmp_path / "exists").write_text("x")
-    for path in (str(tmp_path / "new.json"), str(tmp_path / "exists"), "-", "/dev/null"):
+    (tmp_path / "to-new").symlink_to("new-target.json")  # dangling, but its target can be created
+    for path in (str(tmp_path / "new.json"), str(tmp_path / "exists"), str(tmp_path / "to-new"), "-", "/dev/null"):
         check_writable(path, "--summary-export")
     assert (tmp_path / "exists").read_text() == "x"  # checking writes nothing
     assert not (tmp_path / "new.json").exists()
