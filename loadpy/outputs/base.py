@@ -7,6 +7,7 @@ thread and once more at `stop`. One module per output format implements `_write`
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -90,7 +91,11 @@ class BufferedOutput:
                 self.flush()
             finally:
                 self._closed = True
-                self._close()
+                if self._failed:  # already reported once: closing retries the same failed write
+                    with contextlib.suppress(OSError):
+                        self._close()
+                else:
+                    self._close()
 
     # -- for subclasses ----------------------------------------------------------
     def _open(self) -> None:

@@ -41,14 +41,15 @@ EXPECTED_RESPONSE_SUBMETRIC: Submetric = (
 )
 
 
-class OutputWriteError(OSError):
-    """A streaming output could not write (logged once; that output drops its samples after it)."""
-
-
 def _flag(out: Output) -> tuple[str, str]:
     """The --out flag an output came from and its path: ("--out csv", "results.csv")."""
     kind = {JsonOutput: "json", CsvOutput: "csv", JunitOutput: "junit"}.get(type(out), type(out).__name__)
     return f"--out {kind}", out.path
+
+
+def _log_write_error(out: Output, exc: OSError, consequence: str) -> None:
+    flag, path = _flag(out)
+    log.error("writing %s=%s failed: %s; %s", flag, path, describe_os_error(exc), consequence)
 
 
 _SELECTOR_PART = re.compile(r"^\s*([^:]+?)\s*:\s*(.*?)\s*$")
@@ -161,19 +162,15 @@ class OutputManager:
                 await loop.run_in_executor(self._executor, self.flush)
             except RuntimeError:  # the executor was shut down by stop()
                 return
-            except OutputWriteError as exc:  # a full disk must not kill the test run
-                log.error("%s", exc)
 
     def flush(self) -> None:
+        """Write what each output buffered. A failing output (disk full) is logged once, then drops its
+        samples; the others and the test go on."""
         for out in self._streaming:
             try:
                 out.flush()
             except OSError as exc:
-                flag, path = _flag(out)
-                raise OutputWriteError(
-                    f"writing {flag}={path} failed: {describe_os_error(exc)}; "
-                    "its samples are dropped from now on, the test goes on"
-                ) from exc
+                _log_write_error(out, exc, "its samples are dropped from now on, the test goes on")
 
     def stop(self) -> None:
         """Unregister, write everything still buffered and close the files. Idempotent."""
@@ -190,10 +187,8 @@ class OutputManager:
         for out in self._streaming:
             try:
                 out.stop()
-            except OutputWriteError as exc:
-                log.error("%s", exc)
             except OSError as exc:
-                log.error("writing %s=%s failed: %s", *_flag(out), describe_os_error(exc))
+                _log_write_error(out, exc, "its last samples are lost")
 
     def _close_quietly(self) -> None:
         """Close what opened before a failed start: the error to report is the start's."""

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from loadpy.clock import now
 from loadpy.errors import ConfigError
-from loadpy.outputs import files
+from loadpy.metrics import Registry, tagset
+from loadpy.outputs import CsvOutput, JsonOutput, OutputManager, files
 from loadpy.outputs.files import check_writable, write_file
 
 
@@ -106,3 +108,28 @@ def test_check_writable_accepts_new_files_existing_files_and_stdout(tmp_path: Pa
         check_writable(path, "--summary-export")
     assert (tmp_path / "exists").read_text() == "x"  # checking writes nothing
     assert not (tmp_path / "new.json").exists()
+
+
+def test_a_failing_streaming_output_is_logged_once_and_the_others_keep_writing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    full = tmp_path / "full.json"
+    full.symlink_to("/dev/full")  # never /dev/full itself
+    reg = Registry()
+    failing, healthy = JsonOutput(str(full)), CsvOutput(str(tmp_path / "ok.csv"))
+    manager = OutputManager(reg, [failing, healthy])
+    manager.start()
+    reqs = reg.metrics["http_reqs"]
+    tags = tagset({"status": "200"})
+    for _ in range(3):
+        for _ in range(50):
+            reg.emit(reqs, tags, 1.0, now(), None)
+        manager.flush()
+    manager.stop()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [
+        f"writing --out json={full} failed: No space left on device; "
+        "its samples are dropped from now on, the test goes on"
+    ]
+    rows = (tmp_path / "ok.csv").read_text().splitlines()
+    assert len(rows) == 1 + 150 and all(row.startswith("http_reqs,") for row in rows[1:])
