@@ -11,7 +11,9 @@ Two ways of masking, one per kind of destination:
 * Structured data is masked before it is serialised (`Masker.mask_data`, `mask_pairs`), and
   only where user text can be: strings and object keys have each secret replaced, except
   - numbers, booleans and null, never touched: a secret like `0` or `1234` can't corrupt a JSON
-    document or change a measurement;
+    document or change a measurement — except in the user's own data (`setup_data`, the options),
+    where a number that is exactly a secret (`${API_TOKEN}` alone in a YAML value is read as a
+    number) becomes "***";
   - loadpy's own vocabulary (`is_fixed_word`): field names, built-in metric names (also at the
     start of a submetric's name), option names, system tag names, trend stats like `p(95)`,
     metric types — a secret like `e` must not turn `metrics` into `m***trics`;
@@ -47,6 +49,8 @@ SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_PASSWORD")
 COMPUTED_FIELDS = frozenset(
     {"id", "type", "contains", "status", "method", "proto", "error_code", "expected_response", "tls_version", "ip"}
 )
+# Fields holding the user's own data: there a number that is exactly a secret is masked too.
+USER_DATA_FIELDS = frozenset({"setup_data", "options"})
 # Field names of the documents loadpy writes (summary export, handle_summary data, REST API, report).
 FIELD_NAMES = frozenset(
     {
@@ -154,10 +158,12 @@ def run_masker(
 class Masker:
     """Replaces every secret value in text or structured data (see the module's rules)."""
 
-    __slots__ = ("_forms",)
+    __slots__ = ("_forms", "_values")
 
     def __init__(self, values: Iterable[str] = ()) -> None:
         forms = set()
+        values = [v for v in values if v]
+        self._values = frozenset(values)
         for value in values:
             if value:
                 forms.add(value)
@@ -203,23 +209,29 @@ class Masker:
             return value
         return self.mask_key(value)
 
-    def mask_data(self, data: Any) -> Any:
-        """A copy of JSON-like data with secrets masked in strings and keys, never in numbers."""
+    def mask_data(self, data: Any, user_data: bool = False) -> Any:
+        """A copy of JSON-like data with secrets masked in strings and keys, never in measurements.
+
+        `user_data`: the whole document is the user's (the options `loadpy inspect` prints);
+        otherwise only the `setup_data` and `options` fields in it are.
+        """
         if not self._forms:
             return data
-        return self._walk(data)
+        return self._walk(data, None, user_data)
 
-    def _walk(self, data: Any, field: Any = None) -> Any:
+    def _walk(self, data: Any, field: Any, user: bool) -> Any:
         if isinstance(data, str):
-            return self.mask_value(field, data)
+            return self.mask_key(data) if user else self.mask_value(field, data)
         if isinstance(data, Mapping):
             out: dict[Any, Any] = {}
             for key, value in data.items():
                 masked = self.mask_key(key) if isinstance(key, str) else key
-                out[self._free_key(out, masked)] = self._walk(value, key)
+                out[self._free_key(out, masked)] = self._walk(value, key, user or key in USER_DATA_FIELDS)
             return out
         if isinstance(data, list | tuple):
-            return [self._walk(item, field) for item in data]
+            return [self._walk(item, field, user) for item in data]
+        if user and isinstance(data, int | float) and not isinstance(data, bool) and json.dumps(data) in self._values:
+            return MASK  # "${API_TOKEN}" alone in a YAML value is read as a number: still the secret
         return data
 
     @staticmethod
@@ -242,7 +254,7 @@ class Masker:
             parsed = json.loads(text)
         except ValueError:
             return self.mask(text)
-        masked = self._walk(parsed)
+        masked = self._walk(parsed, None, False)
         if masked == parsed:
             return text
         return _dumps_like(masked, text)
