@@ -8,10 +8,12 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
 from loadpy.prepare import Prepared
+from loadpy.secrets import Masker, unmasked
 
 log = logging.getLogger("loadpy")
 
@@ -19,7 +21,7 @@ log = logging.getLogger("loadpy")
 def finish_run(p: Prepared, result: Any) -> tuple[int, Any]:
     """Final thresholds, summary, exports, handle_summary; returns k6's exit code."""
     from loadpy.outputs.files import write_end_of_test
-    from loadpy.summary import build_summary, export_json, render_text
+    from loadpy.summary import build_summary, export_json
 
     opts = p.options
     duration = result.test_run_duration_s
@@ -49,8 +51,7 @@ def finish_run(p: Prepared, result: Any) -> tuple[int, Any]:
             write_end_of_test("--summary-export", opts.summary_export, export)
         printed = run_handle_summary(p, summary)
         if not printed:
-            sys.stdout.write(render_text(summary, mode=opts.summary_mode or "compact"))
-            sys.stdout.flush()
+            print_text_summary(summary, opts.summary_mode or "compact", p.masker)
     code = int(result.exit_code)
     if code == 0 and getattr(p.runtime, "test_failed", False):
         code = int(ExitCode.TEST_FAILED)
@@ -79,3 +80,43 @@ def run_handle_summary(p: Prepared, summary: Any) -> bool:
         return False
     write_handle_summary(outcome, p.masker)
     return True
+
+
+def print_text_summary(summary: Any, mode: str, masker: Masker) -> None:
+    """The end-of-test summary on stdout. With secrets, its names are masked as data and it is printed
+    past the terminal's text masking, so a short secret (`0`) can't mask the digits of the figures;
+    the legacy layout prints the group tree itself and stays text-masked."""
+    from loadpy.summary import render_text
+
+    if masker and mode != "legacy":
+        out = unmasked(sys.stdout)
+        out.write(render_text(masked_summary(summary, masker), mode=mode))
+        out.flush()
+        return
+    sys.stdout.write(render_text(summary, mode=mode))
+    sys.stdout.flush()
+
+
+def masked_summary(summary: Any, masker: Masker) -> Any:
+    """A copy of a `loadpy.summary.model.Summary` with every name the text summary prints masked."""
+    from loadpy.summary.model import Section
+
+    def metric(m: Any) -> Any:
+        thresholds = m.thresholds and [replace(t, source=masker.mask_key(t.source)) for t in m.thresholds]
+        return replace(m, name=masker.mask_key(m.name), thresholds=thresholds)
+
+    def metrics(items: Mapping[str, Any]) -> dict[str, Any]:
+        return {masker.mask_key(name): metric(m) for name, m in items.items()}
+
+    def section(s: Any) -> Any:
+        checks = s.checks and [replace(c, name=masker.mask(c.name)) for c in s.checks]
+        return Section(metrics(s.metrics), checks, {masker.mask(k): section(g) for k, g in s.groups.items()})
+
+    return replace(
+        summary,
+        metrics=metrics(summary.metrics),
+        total=section(summary.total),
+        groups={masker.mask(k): section(g) for k, g in summary.groups.items()},
+        scenarios={masker.mask(k): section(g) for k, g in summary.scenarios.items()},
+        thresholds=metrics(summary.thresholds),
+    )

@@ -16,7 +16,8 @@ Two ways of masking, one per kind of destination:
     number) becomes "***";
   - loadpy's own vocabulary (`is_fixed_word`): field names, built-in metric names (also at the
     start of a submetric's name), option names, system tag names, trend stats like `p(95)`,
-    metric types — a secret like `e` must not turn `metrics` into `m***trics`;
+    threshold expressions like `p(95)<500`, metric types — a secret like `e` must not turn
+    `metrics` into `m***trics`, nor `0` turn `rate<0.01` into `rate<***.***1`;
   - the values of fields loadpy computes (`COMPUTED_FIELDS`: ids, which are md5 hashes, metric
     types, and the status, method, proto, error_code... tags of a request).
   This covers the summary export, handle_summary's `data`, the HTML report and its data, the
@@ -24,7 +25,8 @@ Two ways of masking, one per kind of destination:
   two keys of one object become equal once masked, the later ones get " (2)", " (3)"... so that
   nothing is dropped.
 * Free text has no structure, so it is masked wherever the secret occurs (`Masker.mask`), inside
-  a number too: the terminal (logs, errors, the end-of-test summary) through `stdio()`, the
+  a number too: the terminal (logs, errors) through `stdio()` — the end-of-test summary is
+  rendered from masked names instead (loadpy.finish) and printed past it —, the
   worker processes' logs, and text a handle_summary returns that is not JSON. Text that parses
   as JSON is masked as data (`mask_json_text`), so it stays a valid document.
 
@@ -117,6 +119,10 @@ FIELD_NAMES = frozenset(
     }
 )
 _TREND_STAT = re.compile(r"^(?:p\(\d+(?:\.\d+)?\)|avg|min|med|max|count)$")
+# A threshold expression: a statistic, a comparison and a number ("p(95)<500", "rate<0.01").
+_THRESHOLD = re.compile(
+    r"^\s*(?:count|rate|value|avg|min|med|max|p\(\d+(?:\.\d+)?\))\s*(?:<=|>=|===|==|!=|<|>)\s*-?\d+(?:\.\d+)?\s*$"
+)
 _vocabulary: frozenset[str] | None = None
 
 
@@ -133,7 +139,7 @@ def is_fixed_word(text: str) -> bool:
         words.update(m.value for m in MetricType)
         words.update(c.value for c in Contains)
         _vocabulary = frozenset(words)
-    return text in _vocabulary or _TREND_STAT.match(text) is not None
+    return text in _vocabulary or _TREND_STAT.match(text) is not None or _THRESHOLD.match(text) is not None
 
 
 def is_secret_name(name: str, declared: Iterable[str] = ()) -> bool:

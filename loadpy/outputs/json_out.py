@@ -31,7 +31,7 @@ def metric_line(
 ) -> str:
     """The `Metric` line; with a masker, every text field is masked before it is escaped."""
     if masker is not None:
-        thresholds = [masker.mask(t) for t in thresholds]
+        thresholds = [masker.mask_key(t) for t in thresholds]
         submetrics = [
             (masker.mask_key(n), masker.mask_selector(s), dict(masker.mask_pairs(t.items())))
             for n, s, t in submetrics or ()

@@ -82,6 +82,6 @@ def mask_results(
     """
     m = masker.mask
     return (
-        [replace(t, metric=masker.mask_key(t.metric), source=m(t.source)) for t in thresholds],
+        [replace(t, metric=masker.mask_key(t.metric), source=masker.mask_key(t.source)) for t in thresholds],
         [replace(c, name=m(c.name), path=m(c.path)) for c in checks],
     )

@@ -396,3 +396,31 @@ def test_a_numeric_secret_in_the_users_data_is_masked_and_every_document_stays_v
     assert out.export["setup_data"] == {"token": MASK, "other": 7}
     assert out.export["metrics"]["http_reqs"]["count"] == 3 == server.count("/ok")
     assert "31337" not in (tmp_path / "export.json").read_text()
+
+
+def test_the_text_summary_masks_names_but_keeps_its_figures_with_a_numeric_secret(
+    tmp_path: Path, server: FaultyServer
+) -> None:
+    server.reset()
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            options = {{"iterations": 10, "thresholds": {{"http_req_failed": ["rate<0.01"]}}}}
+
+            async def default(vu):
+                async with vu.group("g " + vu.env["API_TOKEN"]):
+                    res = await vu.http.get("{server.base_url}/ok?t=" + vu.env["API_TOKEN"])
+                    vu.check(res, {{"check " + vu.env["API_TOKEN"]: lambda r: r.status == 200}})
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = run_loadpy(tmp_path, script, "-e", "API_TOKEN=0", "--summary-mode", "full")
+    assert out.code == 0, out.stderr
+    lines = [line.strip() for line in out.stdout.splitlines()]
+    assert f"✓ check {MASK}" in lines and f"█ GROUP: g {MASK}" in lines
+    assert "✓ 'rate<0.01' rate=0.00%" in lines  # a threshold expression is not user text
+    figures = {line.split(".", 1)[0]: line.rsplit(":", 1)[1].split() for line in lines if "....:" in line}
+    assert figures["http_reqs"][0] == "10" and figures["iterations"][0] == "10"
+    assert figures["checks_succeeded"] == ["100.00%", "10", "out", "of", "10"]
