@@ -18,8 +18,8 @@ Two ways of masking, one per kind of destination:
     start of a submetric's name), option names, system tag names, trend stats like `p(95)`,
     threshold expressions like `p(95)<500`, metric types — a secret like `e` must not turn
     `metrics` into `m***trics`, nor `0` turn `rate<0.01` into `rate<***.***1`;
-  - the values of fields loadpy computes (`COMPUTED_FIELDS`: ids, which are md5 hashes, metric
-    types, and the status, method, proto, error_code... tags of a request).
+  - the values of fields loadpy computes (`COMPUTED_FIELDS`: metric types, the status, method,
+    proto, error_code... tags of a request; and ids that are md5 hashes: groups', checks').
   This covers the summary export, handle_summary's `data`, the HTML report and its data, the
   `--out json`/`csv` samples (tags, metadata, names), JUnit/GitHub reports and the REST API. When
   two keys of one object become equal once masked, the later ones get " (2)", " (3)"... so that
@@ -49,8 +49,10 @@ SECRET_SUFFIXES = ("_SECRET", "_TOKEN", "_PASSWORD")
 
 # Fields whose string values loadpy computes (hashes, enums, protocol facts): never user text.
 COMPUTED_FIELDS = frozenset(
-    {"id", "type", "contains", "status", "method", "proto", "error_code", "expected_response", "tls_version", "ip"}
+    {"type", "contains", "status", "method", "proto", "error_code", "expected_response", "tls_version", "ip"}
 )
+# Group and check ids are md5 hashes of their paths (an API's metric id is a name: user text).
+_MD5 = re.compile(r"^[0-9a-f]{32}$")
 # Fields holding the user's own data: there a number that is exactly a secret is masked too.
 USER_DATA_FIELDS = frozenset({"setup_data", "options"})
 # Field names of the documents loadpy writes (summary export, handle_summary data, REST API, report).
@@ -211,7 +213,7 @@ class Masker:
 
     def mask_value(self, field: Any, value: str) -> str:
         """A string value of `field`: computed fields and loadpy's words are kept."""
-        if field in COMPUTED_FIELDS:
+        if field in COMPUTED_FIELDS or (field == "id" and _MD5.match(value)):
             return value
         return self.mask_key(value)
 
