@@ -167,7 +167,7 @@ def test_outputs_get_no_masker_without_secrets(tmp_path: Path) -> None:
 
 
 def test_structured_masking_keeps_numbers_and_loadpys_own_words() -> None:
-    """The rules (loadpy/secrets.py): text is masked, numbers, field names and computed fields never."""
+    """The rules (loadpy/secrets): text is masked, numbers, field names and computed fields never."""
     masker = Masker(["0", "e"])
     doc = {
         "metrics": {"http_reqs": {"count": 10, "rate": 0.5}, "http_req_duration{name:e0,status:200}": {"p(95)": 1}},
