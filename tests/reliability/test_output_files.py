@@ -130,9 +130,9 @@ def test_end_of_run_files_through_symlinks_stay_symlinks(tmp_path: Path, server:
 
 
 def test_end_of_run_files_are_written_through_fifos(tmp_path: Path, server: FaultyServer) -> None:
-    """A FIFO stays a FIFO and its reader gets the whole document (no rename over it)."""
+    """A FIFO stays a FIFO and its reader gets the whole document (no rename over it); --out json streams into one."""
     server.reset()
-    names = ("export.fifo", "junit.fifo", "report.fifo", "hs.fifo")
+    names = ("export.fifo", "junit.fifo", "report.fifo", "hs.fifo", "points.fifo")
     received: dict[str, bytes] = {}
 
     def read(name: str) -> None:
@@ -146,8 +146,9 @@ def test_end_of_run_files_are_written_through_fifos(tmp_path: Path, server: Faul
         readers[-1].start()
     script = _script_with_handle_summary(tmp_path, server, {"hs.fifo": "handled"})
     proc = _run(
-        tmp_path, "--summary-export", "export.fifo", "--out", "junit=junit.fifo", "--report", "report.fifo", str(script)
-    )
+        tmp_path, "--summary-export", "export.fifo", "--out", "junit=junit.fifo", "--report", "report.fifo",
+        "--out", "json=points.fifo", str(script),
+    )  # fmt: skip
     for reader in readers:
         reader.join(timeout=10)
     assert proc.returncode == 0, proc.stderr
@@ -157,6 +158,8 @@ def test_end_of_run_files_are_written_through_fifos(tmp_path: Path, server: Faul
     assert received["junit.fifo"].startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     assert b"<html" in received["report.fifo"]
     assert received["hs.fifo"] == b"handled"
+    points = [json.loads(line) for line in received["points.fifo"].decode().splitlines()]
+    assert sum(p["type"] == "Point" and p["metric"] == "http_reqs" for p in points) == 2
 
 
 @pytest.mark.parametrize(
