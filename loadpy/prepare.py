@@ -148,6 +148,7 @@ def _load_config_file(path: str | None) -> dict[str, Any] | None:
 
 
 def install_event_loop() -> None:
+    """uvloop for every asyncio.run of this process (the coordinator's, a worker's, a single run's)."""
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
