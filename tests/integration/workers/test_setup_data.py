@@ -1,4 +1,5 @@
-"""setup() data that JSON can't carry: k6 says so, naming setup(), and exits 255 with its summary written.
+"""setup() data that JSON can't carry: k6 says so, naming setup(), and exits 255 with its summary written;
+an exception in setup()/teardown(): logged, exit 107.
 The same in one process and with --workers (where the coordinator runs setup)."""
 
 from __future__ import annotations
@@ -96,3 +97,28 @@ def test_k6_reports_unserialisable_setup_data(tmp_path: Path) -> None:
         errors = [line for line in proc.stderr.splitlines() if "level=error" in line]
         assert len(errors) == 1 and f'msg="{PREFIX}json: unsupported ' in errors[0], proc.stderr
         assert export.exists()
+
+
+@pytest.mark.parametrize("phase", ["setup", "teardown"])
+def test_an_exception_in_setup_or_teardown_is_reported_with_exit_107(tmp_path: Path, phase: str) -> None:
+    """k6 logs the script exception and exits 107; loadpy used to exit 107 without a word."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            options = {{"iterations": 1}}
+
+            async def {phase}(vu, *args):
+                raise ValueError("boom in {phase}")
+
+            async def default(vu):
+                pass
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = run_loadpy(tmp_path, script)
+    assert out.code == 107, out.stderr
+    errors = [line for line in out.stderr.splitlines() if "level=ERROR" in line]
+    assert len(errors) == 1, out.stderr
+    assert f'msg="{phase} failed: ValueError: boom in {phase} at script.py:' in errors[0]
