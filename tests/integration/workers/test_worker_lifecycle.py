@@ -123,3 +123,46 @@ def test_sigterm_while_workers_start_stops_the_run(tmp_path: Path, demo_server: 
     assert proc.returncode == 105, stderr
     assert "Traceback" not in stderr
     assert not any(_alive(pid) for pid in seen)
+
+
+def test_a_worker_whose_stdin_closes_stops_at_once(tmp_path: Path, demo_server: Any) -> None:
+    """The portable fallback (no prctl): EOF on stdin means the coordinator is gone."""
+    from loadpy.cli.main import build_parser
+    from loadpy.workers.frames import FrameDecoder, encode
+    from loadpy.workers.job import Job
+
+    path = f"/items/{uuid.uuid4().hex}"
+    scenario = _long_scenario(tmp_path, demo_server.base_url, path)
+    args = build_parser().parse_args(["run", "-q", "--address", "", str(scenario)])
+    read_fd, write_fd = os.pipe()
+    worker = subprocess.Popen(
+        [*loadpy_cmd()[:2], "loadpy.workers.worker", str(write_fd)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(write_fd,),
+        env=subprocess_env(),
+        cwd=tmp_path,
+    )
+    os.close(write_fd)
+    try:
+        assert worker.stdin is not None
+        worker.stdin.write(encode("job", Job(0, 1, args, None, os.getpid())))
+        worker.stdin.flush()
+        decoder, messages = FrameDecoder(), []
+        while not messages:  # wait for "ready": the worker now waits for its start command
+            chunk = os.read(read_fd, 65536)
+            assert chunk, "the worker closed its frame pipe before it was ready"
+            messages = decoder.feed(chunk)
+        assert messages[0][0] == "ready"
+        started = time.monotonic()
+        worker.stdin.close()
+        assert worker.wait(timeout=10) == 105
+        assert time.monotonic() - started < 5
+        assert worker.stderr is not None
+        assert "the coordinator is gone: this worker stops now" in worker.stderr.read().decode()
+        assert demo_server.stats()["paths"].get(path, 0) == 0
+    finally:
+        os.close(read_fd)
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
