@@ -105,9 +105,9 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         return demo_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command in ("run", "inspect"):
-        from loadpy.secrets import Masker, secret_values, stdio
+        from loadpy.secrets import run_masker, stdio
 
-        args.masker = Masker(secret_values(args.env, args.secret))
+        args.masker = run_masker(args.env, args.secret)
         masking.enter_context(stdio(args.masker))
     if args.command == "version":
         print(f"loadpy v{__version__} (python {sys.version.split()[0]})")

@@ -19,6 +19,7 @@ from typing import Any, cast
 import httptools
 
 from loadpy.errors import ExitCode, LoadpyError
+from loadpy.secrets import mask_document
 
 log = logging.getLogger("loadpy.engine")
 
@@ -156,7 +157,7 @@ class _Connection(asyncio.Protocol):
 
     def _write(self, status: int, doc: dict[str, Any], keep_alive: bool) -> None:
         assert self.transport is not None
-        payload = json.dumps(doc, separators=(",", ":")).encode()
+        payload = json.dumps(mask_document(doc), separators=(",", ":")).encode()  # no secret leaves by the API
         head = (
             f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\n"
             f"Content-Type: application/json; charset=utf-8\r\nContent-Length: {len(payload)}\r\n"

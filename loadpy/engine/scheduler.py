@@ -291,6 +291,7 @@ class Engine:
                 raise
             return False
         except LoadpyError as exc:
+            _log_phase_error(exc)  # e.g. setup() data that JSON can't carry: say so, as k6 does
             self._stop_all(exc.exit_code, exc, graceful=False)
             return False
         except Exception as exc:
@@ -319,6 +320,7 @@ class Engine:
             if self._interrupts <= 1:
                 raise
         except LoadpyError as exc:
+            _log_phase_error(exc)
             if self._exit is None:
                 self._exit, self._error = exc.exit_code, exc
         except Exception as exc:
@@ -450,3 +452,8 @@ class Engine:
     def stop_from_api(self) -> None:
         log.error("test run stopped from REST API")
         self.abort(ExitCode.STOPPED_BY_API)
+
+
+def _log_phase_error(exc: LoadpyError) -> None:
+    """A setup()/teardown() failure ends the run with its exit code: the user must see why."""
+    log.error("test aborted: %s" if isinstance(exc, TestAbort) else "%s", exc)

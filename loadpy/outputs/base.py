@@ -7,6 +7,7 @@ thread and once more at `stop`. One module per output format implements `_write`
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -22,6 +23,8 @@ Sample = tuple[Metric, TagSet, float, float, "dict[str, str] | None"]
 
 @runtime_checkable
 class Output(Protocol):
+    path: str  # where it writes ("-" is stdout), named in error messages
+
     def start(self) -> None: ...
 
     def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
@@ -48,6 +51,7 @@ class BufferedOutput:
         self._lock = threading.RLock()
         self._started = False
         self._closed = False
+        self._failed = False  # a write failed (disk full...): later batches are dropped, not retried
         # Set by the OutputManager only when secrets exist: None keeps the formatting path as it was.
         self.masker: Masker | None = None
 
@@ -70,8 +74,12 @@ class BufferedOutput:
             count = len(pending)
             batch = pending[:count]
             del pending[:count]
-            if batch:
-                self._write(batch)
+            if batch and not self._failed:
+                try:
+                    self._write(batch)
+                except OSError:
+                    self._failed = True
+                    raise
 
     def stop(self) -> None:
         with self._lock:
@@ -79,9 +87,15 @@ class BufferedOutput:
                 return
             if not self._started:
                 self.start()
-            self.flush()
-            self._closed = True
-            self._close()
+            try:
+                self.flush()
+            finally:
+                self._closed = True
+                if self._failed:  # already reported once: closing retries the same failed write
+                    with contextlib.suppress(OSError):
+                        self._close()
+                else:
+                    self._close()
 
     # -- for subclasses ----------------------------------------------------------
     def _open(self) -> None:

@@ -80,7 +80,7 @@ class CsvOutput(BufferedOutput):
             name = names.get(metric.name)
             if name is None:
                 name = names[metric.name] = csv_field(
-                    metric.name if self.masker is None else self.masker.mask(metric.name)
+                    metric.name if self.masker is None else self.masker.mask_key(metric.name)
                 )
             meta = self._metadata(metadata) if metadata else ""
             append(f"{name},{seconds},{value:f},{middle},{meta}\n")
@@ -88,8 +88,8 @@ class CsvOutput(BufferedOutput):
         self._file.flush()
 
     def _metadata(self, metadata: dict[str, str]) -> str:
-        text = "&".join(f"{k}={v}" for k, v in metadata.items())
-        return csv_field(text if self.masker is None else self.masker.mask(text))
+        items = metadata.items() if self.masker is None else self.masker.mask_pairs(metadata.items())
+        return csv_field("&".join(f"{k}={v}" for k, v in items))
 
     def _close(self) -> None:
         if self._file is not None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 
+from loadpy.outputs.files import describe_os_error
 from loadpy.outputs.results import CheckResult, ThresholdResult
+
+log = logging.getLogger("loadpy.outputs")
 
 ENV_VAR = "GITHUB_STEP_SUMMARY"
 
@@ -49,10 +53,14 @@ def write_github_summary(
     metrics: Sequence[tuple[str, str]] = (),
     env: Mapping[str, str] | None = None,
 ) -> bool:
-    """Append the summary to $GITHUB_STEP_SUMMARY; False (and nothing written) when it is unset."""
+    """Append the summary to $GITHUB_STEP_SUMMARY; False when it is unset or can't be written (logged)."""
     path = (os.environ if env is None else env).get(ENV_VAR)
     if not path:
         return False
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(github_markdown(thresholds, checks, metrics))
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(github_markdown(thresholds, checks, metrics))
+    except OSError as exc:
+        log.error("could not append to $%s (%s): %s", ENV_VAR, path, describe_os_error(exc))
+        return False
     return True

@@ -7,6 +7,7 @@ nanosecond time, the value, the tags and (when non-empty) the metadata.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from loadpy.clock import wall_ns
 from loadpy.metrics.metric import Metric
@@ -15,11 +16,27 @@ from loadpy.outputs.base import BufferedOutput, Sample
 from loadpy.outputs.files import TextSink
 from loadpy.outputs.formats import Rfc3339Nano, go_float, json_str_map, json_string, json_string_plain
 
+if TYPE_CHECKING:
+    from loadpy.secrets import Masker
+
 # (display name, suffix, tags) of one submetric, e.g. ("http_req_duration{name:a}", "name:a", {"name": "a"})
 Submetric = tuple[str, str, Mapping[str, str]]
 
 
-def metric_line(metric: Metric, thresholds: Sequence[str], submetrics: Sequence[Submetric] | None) -> str:
+def metric_line(
+    metric: Metric,
+    thresholds: Sequence[str],
+    submetrics: Sequence[Submetric] | None,
+    masker: Masker | None = None,
+) -> str:
+    """The `Metric` line; with a masker, every text field is masked before it is escaped."""
+    if masker is not None:
+        thresholds = [masker.mask_key(t) for t in thresholds]
+        submetrics = [
+            (masker.mask_key(n), masker.mask_selector(s), dict(masker.mask_pairs(t.items())))
+            for n, s, t in submetrics or ()
+        ] or None
+    metric_name = metric.name if masker is None else masker.mask_key(metric.name)
     subs = "null"
     if submetrics:
         subs = (
@@ -36,7 +53,7 @@ def metric_line(metric: Metric, thresholds: Sequence[str], submetrics: Sequence[
             )
             + "]"
         )
-    name = json_string(metric.name)
+    name = json_string(metric_name)
     return (
         '{"type":"Metric","data":{"name":'
         + name
@@ -99,13 +116,15 @@ class JsonOutput(BufferedOutput):
             if prefix is None:
                 if metric.name not in self._announced:
                     self._announced.add(metric.name)
-                    line = metric_line(
-                        metric,
-                        self.thresholds_by_metric.get(metric.name, ()),
-                        self.submetrics.get(metric.name),
+                    append(
+                        metric_line(
+                            metric,
+                            self.thresholds_by_metric.get(metric.name, ()),
+                            self.submetrics.get(metric.name),
+                            masker,
+                        )
                     )
-                    append(line if masker is None else masker.mask(line))
-                name = metric.name if masker is None else masker.mask(metric.name)
+                name = metric.name if masker is None else masker.mask_key(metric.name)
                 prefix = prefixes[metric.name] = '{"metric":' + json_string(name) + ',"type":"Point","data":{"time":"'
 
             if tags is not last_tags:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from loadpy.metrics.metric import Metric
 from loadpy.metrics.tags import TagSet
+from loadpy.outputs.files import write_end_of_test
 from loadpy.outputs.results import CheckResult, ThresholdResult
 
 
@@ -42,9 +43,9 @@ def junit_xml(thresholds: Sequence[ThresholdResult], checks: Sequence[CheckResul
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-def write_junit(path: str, thresholds: Sequence[ThresholdResult], checks: Sequence[CheckResult]) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(junit_xml(thresholds, checks))
+def write_junit(path: str, thresholds: Sequence[ThresholdResult], checks: Sequence[CheckResult]) -> bool:
+    """Write the report; False (and an error logged) when the file can't be written."""
+    return write_end_of_test("--out junit", path, junit_xml(thresholds, checks))
 
 
 class JunitOutput:

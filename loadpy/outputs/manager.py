@@ -21,6 +21,7 @@ from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import DEFAULT_SYSTEM_TAGS
 from loadpy.outputs.base import BufferedOutput, Output
 from loadpy.outputs.csv_out import CsvOutput
+from loadpy.outputs.files import describe_os_error
 from loadpy.outputs.github import write_github_summary
 from loadpy.outputs.json_out import JsonOutput, Submetric
 from loadpy.outputs.junit import JunitOutput
@@ -38,6 +39,18 @@ EXPECTED_RESPONSE_SUBMETRIC: Submetric = (
     "expected_response:true",
     {"expected_response": "true"},
 )
+
+
+def _flag(out: Output) -> tuple[str, str]:
+    """The --out flag an output came from and its path: ("--out csv", "results.csv")."""
+    kind = {JsonOutput: "json", CsvOutput: "csv", JunitOutput: "junit"}.get(type(out), type(out).__name__)
+    return f"--out {kind}", out.path
+
+
+def _log_write_error(out: Output, exc: OSError, consequence: str) -> None:
+    flag, path = _flag(out)
+    log.error("writing %s=%s failed: %s; %s", flag, path, describe_os_error(exc), consequence)
+
 
 _SELECTOR_PART = re.compile(r"^\s*([^:]+?)\s*:\s*(.*?)\s*$")
 
@@ -127,7 +140,14 @@ class OutputManager:
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Open every output, register for samples and (with a loop) start the flush timer."""
         for out in self.outputs:
-            out.start()
+            try:
+                out.start()
+            except OSError as exc:  # before the first request: bad input, not a traceback
+                self._close_quietly()
+                flag, path = _flag(out)
+                raise ConfigError(
+                    f"can't write {path}: {describe_os_error(exc)}", file="command line", key=flag
+                ) from None
         self.registry.listeners.extend(self._listeners)
         if loop is not None and self._streaming:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadpy-outputs")
@@ -142,12 +162,15 @@ class OutputManager:
                 await loop.run_in_executor(self._executor, self.flush)
             except RuntimeError:  # the executor was shut down by stop()
                 return
-            except OSError as exc:  # a full disk must not kill the test run
-                log.error("writing an output failed: %s", exc)
 
     def flush(self) -> None:
+        """Write what each output buffered. A failing output (disk full) is logged once, then drops its
+        samples; the others and the test go on."""
         for out in self._streaming:
-            out.flush()
+            try:
+                out.flush()
+            except OSError as exc:
+                _log_write_error(out, exc, "its samples are dropped from now on, the test goes on")
 
     def stop(self) -> None:
         """Unregister, write everything still buffered and close the files. Idempotent."""
@@ -165,7 +188,14 @@ class OutputManager:
             try:
                 out.stop()
             except OSError as exc:
-                log.error("closing an output failed: %s", exc)
+                _log_write_error(out, exc, "its last samples are lost")
+
+    def _close_quietly(self) -> None:
+        """Close what opened before a failed start: the error to report is the start's."""
+        self._stopped = True
+        for out in self._streaming:
+            with contextlib.suppress(OSError):
+                out.stop()
 
     # -- end of run ------------------------------------------------------------------
     def finish(

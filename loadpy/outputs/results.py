@@ -76,9 +76,12 @@ def threshold_results(thresholds: Any, duration_s: float) -> list[ThresholdResul
 def mask_results(
     thresholds: Sequence[ThresholdResult], checks: Sequence[CheckResult], masker: Masker
 ) -> tuple[list[ThresholdResult], list[CheckResult]]:
-    """The results with every secret masked in their text, before any report renders (and escapes) it."""
+    """The results with every secret masked in their text, before any report renders (and escapes) it.
+
+    `observed` is left alone: it is a statistic's name and a number ("p(95)=1.49ms"), never user text.
+    """
     m = masker.mask
     return (
-        [replace(t, metric=m(t.metric), source=m(t.source), observed=m(t.observed)) for t in thresholds],
+        [replace(t, metric=masker.mask_key(t.metric), source=masker.mask_key(t.source)) for t in thresholds],
         [replace(c, name=m(c.name), path=m(c.path)) for c in checks],
     )

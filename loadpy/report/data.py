@@ -26,6 +26,7 @@ from typing import Any
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
+from loadpy.outputs.files import write_file
 from loadpy.report.timeseries import TimeSeriesRecorder
 from loadpy.summary.failures import collect_failures
 from loadpy.version import __version__
@@ -148,9 +149,14 @@ def _thresholds(metrics: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # -- results files ---------------------------------------------------------------------
+def results_json(data: dict[str, Any]) -> str:
+    """The report data as a results file, for `loadpy report` to render later."""
+    return json.dumps(data, indent=1, sort_keys=False)
+
+
 def save_results(path: str | Path, data: dict[str, Any]) -> None:
-    """Write the report data as JSON, for `loadpy report` to render later."""
-    Path(path).write_text(json.dumps(data, indent=1, sort_keys=False), encoding="utf-8")
+    """Write the report data as JSON (see loadpy.outputs.files for how files are replaced)."""
+    write_file(str(path), results_json(data))
 
 
 def embed_json(data: dict[str, Any]) -> str:

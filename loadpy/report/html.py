@@ -10,6 +10,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from loadpy.errors import LoadpyError
+from loadpy.outputs.files import check_writable, describe_os_error, write_file
 from loadpy.report.data import DATA_ELEMENT_ID, embed_json, load_results, report_data, save_results
 from loadpy.report.svg import Line, format_duration, line_chart
 
@@ -334,5 +336,12 @@ def render_report(data: dict[str, Any]) -> str:
 
 
 def write_report(path: str | Path, data: dict[str, Any]) -> None:
-    """Render `data` and write the HTML file."""
-    Path(path).write_text(render_report(data), encoding="utf-8")
+    """Render `data` and write the HTML file (`loadpy report -o`; see loadpy.outputs.files for how).
+
+    ConfigError (104) when the path can't be written to at all, LoadpyError (255) when writing fails.
+    """
+    check_writable(str(path), "--output")
+    try:
+        write_file(str(path), render_report(data))
+    except OSError as exc:
+        raise LoadpyError(f"could not write the report {path}: {describe_os_error(exc)}") from None

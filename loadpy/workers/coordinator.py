@@ -22,35 +22,51 @@ import dataclasses
 import json
 import logging
 import os
-import pickle
 import signal
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
+from loadpy.finish import finish_run
 from loadpy.workers.assign import Assignment, worker_segments
-from loadpy.workers.frames import FrameDecoder, FrameError
+from loadpy.workers.frames import FrameDecoder, FrameError, encode
+from loadpy.workers.job import Job
 from loadpy.workers.merge import merge_progress, merged_registry
-from loadpy.workers.worker import Job
 
 log = logging.getLogger("loadpy.workers")
 
+# Worker processes per core at most: beyond a few per core they only compete for CPU and memory.
+WORKERS_PER_CORE = 4
 VUS_TICK_S = 1.0
 THRESHOLD_TICK_S = 2.0
 # Exit codes with which a worker ends a test normally; any other one stops the other workers.
 NORMAL_END = frozenset({int(ExitCode.OK), int(ExitCode.TEST_FAILED)})
 
 
+def max_workers(cores: int | None = None) -> int:
+    """The most worker processes one coordinator starts: WORKERS_PER_CORE per core."""
+    return WORKERS_PER_CORE * (cores or os.cpu_count() or 1)
+
+
 def resolve_worker_count(requested: int | None) -> int:
-    """--workers: absent → 1 (one process); 0 → one per core; N → N (more than the cores only warns)."""
+    """--workers: absent → 1 (one process); 0 → one per core; N → N (more than the cores warns;
+    more than `max_workers()` or a negative number is bad input, 104)."""
     cores = os.cpu_count() or 1
     if requested is None:
         return 1
     if requested == 0:
         return cores
+    limit = max_workers(cores)
+    if requested < 0 or requested > limit:
+        raise ConfigError(
+            f"--workers {requested} is out of range: give 0 (one per core) or 1 to {limit} "
+            f"({WORKERS_PER_CORE} per core on the {cores} cores here); more processes than that only "
+            "compete for the same CPUs and memory",
+            file="command line",
+            key="--workers",
+        )
     if requested > cores:
         log.warning("--workers %d is more than the %d cores here; workers will share cores", requested, cores)
     return requested
@@ -108,10 +124,13 @@ class WorkerHandle:
         self.broken: str | None = None  # why its frames could not be read
 
     def send(self, line: str) -> None:
+        self.send_bytes(f"{line}\n".encode())
+
+    def send_bytes(self, data: bytes) -> None:
         stdin = self.proc.stdin
         if stdin is not None and not stdin.is_closing():
             with contextlib.suppress(Exception):
-                stdin.write(f"{line}\n".encode())
+                stdin.write(data)
 
     @property
     def vus(self) -> int:
@@ -210,8 +229,6 @@ class Coordinator:
 
     # -- the run --------------------------------------------------------------------------------
     async def run(self) -> int:
-        from loadpy import testrun as run_mod
-
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -224,11 +241,10 @@ class Coordinator:
             print(f"     workers: {self.count} processes, one execution segment each", flush=True)
         setup_ok, setup_data = False, None
         try:
-            with tempfile.TemporaryDirectory(prefix="loadpy-workers-") as tmp:
-                try:
-                    setup_ok, setup_data = await self._run_all(Path(tmp))
-                finally:
-                    await self._reap()
+            try:
+                setup_ok, setup_data = await self._run_all()
+            finally:
+                await self._reap()
             duration = now() - self.start - self._idle
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -253,7 +269,7 @@ class Coordinator:
             aborted_by_thresholds=self._aborted_by_thresholds,
             error=self._error,
         )
-        exit_code, _ = run_mod._finish(final, result)
+        exit_code, _ = finish_run(final, result)
         return exit_code
 
     async def _setup(self) -> tuple[bool, Any]:
@@ -306,23 +322,24 @@ class Coordinator:
         if self._exit is None:
             self._exit, self._error = int(err.exit_code), err
 
-    async def _run_all(self, tmp: Path) -> tuple[bool, Any]:
+    async def _run_all(self) -> tuple[bool, Any]:
         """Workers create their VUs → the test clock starts → setup → all start → ... → teardown.
 
         Like k6 (VUs are initialised before setup), so worker start-up is not test run time."""
         opts = self.p.options
         for assignment in worker_segments(self.count):
-            self.workers.append(await self._spawn(assignment, tmp))
+            if self._exit is not None:  # Ctrl+C / SIGTERM while spawning: start no more
+                break
+            self.workers.append(await self._spawn(assignment))
         await self._barrier()
         self.start = now()
         if self._exit is not None:
             return False, None
         setup_ok, setup_data = (True, None) if opts.no_setup else await self._setup()
         if setup_ok and self._exit is None:
-            data_path = tmp / "setup-data.json"
-            data_path.write_text(json.dumps(setup_data), encoding="utf-8")
+            data = json.dumps(setup_data).encode()
             for w in self.workers:
-                w.send(f"start {data_path}")
+                w.send_bytes(f"start {len(data)}\n".encode() + data)
         else:
             self.stop(self._exit or int(ExitCode.GENERIC), graceful=False)
         await self._supervise()
@@ -340,7 +357,7 @@ class Coordinator:
                     w.proc.kill()
                 await w.proc.wait()
 
-    async def _spawn(self, assignment: Assignment, tmp: Path) -> WorkerHandle:
+    async def _spawn(self, assignment: Assignment) -> WorkerHandle:
         args = argparse.Namespace(**vars(self.args))
         args.execution_segment = assignment.segment
         args.execution_segment_sequence = assignment.sequence
@@ -352,15 +369,13 @@ class Coordinator:
         args.out = []
         args.report = None
         args.demo = False
-        job_path = tmp / f"job-{assignment.index}.pickle"
-        job_path.write_bytes(pickle.dumps(Job(assignment.index, self.count, args, self.demo_url)))
+        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid()))
         read_fd, write_fd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "loadpy.workers.worker",
-                str(job_path),
                 str(write_fd),
                 stdin=asyncio.subprocess.PIPE,
                 pass_fds=(write_fd,),
@@ -370,6 +385,7 @@ class Coordinator:
         finally:
             os.close(write_fd)
         w = WorkerHandle(assignment, self.count, proc)
+        w.send_bytes(job)  # the job travels on stdin: nothing on disk to leave behind
         loop = asyncio.get_running_loop()
         await loop.connect_read_pipe(lambda: _FrameProtocol(self, w), os.fdopen(read_fd, "rb", buffering=0))
         return w

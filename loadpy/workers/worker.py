@@ -1,37 +1,43 @@
 """One worker process of `loadpy run --workers N` (started by the coordinator, never by hand).
 
-    python -m loadpy.workers.worker JOB_FILE FRAME_FD
+    python -m loadpy.workers.worker FRAME_FD
 
-JOB_FILE is a pickle written by the coordinator: the `loadpy run` arguments with this
-worker's execution segment and the demo URL. The worker prepares
-the same file and options, runs no setup/teardown of its own, and:
+Nothing touches the disk: stdin brings one `job` frame (loadpy.workers.frames) from the
+coordinator — the `loadpy run` arguments with this worker's execution segment and the demo
+URL — then commands. The worker prepares the same file and options, runs no setup/teardown of
+its own, and:
 
-* writes frames (loadpy.workers.frames) to FRAME_FD: `ready` once its VUs exist, a
-  `snapshot` every second, and `done` (the final snapshot and its exit code) at the end,
-  or a single `error` when it cannot start;
-* reads one command per line on stdin: `start SETUP_DATA_JSON_FILE`, `interrupt` (graceful, a second one is a
-  hard stop, like Ctrl+C twice) and `abort CODE`; EOF on stdin (the coordinator is gone)
-  counts as an interrupt.
+* writes frames to FRAME_FD: `ready` once its VUs exist, a `snapshot` every second, and `done`
+  (the final snapshot and its exit code) at the end, or a single `error` when it cannot start;
+* reads one command per line on stdin: `start N` followed by N bytes of setup()'s data as JSON,
+  `interrupt` (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
 
-stdout is left to the user's code (print) and stderr carries logs, so neither can corrupt
-the frame pipe.
+It never outlives its coordinator: on Linux the kernel kills it when the coordinator dies
+(PR_SET_PDEATHSIG), and everywhere EOF on stdin (the coordinator is gone) ends it at once —
+nobody is left to read its results, and a worker may hold a lot of memory.
+
+stdout is left to the user's code (print) and stderr carries logs (secrets masked, as the
+coordinator's), so neither can corrupt the frame pipe.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import logging
 import os
-import pickle
+import signal
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
 from loadpy.logs import setup_from_args
-from loadpy.workers.frames import encode
+from loadpy.prepare import install_event_loop
+from loadpy.secrets import Masker, stdio
+from loadpy.workers.frames import FrameError, encode
+from loadpy.workers.job import Job, read_job
 from loadpy.workers.merge import strip_vu_gauges
 
 SNAPSHOT_INTERVAL_S = 1.0
@@ -39,14 +45,29 @@ SNAPSHOT_INTERVAL_S = 1.0
 log = logging.getLogger("loadpy.workers")
 
 
-@dataclass
-class Job:
-    """What the coordinator hands one worker (pickled into JOB_FILE)."""
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
-    index: int
-    count: int
-    args: Any  # argparse.Namespace of `loadpy run`, segment flags already set
-    demo_url: str | None
+
+def die_with_parent(parent_pid: int) -> None:
+    """Linux: have the kernel SIGKILL this process when its coordinator dies, even by SIGKILL.
+
+    Elsewhere (or if prctl is unavailable) stdin EOF is the fallback. A coordinator that died
+    before the call is seen by the parent pid having changed.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        os._exit(int(ExitCode.INTERRUPTED))
+
+
+def _coordinator_gone() -> None:
+    """stdin closed: the coordinator died (or was killed); nobody can use this worker's results."""
+    log.error("the coordinator is gone: this worker stops now")
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    os._exit(int(ExitCode.INTERRUPTED))
 
 
 class FrameWriter:
@@ -87,14 +108,15 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while True:
         line = (await reader.readline()).decode().strip()
-        if not line:  # EOF: the coordinator is gone, stop gracefully
-            engine.interrupt()
-            started.set()
-            return
+        if not line:
+            _coordinator_gone()
         word, _, arg = line.partition(" ")
-        if word == "start":  # "start PATH": setup()'s data as JSON, the same for every worker
-            with open(arg, encoding="utf-8") as handle:
-                engine.runtime.core.store_setup_data(json.load(handle))
+        if word == "start":  # "start N" + N bytes: setup()'s data as JSON, the same for every worker
+            try:
+                data = await reader.readexactly(int(arg))
+            except asyncio.IncompleteReadError:
+                _coordinator_gone()
+            engine.runtime.core.store_setup_data(json.loads(data))
             started.set()
             await engine.set_paused(False)
         elif word == "interrupt":
@@ -160,7 +182,7 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
 
 
 async def _main_async(job: Job, fd: int) -> int:
-    from loadpy.testrun import prepare
+    from loadpy.prepare import prepare
 
     out = await FrameWriter.open(fd)
     try:
@@ -175,16 +197,20 @@ async def _main_async(job: Job, fd: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    job_path, fd_text = argv if argv is not None else sys.argv[1:]
-    with open(job_path, "rb") as handle:
-        job: Job = pickle.load(handle)
-    setup_from_args(job.args, static={"worker": f"{job.index + 1}/{job.count}"})
-    from loadpy.testrun import _install_loop
-
-    _install_loop()
-    with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(_main_async(job, int(fd_text)))
-    return int(ExitCode.INTERRUPTED)
+    (fd_text,) = argv if argv is not None else sys.argv[1:]
+    try:
+        job = read_job(sys.stdin.fileno())
+    except (EOFError, FrameError) as exc:  # started by hand, or the coordinator died at once
+        print(f"loadpy worker: no job from a coordinator on stdin: {exc}", file=sys.stderr)
+        return int(ExitCode.GENERIC)
+    die_with_parent(job.coordinator_pid)
+    masker = getattr(job.args, "masker", None) or Masker()
+    with stdio(masker):  # the coordinator's secrets, masked in this worker's logs as in its own
+        setup_from_args(job.args, static={"worker": f"{job.index + 1}/{job.count}"})
+        install_event_loop()
+        with contextlib.suppress(KeyboardInterrupt):
+            return asyncio.run(_main_async(job, int(fd_text)))
+        return int(ExitCode.INTERRUPTED)
 
 
 if __name__ == "__main__":

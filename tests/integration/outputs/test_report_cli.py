@@ -98,3 +98,22 @@ def test_saved_results_rebuild_the_report(tmp_path: Path, demo_server: DemoServe
     again = tmp_path / "r3.html"
     assert loadpy(tmp_path, "report", str(page), "-o", str(again)).returncode == 0
     assert again.read_text(encoding="utf-8") == page.read_text(encoding="utf-8")
+
+
+def test_report_command_refuses_an_unwritable_output(tmp_path: Path) -> None:
+    """`loadpy report -o` into a missing directory: one paragraph, exit 104; a full device: 255, no traceback."""
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"format": "loadpy-report/1", "meta": {}, "metrics": {}}), encoding="utf-8")
+    missing = tmp_path / "missing" / "r.html"
+    proc = loadpy(tmp_path, "report", str(results), "-o", str(missing))
+    assert proc.returncode == 104, proc.stderr
+    assert proc.stderr == (
+        f"loadpy: error: command line, key '--output': can't write {missing}: "
+        f"the directory {missing.parent} does not exist\n"
+    )
+    full = tmp_path / "full.html"
+    full.symlink_to("/dev/full")  # a link: never hand /dev/full itself to a writer that might rename over it
+    proc = loadpy(tmp_path, "report", str(results), "-o", str(full))
+    assert proc.returncode == 255, proc.stderr
+    assert proc.stderr == f"loadpy: error: could not write the report {full}: No space left on device\n"
+    assert full.is_symlink()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from loadpy.errors import ConfigError
 from loadpy.metrics import Registry, tagset
 from loadpy.outputs import JsonOutput, OutputManager
 from loadpy.outputs.json_out import metric_line
@@ -172,8 +173,12 @@ def test_timer_flushes_and_interrupted_stop_leaves_whole_lines(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("where", ["missing-dir/out.json"])
-def test_unwritable_path_raises_oserror_at_start(tmp_path: Path, where: str) -> None:
+def test_unwritable_path_is_a_config_error_at_start(tmp_path: Path, where: str) -> None:
     reg = Registry()
-    mgr = OutputManager(reg, [JsonOutput(str(tmp_path / where))])
-    with pytest.raises(FileNotFoundError):
+    path = str(tmp_path / where)
+    mgr = OutputManager(reg, [JsonOutput(path)])
+    with pytest.raises(ConfigError) as info:
         mgr.start()
+    assert str(info.value) == f"command line, key '--out json': can't write {path}: No such file or directory"
+    assert info.value.exit_code == 104
+    assert reg.listeners == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import os
 import pickle
 from fractions import Fraction
 
@@ -10,10 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loadpy.engine.scheduler import ScenarioProgress
+from loadpy.errors import ConfigError
 from loadpy.metrics import Registry
 from loadpy.segments import resolve
 from loadpy.workers.assign import worker_segments
+from loadpy.workers.coordinator import WORKERS_PER_CORE, max_workers, resolve_worker_count
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
+from loadpy.workers.job import Job, read_job
 from loadpy.workers.merge import merge_progress, merged_registry, strip_vu_gauges
 
 
@@ -110,3 +116,33 @@ def test_merge_progress_sums_by_scenario() -> None:
     assert (a.name, a.active_vus, a.max_vus, a.iterations_done, a.interrupted, a.dropped) == ("a", 3, 8, 15, 2, 4)
     assert (a.elapsed, a.done, a.fraction) == (3.5, False, 0.4)
     assert (b.name, b.active_vus, b.iterations_done, b.done) == ("b", 1, 1, True)
+
+
+def test_the_job_frame_is_read_exactly_and_leaves_the_commands_in_the_pipe() -> None:
+    """The worker reads its job with os.read: the bytes after it (commands) stay for the event loop."""
+    job = Job(1, 3, argparse.Namespace(file="s.yaml", quiet=True), None, coordinator_pid=4242)
+    read_fd, write_fd = os.pipe()
+    try:
+        os.write(write_fd, encode("job", job) + b"start 2\n{}")
+        got = read_job(read_fd)
+        assert got == job
+        assert os.read(read_fd, 100) == b"start 2\n{}"
+        os.write(write_fd, encode("snapshot", {}))
+        with pytest.raises(FrameError, match="expected a job frame, got 'snapshot'"):
+            read_job(read_fd)
+        os.close(write_fd)
+        with pytest.raises(EOFError):
+            read_job(read_fd)
+    finally:
+        os.close(read_fd)
+        with contextlib.suppress(OSError):
+            os.close(write_fd)
+
+
+def test_worker_count_is_capped_per_core() -> None:
+    cores = os.cpu_count() or 1
+    assert resolve_worker_count(None) == 1
+    assert resolve_worker_count(0) == cores
+    assert resolve_worker_count(max_workers()) == WORKERS_PER_CORE * cores
+    with pytest.raises(ConfigError, match=r"--workers \d+ is out of range"):
+        resolve_worker_count(max_workers() + 1)

@@ -1,0 +1,166 @@
+"""Everything a `loadpy run` resolves before the first request: file, options, registry, runtime,
+thresholds and output paths (ConfigError 104 / ScriptError 107 when something is wrong).
+
+The single-process run (loadpy.run), the coordinator and every worker (loadpy.workers) start here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from loadpy.errors import ConfigError
+
+
+@dataclass
+class Prepared:
+    """Everything resolved before the first request: nothing here has touched the network."""
+
+    path: str
+    options: Any  # loadpy.config.options.Options
+    registry: Any  # loadpy.metrics.Registry
+    runtime: Any  # loadpy.engine.interfaces.Runtime
+    thresholds: Any  # loadpy.metrics.thresholds.Thresholds | None
+    handle_summary: Any  # callable(data) -> dict | None
+    masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written
+    submetric_keys: Any = ()  # submetrics of unevaluated thresholds (--no-thresholds), still exported
+
+
+def _cli_env(args: argparse.Namespace, demo_url: str | None) -> dict[str, str]:
+    """-e NAME=VALUE pairs (and --demo's BASE_URL, which -e can still override)."""
+    env = {"BASE_URL": demo_url} if demo_url else {}
+    env.update(dict(args.env))
+    return env
+
+
+def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
+    """Load and validate everything; raises ConfigError (104) / ScriptError (107) before any request."""
+    from loadpy.cli.args import cli_options
+    from loadpy.config.consolidate import resolve_options
+    from loadpy.metrics import Registry
+    from loadpy.metrics.thresholds import Thresholds
+
+    path = args.file
+    if not os.path.exists(path):
+        raise ConfigError(f"the file {path} does not exist", file=path)
+    from loadpy.config.loader import resolve_env
+
+    cli_env = _cli_env(args, demo_url)
+    config_file = _load_config_file(args.config or os.environ.get("K6_CONFIG"))
+    cli = cli_options(args)
+    registry = Registry()
+
+    if path.endswith(".py"):
+        from loadpy.vu.script import PythonRuntime, load_python_script
+
+        script = load_python_script(path)
+        env = resolve_env(script.env, os.environ, cli_env)
+        options = resolve_options(
+            script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
+        )
+        runtime: Any = PythonRuntime(script, options, registry, env)
+        handle_summary = getattr(script, "handle_summary", None)
+    else:
+        from loadpy.config.loader import load_document
+        from loadpy.flows.runtime import FlowRuntime
+
+        doc = load_document(path)
+        env = resolve_env(doc.env_defaults, os.environ, cli_env)
+        options = resolve_options(
+            doc.data.get("options") or {},
+            config_file=config_file,
+            env=os.environ,
+            cli=cli,
+            doc=doc,
+            config_path=args.config,
+            script_env=env,
+        )
+        runtime = FlowRuntime.from_document(doc, options, registry, env)
+        handle_summary = getattr(runtime, "handle_summary", None)
+
+    thresholds = None
+    if options.thresholds and not options.no_thresholds:
+        try:
+            thresholds = Thresholds.parse(options.thresholds, registry)
+        except ConfigError as exc:
+            if not path.endswith(".py"):
+                # the key is "thresholds.<metric>": the metric part may itself contain dots
+                metric_key = (exc.key or "thresholds").partition(".")[2]
+                raise doc.error(
+                    ("options", "thresholds", metric_key) if metric_key else ("options", "thresholds"), exc.message
+                ) from None
+            raise
+    submetric_keys: Any = ()
+    if options.thresholds and options.no_thresholds:
+        from loadpy.metrics.selectors import unevaluated_submetric_keys
+
+        submetric_keys = unevaluated_submetric_keys(options.thresholds, registry)
+    _check_run_flags(options, args)
+    from loadpy.secrets import Masker
+
+    masker = getattr(args, "masker", None) or Masker()
+    return Prepared(path, options, registry, runtime, thresholds, handle_summary, masker, submetric_keys)
+
+
+def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
+    """Options only the engine and outputs read: validate them here, before any file or socket opens."""
+    from loadpy.outputs.files import check_writable
+    from loadpy.outputs.manager import parse_out_arg
+    from loadpy.segments import resolve
+
+    if options.address and getattr(args, "command", "run") == "run":  # k6 exits 106 on a bad --address
+        from loadpy.engine.api_server import check_address
+
+        check_address(options.address)
+    from_cli = bool(getattr(args, "execution_segment", None) or getattr(args, "execution_segment_sequence", None))
+    try:
+        resolve(options.execution_segment, options.execution_segment_sequence)
+    except ConfigError as exc:
+        raise exc.located(file="command line" if from_cli else args.file) from None
+    for text in options.out or ():
+        where = "command line" if text in (getattr(args, "out", None) or ()) else args.file
+        try:
+            output = parse_out_arg(text, options.system_tags)
+        except ConfigError as exc:
+            raise exc.located(file=where) from None
+        check_writable(output.path, f"--out {text.partition('=')[0].strip()}", where)
+    _check_end_of_test_files(options, args)
+
+
+def _check_end_of_test_files(options: Any, args: argparse.Namespace) -> None:
+    """The files written at the end must be writable now: a typo in a path is bad input (104), not a lost report."""
+    from loadpy.outputs.files import check_writable
+
+    if options.summary_export and not options.no_summary:
+        where = "command line" if getattr(args, "summary_export", None) else args.file
+        check_writable(options.summary_export, "--summary-export", where)
+    if getattr(args, "report", None):
+        check_writable(args.report, "--report")
+
+
+def _load_config_file(path: str | None) -> dict[str, Any] | None:
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"the config file {path} does not exist", file=path, key="--config") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno, key="--config") from None
+    if not isinstance(data, dict):
+        raise ConfigError("a config file must hold a JSON object", file=path, key="--config")
+    return data
+
+
+def install_event_loop() -> None:
+    """uvloop for every asyncio.run of this process (the coordinator's, a worker's, a single run's)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())

@@ -1,0 +1,43 @@
+"""The job a coordinator hands each worker: the first frame on the worker's stdin (nothing on disk)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from loadpy.workers.frames import HEADER, MAX_FRAME, FrameDecoder, FrameError
+
+
+@dataclass
+class Job:
+    """What the coordinator hands one worker (the first frame on its stdin)."""
+
+    index: int
+    count: int
+    args: Any  # argparse.Namespace of `loadpy run`, segment flags already set
+    demo_url: str | None
+    coordinator_pid: int
+
+
+def read_exactly(fd: int, size: int) -> bytes:
+    """`size` bytes from a pipe (unbuffered: what follows stays in the pipe for the event loop)."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError(f"the pipe closed after {len(data)} of {size} bytes")
+        data += chunk
+    return bytes(data)
+
+
+def read_job(fd: int) -> Job:
+    """The job frame the coordinator writes first on the worker's stdin."""
+    header = read_exactly(fd, HEADER.size)
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME:
+        raise FrameError(f"frame of {size} bytes exceeds the limit of {MAX_FRAME}")
+    kind, job = FrameDecoder().feed(header + read_exactly(fd, size))[0]
+    if kind != "job" or not isinstance(job, Job):  # Job lives here, not in __main__: the classes match
+        raise FrameError(f"expected a job frame, got {kind!r}")
+    return job
