@@ -304,7 +304,8 @@ def test_worker_logs_are_masked(tmp_path: Path, server: FaultyServer) -> None:
     assert server.targets == [f"/ok?t={secret}"] * 4
     assert secret not in proc.stderr and secret not in proc.stdout
     logged = [line for line in proc.stderr.splitlines() if "token=" in line]
-    assert len(logged) == 4 and all(f'msg="token={MASK}" source=console worker=' in line for line in logged), proc.stderr
+    expected = f'msg="token={MASK}" source=console worker='
+    assert len(logged) == 4 and all(expected in line for line in logged), proc.stderr
 
 
 def _free_port() -> int:
