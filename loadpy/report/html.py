@@ -65,7 +65,7 @@ padding:1px 6px;cursor:pointer;display:inline-flex;align-items:center;gap:4px}
 .legend button:hover{border-color:#ced4da}
 .legend button[aria-pressed=false]{opacity:.4;text-decoration:line-through}
 .zoomhint{color:#868e96;font-size:11px;margin-left:auto}
-.live{font-size:13px;color:#ffd43b;margin-left:8px}
+.live{font-size:13px;color:#ffd43b;margin-top:2px}
 .row2{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
 .tip{position:absolute;top:24px;right:8px;background:#1d232bdd;color:#fff;padding:6px 8px;border-radius:4px;
 font-size:12px;pointer-events:none;white-space:pre}
@@ -142,7 +142,9 @@ def _charts(data: dict[str, Any]) -> tuple[str, str]:
     js_specs: dict[str, Any] = {}
     for spec in _chart_specs(ts):
         lines: list[Line] = spec["lines"]
-        html_parts.append(line_chart(spec["id"], spec["title"], spec["unit"], xs, lines, _Y_FORMAT[spec["kind"]]))
+        whole = 1.0 if spec["kind"] == "count" else 0.0
+        chart = line_chart(spec["id"], spec["title"], spec["unit"], xs, lines, _Y_FORMAT[spec["kind"]], whole)
+        html_parts.append(chart)
         js_specs[spec["id"]] = {
             "xs": xs,
             "kind": spec["kind"],
@@ -350,7 +352,7 @@ def render_report(data: dict[str, Any], *, live: bool = False) -> str:
     meta = data.get("meta") or {}
     sections, charts_json = render_sections(data)
     title = f"loadpy {'dashboard' if live else 'report'} — {meta.get('script', 'run')}"
-    status = '<span class="live" id="live-status">connecting</span>' if live else ""
+    status = '<div class="live" id="live-status">connecting</div>' if live else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -358,8 +360,8 @@ def render_report(data: dict[str, Any], *, live: bool = False) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head>",
         '<body data-rendered="false">',
-        f"<header><h1>{escape(title)}{status}</h1>"
-        f"<div class=sub>{escape(str(meta.get('start_time', '')))}</div></header>",
+        f"<header><h1>{escape(title)}</h1>"
+        f"<div class=sub>{escape(str(meta.get('start_time', '')))}</div>{status}</header>",
         f'<main id="live-main">{sections}</main>' if live else f"<main>{sections}</main>",
         "" if live else f'<script type="application/json" id="{DATA_ELEMENT_ID}">{embed_json(data)}</script>',
         f'<script type="application/json" id="loadpy-chart-data">{charts_json}</script>',

@@ -43,10 +43,11 @@ def nice_step(raw: float) -> float:
     return 10.0 ** (exp + 1)
 
 
-def y_axis(max_value: float) -> tuple[float, float]:
-    """(step, top) of a value axis from 0 holding `max_value` with at most MAX_Y_TICKS steps."""
+def y_axis(max_value: float, min_step: float = 0.0) -> tuple[float, float]:
+    """(step, top) of a value axis from 0 holding `max_value` with at most MAX_Y_TICKS steps
+    (`min_step` 1 for whole things such as VUs: no 0.5 VU tick)."""
     value = max_value * 1.05 if math.isfinite(max_value) and max_value > 0 else 0.0  # headroom
-    step = nice_step(value / MAX_Y_TICKS) if value > 0 else 1.0
+    step = max(nice_step(value / MAX_Y_TICKS), min_step) if value > 0 else max(1.0, min_step)
     return step, step * max(1, math.ceil(value / step - 1e-9))
 
 
@@ -77,14 +78,20 @@ def _path(xs: list[float], ys: list[float | None], sx: float, sy: float, x0: flo
 
 
 def line_chart(
-    chart_id: str, title: str, unit: str, xs: list[float], lines: list[Line], y_format: Callable[[float], str]
+    chart_id: str,
+    title: str,
+    unit: str,
+    xs: list[float],
+    lines: list[Line],
+    y_format: Callable[[float], str],
+    min_step: float = 0.0,
 ) -> str:
     """One chart: a titled <figure> holding an <svg> with axes, one <path> per line and a legend
     whose entries toggle their line. `y_format` writes a value-axis label with its unit."""
     plot_w = WIDTH - _LEFT - _RIGHT
     plot_h = HEIGHT - _TOP - _BOTTOM
     y_values = [v for line in lines for v in line.values if v is not None and math.isfinite(v)]
-    step, y_max = y_axis(max(y_values, default=0.0))
+    step, y_max = y_axis(max(y_values, default=0.0), min_step)
     t_max = max(xs, default=0.0) or 1.0
     sx, sy = plot_w / t_max, plot_h / y_max
     x0, y0 = float(_LEFT), float(_TOP + plot_h)

@@ -13,9 +13,8 @@ from loadpy import __version__
 from loadpy.errors import ConfigError, ExitCode
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import tagset
-from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results
+from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results, units
 from loadpy.report.data import MAX_NAME_ROWS
-from loadpy.report import units
 from loadpy.report.svg import Line, line_chart, nice_step, time_step, y_axis
 
 EVIL = "<script>alert(1)</script>"
@@ -203,6 +202,7 @@ def test_chart_paths_break_on_gaps_and_axes_are_nice() -> None:
     assert re.findall(r'<text class="ylabel"[^>]*>([^<]*)</text>', svg) == ["0s", "2ms", "4ms", "6ms", "8ms", "10ms"]
     assert [nice_step(v) for v in (0, 0.07, 1, 3.2, 49, 51, 1900)] == [1, 0.1, 1, 5, 50, 100, 2000]
     assert [y_axis(v) for v in (0, 1, 9.5, 400, 1900)] == [(1, 1), (0.5, 1.5), (2, 10), (100, 500), (500, 2000)]
+    assert [y_axis(v, 1) for v in (0, 2, 3)] == [(1, 1), (1, 3), (1, 4)]  # whole VUs: no 0.5 step
     assert [time_step(s) for s in (0.8, 10, 60, 100, 600, 3600)] == [0.1, 2, 10, 15, 120, 600]
     assert [units.clock(s) for s in (0, 0.5, 59.6, 90, 3600, 3720)] == ["0s", "0.5s", "1m", "1m30s", "1h", "1h2m"]
     labels = re.findall(
