@@ -118,7 +118,8 @@ def line_chart(
         out.append(f'<text class="xlabel" x="{x:.1f}" y="{y0 + 18}">{escape(clock(tick))}</text>')
     out.append("</g>")
     out.append(f'<line class="axis" x1="{x0}" x2="{x0 + plot_w}" y1="{y0}" y2="{y0}"/>')
-    out.append(f'<g class="plot" clip-path="url(#clip-{cid})">')
+    # The clip sits on an outer group: on the zoomed (transformed) group it would stretch with it.
+    out.append(f'<g clip-path="url(#clip-{cid})"><g class="plot">')
     drawn = 0
     for line in lines:
         d = _path(xs, line.values, sx, sy, x0, y0)
@@ -129,7 +130,7 @@ def line_chart(
                 f'<path class="series" data-series="{escape(line.label)}" stroke="{escape(line.color)}"{dash} '
                 f'vector-effect="non-scaling-stroke" d="{d}"/>'
             )
-    out.append("</g>")
+    out.append("</g></g>")
     if not drawn:
         out.append(f'<text class="nodata" x="{x0 + plot_w / 2}" y="{_TOP + plot_h / 2}">no data</text>')
     out.append(f'<rect class="selection" x="{x0}" y="{_TOP}" width="0" height="{plot_h}" visibility="hidden"/>')
