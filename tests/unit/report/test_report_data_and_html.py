@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from loadpy.metrics.tags import tagset
 from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results, units
 from loadpy.report.data import MAX_NAME_ROWS
 from loadpy.report.svg import Line, line_chart, nice_step, time_step, y_axis
+from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -213,3 +215,32 @@ def test_chart_paths_break_on_gaps_and_axes_are_nice() -> None:
     assert re.findall(r'<text class="xlabel"[^>]*>([^<]*)</text>', minutes) == [
         "0s", "1m", "2m", "3m", "4m", "5m", "6m"
     ]  # fmt: skip
+
+
+def test_results_written_before_the_new_fields_still_render(tmp_path: Path) -> None:
+    """A results file from before units, per-status counts, p50/p90/p99 and observed threshold
+    values: `loadpy report` renders it, showing '-' where the file has no value."""
+    reg = Registry()
+    request(reg, {"scenario": "s", "name": "home", "status": "200"}, 3.0)
+    data = report_data(reg, export(), None, {"script": "x.yaml", "duration_s": 1.0})
+    for key in ("statuses", "error_codes", "units"):
+        del data[key]
+    for row in data["names"] + data["scenarios"]:
+        for key in ("p50", "p90", "p99"):
+            del row[key]
+    for row in data["thresholds"]:
+        del row["stat"], row["observed"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "old.html"
+    cmd = loadpy_cmd("report", str(old), "-o", str(out))
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, env=subprocess_env())
+    assert done.returncode == 0, done.stderr
+    html = out.read_text(encoding="utf-8")
+    row = re.search(r'<tr><td class="k">home</td>(.*?)</tr>', html)
+    assert row is not None
+    cells = re.findall(r'<td class="n">([^<]*)</td>', row.group(1))
+    assert cells == ["1", "0", "0.00%", "-", "-", "3ms", "-"]  # requests, failures, %, p50 p90 p95 p99
+    assert '<td class="k">p(95)&lt;500</td><td class="n">-</td>' in html
+    assert '<td class="n">200</td>' not in html and "No status recorded." in html
+    assert 'http_req_duration</td><td class="k">p(95)=30ms</td>' in html  # built-in units known by name
