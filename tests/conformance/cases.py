@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_metrics import METRICS
 from tests.conformance.model import (
     Case,
@@ -954,4 +955,5 @@ CASES: list[Case] = [
     *CONFIG_ERRORS,
     *FLOW_STEPS,
     *METRICS,
+    *DASHBOARD,
 ]
