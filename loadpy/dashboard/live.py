@@ -28,6 +28,9 @@ from loadpy.summary import build_summary, export_json
 
 log = logging.getLogger("loadpy")
 
+# The busiest request names shown live (the export at the end lists up to report.data.MAX_NAME_ROWS):
+# each one costs a merge of its duration histograms at every update.
+LIVE_NAME_ROWS = 25
 # (recorder, seconds since the start) -> the report data of that moment
 DataBuilder = Callable[[TimeSeriesRecorder, float], dict[str, Any]]
 
@@ -48,7 +51,8 @@ def report_builder(
             system_tags=options.system_tags,
         )
         meta = {"script": script, "duration_s": elapsed_s}
-        return dict(mask(report_data(registry, export_json(summary), recorder, meta, thresholds)))
+        data = report_data(registry, export_json(summary), recorder, meta, thresholds, max_names=LIVE_NAME_ROWS)
+        return dict(mask(data))
 
     return build
 

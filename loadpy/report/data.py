@@ -52,26 +52,27 @@ def report_data(
     recorder: TimeSeriesRecorder | None,
     meta: dict[str, Any],
     thresholds: Thresholds | None = None,
+    max_names: int = MAX_NAME_ROWS,
 ) -> dict[str, Any]:
     """Everything the report shows. `summary_export` is the --summary-export document
     (loadpy.summary.export.export_json); `meta` holds script, start_time, duration_s, options.
-    With `thresholds` (evaluated), each threshold row carries the value it compared."""
+    With `thresholds` (evaluated), each threshold row carries the value it compared; `max_names`
+    bounds the per-name table (the live dashboard keeps it short: it is rebuilt every period)."""
     export = summary_export or {}
     full_meta: dict[str, Any] = {"loadpy_version": __version__, **meta}
     if "start_time" not in full_meta and recorder is not None and recorder.started_wall_ns is not None:
         started = dt.datetime.fromtimestamp(recorder.started_wall_ns / 1e9, tz=dt.UTC)
         full_meta["start_time"] = started.isoformat(timespec="seconds")
-    names = _breakdown(registry, "name")
-    names.sort(key=lambda row: (-row["requests"], row["key"]))
-    scenarios = _breakdown(registry, "scenario")
+    names, names_omitted = _breakdown(registry, "name", max_names)
+    scenarios, _ = _breakdown(registry, "scenario")
     scenarios.sort(key=lambda row: row["key"])
     return {
         "format": FORMAT,
         "meta": full_meta,
         "timeseries": recorder.to_dict() if recorder is not None else None,
         "scenarios": scenarios,
-        "names": names[:MAX_NAME_ROWS],
-        "names_omitted": max(0, len(names) - MAX_NAME_ROWS),
+        "names": names,
+        "names_omitted": names_omitted,
         "failures": [asdict(row) for row in collect_failures(registry).rows],
         "statuses": _request_counts(registry, "status"),
         "error_codes": _request_counts(registry, "error_code"),
@@ -129,13 +130,15 @@ def _stat_name(key: str) -> str:
     return key
 
 
-def _breakdown(registry: Registry, key: str) -> list[dict[str, Any]]:
-    """Requests, failures, p95 (and iterations) per value of tag `key`, merged over series."""
+def _breakdown(registry: Registry, key: str, max_rows: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Requests, failures, percentiles (and iterations) per value of tag `key`, merged over series;
+    with `max_rows`, only the busiest values (their durations alone are merged: the costly part).
+    Returns the rows and how many values were left out."""
     metrics = registry.metrics
     reqs: dict[str, float] = defaultdict(float)
     fails: dict[str, int] = defaultdict(int)
     iters: dict[str, float] = defaultdict(float)
-    durations: dict[str, TrendSink] = {}
+    duration_series: dict[str, list[TrendSink]] = defaultdict(list)
     for tags, sink in registry.series(metrics["http_reqs"]).items():
         value = dict(tags).get(key)
         if value is not None:
@@ -150,27 +153,31 @@ def _breakdown(registry: Registry, key: str) -> list[dict[str, Any]]:
         value = dict(tags).get(key)
         if value is not None:
             assert isinstance(sink, TrendSink)
-            durations.setdefault(value, TrendSink()).merge(sink)
+            duration_series[value].append(sink)
     if key == "scenario":
         for tags, sink in registry.series(metrics["iterations"]).items():
             value = dict(tags).get(key)
             if value is not None:
                 assert isinstance(sink, CounterSink)
                 iters[value] += sink.total
+    values = sorted(set(reqs) | set(iters) | set(duration_series), key=lambda v: (-reqs.get(v, 0), v))
+    kept = values if max_rows is None else values[:max_rows]
     rows: list[dict[str, Any]] = []
-    for value in sorted(set(reqs) | set(iters) | set(durations)):
-        trend = durations.get(value)
+    for value in kept:
+        trend = TrendSink()
+        for sink in duration_series.get(value, ()):
+            trend.merge(sink)
         row: dict[str, Any] = {
             "key": value,
             "requests": int(reqs.get(value, 0)),
             "failures": fails.get(value, 0),
         }
         for label, pct in PERCENTILES:
-            row[label] = trend.percentile(pct) if trend is not None and not trend.empty else None
+            row[label] = None if trend.empty else trend.percentile(pct)
         if key == "scenario":
             row["iterations"] = int(iters.get(value, 0))
         rows.append(row)
-    return rows
+    return rows, len(values) - len(kept)
 
 
 def _children(node: Any) -> list[Any]:

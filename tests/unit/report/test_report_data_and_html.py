@@ -128,6 +128,9 @@ def test_name_table_is_bounded_busiest_first() -> None:
         "p99": 1.0,
     }
     assert data["names_omitted"] == 3
+    live = report_data(reg, None, None, {}, max_names=2)  # the dashboard's short table
+    assert [row["key"] for row in live["names"]] == ["/item/7", "/item/0"]  # busiest, then by name
+    assert live["names_omitted"] == MAX_NAME_ROWS + 1
 
 
 def test_every_user_value_is_escaped() -> None:
