@@ -1,0 +1,71 @@
+"""The dashboard's HTTP server on a real loopback socket: routes, the event stream's framing and
+greeting, the end of the stream, and a page that stops reading being let go."""
+
+from __future__ import annotations
+
+import asyncio
+
+from loadpy.dashboard.server import DashboardServer, sse_event
+
+
+async def fetch(port: int, request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    data = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    return data
+
+
+def test_routes_and_stream() -> None:
+    async def scenario() -> None:
+        server = DashboardServer(lambda: "<p>page</p>", lambda: sse_event("snapshot", '{"n":0}'))
+        await server.listen("127.0.0.1", 0)
+        assert server.port > 0
+        page = await fetch(server.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert page.startswith(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 11\r\n")
+        assert page.endswith(b"\r\n\r\n<p>page</p>")
+        assert (await fetch(server.port, b"GET /nope HTTP/1.1\r\n\r\n")).startswith(b"HTTP/1.1 404 ")
+        assert (await fetch(server.port, b"POST / HTTP/1.1\r\n\r\n")).startswith(b"HTTP/1.1 405 ")
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /events?x=1 HTTP/1.1\r\nAccept: text/event-stream\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert b"Content-Type: text/event-stream" in head
+        assert await asyncio.wait_for(reader.readuntil(b"\n\n"), 5) == b"retry: 1000\n\n"
+        assert await asyncio.wait_for(reader.readuntil(b"\n\n"), 5) == b'event: snapshot\ndata: {"n":0}\n\n'
+        for _ in range(50):  # the stream registers once its greeting is queued
+            if server.watchers:
+                break
+            await asyncio.sleep(0.01)
+        assert server.watchers == 1
+        server.publish(sse_event("snapshot", '{"n":1}'))
+        assert await asyncio.wait_for(reader.readuntil(b"\n\n"), 5) == b'event: snapshot\ndata: {"n":1}\n\n'
+        await server.close(sse_event("done", "{}"))
+        assert await asyncio.wait_for(reader.read(), 5) == b"event: done\ndata: {}\n\n"  # then end of stream
+        assert server.watchers == 0
+        writer.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_stops_reading_is_let_go() -> None:
+    async def scenario() -> None:
+        server = DashboardServer(lambda: "", lambda: None)
+        await server.listen("127.0.0.1", 0)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /events HTTP/1.1\r\n\r\n")
+        await writer.drain()
+        for _ in range(100):
+            if server.watchers:
+                break
+            await asyncio.sleep(0.01)
+        big = sse_event("snapshot", "x" * 1_000_000)
+        for _ in range(40):  # never read: the socket buffers fill, then the queue
+            server.publish(big)
+            await asyncio.sleep(0)
+        assert server.watchers == 0
+        writer.close()
+        await server.close()
+
+    asyncio.run(scenario())
