@@ -113,8 +113,12 @@ class LiveDashboard:
         while True:
             due += period  # on a fixed grid: publishing does not drift by its own cost
             await asyncio.sleep(max(0.0, due - clock.now()))
-            if self._server.watchers:
+            if not self._server.watchers:
+                continue
+            try:
                 self._server.publish(self._snapshot_event())
+            except Exception as exc:  # a failed update must not end the run, nor the next updates
+                log.warning("web dashboard: this update failed: %s", exc)
 
     def _data(self) -> dict[str, Any]:
         return self._build(self.recorder, clock.now() - self._started)

@@ -107,6 +107,10 @@ class DashboardServer:
             pass
         except asyncio.CancelledError:
             pass
+        except Exception as exc:  # building the page failed: say so to the page and in the log
+            log.warning("web dashboard: %s", exc)
+            with contextlib.suppress(ConnectionError):
+                self._respond(writer, "500 Internal Server Error", "text/plain", f"{exc}\n".encode())
         finally:
             self._handlers.discard(task)
             writer.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from loadpy.dashboard.server import DashboardServer, sse_event
 
 
@@ -69,3 +71,19 @@ def test_a_page_that_stops_reading_is_let_go() -> None:
         await server.close()
 
     asyncio.run(scenario())
+
+
+def test_a_page_that_cannot_be_built_is_a_500_and_the_server_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> str:
+        raise ValueError("no data yet")
+
+    async def scenario() -> None:
+        server = DashboardServer(broken, lambda: None)
+        await server.listen("127.0.0.1", 0)
+        first = await fetch(server.port, b"GET / HTTP/1.1\r\n\r\n")
+        assert first.startswith(b"HTTP/1.1 500 ") and first.endswith(b"\r\n\r\nno data yet\n")
+        assert (await fetch(server.port, b"GET /x HTTP/1.1\r\n\r\n")).startswith(b"HTTP/1.1 404 ")
+        await server.close()
+
+    asyncio.run(scenario())
+    assert "web dashboard: no data yet" in caplog.text
