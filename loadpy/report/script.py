@@ -26,7 +26,7 @@ CHARTS = r"""
     if (v === Math.round(v) || a >= 1000) return Math.round(v).toLocaleString('en-US');
     if (a >= 100) return trim(v.toFixed(1));
     if (a >= 1) return trim(v.toFixed(2));
-    return trim(v.toPrecision(3));
+    return trim(v.toFixed(Math.min(20, 2 - Math.floor(Math.log10(a)))));  // no exponent notation
   }
   function ms(v){
     var a = Math.abs(v);

@@ -48,7 +48,8 @@ def number(value: Any) -> str:
         return _trim(f"{value:.1f}")
     if abs(value) >= 1:
         return _trim(f"{value:.2f}")
-    return _trim(f"{value:.3g}") if abs(value) >= 1e-3 else f"{value:.1e}"
+    decimals = 2 - math.floor(math.log10(abs(value)))  # three significant digits, in plain decimals
+    return _trim(f"{value:.{decimals}f}")
 
 
 def count(value: Any) -> str:
@@ -137,7 +138,7 @@ def metric_value(name: str, stat: str, value: Any, units: dict[str, Any] | None)
     mtype, contains = metric_kind(name, units)
     if stat in ("passes", "fails", "count"):
         return data_size(value) if contains == "data" and stat == "count" else count(value)
-    if mtype == "rate" or (stat == "value" and mtype == "rate"):
+    if mtype == "rate":  # a Rate metric's value/rate: the share of true samples
         return fraction(value)
     if stat == "rate":  # a counter's rate is per second
         return data_rate(value) if contains == "data" else per_second(value)
