@@ -66,6 +66,7 @@ class LiveDashboard:
         self._server = DashboardServer(self._page, self._greeting) if options.serves else None
         self._task: asyncio.Task[None] | None = None
         self._opener: asyncio.Task[None] | None = None
+        self._guard: asyncio.Task[None] | None = None
         self._started = clock.now()
         self.updates = 0
 
@@ -82,6 +83,16 @@ class LiveDashboard:
         """Bind the port: DashboardError (exit 255) before the run when it is taken."""
         if self._server is not None:
             await self._server.listen(self.options.host, self.options.port)
+            self._guard = asyncio.get_running_loop().create_task(self._abort_when_cancelled())
+
+    async def _abort_when_cancelled(self) -> None:
+        """If the run ends by an exception, asyncio.run cancels this task: the port is freed
+        even though close() is never reached (loadpy.run() runs in the caller's process)."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            if self._server is not None:
+                self._server.abort()
 
     def begin(self, loop: asyncio.AbstractEventLoop, *, quiet: bool) -> None:
         """The run starts: record, publish every period, say where the page is, open it if asked."""
@@ -149,4 +160,6 @@ class LiveDashboard:
             if self._server.watchers:
                 self._server.publish(self._snapshot_event("run finished"))
             await self._server.close(sse_event("done", json.dumps({"status": "run finished"})))
+        if self._guard is not None:
+            self._guard.cancel()
         sys.stdout.flush()

@@ -4,10 +4,13 @@ greeting, the end of the stream, and a page that stops reading being let go."""
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
+from loadpy.dashboard import DashboardOptions, LiveDashboard
 from loadpy.dashboard.server import DashboardServer, sse_event
+from loadpy.metrics.registry import Registry
 
 
 async def fetch(port: int, request: bytes) -> bytes:
@@ -87,3 +90,21 @@ def test_a_page_that_cannot_be_built_is_a_500_and_the_server_goes_on(caplog: pyt
 
     asyncio.run(scenario())
     assert "web dashboard: no data yet" in caplog.text
+
+
+def test_the_port_is_freed_when_the_run_ends_by_an_error() -> None:
+    """loadpy.run() runs in the caller's process: an error between start and close must not keep the port."""
+    dashboard = LiveDashboard(DashboardOptions(port=0), Registry(), lambda recorder, elapsed: {})
+    seen: list[str] = []
+
+    async def failing_run() -> None:
+        await dashboard.listen()
+        seen.append(dashboard.url)
+        raise RuntimeError("the script failed")
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(failing_run())
+    port = int(seen[0].rsplit(":", 1)[1])
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # free again
+        again.listen()
