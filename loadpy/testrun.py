@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     setup_from_args(args)
     with _maybe_demo(args.demo) as demo_url:
         prepared = prepare(args, demo_url)
+        args.dashboard_options = _dashboard_options(args)
         from loadpy.workers.coordinator import check_supported, resolve_worker_count
 
         workers = resolve_worker_count(getattr(args, "workers", None))
@@ -57,6 +59,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
     from loadpy.metrics.tags import tagset
 
     opts = p.options
+    dashboard = await _start_dashboard(p, args)
     outputs = _start_outputs(p)
     engine = Engine(
         scenarios=opts.scenarios,
@@ -80,6 +83,8 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
 
         print(banner(p.path, opts, outputs), flush=True)
     loop = asyncio.get_running_loop()
+    if dashboard is not None:
+        dashboard.begin(loop, quiet=bool(opts.quiet))
     received: list[str] = []  # the signals, in Go's words, for k6's closing error line
 
     def on_signal(word: str) -> None:
@@ -121,7 +126,36 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
     _finish_reports(p, outputs, result.test_run_duration_s)
     if recorder is not None:
         _write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
+    if dashboard is not None:
+        await _finish_dashboard(dashboard, p, summary, result.test_run_duration_s)
     return code
+
+
+def _dashboard_options(args: argparse.Namespace) -> Any:
+    """--dashboard / K6_WEB_DASHBOARD*: the live dashboard's settings, validated before any request."""
+    from loadpy.dashboard import dashboard_options
+
+    return dashboard_options(bool(getattr(args, "dashboard", False)), os.environ)
+
+
+async def _start_dashboard(p: Prepared, args: argparse.Namespace) -> Any:
+    """Bind the dashboard's port before anything starts (a taken port ends the run, as in k6)."""
+    options = getattr(args, "dashboard_options", None)
+    if options is None:
+        return None
+    from loadpy.dashboard import LiveDashboard, report_builder
+
+    build = report_builder(p.registry, p.thresholds, p.options, p.masker.mask_data, p.path)
+    dashboard = LiveDashboard(options, p.registry, build)
+    await dashboard.listen()
+    return dashboard
+
+
+async def _finish_dashboard(dashboard: Any, p: Prepared, summary: Any, duration_s: float) -> None:
+    """Final numbers to the open pages, then K6_WEB_DASHBOARD_EXPORT (the same report as --report)."""
+    await dashboard.close()
+    if dashboard.options.export:
+        _write_html_report(dashboard.options.export, p, summary, dashboard.recorder, duration_s)
 
 
 def _write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, duration_s: float) -> None:
@@ -131,7 +165,7 @@ def _write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, dura
     from loadpy.summary import export_json
 
     meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
-    data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta))
+    data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta, p.thresholds))
     write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
 
 

@@ -30,7 +30,14 @@ def chromium_or_skip() -> str:
 
 def headless(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run Chromium headless with a private profile under `tmp` (no network services, no first-run UI)."""
-    cmd = [
+    return subprocess.run(
+        headless_command(chromium, tmp, *args), capture_output=True, text=True, timeout=120, check=True
+    )
+
+
+def headless_command(chromium: str, tmp: Path, *args: str) -> list[str]:
+    """The command line of `headless`, for tests that keep the browser running (tests/cdp.py)."""
+    return [
         chromium,
         "--headless",
         "--no-sandbox",
@@ -43,4 +50,3 @@ def headless(chromium: str, tmp: Path, *args: str) -> subprocess.CompletedProces
         f"--user-data-dir={tmp / 'chromium-profile'}",
         *args,
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)

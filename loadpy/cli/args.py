@@ -96,6 +96,11 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     results.add_argument("--no-thresholds", action="store_true", default=None)
     results.add_argument("-o", "--out", action="append", default=[], metavar="TYPE=TARGET")
     results.add_argument("--report", metavar="FILE", help="write a self-contained HTML report")
+    results.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="serve a live web dashboard on 127.0.0.1:5665 (as K6_WEB_DASHBOARD=true; see K6_WEB_DASHBOARD_*)",
+    )
     results.add_argument("-q", "--quiet", action="store_true", default=None)
     results.add_argument("--no-color", action="store_true", default=None)
 

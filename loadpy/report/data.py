@@ -4,19 +4,28 @@ file, and rendered (now or later, by `loadpy report results.json -o report.html`
 Shape (FORMAT "loadpy-report/1"):
     meta        script, start_time (ISO 8601 UTC), duration_s, loadpy_version, options ...
     timeseries  TimeSeriesRecorder.to_dict() or None
-    scenarios   [{key, requests, failures, p95, iterations}] per `scenario` tag
-    names       [{key, requests, failures, p95}] per `name` tag, busiest first, at most MAX_NAME_ROWS
+    scenarios   [{key, requests, failures, p50, p90, p95, p99, iterations}] per `scenario` tag
+    names       [{key, requests, failures, p50, p90, p95, p99}] per `name` tag, busiest first, at most
+                MAX_NAME_ROWS (percentiles of http_req_duration in ms, None without a request)
     names_omitted  how many `name` values were left out of `names`
     failures    [{count, method, name, status, error_code, error}] failed requests by reason, most first
+    statuses    [{key, requests}] http_reqs per `status` tag, most first
+    error_codes [{key, requests}] http_reqs per `error_code` tag, most first
     checks      [{path, name, passes, fails}] from the summary export's group tree
-    thresholds  [{metric, source, ok}]
+    thresholds  [{metric, source, ok, stat, observed}]: `observed` is the value the threshold
+                compared (None when unknown: no data, or a file from before the field existed)
     metrics     the summary export's flat metric values
+    units       {metric: {type, contains}} so every value is shown with its unit
+
+Fields were added over time under the same FORMAT; readers treat each one as optional, so
+results files of every loadpy version render.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections import defaultdict
 from dataclasses import asdict
@@ -26,8 +35,9 @@ from typing import Any
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
+from loadpy.metrics.thresholds import Thresholds, parse_expression, sink_values
 from loadpy.outputs.files import write_file
-from loadpy.report.timeseries import TimeSeriesRecorder
+from loadpy.report.timeseries import PERCENTILES, TimeSeriesRecorder
 from loadpy.summary.failures import collect_failures
 from loadpy.version import __version__
 
@@ -42,39 +52,94 @@ def report_data(
     summary_export: dict[str, Any] | None,
     recorder: TimeSeriesRecorder | None,
     meta: dict[str, Any],
+    thresholds: Thresholds | None = None,
+    max_names: int = MAX_NAME_ROWS,
 ) -> dict[str, Any]:
     """Everything the report shows. `summary_export` is the --summary-export document
-    (loadpy.summary.export.export_json); `meta` holds script, start_time, duration_s, options."""
+    (loadpy.summary.export.export_json); `meta` holds script, start_time, duration_s, options.
+    With `thresholds` (evaluated), each threshold row carries the value it compared; `max_names`
+    bounds the per-name table (the live dashboard keeps it short: it is rebuilt every period)."""
     export = summary_export or {}
     full_meta: dict[str, Any] = {"loadpy_version": __version__, **meta}
     if "start_time" not in full_meta and recorder is not None and recorder.started_wall_ns is not None:
         started = dt.datetime.fromtimestamp(recorder.started_wall_ns / 1e9, tz=dt.UTC)
         full_meta["start_time"] = started.isoformat(timespec="seconds")
-    names = _breakdown(registry, "name")
-    names.sort(key=lambda row: (-row["requests"], row["key"]))
-    scenarios = _breakdown(registry, "scenario")
+    names, names_omitted = _breakdown(registry, "name", max_names)
+    scenarios, _ = _breakdown(registry, "scenario")
     scenarios.sort(key=lambda row: row["key"])
     return {
         "format": FORMAT,
         "meta": full_meta,
         "timeseries": recorder.to_dict() if recorder is not None else None,
         "scenarios": scenarios,
-        "names": names[:MAX_NAME_ROWS],
-        "names_omitted": max(0, len(names) - MAX_NAME_ROWS),
+        "names": names,
+        "names_omitted": names_omitted,
         "failures": [asdict(row) for row in collect_failures(registry).rows],
+        "statuses": _request_counts(registry, "status"),
+        "error_codes": _request_counts(registry, "error_code"),
         "checks": _checks(export.get("root_group")),
-        "thresholds": _thresholds(export.get("metrics") or {}),
+        "thresholds": (
+            _observed_thresholds(thresholds, float(meta.get("duration_s") or 0.0))
+            if thresholds is not None
+            else _thresholds(export.get("metrics") or {})
+        ),
         "metrics": export.get("metrics") or {},
+        "units": {
+            name: {"type": str(metric.type), "contains": str(metric.contains)}
+            for name, metric in registry.metrics.items()
+        },
     }
 
 
-def _breakdown(registry: Registry, key: str) -> list[dict[str, Any]]:
-    """Requests, failures, p95 (and iterations) per value of tag `key`, merged over series."""
+def _request_counts(registry: Registry, key: str) -> list[dict[str, Any]]:
+    """http_reqs per value of tag `key`, most first (then by value)."""
+    counts: dict[str, float] = defaultdict(float)
+    for tags, sink in registry.series(registry.metrics["http_reqs"]).items():
+        value = dict(tags).get(key)
+        if value is not None:
+            assert isinstance(sink, CounterSink)
+            counts[value] += sink.total
+    rows: list[dict[str, Any]] = [{"key": value, "requests": int(total)} for value, total in counts.items()]
+    rows.sort(key=lambda row: (-row["requests"], row["key"]))
+    return rows
+
+
+def _observed_thresholds(thresholds: Thresholds, duration_s: float) -> list[dict[str, Any]]:
+    """Each threshold's verdict and the value it compared, read as the evaluation reads it."""
+    out: list[dict[str, Any]] = []
+    for name, group in thresholds.metrics.items():
+        sink = group.view.sink()
+        values = sink_values(sink, group.thresholds, duration_s) if not sink.empty else {}
+        for threshold in group.thresholds:
+            observed = values.get(threshold.key)
+            out.append(
+                {
+                    "metric": name,
+                    "source": threshold.source,
+                    "ok": threshold.ok,
+                    "stat": _stat_name(threshold.key),
+                    "observed": observed if observed is not None and math.isfinite(observed) else None,
+                }
+            )
+    return out
+
+
+def _stat_name(key: str) -> str:
+    """p(95.0) -> p(95), as the summary names the statistic."""
+    if key.startswith("p(") and key.endswith(".0)"):
+        return key[:-3] + ")"
+    return key
+
+
+def _breakdown(registry: Registry, key: str, max_rows: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Requests, failures, percentiles (and iterations) per value of tag `key`, merged over series;
+    with `max_rows`, only the busiest values (their durations alone are merged: the costly part).
+    Returns the rows and how many values were left out."""
     metrics = registry.metrics
     reqs: dict[str, float] = defaultdict(float)
     fails: dict[str, int] = defaultdict(int)
     iters: dict[str, float] = defaultdict(float)
-    durations: dict[str, TrendSink] = {}
+    duration_series: dict[str, list[TrendSink]] = defaultdict(list)
     for tags, sink in registry.series(metrics["http_reqs"]).items():
         value = dict(tags).get(key)
         if value is not None:
@@ -89,26 +154,31 @@ def _breakdown(registry: Registry, key: str) -> list[dict[str, Any]]:
         value = dict(tags).get(key)
         if value is not None:
             assert isinstance(sink, TrendSink)
-            durations.setdefault(value, TrendSink()).merge(sink)
+            duration_series[value].append(sink)
     if key == "scenario":
         for tags, sink in registry.series(metrics["iterations"]).items():
             value = dict(tags).get(key)
             if value is not None:
                 assert isinstance(sink, CounterSink)
                 iters[value] += sink.total
+    values = sorted(set(reqs) | set(iters) | set(duration_series), key=lambda v: (-reqs.get(v, 0), v))
+    kept = values if max_rows is None else values[:max_rows]
     rows: list[dict[str, Any]] = []
-    for value in sorted(set(reqs) | set(iters) | set(durations)):
-        trend = durations.get(value)
+    for value in kept:
+        trend = TrendSink()
+        for sink in duration_series.get(value, ()):
+            trend.merge(sink)
         row: dict[str, Any] = {
             "key": value,
             "requests": int(reqs.get(value, 0)),
             "failures": fails.get(value, 0),
-            "p95": trend.percentile(95) if trend is not None and not trend.empty else None,
         }
+        for label, pct in PERCENTILES:
+            row[label] = None if trend.empty else trend.percentile(pct)
         if key == "scenario":
             row["iterations"] = int(iters.get(value, 0))
         rows.append(row)
-    return rows
+    return rows, len(values) - len(kept)
 
 
 def _children(node: Any) -> list[Any]:
@@ -144,8 +214,30 @@ def _thresholds(metrics: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         for source, state in (entry.get("thresholds") or {}).items():
             ok = bool(state.get("ok")) if isinstance(state, dict) else not state
-            out.append({"metric": metric, "source": source, "ok": ok})
+            stat = _exported_stat(source)
+            # A Rate metric's rate is exported as "value"; a statistic not exported stays unknown.
+            observed = entry.get("value" if stat == "rate" and "passes" in entry else stat or "")
+            out.append(
+                {
+                    "metric": metric,
+                    "source": source,
+                    "ok": ok,
+                    "stat": stat,
+                    "observed": observed if isinstance(observed, int | float) else None,
+                }
+            )
     return out
+
+
+def _exported_stat(source: str) -> str | None:
+    """The statistic a threshold expression compares, as the export names it ("p(95)", "rate")."""
+    try:
+        expression = parse_expression(source)
+    except ConfigError:
+        return None
+    if expression.percentile is None:
+        return expression.method
+    return _stat_name(f"p({expression.percentile!r})")
 
 
 # -- results files ---------------------------------------------------------------------

@@ -1,24 +1,38 @@
 """The self-contained HTML report: inline CSS, inline SVG charts, a small inline script for
-hover read-outs, and the report data embedded as JSON (so the HTML alone can be re-rendered).
-A Content-Security-Policy forbids every network fetch. Every user-supplied text is escaped."""
+hover read-outs, zoom and legend toggles, and the report data embedded as JSON (so the HTML
+alone can be re-rendered). A Content-Security-Policy forbids every network fetch. Every
+user-supplied text is escaped; every number is shown with its unit (loadpy.report.units).
+
+The live dashboard (loadpy.dashboard) shows the same page: `render_sections` is what it sends
+on each update, `render_report(data, live=True)` the page it serves first."""
 
 from __future__ import annotations
 
 import json
-import math
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from loadpy.errors import LoadpyError
 from loadpy.outputs.files import check_writable, describe_os_error, write_file
+from loadpy.report import units
 from loadpy.report.data import DATA_ELEMENT_ID, embed_json, load_results, report_data, save_results
-from loadpy.report.svg import Line, format_duration, line_chart
+from loadpy.report.script import CHARTS, LIVE
+from loadpy.report.svg import TIME_STEPS, Line, line_chart
 
-__all__ = ["load_results", "render_report", "report_data", "save_results", "write_report"]
+__all__ = ["load_results", "render_report", "render_sections", "report_data", "save_results", "write_report"]
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
-_COLORS = {"p50": "#2b8a3e", "p90": "#1971c2", "p95": "#e8590c", "p99": "#c2255c"}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+# The live page also reads its own server's event stream, and nothing else.
+LIVE_CSP = CSP + "; connect-src 'self'"
+# Latency lines: distinct colours and dashes, so equal percentiles do not hide each other.
+_LATENCY_STYLE = {
+    "p50": ("#2b8a3e", ""),
+    "p90": ("#1971c2", "8 4"),
+    "p95": ("#e8590c", "4 3"),
+    "p99": ("#c2255c", "1 3"),
+}
+_Y_FORMAT = {"ms": units.duration_ms, "per_s": units.per_second, "count": units.count}
 
 _CSS = """
 *{box-sizing:border-box}
@@ -45,8 +59,16 @@ svg text{font-size:11px;fill:#5c6670}
 svg .ylabel{text-anchor:end}
 svg .xlabel,svg .nodata{text-anchor:middle}
 svg .series{fill:none;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}
-.legend span{margin-right:14px;font-size:12px}
-.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
+svg .selection{fill:#1971c233;stroke:#1971c2}
+svg.chart-svg{cursor:crosshair;user-select:none}
+.legend{display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px}
+.legend button{font:inherit;font-size:12px;background:none;border:1px solid transparent;border-radius:4px;
+padding:1px 6px;cursor:pointer;display:inline-flex;align-items:center;gap:4px}
+.legend button:hover{border-color:#ced4da}
+.legend button[aria-pressed=false]{opacity:.4;text-decoration:line-through}
+.zoomhint{color:#868e96;font-size:11px;margin-left:auto}
+.live{font-size:13px;color:#ffd43b;margin-top:2px}
+.row2{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
 .tip{position:absolute;top:24px;right:8px;background:#1d232bdd;color:#fff;padding:6px 8px;border-radius:4px;
 font-size:12px;pointer-events:none;white-space:pre}
 table{border-collapse:collapse;width:100%}
@@ -62,62 +84,10 @@ dt{color:#5c6670}
 dd{margin:0;word-break:break-all}
 """
 
-# Hover read-out for every chart; marks each chart and the page data-rendered="true" once
-# its paths are in place (what the headless-browser test checks).
-_JS = """
-(function(){
-  var charts = JSON.parse(document.getElementById('loadpy-chart-data').textContent);
-  function fmt(v){ return v === null || v === undefined ? '-' : (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)); }
-  function dur(s){ s = Math.round(s); var m = Math.floor(s/60), h = Math.floor(m/60);
-    return h ? h+'h'+(m%60)+'m'+(s%60)+'s' : m ? m+'m'+(s%60)+'s' : s+'s'; }
-  var ok = 0, all = document.querySelectorAll('svg.chart-svg');
-  all.forEach(function(svg){
-    var spec = charts[svg.dataset.chart]; if (!spec) return;
-    var fig = svg.closest('figure'), tip = fig.querySelector('.tip'), cur = svg.querySelector('.cursor');
-    var x0 = +svg.dataset.x0, x1 = +svg.dataset.x1, tmax = +svg.dataset.tmax;
-    svg.addEventListener('mousemove', function(ev){
-      var r = svg.getBoundingClientRect(), vx = (ev.clientX - r.left) / r.width * svg.viewBox.baseVal.width;
-      var t = (vx - x0) / (x1 - x0) * tmax, best = -1, gap = Infinity;
-      spec.xs.forEach(function(x, i){ var d = Math.abs(x - t); if (d < gap){ gap = d; best = i; } });
-      if (best < 0) return;
-      var px = x0 + spec.xs[best] / tmax * (x1 - x0);
-      cur.setAttribute('x1', px); cur.setAttribute('x2', px); cur.setAttribute('visibility', 'visible');
-      tip.textContent = 't=' + dur(spec.xs[best]) + spec.lines.map(function(l){
-        return '\\n' + l.label + ': ' + fmt(l.values[best]) + ' ' + spec.unit; }).join('');
-      tip.hidden = false;
-    });
-    svg.addEventListener('mouseleave', function(){ cur.setAttribute('visibility', 'hidden'); tip.hidden = true; });
-    var paths = svg.querySelectorAll('path.series'), drawn = spec.xs.length === 0 || paths.length > 0;
-    paths.forEach(function(p){ var b = p.getBBox();  // laid out: a line has extent, a lone dot not
-      if (!p.getAttribute('d') || !(b.width > 0 || b.height > 0 || spec.xs.length < 2)) drawn = false; });
-    if (drawn){ svg.setAttribute('data-rendered', 'true'); ok++; }
-  });
-  document.body.setAttribute('data-rendered', ok === all.length ? 'true' : 'false');
-  document.body.setAttribute('data-charts', String(ok));
-})();
-"""
-
-
-def _fmt_ms(value: Any) -> str:
-    if not isinstance(value, int | float) or not math.isfinite(value):
-        return "-"
-    if value >= 1000:
-        return f"{value / 1000:.2f} s"
-    return f"{value:.2f} ms"
-
-
-def _fmt_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
-    return str(value)
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{100.0 * part / whole:.2f}%" if whole else "-"
-
 
 def _chart_specs(ts: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The four charts' series from the recorded columns (rates are count / interval)."""
+    """The four charts' series from the recorded columns (rates are count / interval).
+    `kind` names the unit of the values: ms, per_s or count."""
     cols = (ts or {}).get("columns") or {}
     xs: list[float] = list(cols.get("t") or [])
     dts: list[float] = list(cols.get("dt") or [0.0] * len(xs))
@@ -130,53 +100,66 @@ def _chart_specs(ts: dict[str, Any] | None) -> list[dict[str, Any]]:
             "id": "chart-rate",
             "title": "Request rate",
             "unit": "per second",
-            "lines": [("requests/s", per_second("reqs"), "#1971c2"), ("iterations/s", per_second("iters"), "#868e96")],
+            "kind": "per_s",
+            "lines": [
+                Line("requests/s", per_second("reqs"), "#1971c2"),
+                Line("iterations/s", per_second("iters"), "#868e96", "6 4"),
+            ],
         },
         {
             "id": "chart-vus",
             "title": "Virtual users",
             "unit": "VUs",
-            "lines": [("VUs", list(cols.get("vus") or []), "#7048e8")],
+            "kind": "count",
+            "lines": [Line("VUs", list(cols.get("vus") or []), "#7048e8")],
         },
         {
             "id": "chart-latency",
             "title": "Request duration (http_req_duration)",
-            "unit": "ms",
-            "lines": [(p, list(cols.get(p) or [None] * len(xs)), color) for p, color in _COLORS.items()],
+            "unit": "ms / s",
+            "kind": "ms",
+            "lines": [
+                Line(p, list(cols.get(p) or [None] * len(xs)), color, dash)
+                for p, (color, dash) in _LATENCY_STYLE.items()
+            ],
         },
         {
             "id": "chart-errors",
             "title": "Errors",
             "unit": "per second",
+            "kind": "per_s",
             "lines": [
-                ("failed requests/s", per_second("failed"), "#c92a2a"),
-                ("requests with error_code/s", per_second("errored"), "#f08c00"),
+                Line("failed requests/s", per_second("failed"), "#c92a2a"),
+                Line("requests with error_code/s", per_second("errored"), "#f08c00", "6 4"),
             ],
         },
     ]
 
 
 def _charts(data: dict[str, Any]) -> tuple[str, str]:
+    """The charts' HTML, and the JSON the page's script reads (values per line, unit kind)."""
     ts = data.get("timeseries")
     xs = list(((ts or {}).get("columns") or {}).get("t") or [])
     html_parts: list[str] = []
     js_specs: dict[str, Any] = {}
     for spec in _chart_specs(ts):
-        lines = [Line(label, values, color) for label, values, color in spec["lines"]]
-        html_parts.append(line_chart(spec["id"], spec["title"], spec["unit"], xs, lines))
+        lines: list[Line] = spec["lines"]
+        whole = 1.0 if spec["kind"] == "count" else 0.0
+        chart = line_chart(spec["id"], spec["title"], spec["unit"], xs, lines, _Y_FORMAT[spec["kind"]], whole)
+        html_parts.append(chart)
         js_specs[spec["id"]] = {
             "xs": xs,
-            "unit": spec["unit"],
+            "kind": spec["kind"],
             "lines": [{"label": line.label, "values": line.values} for line in lines],
         }
-    return "\n".join(html_parts), embed_json(js_specs)
+    return "\n".join(html_parts), embed_json({"time_steps": list(TIME_STEPS), "charts": js_specs})
 
 
-def _table(head: list[tuple[str, bool]], rows: list[list[tuple[str, str]]], empty: str) -> str:
+def _table(head: list[tuple[str, bool]], rows: list[list[tuple[str, str]]], empty: str, table_id: str = "") -> str:
     """head: (title, numeric); rows of (already-escaped html, css class)."""
     if not rows:
         return f'<p class="empty">{escape(empty)}</p>'
-    out = ["<table><thead><tr>"]
+    out = [f'<table id="{table_id}">' if table_id else "<table>", "<thead><tr>"]
     out.extend(f"<th{' class=n' if num else ''}>{escape(title)}</th>" for title, num in head)
     out.append("</tr></thead><tbody>")
     for row in rows:
@@ -189,30 +172,34 @@ def _status(ok: bool) -> tuple[str, str]:
     return ("PASS", "pass") if ok else ("FAIL", "fail")
 
 
-def _breakdown_table(rows: list[dict[str, Any]], label: str, with_iterations: bool, empty: str) -> str:
-    head = [(label, False), ("Requests", True), ("Failures", True), ("Failed %", True), ("p95", True)]
+def _breakdown_table(rows: list[dict[str, Any]], label: str, with_iterations: bool, empty: str, table_id: str) -> str:
+    """Requests, failures and http_req_duration percentiles per tag value. Files written before
+    p50/p90/p99 were recorded show '-' in those columns."""
+    head = [(label, False), ("Requests", True), ("Failures", True), ("Failed %", True)]
+    head += [(p, True) for p in _LATENCY_STYLE]
     if with_iterations:
         head.append(("Iterations", True))
     body = []
     for row in rows:
+        requests, failures = row.get("requests", 0), row.get("failures", 0)
         cells = [
             (escape(str(row.get("key", ""))), "k"),
-            (escape(str(row.get("requests", 0))), "n"),
-            (escape(str(row.get("failures", 0))), "n"),
-            (escape(_pct(row.get("failures", 0), row.get("requests", 0))), "n"),
-            (escape(_fmt_ms(row.get("p95"))), "n"),
+            (escape(units.count(requests)), "n"),
+            (escape(units.count(failures)), "n"),
+            (escape(units.percent(failures, requests)), "n"),
         ]
+        cells += [(escape(units.duration_ms(row.get(p))), "n") for p in _LATENCY_STYLE]
         if with_iterations:
-            cells.append((escape(str(row.get("iterations", 0))), "n"))
+            cells.append((escape(units.count(row.get("iterations", 0))), "n"))
         body.append(cells)
-    return _table(head, body, empty)
+    return _table(head, body, empty, table_id)
 
 
 def _failures_table(rows: list[dict[str, Any]]) -> str:
     head = [("Count", True), ("Status", True), ("Error code", True), ("Request", False), ("Error", False)]
     body = [
         [
-            (escape(str(row.get("count", 0))), "n"),
+            (escape(units.count(row.get("count", 0))), "n"),
             (escape(str(row.get("status") or "-")), "n"),
             (escape(str(row.get("error_code") or "-")), "n"),
             (escape(" ".join(str(row.get(k) or "") for k in ("method", "name")).strip()), "k"),
@@ -220,12 +207,30 @@ def _failures_table(rows: list[dict[str, Any]]) -> str:
         ]
         for row in rows
     ]
-    return _table(head, body, "No request failed.")
+    return _table(head, body, "No request failed.", "failures-table")
+
+
+def _counts_table(rows: list[dict[str, Any]], label: str, total: float, empty: str, table_id: str) -> str:
+    """Requests per status / per error code, with their share of all requests."""
+    body = [
+        [
+            (escape(str(row.get("key", ""))), "n"),
+            (escape(units.count(row.get("requests", 0))), "n"),
+            (escape(units.percent(row.get("requests", 0), total)), "n"),
+        ]
+        for row in rows
+    ]
+    return _table([(label, True), ("Requests", True), ("Share", True)], body, empty, table_id)
+
+
+def _total_requests(data: dict[str, Any]) -> float:
+    return float(((data.get("metrics") or {}).get("http_reqs") or {}).get("count", 0) or 0)
 
 
 def _cards(data: dict[str, Any]) -> str:
     metrics = data.get("metrics") or {}
-    reqs = (metrics.get("http_reqs") or {}).get("count", 0) or 0
+    reqs = _total_requests(data)
+    rate = (metrics.get("http_reqs") or {}).get("rate")
     failed = metrics.get("http_req_failed") or {}
     duration = metrics.get("http_req_duration") or {}
     checks = data.get("checks") or []
@@ -233,16 +238,18 @@ def _cards(data: dict[str, Any]) -> str:
     total = passes + sum(c["fails"] for c in checks)
     thresholds = data.get("thresholds") or []
     bad = sum(1 for t in thresholds if not t["ok"])
+    verdict = f"{len(thresholds) - bad}/{len(thresholds)} passed" if thresholds else "none"
     cards = [
-        ("Requests", str(int(reqs))),
-        ("Failed requests", _pct(failed.get("passes", 0) or 0, reqs) if reqs else "-"),
-        ("p95 duration", _fmt_ms(duration.get("p(95)"))),
-        ("Checks passed", _pct(passes, total)),
-        ("Thresholds", f"{len(thresholds) - bad}/{len(thresholds)} passed" if thresholds else "none"),
+        ("Requests", units.count(reqs), "card-requests"),
+        ("Request rate", units.per_second(rate), "card-rate"),
+        ("Failed requests", units.percent(failed.get("passes", 0) or 0, reqs), "card-failed"),
+        ("p95 duration", units.duration_ms(duration.get("p(95)")), "card-p95"),
+        ("Checks passed", units.percent(passes, total), "card-checks"),
+        ("Thresholds", verdict, "card-thresholds"),
     ]
     return (
         '<div class="cards">'
-        + "".join(f"<div class=card><span>{escape(k)}</span><b>{escape(v)}</b></div>" for k, v in cards)
+        + "".join(f'<div class=card id="{cid}"><span>{escape(k)}</span><b>{escape(v)}</b></div>' for k, v, cid in cards)
         + "</div>"
     )
 
@@ -254,7 +261,7 @@ def _meta(meta: dict[str, Any]) -> str:
         if meta.get(key) is not None:
             rows.append((label, str(meta[key])))
     if isinstance(duration, int | float):
-        rows.append(("Duration", f"{format_duration(duration)} ({duration:.3f} s)"))
+        rows.append(("Duration", f"{units.clock(duration)} ({duration:.3f} s)"))
     shown = {"script", "start_time", "loadpy_version", "duration_s", "options"}
     rows.extend((str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in meta.items() if k not in shown)
     out = "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows) + "</dl>"
@@ -264,75 +271,107 @@ def _meta(meta: dict[str, Any]) -> str:
     return out
 
 
-def render_report(data: dict[str, Any]) -> str:
-    """The whole report as one HTML document (from report_data() or load_results())."""
+def _thresholds_table(data: dict[str, Any]) -> str:
+    """Each threshold with the value it compared, in the metric's unit."""
+    rows = []
+    for t in data.get("thresholds") or []:
+        stat, observed = t.get("stat"), t.get("observed")
+        if not stat:
+            shown = "-"
+        elif observed is None:
+            shown = f"{stat}: no value"
+        else:
+            shown = f"{stat}={units.metric_value(t['metric'], stat, observed, data.get('units'))}"
+        rows.append([(escape(t["metric"]), "k"), (escape(t["source"]), "k"), (escape(shown), "n"), _status(t["ok"])])
+    head = [("Metric", False), ("Threshold", False), ("Observed", True), ("Result", False)]
+    return _table(head, rows, "No thresholds.", "thresholds-table")
+
+
+def _metrics_table(data: dict[str, Any]) -> str:
+    rows = []
+    for name, values in sorted((data.get("metrics") or {}).items()):
+        if not isinstance(values, dict):
+            continue
+        shown = "  ".join(
+            f"{k}={units.metric_value(name, k, v, data.get('units'))}" for k, v in values.items() if k != "thresholds"
+        )
+        rows.append([(escape(name), "k"), (escape(shown), "k")])
+    return _table([("Metric", False), ("Values", False)], rows, "No metrics.", "metrics-table")
+
+
+def render_sections(data: dict[str, Any]) -> tuple[str, str]:
+    """The report's body (cards, charts, tables) and the charts' JSON for the page script."""
     meta = data.get("meta") or {}
     charts_html, charts_json = _charts(data)
-    thresholds = [
-        [(escape(t["metric"]), "k"), (escape(t["source"]), "k"), _status(t["ok"])] for t in data.get("thresholds") or []
-    ]
     checks = [
         [
             (escape(c["path"]), "k"),
-            (escape(str(c["passes"])), "n"),
-            (escape(str(c["fails"])), "n"),
-            (escape(_pct(c["passes"], c["passes"] + c["fails"])), "n"),
+            (escape(units.count(c["passes"])), "n"),
+            (escape(units.count(c["fails"])), "n"),
+            (escape(units.percent(c["passes"], c["passes"] + c["fails"])), "n"),
             _status(c["fails"] == 0),
         ]
         for c in data.get("checks") or []
     ]
-    metric_rows = [
-        [
-            (escape(name), "k"),
-            (escape("  ".join(f"{k}={_fmt_value(v)}" for k, v in values.items() if k != "thresholds")), "k"),
-        ]
-        for name, values in sorted((data.get("metrics") or {}).items())
-        if isinstance(values, dict)
-    ]
     omitted = int(data.get("names_omitted") or 0)
-    title = f"loadpy report — {meta.get('script', 'run')}"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head>",
-        '<body data-rendered="false">',
-        f"<header><h1>{escape(title)}</h1><div class=sub>{escape(str(meta.get('start_time', '')))}</div></header>",
-        "<main>",
+    total = _total_requests(data)
+    body = [
         _cards(data),
         f'<section id="charts"><h2>Over time</h2><div class="charts">{charts_html}</div></section>',
-        '<section id="thresholds"><h2>Thresholds</h2>'
-        + _table([("Metric", False), ("Threshold", False), ("Result", False)], thresholds, "No thresholds.")
-        + "</section>",
+        f'<section id="thresholds"><h2>Thresholds</h2>{_thresholds_table(data)}</section>',
         '<section id="checks"><h2>Checks</h2>'
         + _table(
             [("Check", False), ("Passes", True), ("Fails", True), ("Pass %", True), ("Result", False)],
             checks,
             "No checks.",
+            "checks-table",
         )
         + "</section>",
         '<section id="scenarios"><h2>Scenarios</h2>'
-        + _breakdown_table(data.get("scenarios") or [], "Scenario", True, "No scenario data.")
+        + _breakdown_table(data.get("scenarios") or [], "Scenario", True, "No scenario data.", "scenarios-table")
         + "</section>",
         '<section id="names"><h2>Requests by name</h2>'
-        + _breakdown_table(data.get("names") or [], "name", False, "No requests.")
-        + (f'<p class="empty">{omitted} less busy names not shown.</p>' if omitted else "")
+        + _breakdown_table(data.get("names") or [], "name", False, "No requests.", "names-table")
+        + (f'<p class="empty">{units.count(omitted)} less busy names not shown.</p>' if omitted else "")
         + "</section>",
         '<section id="failures"><h2>Failed requests, by reason</h2>'
         + _failures_table(data.get("failures") or [])
-        + "</section>",
-        '<section id="metrics"><h2>Metrics</h2>'
-        + _table([("Metric", False), ("Values", False)], metric_rows, "No metrics.")
-        + "</section>",
+        + '<div class="row2"><div><h3>Requests by status</h3>'
+        + _counts_table(data.get("statuses") or [], "Status", total, "No status recorded.", "status-table")
+        + "</div><div><h3>Requests by error code</h3>"
+        + _counts_table(data.get("error_codes") or [], "Error code", total, "No error code.", "error-code-table")
+        + "</div></div></section>",
+        f'<section id="metrics"><h2>Metrics</h2>{_metrics_table(data)}</section>',
         f'<section id="meta"><h2>Run</h2>{_meta(meta)}</section>',
-        "</main>",
-        f'<script type="application/json" id="{DATA_ELEMENT_ID}">{embed_json(data)}</script>',
+    ]
+    return "\n".join(body), charts_json
+
+
+def render_report(data: dict[str, Any], *, live: bool = False) -> str:
+    """The whole report as one HTML document (from report_data() or load_results()).
+    `live`: the dashboard's page, which updates itself from its server's event stream and
+    embeds no results (the export at the end does)."""
+    meta = data.get("meta") or {}
+    sections, charts_json = render_sections(data)
+    title = f"loadpy {'dashboard' if live else 'report'} — {meta.get('script', 'run')}"
+    status = '<div class="live" id="live-status">connecting</div>' if live else ""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{LIVE_CSP if live else CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>",
+        '<body data-rendered="false">',
+        f"<header><h1>{escape(title)}</h1>"
+        f"<div class=sub>{escape(str(meta.get('start_time', '')))}</div>{status}</header>",
+        f'<main id="live-main">{sections}</main>' if live else f"<main>{sections}</main>",
+        "" if live else f'<script type="application/json" id="{DATA_ELEMENT_ID}">{embed_json(data)}</script>',
         f'<script type="application/json" id="loadpy-chart-data">{charts_json}</script>',
-        f"<script>{_JS}</script>",
+        f"<script>{CHARTS}</script>",
+        f"<script>{LIVE}</script>" if live else "",
         "</body></html>",
     ]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
 
 
 def write_report(path: str | Path, data: dict[str, Any]) -> None:

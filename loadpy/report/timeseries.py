@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from loadpy import clock
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, TrendSink, percentiles_from_buckets
+from loadpy.metrics.tags import TagSet
 
 PERCENTILES: tuple[tuple[str, float], ...] = (("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0))
 
@@ -92,6 +93,7 @@ class TimeSeriesRecorder:
         self._prev = _Totals()
         # Per http_req_duration series: its count and bucket counts at the previous tick.
         self._prev_trends: dict[TrendSink, tuple[int, Counter[int]]] = {}
+        self._errored_series: dict[TagSet, bool] = {}  # http_reqs series: has an error_code tag?
         self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
@@ -167,10 +169,14 @@ class TimeSeriesRecorder:
         reg = self.registry
         metrics = reg.metrics
         totals = _Totals()
+        errored = self._errored_series
         for tags, sink in reg.series(metrics["http_reqs"]).items():
             assert isinstance(sink, CounterSink)
             totals.reqs += sink.total
-            if any(key == "error_code" for key, _ in tags):
+            has_code = errored.get(tags)
+            if has_code is None:  # looked up once per series, not once per tick
+                has_code = errored[tags] = any(key == "error_code" for key, _ in tags)
+            if has_code:
                 totals.errored += sink.total
         for sink in reg.series(metrics["iterations"]).values():
             assert isinstance(sink, CounterSink)
@@ -208,9 +214,9 @@ class TimeSeriesRecorder:
     # -- export ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable, column-wise: {"interval_s", "started_wall_ns", "columns": {field: [...]}}."""
-        rows = [asdict(p) for p in self.points]
+        points = self.points
         return {
             "interval_s": self.interval_s,
             "started_wall_ns": self.started_wall_ns,
-            "columns": {name: [row[name] for row in rows] for name in POINT_FIELDS},
+            "columns": {name: [getattr(p, name) for p in points] for name in POINT_FIELDS},
         }

@@ -86,6 +86,8 @@ def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
         reject("--out (streaming outputs need every sample in one process)")
     if getattr(args, "report", None):
         reject("--report")
+    if getattr(args, "dashboard_options", None) is not None:
+        reject("the web dashboard (--dashboard, K6_WEB_DASHBOARD)")
     for config in options.scenarios.values():
         if config.executor == "externally-controlled":
             raise ConfigError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_metrics import METRICS
 from tests.conformance.cases_vu import VU_CASES
@@ -958,4 +959,5 @@ CASES: list[Case] = [
     *FLOW_STEPS,
     *METRICS,
     *HTTP_CLIENT,
+    *DASHBOARD,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from loadpy import __version__
 from loadpy.errors import ConfigError, ExitCode
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import tagset
-from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results
+from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results, units
 from loadpy.report.data import MAX_NAME_ROWS
-from loadpy.report.svg import Line, format_duration, line_chart, nice_ceiling
+from loadpy.report.svg import Line, line_chart, nice_step, time_step, y_axis
+from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -73,24 +75,38 @@ def test_report_data_tables_per_scenario_and_name() -> None:
     reg.sink(reg.metrics["iterations"], tagset({"scenario": "buy"})).add(1)
     data = report_data(reg, export(), None, {"script": "flow.yaml", "duration_s": 2.0})
 
+    approx = pytest.approx
+
+    def pcts(p50: float, p90: float, p95: float, p99: float) -> dict[str, Any]:
+        # k6's percentiles: linear interpolation between the closest ranks
+        return {"p50": approx(p50), "p90": approx(p90), "p95": approx(p95), "p99": approx(p99)}
+
     assert data["scenarios"] == [
-        {"key": "browse", "requests": 4, "failures": 1, "p95": pytest.approx(47.0), "iterations": 4},
-        {"key": "buy", "requests": 2, "failures": 0, "p95": pytest.approx(14.5), "iterations": 1},
+        {"key": "browse", "requests": 4, "failures": 1, **pcts(25, 44, 47, 49.4), "iterations": 4},
+        {"key": "buy", "requests": 2, "failures": 0, **pcts(10, 14, 14.5, 14.9), "iterations": 1},
     ]
     assert data["names"] == [
-        {"key": "home", "requests": 5, "failures": 0, "p95": pytest.approx(28.0)},
-        {"key": "search", "requests": 1, "failures": 1, "p95": 50.0},
+        {"key": "home", "requests": 5, "failures": 0, **pcts(15, 26, 28, 29.6)},
+        {"key": "search", "requests": 1, "failures": 1, **pcts(50, 50, 50, 50)},
     ]
+    assert data["statuses"] == [{"key": "200", "requests": 5}, {"key": "500", "requests": 1}]
+    assert data["error_codes"] == []
+    assert data["units"]["http_req_duration"] == {"type": "trend", "contains": "time"}
+    assert data["units"]["data_sent"] == {"type": "counter", "contains": "data"}
     assert data["names_omitted"] == 0
     assert data["checks"] == [
         {"path": "::top", "name": "top", "passes": 3, "fails": 0},
         {"path": "::login::status is 200", "name": "status is 200", "passes": 7, "fails": 2},
     ]
     assert data["thresholds"] == [
-        {"metric": "http_req_duration", "source": "p(95)<500", "ok": True},
-        {"metric": "http_req_duration", "source": "max<10", "ok": False},
+        # Without the evaluated thresholds, the observed value is read from the export when it has it.
+        {"metric": "http_req_duration", "source": "p(95)<500", "ok": True, "stat": "p(95)", "observed": 30},
+        {"metric": "http_req_duration", "source": "max<10", "ok": False, "stat": "max", "observed": None},
     ]
     assert data["meta"] == {"loadpy_version": __version__, "script": "flow.yaml", "duration_s": 2.0}
+    html = render_report(data)
+    assert re.search(r"<td class=\"k\">p\(95\)&lt;500</td><td class=\"n\">p\(95\)=30ms</td>", html)
+    assert '<td class="n">max: no value</td>' in html
     assert data["timeseries"] is None
     json.dumps(data)  # serialisable as is
 
@@ -102,8 +118,19 @@ def test_name_table_is_bounded_busiest_first() -> None:
     request(reg, {"name": "/item/7"}, 1.0)
     data = report_data(reg, None, None, {})
     assert len(data["names"]) == MAX_NAME_ROWS
-    assert data["names"][0] == {"key": "/item/7", "requests": 2, "failures": 0, "p95": 1.0}
+    assert data["names"][0] == {
+        "key": "/item/7",
+        "requests": 2,
+        "failures": 0,
+        "p50": 1.0,
+        "p90": 1.0,
+        "p95": 1.0,
+        "p99": 1.0,
+    }
     assert data["names_omitted"] == 3
+    live = report_data(reg, None, None, {}, max_names=2)  # the dashboard's short table
+    assert [row["key"] for row in live["names"]] == ["/item/7", "/item/0"]  # busiest, then by name
+    assert live["names_omitted"] == MAX_NAME_ROWS + 1
 
 
 def test_every_user_value_is_escaped() -> None:
@@ -127,7 +154,8 @@ def test_every_user_value_is_escaped() -> None:
 def test_report_is_self_contained() -> None:
     html = render_report(report_data(Registry(), None, None, {"script": "a.yaml"}))
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
-    assert "@import" not in html and "url(" not in html
+    assert "@import" not in html
+    assert not re.search(r"url\((?!#)", html)  # only references to the page's own clip paths
     assert "default-src 'none'" in html  # the CSP forbids any fetch
     # No run data: four charts, each saying so.
     assert html.count('class="chart-svg"') == 4
@@ -168,12 +196,54 @@ def test_bad_results_files_are_config_errors(tmp_path: Path, content: str | None
 
 
 def test_chart_paths_break_on_gaps_and_axes_are_nice() -> None:
-    svg = line_chart("c", "T", "ms", [1.0, 2.0, 3.0, 4.0], [Line("p95", [5.0, None, 7.0, 8.0], "#000")])
-    paths = re.findall(r'<path class="series" data-series="p95" stroke="#000" d="([^"]+)"', svg)
+    svg = line_chart(
+        "c", "T", "ms", [1.0, 2.0, 3.0, 4.0], [Line("p95", [5.0, None, 7.0, 8.0], "#000")], units.duration_ms
+    )
+    paths = re.findall(r'<path class="series" data-series="p95" stroke="#000" [^>]*d="([^"]+)"', svg)
     assert len(paths) == 1
     assert paths[0].count("M") == 2 and paths[0].count("L") == 1
     assert re.fullmatch(r"M[\d.]+,[\d.]+h0M[\d.]+,[\d.]+L[\d.]+,[\d.]+", paths[0])
-    assert [nice_ceiling(v) for v in (0, 0.7, 1, 3.2, 49, 51, 1900)] == [1, 1, 1, 5, 50, 100, 2000]
-    assert [format_duration(s) for s in (0, 0.5, 59.6, 90, 3600, 3720)] == ["0s", "0.5s", "1m", "1m30s", "1h", "1h2m"]
-    labels = re.findall(r'<text class="xlabel"[^>]*>([^<]*)</text>', line_chart("c", "T", "", [0.3, 0.8], []))
+    # 1-2-5 steps on the value axis, labelled with the unit: 8 ms * 1.05 -> 0..10 ms by 2 ms.
+    assert re.findall(r'<text class="ylabel"[^>]*>([^<]*)</text>', svg) == ["0s", "2ms", "4ms", "6ms", "8ms", "10ms"]
+    assert [nice_step(v) for v in (0, 0.07, 1, 3.2, 49, 51, 1900)] == [1, 0.1, 1, 5, 50, 100, 2000]
+    assert [y_axis(v) for v in (0, 1, 9.5, 400, 1900)] == [(1, 1), (0.5, 1.5), (2, 10), (100, 500), (500, 2000)]
+    assert [y_axis(v, 1) for v in (0, 2, 3)] == [(1, 1), (1, 3), (1, 4)]  # whole VUs: no 0.5 step
+    assert [time_step(s) for s in (0.8, 10, 60, 100, 600, 3600)] == [0.1, 2, 10, 15, 120, 600]
+    assert [units.clock(s) for s in (0, 0.5, 59.6, 90, 3600, 3720)] == ["0s", "0.5s", "1m", "1m30s", "1h", "1h2m"]
+    labels = re.findall(
+        r'<text class="xlabel"[^>]*>([^<]*)</text>', line_chart("c", "T", "", [0.3, 0.8], [], units.count)
+    )
     assert labels == ["0s", "0.1s", "0.2s", "0.3s", "0.4s", "0.5s", "0.6s", "0.7s", "0.8s"]
+    minutes = line_chart("c", "T", "", [30.0 * i for i in range(13)], [], units.count)
+    assert re.findall(r'<text class="xlabel"[^>]*>([^<]*)</text>', minutes) == [
+        "0s", "1m", "2m", "3m", "4m", "5m", "6m"
+    ]  # fmt: skip
+
+
+def test_results_written_before_the_new_fields_still_render(tmp_path: Path) -> None:
+    """A results file from before units, per-status counts, p50/p90/p99 and observed threshold
+    values: `loadpy report` renders it, showing '-' where the file has no value."""
+    reg = Registry()
+    request(reg, {"scenario": "s", "name": "home", "status": "200"}, 3.0)
+    data = report_data(reg, export(), None, {"script": "x.yaml", "duration_s": 1.0})
+    for key in ("statuses", "error_codes", "units"):
+        del data[key]
+    for row in data["names"] + data["scenarios"]:
+        for key in ("p50", "p90", "p99"):
+            del row[key]
+    for row in data["thresholds"]:
+        del row["stat"], row["observed"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "old.html"
+    cmd = loadpy_cmd("report", str(old), "-o", str(out))
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, env=subprocess_env())
+    assert done.returncode == 0, done.stderr
+    html = out.read_text(encoding="utf-8")
+    row = re.search(r'<tr><td class="k">home</td>(.*?)</tr>', html)
+    assert row is not None
+    cells = re.findall(r'<td class="n">([^<]*)</td>', row.group(1))
+    assert cells == ["1", "0", "0.00%", "-", "-", "3ms", "-"]  # requests, failures, %, p50 p90 p95 p99
+    assert '<td class="k">p(95)&lt;500</td><td class="n">-</td>' in html
+    assert '<td class="n">200</td>' not in html and "No status recorded." in html
+    assert 'http_req_duration</td><td class="k">p(95)=30ms</td>' in html  # built-in units known by name
