@@ -15,12 +15,12 @@ import os
 import socket
 import urllib.parse
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from loadpy.clock import wall_ns
 from loadpy.metrics.tags import TagSet
 from loadpy.outputs.base import Sample
+from loadpy.outputs.formats import go_float_fixed
 from loadpy.outputs.http_push import HttpPusher, PushError, basic_auth, tls_context
 from loadpy.outputs.push import PushOutput
 from loadpy.outputs.settings import Settings, bad_setting, go_bool
@@ -52,21 +52,13 @@ _FIELD_KEY_ESCAPES = str.maketrans({",": r"\,", " ": r"\ ", "=": r"\=", '"': r"\
 _STRING_FIELD_ESCAPES = str.maketrans({'"': r"\"", "\\": "\\\\"})
 
 
-def line_float(value: float) -> str:
-    """Go's strconv.FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent."""
-    text = repr(value)
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    return text[:-2] if text.endswith(".0") else text
-
-
 def field_value(kind: str, text: str) -> str:
     """A tag turned into a field, typed as k6 does; a value that does not parse stays a string."""
     try:
         if kind == "int":
             return f"{int(text, 10)}i"
         if kind == "float":
-            return line_float(float(text))
+            return go_float_fixed(float(text))
         if kind == "bool":
             return "true" if go_bool("", text) else "false"
     except Exception:
@@ -229,7 +221,7 @@ class InfluxDBOutput(PushOutput):
                 source_tags = tags if masker is None else tuple(masker.mask_pairs(tags))
                 parts = keys[cache_key] = self._key(metric.name, source_tags)
             head, tail = parts
-            append(f"{head}value={line_float(value)}{tail} {wall_ns(when) // divisor}\n")
+            append(f"{head}value={go_float_fixed(value)}{tail} {wall_ns(when) // divisor}\n")
         self._samples += len(batch)
 
     def _take(self) -> Any:
