@@ -60,7 +60,7 @@ class PushOutput(BufferedOutput):
         raise NotImplementedError
 
     def _prepare(self) -> None:
-        """Runs once on the pusher thread before the first push (InfluxDB creates its database)."""
+        """Runs once on the first sender thread before its first send (InfluxDB creates its database)."""
 
     def _final_payloads(self) -> list[Any]:
         """Extra payloads sent once at stop (Prometheus' stale markers); none by default."""
@@ -69,7 +69,7 @@ class PushOutput(BufferedOutput):
     # -- BufferedOutput hooks ---------------------------------------------------------
     def _open(self) -> None:
         for i in range(max(1, self.concurrency)):
-            t = threading.Thread(target=self._sender, name=f"loadpy-{self.name}-send-{i}", daemon=True)
+            t = threading.Thread(target=self._sender, args=(i == 0,), name=f"loadpy-{self.name}-send-{i}", daemon=True)
             t.start()
             self._threads.append(t)
         self._pusher = threading.Thread(target=self._push_periodically, name=f"loadpy-{self.name}-push", daemon=True)
@@ -102,7 +102,6 @@ class PushOutput(BufferedOutput):
 
     # -- threads ----------------------------------------------------------------------
     def _push_periodically(self) -> None:
-        self._prepare()
         while not self._wake.wait(self.push_interval):
             # encode what the manager's flush has not reached yet, so a push is never 200 ms late;
             # never wait for the lock: `stop` holds it while it joins this thread
@@ -131,7 +130,9 @@ class PushOutput(BufferedOutput):
                 self.name,
             )
 
-    def _sender(self) -> None:
+    def _sender(self, first: bool) -> None:
+        if first:
+            self._prepare()
         while True:
             payload = self._queue.get()
             if payload is _STOP:

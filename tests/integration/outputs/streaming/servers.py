@@ -1,0 +1,264 @@
+"""Real metric servers for the streaming-output tests, each on a free 127.0.0.1 port in a temp dir,
+and the k6/loadpy runs that feed them the same workload.
+
+Rule (as tests/browser.py): without the server binary a test is skipped with a loud reason on a
+developer's machine and FAILS under CI, where `.ci/run` installs the Debian packages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
+
+# A deterministic workload: 2 VUs x 3 iterations, one named request and one check each.
+SCRIPT_JS = """
+import http from 'k6/http';
+import { check } from 'k6';
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 3 } } };
+export default function () {
+  const r = http.get(`${__ENV.BASE}/`, { tags: { name: 'home page' } });
+  check(r, { 'status is 200': (r) => r.status === 200 });
+}
+"""
+SCENARIO_YAML = """
+options:
+  scenarios:
+    s: {executor: per-vu-iterations, vus: 2, iterations: 3}
+flows:
+  default:
+    - request: {url: "${BASE}/", name: home page}
+      checks:
+        status is 200: status == 200
+"""
+# A time-bound workload for the "server down or slow" cases.
+TIMED_YAML = """
+options: {vus: 2, duration: 2s}
+flows:
+  default:
+    - request: {url: "${BASE}/"}
+    - sleep: 0.05
+"""
+
+
+def require(binary: str, package: str) -> str:
+    path = shutil.which(binary)
+    if path is None:
+        reason = (
+            f"!!! {binary} is NOT installed: this output was NOT checked against a real server. "
+            f"Install it with `apt-get update && apt-get install -y {package}` !!!"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{url}: the server exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up in {timeout}s: {log.read_text()[-2000:]}")
+
+
+@contextmanager
+def server_process(cmd: list[str], ready_url: str, log: Path) -> Iterator[None]:
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        wait_http(ready_url, proc, log)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+class InfluxDB:
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+
+    def query(self, db: str, q: str) -> list[dict[str, Any]]:
+        params = urllib.parse.urlencode({"db": db, "q": q})
+        with urllib.request.urlopen(f"{self.url}/query?{params}", timeout=10) as r:
+            result = json.load(r)["results"][0]
+        assert "error" not in result, result
+        series: list[dict[str, Any]] = result.get("series", [])
+        return series
+
+
+@contextmanager
+def influxdb(tmp: Path) -> Iterator[InfluxDB]:
+    binary = require("influxd", "influxdb")
+    port, rpc = free_port(), free_port()
+    conf = tmp / "influxdb.conf"
+    conf.write_text(
+        f"""
+reporting-disabled = true
+bind-address = "127.0.0.1:{rpc}"
+[meta]
+  dir = "{tmp}/meta"
+[data]
+  dir = "{tmp}/data"
+  wal-dir = "{tmp}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:{port}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+"""
+    )
+    with server_process([binary, "-config", str(conf)], f"http://127.0.0.1:{port}/ping", tmp / "influxd.log"):
+        yield InfluxDB(port)
+
+
+class Prometheus:
+    def __init__(self, port: int) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.write_url = f"{self.url}/api/v1/write"
+
+    def query(self, promql: str) -> list[dict[str, Any]]:
+        params = urllib.parse.urlencode({"query": promql})
+        with urllib.request.urlopen(f"{self.url}/api/v1/query?{params}", timeout=10) as r:
+            body = json.load(r)
+        assert body["status"] == "success", body
+        result: list[dict[str, Any]] = body["data"]["result"]
+        return result
+
+
+@contextmanager
+def prometheus(tmp: Path) -> Iterator[Prometheus]:
+    binary = require("prometheus", "prometheus")
+    port = free_port()
+    conf = tmp / "prometheus.yml"
+    conf.write_text("global:\n  scrape_interval: 1h\n")
+    cmd = [
+        binary,
+        f"--config.file={conf}",
+        f"--storage.tsdb.path={tmp / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-remote-write-receiver",
+    ]
+    with server_process(cmd, f"http://127.0.0.1:{port}/-/ready", tmp / "prometheus.log"):
+        yield Prometheus(port)
+
+
+class UdpCollector:
+    """Every datagram sent to 127.0.0.1:port, kept in arrival order."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.datagrams: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.datagrams.append(self.sock.recv(65535))
+            except TimeoutError:
+                continue
+
+    def close(self) -> None:
+        time.sleep(0.3)  # the last datagrams are in flight on loopback
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+    def lines(self) -> list[str]:
+        return [line for d in self.datagrams for line in d.decode().split("\n")]
+
+
+@contextmanager
+def silent_tcp_server() -> Iterator[int]:
+    """Accepts connections and never answers: a hung metrics server."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(srv.accept()[0])
+            except TimeoutError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        yield int(srv.getsockname()[1])
+    finally:
+        stop.set()
+        t.join(2)
+        for c in held:
+            c.close()
+        srv.close()
+
+
+def closed_port() -> int:
+    """A port nothing listens on (connection refused)."""
+    return free_port()
+
+
+def run(
+    tool: str,
+    tmp: Path,
+    base: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    yaml: str = SCENARIO_YAML,
+    timeout: float = 90,
+) -> subprocess.CompletedProcess[str]:
+    """One run of the workload by k6 (script.js) or loadpy (scenario.yaml) with extra CLI args."""
+    (tmp / "script.js").write_text(SCRIPT_JS)
+    (tmp / "scenario.yaml").write_text(yaml)
+    flags = ["-q", "--address", "", "-e", f"BASE={base}", *args]
+    if tool == "k6":
+        k6 = shutil.which("k6")
+        assert k6 is not None, "k6 v1.1.0 must be installed for the differential tests"
+        cmd = [k6, "run", "--no-color", *flags, str(tmp / "script.js")]
+    else:
+        cmd = loadpy_cmd("run", *flags, str(tmp / "scenario.yaml"))
+    clean = {
+        k: v for k, v in subprocess_env().items() if not k.startswith(("K6_INFLUXDB", "K6_PROMETHEUS", "K6_STATSD"))
+    }
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**clean, **(env or {})}, cwd=tmp)
