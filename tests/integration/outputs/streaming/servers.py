@@ -45,6 +45,12 @@ flows:
       checks:
         status is 200: status == 200
 """
+# The same workload, then 1.5 s of teardown: k6's OpenTelemetry output shuts its SDK down before its
+# last flush, so only samples flushed (K6_OTEL_FLUSH_INTERVAL) and exported before the end reach a server.
+LINGERING_JS = SCRIPT_JS.replace("import { check } from 'k6';", "import { check, sleep } from 'k6';") + (
+    "export function teardown() { sleep(1.5); }\n"
+)
+LINGERING_YAML = SCENARIO_YAML + "  teardown:\n    - sleep: 1.5\n"
 # A time-bound workload for the "server down or slow" cases.
 TIMED_YAML = """
 options: {vus: 2, duration: 2s}
@@ -246,10 +252,11 @@ def run(
     *args: str,
     env: dict[str, str] | None = None,
     yaml: str = SCENARIO_YAML,
+    js: str = SCRIPT_JS,
     timeout: float = 90,
 ) -> subprocess.CompletedProcess[str]:
     """One run of the workload by k6 (script.js) or loadpy (scenario.yaml) with extra CLI args."""
-    (tmp / "script.js").write_text(SCRIPT_JS)
+    (tmp / "script.js").write_text(js)
     (tmp / "scenario.yaml").write_text(yaml)
     flags = ["-q", "--address", "", "-e", f"BASE={base}", *args]
     if tool == "k6":
@@ -259,6 +266,119 @@ def run(
     else:
         cmd = loadpy_cmd("run", *flags, str(tmp / "scenario.yaml"))
     clean = {
-        k: v for k, v in subprocess_env().items() if not k.startswith(("K6_INFLUXDB", "K6_PROMETHEUS", "K6_STATSD"))
+        k: v
+        for k, v in subprocess_env().items()
+        if not k.startswith(("K6_INFLUXDB", "K6_PROMETHEUS", "K6_STATSD", "K6_OTEL", "OTEL_"))
     }
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**clean, **(env or {})}, cwd=tmp)
+
+
+class OtlpReceiver:
+    """An OTLP metrics receiver on 127.0.0.1 (gRPC with grpcio, or HTTP/protobuf with http.server)
+    keeping every ExportMetricsServiceRequest it decodes with the opentelemetry-proto package."""
+
+    def __init__(self, kind: str) -> None:
+        service = pytest.importorskip("opentelemetry.proto.collector.metrics.v1.metrics_service_pb2")
+        self._request_type = service.ExportMetricsServiceRequest
+        self._response = service.ExportMetricsServiceResponse()
+        self.requests: list[Any] = []
+        self.kind = kind
+        if kind == "grpc":
+            self._start_grpc()
+        else:
+            self._start_http()
+
+    def _start_grpc(self) -> None:
+        grpc = pytest.importorskip("grpc")
+        from concurrent import futures
+
+        def export(request: Any, context: Any) -> Any:
+            self.requests.append(request)
+            return self._response
+
+        handler = grpc.method_handlers_generic_handler(
+            "opentelemetry.proto.collector.metrics.v1.MetricsService",
+            {
+                "Export": grpc.unary_unary_rpc_method_handler(
+                    export,
+                    request_deserializer=self._request_type.FromString,
+                    response_serializer=lambda m: m.SerializeToString(),
+                )
+            },
+        )
+        self._grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        self._grpc.add_generic_rpc_handlers((handler,))
+        self.port = self._grpc.add_insecure_port("127.0.0.1:0")
+        self._grpc.start()
+
+    def _start_http(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(receiver._request_type.FromString(body))
+                reply = receiver._response.SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self._http.server_address[1])
+        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+
+    def env(self) -> dict[str, str]:
+        """The K6_OTEL_* settings that point both tools at this receiver, without TLS."""
+        if self.kind == "grpc":
+            return {
+                "K6_OTEL_EXPORTER_TYPE": "grpc",
+                "K6_OTEL_GRPC_EXPORTER_ENDPOINT": f"127.0.0.1:{self.port}",
+                "K6_OTEL_GRPC_EXPORTER_INSECURE": "true",
+            }
+        return {
+            "K6_OTEL_EXPORTER_TYPE": "http",
+            "K6_OTEL_HTTP_EXPORTER_ENDPOINT": f"127.0.0.1:{self.port}",
+            "K6_OTEL_HTTP_EXPORTER_INSECURE": "true",
+        }
+
+    def close(self) -> None:
+        if self.kind == "grpc":
+            self._grpc.stop(0)
+        else:
+            self._http.shutdown()
+            self._http.server_close()
+
+    def last_points(self) -> dict[str, dict[str, Any]]:
+        """Per metric name: its type, unit, temporality, monotonicity and, per attribute set,
+        the point of the LAST export (cumulative, so the run's totals)."""
+        out: dict[str, dict[str, Any]] = {}
+        for request in self.requests:
+            for rm in request.resource_metrics:
+                for sm in rm.scope_metrics:
+                    for metric in sm.metrics:
+                        kind = metric.WhichOneof("data")
+                        data = getattr(metric, kind)
+                        entry = out.setdefault(metric.name, {"points": {}})
+                        entry.update(
+                            type=kind,
+                            unit=metric.unit,
+                            scope=sm.scope.name,
+                            temporality=getattr(data, "aggregation_temporality", None),
+                            monotonic=getattr(data, "is_monotonic", None),
+                            service=sorted(
+                                (a.key, a.value.string_value)
+                                for a in rm.resource.attributes
+                                if a.key.startswith("service.name")
+                            ),
+                        )
+                        for p in data.data_points:
+                            attrs = tuple(sorted((a.key, a.value.string_value) for a in p.attributes))
+                            entry["points"][attrs] = p
+        return out
