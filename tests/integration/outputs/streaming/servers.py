@@ -7,6 +7,7 @@ developer's machine and FAILS under CI, where `.ci/run` installs the Debian pack
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -72,6 +73,17 @@ def require(binary: str, package: str) -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
+
+
+def require_module(module: str, package: str) -> Any:
+    """Import a test-only module (the OTLP receiver's), skipping loudly without it, failing under CI."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        reason = f"!!! {module} is NOT installed: `pip install {package}` (in the test extras) !!!"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -278,7 +290,7 @@ class OtlpReceiver:
     keeping every ExportMetricsServiceRequest it decodes with the opentelemetry-proto package."""
 
     def __init__(self, kind: str) -> None:
-        service = pytest.importorskip("opentelemetry.proto.collector.metrics.v1.metrics_service_pb2")
+        service = require_module("opentelemetry.proto.collector.metrics.v1.metrics_service_pb2", "opentelemetry-proto")
         self._request_type = service.ExportMetricsServiceRequest
         self._response = service.ExportMetricsServiceResponse()
         self.requests: list[Any] = []
@@ -289,7 +301,7 @@ class OtlpReceiver:
             self._start_http()
 
     def _start_grpc(self) -> None:
-        grpc = pytest.importorskip("grpc")
+        grpc = require_module("grpc", "grpcio")
         from concurrent import futures
 
         def export(request: Any, context: Any) -> Any:
