@@ -4,6 +4,7 @@ hold the same series names, label keys and values. Plus: stale markers, a hung s
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,3 +126,33 @@ def test_bad_settings_exit_104_before_any_request(
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr
     assert demo_server.stats()["total"] == before
+
+
+DASHBOARD = Path(__file__).parents[4] / "grafana" / "loadpy-prometheus.json"
+
+
+def test_grafana_dashboard_queries_read_loadpy_series(
+    server: Prometheus, tmp_path: Path, demo_server: DemoServer
+) -> None:
+    """Every query of grafana/loadpy-prometheus.json is valid PromQL on a real Prometheus, and the
+    run-total panels show loadpy's figures for a run tagged with testid."""
+    env = {"K6_PROMETHEUS_RW_SERVER_URL": server.write_url}
+    proc = run(
+        "loadpy", tmp_path, demo_server.base_url, "-o", "experimental-prometheus-rw", "--tag", "testid=dash", env=env
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    dashboard = json.loads(DASHBOARD.read_text())
+    variables = {"$testid": "dash", "$scenario": ".*", "$__range": "1h", "$__rate_interval": "1m"}
+    results = {}
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = target["expr"]
+            for name, value in variables.items():
+                expr = expr.replace(name, value)
+            results[panel["title"]] = server.query(expr)  # raises on invalid PromQL
+    assert float(results["HTTP requests"][0]["value"][1]) == 6
+    assert float(results["Iterations"][0]["value"][1]) == 6
+    assert float(results["Checks passed"][0]["value"][1]) == 1
+    assert float(results["Failed requests"][0]["value"][1]) == 0
+    assert 0 < float(results["Request duration p99"][0]["value"][1]) < 1
+    assert [r["metric"]["name"] for r in results["Request duration p99 by name"]] == ["home page"]
