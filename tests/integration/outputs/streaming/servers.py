@@ -26,13 +26,15 @@ import pytest
 
 from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
 
-# A deterministic workload: 2 VUs x 3 iterations, one named request and one check each.
+# A deterministic workload: 2 VUs x 3 iterations, one named request and one check each. The name holds
+# the characters every wire format escapes (comma, space, equals, double quote, backslash).
+NAME = 'home, page=1 "q" \\ end'
 SCRIPT_JS = """
 import http from 'k6/http';
 import { check } from 'k6';
 export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2, iterations: 3 } } };
 export default function () {
-  const r = http.get(`${__ENV.BASE}/`, { tags: { name: 'home page' } });
+  const r = http.get(`${__ENV.BASE}/`, { tags: { name: 'home, page=1 "q" \\\\ end' } });
   check(r, { 'status is 200': (r) => r.status === 200 });
 }
 """
@@ -42,7 +44,7 @@ options:
     s: {executor: per-vu-iterations, vus: 2, iterations: 3}
 flows:
   default:
-    - request: {url: "${BASE}/", name: home page}
+    - request: {url: "${BASE}/", name: 'home, page=1 "q" \\ end'}
       checks:
         status is 200: status == 200
 """

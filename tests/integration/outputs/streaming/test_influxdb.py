@@ -13,6 +13,7 @@ import pytest
 
 from loadpy.demo import DemoServer
 from tests.integration.outputs.streaming.servers import (
+    NAME,
     TIMED_YAML,
     InfluxDB,
     closed_port,
@@ -37,6 +38,8 @@ def holdings(srv: InfluxDB, db: str) -> dict[str, Any]:
     measurements = {v[0] for s in srv.query(db, "SHOW MEASUREMENTS") for v in s["values"]} - TIMED_GAUGES
     tags = {s["name"]: sorted(v[0] for v in s["values"]) for s in srv.query(db, "SHOW TAG KEYS")}
     fields = {s["name"]: sorted(map(tuple, s["values"])) for s in srv.query(db, "SHOW FIELD KEYS")}
+    names = sorted(v[1] for s in srv.query(db, 'SHOW TAG VALUES FROM http_reqs WITH KEY = "name"') for v in s["values"])
+    urls = sorted({v[1] for s in srv.query(db, "SELECT url FROM http_reqs") for v in s["values"]})
     totals = {
         s["name"]: s["values"][0][1:]
         for s in srv.query(db, f"SELECT count(value), sum(value) FROM {','.join(COUNTED)}")
@@ -46,6 +49,8 @@ def holdings(srv: InfluxDB, db: str) -> dict[str, Any]:
         "tags": {k: v for k, v in tags.items() if k in measurements},
         "fields": {k: v for k, v in fields.items() if k in measurements},
         "totals": totals,
+        "names": names,
+        "urls": urls,
     }
 
 
@@ -73,6 +78,9 @@ def test_same_measurements_tags_fields_and_counts_as_k6(
     assert lp["tags"]["http_reqs"] == ["expected_response", "method", "name", "proto", "scenario", "status"]
     assert lp["fields"] == k6["fields"]
     assert lp["fields"]["http_reqs"] == [("url", "string"), ("value", "float")]
+    # escaped on the wire (comma, space, equals in tags; quote and backslash in string fields), intact in the server
+    assert lp["names"] == k6["names"] == [NAME]
+    assert lp["urls"] == k6["urls"] == [NAME]
     # 2 VUs x 3 iterations, one request and one check each: exact on both sides
     for name in ("http_reqs", "iterations", "checks"):
         assert lp["totals"][name] == k6["totals"][name] == [6, 6], name

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from loadpy.demo import DemoServer
-from tests.integration.outputs.streaming.servers import TIMED_YAML, Prometheus, prometheus, run, silent_tcp_server
+from tests.integration.outputs.streaming.servers import NAME, TIMED_YAML, Prometheus, prometheus, run, silent_tcp_server
 
 TIMED_GAUGES = {"k6_vus", "k6_vus_max"}
 
@@ -61,11 +61,11 @@ def test_same_series_labels_and_values_as_k6(server: Prometheus, tmp_path: Path,
         {
             "expected_response": "true",
             "method": "GET",
-            "name": "home page",
+            "name": NAME,
             "proto": "HTTP/1.1",
             "scenario": "s",
             "status": "200",
-            "url": "home page",
+            "url": NAME,
         }
     ]
     exact = ("k6_http_reqs_total", "k6_iterations_total", "k6_checks_rate", "k6_http_req_failed_rate")
@@ -155,4 +155,4 @@ def test_grafana_dashboard_queries_read_loadpy_series(
     assert float(results["Checks passed"][0]["value"][1]) == 1
     assert float(results["Failed requests"][0]["value"][1]) == 0
     assert 0 < float(results["Request duration p99"][0]["value"][1]) < 1
-    assert [r["metric"]["name"] for r in results["Request duration p99 by name"]] == ["home page"]
+    assert [r["metric"]["name"] for r in results["Request duration p99 by name"]] == [NAME]

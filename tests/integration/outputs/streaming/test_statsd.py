@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from loadpy.demo import DemoServer
-from tests.integration.outputs.streaming.servers import UdpCollector, run
+from tests.integration.outputs.streaming.servers import NAME, UdpCollector, run
 
 LINE = re.compile(r"^(?P<name>[^:]+):(?P<value>-?[0-9.]+)\|(?P<type>c|g|ms)(?:\|#(?P<tags>.*))?$")
 
@@ -56,7 +56,7 @@ def test_dogstatsd_tags_blocklist_namespace_and_buffer(tmp_path: Path, demo_serv
     assert all(len(d) <= 1432 for d in rx.datagrams)
     reqs = [line for line in lines if line.startswith("perf.http_reqs:")]
     assert len(reqs) == 6
-    assert set(reqs) == {"perf.http_reqs:1|c|#expected_response:true,method:GET,name:home page,scenario:s,status:200"}
+    assert set(reqs) == {f"perf.http_reqs:1|c|#expected_response:true,method:GET,name:{NAME},scenario:s,status:200"}
     checks = [line for line in lines if line.startswith("perf.check.")]
     assert checks == ["perf.check.status is 200.pass:1|c|#check:status is 200,scenario:s"] * 6
 
