@@ -124,8 +124,9 @@ def server_process(cmd: list[str], ready_url: str, log: Path) -> Iterator[None]:
 
 
 class InfluxDB:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, udp_ports: dict[str, int]) -> None:
         self.url = f"http://127.0.0.1:{port}"
+        self.udp_ports = udp_ports  # database -> UDP port of the listener writing into it
 
     def query(self, db: str, q: str) -> list[dict[str, Any]]:
         params = urllib.parse.urlencode({"db": db, "q": q})
@@ -140,6 +141,18 @@ class InfluxDB:
 def influxdb(tmp: Path) -> Iterator[InfluxDB]:
     binary = require("influxd", "influxdb")
     port, rpc = free_port(), free_port()
+    udp_ports = {"udp_k6": free_port(), "udp_loadpy": free_port()}
+    udp = "".join(
+        f"""
+[[udp]]
+  enabled = true
+  bind-address = "127.0.0.1:{udp_port}"
+  database = "{db}"
+  batch-size = 1
+  batch-timeout = "10ms"
+"""
+        for db, udp_port in udp_ports.items()
+    )
     conf = tmp / "influxdb.conf"
     conf.write_text(
         f"""
@@ -159,9 +172,10 @@ bind-address = "127.0.0.1:{rpc}"
 [continuous_queries]
   enabled = false
 """
+        + udp
     )
     with server_process([binary, "-config", str(conf)], f"http://127.0.0.1:{port}/ping", tmp / "influxd.log"):
-        yield InfluxDB(port)
+        yield InfluxDB(port, udp_ports)
 
 
 class Prometheus:

@@ -105,6 +105,28 @@ def test_tags_as_fields_typed_as_k6(server: InfluxDB, tmp_path: Path, demo_serve
     assert lp["totals"]["http_reqs"] == k6["totals"]["http_reqs"] == [6, 6]
 
 
+def test_udp_same_points_as_k6(server: InfluxDB, tmp_path: Path, demo_server: DemoServer) -> None:
+    """udp://host:port: lines in datagrams of at most K6_INFLUXDB_PAYLOAD_SIZE bytes (here small, so a
+    push takes many datagrams); the server's UDP listener writes them into its own database."""
+    got = {}
+    for tool in ("k6", "loadpy"):
+        work = tmp_path / tool
+        work.mkdir()
+        db = f"udp_{tool}"
+        env = {"K6_INFLUXDB_PAYLOAD_SIZE": "600"}
+        proc = run(
+            tool, work, demo_server.base_url, "--out", f"influxdb=udp://127.0.0.1:{server.udp_ports[db]}", env=env
+        )
+        assert proc.returncode == 0, f"{tool}: {proc.stderr[-2000:]}"
+        time.sleep(1)  # the UDP listener writes in its own batches
+        got[tool] = holdings(server, db)
+    assert got["loadpy"]["measurements"] == got["k6"]["measurements"]
+    assert got["loadpy"]["tags"] == got["k6"]["tags"]
+    assert got["loadpy"]["fields"] == got["k6"]["fields"]
+    assert got["loadpy"]["totals"]["http_reqs"] == got["k6"]["totals"]["http_reqs"] == [6, 6]
+    assert got["loadpy"]["totals"]["checks"] == got["k6"]["totals"]["checks"] == [6, 6]
+
+
 def test_precision_seconds_as_k6(server: InfluxDB, tmp_path: Path, demo_server: DemoServer) -> None:
     """Timestamps are cut to the precision: in seconds, the points of one series in one second
     overwrite each other in InfluxDB, for k6 and loadpy alike."""
