@@ -88,8 +88,8 @@ class InfluxDBConfig:
 
     def _apply_url(self, text: str) -> None:
         u = urllib.parse.urlsplit(text)
-        if u.hostname:
-            host = u.hostname if u.port is None else f"{u.hostname}:{u.port}"
+        host = u.netloc.rpartition("@")[2]  # as Go's URL.Host: port and IPv6 brackets kept
+        if host:
             self.addr = f"{u.scheme}://{host}"
         if u.path.lstrip("/"):
             self.db = u.path.lstrip("/")

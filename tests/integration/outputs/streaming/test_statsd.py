@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from loadpy.demo import DemoServer
-from tests.integration.outputs.streaming.servers import NAME, UdpCollector, run
+from tests.integration.outputs.streaming.servers import NAME, SCENARIO_YAML, UdpCollector, run
 
 LINE = re.compile(r"^(?P<name>[^:]+):(?P<value>-?[0-9.]+)\|(?P<type>c|g|ms)(?:\|#(?P<tags>.*))?$")
 
@@ -76,3 +76,20 @@ def test_nobody_listening_run_ends_with_exit_0(tmp_path: Path, demo_server: Demo
     proc = run("loadpy", tmp_path, demo_server.base_url, "--out", "statsd", env={"K6_STATSD_ADDR": f"127.0.0.1:{port}"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "(output=statsd): the StatsD server refused them" in proc.stderr
+
+
+def test_secret_in_a_tag_is_masked(tmp_path: Path, demo_server: DemoServer) -> None:
+    """A secret `-e` value (name ending in _TOKEN) that lands in a tag leaves loadpy as ***."""
+    yaml = SCENARIO_YAML.replace("""name: 'home, page=1 "q" \\ end'""", 'name: "user ${API_TOKEN}"')
+    rx = UdpCollector()
+    try:
+        env = {"K6_STATSD_ADDR": f"127.0.0.1:{rx.port}", "K6_STATSD_ENABLE_TAGS": "true"}
+        proc = run(
+            "loadpy", tmp_path, demo_server.base_url, "-e", "API_TOKEN=s3cr3t-v4lue", "-o", "statsd", env=env, yaml=yaml
+        )
+    finally:
+        rx.close()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = rx.lines()
+    assert len([line for line in lines if line.startswith("k6.http_reqs:1|c|#") and "name:user ***," in line]) == 6
+    assert not any("s3cr3t" in line for line in lines)
