@@ -16,6 +16,7 @@ pushes what is left and waits for the senders at most `stop_timeout` seconds.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -26,6 +27,7 @@ from loadpy.outputs.base import BufferedOutput, Sample
 log = logging.getLogger("loadpy.outputs")
 
 _STOP = object()
+DROP_WARNING_EVERY = 30.0  # seconds between two "dropped" warnings of one output (the count adds up)
 
 
 class PushOutput(BufferedOutput):
@@ -45,6 +47,8 @@ class PushOutput(BufferedOutput):
         self._pusher: threading.Thread | None = None
         self.dropped_payloads = 0
         self.failed_sends = 0
+        self._drops_reported = 0
+        self._last_drop_warning = -math.inf
 
     # -- subclass interface ---------------------------------------------------------
     def _encode(self, batch: list[Sample]) -> None:
@@ -93,6 +97,7 @@ class PushOutput(BufferedOutput):
             self._enqueue(_STOP, block_until=deadline)
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
+        self._report_drops(final=True)
         if any(t.is_alive() for t in self._threads):
             log.warning(
                 "the %s output gave up waiting for the server after %gs; the last samples were not sent",
@@ -125,9 +130,20 @@ class PushOutput(BufferedOutput):
             if payload is _STOP:
                 return
             self.dropped_payloads += 1
+            self._report_drops()
+
+    def _report_drops(self, final: bool = False) -> None:
+        """One warning per DROP_WARNING_EVERY at most (a dead server must not flood the log), and at the end."""
+        new = self.dropped_payloads - self._drops_reported
+        now = time.monotonic()
+        if new and (final or now - self._last_drop_warning >= DROP_WARNING_EVERY):
+            self._drops_reported = self.dropped_payloads
+            self._last_drop_warning = now
             log.warning(
-                "the %s output is behind (the server is slow or down): dropped the samples of one push",
+                "the %s output is behind (the server is slow or down): dropped the samples of %d push%s",
                 self.name,
+                new,
+                "" if new == 1 else "es",
             )
 
     def _sender(self, first: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -410,3 +411,12 @@ class OtlpReceiver:
                             attrs = tuple(sorted((a.key, a.value.string_value) for a in p.attributes))
                             entry["points"][attrs] = p
         return out
+
+
+DROPPED = re.compile(r"output is behind \(the server is slow or down\): dropped the samples of (\d+) push(?:es)?")
+
+
+def dropped_pushes(stderr: str) -> list[int]:
+    """The counts of the "dropped" warnings: the first drop is reported at once, the rest at the end
+    (or every 30 s), so a hung server in a short run gives one or two warnings, never one per push."""
+    return [int(n) for n in DROPPED.findall(stderr)]
