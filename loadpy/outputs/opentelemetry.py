@@ -240,6 +240,9 @@ class OpenTelemetryOutput(PushOutput):
         scope = field_bytes(1, field_string(1, "k6")) + metrics
         return field_bytes(1, self._resource + field_bytes(2, scope))
 
+    def _lost(self, payload: Any) -> None:
+        self._changed = True  # every export is cumulative: the next one carries it all
+
     def _metric_messages(self, now: int) -> list[bytes]:
         prefix = self.config.metric_prefix
         times = field_fixed64(2, self._start_ns) + field_fixed64(3, now)

@@ -232,18 +232,24 @@ class PrometheusRemoteWriteOutput(PushOutput):
         if not self._seen:
             return None
         series, self._seen = list(self._seen.values()), {}
-        return self._write_request(series)
+        return series, self._write_request(series)
+
+    def _lost(self, payload: Any) -> None:
+        # the next push sends these series again, with their aggregates as they are then
+        for series in payload[0]:
+            self._seen.setdefault((series.metric.name, series.tags), series)
 
     def _final_payloads(self) -> list[Any]:
         if not self.config.stale_markers or not self._tsdb:
             return []
         # 1 ms after now, so the marker never lands on the last sample's millisecond
         with self._state_lock:
-            return [self._write_request(list(self._tsdb.values()), stale_ms=time.time_ns() // 1_000_000 + 1)]
+            stale_ms = time.time_ns() // 1_000_000 + 1
+            return [([], self._write_request(list(self._tsdb.values()), stale_ms=stale_ms))]
 
     # -- sending (sender thread) ----------------------------------------------------------
     def _send(self, payload: Any) -> None:
-        body = bytes(cramjam.snappy.compress_raw(payload))
+        body = bytes(cramjam.snappy.compress_raw(payload[1]))
         self._http.post(self.config.url, body)
 
     def _log_send_error(self, exc: Exception) -> None:

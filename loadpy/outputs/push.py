@@ -63,6 +63,10 @@ class PushOutput(BufferedOutput):
         """Deliver one payload; raise OSError (or a subclass' error) on failure."""
         raise NotImplementedError
 
+    def _lost(self, payload: Any) -> None:
+        """A payload was dropped or its send failed (called with `_state_lock` held). Outputs that
+        send running aggregates mark what it carried for the next push; lines are lost, as in k6."""
+
     def _prepare(self) -> None:
         """Runs once on the first sender thread before its first send (InfluxDB creates its database)."""
 
@@ -130,6 +134,8 @@ class PushOutput(BufferedOutput):
             if payload is _STOP:
                 return
             self.dropped_payloads += 1
+            with self._state_lock:
+                self._lost(payload)
             self._report_drops()
 
     def _report_drops(self, final: bool = False) -> None:
@@ -158,6 +164,8 @@ class PushOutput(BufferedOutput):
                 self._send(payload)
             except Exception as exc:  # a server fault must never end the test run
                 self.failed_sends += 1
+                with self._state_lock:
+                    self._lost(payload)
                 self._log_send_error(exc)
                 continue
             took = time.monotonic() - started

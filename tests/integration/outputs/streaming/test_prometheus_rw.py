@@ -5,8 +5,12 @@ hold the same series names, label keys and values. Plus: stale markers, a hung s
 from __future__ import annotations
 
 import json
+import threading
 import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ import pytest
 
 from loadpy.demo import DemoServer
 from tests.integration.outputs.streaming.servers import (
+    LINGERING_YAML,
     NAME,
     TIMED_YAML,
     Prometheus,
@@ -165,3 +170,59 @@ def test_grafana_dashboard_queries_read_loadpy_series(
     assert float(results["Failed requests"][0]["value"][1]) == 0
     assert 0 < float(results["Request duration p99"][0]["value"][1]) < 1
     assert [r["metric"]["name"] for r in results["Request duration p99 by name"]] == [NAME]
+
+
+@contextmanager
+def failing_first_proxy(target: str) -> Iterator[tuple[str, list[int]]]:
+    """A write endpoint that answers 503 to its first request and forwards the rest to `target`;
+    yields its URL and the statuses it answered."""
+    statuses: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = 503
+            if statuses:
+                forward = urllib.request.Request(target, data=body, headers=dict(self.headers), method="POST")
+                with urllib.request.urlopen(forward, timeout=10) as r:
+                    status = r.status
+            statuses.append(status)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}/api/v1/write", statuses
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_series_of_a_failed_push_are_sent_again(server: Prometheus, tmp_path: Path, demo_server: DemoServer) -> None:
+    """Aggregates are running totals: when a push fails, its series go out again with the next push,
+    so the server ends with the run's totals (k6 would wait for a new sample of each series)."""
+    with failing_first_proxy(server.write_url) as (url, statuses):
+        env = {"K6_PROMETHEUS_RW_SERVER_URL": url, "K6_PROMETHEUS_RW_PUSH_INTERVAL": "300ms"}
+        proc = run(
+            "loadpy",
+            tmp_path,
+            demo_server.base_url,
+            "-o",
+            "experimental-prometheus-rw",
+            "--tag",
+            "tool=retry",
+            env=env,
+            yaml=LINGERING_YAML,
+        )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert statuses[0] == 503 and len(statuses) >= 2 and set(statuses[1:]) == {204}, statuses
+    assert "got status code: 503" in proc.stderr
+    totals = {name: value for (name, _), value in series_of(server, "retry").items()}
+    assert totals["k6_http_reqs_total"] == 6
+    assert totals["k6_iterations_total"] == 6
+    assert totals["k6_checks_rate"] == 1
