@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -306,7 +307,9 @@ class OtlpReceiver:
     """An OTLP metrics receiver on 127.0.0.1 (gRPC with grpcio, or HTTP/protobuf with http.server)
     keeping every ExportMetricsServiceRequest it decodes with the opentelemetry-proto package."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, tls: tuple[Path, Path] | None = None) -> None:
+        """`tls`: (cert.pem, key.pem) to serve over TLS (gRPC on TLS is the exporters' default)."""
+        self.tls = tls
         service = require_module("opentelemetry.proto.collector.metrics.v1.metrics_service_pb2", "opentelemetry-proto")
         self._request_type = service.ExportMetricsServiceRequest
         self._response = service.ExportMetricsServiceResponse()
@@ -337,7 +340,12 @@ class OtlpReceiver:
         )
         self._grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         self._grpc.add_generic_rpc_handlers((handler,))
-        self.port = self._grpc.add_insecure_port("127.0.0.1:0")
+        if self.tls is None:
+            self.port = self._grpc.add_insecure_port("127.0.0.1:0")
+        else:
+            cert, key = self.tls
+            credentials = grpc.ssl_server_credentials([(key.read_bytes(), cert.read_bytes())])
+            self.port = self._grpc.add_secure_port("127.0.0.1:0", credentials)
         self._grpc.start()
 
     def _start_http(self) -> None:
@@ -360,22 +368,25 @@ class OtlpReceiver:
                 pass
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self._http.socket = ctx.wrap_socket(self._http.socket, server_side=True)
         self.port = int(self._http.server_address[1])
         threading.Thread(target=self._http.serve_forever, daemon=True).start()
 
     def env(self) -> dict[str, str]:
-        """The K6_OTEL_* settings that point both tools at this receiver, without TLS."""
-        if self.kind == "grpc":
-            return {
-                "K6_OTEL_EXPORTER_TYPE": "grpc",
-                "K6_OTEL_GRPC_EXPORTER_ENDPOINT": f"127.0.0.1:{self.port}",
-                "K6_OTEL_GRPC_EXPORTER_INSECURE": "true",
-            }
-        return {
-            "K6_OTEL_EXPORTER_TYPE": "http",
-            "K6_OTEL_HTTP_EXPORTER_ENDPOINT": f"127.0.0.1:{self.port}",
-            "K6_OTEL_HTTP_EXPORTER_INSECURE": "true",
+        """The K6_OTEL_* settings that point both tools at this receiver (trusting its certificate)."""
+        insecure = "true" if self.tls is None else "false"
+        kind = self.kind.upper()
+        env = {
+            "K6_OTEL_EXPORTER_TYPE": self.kind,
+            f"K6_OTEL_{kind}_EXPORTER_ENDPOINT": f"127.0.0.1:{self.port}",
+            f"K6_OTEL_{kind}_EXPORTER_INSECURE": insecure,
         }
+        if self.tls is not None:
+            env["K6_OTEL_TLS_CERTIFICATE"] = str(self.tls[0])
+        return env
 
     def close(self) -> None:
         if self.kind == "grpc":

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from loadpy.demo import DemoServer
+from tests.integration.http.tls_servers import make_cert
 from tests.integration.outputs.streaming.servers import (
     LINGERING_JS,
     LINGERING_YAML,
@@ -77,6 +78,33 @@ def test_same_metrics_and_totals_as_k6(tmp_path: Path, demo_server: DemoServer, 
     assert hist.count == k6_hist.count == 6 == sum(hist.bucket_counts)
     assert len(hist.bucket_counts) == len(k6_hist.bucket_counts) == 16
     assert 0 < hist.min <= hist.max and hist.sum >= hist.max
+
+
+@pytest.mark.parametrize("kind", ["grpc", "http"])
+def test_tls_with_the_receivers_certificate(tmp_path: Path, demo_server: DemoServer, kind: str) -> None:
+    """TLS is the default for both exporters; K6_OTEL_TLS_CERTIFICATE names the CA to trust."""
+    rx = OtlpReceiver(kind, tls=make_cert(tmp_path))
+    try:
+        env = {**rx.env(), **FAST}
+        proc = run("loadpy", tmp_path, demo_server.base_url, "--out", "experimental-opentelemetry", env=env)
+    finally:
+        rx.close()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (point,) = rx.last_points()["http_reqs"]["points"].values()
+    assert point.as_double == 6
+
+
+def test_untrusted_certificate_is_an_error_not_a_crash(tmp_path: Path, demo_server: DemoServer) -> None:
+    rx = OtlpReceiver("grpc", tls=make_cert(tmp_path))
+    try:
+        env = {k: v for k, v in rx.env().items() if k != "K6_OTEL_TLS_CERTIFICATE"}
+        proc = run("loadpy", tmp_path, demo_server.base_url, "--out", "experimental-opentelemetry", env=env)
+    finally:
+        rx.close()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "failed to upload metrics (output=opentelemetry)" in proc.stderr
+    assert "CERTIFICATE_VERIFY_FAILED" in proc.stderr
+    assert rx.requests == []
 
 
 def test_metric_prefix_and_service_name(tmp_path: Path, demo_server: DemoServer) -> None:
