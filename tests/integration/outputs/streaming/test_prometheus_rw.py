@@ -91,6 +91,8 @@ def test_same_series_labels_and_values_as_k6(server: Prometheus, tmp_path: Path,
     # k6 divides every stat of a time trend by 1000 (to seconds), the count too
     assert by_name["k6_http_req_duration_count"] == pytest.approx(0.006)
     assert 0 < by_name["k6_http_req_duration_max"] < 1  # seconds
+    assert by_name["k6_http_req_duration_sum"] >= by_name["k6_http_req_duration_max"]
+    assert by_name["k6_iteration_duration_sum"] >= by_name["k6_iteration_duration_max"] > 0
 
 
 def test_stale_markers_end_every_series(server: Prometheus, tmp_path: Path, demo_server: DemoServer) -> None:
