@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from loadpy.clock import wall_ns
+from loadpy.errors import ConfigError
 from loadpy.metrics.tags import TagSet
 from loadpy.outputs.base import Sample
 from loadpy.outputs.formats import go_float_fixed
 from loadpy.outputs.http_push import HttpPusher, PushError, basic_auth, tls_context
 from loadpy.outputs.push import PushOutput
-from loadpy.outputs.settings import Settings, bad_setting, go_bool
+from loadpy.outputs.settings import Settings, bad_argument, bad_setting, go_bool
 
 log = logging.getLogger("loadpy.outputs")
 
@@ -100,24 +101,27 @@ class InfluxDBConfig:
         for key, values in query.items():
             first = values[0]
             if key not in _URL_KEYS:
-                raise bad_setting("out", f"unknown query parameter: {key} in --out influxdb={text}")
+                raise bad_argument(f"unknown query parameter: {key} in --out influxdb={text}")
             if key == "insecure":
                 if first not in ("", "true", "false"):
-                    raise bad_setting("out", f"insecure must be true or false, not {first}")
+                    raise bad_argument(f"insecure must be true or false, not {first}")
                 if first:
                     self.insecure = first == "true"
             elif key in ("payload_size", "concurrentWrites"):
                 try:
                     number = int(first)
                 except ValueError:
-                    raise bad_setting("out", f"{key}={first!r} is not an integer") from None
+                    raise bad_argument(f"{key}={first!r} is not an integer") from None
                 if key == "payload_size":
                     if number > 0:
                         self.payload_size = number
                 else:
                     self.concurrent_writes = number
             elif key == "pushInterval":
-                self.push_interval = Settings({key: first}).seconds(key, 1.0)
+                try:
+                    self.push_interval = Settings({key: first}).seconds(key, 1.0)
+                except ConfigError as exc:
+                    raise bad_argument(f"{exc.message} in --out influxdb={text}") from None
             elif key == "tagsAsFields":
                 self.tags_as_fields = values
             else:
@@ -165,7 +169,6 @@ class InfluxDBOutput(PushOutput):
         c = self.config
         self._divisor = _PRECISION.get(c.precision, 1)
         self._lines: list[str] = []
-        self._samples = 0
         self._series_key: dict[tuple[str, TagSet], tuple[str, str]] = {}
         self._skipped_non_finite = False
         self._udp: socket.socket | None = None
@@ -222,7 +225,6 @@ class InfluxDBOutput(PushOutput):
                 parts = keys[cache_key] = self._key(metric.name, source_tags)
             head, tail = parts
             append(f"{head}value={go_float_fixed(value)}{tail} {wall_ns(when) // divisor}\n")
-        self._samples += len(batch)
 
     def _take(self) -> Any:
         if not self._lines:

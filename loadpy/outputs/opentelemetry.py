@@ -39,7 +39,7 @@ from loadpy.outputs.protobuf import (
     packed_fixed64,
 )
 from loadpy.outputs.push import PushOutput, log
-from loadpy.outputs.settings import Settings, bad_setting
+from loadpy.outputs.settings import Settings, bad_argument, bad_setting
 
 # go.opentelemetry.io/otel/sdk/metric's default explicit bucket boundaries
 HISTOGRAM_BOUNDS = [
@@ -161,8 +161,8 @@ class OpenTelemetryOutput(PushOutput):
 
     def __init__(self, arg: str = "", env: Mapping[str, str] | None = None) -> None:
         if arg:
-            raise bad_setting(
-                "out", f"--out experimental-opentelemetry takes no argument (got {arg!r}): use the K6_OTEL_* settings"
+            raise bad_argument(
+                f"--out experimental-opentelemetry takes no argument (got {arg!r}): use the K6_OTEL_* settings"
             )
         self.config = c = OtelConfig(os.environ if env is None else env)
         self.push_interval = c.export_interval

@@ -23,7 +23,6 @@ from typing import Any
 import cramjam
 
 from loadpy.clock import wall_ns
-from loadpy.errors import ConfigError
 from loadpy.metrics.metric import Contains, Metric
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, TrendSink, new_sink
 from loadpy.metrics.tags import TagSet
@@ -31,7 +30,7 @@ from loadpy.outputs.base import Sample
 from loadpy.outputs.http_push import HttpPusher, basic_auth, tls_context
 from loadpy.outputs.protobuf import field_bytes, field_double, field_string, field_varint
 from loadpy.outputs.push import PushOutput, log
-from loadpy.outputs.settings import Settings, bad_setting
+from loadpy.outputs.settings import Settings, bad_argument, bad_setting
 
 DEFAULT_URL = "http://localhost:9090/api/v1/write"
 PREFIX = "k6_"
@@ -149,10 +148,9 @@ class PrometheusRemoteWriteOutput(PushOutput):
 
     def __init__(self, arg: str = "", env: Mapping[str, str] | None = None) -> None:
         if arg:
-            raise ConfigError(
+            raise bad_argument(
                 f"--out experimental-prometheus-rw takes no argument (got {arg!r}): "
-                "set the endpoint with K6_PROMETHEUS_RW_SERVER_URL",
-                key="out",
+                "set the endpoint with K6_PROMETHEUS_RW_SERVER_URL"
             )
         self.config = PrometheusConfig(os.environ if env is None else env)
         self.push_interval = self.config.push_interval

@@ -21,6 +21,11 @@ def bad_setting(key: str, message: str) -> ConfigError:
     return ConfigError(message, file=ENV_FILE, key=key)
 
 
+def bad_argument(message: str) -> ConfigError:
+    """An error in the `--out NAME=ARG` argument itself (located later: command line or script)."""
+    return ConfigError(message, key="out")
+
+
 def go_bool(key: str, text: str) -> bool:
     """Go's strconv.ParseBool."""
     if text in _TRUE:

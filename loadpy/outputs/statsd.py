@@ -24,7 +24,7 @@ from loadpy.metrics.tags import TagSet
 from loadpy.outputs.base import Sample
 from loadpy.outputs.formats import go_float_fixed
 from loadpy.outputs.push import PushOutput, log
-from loadpy.outputs.settings import Settings, bad_setting
+from loadpy.outputs.settings import Settings, bad_argument, bad_setting
 
 DEFAULT_ADDR = "localhost:8125"
 MAX_DATAGRAM = 1432  # datagram size datadog-go keeps under (no IP fragmentation on a 1500 MTU)
@@ -60,7 +60,7 @@ class StatsdOutput(PushOutput):
 
     def __init__(self, arg: str = "", env: Mapping[str, str] | None = None) -> None:
         if arg:
-            raise bad_setting("out", f"--out statsd takes no argument (got {arg!r}): set K6_STATSD_ADDR")
+            raise bad_argument(f"--out statsd takes no argument (got {arg!r}): set K6_STATSD_ADDR")
         self.config = StatsdConfig(os.environ if env is None else env)
         self.push_interval = self.config.push_interval
         super().__init__()

@@ -158,5 +158,6 @@ def test_bad_settings_exit_104_before_any_request(
     proc = run("loadpy", tmp_path, demo_server.base_url, "--out", "experimental-opentelemetry", env=env)
     assert proc.returncode == 104, proc.stderr[-2000:]
     assert needle in proc.stderr
+    assert f"environment variables, key '{next(reversed(env))}'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert demo_server.stats()["total"] == before

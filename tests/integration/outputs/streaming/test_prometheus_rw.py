@@ -140,6 +140,8 @@ def test_bad_settings_exit_104_before_any_request(
     proc = run("loadpy", tmp_path, demo_server.base_url, "--out", f"experimental-prometheus-rw{arg}", env=env)
     assert proc.returncode == 104, proc.stderr[-2000:]
     assert needle in proc.stderr
+    where = "command line, key 'out'" if not env else f"environment variables, key '{next(iter(env))}'"
+    assert where in proc.stderr
     assert "Traceback" not in proc.stderr
     assert demo_server.stats()["total"] == before
 
