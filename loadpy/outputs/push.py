@@ -43,6 +43,7 @@ class PushOutput(BufferedOutput):
         self._state_lock = threading.Lock()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, self.concurrency))
         self._wake = threading.Event()
+        self._prepared = threading.Event()  # no sender sends before `_prepare` ran (or gave up)
         self._threads: list[threading.Thread] = []
         self._pusher: threading.Thread | None = None
         self.dropped_payloads = 0
@@ -154,7 +155,12 @@ class PushOutput(BufferedOutput):
 
     def _sender(self, first: bool) -> None:
         if first:
-            self._prepare()
+            try:
+                self._prepare()
+            finally:
+                self._prepared.set()
+        else:
+            self._prepared.wait(self.stop_timeout)
         while True:
             payload = self._queue.get()
             if payload is _STOP:

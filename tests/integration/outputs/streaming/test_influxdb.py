@@ -4,8 +4,13 @@ point counts and sums. Plus: settings from K6_INFLUXDB_*, a server that is down 
 
 from __future__ import annotations
 
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +204,49 @@ def test_bad_settings_exit_104_before_any_request(
     assert where in proc.stderr
     assert "Traceback" not in proc.stderr
     assert demo_server.stats()["total"] == before
+
+
+@contextmanager
+def recording_proxy() -> Iterator[tuple[str, list[str]]]:
+    """A plain HTTP forward proxy: records each request line and relays it (no proxy of its own)."""
+    seen: list[str] = []
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    class Handler(BaseHTTPRequestHandler):
+        def _relay(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            request = urllib.request.Request(self.path, data=body, method=self.command)
+            try:
+                with direct.open(request, timeout=10) as r:
+                    status, reply = r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                status, reply = exc.code, exc.read()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        do_GET = do_POST = _relay
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}", seen
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_proxy_carries_every_request(server: InfluxDB, tmp_path: Path, demo_server: DemoServer) -> None:
+    with recording_proxy() as (proxy, seen):
+        env = {"K6_INFLUXDB_PROXY": proxy}
+        proc = run("loadpy", tmp_path, demo_server.base_url, "--out", f"influxdb={server.url}/proxied", env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    writes = [line for line in seen if line.startswith(f"POST {server.url}/write?consistency=&db=proxied&")]
+    assert seen == [f"POST {server.url}/query?q=CREATE+DATABASE+proxied", *writes] and writes, seen
+    assert holdings(server, "proxied")["totals"]["http_reqs"] == [6, 6]
