@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 
+from loadpy.errors import ConfigError
 from loadpy.outputs.base import Output
 
 # --out name -> (module, class). statsd left k6 in v0.55 for the xk6-output-statsd extension, whose
@@ -26,5 +27,10 @@ STREAMING_OUTPUT_TYPES: tuple[str, ...] = tuple(_OUTPUTS)
 def streaming_output(kind: str, target: str) -> Output:
     """The output `--out kind=target` names; its settings are read (and checked) here, nothing opens yet."""
     module, cls = _OUTPUTS[kind]
-    output: Output = getattr(importlib.import_module(module), cls)(target)
+    try:
+        output: Output = getattr(importlib.import_module(module), cls)(target)
+    except ConfigError as exc:
+        # k6's wording; k6 exits 255 for most of these, loadpy 104 like any other bad input
+        exc.message = f"could not create the '{kind}' output: {exc.message}"
+        raise
     return output

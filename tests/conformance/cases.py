@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conformance.cases_metrics import METRICS
+from tests.conformance.cases_streaming import STREAMING
 from tests.conformance.model import (
     Case,
     Check,
@@ -954,4 +955,5 @@ CASES: list[Case] = [
     *CONFIG_ERRORS,
     *FLOW_STEPS,
     *METRICS,
+    *STREAMING,
 ]
