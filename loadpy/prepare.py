@@ -127,7 +127,9 @@ def _check_run_flags(options: Any, args: argparse.Namespace) -> None:
             output = parse_out_arg(text, options.system_tags)
         except ConfigError as exc:
             raise exc.located(file=where) from None
-        check_writable(output.path, f"--out {text.partition('=')[0].strip()}", where)
+        path = getattr(output, "path", None)  # file outputs; the ones that push to a server have none
+        if path is not None:
+            check_writable(path, f"--out {text.partition('=')[0].strip()}", where)
     _check_end_of_test_files(options, args)
 
 

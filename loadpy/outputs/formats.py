@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from decimal import Decimal
 
 # easyjson escapes control characters (\t \r \n by name), '"', '\\', HTML's < > & and U+2028/9.
 _ESCAPES: dict[int, str] = {c: f"\\u{c:04x}" for c in range(0x20)}
@@ -112,3 +113,12 @@ class Rfc3339Nano:
         if frac == 0:
             return self._prefix + "Z"
         return f"{self._prefix}.{frac:09d}".rstrip("0") + "Z"
+
+
+def go_float_fixed(value: float) -> str:
+    """strconv.FormatFloat(value, 'f', -1, 64): shortest round-trip digits, never an exponent
+    (InfluxDB line protocol and StatsD lines)."""
+    text = repr(float(value))
+    if "e" in text:
+        text = format(Decimal(text), "f")
+    return text[:-2] if text.endswith(".0") else text

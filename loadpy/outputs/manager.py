@@ -26,6 +26,7 @@ from loadpy.outputs.github import write_github_summary
 from loadpy.outputs.json_out import JsonOutput, Submetric
 from loadpy.outputs.junit import JunitOutput
 from loadpy.outputs.results import CheckResult, ThresholdResult, mask_results
+from loadpy.outputs.streaming import STREAMING_OUTPUT_TYPES, streaming_output
 
 if TYPE_CHECKING:
     from loadpy.secrets import Masker
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("loadpy.outputs")
 
 FLUSH_INTERVAL = 0.2  # seconds, as k6's json output
-OUTPUT_TYPES = ("json", "csv", "junit")
+OUTPUT_TYPES = ("json", "csv", "junit", *STREAMING_OUTPUT_TYPES)
 EXPECTED_RESPONSE_SUBMETRIC: Submetric = (
     "http_req_duration{expected_response:true}",
     "expected_response:true",
@@ -79,6 +80,8 @@ def parse_out_arg(text: str, system_tags: Iterable[str] = DEFAULT_SYSTEM_TAGS) -
         if not target:
             raise ConfigError("the junit output needs a file name, e.g. --out junit=results.xml", key="out")
         return JunitOutput(target)
+    if kind in STREAMING_OUTPUT_TYPES:
+        return streaming_output(kind, target)
     hint = did_you_mean(kind, OUTPUT_TYPES)
     raise ConfigError(
         f"unknown output type '{kind}' in --out {text!r}; supported types are {', '.join(OUTPUT_TYPES)}",

@@ -8,6 +8,7 @@ from typing import Any
 from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_metrics import METRICS
+from tests.conformance.cases_streaming import STREAMING
 from tests.conformance.cases_vu import VU_CASES
 from tests.conformance.model import (
     Case,
@@ -960,4 +961,5 @@ CASES: list[Case] = [
     *METRICS,
     *HTTP_CLIENT,
     *DASHBOARD,
+    *STREAMING,
 ]

@@ -111,7 +111,8 @@ def test_parse_out_arg_unknown_type_is_a_config_error() -> None:
         parse_out_arg("jsn=out.json")
     assert info.value.exit_code == ExitCode.INVALID_CONFIG == 104
     assert str(info.value) == (
-        "key 'out': unknown output type 'jsn' in --out 'jsn=out.json'; supported types are json, csv, junit "
+        "key 'out': unknown output type 'jsn' in --out 'jsn=out.json'; supported types are json, csv, junit, "
+        "influxdb, experimental-prometheus-rw, statsd, output-statsd, experimental-opentelemetry, opentelemetry "
         "(did you mean json?)"
     )
 
