@@ -140,7 +140,7 @@ class FlowCompiler:
                     or name in SUBSCRIPTION_GETTERS:
                 raise self._capture_clash(flows, name)
             getters[name] = capture_getter(name)
-        self.scope = Scope(getters, constants)
+        self.scope = Scope(getters, constants, env)
         self.response_scope = self.scope.extended(RESPONSE_GETTERS)
 
     def _capture_clash(self, flows: Mapping[str, Any], name: str) -> ConfigError:
@@ -160,7 +160,6 @@ class FlowCompiler:
             raise self._relocate(path, exc) from None
 
     def value(self, raw: Any, path: KeyPath, scope: Scope | None = None) -> Value:
-        raw = self.env_sub(raw, path)
         try:
             return compile_value(scope or self.scope, raw)
         except ConfigError as exc:
@@ -171,7 +170,6 @@ class FlowCompiler:
             source = repr(source)
         if not isinstance(source, str):
             raise self.err(path, f"expected a Python expression (a string), got {source!r}")
-        source = self.env_sub(source, path)
         try:
             return (scope or self.scope).compile(source)
         except ConfigError as exc:
@@ -235,7 +233,7 @@ class FlowCompiler:
         self._allowed(req, path, REQUEST_KEYS, "a request")
         if "url" not in req:
             raise self.err(path, "a request needs a url")
-        method = req.get("method", "GET")
+        method = self.env_sub(req.get("method", "GET"), (*path, "method"))
         if not isinstance(method, str) or not method.isalpha():
             raise self.err((*path, "method"), f"invalid HTTP method {method!r}")
         if "body" in req and "json" in req:
@@ -257,7 +255,7 @@ class FlowCompiler:
         timeout = None
         if req.get("timeout") is not None:
             try:
-                timeout = parse_duration(req["timeout"])
+                timeout = parse_duration(self.env_sub(req["timeout"], (*path, "timeout")))
             except ConfigError as exc:
                 raise self._relocate((*path, "timeout"), exc) from None
         redirects = req.get("redirects")
@@ -276,11 +274,11 @@ class FlowCompiler:
         if not isinstance(checks_raw, Mapping):
             raise self.err(checks_path, "checks must map a check name to an expression")
         checks = []
-        for cname, source in checks_raw.items():
-            cname = str(cname)
+        for written, source in checks_raw.items():
+            cname = self.env_sub(str(written), (*checks_path, str(written)))
             if "::" in cname:
-                raise self.err((*checks_path, cname), "group and check names may not contain '::'")
-            expr = self.expr(source, (*checks_path, cname), self.response_scope)
+                raise self.err((*checks_path, str(written)), "group and check names may not contain '::'")
+            expr = self.expr(source, (*checks_path, str(written)), self.response_scope)
             checks.append(Check(cname, expr, self.where(flow, outer, "request")))
         cap_raw = req.get("capture") or {}
         cap_path = (*outer, "capture") if "capture" in outer_keys else (*path, "capture")
@@ -350,7 +348,7 @@ class FlowCompiler:
                 raise self.err(spath, f"sleep takes seconds, [min, max] or a duration like \"500ms\", got {v!r}")
             if isinstance(v, str):
                 try:
-                    return parse_duration(v)
+                    return parse_duration(self.env_sub(v, spath))
                 except ConfigError as exc:
                     raise self._relocate(spath, exc) from None
             if v < 0:
@@ -368,7 +366,7 @@ class FlowCompiler:
 
     def _group(self, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
         self._allowed(raw, path, ("group", "steps"), "a group step")
-        name = raw["group"]
+        name = self.env_sub(raw["group"], (*path, "group"))
         if not isinstance(name, str) or not name:
             raise self.err((*path, "group"), "a group needs a name")
         if "::" in name:
