@@ -164,7 +164,10 @@ CASES: dict[str, Case] = {
     ),
     "cli_unknown_flag": Case(SIMPLE, "unrecognized arguments: --vuz", "command line", args=("--vuz", "2")),
     "cli_bad_duration": Case(
-        SIMPLE, 'invalid duration "10 minutes"', "command line, key '--duration'", args=("--duration", "10 minutes")
+        SIMPLE,
+        'time: unknown unit " minutes" in duration "10 minutes"',
+        "command line, key '--duration'",
+        args=("--duration", "10 minutes"),
     ),
     "cli_bad_out_type": Case(
         SIMPLE, "unknown output type 'influxdbx'", "command line, key 'out'", args=("--out", "influxdbx=http://x")
