@@ -6,13 +6,14 @@ document keeps a map from key paths to the lines where they were written.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadpy.config.yaml_source import MAX_FILE_BYTES, KeyPath, format_keypath, read_yaml
+from loadpy.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, KeyPath, format_keypath, read_yaml, too_deep
 from loadpy.errors import ConfigError, did_you_mean
 
 log = logging.getLogger("loadpy")
@@ -98,6 +99,31 @@ def read_text(path: str, what: str, limit: int = MAX_FILE_BYTES) -> str:
             file=path,
             line=line,
         ) from None
+
+
+def load_config_file(path: str, key: str = "--config") -> dict[str, Any]:
+    """k6's `-c` JSON config file (`key` names where its path came from: the flag or K6_CONFIG)."""
+    try:
+        data = json_data(read_text(path, "config file"), path)
+    except ConfigError as exc:
+        exc.key = key
+        raise
+    if not isinstance(data, dict):
+        raise ConfigError("a config file must hold a JSON object", file=path, key=key)
+    return data
+
+
+def json_data(text: str, path: str) -> Any:
+    """Parsed JSON within the YAML reader's depth bound (the json module recurses per level)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except RecursionError:
+        raise ConfigError(f"the JSON nests deeper than {MAX_DEPTH} levels", file=path) from None
+    if too_deep(data):
+        raise ConfigError(f"the JSON nests deeper than {MAX_DEPTH} levels", file=path)
+    return data
 
 
 def parse_document(text: str, path: str = "<string>") -> SourceDoc:

@@ -167,6 +167,20 @@ def _push_mapping(
     stack.extend(reversed(children))
 
 
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether nested lists/dicts in `value` go deeper than `limit` (iteratively: safe at any depth)."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
 def _short_key(path: KeyPath, parts: int = 4) -> str | None:
     """Where a runaway path starts: its leading mapping keys (at most `parts`), for depth and alias errors."""
     lead: list[str | int] = []
