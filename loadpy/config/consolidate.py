@@ -211,8 +211,8 @@ def _cli_locator(key: str, path: KeyPath, message: str) -> ConfigError:
 
 
 def _substitute(value: Any, env: Mapping[str, str], doc: SourceDoc | None, path: KeyPath = ()) -> Any:
-    if isinstance(value, dict):
-        return {k: _substitute(v, env, doc, (*path, str(k))) for k, v in value.items()}
+    if isinstance(value, dict):  # keys too: a threshold on `http_req_duration{name:${BASE_URL}/post}`
+        return {_substitute_key(k, env, doc, path): _substitute(v, env, doc, (*path, str(k))) for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, env, doc, (*path, i)) for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:
@@ -228,6 +228,16 @@ def _substitute(value: Any, env: Mapping[str, str], doc: SourceDoc | None, path:
             return text
         return parsed if isinstance(parsed, int | float | bool) else text
     return text
+
+
+def _substitute_key(key: Any, env: Mapping[str, str], doc: SourceDoc | None, path: KeyPath) -> Any:
+    if not isinstance(key, str) or "$" not in key:
+        return key
+    try:
+        return substitute_env(key, env)
+    except ConfigError as exc:
+        where = (*path, key)
+        raise _script_locator(doc)(str(where[0]), where[1:], exc.message) from None
 
 
 # --- merging -----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_config import CONFIG
 from tests.conformance.model import (
     Case,
     Check,
@@ -418,4 +419,4 @@ FLOW_STEPS: list[Case] = [
 ]
 
 CASES: list[Case] = [*EXECUTORS, *OPTIONS, *THRESHOLDS, *CHECKS_METRICS, *HTTP, *SEGMENTS, *CONFIG_ERRORS,
-                     *FLOW_STEPS]
+                     *FLOW_STEPS, *CONFIG]
