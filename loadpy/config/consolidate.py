@@ -29,6 +29,7 @@ from loadpy.config.options import (
     Options,
     build_options,
     env_names,
+    unsupported_problem,
 )
 from loadpy.errors import ConfigError, did_you_mean
 
@@ -135,6 +136,9 @@ def _read_level(level: _Level, raw: Mapping[str, Any], warnings: list[str]) -> _
         bad = first_bad_number(value)
         if bad is not None:
             raise level.at(key, *bad)
+        refused = unsupported_problem(key, value)
+        if refused is not None:
+            raise level.at(key, (), refused)
         spec = SPECS.get(key)
         if spec is None:
             if key not in IGNORED_KEYS:

@@ -438,8 +438,22 @@ SPECS: dict[str, Spec] = {
     "quiet": Spec("quiet", p_bool, e_bool),
     "noColor": Spec("no_color", p_bool, e_bool),
 }
-# Accepted (k6 knows them) but with no effect in loadpy: no warning, kept in `raw`.
-IGNORED_KEYS = frozenset({"cloud", "ext", "consoleOutput", "noUsageReport", "metricSamplesBufferSize", "linger"})
+# k6 options with nothing to do in a local loadpy run, as in a local k6 run (cloud/ext only configure the
+# cloud service; loadpy sends no usage report; the sample buffer size is an internal tuning): kept in `raw`.
+IGNORED_KEYS = frozenset({"cloud", "ext", "noUsageReport", "metricSamplesBufferSize", "consoleOutput", "linger"})
+# k6 options loadpy does not implement: accepted at k6's default (off, 0, empty), refused (104) when set,
+# so no option is ever accepted and silently ignored.
+UNSUPPORTED_KEYS = frozenset(
+    {"rps", "throw", "httpDebug", "blockHostnames", "blacklistIPs", "localIPs", "dns", "tlsCipherSuites"}
+    | {"consoleOutput", "linger"}
+)
+
+
+def unsupported_problem(key: str, value: object) -> str | None:
+    """Why option `key` set to `value` is refused, or None (supported, or left at its default)."""
+    if key not in UNSUPPORTED_KEYS or value in (None, False, 0, "", [], {}):
+        return None
+    return f"loadpy does not implement the k6 option '{key}': remove it (it would have no effect)"
 
 
 def env_names(key: str) -> tuple[str, str]:

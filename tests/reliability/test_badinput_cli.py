@@ -189,6 +189,12 @@ CASES: dict[str, Case] = {
         "command line, key '--execution-segment'",
         args=("--execution-segment", "half"),
     ),
+    "cli_throw_unsupported": Case(
+        SIMPLE, "loadpy does not implement the k6 option 'throw'", "command line, key '--throw'", args=("--throw",)
+    ),
+    "env_rps_unsupported": Case(
+        SIMPLE, "loadpy does not implement the k6 option 'rps'", "environment, key 'K6_RPS'", env={"K6_RPS": "5"}
+    ),
     "cli_bad_trend_stat": Case(
         SIMPLE,
         "invalid percentile trend stat value 'p(200)'",
