@@ -109,6 +109,7 @@ class Scope:
         self.getters = dict(getters)
         self.constants = dict(constants)
         self.env = env  # `${NAME}` values; None leaves `${...}` as written
+        self._compiled: dict[str, Callable[..., Any]] = {}  # lambda source -> function (pure, so shareable)
 
     def extended(self, getters: Mapping[str, Getter]) -> Scope:
         return Scope({**self.getters, **getters}, self.constants, self.env)
@@ -157,9 +158,11 @@ class Scope:
                 f"unknown name '{name}' in expression {text!r}",
                 hint=hint or "available: " + ", ".join(sorted(self.known())),
             )
-        glb = {"__builtins__": builtins, "_fmt": format_value, **self.constants}
-        code = compile(f"lambda {', '.join(names)}: {body}", "<expression>", "eval")
-        fn = eval(code, glb)  # compiled once at load time, never per request
+        source = f"lambda {', '.join(names)}: {body}"
+        fn = self._compiled.get(source)
+        if fn is None:  # one code object per distinct expression: a file may repeat a check 10,000 times
+            glb = {"__builtins__": builtins, "_fmt": format_value, **self.constants}
+            fn = self._compiled[source] = eval(compile(source, "<expression>", "eval"), glb)  # at load, not per request
         return Expr(text, tuple(names), fn, tuple(self.getters[n] for n in names))
 
     def template(self, text: str) -> Expr | None:
