@@ -387,6 +387,9 @@ def _scenario_as_k6_reads_it(
     raw, spelled = fold_keys(written, (*COMMON_FIELDS, *(executor.FIELDS if executor else ())))
     if isinstance(raw.get("stages"), list):
         raw["stages"] = [fold_keys(s, STAGE_FIELDS)[0] if isinstance(s, Mapping) else s for s in raw["stages"]]
+    if raw.get("options"):  # k6's per-scenario options configure its browser module
+        message = "loadpy does not implement scenario options (k6's browser module): remove them"
+        raise _at(origin, "scenarios", (name, spelled.get("options", "options")), message)
     for field_name in ("env", "tags"):
         values = raw.get(field_name)
         for key, value in values.items() if isinstance(values, Mapping) else ():
