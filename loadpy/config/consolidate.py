@@ -155,7 +155,7 @@ def _read_level(level: _Level, raw: Mapping[str, Any], warnings: list[str]) -> _
             warnings.append(
                 f'invalid summary mode "{value}", falling back to "compact" (use {", ".join(SUMMARY_MODES)})'
             )
-        level.raw[key] = value
+        level.raw[key] = level.values[key] if key == "thresholds" else value  # threshold fields as k6 names them
     return level
 
 
