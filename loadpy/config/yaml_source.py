@@ -56,7 +56,10 @@ def read_yaml(text: str, path: str) -> tuple[Any, dict[KeyPath, int]]:
             if node is None:
                 return None, lines
             _walk(node, lines, path)
-            return loader.construct_document(node), lines
+            try:
+                return _build(node, loader.construct_object), lines
+            except _Unusual:
+                return loader.construct_document(node), lines
         except yaml.MarkedYAMLError as exc:
             raise _syntax_error(exc, path) from None
         except yaml.YAMLError as exc:
@@ -104,10 +107,12 @@ def _walk(root: yaml.Node, lines: dict[KeyPath, int], file: str) -> None:
     """Record lines, reject non-scalar and duplicate keys, and bound depth and alias expansion.
 
     Iterative, so neither depth nor width can reach Python's recursion limit. An alias is the
-    same node object reached again: every node visited more than once counts towards the bound.
+    same node object reached again: every collection visited more than once counts towards the
+    bound with all it holds (scalars are not pushed: a scalar alias cannot grow anything).
     """
     seen: set[int] = set()
     extra = 0
+    lines.setdefault((), root.start_mark.line + 1)
     stack: list[tuple[yaml.Node, KeyPath, int, int]] = [(root, (), 0, root.start_mark.line + 1)]
     while stack:
         node, path, depth, key_line = stack.pop()
@@ -115,7 +120,7 @@ def _walk(root: yaml.Node, lines: dict[KeyPath, int], file: str) -> None:
             message = f"the document nests deeper than {MAX_DEPTH} levels"
             raise ConfigError(message, file=file, line=key_line, key=_short_key(path))
         if id(node) in seen:
-            extra += 1
+            extra += len(node.value) + 1
             if extra > MAX_ALIAS_NODES:
                 raise ConfigError(
                     f"aliases (*name) expand the document by more than {MAX_ALIAS_NODES:,} nodes",
@@ -126,13 +131,15 @@ def _walk(root: yaml.Node, lines: dict[KeyPath, int], file: str) -> None:
                 )
         else:
             seen.add(id(node))
-        lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             _push_mapping(node, path, depth, lines, stack, file)
         elif isinstance(node, yaml.SequenceNode):
             for index in range(len(node.value) - 1, -1, -1):
                 item = node.value[index]
-                stack.append((item, (*path, index), depth + 1, key_line))
+                item_path = (*path, index)
+                lines.setdefault(item_path, item.start_mark.line + 1)
+                if not isinstance(item, yaml.ScalarNode):
+                    stack.append((item, item_path, depth + 1, key_line))
 
 
 def _push_mapping(
@@ -162,8 +169,10 @@ def _push_mapping(
                 key=format_keypath((*path, key)),
             )
         seen_keys[key] = line
-        lines[(*path, key)] = line
-        children.append((value_node, (*path, key), depth + 1, line))
+        key_path = (*path, key)
+        lines[key_path] = line
+        if not isinstance(value_node, yaml.ScalarNode):
+            children.append((value_node, key_path, depth + 1, line))
     stack.extend(reversed(children))
 
 
@@ -179,6 +188,52 @@ def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
     return False
+
+
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+
+
+class _Unusual(Exception):
+    """A node `_build` leaves to PyYAML's own constructor (merge keys, sets, omaps, custom tags)."""
+
+
+def _build(root: yaml.Node, construct: Any) -> Any:
+    """The data of a checked node graph, as SafeConstructor builds it but ~3x faster (no generator per node).
+
+    Plain strings are taken as they are, other scalars go through `construct` (PyYAML's), and an
+    alias gets the very object built for its anchor, as in PyYAML.
+    """
+    built: dict[int, Any] = {}
+    to_fill: list[tuple[Any, Any]] = []
+
+    def make(node: Any) -> Any:  # a yaml Node; `.id` names its kind (typeshed omits it)
+        kind, tag = node.id, node.tag
+        if kind == "scalar":
+            return node.value if tag == _STR else construct(node)
+        found = built.get(id(node))
+        if found is not None:
+            return found
+        if kind == "sequence" and tag == _SEQ:
+            value: Any = []
+        elif kind == "mapping" and tag == _MAP:
+            value = {}
+        else:
+            raise _Unusual
+        built[id(node)] = value
+        to_fill.append((node, value))
+        return value
+
+    data = make(root)
+    while to_fill:
+        node, target = to_fill.pop()
+        if node.id == "sequence":
+            target.extend([make(item) for item in node.value])
+            continue
+        for key_node, value_node in node.value:
+            if key_node.tag != _STR and key_node.value == "<<":
+                raise _Unusual  # a merge key: PyYAML's flattening rules apply
+            target[make(key_node)] = make(value_node)
+    return data
 
 
 def _short_key(path: KeyPath, parts: int = 4) -> str | None:
