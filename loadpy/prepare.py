@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -50,7 +49,8 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     from loadpy.config.loader import resolve_env
 
     cli_env = _cli_env(args, demo_url)
-    config_file = _load_config_file(args.config or os.environ.get("K6_CONFIG"))
+    config_path = args.config or os.environ.get("K6_CONFIG") or None
+    config_file = _load_config_file(config_path, bool(args.config))
     cli = cli_options(args)
     registry = Registry()
 
@@ -60,7 +60,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         script = load_python_script(path)
         env = resolve_env(script.env, os.environ, cli_env)
         options = resolve_options(
-            script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
+            script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=config_path
         )
         runtime: Any = PythonRuntime(script, options, registry, env)
         handle_summary = getattr(script, "handle_summary", None)
@@ -76,7 +76,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
             env=os.environ,
             cli=cli,
             doc=doc,
-            config_path=args.config,
+            config_path=config_path,
             script_env=env,
         )
         runtime = FlowRuntime.from_document(doc, options, registry, env)
@@ -144,19 +144,10 @@ def _check_end_of_test_files(options: Any, args: argparse.Namespace) -> None:
         check_writable(args.report, "--report")
 
 
-def _load_config_file(path: str | None) -> dict[str, Any] | None:
-    if not path:
-        return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"the config file {path} does not exist", file=path, key="--config") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno, key="--config") from None
-    if not isinstance(data, dict):
-        raise ConfigError("a config file must hold a JSON object", file=path, key="--config")
-    return data
+def _load_config_file(path: str | None, from_flag: bool) -> dict[str, Any] | None:
+    from loadpy.config.loader import load_config_file
+
+    return load_config_file(path, "--config" if from_flag else "K6_CONFIG") if path else None
 
 
 def install_event_loop() -> None:

@@ -215,10 +215,12 @@ def inspect(args: argparse.Namespace) -> int:
     out = dict(opts.raw)
     out["scenarios"] = {name: sc.to_dict() for name, sc in opts.scenarios.items()}
     # masked as data, then printed past the terminal's text masking: a short secret keeps the JSON valid
+    from loadpy.outputs.files import write_stream
     from loadpy.secrets import unmasked
 
     document = json.loads(json.dumps(out, default=str))
-    unmasked(sys.stdout).write(json.dumps(prepared.masker.mask_data(document, user_data=True), indent=2) + "\n")
+    text = json.dumps(prepared.masker.mask_data(document, user_data=True), indent=2) + "\n"
+    write_stream(unmasked(sys.stdout), text.encode())
     return 0
 
 

@@ -92,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(exc.exit_code)
         except KeyboardInterrupt:
             return int(ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            return _stdout_closed()
 
 
 def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
@@ -117,9 +119,7 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
 
         return write_new(args.type, args.path, force=args.force)
     if args.command == "report":
-        from loadpy.report import load_results, write_report
-
-        write_report(args.output, load_results(args.results))
+        _rebuild_report(args.results, args.output)
         print(f"wrote {args.output}")
         return 0
     if args.command == "compare":
@@ -162,6 +162,33 @@ def _control(args: Any) -> int:
     if args.command == "scale" and args.vus is None and args.max_vus is None:
         raise ConfigError("Specify either -u/--vus or -m/--max", file="command line", key="scale")
     return run_command(args.command, args.address, getattr(args, "vus", None), getattr(args, "max_vus", None))
+
+
+def _rebuild_report(results: str, output: str) -> None:
+    """`loadpy report`: the results file is input like any other, so a malformed one is exit 104."""
+    from loadpy.errors import ConfigError
+    from loadpy.report import load_results, write_report
+
+    try:
+        data = load_results(results)
+    except RecursionError:
+        raise ConfigError("the results file nests too deeply to be loadpy results", file=results) from None
+    try:
+        write_report(output, data)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # the data has the format marker but not the shape a run writes (edited or truncated by hand)
+        raise ConfigError(
+            f"malformed loadpy results file: {type(exc).__name__}: {exc}",
+            file=results,
+            hint="give the JSON results saved by a run, or an HTML report loadpy wrote",
+        ) from None
+
+
+def _stdout_closed() -> int:
+    """The reader of our stdout went away (`loadpy inspect | head`): stop quietly, as k6 does (SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+    return 128 + 13  # what a shell shows for a process ended by SIGPIPE, like k6
 
 
 def _report(exc: LoadpyError) -> None:

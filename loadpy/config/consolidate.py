@@ -17,16 +17,19 @@ from typing import Any
 import yaml
 
 from loadpy.config.durations import format_duration
+from loadpy.config.json_shape import first_bad_number, fold_keys, go_json_type
 from loadpy.config.loader import KeyPath, SourceDoc, format_keypath, parse_keypath, substitute_env
 from loadpy.config.options import (
     EXECUTION_KEYS,
     IGNORED_KEYS,
     SPECS,
+    STAGE_FIELDS,
     SUMMARY_MODES,
     OptionError,
     Options,
     build_options,
     env_names,
+    unsupported_problem,
 )
 from loadpy.errors import ConfigError, did_you_mean
 
@@ -74,6 +77,11 @@ class _Level:
     locate: Locator
     raw: dict[str, Any] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)  # option key -> the spelling used (`VUs`)
+
+    def at(self, key: str, path: KeyPath, message: str) -> ConfigError:
+        """An error about option `key` as this level spelled it."""
+        return self.locate(self.written.get(key, key), path, message)
 
 
 def resolve_options(
@@ -120,10 +128,17 @@ def resolve_options(
 
 
 def _read_level(level: _Level, raw: Mapping[str, Any], warnings: list[str]) -> _Level:
-    for key, value in raw.items():
+    folded, level.written = fold_keys(raw, [*SPECS, *IGNORED_KEYS])
+    for key, value in folded.items():
         key = str(key)
         if value is None:  # JSON null / YAML `~`: not set at this level (k6's null values)
             continue
+        bad = first_bad_number(value)
+        if bad is not None:
+            raise level.at(key, *bad)
+        refused = unsupported_problem(key, value)
+        if refused is not None:
+            raise level.at(key, (), refused)
         spec = SPECS.get(key)
         if spec is None:
             if key not in IGNORED_KEYS:
@@ -135,12 +150,12 @@ def _read_level(level: _Level, raw: Mapping[str, Any], warnings: list[str]) -> _
         try:
             level.values[key] = spec.parse(value)
         except OptionError as exc:
-            raise level.locate(key, exc.path, exc.message) from None
+            raise level.at(key, exc.path, exc.message) from None
         if key == "summaryMode" and value not in SUMMARY_MODES:
             warnings.append(
                 f'invalid summary mode "{value}", falling back to "compact" (use {", ".join(SUMMARY_MODES)})'
             )
-        level.raw[key] = value
+        level.raw[key] = level.values[key] if key == "thresholds" else value  # threshold fields as k6 names them
     return level
 
 
@@ -200,8 +215,8 @@ def _cli_locator(key: str, path: KeyPath, message: str) -> ConfigError:
 
 
 def _substitute(value: Any, env: Mapping[str, str], doc: SourceDoc | None, path: KeyPath = ()) -> Any:
-    if isinstance(value, dict):
-        return {k: _substitute(v, env, doc, (*path, str(k))) for k, v in value.items()}
+    if isinstance(value, dict):  # keys too: a threshold on `http_req_duration{name:${BASE_URL}/post}`
+        return {_substitute_key(k, env, doc, path): _substitute(v, env, doc, (*path, str(k))) for k, v in value.items()}
     if isinstance(value, list):
         return [_substitute(v, env, doc, (*path, i)) for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:
@@ -217,6 +232,16 @@ def _substitute(value: Any, env: Mapping[str, str], doc: SourceDoc | None, path:
             return text
         return parsed if isinstance(parsed, int | float | bool) else text
     return text
+
+
+def _substitute_key(key: Any, env: Mapping[str, str], doc: SourceDoc | None, path: KeyPath) -> Any:
+    if not isinstance(key, str) or "$" not in key:
+        return key
+    try:
+        return substitute_env(key, env)
+    except ConfigError as exc:
+        where = (*path, key)
+        raise _script_locator(doc)(str(where[0]), where[1:], exc.message) from None
 
 
 # --- merging -----------------------------------------------------------------------------------------
@@ -245,7 +270,7 @@ def _at(origin: Mapping[str, _Level], key: str, path: KeyPath, message: str) -> 
     level = origin.get(key)
     if level is None:
         return ConfigError(message, key=f"options.{key}")
-    return level.locate(key, path, message)
+    return level.at(key, path, message)
 
 
 # --- shortcuts ---------------------------------------------------------------------------------------
@@ -336,20 +361,50 @@ def _parse_scenarios(scenarios_raw: Mapping[str, Any], derived: bool, origin: Ma
     from loadpy.executors import parse_scenario
 
     out: dict[str, Any] = {}
-    for name, raw in scenarios_raw.items():
+    for name, written in scenarios_raw.items():
         name = str(name)
         if not SCENARIO_NAME.fullmatch(name):
             raise _at(origin, "scenarios", (name,), SCENARIO_NAME_MESSAGE)
-        if not isinstance(raw, Mapping):
+        if not isinstance(written, Mapping):
             raise _at(origin, "scenarios", (name,), f"scenario {name} must be a mapping with an executor")
+        raw, spelled = _scenario_as_k6_reads_it(name, written, origin)
         try:
             out[name] = parse_scenario(name, raw)
         except ConfigError as exc:
-            raise _locate_scenario_error(exc, name, derived, origin) from None
+            raise _locate_scenario_error(exc, name, derived, origin, spelled) from None
     return out
 
 
-def _locate_scenario_error(exc: ConfigError, name: str, derived: bool, origin: Mapping[str, _Level]) -> ConfigError:
+def _scenario_as_k6_reads_it(
+    name: str, written: Mapping[str, Any], origin: Mapping[str, _Level]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Fields matched case-insensitively (stages' too); env and tags values must be strings, as in Go."""
+    from loadpy.executors import EXECUTORS
+    from loadpy.executors.base import COMMON_FIELDS
+
+    raw, _ = fold_keys(written, COMMON_FIELDS)
+    executor = EXECUTORS.get(str(raw.get("executor")))
+    raw, spelled = fold_keys(written, (*COMMON_FIELDS, *(executor.FIELDS if executor else ())))
+    if isinstance(raw.get("stages"), list):
+        raw["stages"] = [fold_keys(s, STAGE_FIELDS)[0] if isinstance(s, Mapping) else s for s in raw["stages"]]
+    if raw.get("options"):  # k6's per-scenario options configure its browser module
+        message = "loadpy does not implement scenario options (k6's browser module): remove them"
+        raise _at(origin, "scenarios", (name, spelled.get("options", "options")), message)
+    for field_name in ("env", "tags"):
+        values = raw.get(field_name)
+        for key, value in values.items() if isinstance(values, Mapping) else ():
+            if not isinstance(value, str):
+                message = (
+                    f"json: cannot unmarshal {go_json_type(value)} into Go struct field "
+                    f"Options.scenarios.BaseConfig.{field_name} of type string"
+                )
+                raise _at(origin, "scenarios", (name, spelled.get(field_name, field_name), str(key)), message)
+    return raw, spelled
+
+
+def _locate_scenario_error(
+    exc: ConfigError, name: str, derived: bool, origin: Mapping[str, _Level], spelled: Mapping[str, str]
+) -> ConfigError:
     if exc.file is not None and exc.line is not None:
         return exc
     path = _scenario_path(exc.key, name)  # relative to the scenario
@@ -361,10 +416,12 @@ def _locate_scenario_error(exc: ConfigError, name: str, derived: bool, origin: M
         keys = [shortcut] if shortcut else ["iterations", "duration", "stages", "vus"]
         for key in keys:
             if key in origin:
-                located = origin[key].locate(key, (), exc.message)
+                located = origin[key].at(key, (), exc.message)
                 located.hint = exc.hint
                 return located
         return exc.located(key=f"options.{shortcut or 'vus'}")
+    if path:  # the field as the user spelled it, so its line is found
+        path = (spelled.get(str(path[0]), path[0]), *path[1:])
     located = _at(origin, "scenarios", (name, *path), exc.message)
     located.hint = exc.hint
     return located

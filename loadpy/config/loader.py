@@ -6,6 +6,7 @@ document keeps a map from key paths to the lines where they were written.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -13,26 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import yaml
-
+from loadpy.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, KeyPath, format_keypath, read_yaml, too_deep
 from loadpy.errors import ConfigError, did_you_mean
 
 log = logging.getLogger("loadpy")
 
-KeyPath = tuple[str | int, ...]
 
 TOP_LEVEL_KEYS = ("options", "env", "data", "metrics", "flows", "http", "handle_summary")
-
-
-def format_keypath(keypath: KeyPath) -> str:
-    """`("flows", "default", 0, "request", "url")` -> `flows.default[0].request.url`."""
-    out = ""
-    for part in keypath:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def parse_keypath(dotted: str) -> KeyPath:
@@ -87,42 +75,61 @@ def _normal(path: KeyPath) -> KeyPath:
 
 def load_document(path: str) -> SourceDoc:
     """Read and structurally validate a scenario file; raises ConfigError with file/line on any problem."""
+    return parse_document(read_text(path, "scenario file"), path)
+
+
+def read_text(path: str, what: str, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a file the user named; ConfigError naming `what`, the file and the line otherwise."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
     except FileNotFoundError:
-        raise ConfigError(f"the file {path} does not exist", file=path) from None
+        raise ConfigError(f"the {what} {path} does not exist", file=path) from None
     except IsADirectoryError:
-        raise ConfigError(f"{path} is a directory, not a scenario file", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"the file is not valid UTF-8 text ({exc.reason})", file=path) from None
+        raise ConfigError(f"{path} is a directory, not a {what}", file=path) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", file=path) from None
-    return parse_document(text, path)
+        raise ConfigError(f"cannot read the {what} {path}: {exc.strerror}", file=path) from None
+    if len(raw) > limit:
+        raise ConfigError(f"the {what} is larger than {limit // (1024 * 1024)} MB", file=path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"the {what} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}: {exc.reason})",
+            file=path,
+            line=line,
+        ) from None
+
+
+def load_config_file(path: str, key: str = "--config") -> dict[str, Any]:
+    """k6's `-c` JSON config file (`key` names where its path came from: the flag or K6_CONFIG)."""
+    try:
+        data = json_data(read_text(path, "config file"), path)
+    except ConfigError as exc:
+        exc.key = key
+        raise
+    if not isinstance(data, dict):
+        raise ConfigError("a config file must hold a JSON object", file=path, key=key)
+    return data
+
+
+def json_data(text: str, path: str) -> Any:
+    """Parsed JSON within the YAML reader's depth bound (the json module recurses per level)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except RecursionError:
+        raise ConfigError(f"the JSON nests deeper than {MAX_DEPTH} levels", file=path) from None
+    if too_deep(data):
+        raise ConfigError(f"the JSON nests deeper than {MAX_DEPTH} levels", file=path)
+    return data
 
 
 def parse_document(text: str, path: str = "<string>") -> SourceDoc:
     """`load_document` for text already in memory."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        lines: dict[KeyPath, int] = {}
-        if node is not None:
-            _collect_lines(node, (), lines, path)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        problem = exc.problem or exc.context or "syntax error"
-        # An unterminated construct is found at the end of the file: point at where it started.
-        at_end = "end of stream" in problem and exc.context_mark is not None
-        mark = exc.context_mark if at_end else (exc.problem_mark or exc.context_mark)
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        hint = "indent with spaces: YAML does not allow tabs" if "'\\t'" in problem else None
-        line = mark.line + 1 if mark else None
-        raise ConfigError(f"invalid YAML: {problem}{context}", file=path, line=line, hint=hint) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", file=path) from None
-    finally:
-        loader.dispose()
+    data, lines = read_yaml(text, path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -134,38 +141,6 @@ def parse_document(text: str, path: str = "<string>") -> SourceDoc:
     doc = SourceDoc(path=path, data=data, lines=lines)
     _check_structure(doc)
     return doc
-
-
-def _collect_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], file: str) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise ConfigError(
-                    "mapping keys must be plain strings",
-                    file=file,
-                    line=key_node.start_mark.line + 1,
-                    key=format_keypath(path) or None,
-                )
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key == "<<":  # merge key: the merged entries keep their own marks
-                _collect_lines(value_node, path, lines, file)
-                continue
-            if key in seen:
-                raise ConfigError(
-                    f"duplicate key {key!r} (first written on line {seen[key]})",
-                    file=file,
-                    line=line,
-                    key=format_keypath((*path, key)),
-                )
-            seen[key] = line
-            lines[(*path, key)] = line
-            _collect_lines(value_node, (*path, key), lines, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_lines(item, (*path, index), lines, file)
 
 
 def _check_structure(doc: SourceDoc) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loadpy.config.durations import parse_duration
+from loadpy.config.json_shape import INT64_MAX, fold_keys, go_json_type
 from loadpy.errors import ConfigError
 from loadpy.metrics.tags import ALL_SYSTEM_TAGS, DEFAULT_SYSTEM_TAGS
 from loadpy.protocols.http.ciphers import validate_cipher_suites
@@ -28,6 +29,8 @@ Path = tuple[str | int, ...]
 
 DEFAULT_TREND_STATS = ("avg", "min", "med", "max", "p(90)", "p(95)")
 SUMMARY_MODES = ("compact", "full", "legacy")
+STAGE_FIELDS = ("duration", "target")
+THRESHOLD_FIELDS = ("threshold", "abortOnFail", "delayAbortEval")
 # The options that describe the execution: a higher level setting any one discards all four below it.
 EXECUTION_KEYS = ("duration", "iterations", "stages", "scenarios")
 
@@ -48,7 +51,7 @@ class Options:
     vus: int = 1
     duration: float | None = None
     iterations: int | None = None
-    stages: list[tuple[float, int]] | None = None
+    stages: list[tuple[float, int | None]] | None = None
     scenarios: dict[str, ExecutorConfig] = field(default_factory=dict)
     thresholds: dict[str, Any] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
@@ -124,6 +127,8 @@ def p_int(value: object, *, minimum: int = 0) -> int:
         raise OptionError((), f"expected a whole number, got {_kind(value)} {_show(value)}")
     if isinstance(value, float) and not value.is_integer():
         raise OptionError((), f"expected a whole number, got {value!r}")
+    if value > INT64_MAX:
+        raise OptionError((), f"the number {value:g} is out of range (at most {INT64_MAX})")
     if value < minimum:
         raise OptionError((), f"must be at least {minimum}, got {int(value)}")
     return int(value)
@@ -170,13 +175,26 @@ def p_str_map(value: object) -> dict[str, str]:
     return out
 
 
-def p_stages(value: object) -> list[tuple[float, int]]:
+def p_tags(value: object) -> dict[str, str]:
+    """Tag values are strings in k6 (a number or boolean is a JSON type error there too)."""
+    if not isinstance(value, dict):
+        raise OptionError((), f"expected a mapping of names to strings, got {_kind(value)}")
+    for key, item in value.items():
+        if not isinstance(item, str):
+            message = f"json: cannot unmarshal {go_json_type(item)} into Go struct field Options.tags of type string"
+            raise OptionError((str(key),), message)
+    return {str(key): item for key, item in value.items()}
+
+
+def p_stages(value: object) -> list[tuple[float, int | None]]:
+    """Stages; a missing target stays None: the derived scenario reports it as k6 does."""
     if not isinstance(value, list):
         raise OptionError((), f"expected a list of {{duration, target}} stages, got {_kind(value)}")
-    out: list[tuple[float, int]] = []
-    for index, stage in enumerate(value):
-        if not isinstance(stage, dict):
-            raise OptionError((index,), f"a stage must be a mapping with duration and target, got {_kind(stage)}")
+    out: list[tuple[float, int | None]] = []
+    for index, written in enumerate(value):
+        if not isinstance(written, dict):
+            raise OptionError((index,), f"a stage must be a mapping with duration and target, got {_kind(written)}")
+        stage, _ = fold_keys(written, STAGE_FIELDS)
         for key in stage:
             if key not in ("duration", "target"):
                 raise OptionError((index, str(key)), f'json: unknown field "{key}"')
@@ -187,7 +205,7 @@ def p_stages(value: object) -> list[tuple[float, int]]:
         except OptionError as exc:
             raise OptionError((index, "duration"), exc.message) from None
         try:
-            target = p_int(stage.get("target", 0))
+            target = None if stage.get("target") is None else p_int(stage["target"])
         except OptionError as exc:
             raise OptionError((index, "target"), exc.message) from None
         out.append((seconds, target))
@@ -205,6 +223,9 @@ def p_thresholds(value: object) -> dict[str, Any]:
     thresholds = p_mapping(value)
     for metric, spec in thresholds.items():
         items = spec if isinstance(spec, list) else [spec]
+        if isinstance(spec, list):  # {Threshold, AbortOnFail}: Go matches the fields case-insensitively
+            items = [fold_keys(item, THRESHOLD_FIELDS)[0] if isinstance(item, dict) else item for item in spec]
+            thresholds[metric] = items
         for index, item in enumerate(items):
             where: Path = (str(metric), index) if isinstance(spec, list) else (str(metric),)
             if isinstance(item, str):
@@ -254,6 +275,7 @@ def p_tls_version(value: object) -> dict[str, str]:
         value = {"min": value, "max": value}
     if not isinstance(value, dict):
         raise OptionError((), f"expected a TLS version string or {{min, max}}, got {_kind(value)}")
+    value, _ = fold_keys(value, ("min", "max"))
     out: dict[str, str] = {}
     for key, version in value.items():
         if key not in ("min", "max"):
@@ -267,6 +289,9 @@ def p_tls_version(value: object) -> dict[str, str]:
 def p_tls_auth(value: object) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise OptionError((), f"expected a list of {{domains, cert, key}}, got {_kind(value)}")
+    value = [
+        fold_keys(item, ("domains", "cert", "key", "password"))[0] if isinstance(item, dict) else item for item in value
+    ]
     for index, item in enumerate(value):
         if not isinstance(item, dict):
             raise OptionError((index,), f"expected a mapping with cert and key, got {_kind(item)}")
@@ -398,7 +423,7 @@ SPECS: dict[str, Spec] = {
     "stages": Spec("stages", p_stages, e_stages),
     "scenarios": Spec("scenarios", p_mapping, None),
     "thresholds": Spec("thresholds", p_thresholds, e_json),
-    "tags": Spec("tags", p_str_map, e_tags),
+    "tags": Spec("tags", p_tags, e_tags),
     "setupTimeout": Spec("setup_timeout", p_duration),
     "teardownTimeout": Spec("teardown_timeout", p_duration),
     "noSetup": Spec("no_setup", p_bool, e_bool),
@@ -439,8 +464,19 @@ SPECS: dict[str, Spec] = {
     "quiet": Spec("quiet", p_bool, e_bool),
     "noColor": Spec("no_color", p_bool, e_bool),
 }
-# Accepted (k6 knows them) but with no effect in loadpy: no warning, kept in `raw`.
-IGNORED_KEYS = frozenset({"cloud", "ext", "consoleOutput", "noUsageReport", "metricSamplesBufferSize", "linger"})
+# k6 options with nothing to do in a local loadpy run, as in a local k6 run (cloud/ext only configure the
+# cloud service; loadpy sends no usage report; the sample buffer size is an internal tuning): kept in `raw`.
+IGNORED_KEYS = frozenset({"cloud", "ext", "noUsageReport", "metricSamplesBufferSize", "consoleOutput", "linger"})
+# k6 options loadpy does not implement: accepted at k6's default (off, 0, empty), refused (104) when set,
+# so no option is ever accepted and silently ignored.
+UNSUPPORTED_KEYS = frozenset({"throw", "httpDebug", "consoleOutput", "linger"})
+
+
+def unsupported_problem(key: str, value: object) -> str | None:
+    """Why option `key` set to `value` is refused, or None (supported, or left at its default)."""
+    if key not in UNSUPPORTED_KEYS or value in (None, False, 0, "", [], {}):
+        return None
+    return f"loadpy does not implement the k6 option '{key}': remove it (it would have no effect)"
 
 
 def env_names(key: str) -> tuple[str, str]:

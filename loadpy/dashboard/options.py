@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from loadpy.config.durations import parse_duration
+from loadpy.config.durations import parse_go_duration
 from loadpy.errors import ConfigError
 
 ENV = "environment"
@@ -73,7 +73,7 @@ def dashboard_options(flag: bool, env: Mapping[str, str]) -> DashboardOptions | 
         raise ConfigError(f"invalid port {port}: at most 65535", file=ENV, key="K6_WEB_DASHBOARD_PORT")
     period_text = env.get("K6_WEB_DASHBOARD_PERIOD", "")
     try:
-        period = parse_duration(period_text, key="K6_WEB_DASHBOARD_PERIOD") if period_text else DEFAULT_PERIOD_S
+        period = parse_go_duration(period_text, key="K6_WEB_DASHBOARD_PERIOD") if period_text else DEFAULT_PERIOD_S
     except ConfigError as exc:
         raise exc.located(file=ENV) from None
     if period <= 0:

@@ -101,7 +101,7 @@ class FlowCompiler:
             ):
                 raise self._capture_clash(flows, name)
             getters[name] = capture_getter(name)
-        self.scope = Scope(getters, constants)
+        self.scope = Scope(getters, constants, env)
         self.response_scope = self.scope.extended(RESPONSE_GETTERS)
 
     def _capture_clash(self, flows: Mapping[str, Any], name: str) -> ConfigError:
@@ -121,7 +121,6 @@ class FlowCompiler:
             raise self.relocate(path, exc) from None
 
     def value(self, raw: Any, path: KeyPath, scope: Scope | None = None) -> Value:
-        raw = self.env_sub(raw, path)
         try:
             return compile_value(scope or self.scope, raw)
         except ConfigError as exc:
@@ -132,7 +131,6 @@ class FlowCompiler:
             source = repr(source)
         if not isinstance(source, str):
             raise self.err(path, f"expected a Python expression (a string), got {source!r}")
-        source = self.env_sub(source, path)
         try:
             return (scope or self.scope).compile(source)
         except ConfigError as exc:
@@ -198,11 +196,11 @@ class FlowCompiler:
         if not isinstance(raw, Mapping):
             raise self.err(path, "checks must map a check name to an expression")
         checks = []
-        for name, source in raw.items():
-            name = str(name)
+        for written, source in raw.items():
+            name = self.env_sub(str(written), (*path, str(written)))  # ${NAME} reaches check names too
             if "::" in name:
-                raise self.err((*path, name), "group and check names may not contain '::'")
-            checks.append(Check(name, self.expr(source, (*path, name), scope), where))
+                raise self.err((*path, str(written)), "group and check names may not contain '::'")
+            checks.append(Check(name, self.expr(source, (*path, str(written)), scope), where))
         return checks
 
     def captures(self, raw: Any, path: KeyPath, scope: Scope) -> list[tuple[str, Expr]]:
@@ -243,7 +241,7 @@ class FlowCompiler:
         if spec.get("timeout") is None:
             return default
         try:
-            return parse_duration(spec["timeout"])
+            return parse_duration(self.env_sub(spec["timeout"], (*spath, "timeout")))
         except ConfigError as exc:
             raise self.relocate((*spath, "timeout"), exc) from None
 

@@ -210,12 +210,20 @@ def write_handle_summary(outcome: Mapping[str, Any], masker: Masker) -> None:
     for target, content in outcome.items():
         payload = _summary_payload(content, masker)
         if target in ("stdout", "stderr"):
-            stream = unmasked(sys.stdout if target == "stdout" else sys.stderr)
-            stream.flush()
-            stream.buffer.write(payload)
-            stream.buffer.flush()
+            write_stream(unmasked(sys.stdout if target == "stdout" else sys.stderr), payload)
         else:
             write_end_of_test("the handle_summary file", str(target), payload)
+
+
+def write_stream(stream: Any, payload: bytes) -> None:
+    """All of `payload` to a text stream's binary side. With PYTHONUNBUFFERED that side is a raw file
+    whose write may take only part (64 KiB into a pipe): loop, or the rest is silently lost."""
+    stream.flush()
+    view = memoryview(payload)
+    while view:
+        written = stream.buffer.write(view)
+        view = view[written if written is not None else 0 :]
+    stream.buffer.flush()
 
 
 def _summary_payload(content: Any, masker: Masker) -> bytes:

@@ -7,11 +7,12 @@ Records allow both `row["id"]` and `row.id` in expressions.
 from __future__ import annotations
 
 import csv
-import json
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from loadpy.config.loader import json_data, read_text
 from loadpy.errors import ConfigError
 
 
@@ -35,10 +36,22 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _text(path: Path) -> str:
+    """The file's UTF-8 text; a problem is one message naming the data file (and the line)."""
+    try:
+        return read_text(str(path), "data file")
+    except ConfigError as exc:
+        raise ConfigError(_in_file(path, exc.line, exc.message)) from None
+
+
+def _in_file(path: Path, line: int | None, message: str) -> str:
+    return f"data file {path}" + (f", line {line}" if line else "") + f": {message}"
+
+
 def load_csv(path: Path) -> tuple[Record, ...]:
     """Rows of a CSV file with a header; a row with a different number of fields is an error."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
+    reader = csv.reader(io.StringIO(_text(path), newline=""))
+    try:
         header = next(reader, None)
         if header is None:
             raise ConfigError(f"data file {path} is empty (a CSV file needs a header row)")
@@ -53,14 +66,16 @@ def load_csv(path: Path) -> tuple[Record, ...]:
                     f"the header has {len(header)} ({', '.join(header)})"
                 )
             rows.append(Record(zip(header, row, strict=True)))
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB)
+        raise ConfigError(_in_file(path, reader.line_num, f"not valid CSV: {exc}")) from None
     return tuple(rows)
 
 
 def load_json(path: Path) -> tuple[Any, ...]:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"data file {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        value = json_data(_text(path), str(path))
+    except ConfigError as exc:
+        raise ConfigError(_in_file(path, exc.line, exc.message)) from None
     if not isinstance(value, list):
         raise ConfigError(f"data file {path} must hold a JSON array, not a {type(value).__name__}")
     return _freeze(value)

@@ -1,6 +1,8 @@
 """Expressions and templates, compiled once at load time.
 
-* `${NAME}` is environment substitution, done once at load (loadpy.config.loader rules).
+* `${NAME}` is environment substitution, done once at load (loadpy.config.loader rules), after a
+  template is split and its expressions parsed: a value lands in text or in a string literal as
+  data, so a value holding `{{ }}` or quotes is never read as a template or as code.
 * `{{ expr }}` is a per-iteration Python expression. A string made of one `{{ expr }}` yields
   the raw value (so `json: {id: "{{ vu }}"}` sends a number); mixed strings yield text.
 * An expression is compiled into a lambda whose parameters are exactly the free names it
@@ -17,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from loadpy.config.loader import substitute_env
 from loadpy.errors import ConfigError, did_you_mean
 
 # (state, response) -> value; state is a VUState, response a Response or None.
@@ -100,12 +103,20 @@ class Expr:
 class Scope:
     """The names an expression may use: getters (per call) and constants (bound at load)."""
 
-    def __init__(self, getters: Mapping[str, Getter], constants: Mapping[str, Any]) -> None:
+    def __init__(
+        self, getters: Mapping[str, Getter], constants: Mapping[str, Any], env: Mapping[str, str] | None = None
+    ) -> None:
         self.getters = dict(getters)
         self.constants = dict(constants)
+        self.env = env  # `${NAME}` values; None leaves `${...}` as written
+        self._compiled: dict[str, Callable[..., Any]] = {}  # lambda source -> function (pure, so shareable)
 
     def extended(self, getters: Mapping[str, Getter]) -> Scope:
-        return Scope({**self.getters, **getters}, self.constants)
+        return Scope({**self.getters, **getters}, self.constants, self.env)
+
+    def substitute(self, text: str) -> str:
+        """`${NAME}` in plain text (not a template): the value, as data."""
+        return text if self.env is None else substitute_env(text, self.env)
 
     def known(self) -> list[str]:
         return [*self.getters, *self.constants]
@@ -118,11 +129,20 @@ class Scope:
         text = source.strip()
         if not text:
             raise ConfigError("empty expression")
+        tree, body = self._parse(text, f"invalid expression {text!r}")
+        return self._build(text, tree, body if wrap is None else wrap.format(f"({body})"))
+
+    def _parse(self, source: str, what: str) -> tuple[ast.Expression, str]:
+        """The tree of one expression and its source, `${NAME}` replaced inside its string literals only."""
         try:
-            tree = ast.parse(text, mode="eval")
+            tree = ast.parse(source, mode="eval")
         except SyntaxError as exc:
-            raise ConfigError(f"invalid expression {text!r}: {exc.msg}") from None
-        return self._build(text, tree, text if wrap is None else wrap.format(f"({text})"))
+            hint = _ENV_IN_CODE_HINT if "${" in source else None
+            raise ConfigError(f"{what}: {exc.msg}", hint=hint) from None
+        if self.env is None or "$" not in source:
+            return tree, source
+        tree = _EnvInStrings(self.substitute).visit(tree)
+        return tree, ast.unparse(tree)
 
     def _build(self, text: str, tree: ast.AST, body: str) -> Expr:
         _reject_unsafe(text, tree)
@@ -138,9 +158,11 @@ class Scope:
                 f"unknown name '{name}' in expression {text!r}",
                 hint=hint or "available: " + ", ".join(sorted(self.known())),
             )
-        glb = {"__builtins__": builtins, "_fmt": format_value, **self.constants}
-        code = compile(f"lambda {', '.join(names)}: {body}", "<expression>", "eval")
-        fn = eval(code, glb)  # compiled once at load time, never per request
+        source = f"lambda {', '.join(names)}: {body}"
+        fn = self._compiled.get(source)
+        if fn is None:  # one code object per distinct expression: a file may repeat a check 10,000 times
+            glb = {"__builtins__": builtins, "_fmt": format_value, **self.constants}
+            fn = self._compiled[source] = eval(compile(source, "<expression>", "eval"), glb)  # at load, not per request
         return Expr(text, tuple(names), fn, tuple(self.getters[n] for n in names))
 
     def template(self, text: str) -> Expr | None:
@@ -157,16 +179,29 @@ class Scope:
                 if "{{" in part:
                     raise ConfigError(f"unclosed '{{{{' in template {text!r}")
                 if part:
-                    pieces.append(repr(part))
+                    pieces.append(repr(self.substitute(part)))
             else:
                 src = part.strip()
-                try:
-                    trees.append(ast.parse(src, mode="eval"))
-                except SyntaxError as exc:
-                    raise ConfigError(f"invalid expression {src!r} in template {text!r}: {exc.msg}") from None
-                pieces.append(f"_fmt(({src}))")
+                tree, body = self._parse(src, f"invalid expression {src!r} in template {text!r}")
+                trees.append(tree)
+                pieces.append(f"_fmt(({body}))")
         combined = ast.Module(body=[ast.Expr(t.body) for t in trees if isinstance(t, ast.Expression)], type_ignores=[])
         return self._build(text, combined, " + ".join(pieces))
+
+
+_ENV_IN_CODE_HINT = "in an expression ${NAME} is replaced inside string literals only: write '${NAME}' or env['NAME']"
+
+
+class _EnvInStrings(ast.NodeTransformer):
+    """Replaces `${NAME}` inside string literals: the value becomes part of a constant, never code."""
+
+    def __init__(self, substitute: Callable[[str], str]) -> None:
+        self.substitute = substitute
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, str) and "$" in node.value:
+            return ast.copy_location(ast.Constant(self.substitute(node.value)), node)
+        return node
 
 
 def _reject_unsafe(text: str, tree: ast.AST) -> None:
@@ -196,24 +231,22 @@ def compile_value(scope: Scope, value: Any) -> Value:
     """Compile nested strings of `value`; fully constant values stay as they are."""
     if isinstance(value, str):
         expr = scope.template(value)
-        return Value(value, None if expr is None else expr.evaluate)
+        return Value(scope.substitute(value), None) if expr is None else Value(value, expr.evaluate)
     if isinstance(value, dict):
         items = [(k, compile_value(scope, v)) for k, v in value.items()]
         if all(v.constant for _, v in items):
-            return Value(value, None)
+            return Value({k: v.value for k, v in items}, None)
         return Value(value, lambda s, r: {k: v.get(s, r) for k, v in items})
     if isinstance(value, list):
         elems = [compile_value(scope, v) for v in value]
         if all(v.constant for v in elems):
-            return Value(value, None)
+            return Value([v.value for v in elems], None)
         return Value(value, lambda s, r: [v.get(s, r) for v in elems])
     return Value(value, None)
 
 
 def substitute_env_deep(value: Any, env: Mapping[str, str], key: str | None = None) -> Any:
-    """`${NAME}` substitution (loadpy.config.loader rules) over every string of a nested YAML value."""
-    from loadpy.config.loader import substitute_env
-
+    """`${NAME}` substitution over every string of a nested YAML value that is data, never a template."""
     if isinstance(value, str):
         return substitute_env(value, env, key=key)
     if isinstance(value, dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conformance.cases_config import CONFIG
 from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_metrics import METRICS
@@ -962,4 +963,5 @@ CASES: list[Case] = [
     *HTTP_CLIENT,
     *DASHBOARD,
     *STREAMING,
+    *CONFIG,
 ]

@@ -69,6 +69,18 @@ def _js_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def _js_options(value: Any) -> str:
+    """Options as JSON, except that strings and keys holding `${NAME}` become template literals over `E`."""
+    if isinstance(value, dict):
+        keys = [f"[{_js_template(k)}]" if _ENV_REF.search(k) else json.dumps(k) for k in value]
+        return "{" + ", ".join(f"{k}: {_js_options(v)}" for k, v in zip(keys, value.values(), strict=True)) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_js_options(v) for v in value) + "]"
+    if isinstance(value, str) and _ENV_REF.search(value):
+        return _js_template(value)
+    return json.dumps(value)
+
+
 def _js_steps(steps: list[dict[str, Any]], indent: str) -> list[str]:
     out: list[str] = []
     for step in steps:
@@ -175,7 +187,7 @@ def render_k6(case: Case, base_url: str) -> str:
         spec = case.http["expected_statuses"]
         lines.append(f"http.setResponseCallback({'null' if spec is None else _js_statuses(spec)});")
     if case.options is not None:
-        lines.append(f"export const options = {json.dumps(case.options, indent=1)};")
+        lines.append(f"export const options = {_js_options(case.options)};")
     for flow, steps in case.flows.items():
         # every flow but setup receives setup()'s return value as `data` (k6 passes it to each call)
         if flow == "default":

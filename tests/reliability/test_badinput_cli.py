@@ -6,12 +6,13 @@ key, no traceback, and not a single request reaches the (counting) demo target."
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.helpers import run_loadpy, write_scenario
+from tests.integration.cli.helpers import loadpy_cmd, run_loadpy, subprocess_env, write_scenario
 
 REQUEST = '    - request: {url: "URL/"}\n'
 FLOW = "flows:\n  default:\n" + REQUEST
@@ -24,7 +25,8 @@ class Case:
     expect: str  # text the message must contain
     where: str  # "scenario.yaml, line N, key '...'" or "command line, key '...'" prefix
     args: tuple[str, ...] = ()
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | bytes] = field(default_factory=dict)  # written under tmp_path (folders made)
+    env: dict[str, str] = field(default_factory=dict)  # extra process environment
 
 
 def _thresholds(body: str) -> str:
@@ -132,7 +134,7 @@ CASES: dict[str, Case] = {
     ),
     "data_json_malformed": Case(
         _data("users.json"),
-        "users.json is not valid JSON",
+        "users.json, line 2: invalid JSON: Expecting property name enclosed in double quotes",
         "scenario.yaml, line 2, key 'data.users.file'",
         files={"users.json": '[{"id": 1},\n {"id": 2,}]\n'},
     ),
@@ -164,7 +166,10 @@ CASES: dict[str, Case] = {
     ),
     "cli_unknown_flag": Case(SIMPLE, "unrecognized arguments: --vuz", "command line", args=("--vuz", "2")),
     "cli_bad_duration": Case(
-        SIMPLE, 'invalid duration "10 minutes"', "command line, key '--duration'", args=("--duration", "10 minutes")
+        SIMPLE,
+        'time: unknown unit " minutes" in duration "10 minutes"',
+        "command line, key '--duration'",
+        args=("--duration", "10 minutes"),
     ),
     "cli_bad_out_type": Case(
         SIMPLE, "unknown output type 'influxdbx'", "command line, key 'out'", args=("--out", "influxdbx=http://x")
@@ -184,6 +189,12 @@ CASES: dict[str, Case] = {
         "command line, key '--execution-segment'",
         args=("--execution-segment", "half"),
     ),
+    "cli_throw_unsupported": Case(
+        SIMPLE, "loadpy does not implement the k6 option 'throw'", "command line, key '--throw'", args=("--throw",)
+    ),
+    "env_rps_invalid": Case(
+        SIMPLE, "expected a whole number, got 'many'", "environment, key 'K6_RPS'", env={"K6_RPS": "many"}
+    ),
     "cli_bad_trend_stat": Case(
         SIMPLE,
         "invalid percentile trend stat value 'p(200)'",
@@ -201,6 +212,67 @@ CASES: dict[str, Case] = {
         files={"bad.json": "{vus: 2}"},
     ),
     "scenario_file_missing": Case(None, "scenario.yaml does not exist", "scenario.yaml"),
+    "scenario_file_is_a_directory": Case(
+        None, "scenario.yaml is a directory, not a scenario file", "scenario.yaml", files={"scenario.yaml/x": ""}
+    ),
+    "scenario_file_not_utf8": Case(
+        None,
+        "the scenario file is not UTF-8 text (byte 0xe9",
+        "scenario.yaml, line 4",
+        files={"scenario.yaml": "options: {iterations: 1}\nflows:\n  default:\n    - log: caf\xe9\n".encode("latin-1")},
+    ),
+    "data_csv_not_utf8": Case(
+        _data("users.csv"),
+        "users.csv, line 3: the data file is not UTF-8 text (byte 0xff",
+        "scenario.yaml, line 2, key 'data.users.file'",
+        files={"users.csv": b"id,name\n1,a\n2,\xff\xfe\n"},
+    ),
+    "data_csv_huge_field": Case(
+        _data("users.csv"),
+        "users.csv, line 2: not valid CSV: field larger than field limit",
+        "scenario.yaml, line 2, key 'data.users.file'",
+        files={"users.csv": "id,name\n1," + "x" * 200_000 + "\n"},
+    ),
+    "data_json_deeply_nested": Case(
+        _data("users.json"),
+        "users.json: the JSON nests deeper than 100 levels",
+        "scenario.yaml, line 2, key 'data.users.file'",
+        files={"users.json": "[" * 100_000 + "]" * 100_000},
+    ),
+    "data_json_not_utf8": Case(
+        _data("users.json"),
+        "users.json, line 1: the data file is not UTF-8 text",
+        "scenario.yaml, line 2, key 'data.users.file'",
+        files={"users.json": b'[{"name": "\xe9"}]'},
+    ),
+    "config_file_is_a_directory": Case(
+        SIMPLE,
+        "conf is a directory, not a config file",
+        "conf, key '--config'",
+        args=("--config", "conf"),
+        files={"conf/x": ""},
+    ),
+    "config_file_not_utf8": Case(
+        SIMPLE,
+        "the config file is not UTF-8 text",
+        "bad.json, line 1, key '--config'",
+        args=("--config", "bad.json"),
+        files={"bad.json": b'{"vus": "\xe9"}'},
+    ),
+    "config_file_deeply_nested": Case(
+        SIMPLE,
+        "the JSON nests deeper than 100 levels",
+        "deep.json, key '--config'",
+        args=("--config", "deep.json"),
+        files={"deep.json": '{"tags": ' + "[" * 5000 + "]" * 5000 + "}"},
+    ),
+    "k6_config_env_is_a_directory": Case(
+        SIMPLE,
+        "conf is a directory, not a config file",
+        "conf, key 'K6_CONFIG'",
+        files={"conf/x": ""},
+        env={"K6_CONFIG": "conf"},
+    ),
 }
 
 
@@ -215,13 +287,20 @@ def test_bad_input_is_one_located_paragraph_exit_104_and_no_request(
     name: str,
 ) -> None:
     case = CASES[name]
-    for filename, text in case.files.items():
-        (tmp_path / filename).write_text(text, encoding="utf-8")
+    for filename, content in case.files.items():
+        target = tmp_path / filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
     scenario = tmp_path / "scenario.yaml"
     if case.yaml is not None:
         write_scenario(tmp_path, case.yaml.replace("URL", demo_server.base_url))
     demo_server.reset()
-    out = run_loadpy(tmp_path, scenario, *case.args, "--out", f"json={tmp_path / 'out.json'}", timeout=30)
+    out = run_loadpy(
+        tmp_path, scenario, *case.args, "--out", f"json={tmp_path / 'out.json'}", timeout=30, env=case.env or None
+    )
     assert out.code == 104, out.stderr
     assert "Traceback" not in out.stderr
     lines = out.stderr.strip().splitlines()
@@ -232,3 +311,59 @@ def test_bad_input_is_one_located_paragraph_exit_104_and_no_request(
     assert demo_server.stats()["total"] == 0
     assert out.export is None
     assert not (tmp_path / "out.json").exists()  # no output was even opened
+
+
+# --- the other commands: `new`, `report`, `inspect` ---------------------------------------------------
+
+
+def _loadpy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        loadpy_cmd(*args), capture_output=True, text=True, timeout=30, env=subprocess_env(), cwd=tmp_path
+    )
+
+
+def test_new_into_a_missing_folder_is_one_paragraph_exit_104(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "x.yaml"
+    out = _loadpy(tmp_path, "new", str(target))
+    assert out.returncode == 104
+    assert out.stderr == (
+        f"loadpy: error: key 'path': cannot write {target}: the folder {target.parent} does not exist\n"
+    )
+    assert not target.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [
+        ('{"format": "loadpy-report/1", "metrics": 5}', "malformed loadpy results file: AttributeError"),
+        ('{"format": "loadpy-report/1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nests too deeply"),
+        ('{"format": ', "the results file is not valid JSON"),
+    ],
+    ids=["wrong_shape", "deeply_nested", "truncated"],
+)
+def test_report_on_a_malformed_results_file_is_exit_104(tmp_path: Path, content: str, expect: str) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(content)
+    out = _loadpy(tmp_path, "report", str(results), "-o", str(tmp_path / "r.html"))
+    assert out.returncode == 104
+    assert out.stderr.startswith(f"loadpy: error: {results}") and expect in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_inspect_into_a_closed_pipe_stops_quietly_like_k6(tmp_path: Path) -> None:
+    scenarios = "".join(f"    s{i}: {{executor: per-vu-iterations, vus: 1, iterations: 1}}\n" for i in range(3000))
+    scenario = write_scenario(tmp_path, "options:\n  scenarios:\n" + scenarios + "flows:\n  default:\n    - log: x\n")
+    proc = subprocess.Popen(
+        loadpy_cmd("inspect", str(scenario)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env(),
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(10)) == 10  # `| head -c 10`: read a little, then hang up
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=30) == 141  # what k6 inspect gives (killed by SIGPIPE)
+    assert stderr == ""

@@ -128,7 +128,7 @@ def compile_sleep(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyP
             raise c.err(spath, f'sleep takes seconds, [min, max] or a duration like "500ms", got {v!r}')
         if isinstance(v, str):
             try:
-                return parse_duration(v)
+                return parse_duration(c.env_sub(v, spath))
             except ConfigError as exc:
                 raise c.relocate(spath, exc) from None
         if v < 0:
@@ -147,7 +147,7 @@ def compile_sleep(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyP
 
 def compile_group(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
     c.allowed(raw, path, ("group", "steps"), "a group step")
-    name = raw["group"]
+    name = c.env_sub(raw["group"], (*path, "group"))
     if not isinstance(name, str) or not name:
         raise c.err((*path, "group"), "a group needs a name")
     if "::" in name:

@@ -165,7 +165,7 @@ def request_spec(
     c.allowed(req, path, REQUEST_KEYS, "a request")
     if "url" not in req:
         raise c.err(path, "a request needs a url")
-    method = req.get("method", "GET")
+    method = c.env_sub(req.get("method", "GET"), (*path, "method"))
     if not isinstance(method, str) or not method.isalpha():
         raise c.err((*path, "method"), f"invalid HTTP method {method!r}")
     if "body" in req and "json" in req:

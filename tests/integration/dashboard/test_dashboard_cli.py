@@ -86,7 +86,7 @@ def test_a_taken_port_ends_the_run_before_any_request(tmp_path: Path, target: Co
         ({"K6_WEB_DASHBOARD_PORT": "70000"}, "environment, key 'K6_WEB_DASHBOARD_PORT': invalid port 70000"),
         (
             {"K6_WEB_DASHBOARD_PERIOD": "abc"},
-            "environment, key 'K6_WEB_DASHBOARD_PERIOD': invalid duration \"abc\"",
+            "environment, key 'K6_WEB_DASHBOARD_PERIOD': time: invalid duration \"abc\"",
         ),
         (
             {"K6_WEB_DASHBOARD_PERIOD": "0s"},

@@ -104,7 +104,7 @@ def test_missing_and_malformed_data_files(tmp_path: Path) -> None:
         flows: {default: []}
     """,
     )
-    assert err.key == "data.users.file" and "is not valid JSON" in err.message
+    assert err.key == "data.users.file" and "line 1: invalid JSON" in err.message
 
 
 def test_unknown_exec_flow(tmp_path: Path) -> None:

@@ -191,7 +191,7 @@ def test_no_color_convention() -> None:
         ({"K6_NO_COLOR": "yes"}, "K6_NO_COLOR", "expected true or false, got 'yes'"),
         ({"K6_STAGES": "10s"}, "K6_STAGES", "expected DURATION:TARGET stages separated by commas, got '10s'"),
         ({"K6_TAGS": "novalue"}, "K6_TAGS", "expected name=value pairs separated by commas, got 'novalue'"),
-        ({"K6_DURATION": "10"}, "K6_DURATION", "invalid duration '10': missing unit in duration \"10\""),
+        ({"K6_DURATION": "10 s"}, "K6_DURATION", 'time: unknown unit " s" in duration "10 s"'),
         ({"LOADPY_DURATION": "soon"}, "LOADPY_DURATION", 'invalid duration "soon"'),
         ({"K6_SUMMARY_TREND_STATS": "avg,p(101)"}, "K6_SUMMARY_TREND_STATS", "invalid percentile trend stat"),
     ],

@@ -43,7 +43,4 @@ def test_a_bad_value_names_its_variable() -> None:
     with pytest.raises(ConfigError) as info:
         dashboard_options(True, {"K6_WEB_DASHBOARD_PERIOD": "10"})
     assert info.value.exit_code == ExitCode.INVALID_CONFIG
-    assert str(info.value) == (
-        "environment, key 'K6_WEB_DASHBOARD_PERIOD': invalid duration '10': missing unit in duration \"10\" "
-        '(write "10s" or "10ms")'
-    )
+    assert str(info.value) == ("environment, key 'K6_WEB_DASHBOARD_PERIOD': time: missing unit in duration \"10\"")

@@ -87,7 +87,7 @@ def test_bad_names_fields_and_executors() -> None:
     assert (bad.message, bad.key) == ("unknown executor type 'x'", "options.scenarios.s.executor")
     assert error_of({"executor": "per-vu-iterations", "exec": ""}).message == "exec value cannot be empty"
     assert "unmarshal string" in error_of({"executor": "per-vu-iterations", "vus": "2"}).message
-    assert error_of({"executor": "per-vu-iterations", "maxDuration": "10"}).key == "options.scenarios.s.maxDuration"
+    assert error_of({"executor": "per-vu-iterations", "maxDuration": "10 s"}).key == "options.scenarios.s.maxDuration"
 
 
 def test_descriptions_and_max_durations() -> None:

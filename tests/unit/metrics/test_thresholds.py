@@ -114,7 +114,7 @@ def test_k6_error_messages(spec: dict, message: str) -> None:
         ([{"threshold": "avg<1", "abortOnFial": True}], "unknown threshold field 'abortOnFial'"),
         ([{"abortOnFail": True}], "needs a 'threshold' expression string"),
         ([{"threshold": "avg<1", "abortOnFail": "yes"}], "abortOnFail must be true or false"),
-        ([{"threshold": "avg<1", "delayAbortEval": "10"}], "missing unit"),
+        ([{"threshold": "avg<1", "delayAbortEval": "10 s"}], 'unknown unit " s"'),
         ([42], "expression string or a"),
     ],
 )

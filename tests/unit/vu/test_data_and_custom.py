@@ -38,7 +38,7 @@ def test_json_must_be_an_array(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="must hold a JSON array, not a dict"):
         load_data({"file": "b.json"}, tmp_path)
     (tmp_path / "c.json").write_text("[1,")
-    with pytest.raises(ConfigError, match="is not valid JSON"):
+    with pytest.raises(ConfigError, match="line 1: invalid JSON: Expecting value"):
         load_data({"file": "c.json"}, tmp_path)
 
 
