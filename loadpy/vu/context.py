@@ -231,6 +231,9 @@ class VuContext:
         if client is None:
             client = self._client = self._core.client_factory(self._on_response)
             client.vu_id = self.id
+            debug = getattr(client, "debug", None)
+            if debug is not None:  # --http-debug logs carry the VU's fields
+                debug.fields = self._debug_fields
         return client
 
     def _meta(self) -> dict[str, str] | None:
@@ -243,6 +246,10 @@ class VuContext:
         if "iter" in tags:
             meta["iter"] = str(self.iteration)
         return meta
+
+    def _debug_fields(self) -> dict[str, object]:
+        """k6's http-debug log fields: the request's tags, under vu and iter (which win)."""
+        return {**dict(self._ctx.tags), **dict(self._site.tags), "vu": self.id, "iter": self.iteration}
 
     def _on_response(self, resp: Response) -> None:
         site, name = self._site, self._name

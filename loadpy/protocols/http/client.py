@@ -26,6 +26,7 @@ from loadpy.errors import ConfigError
 from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
 from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
+from loadpy.protocols.http.debug import HttpDebug
 from loadpy.protocols.http.decoding import DecodeError, decode_body
 from loadpy.protocols.http.dialing import DialFailure, Dialing, HostnameBlocklist, IpPool, parse_blacklist, parse_dns
 from loadpy.protocols.http.errcodes import (
@@ -86,6 +87,7 @@ class HttpOptions:
     local_ips: str | None = None
     tls_cipher_suites: list[str] | None = None
     rps: float = 0  # requests per second for the whole instance; 0: no limit
+    http_debug: str | None = None  # k6's httpDebug: "full" adds the bodies; None/"": off
     # TLS contexts are expensive (CA loading): built once per options object, shared by all VUs
     _ssl_cache: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
     # the destination rules and the DNS cache, shared by all VUs of the instance (as k6's dialer)
@@ -291,6 +293,8 @@ class HttpClient:
         self._default_response_type = "none" if options.discard_response_bodies else "text"
         self._user_agent = options.user_agent
         self._rate_limiter = options.rate_limiter
+        # --http-debug: logs every hop (see loadpy.protocols.http.debug); None costs one test per hop
+        self.debug: HttpDebug | None = HttpDebug(options.http_debug) if options.http_debug else None
 
     # ------------------------------------------------------------------ preparing
     def prepare(
@@ -380,6 +384,7 @@ class HttpClient:
         t0 = now()
         deadline = t0 + timeout
         on_response = self.on_response
+        debug = self.debug
         req = prepared
         hops = 0
         while True:
@@ -390,6 +395,8 @@ class HttpClient:
                 return resp
             if hops:
                 t0 = now()
+            if debug is not None:
+                request_id = debug.request(req, self._jar_cookie(req))
             conn = self._idle_h1(req.key)
             if conn is None:
                 resp = await self._roundtrip(req, deadline, keep_body, t0)
@@ -408,6 +415,8 @@ class HttpClient:
                     resp = await self._roundtrip(req, deadline, keep_body, now())
                 else:
                     resp = self._h1_failure(req, conn, failure, None, t0)
+            if debug is not None:
+                debug.response(resp, request_id)
             if on_response is not None:
                 on_response(resp)
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
@@ -469,12 +478,18 @@ class HttpClient:
     def _wire(self, req: PreparedRequest) -> bytes:
         """The request bytes, with the jar's Cookie header when it has cookies for this URL."""
         if self.cookies:
-            parts = req.parts
-            assert parts is not None
-            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+            cookie = self._jar_cookie(req)
             if cookie:
                 return req.wire_with_cookies(cookie)
         return req.wire
+
+    def _jar_cookie(self, req: PreparedRequest) -> str:
+        """The jar's cookies for this URL ("" when none)."""
+        if not self.cookies:
+            return ""
+        parts = req.parts
+        assert parts is not None
+        return self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
 
     async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool, t0: float) -> Response:
         """One hop on whatever connection serves it (HTTP/2, idle HTTP/1.1 or a new one); a Response
