@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from loadpy.testrun import prepare
 
 from loadpy.cli.banner import banner
 from loadpy.cli.main import build_parser
+from loadpy.testrun import prepare
 
 
 @pytest.mark.parametrize(
