@@ -16,14 +16,17 @@ def demo_server() -> Iterator[DemoServer]:
         yield server
 
 
-# The fast loop, `pytest -m "not slow"`: the differential suite and every test that runs the real k6
-# binary are slow by nature (seconds each), so they are marked here; other slow tests mark themselves.
-_SLOW_DIRS = frozenset({"conformance"})
+# The fast loop, `pytest -m "not slow"` (under a minute): what is slow by nature is marked here, by
+# directory: the k6 differential suite, the end-to-end fault / signal / soak runs, multi-process
+# workers, the GitHub Action; and every test that runs the real k6 binary. Other tests that take a
+# second or more carry @pytest.mark.slow themselves. `pytest` alone still runs everything.
+_SLOW_DIRS = (("conformance",), ("reliability",), ("integration", "workers"), ("integration", "action"))
 _TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         parts = item.path.relative_to(_TESTS).parts if item.path.is_relative_to(_TESTS) else ()
-        if item.get_closest_marker("k6") is not None or (parts and parts[0] in _SLOW_DIRS):
+        in_slow_dir = any(parts[: len(d)] == d for d in _SLOW_DIRS)
+        if in_slow_dir or item.get_closest_marker("k6") is not None:
             item.add_marker(pytest.mark.slow)
