@@ -478,7 +478,10 @@ class HttpClient:
     def _wire(self, req: PreparedRequest) -> bytes:
         """The request bytes, with the jar's Cookie header when it has cookies for this URL."""
         if self.cookies:
-            cookie = self._jar_cookie(req)
+            # (`_jar_cookie` inlined: this runs for every request)
+            parts = req.parts
+            assert parts is not None
+            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
             if cookie:
                 return req.wire_with_cookies(cookie)
         return req.wire
