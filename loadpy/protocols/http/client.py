@@ -670,6 +670,8 @@ class HttpClient:
 
     def _decode(self, resp: Response) -> None:
         """Content-Encoding; a body that does not decode fails the whole request, as in k6."""
+        if self.debug is not None:
+            self.debug.keep_encoded(resp)  # --http-debug=full prints the body as it came
         try:
             resp.body = decode_body(resp.body or b"", resp.headers["Content-Encoding"])
         except DecodeError as exc:

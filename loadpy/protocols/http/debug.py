@@ -10,7 +10,8 @@ request's tags. The dumps are rebuilt here in Go's layout (measured against k6 v
   dump transport adds it); the body only with `full`.
 * response: status line, `Connection: close` / `Transfer-Encoding: chunked` / `Content-Length` first as
   Go's transfer writer puts them, the other headers sorted (one line per value), `Content-Length: 0` last
-  for an empty body; the body only with `full` (a chunked one re-chunked as a single chunk).
+  for an empty body; the body only with `full`, as it came (still compressed; a chunked one re-chunked
+  as a single chunk).
 
 The client holds one `HttpDebug` only when the option is set; otherwise its hook is a single `None` test.
 """
@@ -73,8 +74,11 @@ def dump_request(
     return head + body if full and body else head
 
 
-def dump_response(resp: Response, header_lines: Iterable[tuple[str, str]], chunked: bool, *, full: bool) -> bytes:
-    """Go's `httputil.DumpResponse(resp, full)` of a received response."""
+def dump_response(
+    resp: Response, header_lines: Iterable[tuple[str, str]], chunked: bool, *, full: bool, body: bytes | None = None
+) -> bytes:
+    """Go's `httputil.DumpResponse(resp, full)` of a received response; `body`: the bytes as they came
+    when they differ from `resp.body` (a Content-Encoding body, which the client decoded)."""
     lines = [f"{resp.proto} {resp.status_text}"]
     rest: list[tuple[str, str]] = []
     close = False
@@ -103,7 +107,7 @@ def dump_response(resp: Response, header_lines: Iterable[tuple[str, str]], chunk
     if length == "0" and not length_sent and status >= 200 and status not in _NO_BODY_STATUSES:
         lines.append("Content-Length: 0")
     head = ("\n".join(lines) + "\n\n").encode("latin-1")
-    body = resp.body or b""
+    body = (resp.body if body is None else body) or b""
     if not full or resp.method == "HEAD":
         return head
     if chunked:
@@ -135,11 +139,17 @@ def _text(dump: bytes) -> str:
 class HttpDebug:
     """One VU's debug printer; `fields` gives the VU's log fields (vu, iter, tags) at call time."""
 
-    __slots__ = ("fields", "full")
+    __slots__ = ("_encoded", "fields", "full")
 
     def __init__(self, mode: str) -> None:
         self.full = mode == "full"  # any other value prints the heads only, as k6
         self.fields: Callable[[], Mapping[str, object]] = dict
+        self._encoded: tuple[Response, bytes | None] | None = None  # the last response's body before decoding
+
+    def keep_encoded(self, resp: Response) -> None:
+        """Called before the client decodes `resp`'s body: k6 dumps it as it came, still compressed."""
+        if self.full:
+            self._encoded = (resp, resp.body)
 
     def request(self, req: OutgoingRequest, jar_cookie: str) -> str:
         """Log the request about to be sent; returns its request_id for the response."""
@@ -155,8 +165,10 @@ class HttpDebug:
         """Log the response; nothing when none came (k6 logs no dump for a failed round trip)."""
         if resp.status == 0:
             return
+        encoded, self._encoded = self._encoded, None
+        body = encoded[1] if encoded is not None and encoded[0] is resp else None
         lines, chunked = response_header_lines(resp)
-        self._log("Response", dump_response(resp, lines, chunked, full=self.full), request_id)
+        self._log("Response", dump_response(resp, lines, chunked, full=self.full, body=body), request_id)
 
     def _log(self, kind: str, dump: bytes, request_id: str) -> None:
         fields = {**self.fields(), "source": "http-debug", "request_id": request_id}

@@ -5,6 +5,7 @@ to the byte), and against the exact lines measured from k6."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from tests.integration.cli.helpers import run_loadpy, write_scenario
 
 pytestmark = pytest.mark.slow
 
+GZIPPED = gzip.compress(b"zipped body", mtime=0)
 # path -> the raw response; every response but /close keeps the connection
 RESPONSES = {
     "/text": b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: a=1; Path=/\r\nSet-Cookie: b=2; Path=/\r\n"
@@ -30,6 +32,7 @@ RESPONSES = {
     "/created": b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
     "/none": b"HTTP/1.1 204 No Content\r\n\r\n",
     "/close": b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nbye",
+    "/gz": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(GZIPPED), GZIPPED),
 }
 
 
@@ -89,6 +92,7 @@ REQUESTS = [
     ("PUT", "/none", None, {}),
     ("HEAD", "/text", None, {}),
     ("GET", "/close", None, {}),
+    ("GET", "/gz", None, {}),
 ]
 
 
@@ -155,21 +159,26 @@ def test_heads_as_k6_prints_them(tmp_path: Path, server: FixedServer) -> None:
         ),
         ("Response:\\nHTTP/1.1 200 OK\\nContent-Length: 6\\nContent-Type: application/octet-stream\\n\\n\\n", fields),
     ]
-    # a redirect is two round trips, each logged: 8 requests, 9 hops
+    # a redirect is two round trips, each logged: 9 requests, 10 hops
     assert [msg.split("\\n")[1] for msg, _ in lines if msg.startswith("Request:")][2:4] == [
         "GET /redir HTTP/1.1",
         "GET /text HTTP/1.1",
     ]
-    assert len(lines) == 18
+    assert len(lines) == 20
 
 
 def test_full_prints_bodies_as_k6(tmp_path: Path, server: FixedServer) -> None:
-    """Bodies with `=full`: binary bytes as Go's \\xNN, a chunked body re-chunked as one chunk."""
+    """Bodies with `=full`: binary bytes as Go's \\xNN, a chunked body re-chunked as one chunk, a
+    compressed body as it came (not decoded)."""
     msgs = [msg for msg, _ in _loadpy_debug(tmp_path, server, "--http-debug=full")]
     assert msgs[3].endswith("\\n\\n\\x00\\x01\\x7f\\x80\\xfe\\xff\\n")
     assert msgs[1].endswith("\\n\\nhello world\\nline2\\n")
     chunk = next(m for m in msgs if m.startswith("Response:") and "chunked" in m)
     assert chunk == "Response:\\nHTTP/1.1 200 OK\\nTransfer-Encoding: chunked\\n\\nb\\nhello world\\n0\\n\\n\\n"
+    assert msgs[-1].endswith(
+        "\\n\\n\\x1f\\x8b\\b\\x00\\x00\\x00\\x00\\x00\\x02\\x03"
+        + "\\xab\\xca,(HMQH\\xcaO\\xa9\\x04\\x00\\xc0\\x13\\xcdw\\v\\x00\\x00\\x00\\n"
+    )
 
 
 @pytest.mark.parametrize("flag", ["--http-debug", "--http-debug=full"])
@@ -188,7 +197,7 @@ def test_same_dumps_as_real_k6(tmp_path: Path, server: FixedServer, flag: str) -
     )
     assert proc.returncode == 0, proc.stderr
     expected = debug_lines(proc.stderr)
-    assert len(expected) == 18
+    assert len(expected) == 20
     assert _loadpy_debug(tmp_path, server, flag) == expected
 
 
@@ -198,4 +207,4 @@ def test_off_by_default_and_bare_flag_before_the_file(tmp_path: Path, server: Fi
     assert debug_lines(run_loadpy(tmp_path, scenario, "--no-summary").stderr) == []
     # run_loadpy puts the scenario right after the flags: the bare flag sits just before it
     outcome = run_loadpy(tmp_path, scenario, "--no-summary", "--http-debug")
-    assert outcome.code == 0 and len(debug_lines(outcome.stderr)) == 18
+    assert outcome.code == 0 and len(debug_lines(outcome.stderr)) == 20
