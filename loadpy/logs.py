@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -39,6 +40,8 @@ _BARE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 _GO_ESCAPES = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r"}
 _GO_ESCAPES |= {"\t": "\\t", "\v": "\\v"}
 LOG_FORMATS = ("text", "logfmt", "json", "raw")  # k6 treats anything but json/raw as text; we refuse typos
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_INVALID_MARK = "\U0010fffe"  # a noncharacter: stands for an invalid byte until the JSON text is built
 _PROCESS_START = time.time()  # logrus' colored lines count seconds from here
 
 
@@ -53,6 +56,8 @@ def go_quote(text: str) -> str:
             out.append(ch)
         elif ord(ch) < 0x80:
             out.append(f"\\x{ord(ch):02x}")
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): Go's \xNN
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
         elif ord(ch) < 0x10000:
             out.append(f"\\u{ord(ch):04x}")
         else:
@@ -117,9 +122,15 @@ class JsonFormatter(logging.Formatter):
         self.static = dict(static or {})
 
     def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {**self.static, **record_fields(record)}
-        data.update(level=level_name(record), msg=record.getMessage(), time=rfc3339(record.created))
+        fields: dict[str, Any] = dict(record_fields(record))
+        # integer fields (http-debug's vu, iter) stay numbers, as logrus encodes them
+        fields.update({k: v for k, v in vars(record).items() if type(v) is int and k in fields})
+        data: dict[str, Any] = {**self.static, **fields}
+        # bytes that were not UTF-8 (surrogateescape'd: --http-debug=full bodies) print as Go's "\ufffd"
+        message = _NOT_UTF8.sub(_INVALID_MARK, record.getMessage())
+        data.update(level=level_name(record), msg=message, time=rfc3339(record.created))
         text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        text = text.replace(_INVALID_MARK, "\\ufffd")
         for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028")):
             text = text.replace(raw, escaped)
         return text.replace("\u2029", "\\u2029")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -13,3 +14,19 @@ from loadpy.demo import DemoServer, run_demo_in_thread
 def demo_server() -> Iterator[DemoServer]:
     with run_demo_in_thread() as server:
         yield server
+
+
+# The fast loop, `pytest -m "not slow"` (under a minute): what is slow by nature is marked here, by
+# directory: the k6 differential suite, the end-to-end fault / signal / soak runs, multi-process
+# workers, the GitHub Action; and every test that runs the real k6 binary. Other tests that take a
+# second or more carry @pytest.mark.slow themselves. `pytest` alone still runs everything.
+_SLOW_DIRS = (("conformance",), ("reliability",), ("integration", "workers"), ("integration", "action"))
+_TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.relative_to(_TESTS).parts if item.path.is_relative_to(_TESTS) else ()
+        in_slow_dir = any(parts[: len(d)] == d for d in _SLOW_DIRS)
+        if in_slow_dir or item.get_closest_marker("k6") is not None:
+            item.add_marker(pytest.mark.slow)

@@ -6,14 +6,28 @@ argparse never exits on its own here: a bad flag is a ConfigError (exit 104, one
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from loadpy.errors import ConfigError
+
+# Flags whose value is optional but must be attached with "=" (pflag's NoOptDefVal): a bare flag takes
+# this value, so `--http-debug script.js` does not read the script as the flag's value.
+_BARE_FLAG_VALUES = {"--http-debug": "headers"}
 
 
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise ConfigError(f"{message} (see '{self.prog} --help')", file="command line")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if args is not None:
+            args = list(args)
+            end = args.index("--") if "--" in args else len(args)
+            args[:end] = [f"{a}={_BARE_FLAG_VALUES[a]}" if a in _BARE_FLAG_VALUES else a for a in args[:end]]
+        return super().parse_known_args(args, namespace)
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -86,6 +100,13 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--no-vu-connection-reuse", action="store_true", default=None)
     http.add_argument("--insecure-skip-tls-verify", action="store_true", default=None)
     http.add_argument("-w", "--throw", action="store_true", default=None)
+    http.add_argument(
+        "--http-debug",
+        nargs="?",
+        const="headers",
+        metavar="full",
+        help='log every request and response head to stderr; "--http-debug=full" adds the bodies',
+    )
 
     results = parser.add_argument_group("results")
     results.add_argument("--summary-export", metavar="FILE", help="write k6's summary-export JSON")
@@ -135,6 +156,7 @@ _DIRECT = {
     "no_vu_connection_reuse": "noVUConnectionReuse",
     "insecure_skip_tls_verify": "insecureSkipTLSVerify",
     "throw": "throw",
+    "http_debug": "httpDebug",
     "summary_export": "summaryExport",
     "summary_mode": "summaryMode",
     "summary_time_unit": "summaryTimeUnit",

@@ -1,5 +1,5 @@
-"""Live progress in k6's shape: a redrawn view on a terminal, a plain block every few seconds
-elsewhere (CI logs), and the final state once at the end.
+"""Live progress in k6's shape: a redrawn block on a terminal (bars sized to its width, as k6's), a
+plain block every few seconds elsewhere (CI logs), and the final state once at the end.
 
 It only reads the engine's progress snapshot (`engine.progress()`, a few attribute reads per
 scenario), so a refresh costs microseconds and never touches the hot path. The renderers are
@@ -24,12 +24,16 @@ log = logging.getLogger("loadpy.progress")
 
 PLAIN_INTERVAL_S = 2.0  # k6 prints every 1 s when not on a terminal; CI logs want fewer lines
 TTY_INTERVAL_S = 0.25
-BAR_WIDTH = 40
+BAR_WIDTH = 40  # k6 pb.DefaultWidth: the widest bar, brackets included
+MIN_BAR_WIDTH = 8  # k6 pb minWidth: at this width the bar turns into `[ 33% ]`
+DEFAULT_TERM_WIDTH = 80  # k6's width when the terminal's is unknown
+TERM_PADDING = 1  # k6 keeps the last column of the terminal free
 MIN_LEFT = 4  # k6 aligns the names with its hidden "Init" bar, so at least 4 columns
 MAX_LEFT = 30
 
 # k6's bar status symbols (✗: the test was stopped before the scenario finished)
 RUNNING, DONE, WAITING, INTERRUPTED = " ", "✓", "•", "✗"
+_STATUS_STYLES = {DONE: "green", INTERRUPTED: "red", WAITING: "dim"}  # k6's statusColors
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +160,20 @@ def ordered(scenarios: Sequence[Any], configs: Mapping[str, Any]) -> list[Any]:
     return sorted(scenarios, key=lambda s: (float(getattr(configs.get(s.name), "start_time", 0.0) or 0.0), s.name))
 
 
-def render_lines(run: RunLine, scenarios: Sequence[Any], configs: Mapping[str, Any], *, tty: bool = False) -> list[str]:
+def render_lines(
+    run: RunLine,
+    scenarios: Sequence[Any],
+    configs: Mapping[str, Any],
+    *,
+    tty: bool = False,
+    width: int = DEFAULT_TERM_WIDTH,
+) -> list[str]:
     """The progress block: the run line, then one line per scenario aligned in k6's columns.
 
-    Not on a terminal the bar is k6's `[  33% ]`; on a terminal it is a drawn `[===>---]`.
+    Not on a terminal the bar is k6's compact `[  33% ]`. On a terminal of `width` columns it is
+    k6's drawn `[===>---]`, as wide as fits (k6 renderMultipleBars): the bar is what gives way, from
+    40 columns down to 8, and below that it turns compact; names and numbers are never cut (past 30
+    characters a name ends in "...", as in k6), so a terminal too narrow for them wraps, as k6's does.
     """
     rows = []
     for p in ordered(scenarios, configs):
@@ -171,51 +185,54 @@ def render_lines(run: RunLine, scenarios: Sequence[Any], configs: Mapping[str, A
     for *_, right in rows:
         for i, col in enumerate(right[:-1][:2]):
             widths[i] = max(widths[i], len(col))
-    lines = [run_line(run)]
+    around = []  # (text before the bar, text after it, fraction) per scenario
     for name, status, fraction, right in rows:
         if len(name) > left:
-            name = name[: left - 1] + "…"
+            name = name[: left - 3] + "..."
         cells = "".join(f" {col:<{(widths[i] if i < 2 else 0) + 1}}" for i, col in enumerate(right))
-        # k6 pads the last column too; trailing blanks only clutter logs, so they go.
-        lines.append(f"{name:<{left}} {status} {bar(fraction, tty)}{cells}".rstrip())
-    return lines
+        around.append((f"{name:<{left}} {status} ", cells, fraction))
+    bar_width = MIN_BAR_WIDTH
+    if tty and around:
+        # k6 sizes the bars so that its longest line (padding included) ends one column short of the edge
+        longest = max(len(before) + len(after) for before, after, _ in around)
+        bar_width = min(max(width - TERM_PADDING - longest, MIN_BAR_WIDTH), BAR_WIDTH)
+    # k6 pads the last column too; trailing blanks only clutter logs, so they go.
+    return [run_line(run), *(f"{before}{bar(f, bar_width)}{after}".rstrip() for before, after, f in around)]
 
 
-def render_table(run: RunLine, scenarios: Sequence[Any], configs: Mapping[str, Any]) -> Any:
-    """The terminal view: the run line over a rich table, one row per scenario."""
-    from rich.console import Group
-    from rich.progress_bar import ProgressBar
-    from rich.table import Table
+def bar(fraction: float, width: int = MIN_BAR_WIDTH) -> str:
+    """k6's bar `width` columns wide, brackets included; at the minimum width, the percentage instead."""
+    if width <= MIN_BAR_WIDTH:
+        return f"[ {fraction * 100:3.0f}% ]"
+    space = width - 2
+    filled = int(space * fraction)
+    if filled <= 0:
+        return "[" + "-" * space + "]"
+    if filled < space:
+        return "[" + "=" * (filled - 1) + ">" + "-" * (space - filled) + "]"
+    return "[" + "=" * space + "]"
+
+
+def render_text(lines: list[str], width: int) -> Any:
+    """The terminal view of `render_lines`: k6's colours on the status marks; a line wider than the
+    terminal folds at its edge, character by character, as k6's lines do (rich would break at words)."""
     from rich.text import Text
 
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for column in ("scenario", "executor", "", "progress", "VUs", "time", "iterations", "dropped", "detail"):
-        table.add_column(column, no_wrap=True, justify="right" if column in ("iterations", "dropped") else "left")
-    for p in ordered(scenarios, configs):
-        status, fraction, right = scenario_columns(p, configs.get(p.name), run.elapsed)
-        vus, spent, *rest = [*right, ""]
-        style = "green" if status == DONE else ("dim" if status == WAITING else "cyan")
-        table.add_row(
-            Text(p.name, style="bold"),
-            Text(p.executor, style="dim"),
-            Text(status, style=style),
-            ProgressBar(total=1.0, completed=fraction, width=BAR_WIDTH, complete_style=style),
-            vus,
-            spent,
-            str(p.iterations_done),
-            Text(str(p.dropped), style="yellow" if p.dropped else "dim"),
-            rest[0],
-        )
-    return Group(Text(run_line(run)), table)
+    folded = [_fold(line, width) for line in lines]
+    text = Text("\n".join(folded))
+    offset = len(folded[0]) + 1
+    for line, shown in zip(lines[1:], folded[1:], strict=True):
+        mark = line.find(" [") - 1  # the status sits just before the bar
+        style = _STATUS_STYLES.get(line[mark]) if mark > 0 else None
+        if style is not None:
+            at = offset + mark + mark // width  # one more character per fold before the mark
+            text.stylize(style, at, at + 1)
+        offset += len(shown) + 1
+    return text
 
 
-def bar(fraction: float, tty: bool) -> str:
-    if not tty:
-        return f"[ {fraction * 100:3.0f}% ]"
-    filled = int(fraction * BAR_WIDTH)
-    if filled >= BAR_WIDTH:
-        return "[" + "=" * BAR_WIDTH + "]"
-    return "[" + "=" * filled + ">" + "-" * (BAR_WIDTH - filled - 1) + "]"
+def _fold(line: str, width: int) -> str:
+    return "\n".join(line[i : i + width] for i in range(0, len(line), width)) if width > 0 else line
 
 
 def total_max_duration(configs: Mapping[str, Any]) -> float:
@@ -260,8 +277,8 @@ class Progress:
         self._failed = False
         self._final: list[str] | None = None
 
-    def snapshot(self, *, tty: bool = False) -> list[str]:
-        return render_lines(*self._state(), self.configs, tty=tty)
+    def snapshot(self, *, tty: bool = False, width: int = DEFAULT_TERM_WIDTH) -> list[str]:
+        return render_lines(*self._state(), self.configs, tty=tty, width=width)
 
     def _state(self) -> tuple[RunLine, list[Any]]:
         scenarios = self.engine.progress()
@@ -293,8 +310,12 @@ class Progress:
             await asyncio.sleep(interval)
             self._show()
 
-    def _lines(self, tty: bool) -> list[str] | None:
-        return self._safely(lambda: self.snapshot(tty=tty))
+    def _lines(self) -> list[str] | None:
+        """The block as it prints now: drawn to the terminal's width on one, compact elsewhere."""
+        if self._live is None:
+            return self._safely(lambda: self.snapshot())
+        width = self._live.console.width  # (read now: the terminal may have been resized)
+        return self._safely(lambda: self.snapshot(tty=True, width=width))
 
     def _safely(self, draw: Any) -> Any:
         try:
@@ -306,12 +327,11 @@ class Progress:
             return None
 
     def _show(self) -> None:
+        lines = self._lines()
         if self._live is not None:
-            view = self._safely(lambda: render_table(*self._state(), self.configs))
-            if view is not None:
-                self._live.update(view, refresh=True)
+            if lines is not None:
+                self._live.update(render_text(lines, self._live.console.width), refresh=True)
             return
-        lines = self._lines(False)
         if lines is not None:
             self.stream.write("\n" + "\n".join(lines) + "\n")
             self.stream.flush()
@@ -325,7 +345,7 @@ class Progress:
                 await self._task
         if self._live is not None:
             self._live.stop()
-        self._final = self._lines(False)
+        self._final = self._lines()  # on a terminal, drawn bars as k6's last block
         if show_final:
             self.show_final()
 

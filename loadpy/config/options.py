@@ -469,7 +469,7 @@ SPECS: dict[str, Spec] = {
 IGNORED_KEYS = frozenset({"cloud", "ext", "noUsageReport", "metricSamplesBufferSize", "consoleOutput", "linger"})
 # k6 options loadpy does not implement: accepted at k6's default (off, 0, empty), refused (104) when set,
 # so no option is ever accepted and silently ignored.
-UNSUPPORTED_KEYS = frozenset({"throw", "httpDebug", "consoleOutput", "linger"})
+UNSUPPORTED_KEYS = frozenset({"throw", "consoleOutput", "linger"})
 
 
 def unsupported_problem(key: str, value: object) -> str | None:

@@ -71,6 +71,7 @@ def http_options(options: Any) -> Any:
         "local_ips",
         "tls_cipher_suites",
         "rps",
+        "http_debug",
     )
     kwargs = {f: getattr(options, f) for f in fields if getattr(options, f, None) is not None}
     tls_version = getattr(options, "tls_version", None) or {}

@@ -135,7 +135,15 @@ class VUState:
         if client is None:
             client = self._client = self._core.client_factory(self._on_response)
             client.vu_id = self.id  # localIPs: the n-th VU dials from the n-th source address
+            debug = getattr(client, "debug", None)
+            if debug is not None:  # --http-debug logs carry the VU's fields
+                debug.fields = self._debug_fields
         return client
+
+    def _debug_fields(self, record: HttpRecord | None) -> dict[str, object]:
+        """k6's http-debug log fields: the request's tags, then vu and iter (which win)."""
+        tags = {**dict(record[2].tags), **dict(record[0].tags)} if record is not None else dict(self._ctx.tags)
+        return {**tags, "vu": self.id, "iter": self.iteration}
 
     def ws_connection_options(self) -> dict[str, Any]:
         """What k6's WebSocket dialer shares with HTTP: the `userAgent` option for the handshake (""

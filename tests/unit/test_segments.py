@@ -90,6 +90,7 @@ def sequences(draw: st.DrawFn) -> list[Fraction]:
     return [Fraction(0), *sorted(inner), Fraction(1)]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(points=sequences(), value=st.integers(0, 300), split=st.integers(1, 60))
 def test_every_split_adds_up_to_the_whole(points: list[Fraction], value: int, split: int) -> None:

@@ -25,6 +25,7 @@ from loadpy.errors import ConfigError
 from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
 from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
+from loadpy.protocols.http.debug import HttpDebug
 from loadpy.protocols.http.decoding import DecodeError, decode_body
 from loadpy.protocols.http.dialing import DialFailure, Dialing, HostnameBlocklist, IpPool, parse_blacklist, parse_dns
 from loadpy.protocols.http.errcodes import (
@@ -90,6 +91,7 @@ class HttpOptions:
     local_ips: str | None = None
     tls_cipher_suites: list[str] | None = None
     rps: float = 0  # requests per second for the whole instance; 0: no limit
+    http_debug: str | None = None  # k6's httpDebug: "full" adds the bodies; None/"": off
     # TLS contexts are expensive (CA loading): built once per options object, shared by all VUs
     _ssl_cache: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False, compare=False)
     # the destination rules and the DNS cache, shared by all VUs of the instance (as k6's dialer)
@@ -295,6 +297,8 @@ class HttpClient:
         self._default_response_type = "none" if options.discard_response_bodies else "text"
         self._user_agent = options.user_agent
         self._rate_limiter = options.rate_limiter
+        # --http-debug: logs every hop (see loadpy.protocols.http.debug); None costs one test per hop
+        self.debug: HttpDebug | None = HttpDebug(options.http_debug) if options.http_debug else None
 
     # ------------------------------------------------------------------ preparing
     def prepare(
@@ -391,6 +395,7 @@ class HttpClient:
         t0 = now()
         deadline = t0 + timeout
         on_response = self.on_response
+        debug = self.debug
         req = prepared
         hops = 0
         while True:
@@ -401,6 +406,8 @@ class HttpClient:
                 return resp
             if hops:
                 t0 = now()
+            if debug is not None:
+                request_id = debug.request(req, self._jar_cookie(req), record)
             conn = self._idle_h1(req.key)
             if conn is None:
                 resp = await self._roundtrip(req, deadline, keep_body, t0)
@@ -419,6 +426,8 @@ class HttpClient:
                     resp = await self._roundtrip(req, deadline, keep_body, now())
                 else:
                     resp = self._h1_failure(req, conn, failure, None, t0)
+            if debug is not None:
+                debug.response(resp, request_id, record)
             if on_response is not None:
                 on_response(resp, record)
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
@@ -480,12 +489,21 @@ class HttpClient:
     def _wire(self, req: PreparedRequest) -> bytes:
         """The request bytes, with the jar's Cookie header when it has cookies for this URL."""
         if self.cookies:
+            # (`_jar_cookie` inlined: this runs for every request)
             parts = req.parts
             assert parts is not None
             cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
             if cookie:
                 return req.wire_with_cookies(cookie)
         return req.wire
+
+    def _jar_cookie(self, req: PreparedRequest) -> str:
+        """The jar's cookies for this URL ("" when none)."""
+        if not self.cookies:
+            return ""
+        parts = req.parts
+        assert parts is not None
+        return self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
 
     async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool, t0: float) -> Response:
         """One hop on whatever connection serves it (HTTP/2, idle HTTP/1.1 or a new one); a Response
@@ -663,6 +681,8 @@ class HttpClient:
 
     def _decode(self, resp: Response) -> None:
         """Content-Encoding; a body that does not decode fails the whole request, as in k6."""
+        if self.debug is not None:
+            self.debug.keep_encoded(resp)  # --http-debug=full prints the body as it came
         try:
             resp.body = decode_body(resp.body or b"", resp.headers["Content-Encoding"])
         except DecodeError as exc:

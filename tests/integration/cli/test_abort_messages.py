@@ -11,6 +11,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.integration.cli.helpers import loadpy_cmd, subprocess_env, write_scenario
 
 K6_LINE = (
@@ -19,6 +21,7 @@ K6_LINE = (
 )
 
 
+@pytest.mark.slow
 def test_abort_on_fail_logs_one_line_as_k6(tmp_path: Path) -> None:
     scenario = write_scenario(
         tmp_path,

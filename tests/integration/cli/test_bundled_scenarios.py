@@ -10,6 +10,7 @@ import pytest
 from tests.integration.cli.helpers import REPO_ROOT, metric, run_loadpy
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["load", "smoke", "arrival"])
 def test_bundled_scenario_passes_against_the_demo_target(tmp_path: Path, name: str) -> None:
     out = run_loadpy(tmp_path, REPO_ROOT / "scenarios" / f"{name}.yaml", "--demo", timeout=120)

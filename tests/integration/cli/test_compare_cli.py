@@ -41,6 +41,7 @@ def export_of(tmp_path: Path, name: str, url: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_slower_run_is_a_regression(tmp_path: Path, demo_server: DemoServer) -> None:
     fast = export_of(tmp_path, "fast", f"{demo_server.base_url}/")
     slow = export_of(tmp_path, "slow", f"{demo_server.base_url}/delay/60")

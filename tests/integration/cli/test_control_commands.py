@@ -162,6 +162,7 @@ def _check_stats(stats: str) -> None:
     assert keys == ["avg", "max", "med", "min", "p(90)", "p(95)"]
 
 
+@pytest.mark.slow
 def test_the_k6_binary_drives_loadpy(loadpy_run: tuple[str, subprocess.Popen[str]]) -> None:
     address, proc = loadpy_run
     _check_session(k6_cmd, address)
@@ -173,6 +174,7 @@ def test_the_k6_binary_drives_loadpy(loadpy_run: tuple[str, subprocess.Popen[str
     assert proc.wait(timeout=20) == 103
 
 
+@pytest.mark.slow
 def test_loadpy_commands_drive_k6(k6_run: str) -> None:
     _check_session(loadpy_client, k6_run)
     time.sleep(1.2)
@@ -181,6 +183,7 @@ def test_loadpy_commands_drive_k6(k6_run: str) -> None:
     _check_stats(stats.stdout)
 
 
+@pytest.mark.slow
 def test_loadpy_commands_drive_loadpy(loadpy_run: tuple[str, subprocess.Popen[str]]) -> None:
     address, proc = loadpy_run
     _check_session(loadpy_client, address)

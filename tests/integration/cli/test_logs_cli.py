@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.integration.cli.helpers import run_loadpy, write_scenario
 
 SCENARIO = """
@@ -53,6 +55,7 @@ def test_log_output_stdout_and_json_format(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_log_output_none_and_file(tmp_path: Path) -> None:
     scenario = write_scenario(tmp_path, SCENARIO)
     silent = run_loadpy(tmp_path, scenario, "--no-summary", "--log-output", "none")

@@ -21,6 +21,7 @@ def run_bundled(tmp_path: Path, name: str) -> dict:
     return json.loads(export.read_text())
 
 
+@pytest.mark.slow
 def test_graphql_scenario(tmp_path: Path) -> None:
     metrics = run_bundled(tmp_path, "graphql.yaml")["metrics"]
     reqs = metrics["http_reqs"]["count"]
@@ -32,6 +33,7 @@ def test_graphql_scenario(tmp_path: Path) -> None:
     assert metrics["http_req_duration{operation:User}"]["thresholds"] == {"p(95)<300": False}
 
 
+@pytest.mark.slow
 def test_subscriptions_scenario(tmp_path: Path) -> None:
     metrics = run_bundled(tmp_path, "subscriptions.yaml")["metrics"]
     assert metrics["iterations"]["count"] == 12

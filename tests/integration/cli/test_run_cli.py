@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.integration.cli.helpers import loadpy_cmd, metric, run_loadpy, subprocess_env, write_scenario
 
 
@@ -108,6 +110,7 @@ def test_closed_port_is_recorded_as_failed_requests_not_a_crash(tmp_path: Path) 
     assert metric(out.export, "http_reqs", "count") == 2
 
 
+@pytest.mark.slow
 def test_sigint_exits_105_with_a_complete_export(tmp_path: Path, demo_server) -> None:  # type: ignore[no-untyped-def]
     demo_server.reset()
     scenario = write_scenario(

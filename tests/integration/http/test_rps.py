@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.integration.cli.helpers import metric, run_loadpy, write_scenario
 from tests.reliability.faulty_server import faulty_server
 
 
+@pytest.mark.slow
 def test_workers_share_one_instance_s_request_rate(tmp_path: Path) -> None:
     with faulty_server() as server:
         scenario = write_scenario(

@@ -82,6 +82,7 @@ def test_a_bad_frame_ends_the_session_at_once_with_k6_s_error(path: str, code_se
     assert codes == {path: code_sent}
 
 
+@pytest.mark.slow
 def test_a_good_frame_still_arrives() -> None:
     result, _, _ = _run_loadpy("/ok")
     assert result.messages == ["hi"]  # type: ignore[attr-defined]

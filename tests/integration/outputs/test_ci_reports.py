@@ -6,6 +6,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from loadpy.demo import DemoServer
 from tests.integration.cli.helpers import run_loadpy, write_scenario
 
@@ -97,6 +99,7 @@ def test_junit_all_green_run_has_no_failure(tmp_path: Path, demo_server: DemoSer
     assert root.find(".//failure") is None
 
 
+@pytest.mark.slow
 def test_github_step_summary_is_appended(tmp_path: Path, demo_server: DemoServer) -> None:
     summary = tmp_path / "step_summary.md"
     summary.write_text("# an earlier step\n", encoding="utf-8")

@@ -35,6 +35,7 @@ def run(tmp_path: Path, demo: DemoServer, *extra: str) -> subprocess.CompletedPr
     return proc
 
 
+@pytest.mark.slow
 def test_plain_progress_when_stdout_is_not_a_terminal(tmp_path: Path, demo_server: DemoServer) -> None:
     out = run(tmp_path, demo_server).stdout
     blocks = re.findall(
@@ -56,6 +57,7 @@ def test_plain_progress_when_stdout_is_not_a_terminal(tmp_path: Path, demo_serve
     assert float(elapsed[:-1]) >= 3.0
 
 
+@pytest.mark.slow
 def test_quiet_prints_no_progress(tmp_path: Path, demo_server: DemoServer) -> None:
     proc = run(tmp_path, demo_server, "-q")
     assert "running (" not in proc.stdout

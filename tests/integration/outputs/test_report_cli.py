@@ -11,6 +11,8 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from loadpy.demo import DemoServer
 from tests.browser import chromium_or_skip, headless
 from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
@@ -76,6 +78,7 @@ def check_in_chromium(tmp: Path, page: Path) -> None:
     print(f"report screenshot: {shot}")
 
 
+@pytest.mark.slow
 def test_run_report_html_renders_in_chromium(tmp_path: Path, demo_server: DemoServer) -> None:
     page = tmp_path / "r.html"
     run_with_report(tmp_path, demo_server, page)
@@ -85,6 +88,7 @@ def test_run_report_html_renders_in_chromium(tmp_path: Path, demo_server: DemoSe
     check_in_chromium(tmp_path, page)
 
 
+@pytest.mark.slow
 def test_saved_results_rebuild_the_report(tmp_path: Path, demo_server: DemoServer) -> None:
     results = tmp_path / "results.json"
     run_with_report(tmp_path, demo_server, results)

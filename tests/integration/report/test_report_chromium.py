@@ -52,6 +52,7 @@ async def record_run(reg: Registry) -> TimeSeriesRecorder:
     return rec
 
 
+@pytest.mark.slow
 def test_report_renders_its_charts_in_headless_chromium(chromium: str, tmp_path: Path) -> None:
     reg = Registry()
     thresholds = Thresholds.parse({"http_req_duration": ["p(95)<1000"], "http_req_failed": ["rate<0.001"]}, reg)

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.timeout(60)
     ("step", "scheme"),
     [("subscription", "http"), ("subscription", "https"), ("ws", "http"), ("subscription", "ftp")],
 )
+@pytest.mark.slow
 def test_a_non_websocket_url_is_a_load_error(tmp_path: Path, demo_server: DemoServer, step: str, scheme: str) -> None:
     url = f"{scheme}://127.0.0.1:{demo_server.port}/graphql"
     body = 'query: "subscription { tick }"' if step == "subscription" else "receive: 1"
@@ -43,6 +44,7 @@ def test_a_non_websocket_url_is_a_load_error(tmp_path: Path, demo_server: DemoSe
     assert out.export is None
 
 
+@pytest.mark.slow
 def test_a_templated_url_is_checked_once_resolved(tmp_path: Path, demo_server: DemoServer) -> None:
     scenario = write_scenario(
         tmp_path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from typing import Any
 
 from loadpy.cli.progress import Progress, RunLine, bar, fixed_duration, render_lines, total_max_duration
@@ -138,15 +139,70 @@ def test_fixed_length_durations() -> None:
     assert fixed_duration(12.0, 3.0) == "12.0s"  # past the maximum: as wide as needed
 
 
-def test_tty_bar_and_long_names() -> None:
-    assert bar(0.0, True) == "[>" + "-" * 39 + "]"
-    assert bar(0.5, True) == "[" + "=" * 20 + ">" + "-" * 19 + "]"
-    assert bar(1.0, True) == "[" + "=" * 40 + "]"
+def test_k6_bar_shapes() -> None:
+    """k6 pb.Render: width includes the brackets; no caret at 0 or when full; 8 columns or less: percent."""
+    assert bar(0.0, 40) == "[" + "-" * 38 + "]"
+    assert bar(0.5, 40) == "[" + "=" * 18 + ">" + "-" * 19 + "]"
+    assert bar(1.0, 40) == "[" + "=" * 38 + "]"
+    assert bar(0.5875, 17) == "[=======>-------]"
+    assert bar(0.6, 8) == "[  60% ]" and bar(0.6) == "[  60% ]"
+
+
+def test_a_long_name_is_cut_as_k6_cuts_it() -> None:
     name = "a_really_long_scenario_name_that_goes_on"
     configs = {name: ConstantVUsConfig(name=name, vus=1, duration=10.0)}
     prog = [ScenarioProgress(name, "constant-vus", 1, 1, 0, 0, 0, 5.0, 40.0, False, 0.5)]
-    lines = render_lines(RunLine(5.0, 40.0, 1, 1, 0, 0), prog, configs, tty=True)
-    assert lines[1] == "a_really_long_scenario_name_t…   [" + "=" * 20 + ">" + "-" * 19 + "] 1 VUs  05.0s/10s"
+    lines = render_lines(RunLine(5.0, 40.0, 1, 1, 0, 0), prog, configs)
+    assert lines[1] == "a_really_long_scenario_name...   [  50% ] 1 VUs  05.0s/10s"
+
+
+# k6 v1.1.0 in a tmux pane 60, 80 and 120 columns wide (`k6 run` of these three scenarios, 4.7 s in;
+# the 60-column pane was read at 4.8 s: `[  60% ]`, `4.8s/8s`, the same layout):
+# the bar gives way first (40 columns down to 8), then turns compact; nothing else is ever cut.
+NARROW_CONFIGS: dict[str, ExecutorConfig] = {
+    "a_long_scenario_name": ConstantVUsConfig(name="a_long_scenario_name", vus=2, duration=8.0),
+    "rate": ConstantArrivalRateConfig(name="rate", rate=5, duration=8.0, pre_allocated_vus=2, max_vus_cfg=4),
+    "shared": SharedIterationsConfig(name="shared", vus=2, iterations=200, max_duration_s=8.0),
+}
+NARROW = [
+    ScenarioProgress("a_long_scenario_name", "constant-vus", 2, 2, 46, 0, 0, 4.7, 38.0, False, 4.7 / 8),
+    ScenarioProgress("rate", "constant-arrival-rate", 1, 2, 23, 0, 0, 4.7, 38.0, False, 4.7 / 8),
+    ScenarioProgress("shared", "shared-iterations", 2, 2, 46, 0, 0, 4.7, 38.0, False, 46 / 200),
+]
+NARROW_RUN = RunLine(4.7, 38.0, 5, 6, 115, 0)
+K6_AT_WIDTH = {
+    120: [
+        "a_long_scenario_name   [=====================>----------------] 2 VUs    4.7s/8s",
+        "rate                   [=====================>----------------] 1/2 VUs  4.7s/8s  5.00 iters/s",
+        "shared                 [=======>------------------------------] 2 VUs    4.7s/8s  046/200 shared iters",
+    ],
+    80: [
+        "a_long_scenario_name   [=======>-------] 2 VUs    4.7s/8s",
+        "rate                   [=======>-------] 1/2 VUs  4.7s/8s  5.00 iters/s",
+        "shared                 [==>------------] 2 VUs    4.7s/8s  046/200 shared iters",
+    ],
+    60: [  # too narrow even for the compact bar: k6 lets the terminal wrap the lines, cutting nothing
+        "a_long_scenario_name   [  59% ] 2 VUs    4.7s/8s",
+        "rate                   [  59% ] 1/2 VUs  4.7s/8s  5.00 iters/s",
+        "shared                 [  23% ] 2 VUs    4.7s/8s  046/200 shared iters",
+    ],
+}
+
+
+def test_terminal_block_fits_60_80_and_120_columns_as_k6s() -> None:
+    for width, expected in K6_AT_WIDTH.items():
+        lines = render_lines(NARROW_RUN, NARROW, NARROW_CONFIGS, tty=True, width=width)
+        assert lines == ["running (04.7s), 5/6 VUs, 115 complete and 0 interrupted iterations", *expected], width
+        if width >= 80:
+            assert max(len(line) for line in lines[1:]) == min(width - 1, len(expected[2]))
+
+
+def test_terminal_bar_width_follows_the_widest_line() -> None:
+    """Between the extremes the bar takes exactly what the longest line leaves (one column spare)."""
+    for width in range(72, 104):  # 9 to 40 columns of bar
+        lines = render_lines(NARROW_RUN, NARROW, NARROW_CONFIGS, tty=True, width=width)
+        assert len(lines[3]) == width - 1
+        assert len({line.index("]") for line in lines[1:]}) == 1  # every bar as wide
 
 
 class FakeEngine:
@@ -194,23 +250,40 @@ def test_broken_progress_never_breaks_the_run() -> None:
     assert out.getvalue() == ""
 
 
-def test_terminal_table_has_a_row_per_scenario() -> None:
+def test_terminal_view_colours_only_the_status_marks() -> None:
     from rich.console import Console
 
-    from loadpy.cli.progress import render_table
+    from loadpy.cli.progress import render_text
 
+    lines = render_lines(run_line(10.9, 1, 15, AT_END), AT_END, CONFIGS, tty=True, width=100)
+    text = render_text(lines, 100)
+    assert text.plain == "\n".join(lines)
+    marks = {text.plain[span.start : span.end] for span in text.spans}
+    assert marks == {"✓"} and {str(span.style) for span in text.spans} == {"green"}
     out = io.StringIO()
-    console = Console(file=out, width=200, color_system=None, legacy_windows=False)
-    console.print(render_table(run_line(10.9, 1, 15, AT_END), AT_END, CONFIGS))
-    lines = [line.rstrip() for line in out.getvalue().splitlines()]
-    assert lines[0] == "running (10.9s), 01/15 VUs, 84 complete and 1 interrupted iterations"
-    assert lines[1].split() == ["scenario", "executor", "progress", "VUs", "time", "iterations", "dropped", "detail"]
-    rows = {line.split()[0]: line for line in lines[2:]}
-    assert list(rows) == ["car", "cv", "ext", "rar", "rv", "si", "pvi"]
-    rar = rows["rar"].split()
-    assert rar[:3] == ["rar", "ramping-arrival-rate", "✓"]
-    assert rar[4:] == ["0/2", "VUs", "2s", "6", "2", "5.00", "iters/s,", "2", "dropped"]
-    assert "━" * 40 in rows["rar"]  # a full bar
+    Console(file=out, width=100, color_system=None).print(text)
+    assert out.getvalue().splitlines() == lines
+
+
+def test_terminal_view_folds_at_the_edge_as_k6s_terminal_does() -> None:
+    """k6 at 60 columns: `rate  [  60% ] 1/2 VUs  4.8s/8s  5.00 iters` then `/s` (the terminal's fold)."""
+    from loadpy.cli.progress import render_text
+
+    lines = render_lines(NARROW_RUN, NARROW, NARROW_CONFIGS, tty=True, width=60)
+    shown = render_text(lines, 60).plain.split("\n")
+    assert shown == [
+        "running (04.7s), 5/6 VUs, 115 complete and 0 interrupted ite",
+        "rations",
+        "a_long_scenario_name   [  59% ] 2 VUs    4.7s/8s",
+        "rate                   [  59% ] 1/2 VUs  4.7s/8s  5.00 iters",
+        "/s",
+        "shared                 [  23% ] 2 VUs    4.7s/8s  046/200 sh",
+        "ared iters",
+    ]
+    finished = [*NARROW[:2], replace(NARROW[2], done=True, fraction=1.0)]
+    lines = render_lines(RunLine(9.0, 38.0, 0, 6, 200, 0), finished, NARROW_CONFIGS, tty=True, width=60)
+    text = render_text(lines, 60)  # the colour lands on the mark, past the folds before it
+    assert [text.plain[span.start : span.end] for span in text.spans] == ["✓"]
 
 
 def test_a_scenario_stopped_early_shows_k6s_cross_where_it_stopped() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ def test_bare_numbers_are_milliseconds(ms: int) -> None:
         st.integers(max_value=-1),
     )
 )
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @example(float("nan"))
 @example(float("inf"))

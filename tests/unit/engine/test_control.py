@@ -127,6 +127,7 @@ def test_paused_start_waits_for_resume() -> None:
     assert seen == [(0, 4)] and len(rt.completed_calls()) == 1
 
 
+@pytest.mark.slow
 def test_pausing_a_non_pausable_executor_and_bad_requests() -> None:
     rt = FakeRuntime(sleep=0.05)
     engine = Engine(

@@ -8,6 +8,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from loadpy.clock import now
 from loadpy.engine.scheduler import Engine
 from loadpy.errors import ExitCode
@@ -149,6 +151,7 @@ def test_deep_nesting_and_garbage_get_400_and_the_server_goes_on() -> None:
     assert alive == 200 and status["data"]["attributes"]["vus"] == 1
 
 
+@pytest.mark.slow
 def test_an_impossible_vus_max_is_refused_at_once_and_the_test_ends_on_time() -> None:
     rt = FakeRuntime(sleep=0.05)
     engine = engine_for(rt, duration="2s")
@@ -179,6 +182,7 @@ def test_an_impossible_vus_max_is_refused_at_once_and_the_test_ends_on_time() ->
     assert len(rt.vus) < 1000  # the reused VUs and one measuring batch, not millions
 
 
+@pytest.mark.slow
 def test_growing_vus_max_keeps_the_api_answering_and_stops_with_the_test() -> None:
     rt = FakeRuntime(sleep=0.05)
     engine = engine_for(rt, duration="1.5s")
@@ -213,6 +217,7 @@ async def _after(delay: float, steps: Any) -> None:
     await steps()
 
 
+@pytest.mark.slow
 def test_metric_counts_are_json_integers_as_k6_prints_them() -> None:
     rt = FakeRuntime(sleep=0.05)
     engine = engine_for(rt)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from loadpy.engine.pool import planned_pool_size
 from loadpy.engine.scheduler import Engine, RunResult
 from loadpy.errors import ExitCode, ScriptError, SetupTimeoutError, TestAbort
@@ -61,6 +63,7 @@ def test_setup_exception_exits_107() -> None:
     assert isinstance(result.error, ScriptError) and str(result.error) == "setup() failed: nope"
 
 
+@pytest.mark.slow
 def test_threshold_abort_stops_at_the_two_second_tick_and_runs_teardown() -> None:
     ticks: list[float] = []
 
@@ -124,6 +127,7 @@ def test_test_failed_exits_110() -> None:
     assert run(make(rt, {"executor": "per-vu-iterations"}).run()).exit_code is ExitCode.TEST_FAILED
 
 
+@pytest.mark.slow
 def test_vus_gauges_every_second_with_run_tags_only() -> None:
     rt = FakeRuntime(sleep=0.1)
     run(make(rt, {"executor": "constant-vus", "vus": 2, "duration": "1500ms"}, run_tags=(("env", "t"),)).run())
@@ -134,6 +138,7 @@ def test_vus_gauges_every_second_with_run_tags_only() -> None:
     assert series[("vus_max", (("env", "t"),))].last == 2.0  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_short_runs_have_no_vus_samples_and_warn_without_iterations(caplog: Any) -> None:
     rt = FakeRuntime(sleep=0.8)
     run(make(rt, {"executor": "constant-vus", "vus": 1, "duration": "1s", "gracefulStop": "0s"}).run())

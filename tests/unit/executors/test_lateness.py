@@ -20,6 +20,7 @@ def test_summary_is_nearest_rank_in_milliseconds() -> None:
     assert LatenessLog().summary() == {"started": 0, "p50_ms": 0.0, "p90_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
 
 
+@pytest.mark.slow
 def test_arrival_rate_scenario_appends_one_line_per_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "lateness.jsonl"
     monkeypatch.setenv(LATENESS_ENV, str(out))
@@ -38,6 +39,7 @@ def test_arrival_rate_scenario_appends_one_line_per_scenario(tmp_path: Path, mon
     assert line["max_ms"] == pytest.approx(engine.runners["car"].lateness_max * 1000.0, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_without_the_variable_nothing_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(LATENESS_ENV, raising=False)
     rt = FakeRuntime(sleep=0.0)

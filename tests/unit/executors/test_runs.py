@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from statistics import median
 
+import pytest
+
 from loadpy.engine.scheduler import Engine, RunResult
 from loadpy.errors import ExitCode
 from loadpy.executors.base import ExecutorConfig
@@ -36,6 +38,7 @@ def test_shared_iterations_runs_the_shared_count() -> None:
     assert "dropped_iterations" not in {m.name for m, _, _ in rt.registry.all_series()}
 
 
+@pytest.mark.slow
 def test_constant_arrival_rate_is_evenly_spaced_from_zero() -> None:
     rt = FakeRuntime(sleep=0.0)
     engine, _ = run_engine(
@@ -56,6 +59,7 @@ def test_constant_arrival_rate_is_evenly_spaced_from_zero() -> None:
 C09_ITERATION_S = 0.505
 
 
+@pytest.mark.slow
 def test_c09_drops_arrivals_when_no_vu_is_free() -> None:
     rt = FakeRuntime(sleep=C09_ITERATION_S)
     run_engine(
@@ -68,6 +72,7 @@ def test_c09_drops_arrivals_when_no_vu_is_free() -> None:
     assert tags == {(("env", "t"), ("scenario", "c"))}
 
 
+@pytest.mark.slow
 def test_c10_grows_vus_one_at_a_time_up_to_max() -> None:
     rt = FakeRuntime(sleep=C09_ITERATION_S)
     run_engine(
@@ -78,6 +83,7 @@ def test_c10_grows_vus_one_at_a_time_up_to_max() -> None:
     assert 8 <= dropped <= 12 and 9 <= len(rt.vus) <= 13
 
 
+@pytest.mark.slow
 def test_c12_per_vu_max_duration_drops_the_rest_per_vu() -> None:
     rt = FakeRuntime(sleep=0.4)
     run_engine(rt, p=scenario("p", executor="per-vu-iterations", vus=2, iterations=10, maxDuration="1s"))
@@ -86,6 +92,7 @@ def test_c12_per_vu_max_duration_drops_the_rest_per_vu() -> None:
     assert [s.total for m, _, s in rt.registry.all_series() if m.name == "dropped_iterations"] == [14.0]
 
 
+@pytest.mark.slow
 def test_per_vu_hard_cut_drops_what_each_vu_never_started() -> None:
     """gracefulStop 0s: the third iteration of each VU is cut at 1 s; the 7 it never started are dropped."""
     rt = FakeRuntime(sleep=0.4)
@@ -115,6 +122,7 @@ def test_per_vu_external_stop_drops_nothing() -> None:
     assert "dropped_iterations" not in {m.name for m, _, _ in rt.registry.all_series()}
 
 
+@pytest.mark.slow
 def test_c13_c14_graceful_stop_decides_if_running_iterations_count() -> None:
     rt = FakeRuntime(sleep=0.7)
     engine, result = run_engine(rt, c=scenario("c", executor="constant-vus", vus=2, duration="1s", gracefulStop="0s"))
@@ -127,6 +135,7 @@ def test_c13_c14_graceful_stop_decides_if_running_iterations_count() -> None:
     assert 1.35 < result.test_run_duration_s < 1.9
 
 
+@pytest.mark.slow
 def test_c57_graceful_ramp_down() -> None:
     stages = [{"duration": "500ms", "target": 2}, {"duration": "500ms", "target": 0}]
     rt = FakeRuntime(sleep=1.5)
@@ -141,6 +150,7 @@ def test_c57_graceful_ramp_down() -> None:
     assert 1.9 < result.test_run_duration_s < 2.5
 
 
+@pytest.mark.slow
 def test_c11_c56_ramping_vus_start_times() -> None:
     rt = FakeRuntime(sleep=0.1)
     engine, _ = run_engine(
@@ -155,6 +165,7 @@ def test_c11_c56_ramping_vus_start_times() -> None:
     assert 4 <= len(rt.completed_calls()) <= 5
 
 
+@pytest.mark.slow
 def test_c43_start_time_env_tags_and_shared_pool() -> None:
     rt = FakeRuntime(sleep=0.2)
     engine, _ = run_engine(
@@ -170,6 +181,7 @@ def test_c43_start_time_env_tags_and_shared_pool() -> None:
     assert len(rt.vus) == 2 and engine.status()["vus-max"] == 2
 
 
+@pytest.mark.slow
 def test_externally_controlled_runs_its_vus_for_the_duration() -> None:
     rt = FakeRuntime(sleep=0.1)
     _, result = run_engine(rt, e=scenario("e", executor="externally-controlled", vus=2, maxVUs=4, duration="1s"))
@@ -178,6 +190,7 @@ def test_externally_controlled_runs_its_vus_for_the_duration() -> None:
     assert 16 <= len(rt.completed_calls()) <= 22
 
 
+@pytest.mark.slow
 def test_c07_ramping_arrival_rate_runs_the_area_under_the_curve() -> None:
     rt = FakeRuntime(sleep=0.0)
     engine, _ = run_engine(

@@ -362,6 +362,7 @@ def expressions(draw: st.DrawFn) -> tuple[str, str, float | None, str, float]:
     return text, method, pct, op, float(number)
 
 
+@pytest.mark.slow
 @given(expressions())
 @settings(max_examples=300, deadline=None)
 def test_valid_expressions_round_trip(case: tuple[str, str, float | None, str, float]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import tracemalloc
 
+import pytest
+
 from loadpy.metrics.registry import FOLD_BATCH, Registry
 from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink
 
@@ -16,6 +18,7 @@ def _values(n: int, seed: int = 7) -> list[float]:
     return [rng.lognormvariate(0, 1.5) for _ in range(n)]
 
 
+@pytest.mark.slow
 def test_registry_fold_keeps_memory_flat_past_the_exact_limit() -> None:
     registry = Registry()
     sink = registry.sink(registry.metrics["http_req_duration"], ())

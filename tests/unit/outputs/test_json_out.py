@@ -143,6 +143,7 @@ def test_no_samples_are_lost_when_flush_races_the_hot_path(tmp_path: Path) -> No
     assert values == list(range(50_000))
 
 
+@pytest.mark.slow
 def test_timer_flushes_and_interrupted_stop_leaves_whole_lines(tmp_path: Path) -> None:
     path = tmp_path / "live.json"
     reg = Registry()
