@@ -15,10 +15,13 @@ from loadpy.config.loader import format_keypath
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.flows.steps import COMPILERS, STEP_KINDS
 from loadpy.flows.steps.base import Check, Flow, Step
+from loadpy.flows.steps.control import CALL_GETTERS
 from loadpy.flows.steps.graphql import SUBSCRIPTION_GETTERS
+from loadpy.flows.steps.loops import loop_name
 from loadpy.flows.steps.request import RESPONSE_GETTERS
 from loadpy.flows.steps.ws import WS_GETTERS
 from loadpy.metrics.registry import Registry
+from loadpy.vu.data import row_picker
 from loadpy.vu.expressions import Expr, Scope, Value, compile_value, substitute_env_deep
 from loadpy.vu.recording import ExpectedStatuses, Recorder
 
@@ -28,10 +31,14 @@ KeyPath = tuple[str | int, ...]
 STATE_GETTERS: dict[str, Callable[[Any, Any], Any]] = {
     "vu": lambda s, r: s.id,
     "iter": lambda s, r: s.iteration,
+    "iter_in_test": lambda s, r: s.iteration_in_test,  # k6's exec.scenario.iterationInTest
+    "next_row": lambda s, r: row_picker(s.iteration_in_test),
     "scenario": lambda s, r: s.scenario,
     "env": lambda s, r: s.env,
     "setup_data": lambda s, r: s.setup_data,
 }
+# Keys of a step holding nested steps (group, if, repeat, for_each).
+NESTED_STEP_LISTS = ("steps", "then", "else")
 
 
 class CaptureMissing(LookupError):
@@ -49,7 +56,7 @@ def capture_getter(name: str) -> Callable[[Any, Any], Any]:
 
 
 def capture_names(flows: Mapping[str, Any]) -> list[str]:
-    """Every capture name used anywhere (captures are visible to later steps of the iteration)."""
+    """Every capture name (and for_each loop name) used anywhere: visible to later steps of the iteration."""
     names: list[str] = []
 
     def walk(steps: Any) -> Iterator[Mapping[str, Any]]:
@@ -64,13 +71,23 @@ def capture_names(flows: Mapping[str, Any]) -> list[str]:
             for item in step.get("batch") or [] if isinstance(step.get("batch"), list) else []:
                 if isinstance(item, Mapping):
                     yield item.get("request", item) if isinstance(item.get("request"), Mapping) else item
-            yield from walk(step.get("steps"))
+            for key in NESTED_STEP_LISTS:
+                yield from walk(step.get(key))
+            if isinstance(step.get("repeat"), Mapping):
+                yield from walk(step["repeat"].get("steps"))
+
+    def add(name: str) -> None:
+        if name not in names:
+            names.append(name)
 
     for steps in flows.values():
         for mapping in walk(steps):
             cap = mapping.get("capture")
             if isinstance(cap, Mapping):
-                names.extend(str(k) for k in cap if str(k) not in names)
+                for key in cap:
+                    add(str(key))
+            if "for_each" in mapping and isinstance(loop_name(mapping), str):
+                add(loop_name(mapping))
     return names
 
 
@@ -98,6 +115,7 @@ class FlowCompiler:
                 or name in RESPONSE_GETTERS
                 or name in WS_GETTERS
                 or name in SUBSCRIPTION_GETTERS
+                or name in CALL_GETTERS
             ):
                 raise self._capture_clash(flows, name)
             getters[name] = capture_getter(name)
@@ -146,6 +164,12 @@ class FlowCompiler:
         flows = self.doc.data.get("flows") or {}
         return {str(name): self.flow(str(name), steps, ("flows", str(name))) for name, steps in flows.items()}
 
+    def step_list(self, steps: Any, path: KeyPath, key: str) -> list[Any]:
+        """The nested steps under `key` of a step (if/repeat/for_each): a non-empty list."""
+        if not isinstance(steps, list) or not steps:
+            raise self.err(path, f"{key}: must be a non-empty list of steps")
+        return steps
+
     def flow(self, name: str, steps: Any, path: KeyPath) -> Flow:
         if steps is None:
             steps = []
@@ -157,6 +181,8 @@ class FlowCompiler:
         if not isinstance(raw, Mapping) or not raw:
             raise self.err(path, f"a step must be a mapping with one of: {', '.join(STEP_KINDS)}")
         kinds = [k for k in raw if k in STEP_KINDS]
+        if len(kinds) > 1 and "if" in kinds and "then" not in raw:
+            kinds.remove("if")  # `if:` beside abort/fail is their condition, not an if step
         if not kinds:
             first = str(next(iter(raw)))
             raise self.err(

@@ -22,6 +22,8 @@ from loadpy.vu.state import VUState
 RESERVED_DATA_NAMES = (
     "vu",
     "iter",
+    "iter_in_test",
+    "next_row",
     "scenario",
     "env",
     "setup_data",
@@ -33,6 +35,7 @@ RESERVED_DATA_NAMES = (
     "error",
     "error_code",
     "response",
+    "result",
 )
 
 

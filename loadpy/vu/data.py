@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +103,19 @@ def load_data(spec: Any, base_dir: Path) -> tuple[Any, ...]:
     if suffix == ".json":
         return load_json(path)
     raise ConfigError(f"data file {path}: unsupported extension '{suffix}' (use .csv or .json)")
+
+
+def row_picker(iteration_in_test: int) -> Callable[[Sequence[Any]], Any]:
+    """`next_row(users)` in an expression: the row of this iteration, `users[i % len(users)]` with `i`
+    the iteration's number in its scenario across all VUs (k6's exec.scenario.iterationInTest).
+    Each pass over the array uses every row once, whatever the number of VUs; every call in the
+    same iteration gives the same row, so its fields go together."""
+
+    def next_row(rows: Sequence[Any]) -> Any:
+        if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
+            raise TypeError(f"next_row takes a data array, e.g. next_row(users), not a {type(rows).__name__}")
+        if not rows:
+            raise ValueError("next_row: the data array is empty")
+        return rows[iteration_in_test % len(rows)]
+
+    return next_row

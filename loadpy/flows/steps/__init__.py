@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from loadpy.flows.steps import batch, control, graphql, request, ws
+from loadpy.flows.steps import batch, check, conditional, control, graphql, loops, request, ws
 from loadpy.flows.steps.base import Check, Flow, OneStepBody, Step, StepError
 
 if TYPE_CHECKING:
@@ -23,6 +23,10 @@ COMPILERS: dict[str, Compile] = {
     "graphql": graphql.compile_graphql,
     "ws": ws.compile_ws,
     "subscription": graphql.compile_subscription,
+    "check": check.compile_check,
+    "if": conditional.compile_if,
+    "repeat": loops.compile_repeat,
+    "for_each": loops.compile_for_each,
     "sleep": control.compile_sleep,
     "group": control.compile_group,
     "call": control.compile_call,

@@ -1,4 +1,4 @@
-"""The control steps: sleep, group, call, abort, fail, log, metric, return."""
+"""The control steps: sleep, group, call (its result checked and captured), abort, fail, log, metric, return."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import asyncio
 import inspect
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from loadpy.config.durations import parse_duration
 from loadpy.errors import ConfigError, TestAbort, did_you_mean
-from loadpy.flows.steps.base import Flow, PyFunction, Step
+from loadpy.flows.steps.base import Check, Flow, PyFunction, Step, run_checks
 from loadpy.metrics.metric import Metric
 from loadpy.vu.custom import BoundMetric
 from loadpy.vu.expressions import Expr, Value
@@ -47,17 +47,25 @@ class GroupStep(Step):
             await self.flow.run(vu)
 
 
+# The name a call step's checks and captures read its function's return value by.
+CALL_GETTERS: dict[str, Callable[[Any, Any], Any]] = {"result": lambda s, r: r}
+
+
 class CallStep(Step):
     kind = "call"
 
-    def __init__(self, target: str, fn: PyFunction) -> None:
+    def __init__(self, target: str, fn: PyFunction, checks: list[Check], captures: list[tuple[str, Expr]]) -> None:
         self.target = target
         self.fn = fn
+        self.checks = checks
+        self.captures = captures
 
     async def run(self, vu: VUState) -> None:
         result = self.fn(vu.user)
         if inspect.isawaitable(result):
-            await result
+            result = await result
+        if self.checks or self.captures:
+            run_checks(vu, self.checks, self.captures, result)
 
 
 class AbortStep(Step):
@@ -156,7 +164,7 @@ def compile_group(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyP
 
 
 def compile_call(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
-    c.allowed(raw, path, ("call",), "a call step")
+    c.allowed(raw, path, ("call", "checks", "capture"), "a call step")
     target = raw["call"]
     if not isinstance(target, str):
         raise c.err((*path, "call"), "call takes 'package.module:function'")
@@ -164,7 +172,8 @@ def compile_call(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPa
         fn = resolve_function(target, c.base_dir)
     except ConfigError as exc:
         raise c.relocate((*path, "call"), exc) from None
-    return CallStep(target, fn)
+    checks, captures = c.checks_and_captures(flow, raw, path, c.scope.extended(CALL_GETTERS), "call")
+    return CallStep(target, fn, checks, captures)
 
 
 def _condition(c: FlowCompiler, raw: Mapping[str, Any], path: KeyPath) -> Expr | None:
