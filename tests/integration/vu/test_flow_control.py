@@ -4,6 +4,7 @@ exact counts on the demo target, in the metrics and in the group tree."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,9 @@ def test_check_if_repeat_and_for_each_counts(tmp_path: Path, demo_server: DemoSe
         ("::odd vu", 2, 2),
         ("::last product", 4, 0),
     ]
-    assert [(c.path, c.passes, c.fails) for c in root.groups["shop"].checks.values()] == [("::shop::has product", 12, 0)]
+    assert [(c.path, c.passes, c.fails) for c in root.groups["shop"].checks.values()] == [
+        ("::shop::has product", 12, 0)
+    ]
 
 
 def test_call_step_result_checked_and_captured(tmp_path: Path, demo_server: DemoServer) -> None:
@@ -147,3 +150,39 @@ flows:
     assert metric(out.export, "checks", "passes") == 12
     # 12 iterations over 4 rows: three passes, each row exactly 3 times, fields of one row together
     assert demo_server.stats()["paths"] == {"/items/1-ann": 3, "/items/2-bob": 3, "/items/3-cid": 3, "/items/4-dee": 3}
+
+
+def test_loop_errors_at_run_time_name_the_step(
+    tmp_path: Path, demo_server: DemoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    demo_server.reset()
+    runtime, registry = build(
+        tmp_path,
+        """
+        flows:
+          default:
+            - request: "${BASE}/items/1"
+            - if: vu == 1
+              then:
+                - repeat: "{{ 'many' }}"
+                  steps: [{request: "${BASE}/items/2"}]
+              else:
+                - for_each: iter
+                  steps: [{request: "${BASE}/items/3"}]
+            - request: "${BASE}/items/4"
+    """,
+        env={"BASE": demo_server.base_url},
+    )
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(run_vus(runtime, vus=2, iterations=1))
+    assert (
+        "flows.default[1].then[0] (repeat, line 6): ValueError: repeat count must be a non-negative integer, got 'many'"
+        in caplog.text
+    )
+    assert (
+        "flows.default[1].else[0] (for_each, line 9): TypeError: for_each needs a list, tuple, mapping or range, "
+        "got int" in caplog.text
+    )
+    # the failing iteration stops at the failing step, as any step error does
+    assert demo_server.stats()["paths"] == {"/items/1": 2}
+    assert series(registry, "iterations")[(("group", ""), ("scenario", "default"))].total == 2.0
