@@ -70,7 +70,9 @@ def capture_names(flows: Mapping[str, Any]) -> list[str]:
                 yield step["request"]
             for item in step.get("batch") or [] if isinstance(step.get("batch"), list) else []:
                 if isinstance(item, Mapping):
-                    yield item.get("request", item) if isinstance(item.get("request"), Mapping) else item
+                    yield item  # a request mapping, or {request: ..., capture: ...}
+                    if isinstance(item.get("request"), Mapping):
+                        yield item["request"]
             for key in NESTED_STEP_LISTS:
                 yield from walk(step.get(key))
             if isinstance(step.get("repeat"), Mapping):
