@@ -186,3 +186,38 @@ def test_loop_errors_at_run_time_name_the_step(
     # the failing iteration stops at the failing step, as any step error does
     assert demo_server.stats()["paths"] == {"/items/1": 2}
     assert series(registry, "iterations")[(("group", ""), ("scenario", "default"))].total == 2.0
+
+
+def test_random_helpers_in_templates(tmp_path: Path, demo_server: DemoServer) -> None:
+    runtime, registry = build(
+        tmp_path,
+        """
+        data:
+          users: [{name: ann}, {name: bob}]
+        flows:
+          default:
+            - request:
+                method: POST
+                url: "${BASE}/echo"
+                json:
+                  n: "{{ random_int_between(1, 3) }}"
+                  user: "{{ random_item(users).name }}"
+                  s: "{{ random_string(8, 'xy') }}"
+                  id: "{{ uuidv4() }}"
+              capture: {sent: json}
+            - check:
+                int in range: sent["n"] in (1, 2, 3)
+                item of the array: sent["user"] in ("ann", "bob")
+                string of the charset: len(sent["s"]) == 8 and set(sent["s"]) <= {"x", "y"}
+                uuid v4: len(sent["id"]) == 36 and sent["id"][14] == "4" and sent["id"][19] in "89ab"
+    """,
+        env={"BASE": demo_server.base_url},
+    )
+    asyncio.run(run_vus(runtime, vus=2, iterations=10))
+    checks = {tags[0][1]: (s.trues, s.total) for tags, s in series(registry, "checks").items()}
+    assert checks == {
+        "int in range": (20, 20),
+        "item of the array": (20, 20),
+        "string of the charset": (20, 20),
+        "uuid v4": (20, 20),
+    }
