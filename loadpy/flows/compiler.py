@@ -55,41 +55,40 @@ def capture_getter(name: str) -> Callable[[Any, Any], Any]:
     return get
 
 
-def capture_names(flows: Mapping[str, Any]) -> list[str]:
-    """Every capture name (and for_each loop name) used anywhere: visible to later steps of the iteration."""
-    names: list[str] = []
+def capture_names(flows: Mapping[str, Any]) -> dict[str, KeyPath]:
+    """Every capture name (and for_each loop name) used anywhere, with the key path of its first use:
+    captures are visible to later steps of the iteration."""
+    names: dict[str, KeyPath] = {}
 
-    def walk(steps: Any) -> Iterator[Mapping[str, Any]]:
+    def walk(steps: Any, path: KeyPath) -> Iterator[tuple[Mapping[str, Any], KeyPath]]:
         if not isinstance(steps, list):
             return
-        for step in steps:
+        for i, step in enumerate(steps):
             if not isinstance(step, Mapping):
                 continue
-            yield step
+            spath: KeyPath = (*path, i)
+            yield step, spath
             if isinstance(step.get("request"), Mapping):
-                yield step["request"]
-            for item in step.get("batch") or [] if isinstance(step.get("batch"), list) else []:
+                yield step["request"], (*spath, "request")
+            batch = step.get("batch")
+            for j, item in enumerate(batch if isinstance(batch, list) else []):
                 if isinstance(item, Mapping):
-                    yield item  # a request mapping, or {request: ..., capture: ...}
+                    yield item, (*spath, "batch", j)  # a request mapping, or {request: ..., capture: ...}
                     if isinstance(item.get("request"), Mapping):
-                        yield item["request"]
+                        yield item["request"], (*spath, "batch", j, "request")
             for key in NESTED_STEP_LISTS:
-                yield from walk(step.get(key))
+                yield from walk(step.get(key), (*spath, key))
             if isinstance(step.get("repeat"), Mapping):
-                yield from walk(step["repeat"].get("steps"))
+                yield from walk(step["repeat"].get("steps"), (*spath, "repeat", "steps"))
 
-    def add(name: str) -> None:
-        if name not in names:
-            names.append(name)
-
-    for steps in flows.values():
-        for mapping in walk(steps):
+    for flow, steps in flows.items():
+        for mapping, path in walk(steps, ("flows", str(flow))):
             cap = mapping.get("capture")
             if isinstance(cap, Mapping):
                 for key in cap:
-                    add(str(key))
+                    names.setdefault(str(key), (*path, "capture", str(key)))
             if "for_each" in mapping and isinstance(loop_name(mapping), str):
-                add(loop_name(mapping))
+                names.setdefault(loop_name(mapping), (*path, "as" if "as" in mapping else "for_each"))
     return names
 
 
@@ -110,7 +109,7 @@ class FlowCompiler:
         self.base_dir = base_dir
         flows = doc.data.get("flows") or {}
         getters = dict(STATE_GETTERS)
-        for name in capture_names(flows):
+        for name, where in capture_names(flows).items():
             if (
                 name in getters
                 or name in constants
@@ -119,13 +118,14 @@ class FlowCompiler:
                 or name in SUBSCRIPTION_GETTERS
                 or name in CALL_GETTERS
             ):
-                raise self._capture_clash(flows, name)
+                raise self._capture_clash(where, name)
             getters[name] = capture_getter(name)
         self.scope = Scope(getters, constants, env)
         self.response_scope = self.scope.extended(RESPONSE_GETTERS)
 
-    def _capture_clash(self, flows: Mapping[str, Any], name: str) -> ConfigError:
-        return self.doc.error(("flows",), f"capture name '{name}' hides a built-in name or a data array; rename it")
+    def _capture_clash(self, path: KeyPath, name: str) -> ConfigError:
+        kind = "loop" if path[-1] in ("as", "for_each") else "capture"
+        return self.doc.error(path, f"{kind} name '{name}' hides a built-in name or a data array; rename it")
 
     # -- helpers ------------------------------------------------------------------------
     def err(self, path: KeyPath, message: str, hint: str | None = None) -> ConfigError:

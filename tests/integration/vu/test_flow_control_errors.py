@@ -65,9 +65,21 @@ CASES = [
     ("- call: helpers:fn\n  capture: {x: resultt}", 4, "flows.default[0].capture.x", "unknown name 'resultt'"),
     (
         "- for_each: '[1]'\n  as: vu\n  steps: [{sleep: 0}]",
-        1,
-        "flows",
-        "capture name 'vu' hides a built-in name or a data array; rename it",
+        4,
+        "flows.default[0].as",
+        "loop name 'vu' hides a built-in name or a data array; rename it",
+    ),
+    (
+        "- if: true\n  then:\n    - call: helpers:fn\n      capture: {result: result}",
+        6,
+        "flows.default[0].then[0].capture.result",
+        "capture name 'result' hides a built-in name or a data array; rename it",
+    ),
+    (
+        "- batch:\n    - request: {url: 'http://x/'}\n      capture: {status: status}",
+        5,
+        "flows.default[0].batch[0].capture.status",
+        "capture name 'status' hides a built-in name or a data array; rename it",
     ),
 ]
 
