@@ -13,7 +13,7 @@ from loadpy.metrics.registry import Registry
 from loadpy.vu.api import VU
 from loadpy.vu.core import RuntimeCore
 from loadpy.vu.custom import coerce, define_all
-from loadpy.vu.data import load_data
+from loadpy.vu.data import load_data, row_picker
 from loadpy.vu.state import VUState
 
 
@@ -81,3 +81,12 @@ def test_bad_declarations() -> None:
         define_all(Registry(), {"orders": {"type": "counter", "time": True}})
     with pytest.raises(ConfigError, match="invalid metric name 'c'"):
         define_all(Registry(), {"c": "counter"})
+
+
+def test_next_row_is_the_iterations_row_and_refuses_what_is_not_an_array() -> None:
+    rows = ("a", "b", "c")
+    assert [row_picker(i)(rows) for i in range(7)] == ["a", "b", "c", "a", "b", "c", "a"]
+    with pytest.raises(TypeError, match=r"next_row takes a data array, e.g. next_row\(users\), not a str"):
+        row_picker(0)("users")
+    with pytest.raises(ValueError, match="next_row: the data array is empty"):
+        row_picker(3)(())
