@@ -67,8 +67,20 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     config_file = _load_config_file(args.config or os.environ.get("K6_CONFIG"))
     cli = cli_options(args)
     registry = Registry()
+    doc: Any = None
 
-    if path.endswith(".py"):
+    if path.endswith((".js", ".mjs", ".cjs")):  # loadpy.js.SUFFIXES
+        from loadpy.js import load_js_script
+        from loadpy.js.bridge import JsRuntime
+
+        env = resolve_env(None, os.environ, cli_env)
+        js_script = load_js_script(path, env, registry)
+        options = resolve_options(
+            js_script.options, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
+        )
+        runtime = JsRuntime(js_script, options, registry, env)
+        handle_summary = runtime.handle_summary
+    elif path.endswith(".py"):
         from loadpy.vu.script import PythonRuntime, load_python_script
 
         script = load_python_script(path)
@@ -101,7 +113,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         try:
             thresholds = Thresholds.parse(options.thresholds, registry)
         except ConfigError as exc:
-            if not path.endswith(".py"):
+            if doc is not None:
                 # the key is "thresholds.<metric>": the metric part may itself contain dots
                 metric_key = (exc.key or "thresholds").partition(".")[2]
                 raise doc.error(

@@ -1,0 +1,481 @@
+// loadpy's k6 modules, in JavaScript over a few host functions (__lp_host_*, see loadpy/js/host.py).
+// Evaluated at the top of every VU's bundle; frames on these lines are shown as "(native)".
+var __lp = (function () {
+  const defs = Object.create(null);
+  const cache = Object.create(null);
+  const builtin = Object.create(null);
+
+  // A host answer starting with NUL is an error (E) or a test abort (A): throw it as k6 would.
+  function r(value) {
+    if (typeof value === "string" && value.charCodeAt(0) === 0) {
+      const kind = value.charAt(1);
+      const err = new Error(value.substring(2));
+      if (kind === "G") err.name = "GoError";
+      if (kind === "A") err.name = "AbortError";
+      throw err;
+    }
+    return value;
+  }
+
+  function module(name, exportsObject) {
+    Object.defineProperty(exportsObject, "__esModule", { value: true });
+    if (!("default" in exportsObject)) Object.defineProperty(exportsObject, "default", { value: exportsObject });
+    builtin[name] = exportsObject;
+  }
+
+  function load(id) {
+    if (id in builtin) return builtin[id];
+    const done = cache[id];
+    if (done) return done.exports;
+    const def = defs[id];
+    const m = (cache[id] = { exports: {} });
+    const imp = (spec) => load(def.deps[spec]);
+    const req = (spec) => {
+      if (!(spec in def.deps)) throw new Error(`require(${JSON.stringify(spec)}): only literal module names can be required`);
+      return imp(spec);
+    };
+    const dir = id.substring(0, id.lastIndexOf("/"));
+    const openHere = (path, mode) => open_(dir, path, mode);
+    def.fn.call(m.exports, m.exports, m, req, imp, openHere);
+    return m.exports;
+  }
+
+  function named(m, key) {
+    if (key === "default") return m && m.__esModule ? m.default : m;
+    return m[key];
+  }
+
+  function star(target, m) {
+    for (const key of Object.keys(m)) {
+      if (key === "default" || key in target) continue;
+      Object.defineProperty(target, key, { enumerable: true, get: () => m[key] });
+    }
+  }
+
+  // ---- values ---------------------------------------------------------------------------------
+  function bytesToString(buffer) {
+    const view = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    let out = "";
+    for (let i = 0; i < view.length; i += 4096) out += String.fromCharCode.apply(null, view.subarray(i, i + 4096));
+    return out;
+  }
+
+  function stringToBytes(text) {
+    const view = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) view[i] = text.charCodeAt(i) & 0xff;
+    return view.buffer;
+  }
+
+  function isBinary(value) {
+    return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  }
+
+  function fmt(value) {
+    if (typeof value === "string") return value;
+    if (value instanceof Error) return String(value);
+    if (value === undefined) return "undefined";
+    if (typeof value === "function") return "[object Function]";
+    if (typeof value === "object" && value !== null) {
+      try {
+        return JSON.stringify(value);
+      } catch (e) {
+        return String(value);
+      }
+    }
+    return String(value);
+  }
+
+  function tagsJson(tags) {
+    if (tags === undefined || tags === null) return "";
+    const out = {};
+    for (const key of Object.keys(tags)) out[key] = String(tags[key]);
+    return JSON.stringify(out);
+  }
+
+  // ---- open() ----------------------------------------------------------------------------------
+  function open_(dir, path, mode) {
+    const binary = mode === "b";
+    if (mode !== undefined && mode !== "" && mode !== "b") throw new Error(`open(): mode must be "b" or omitted, got ${JSON.stringify(mode)}`);
+    const text = r(__lp_host_open(dir, String(path), binary));
+    return binary ? stringToBytes(text) : text;
+  }
+
+  // ---- console ---------------------------------------------------------------------------------
+  const logAt = (level) => (...args) => __lp_host_log(level, args.map(fmt).join(" "));
+  globalThis.console = { log: logAt("info"), info: logAt("info"), warn: logAt("warning"), error: logAt("error"), debug: logAt("debug") };
+
+  // ---- k6 --------------------------------------------------------------------------------------
+  function check(value, sets, tags) {
+    const extra = tagsJson(tags);
+    let all = true;
+    for (const name of Object.keys(sets || {})) {
+      const cond = sets[name];
+      let passed;
+      if (typeof cond === "function") {
+        try {
+          passed = !!cond(value);
+        } catch (e) {
+          __lp_host_check(name, false, extra);
+          throw e;
+        }
+      } else {
+        passed = !!cond;
+      }
+      __lp_host_check(name, passed, extra);
+      all = all && passed;
+    }
+    return all;
+  }
+
+  function group(name, fn) {
+    r(__lp_host_group(String(name)));
+    let ok = false;
+    try {
+      const result = fn();
+      ok = true;
+      return result;
+    } finally {
+      __lp_host_group_end(ok);
+    }
+  }
+
+  function sleep(seconds) {
+    r(__lp_host_sleep(Number(seconds)));
+  }
+
+  function fail(message) {
+    const err = new Error(message === undefined ? "" : String(message));
+    err.name = "GoError";
+    throw err;
+  }
+
+  let seeded = null;
+  const nativeRandom = Math.random;
+  function randomSeed(seed) {
+    let state = Number(seed) >>> 0;
+    seeded = function () {
+      // mulberry32: a small, fast, well-spread PRNG (k6 seeds Go's rand; sequences differ)
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    Math.random = seeded;
+  }
+
+  module("k6", { check, group, sleep, fail, randomSeed });
+
+  // ---- k6/http ---------------------------------------------------------------------------------
+  let globalCallback; // undefined: loadpy's default (200-399); null: none
+  const DURATION = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)/g;
+  const UNIT = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+  function seconds(value, what) {
+    if (typeof value === "number") return value / 1000; // k6: a number of milliseconds
+    const text = String(value);
+    let total = 0;
+    let matched = "";
+    text.replace(DURATION, (all, n, unit) => {
+      total += Number(n) * UNIT[unit];
+      matched += all;
+      return "";
+    });
+    if (matched !== text || text === "") throw new Error(`invalid ${what} "${text}"`);
+    return total;
+  }
+
+  function expectedStatuses(...specs) {
+    for (const spec of specs) {
+      const ok = (typeof spec === "number" && Number.isInteger(spec)) || (spec && Number.isInteger(spec.min) && Number.isInteger(spec.max));
+      if (!ok) throw new Error(`expectedStatuses: invalid argument ${fmt(spec)} (integers and {min, max} objects)`);
+    }
+    return { __lp_expected: specs.map((s) => (typeof s === "number" ? s : { min: s.min, max: s.max })) };
+  }
+
+  function callbackValue(cb) {
+    if (cb === undefined) return true;
+    if (cb === null) return null;
+    if (cb && cb.__lp_expected) return cb.__lp_expected;
+    throw new Error("responseCallback: only http.expectedStatuses(...) callbacks are supported");
+  }
+
+  function setResponseCallback(cb) {
+    callbackValue(cb);
+    globalCallback = cb;
+  }
+
+  function formEncode(obj) {
+    const esc = (s) => encodeURIComponent(String(s)).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+    return Object.keys(obj)
+      .sort()
+      .map((k) => `${esc(k)}=${esc(obj[k])}`)
+      .join("&");
+  }
+
+  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "jar", "cookies", "auth", "compression"]);
+  const warnedParams = new Set();
+
+  function buildRequest(method, url, body, params) {
+    params = params || {};
+    const req = { method: String(method).toUpperCase(), headers: {}, tags: {} };
+    if (url && url.__lp_url) {
+      req.url = url.url;
+      req.tags.name = url.name;
+    } else {
+      req.url = String(url);
+    }
+    for (const key of Object.keys(params)) {
+      if (!KNOWN_PARAMS.has(key) && !warnedParams.has(key)) {
+        warnedParams.add(key);
+        __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
+      }
+    }
+    if (params.headers) for (const key of Object.keys(params.headers)) req.headers[key] = String(params.headers[key]);
+    if (params.tags) for (const key of Object.keys(params.tags)) req.tags[key] = String(params.tags[key]);
+    if (params.timeout !== undefined) req.timeout = seconds(params.timeout, "timeout");
+    if (params.redirects !== undefined) req.redirects = Number(params.redirects);
+    if (params.responseType !== undefined) req.responseType = String(params.responseType);
+    req.expected = callbackValue("responseCallback" in params ? params.responseCallback : globalCallback);
+    if (body !== undefined && body !== null) {
+      if (isBinary(body)) {
+        req.body = bytesToString(body);
+        req.binary = true;
+      } else if (typeof body === "object") {
+        req.body = formEncode(body);
+        if (!Object.keys(req.headers).some((h) => h.toLowerCase() === "content-type")) req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+      } else {
+        req.body = String(body);
+      }
+    }
+    return req;
+  }
+
+  function gjson(value, path) {
+    if (path === undefined || path === "") return value;
+    for (const raw of path.split(".")) {
+      if (value === undefined || value === null) return undefined;
+      if (raw === "#" && Array.isArray(value)) return value.length;
+      value = value[raw];
+    }
+    return value;
+  }
+
+  class Response {
+    constructor(data) {
+      Object.assign(this, data);
+      if (data.binary) this.body = data.body === null ? null : stringToBytes(data.body);
+      delete this.binary;
+    }
+    json(selector) {
+      if (this.body === null || this.body === undefined) throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
+      const parsed = JSON.parse(typeof this.body === "string" ? this.body : bytesToString(this.body));
+      return selector === undefined ? parsed : gjson(parsed, String(selector));
+    }
+    html() {
+      throw new Error("Response.html(): k6/html is not available in loadpy yet");
+    }
+  }
+
+  function request(method, url, body, params) {
+    return new Response(JSON.parse(r(__lp_host_http(JSON.stringify(buildRequest(method, url, body, params))))));
+  }
+
+  function batchItem(item) {
+    if (typeof item === "string" || (item && item.__lp_url)) return buildRequest("GET", item);
+    if (Array.isArray(item)) return buildRequest(item[0], item[1], item[2], item[3]);
+    return buildRequest(item.method || "GET", item.url, item.body, item.params);
+  }
+
+  function batch(requests) {
+    const keys = Array.isArray(requests) ? null : Object.keys(requests);
+    const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k]));
+    const results = JSON.parse(r(__lp_host_batch(JSON.stringify(list)))).map((d) => new Response(d));
+    if (keys === null) return results;
+    const out = {};
+    keys.forEach((k, i) => (out[k] = results[i]));
+    return out;
+  }
+
+  function url(strings, ...values) {
+    let text = strings[0];
+    let name = strings[0];
+    values.forEach((v, i) => {
+      text += String(v) + strings[i + 1];
+      name += "${}" + strings[i + 1];
+    });
+    return { __lp_url: true, url: text, name, toString: () => text };
+  }
+
+  function file(data, filename, contentType) {
+    return { data, filename, content_type: contentType || "application/octet-stream" };
+  }
+
+  module("k6/http", {
+    request,
+    get: (u, p) => request("GET", u, null, p),
+    head: (u, p) => request("HEAD", u, null, p),
+    options: (u, b, p) => request("OPTIONS", u, b, p),
+    post: (u, b, p) => request("POST", u, b, p),
+    put: (u, b, p) => request("PUT", u, b, p),
+    patch: (u, b, p) => request("PATCH", u, b, p),
+    del: (u, b, p) => request("DELETE", u, b, p),
+    batch,
+    url,
+    file,
+    expectedStatuses,
+    setResponseCallback,
+    OCSP_STATUS_GOOD: "good",
+  });
+
+  // ---- k6/metrics ------------------------------------------------------------------------------
+  function metricClass(type) {
+    return class {
+      constructor(name, isTime) {
+        if (!__lp_host_init()) throw new Error("metrics must be declared in the init context");
+        r(__lp_host_metric_define(String(name), type, !!isTime));
+        this.name = String(name);
+      }
+      add(value, tags) {
+        return __lp_host_metric_add(this.name, value, tagsJson(tags));
+      }
+    };
+  }
+  module("k6/metrics", { Counter: metricClass("counter"), Gauge: metricClass("gauge"), Rate: metricClass("rate"), Trend: metricClass("trend") });
+
+  // ---- k6/data ---------------------------------------------------------------------------------
+  class SharedArray {
+    constructor(name, fn) {
+      if (typeof fn !== "function") throw new Error("a function is expected as the second argument of SharedArray");
+      name = String(name);
+      let length = __lp_host_shared_length(name);
+      if (length < 0) {
+        const data = fn();
+        if (!Array.isArray(data)) throw new Error("only arrays can be made into SharedArray");
+        length = r(__lp_host_shared_store(name, JSON.stringify(data)));
+      }
+      const items = [];
+      const get = (i) => {
+        if (!(i in items)) items[i] = Object.freeze(JSON.parse(__lp_host_shared_get(name, i)));
+        return items[i];
+      };
+      const base = [];
+      return new Proxy(base, {
+        get(target, key) {
+          if (key === "length") return length;
+          if (key === Symbol.iterator) return function* () { for (let i = 0; i < length; i++) yield get(i); };
+          if (typeof key === "string" && /^\d+$/.test(key)) return Number(key) < length ? get(Number(key)) : undefined;
+          const proto = Array.prototype[key];
+          if (typeof proto === "function") return (...args) => proto.apply(Array.from({ length }, (_, i) => get(i)), args);
+          return undefined;
+        },
+        has(target, key) {
+          return typeof key === "string" && /^\d+$/.test(key) && Number(key) < length;
+        },
+        set() {
+          throw new Error("SharedArray is read-only");
+        },
+      });
+    }
+  }
+  module("k6/data", { SharedArray });
+
+  // ---- k6/execution ----------------------------------------------------------------------------
+  const execInfo = (key) => JSON.parse(__lp_host_exec(key));
+  const execution = {
+    get vu() {
+      const v = execInfo("vu");
+      v.tags = {};
+      v.metrics = { tags: {}, metadata: {} };
+      return v;
+    },
+    get scenario() {
+      return execInfo("scenario");
+    },
+    get instance() {
+      return execInfo("instance");
+    },
+    test: {
+      abort(reason) {
+        r(__lp_host_abort(reason === undefined ? "" : String(reason)));
+      },
+      fail(reason) {
+        __lp_host_fail(reason === undefined ? "" : String(reason));
+      },
+      get options() {
+        return execInfo("options");
+      },
+    },
+  };
+  module("k6/execution", execution);
+
+  // ---- the lifecycle, called from Python -------------------------------------------------------
+  let main = null;
+  let data;
+  let settled = null;
+  return {
+    define(id, deps, fn) {
+      defs[id] = { deps, fn };
+    },
+    load,
+    named,
+    star,
+    builtins: () => Object.keys(builtin),
+    // a module implemented in Python (loadpy/js/modules.py): each function is one host call
+    pymodule(name, functions, glue) {
+      const m = {};
+      for (const fn of functions) m[fn] = (...args) => JSON.parse(r(__lp_host_py(name, fn, JSON.stringify(args))));
+      glue(m, stringToBytes, bytesToString);
+      module(name, m);
+    },
+    boot(mainId) {
+      main = load(mainId);
+      return main;
+    },
+    exportsJson() {
+      const out = {};
+      for (const key of Object.keys(main)) out[key] = typeof main[key];
+      if (typeof main.default === "function") out.default = "function";
+      return JSON.stringify(out);
+    },
+    optionsJson() {
+      return main.options === undefined ? "{}" : JSON.stringify(main.options);
+    },
+    setData(json) {
+      data = json === undefined ? undefined : JSON.parse(json);
+    },
+    // Runs an exported function; async functions settle via the job queue (see settle()).
+    call(name, iter, withData) {
+      globalThis.__ITER = iter;
+      const fn = main[name];
+      if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
+      const result = withData ? fn(data) : fn();
+      settled = null;
+      if (result && typeof result.then === "function") {
+        settled = { done: false };
+        result.then(
+          (v) => Object.assign(settled, { done: true, value: v }),
+          (e) => Object.assign(settled, { done: true, error: e }),
+        );
+        return "\u0000P";
+      }
+      return result === undefined ? undefined : JSON.stringify(result);
+    },
+    settle() {
+      if (settled === null || !settled.done) return "\u0000P";
+      if (settled.error !== undefined) throw settled.error;
+      return settled.value === undefined ? undefined : JSON.stringify(settled.value);
+    },
+    summary(json) {
+      const out = main.handleSummary(JSON.parse(json));
+      if (out === undefined || out === null) return undefined;
+      const files = {};
+      for (const key of Object.keys(out)) files[key] = isBinary(out[key]) ? { binary: bytesToString(out[key]) } : out[key];
+      return JSON.stringify(files);
+    },
+    setEnv(json) {
+      globalThis.__ENV = JSON.parse(json);
+    },
+  };
+})();
+var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star;
