@@ -176,7 +176,11 @@ class JsRuntime(BaseRuntime):
     def _phase_body(self, name: str) -> Body:
         async def run(vu: VuContext) -> Any:
             context = self.script.init_context
-            result = await self._call(context, vu, name, 0)
+            try:
+                result = await self._call(context, vu, name, 0)
+            except JsError as exc:
+                log.error("%s", exc, extra={"hint": "script exception"})  # k6 logs it; the run ends with 107
+                raise
             return None if result is None else json.loads(result)
 
         return run
@@ -204,7 +208,8 @@ class JsRuntime(BaseRuntime):
 
         outcome = await drive(context, call)
         if host.abort_reason is not None:
-            raise TestAbort(host.abort_reason)
+            where = program.innermost_frame(outcome) if isinstance(outcome, JSException) else ""
+            raise TestAbort(f"{host.abort_reason} at {where}" if where else host.abort_reason)
         if isinstance(outcome, JSException):
             raise JsError(program.render_error(outcome))
         return outcome

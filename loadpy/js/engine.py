@@ -21,6 +21,17 @@ _FRAME = re.compile(r"^\s*at (?P<name>\S+(?: \S+)*?)(?: \((?P<where>[^)]*)\))?\s
 _WHERE = re.compile(r"^<input>(?::(?P<line>\d+))?$")
 
 JSException = quickjs.JSException
+# a default export is compiled as `var __lp_default_export = function ...` (loadpy/js/bundle.py)
+_FUNCTION_NAMES = {"__lp_default_export": "default"}
+_PROPERTY_OF = re.compile(r"^TypeError: cannot read property '([^']*)' of (?:undefined|null)$")
+
+
+def _goja_message(head: str) -> str:
+    """QuickJS's wording of the commonest error as k6's engine (goja) words it."""
+    match = _PROPERTY_OF.match(head)
+    if match:
+        return f"TypeError: Cannot read property '{match.group(1)}' of undefined"
+    return head
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ class Program:
         """A QuickJS exception as k6's message: first line, then `\\tat name (file:///path:line)` frames."""
         text = str(exc.args[0]) if exc.args else str(exc)
         head, _, stack = text.partition("\n")
+        head = _goja_message(head)
         frames = []
         for raw in stack.splitlines():
             frame = self._frame(raw)
@@ -55,22 +67,21 @@ class Program:
         if line is None:
             return None if name in ("<eval>", "<anonymous>") else name
         located = self.lines.locate(int(line))
-        if located is None:  # the prelude: loadpy's own k6 modules
-            return None if name in ("<eval>", "<anonymous>") else f"{name} (native)"
+        if located is None:  # the prelude: loadpy's own k6 modules, hidden like k6's Go frames
+            return None
         file, file_line = located
         url = f"file://{file}:{file_line}"
-        return url if name in ("<eval>", "<anonymous>") else f"{name} ({url})"
+        if name in ("<eval>", "<anonymous>"):
+            return url
+        return f"{_FUNCTION_NAMES.get(name, name)} ({url})"
 
-    def location(self, exc: BaseException) -> str:
-        """`file:line` of the innermost user frame, for one-line messages."""
+    def innermost_frame(self, exc: BaseException) -> str:
+        """The innermost frame in the user's code (`default (file:///path:line)`), or ""."""
         for raw in (str(exc.args[0]) if exc.args else "").splitlines()[1:]:
-            match = _FRAME.match(raw)
-            place = _WHERE.match(match.group("where") or "") if match else None
-            if place and place.group("line"):
-                located = self.lines.locate(int(place.group("line")))
-                if located is not None:
-                    return f"{located[0]}:{located[1]}"
-        return self.path
+            frame = self._frame(raw)
+            if frame:
+                return frame
+        return ""
 
 
 def _prelude() -> str:
@@ -142,13 +153,13 @@ class JsContext:
     def call(self, name: str, iteration: int, with_data: bool) -> Any:
         """Call an exported function (raises JSException); returns its result as JSON text or None."""
         result = self._call(name, iteration, with_data)
-        if result == "\x00P":  # an async function: run its jobs until the promise settles
+        if result == "\x01P":  # an async function: run its jobs until the promise settles
             ctx = self.ctx
             while True:
                 while ctx.execute_pending_job():
                     pass
                 result = self._settle()
-                if result != "\x00P":
+                if result != "\x01P":
                     break
                 # a promise nothing will resolve (no timers or async I/O here): k6 would wait forever
                 raise ScriptError(f"{self.program.path}: function '{name}' returned a promise that never settles")

@@ -2,7 +2,8 @@
 
 Each function answers with plain values or JSON text (the QuickJS binding passes nothing richer)
 and never raises: an exception escaping into QuickJS would leave Python's error state set, so
-failures come back as text starting with NUL + a kind letter, which the prelude throws:
+failures come back as text starting with \x01 + a kind letter, which the prelude throws (not NUL:
+the binding hands strings to QuickJS as C strings):
 E = Error, G = GoError (k6's native errors), A = the test abort.
 
 Blocking k6 calls (`http.get`, `sleep`) hand an awaitable to the VU's asyncio task by switching
@@ -24,10 +25,13 @@ from loadpy.errors import LoadpyError
 from loadpy.js.modules import call_py
 
 log = logging.getLogger("loadpy.js")
+# console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
+console_log = logging.getLogger("loadpy.js.console")
+console_log.setLevel(logging.INFO)
 
-ERROR = "\x00E"
-GO_ERROR = "\x00G"
-ABORT = "\x00A"
+ERROR = "\x01E"
+GO_ERROR = "\x01G"
+ABORT = "\x01A"
 
 
 class Failure:
@@ -197,7 +201,7 @@ class Host:
 
     # -- console, open(), SharedArray ----------------------------------------------------------
     def log(self, level: str, text: str) -> None:
-        log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})
+        console_log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})
 
     def open(self, folder: str, path: str, binary: bool) -> str:
         full = path if os.path.isabs(path) else os.path.normpath(os.path.join(folder, path))
@@ -210,7 +214,8 @@ class Host:
                 data = handle.read()
         except OSError as exc:
             return f"{GO_ERROR}open {full}: {exc.strerror.lower() if exc.strerror else exc}"
-        text = data.decode("latin-1") if binary else data.decode("utf-8", "replace")
+        # as JSON text: strings reach QuickJS as C strings, and a binary file may hold NUL bytes
+        text = json.dumps(data.decode("latin-1") if binary else data.decode("utf-8", "replace"))
         self.shared.files[key] = text
         return text
 

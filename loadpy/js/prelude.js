@@ -5,9 +5,9 @@ var __lp = (function () {
   const cache = Object.create(null);
   const builtin = Object.create(null);
 
-  // A host answer starting with NUL is an error (E) or a test abort (A): throw it as k6 would.
+  // A host answer starting with \x01 is an error (E, G) or a test abort (A): throw it as k6 would.
   function r(value) {
-    if (typeof value === "string" && value.charCodeAt(0) === 0) {
+    if (typeof value === "string" && value.charCodeAt(0) === 1) {
       const kind = value.charAt(1);
       const err = new Error(value.substring(2));
       if (kind === "G") err.name = "GoError";
@@ -96,7 +96,7 @@ var __lp = (function () {
   function open_(dir, path, mode) {
     const binary = mode === "b";
     if (mode !== undefined && mode !== "" && mode !== "b") throw new Error(`open(): mode must be "b" or omitted, got ${JSON.stringify(mode)}`);
-    const text = r(__lp_host_open(dir, String(path), binary));
+    const text = JSON.parse(r(__lp_host_open(dir, String(path), binary)));
     return binary ? stringToBytes(text) : text;
   }
 
@@ -457,12 +457,12 @@ var __lp = (function () {
           (v) => Object.assign(settled, { done: true, value: v }),
           (e) => Object.assign(settled, { done: true, error: e }),
         );
-        return "\u0000P";
+        return "\u0001P";
       }
       return result === undefined ? undefined : JSON.stringify(result);
     },
     settle() {
-      if (settled === null || !settled.done) return "\u0000P";
+      if (settled === null || !settled.done) return "\u0001P";
       if (settled.error !== undefined) throw settled.error;
       return settled.value === undefined ? undefined : JSON.stringify(settled.value);
     },
