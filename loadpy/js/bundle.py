@@ -36,7 +36,7 @@ class Unit:
     module_id: str  # the absolute path, or the name of a built-in module
     path: str  # as the user named it (for messages)
     code: str  # rewritten, same number of lines as the original
-    resolved: dict[str, str]  # import specifier -> module id
+    resolved: dict[str, str | dict[str, str]]  # specifier -> module id, or {"error": why} for a require()
 
 
 @dataclass
@@ -119,11 +119,11 @@ class _Rewriter:
         self.edits: list[tuple[int, int, str]] = []  # (start byte, end byte, replacement)
         self.exports: list[tuple[str, str]] = []  # (exported name, local expression)
         self.star_exports: list[str] = []  # specifiers re-exported with `export *`
-        self.specifiers: list[tuple[str, int]] = []  # (specifier, line) in order of appearance
+        self.specifiers: list[tuple[str, int, bool]] = []  # (specifier, line, is a require()) in order
         self._counter = 0
 
     def _dep(self, spec: str, line: int) -> str:
-        self.specifiers.append((spec, line))
+        self.specifiers.append((spec, line, False))
         return f"__lp_import({json.dumps(spec)})"
 
     def _replace(self, node: Node, text: str) -> None:
@@ -220,7 +220,7 @@ class _Rewriter:
                 if fn is not None and _text(fn) == "require" and args is not None:
                     strings = [a for a in args.named_children if a.type == "string"]
                     if len(args.named_children) == 1 and strings:
-                        self.specifiers.append((_string_value(strings[0]), node.start_point[0] + 1))
+                        self.specifiers.append((_string_value(strings[0]), node.start_point[0] + 1, True))
             stack.extend(node.children)
 
     def output(self) -> str:
@@ -292,8 +292,14 @@ class Bundler:
             code = f"{code}\n{footer}"
         unit = Unit(module_id, shown, f"{header} {code}", {})
         self.units[module_id] = unit
-        for spec, line in rw.specifiers:
-            unit.resolved[spec] = self._resolve(spec, file.parent, shown, line)
+        for spec, line, is_require in rw.specifiers:
+            try:
+                unit.resolved[spec] = self._resolve(spec, file.parent, shown, line)
+            except ModuleNotFound as exc:
+                if not is_require:
+                    raise
+                # CommonJS resolves when require() runs: a Node-only branch may never call it
+                unit.resolved.setdefault(spec, {"error": str(exc)})
         return module_id
 
     def _resolve(self, spec: str, folder: Path, importer: str, line: int) -> str:

@@ -29,7 +29,11 @@ var __lp = (function () {
     if (done) return done.exports;
     const def = defs[id];
     const m = (cache[id] = { exports: {} });
-    const imp = (spec) => load(def.deps[spec]);
+    const imp = (spec) => {
+      const target = def.deps[spec];
+      if (typeof target !== "string") throw new Error(target.error);
+      return load(target);
+    };
     const req = (spec) => {
       if (!(spec in def.deps)) throw new Error(`require(${JSON.stringify(spec)}): only literal module names can be required`);
       return imp(spec);
