@@ -145,9 +145,11 @@ class JsRuntime(BaseRuntime):
         )
 
     def new_context(self, vu_id: int) -> JsContext:
-        host = Host(self.script.shared)
-        context = JsContext(self.program, host, self.env, vu_id)
-        self.stats["initialized"] += 1
+        """A context whose init code has run (k6 runs it per VU, and afresh for setup, teardown and
+        handleSummary)."""
+        context = JsContext(self.program, Host(self.script.shared), self.env, vu_id)
+        if vu_id:
+            self.stats["initialized"] += 1
         return context
 
     def new_vu(self, id_in_instance: int, id_in_test: int) -> JsVU:
@@ -175,7 +177,7 @@ class JsRuntime(BaseRuntime):
 
     def _phase_body(self, name: str) -> Body:
         async def run(vu: VuContext) -> Any:
-            context = self.script.init_context
+            context = self.new_context(0)
             try:
                 result = await self._call(context, vu, name, 0)
             except JsError as exc:
@@ -216,8 +218,8 @@ class JsRuntime(BaseRuntime):
 
     def _handle_summary(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
         """handleSummary(data) → {path|stdout|stderr: content}, as loadpy.run writes it."""
-        context = self.script.init_context
         try:
+            context = self.new_context(0)
             result = context.handle_summary(json.dumps(data))
         except JSException as exc:
             raise JsError(self.program.render_error(exc)) from None
