@@ -78,8 +78,9 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         options = resolve_options(
             js_script.options, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
         )
-        runtime = JsRuntime(js_script, options, registry, env)
-        handle_summary = runtime.handle_summary
+        js_runtime = JsRuntime(js_script, options, registry, env)
+        runtime: Any = js_runtime
+        handle_summary = js_runtime.handle_summary
     elif path.endswith(".py"):
         from loadpy.vu.script import PythonRuntime, load_python_script
 

@@ -20,7 +20,7 @@ import greenlet
 from loadpy.clock import now, wall_ns
 from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import ConfigError, ScriptError, TestAbort
-from loadpy.js.engine import JSException, JsContext, Program
+from loadpy.js.engine import JsContext, JSException, Program
 from loadpy.js.host import INTERRUPTED, Failure, Host
 from loadpy.js.script import JsScript
 from loadpy.metrics.registry import Registry
@@ -134,8 +134,11 @@ class JsRuntime(BaseRuntime):
         for name, scenario in (getattr(options, "scenarios", None) or {}).items():
             exec_name = getattr(scenario, "exec_name", None) or "default"
             if exec_name not in bodies:
-                raise ConfigError(f"executor {name}: function '{exec_name}' not found in exports",
-                                  file=script.path, key=f"options.scenarios.{name}.exec")
+                raise ConfigError(
+                    f"executor {name}: function '{exec_name}' not found in exports",
+                    file=script.path,
+                    key=f"options.scenarios.{name}.exec",
+                )
         super().__init__(
             make_core(registry, options, env, expected, client_factory),
             bodies,
@@ -226,8 +229,9 @@ class JsRuntime(BaseRuntime):
         if result is None:
             return None
         files = json.loads(result)
-        return {k: (v["binary"].encode("latin-1") if isinstance(v, dict) and "binary" in v else v)
-                for k, v in files.items()}
+        return {
+            k: (v["binary"].encode("latin-1") if isinstance(v, dict) and "binary" in v else v) for k, v in files.items()
+        }
 
 
 __all__ = ["JsError", "JsRuntime", "drive"]

@@ -182,16 +182,16 @@ class _Rewriter:
                 return
             temp = self._temp()
             self._replace(node, f"const {temp} = {module};")
-            for imported, exported in _specifiers(clause):
-                self.exports.append((exported, f"__lp_named({temp}, {json.dumps(imported)})"))
+            for name, alias in _specifiers(clause):
+                self.exports.append((alias, f"__lp_named({temp}, {json.dumps(name)})"))
             return
         if any(c.type == "default" for c in node.children):
             target = value or declaration
             if target is None:
                 return
-            name = target.child_by_field_name("name")
-            if target.type.endswith("_declaration") and name is not None:
-                self.exports.append(("default", _text(name)))
+            declared = target.child_by_field_name("name")
+            if target.type.endswith("_declaration") and declared is not None:
+                self.exports.append(("default", _text(declared)))
                 self.edits.append((node.start_byte, target.start_byte, ""))
             else:
                 self.exports.append(("default", "__lp_default_export"))

@@ -176,8 +176,11 @@ class Host:
         manager = self._groups.pop()
         failure = None if ok else RuntimeError("group function threw")
         try:
-            _run_now(manager.__aexit__(None, None, None) if failure is None
-                     else manager.__aexit__(type(failure), failure, None))
+            _run_now(
+                manager.__aexit__(None, None, None)
+                if failure is None
+                else manager.__aexit__(type(failure), failure, None)
+            )
         except Exception:  # __aexit__ re-raises the group's error: JavaScript is already unwinding it
             pass
 

@@ -53,8 +53,9 @@ def load_js_script(path: str, env: Mapping[str, str], registry: Registry) -> JsS
         raise ConfigError("options must be an object", file=path, key="options")
     exports = context.exports()
     if "default" not in exports and not _scenario_execs(options):
-        raise ConfigError("the script exports no default function (and no scenario names an exec function)",
-                          file=path, key="default")
+        raise ConfigError(
+            "the script exports no default function (and no scenario names an exec function)", file=path, key="default"
+        )
     shared.options_json = json.dumps(options)
     return JsScript(path, program, context, shared, options, exports)
 

@@ -36,9 +36,19 @@ def test_js_script_matches_k6(case: Case, k6_bin: str, targets: tuple[Target, Ta
     outcomes = run_case(case, k6_bin, targets, tmp_path, ("k6", "js"))
     k6 = outcomes["k6"]
     oracle = check_k6(case, k6)
-    assert not oracle, f"{case.id}: the k6 side does not behave as documented (harness or case bug):\n  " + \
-        "\n  ".join(oracle) + "\n" + k6.tail()
+    assert not oracle, (
+        f"{case.id}: the k6 side does not behave as documented (harness or case bug):\n  "
+        + "\n  ".join(oracle)
+        + "\n"
+        + k6.tail()
+    )
     js = outcomes["js"]
     problems = compare(case, k6, js)
-    assert not problems, f"{case.id} ({case.doc}): `loadpy run case.js` differs from k6:\n  " + \
-        "\n  ".join(problems) + "\n" + js.tail() + "\n" + k6.tail()
+    assert not problems, (
+        f"{case.id} ({case.doc}): `loadpy run case.js` differs from k6:\n  "
+        + "\n  ".join(problems)
+        + "\n"
+        + js.tail()
+        + "\n"
+        + k6.tail()
+    )

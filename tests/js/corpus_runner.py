@@ -42,14 +42,29 @@ class StubClient:
     def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> _Prepared:
         return _Prepared(method, url, headers or {}, body)
 
-    async def send(self, prepared: _Prepared, *, timeout: float | None = None, redirects: int | None = None,
-                   response_type: str | None = None) -> Response:
+    async def send(
+        self,
+        prepared: _Prepared,
+        *,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
+    ) -> Response:
         self.bytes_sent += 100 + len(prepared.body or b"")
         self.bytes_received += 100 + len(STUB_BODY)
-        resp = Response(prepared.method, prepared.url, status=200, status_text="200 OK", proto="HTTP/1.1",
-                        headers={"Content-Type": "application/json"}, body=STUB_BODY,
-                        timings=Timings(waiting=1.0), request_headers=dict(prepared.headers),
-                        request_body=prepared.body, end_time=now())
+        resp = Response(
+            prepared.method,
+            prepared.url,
+            status=200,
+            status_text="200 OK",
+            proto="HTTP/1.1",
+            headers={"Content-Type": "application/json"},
+            body=STUB_BODY,
+            timings=Timings(waiting=1.0),
+            request_headers=dict(prepared.headers),
+            request_body=prepared.body,
+            end_time=now(),
+        )
         self.on_response(resp)
         return resp
 
@@ -101,8 +116,7 @@ async def _dry_run(path: str) -> dict[str, Any]:
         for name, scenario in options.scenarios.items():
             from loadpy.engine.interfaces import ScenarioContext
 
-            ctx = ScenarioContext(name=name, executor=scenario.executor, exec_name=scenario.exec_name,
-                                  start_time=now())
+            ctx = ScenarioContext(name=name, executor=scenario.executor, exec_name=scenario.exec_name, start_time=now())
             before = len(errors.messages)
             await vu.run_iteration(ctx, 0)
             if len(errors.messages) > before:

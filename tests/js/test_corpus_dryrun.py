@@ -27,8 +27,14 @@ AT_LEAST = 81
 def _dry_run(script: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     try:
-        proc = subprocess.run([sys.executable, "-m", "tests.js.corpus_runner", script], capture_output=True,
-                              text=True, timeout=PER_SCRIPT_TIMEOUT, env=env, cwd=CORPUS)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.js.corpus_runner", script],
+            capture_output=True,
+            text=True,
+            timeout=PER_SCRIPT_TIMEOUT,
+            env=env,
+            cwd=CORPUS,
+        )
     except subprocess.TimeoutExpired:
         return {"stage": "timeout", "error": f"no answer within {PER_SCRIPT_TIMEOUT}s"}
     lines = proc.stdout.strip().splitlines()
@@ -49,7 +55,8 @@ def test_corpus_scripts_run_init_and_one_iteration() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(entries, pool.map(_dry_run, entries), strict=True))
     passed = [name for name, r in results.items() if r["stage"] == "ok"]
-    failures = "\n".join(f"  {name}: [{r['stage']}] {r['error'][:200]}" for name, r in results.items()
-                         if r["stage"] != "ok")
+    failures = "\n".join(
+        f"  {name}: [{r['stage']}] {r['error'][:200]}" for name, r in results.items() if r["stage"] != "ok"
+    )
     print(f"{len(passed)} of {len(entries)} corpus scripts ran init + one iteration\n{failures}")
     assert len(passed) >= AT_LEAST, f"only {len(passed)} of {len(entries)} scripts ran (was {AT_LEAST}):\n{failures}"

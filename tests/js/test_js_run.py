@@ -33,8 +33,9 @@ class Run:
         return self.export["metrics"][name][key]
 
 
-def run_js(tmp_path: Path, script: str, *args: str, files: dict[str, str | bytes] | None = None,
-           name: str = "script.js") -> Run:
+def run_js(
+    tmp_path: Path, script: str, *args: str, files: dict[str, str | bytes] | None = None, name: str = "script.js"
+) -> Run:
     for rel, content in (files or {}).items():
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -48,9 +49,24 @@ def run_js(tmp_path: Path, script: str, *args: str, files: dict[str, str | bytes
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("BASE_URL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "loadpy", "run", "-q", "--address", "", "--summary-export", str(export), *args,
-         str(path)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "loadpy",
+            "run",
+            "-q",
+            "--address",
+            "",
+            "--summary-export",
+            str(export),
+            *args,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     return Run(proc, export)
 
@@ -67,8 +83,11 @@ def served(server: DemoServer, path: str, *, prefix: bool = False) -> int:
 
 
 def test_lifecycle_setup_data_groups_checks_metrics_and_handle_summary(
-        tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    tmp_path: Path, demo_server: DemoServer, tag: str
+) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         import {{ check, group, sleep }} from 'k6';
         import {{ Counter, Trend }} from 'k6/metrics';
@@ -98,7 +117,8 @@ def test_lifecycle_setup_data_groups_checks_metrics_and_handle_summary(
             stdout: 'custom summary\\n',
           }};
         }}
-    """)
+    """,
+    )
     assert run.code == 0, run.stderr
     assert served(demo_server, f"/items/{tag}-setup") == 1
     assert served(demo_server, f"/items/{tag}-iter") == 6
@@ -112,13 +132,18 @@ def test_lifecycle_setup_data_groups_checks_metrics_and_handle_summary(
     shop = run.export["root_group"]["groups"]["shop"]
     assert shop["path"] == "::shop"
     assert {n: (c["passes"], c["fails"]) for n, c in shop["checks"].items()} == {
-        "status 200": (6, 0), "has token": (6, 0)}
+        "status 200": (6, 0),
+        "has token": (6, 0),
+    }
     assert run.export["metrics"]["orders"]["thresholds"] == {"count==6": False}
 
 
 def test_an_exception_is_logged_with_file_and_line_and_the_next_iteration_runs(
-        tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    tmp_path: Path, demo_server: DemoServer, tag: str
+) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         export const options = {{ iterations: 3 }};
         function helper(x) {{
@@ -129,7 +154,8 @@ def test_an_exception_is_logged_with_file_and_line_and_the_next_iteration_runs(
           helper({{}});
           http.get('{demo_server.base_url}/items/{tag}-never');
         }}
-    """)
+    """,
+    )
     assert run.code == 0, run.stderr
     assert served(demo_server, f"/items/{tag}") == 3
     assert served(demo_server, f"/items/{tag}-never") == 0
@@ -142,27 +168,34 @@ def test_an_exception_is_logged_with_file_and_line_and_the_next_iteration_runs(
 
 
 def test_fail_throws_and_the_iteration_still_counts(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         import { fail } from 'k6';
         export const options = { iterations: 2 };
         export default function () {
           fail('custom failure');
         }
-    """)
+    """,
+    )
     assert run.code == 0
     assert run.metric("iterations") == 2
     assert run.stderr.count("GoError: custom failure") == 2
 
 
 def test_init_error_exits_107_naming_file_and_line_and_sends_nothing(
-        tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    tmp_path: Path, demo_server: DemoServer, tag: str
+) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         export const options = {{ iterations: 1 }};
         const x = null;
         x.foo;
         export default function () {{ http.get('{demo_server.base_url}/items/{tag}'); }}
-    """)
+    """,
+    )
     assert run.code == 107
     assert f"file://{tmp_path / 'script.js'}:4" in run.stderr
     assert "Traceback" not in run.stderr
@@ -170,25 +203,31 @@ def test_init_error_exits_107_naming_file_and_line_and_sends_nothing(
 
 
 def test_requests_in_init_code_are_refused(tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         http.get('{demo_server.base_url}/items/{tag}');
         export default function () {{}}
-    """)
+    """,
+    )
     assert run.code == 107
     assert "making http requests in the init context is not supported" in run.stderr
     assert served(demo_server, f"/items/{tag}") == 0
 
 
 def test_setup_error_exits_107_and_runs_no_iteration(tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         export const options = {{ iterations: 3 }};
         export function setup() {{
           throw new Error('no setup');
         }}
         export default function () {{ http.get('{demo_server.base_url}/items/{tag}'); }}
-    """)
+    """,
+    )
     assert run.code == 107
     assert "Error: no setup" in run.stderr
     assert f"at setup (file://{tmp_path / 'script.js'}:4)" in run.stderr
@@ -196,8 +235,11 @@ def test_setup_error_exits_107_and_runs_no_iteration(tmp_path: Path, demo_server
 
 
 def test_exec_test_abort_exits_108_and_counts_the_aborting_iteration(
-        tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    tmp_path: Path, demo_server: DemoServer, tag: str
+) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         import exec from 'k6/execution';
         export const options = {{ vus: 1, iterations: 5 }};
@@ -208,7 +250,8 @@ def test_exec_test_abort_exits_108_and_counts_the_aborting_iteration(
           }}
           http.get('{demo_server.base_url}/items/{tag}-after');
         }}
-    """)
+    """,
+    )
     assert run.code == 108
     assert "test aborted: stop now" in run.stderr
     assert served(demo_server, f"/items/{tag}") == 2
@@ -217,17 +260,22 @@ def test_exec_test_abort_exits_108_and_counts_the_aborting_iteration(
 
 
 def test_exec_test_fail_exits_110_after_the_run(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         import exec from 'k6/execution';
         export const options = { iterations: 2 };
         export default function () { exec.test.fail('bad'); }
-    """)
+    """,
+    )
     assert run.code == 110
     assert run.metric("iterations") == 2
 
 
 def test_local_modules_es_and_commonjs_open_and_shared_array(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         import { check } from 'k6';
         import { SharedArray } from 'k6/data';
         import exec from 'k6/execution';
@@ -249,17 +297,19 @@ def test_local_modules_es_and_commonjs_open_and_shared_array(tmp_path: Path) -> 
             'binary open keeps NUL bytes': () => bytes.length === 4 && bytes[0] === 0 && bytes[3] === 255,
           });
         }
-    """, files={
-        "lib/math.js": """
+    """,
+        files={
+            "lib/math.js": """
             export const NAME = 'math';
             export default function twice(x) { return x * 2; }
         """,
-        "lib/legacy.js": """
+            "lib/legacy.js": """
             module.exports = { greet: (who) => `hello ${who}` };
         """,
-        "data/users.json": '[{"name": "ann"}, {"name": "bob"}]',
-        "data/blob.bin": b"\x00\x01\x02\xff",
-    })
+            "data/users.json": '[{"name": "ann"}, {"name": "bob"}]',
+            "data/blob.bin": b"\x00\x01\x02\xff",
+        },
+    )
     assert run.code == 0, run.stderr
     checks = run.export["root_group"]["checks"]
     assert {n: (c["passes"], c["fails"]) for n, c in checks.items()} == {n: (4, 0) for n in checks}
@@ -267,35 +317,47 @@ def test_local_modules_es_and_commonjs_open_and_shared_array(tmp_path: Path) -> 
 
 
 def test_remote_import_fails_naming_the_url(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';
         export default function () {}
-    """)
+    """,
+    )
     assert run.code == 107
     assert f"{tmp_path / 'script.js'}:1: cannot import https://jslib.k6.io/k6-summary/0.0.2/index.js" in run.stderr
 
 
 def test_unknown_k6_module_and_missing_file_name_the_import(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         import { nope } from 'k6/unknown';
         export default function () {}
-    """)
+    """,
+    )
     assert run.code == 107
     assert "script.js:1: unknown module: k6/unknown" in run.stderr
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         export { x } from './missing.js';
         export default function () {}
-    """)
+    """,
+    )
     assert run.code == 107
     assert "script.js:1: cannot import ./missing.js" in run.stderr
 
 
 def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         export default function () {
           let a = ;
         }
-    """)
+    """,
+    )
     assert run.code == 107
     assert "script.js:2:" in run.stderr and "SyntaxError" in run.stderr
     assert "Traceback" not in run.stderr
@@ -308,30 +370,38 @@ def test_script_options_feed_the_config_pipeline_and_cli_flags_win(tmp_path: Pat
     """
     assert run_js(tmp_path, script).metric("iterations") == 4
     assert run_js(tmp_path, script, "--iterations", "3").metric("iterations") == 3
-    bad = run_js(tmp_path, """
+    bad = run_js(
+        tmp_path,
+        """
         export const options = { vus: 'many' };
         export default function () {}
-    """)
+    """,
+    )
     assert bad.code == 104
     assert "vus" in bad.stderr
 
 
 def test_init_code_runs_per_vu_and_again_for_setup_teardown_and_summary(tmp_path: Path) -> None:
-    run = run_js(tmp_path, """
+    run = run_js(
+        tmp_path,
+        """
         console.log(`init ${__VU}`);
         export const options = { vus: 3, iterations: 3 };
         export function setup() {}
         export default function () {}
         export function teardown() {}
         export function handleSummary() { return {}; }
-    """)
+    """,
+    )
     assert run.code == 0
     inits = sorted(line.split("init ")[1][0] for line in run.stderr.splitlines() if "init " in line)
     assert inits == ["0", "0", "0", "0", "1", "2", "3"]  # as k6 v1.1: options, 3 VUs, setup, teardown, summary
 
 
 def test_env_vu_iter_and_named_scenario_functions(tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         import exec from 'k6/execution';
         export const options = {{
@@ -342,23 +412,31 @@ def test_env_vu_iter_and_named_scenario_functions(tmp_path: Path, demo_server: D
         export function shop() {{
           http.get(`${{__ENV.TARGET}}/items/{tag}-${{__ENV.AREA}}-${{__VU}}-${{__ITER}}-${{exec.scenario.name}}`);
         }}
-    """, "-e", f"TARGET={demo_server.base_url}")
+    """,
+        "-e",
+        f"TARGET={demo_server.base_url}",
+    )
     assert run.code == 0, run.stderr
     paths = {p for p in demo_server.stats()["paths"] if tag in p}
     assert paths == {f"/items/{tag}-x-{vu}-{it}-shop" for vu in (1, 2) for it in (0, 1)}
 
 
 def test_http_verbs_bodies_batch_and_expected_statuses(tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
-    run = run_js(tmp_path, f"""
+    run = run_js(
+        tmp_path,
+        f"""
         import http from 'k6/http';
         import {{ check }} from 'k6';
         const B = '{demo_server.base_url}';
         export const options = {{ iterations: 1 }};
         export default function () {{
-          const echo = http.post(`${{B}}/echo`, JSON.stringify({{ a: 1 }}), {{ headers: {{ 'Content-Type': 'application/json' }} }});
+          const json = {{ headers: {{ 'Content-Type': 'application/json' }} }};
+          const echo = http.post(`${{B}}/echo`, JSON.stringify({{ a: 1 }}), json);
           const form = http.put(`${{B}}/echo`, {{ b: 'x y', a: '1' }});
           const missing = http.get(`${{B}}/status/404`, {{ responseCallback: http.expectedStatuses(404) }});
-          const res = http.batch([`${{B}}/items/{tag}-1`, ['GET', `${{B}}/items/{tag}-2`], {{ method: 'GET', url: `${{B}}/items/{tag}-3` }}]);
+          const res = http.batch([
+            `${{B}}/items/{tag}-1`, ['GET', `${{B}}/items/{tag}-2`], {{ method: 'GET', url: `${{B}}/items/{tag}-3` }},
+          ]);
           check(null, {{
             'json body': () => echo.json('a') === 1 && echo.status === 200,
             'form body sorted': () => form.body === 'a=1&b=x+y',
@@ -367,7 +445,8 @@ def test_http_verbs_bodies_batch_and_expected_statuses(tmp_path: Path, demo_serv
             'request echo': () => echo.request.method === 'POST',
           }});
         }}
-    """)
+    """,
+    )
     assert run.code == 0, run.stderr
     checks = run.export["root_group"]["checks"]
     assert {n: c["fails"] for n, c in checks.items()} == {n: 0 for n in checks}, checks
