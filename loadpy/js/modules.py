@@ -37,6 +37,10 @@ def register(module: PyModule) -> None:
     _PY_MODULES[module.name] = module
 
 
+def unregister(name: str) -> None:
+    _PY_MODULES.pop(name, None)
+
+
 def py_modules() -> Mapping[str, PyModule]:
     return _PY_MODULES
 
