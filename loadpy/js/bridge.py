@@ -193,6 +193,7 @@ class JsRuntime(BaseRuntime):
     async def _call(self, context: JsContext, vu: VuContext, name: str, iteration: int) -> Any:
         host = context.host
         host.vu = vu
+        host.new_iteration()
         host.interrupted = False
         host.abort_reason = None
         if vu.env is not context.host_env:

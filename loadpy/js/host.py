@@ -68,12 +68,15 @@ class Host:
         self.abort_reason: str | None = None
         self.exec_info: Callable[[str], dict[str, Any]] = lambda key: {}
         self._groups: list[Any] = []
+        self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
+        self._last_id = 0
         self._metric_views: dict[str, Any] = {}
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         return {
             "__lp_host_http": self.http,
             "__lp_host_batch": self.batch,
+            "__lp_host_response": self.response,
             "__lp_host_sleep": self.sleep,
             "__lp_host_check": self.check,
             "__lp_host_group": self.group,
@@ -113,33 +116,62 @@ class Host:
         return None
 
     # -- k6/http -------------------------------------------------------------------------------
-    def http(self, request_json: str) -> str:
+    def http(self, method: str, url: str, body: str | None, options_json: str | None) -> str:
         refused = self._vu_call("making http requests")
         if refused:
             return refused
         try:
-            req = json.loads(request_json)
-            kwargs = _request_kwargs(req)
-            outcome = self._await(self.vu.http.request(req["method"], req["url"], _body(req), **kwargs))
+            options = json.loads(options_json) if options_json else None
+            kwargs = _request_kwargs(options)
+            outcome = self._await(self.vu.http.request(method, url, _body(body, options), **kwargs))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
             return _error(outcome.error)
-        return json.dumps(_response(outcome, req.get("responseType")))
+        return self._head(outcome, options)
 
     def batch(self, requests_json: str) -> str:
         refused = self._vu_call("making http requests")
         if refused:
             return refused
         try:
-            reqs = json.loads(requests_json)
-            calls = [{"method": r["method"], "url": r["url"], "body": _body(r), **_request_kwargs(r)} for r in reqs]
+            requests = json.loads(requests_json)
+            calls = []
+            for req in requests:
+                options = json.loads(req["options"]) if req.get("options") else None
+                body = _body(req.get("body"), options)
+                calls.append({"method": req["method"], "url": req["url"], "body": body, **_request_kwargs(options)})
             outcome = self._await(self.vu.http.batch(calls))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
             return _error(outcome.error)
-        return json.dumps([_response(resp, req.get("responseType")) for resp, req in zip(outcome, reqs, strict=True)])
+        return "\x03".join(
+            self._head(resp, json.loads(req["options"]) if req.get("options") else None)
+            for resp, req in zip(outcome, requests, strict=True)
+        )
+
+    def _head(self, resp: Any, options: Mapping[str, Any] | None) -> str:
+        """The fields every script reads, and an id for the rest (see `response`)."""
+        self._last_id += 1
+        binary = bool(options) and options.get("responseType") == "binary"  # type: ignore[union-attr]
+        discard = bool(options) and options.get("responseType") == "none"  # type: ignore[union-attr]
+        self._responses[self._last_id] = (resp, binary, discard)
+        return f"{self._last_id}\x02{resp.status}\x02{resp.proto}\x02{resp.url}\x02{resp.error_code}\x02{resp.error}"
+
+    def response(self, response_id: int, name: str) -> str | None:
+        """One field of a Response made in this iteration, as the prelude's LAZY decoders expect it."""
+        entry = self._responses.get(int(response_id))
+        if entry is None:
+            return f"{ERROR}response.{name}: not read during the iteration that made the response"
+        resp, binary, discard = entry
+        try:
+            return _response_field(resp, name, binary, discard)
+        except Exception as exc:
+            return _error(exc)
+
+    def new_iteration(self) -> None:
+        self._responses.clear()
 
     # -- k6 ------------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> str | None:
@@ -280,64 +312,72 @@ def _error(exc: BaseException) -> str:
     return f"{ERROR}{exc}"
 
 
-def _body(req: Mapping[str, Any]) -> bytes | None:
-    body = req.get("body")
+def _body(body: str | None, options: Mapping[str, Any] | None) -> bytes | None:
     if body is None:
         return None
-    return body.encode("latin-1") if req.get("binary") else body.encode()
+    if options and options.get("binary"):
+        return str(json.loads(body)).encode("latin-1")
+    return body.encode()
 
 
-def _request_kwargs(req: Mapping[str, Any]) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"expected_statuses": req.get("expected", True)}
-    if req.get("headers"):
-        kwargs["headers"] = req["headers"]
-    if req.get("tags"):
-        kwargs["tags"] = req["tags"]
-    for key, name in (("timeout", "timeout"), ("redirects", "redirects"), ("responseType", "response_type")):
-        if key in req:
-            kwargs[name] = req[key]
+def _request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not options:
+        return {}
+    kwargs: dict[str, Any] = {}
+    if "expected" in options:
+        kwargs["expected_statuses"] = options["expected"]
+    for key, name in (
+        ("headers", "headers"),
+        ("tags", "tags"),
+        ("timeout", "timeout"),
+        ("redirects", "redirects"),
+        ("responseType", "response_type"),
+    ):
+        if key in options:
+            kwargs[name] = options[key]
     return kwargs
 
 
-def _response(resp: Any, response_type: str | None) -> dict[str, Any]:
-    """The data of k6's Response object."""
-    t = resp.timings
-    binary = response_type == "binary"
-    body: str | None
-    if resp.body is None or response_type == "none":
-        body = None
-    else:
-        body = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
-    request_body = resp.request_body.decode("utf-8", "replace") if resp.request_body else ""
-    return {
-        "status": resp.status,
-        "status_text": resp.status_text,
-        "proto": resp.proto,
-        "url": resp.url,
-        "body": body,
-        "binary": binary,
-        "headers": dict(resp.headers),
-        "cookies": {k: [{"name": k, "value": v} for v in vals] for k, vals in resp.cookies.items()},
-        "error": resp.error,
-        "error_code": resp.error_code,
-        "remote_ip": resp.remote_ip,
-        "remote_port": resp.remote_port,
-        "tls_version": resp.tls_version,
-        "timings": {
-            "blocked": t.blocked,
-            "looking_up": t.looking_up,
-            "connecting": t.connecting,
-            "tls_handshaking": t.tls_handshaking,
-            "sending": t.sending,
-            "waiting": t.waiting,
-            "receiving": t.receiving,
-            "duration": t.sending + t.waiting + t.receiving,
-        },
-        "request": {
-            "method": resp.method,
-            "url": resp.url,
-            "headers": {k: [v] for k, v in resp.request_headers.items()},
-            "body": request_body,
-            "cookies": {},
-        },
-    }
+def _response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
+    if name == "body":
+        if resp.body is None or discard:
+            return None
+        text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
+        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary
+        return "J" + json.dumps(text) if binary or "\x00" in text else "T" + text
+    if name == "timings":
+        t = resp.timings
+        values = (
+            t.blocked,
+            t.looking_up,
+            t.connecting,
+            t.tls_handshaking,
+            t.sending,
+            t.waiting,
+            t.receiving,
+            t.sending + t.waiting + t.receiving,
+        )
+        return ",".join(repr(v) for v in values)
+    if name == "headers":
+        return json.dumps(dict(resp.headers))
+    if name == "cookies":
+        return json.dumps({k: [{"name": k, "value": v} for v in vals] for k, vals in resp.cookies.items()})
+    if name == "request":
+        return json.dumps(
+            {
+                "method": resp.method,
+                "url": resp.url,
+                "headers": {k: [v] for k, v in resp.request_headers.items()},
+                "body": resp.request_body.decode("utf-8", "replace") if resp.request_body else "",
+                "cookies": {},
+            }
+        )
+    if name == "status_text":
+        return str(resp.status_text)
+    if name == "remote_ip":
+        return str(resp.remote_ip)
+    if name == "remote_port":
+        return str(resp.remote_port)
+    if name == "tls_version":
+        return str(resp.tls_version)
+    raise KeyError(name)

@@ -220,38 +220,58 @@ var __lp = (function () {
   const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "jar", "cookies", "auth", "compression"]);
   const warnedParams = new Set();
 
+  // A request crosses to Python as (method, url, body, options JSON): the options only when the
+  // script gave params or a response callback, so a plain http.get() parses no JSON at all.
   function buildRequest(method, url, body, params) {
-    params = params || {};
-    const req = { method: String(method).toUpperCase(), headers: {}, tags: {} };
+    const req = { method: String(method).toUpperCase(), url: "", body: null, options: null };
+    const options = {};
+    let any = false;
     if (url && url.__lp_url) {
       req.url = url.url;
-      req.tags.name = url.name;
+      options.tags = { name: url.name };
+      any = true;
     } else {
       req.url = String(url);
     }
-    for (const key of Object.keys(params)) {
-      if (!KNOWN_PARAMS.has(key) && !warnedParams.has(key)) {
-        warnedParams.add(key);
-        __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
+    if (params) {
+      for (const key of Object.keys(params)) {
+        if (!KNOWN_PARAMS.has(key) && !warnedParams.has(key)) {
+          warnedParams.add(key);
+          __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
+        }
       }
+      if (params.headers) {
+        options.headers = {};
+        for (const key of Object.keys(params.headers)) options.headers[key] = String(params.headers[key]);
+        any = true;
+      }
+      if (params.tags) {
+        options.tags = options.tags || {};
+        for (const key of Object.keys(params.tags)) options.tags[key] = String(params.tags[key]);
+        any = true;
+      }
+      if (params.timeout !== undefined) (options.timeout = seconds(params.timeout, "timeout")), (any = true);
+      if (params.redirects !== undefined) (options.redirects = Number(params.redirects)), (any = true);
+      if (params.responseType !== undefined) (options.responseType = String(params.responseType)), (any = true);
     }
-    if (params.headers) for (const key of Object.keys(params.headers)) req.headers[key] = String(params.headers[key]);
-    if (params.tags) for (const key of Object.keys(params.tags)) req.tags[key] = String(params.tags[key]);
-    if (params.timeout !== undefined) req.timeout = seconds(params.timeout, "timeout");
-    if (params.redirects !== undefined) req.redirects = Number(params.redirects);
-    if (params.responseType !== undefined) req.responseType = String(params.responseType);
-    req.expected = callbackValue("responseCallback" in params ? params.responseCallback : globalCallback);
+    const callback = params && "responseCallback" in params ? params.responseCallback : globalCallback;
+    if (callback !== undefined) (options.expected = callbackValue(callback)), (any = true);
     if (body !== undefined && body !== null) {
       if (isBinary(body)) {
-        req.body = bytesToString(body);
-        req.binary = true;
+        req.body = JSON.stringify(bytesToString(body)); // JSON: the bytes may hold NUL
+        options.binary = true;
+        any = true;
       } else if (typeof body === "object") {
         req.body = formEncode(body);
-        if (!Object.keys(req.headers).some((h) => h.toLowerCase() === "content-type")) req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+        const headers = (options.headers = options.headers || {});
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/x-www-form-urlencoded";
+        any = true;
       } else {
         req.body = String(body);
       }
     }
+    if (any) req.options = JSON.stringify(options);
+    req.responseType = options.responseType;
     return req;
   }
 
@@ -265,24 +285,66 @@ var __lp = (function () {
     return value;
   }
 
+  // Response: the scalar fields come with the answer; the rest is read from Python on first use
+  // (then kept), by the id the host gave the response (valid during the iteration that made it).
+  const TIMINGS = ["blocked", "looking_up", "connecting", "tls_handshaking", "sending", "waiting", "receiving", "duration"];
+  const LAZY = {
+    body: (raw) => (raw === null ? null : raw.charAt(0) === "T" ? raw.substring(1) : JSON.parse(raw.substring(1))),
+    headers: JSON.parse,
+    cookies: JSON.parse,
+    request: JSON.parse,
+    timings: (raw) => {
+      const values = raw.split(",");
+      const out = {};
+      TIMINGS.forEach((name, i) => (out[name] = Number(values[i])));
+      return out;
+    },
+    status_text: String,
+    remote_ip: String,
+    remote_port: Number,
+    tls_version: String,
+  };
+
   class Response {
-    constructor(data) {
-      Object.assign(this, data);
-      if (data.binary) this.body = data.body === null ? null : stringToBytes(data.body);
-      delete this.binary;
+    constructor(head, responseType) {
+      const p = head.split("\u0002");
+      Object.defineProperty(this, "__lp_id", { value: Number(p[0]) });
+      Object.defineProperty(this, "__lp_binary", { value: responseType === "binary" });
+      this.status = Number(p[1]);
+      this.proto = p[2];
+      this.url = p[3];
+      this.error_code = Number(p[4]);
+      this.error = p[5];
     }
     json(selector) {
-      if (this.body === null || this.body === undefined) throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
-      const parsed = JSON.parse(typeof this.body === "string" ? this.body : bytesToString(this.body));
+      const body = this.body;
+      if (body === null || body === undefined) throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
+      const parsed = JSON.parse(typeof body === "string" ? body : bytesToString(body));
       return selector === undefined ? parsed : gjson(parsed, String(selector));
     }
     html() {
       throw new Error("Response.html(): k6/html is not available in loadpy yet");
     }
   }
+  for (const field of Object.keys(LAZY)) {
+    const own = (obj, value) => Object.defineProperty(obj, field, { value, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(Response.prototype, field, {
+      get() {
+        let value = LAZY[field](r(__lp_host_response(this.__lp_id, field)));
+        if (field === "body" && this.__lp_binary && value !== null) value = stringToBytes(value);
+        own(this, value);
+        return value;
+      },
+      set(value) {
+        own(this, value);
+      },
+      configurable: true,
+    });
+  }
 
   function request(method, url, body, params) {
-    return new Response(JSON.parse(r(__lp_host_http(JSON.stringify(buildRequest(method, url, body, params))))));
+    const req = buildRequest(method, url, body, params);
+    return new Response(r(__lp_host_http(req.method, req.url, req.body, req.options)), req.responseType);
   }
 
   function batchItem(item) {
@@ -294,7 +356,8 @@ var __lp = (function () {
   function batch(requests) {
     const keys = Array.isArray(requests) ? null : Object.keys(requests);
     const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k]));
-    const results = JSON.parse(r(__lp_host_batch(JSON.stringify(list)))).map((d) => new Response(d));
+    const heads = r(__lp_host_batch(JSON.stringify(list))).split("\u0003");
+    const results = heads.map((head, i) => new Response(head, list[i].responseType));
     if (keys === null) return results;
     const out = {};
     keys.forEach((k, i) => (out[k] = results[i]));

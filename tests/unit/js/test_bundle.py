@@ -28,16 +28,27 @@ def context(path: Path) -> JsContext:
 
 
 def test_every_export_form_is_visible_and_live(tmp_path: Path) -> None:
-    write(tmp_path, "dep.js", """
+    write(
+        tmp_path,
+        "dep.js",
+        """
         export const a = 1;
         export default function named() { return 'dflt'; }
         export function later() { return 'later'; }
-    """)
-    write(tmp_path, "re.js", """
+    """,
+    )
+    write(
+        tmp_path,
+        "re.js",
+        """
         export { a as renamed } from './dep.js';
         export * from './dep.js';
-    """)
-    main = write(tmp_path, "main.js", """
+    """,
+    )
+    main = write(
+        tmp_path,
+        "main.js",
+        """
         import dflt, { a, later as l } from './dep.js';
         import * as re from './re.js';
         export let counter = 0;
@@ -47,11 +58,19 @@ def test_every_export_form_is_visible_and_live(tmp_path: Path) -> None:
         export { bump as increment };
         export const options = { vus: 1 };
         export default function () { return [dflt(), a, l(), re.renamed, re.later(), typeof re.default]; }
-    """)
+    """,
+    )
     ctx = context(main)
     exports = ctx.exports()
-    assert exports == {"counter": "number", "x": "string", "z": "string", "K": "function", "increment": "function",
-                       "options": "object", "default": "function"}
+    assert exports == {
+        "counter": "number",
+        "x": "string",
+        "z": "string",
+        "K": "function",
+        "increment": "function",
+        "options": "object",
+        "default": "function",
+    }
     assert ctx.options() == {"vus": 1}
     assert ctx.call("default", 0, False) == '["dflt",1,"later",1,"later","undefined"]'
     module = f"__lp.load({json.dumps(str(main.resolve()))})"
@@ -60,7 +79,10 @@ def test_every_export_form_is_visible_and_live(tmp_path: Path) -> None:
 
 
 def test_rewrites_keep_every_line_number(tmp_path: Path) -> None:
-    main = write(tmp_path, "main.js", """
+    main = write(
+        tmp_path,
+        "main.js",
+        """
         import http
           from 'k6/http';
         import {
@@ -70,7 +92,8 @@ def test_rewrites_keep_every_line_number(tmp_path: Path) -> None:
         export default function () {
           null.boom;
         }
-    """)
+    """,
+    )
     ctx = context(main)
     with pytest.raises(quickjs.JSException) as info:
         ctx.call("default", 0, False)
@@ -80,22 +103,34 @@ def test_rewrites_keep_every_line_number(tmp_path: Path) -> None:
 
 
 def test_commonjs_modules_and_lazy_unresolvable_require(tmp_path: Path) -> None:
-    write(tmp_path, "lib/cjs.js", """
+    write(
+        tmp_path,
+        "lib/cjs.js",
+        """
         exports.twice = (x) => x * 2;
         if (false) { require('stream'); }
-    """)
-    main = write(tmp_path, "main.js", """
+    """,
+    )
+    main = write(
+        tmp_path,
+        "main.js",
+        """
         const lib = require('./lib/cjs');
         module.exports.default = function () { return lib.twice(2); };
-    """)
+    """,
+    )
     assert context(main).call("default", 0, False) == "4"
 
 
 def test_import_errors_name_the_importing_file_and_line(tmp_path: Path) -> None:
-    main = write(tmp_path, "main.js", """
+    main = write(
+        tmp_path,
+        "main.js",
+        """
         // a comment
         import { x } from './nope.js';
-    """)
+    """,
+    )
     with pytest.raises(ModuleNotFound, match=r"main\.js:2: cannot import \./nope\.js: no such file"):
         Bundler(set(JS_MODULES)).add_file(str(main), str(main))
     main.write_text("import a from 'https://jslib.k6.io/x/1.0/index.js';\n")
@@ -107,38 +142,55 @@ def test_import_errors_name_the_importing_file_and_line(tmp_path: Path) -> None:
 
 
 def test_syntax_error_is_located(tmp_path: Path) -> None:
-    main = write(tmp_path, "main.js", """
+    main = write(
+        tmp_path,
+        "main.js",
+        """
         export default function () {
           const = 1;
         }
-    """)
+    """,
+    )
     with pytest.raises(ScriptError, match=r"main\.js:2:\d+: SyntaxError"):
         compile_program(str(main))
 
 
 def test_modern_syntax_parses_and_runs(tmp_path: Path) -> None:
-    main = write(tmp_path, "main.js", """
+    main = write(
+        tmp_path,
+        "main.js",
+        """
         class Box { #v = 2; get v() { return this.#v; } }
         export default function () {
           const o = { a: null };
           return [o.a?.b ?? 'dflt', new Box().v, [1, [2]].flat().length, `${__ENV.K}`];
         }
-    """)
+    """,
+    )
     assert context(main).call("default", 0, False) == '["dflt",2,2,"v"]'
 
 
 def test_a_python_module_binds_as_a_k6_module(tmp_path: Path) -> None:
-    register(PyModule("k6/x/unit", {"add": lambda a, b: a + b, "boom": lambda: 1 / 0},
-                      glue="m.double = (x) => m.add(x, x); m.asBytes = (s) => new Uint8Array(bytes(s)).length;"))
+    register(
+        PyModule(
+            "k6/x/unit",
+            {"add": lambda a, b: a + b, "boom": lambda: 1 / 0},
+            glue="m.double = (x) => m.add(x, x); m.asBytes = (s) => new Uint8Array(bytes(s)).length;",
+        )
+    )
     try:
-        main = write(tmp_path, "main.js", """
+        main = write(
+            tmp_path,
+            "main.js",
+            """
             import unit, { add } from 'k6/x/unit';
             export default function () {
               let error = '';
               try { unit.boom(); } catch (e) { error = String(e); }
               return [add(1, 2), unit.double(4), unit.asBytes('abc'), error];
             }
-        """)
+        """,
+        )
         assert context(main).call("default", 0, False) == '[3,8,3,"Error: division by zero"]'
     finally:
         unregister("k6/x/unit")
