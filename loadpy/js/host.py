@@ -29,6 +29,7 @@ log = logging.getLogger("loadpy.js")
 console_log = logging.getLogger("loadpy.js.console")
 console_log.setLevel(logging.INFO)
 
+KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
 ERROR = "\x01E"
 GO_ERROR = "\x01G"
 ABORT = "\x01A"
@@ -163,7 +164,7 @@ class Host:
         """One field of a Response made in this iteration, as the prelude's LAZY decoders expect it."""
         entry = self._responses.get(int(response_id))
         if entry is None:
-            return f"{ERROR}response.{name}: not read during the iteration that made the response"
+            return f"{ERROR}response.{name}: the response is too old (read its fields while it is recent)"
         resp, binary, discard = entry
         try:
             return _response_field(resp, name, binary, discard)
@@ -171,7 +172,12 @@ class Host:
             return _error(exc)
 
     def new_iteration(self) -> None:
-        self._responses.clear()
+        """Forget older responses: all of the current iteration's stay readable, and the last
+        KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
+        responses = self._responses
+        if len(responses) > KEEP_RESPONSES:
+            for key in list(responses)[: len(responses) - KEEP_RESPONSES]:
+                del responses[key]
 
     # -- k6 ------------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> str | None:

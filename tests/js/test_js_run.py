@@ -452,3 +452,32 @@ def test_http_verbs_bodies_batch_and_expected_statuses(tmp_path: Path, demo_serv
     assert {n: c["fails"] for n, c in checks.items()} == {n: 0 for n in checks}, checks
     assert served(demo_server, f"/items/{tag}-", prefix=True) == 3
     assert run.metric("http_req_failed", "passes") == 0  # the 404 was expected
+
+
+def test_response_fields_read_lazily_stay_readable_in_the_next_iteration(
+    tmp_path: Path, demo_server: DemoServer, tag: str
+) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
+        import http from 'k6/http';
+        import {{ check }} from 'k6';
+        export const options = {{ vus: 1, iterations: 3 }};
+        let last = null;
+        export default function () {{
+          if (last !== null) {{
+            check(last, {{
+              'earlier body': (r) => r.json('id') === '{tag}-' + (__ITER - 1),
+              'earlier timings': (r) => r.timings.duration >= 0 && r.headers['Content-Type'] !== undefined,
+            }});
+          }}
+          last = http.get('{demo_server.base_url}/items/{tag}-' + __ITER);
+        }}
+    """,
+    )
+    assert run.code == 0, run.stderr
+    checks = run.export["root_group"]["checks"]
+    assert {n: (c["passes"], c["fails"]) for n, c in checks.items()} == {
+        "earlier body": (2, 0),
+        "earlier timings": (2, 0),
+    }
