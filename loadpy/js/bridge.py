@@ -36,27 +36,41 @@ class JsError(ScriptError):
     """A JavaScript exception, rendered as k6 logs it (message and `file:///path:line` frames)."""
 
 
+class _Done:
+    """What a VU's greenlet hands back when the job it was given has finished."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+
+def _serve(job: Callable[[], Any]) -> None:
+    """A VU greenlet's life: run each job given, hand back _Done, wait for the next one.
+    One greenlet per VU (not one per iteration): creating and first entering one costs more."""
+    while True:
+        job = greenlet.getcurrent().parent.switch(_Done(job()))
+
+
 async def drive(context: JsContext, run: Callable[[], Any]) -> Any:
-    """Run `run` (JavaScript calls) on a greenlet, awaiting what its host calls hand over."""
-    host = context.host
-    glet = greenlet.greenlet(run)
-    request = glet.switch()
-    while not glet.dead:
+    """Run `run` (JavaScript calls) on the context's greenlet, awaiting what its host calls hand over."""
+    glet = context.greenlet
+    if glet is None or glet.dead:
+        glet = context.greenlet = greenlet.greenlet(_serve)
+    request = glet.switch(run)
+    while not isinstance(request, _Done):
         try:
             value = await request
         except asyncio.CancelledError:
-            host.interrupted = True  # every later host call answers at once: let the JavaScript unwind
-            while not glet.dead:
-                try:
-                    glet.switch(INTERRUPTED)
-                except Exception:
-                    break
+            context.host.interrupted = True  # every later host call answers at once: the JavaScript unwinds
+            while not isinstance(request, _Done):
+                request = glet.switch(INTERRUPTED)
             raise
         except Exception as exc:
             request = glet.switch(Failure(exc))
             continue
         request = glet.switch(value)
-    return request
+    return request.result
 
 
 class JsVU(VU):

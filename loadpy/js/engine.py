@@ -117,6 +117,7 @@ class JsContext:
         self._env = env
         self.host_env: Any = None  # the env mapping last applied to __ENV (by identity)
         self.data_seen: Any = None  # the setup data object last parsed into this context
+        self.greenlet: Any = None  # the greenlet its exported functions run on (loadpy/js/bridge.py)
         try:
             ctx.eval("var __ENV = JSON.parse(__lp_env_json);")
             ctx.eval(program.source)
