@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -481,3 +482,20 @@ def test_response_fields_read_lazily_stay_readable_in_the_next_iteration(
         "earlier body": (2, 0),
         "earlier timings": (2, 0),
     }
+
+
+def test_a_hard_stop_interrupts_a_sleeping_iteration_which_is_not_counted(tmp_path: Path) -> None:
+    started = time.monotonic()
+    run = run_js(
+        tmp_path,
+        """
+        import { sleep } from 'k6';
+        export const options = {
+          scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '1s', gracefulStop: '0s' } },
+        };
+        export default function () { sleep(30); }
+    """,
+    )
+    assert run.code == 0, run.stderr
+    assert time.monotonic() - started < 20  # not the 30 s sleep
+    assert "iterations" not in run.export["metrics"]  # interrupted iterations are not counted (k6)
