@@ -217,7 +217,38 @@ var __lp = (function () {
       .join("&");
   }
 
-  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "jar", "cookies", "auth", "compression"]);
+  // params loadpy honours; any other key (jar, auth, compression, ...) is warned about once
+  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies"]);
+
+  function isFile(value) {
+    return value !== null && typeof value === "object" && value.__lp_file === true;
+  }
+
+  // k6 sends a body object holding http.file() values as multipart/form-data
+  function multipart(obj) {
+    const boundary = "----loadpyformboundary" + Math.floor(nativeRandom() * 1e16).toString(16);
+    let out = "";
+    for (const key of Object.keys(obj)) {
+      const value = obj[key];
+      out += `--${boundary}\r\n`;
+      if (isFile(value)) {
+        const data = isBinary(value.data) ? bytesToString(value.data) : unescape(encodeURIComponent(String(value.data)));
+        out += `Content-Disposition: form-data; name="${key}"; filename="${value.filename}"\r\nContent-Type: ${value.content_type}\r\n\r\n${data}\r\n`;
+      } else {
+        out += `Content-Disposition: form-data; name="${key}"\r\n\r\n${unescape(encodeURIComponent(String(value)))}\r\n`;
+      }
+    }
+    return { body: out + `--${boundary}--\r\n`, contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  function cookieHeader(cookies) {
+    return Object.keys(cookies)
+      .map((name) => {
+        const c = cookies[name];
+        return `${name}=${c !== null && typeof c === "object" ? c.value : c}`;
+      })
+      .join("; ");
+  }
   const warnedParams = new Set();
 
   // A request crosses to Python as (method, url, body, options JSON): the options only when the
@@ -250,6 +281,12 @@ var __lp = (function () {
         for (const key of Object.keys(params.tags)) options.tags[key] = String(params.tags[key]);
         any = true;
       }
+      if (params.cookies && Object.keys(params.cookies).length) {
+        options.headers = options.headers || {};
+        const existing = options.headers.Cookie;
+        options.headers.Cookie = (existing ? existing + "; " : "") + cookieHeader(params.cookies);
+        any = true;
+      }
       if (params.timeout !== undefined) (options.timeout = seconds(params.timeout, "timeout")), (any = true);
       if (params.redirects !== undefined) (options.redirects = Number(params.redirects)), (any = true);
       if (params.responseType !== undefined) (options.responseType = String(params.responseType)), (any = true);
@@ -260,6 +297,13 @@ var __lp = (function () {
       if (isBinary(body)) {
         req.body = JSON.stringify(bytesToString(body)); // JSON: the bytes may hold NUL
         options.binary = true;
+        any = true;
+      } else if (typeof body === "object" && Object.keys(body).some((k) => isFile(body[k]))) {
+        const form = multipart(body);
+        req.body = JSON.stringify(form.body); // latin-1 bytes, as JSON: file data may hold NUL
+        options.binary = true;
+        options.headers = options.headers || {};
+        if (!Object.keys(options.headers).some((h) => h.toLowerCase() === "content-type")) options.headers["Content-Type"] = form.contentType;
         any = true;
       } else if (typeof body === "object") {
         req.body = formEncode(body);
@@ -375,7 +419,9 @@ var __lp = (function () {
   }
 
   function file(data, filename, contentType) {
-    return { data, filename, content_type: contentType || "application/octet-stream" };
+    const f = { data, filename: filename === undefined ? "file" : String(filename), content_type: contentType || "application/octet-stream" };
+    Object.defineProperty(f, "__lp_file", { value: true });
+    return f;
   }
 
   module("k6/http", {
