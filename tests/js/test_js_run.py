@@ -499,3 +499,34 @@ def test_a_hard_stop_interrupts_a_sleeping_iteration_which_is_not_counted(tmp_pa
     assert run.code == 0, run.stderr
     assert time.monotonic() - started < 20  # not the 30 s sleep
     assert "iterations" not in run.export["metrics"]  # interrupted iterations are not counted (k6)
+
+
+def test_multipart_file_upload_and_cookies_param_reach_the_server(tmp_path: Path, demo_server: DemoServer) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
+        import http from 'k6/http';
+        import {{ check }} from 'k6';
+        export const options = {{ iterations: 1 }};
+        const bin = new Uint8Array([0, 1, 255]).buffer;
+        export default function () {{
+          const up = http.post('{demo_server.base_url}/echo', {{ field: 'v', file: http.file(bin, 'a.bin', 'application/x') }},
+                               {{ responseType: 'binary' }});
+          const sent = up.request.headers['Content-Type'][0];
+          const boundary = sent.split('boundary=')[1];
+          const bytes = new Uint8Array(up.body);
+          const text = String.fromCharCode.apply(null, bytes);
+          const seen = JSON.parse(http.get('{demo_server.base_url}/headers', {{ cookies: {{ a: '1', b: {{ value: '2' }} }} }}).body);
+          check(null, {{
+            'multipart content type': () => sent.startsWith('multipart/form-data; boundary='),
+            'field part': () => text.includes('name="field"\\r\\n\\r\\nv\\r\\n'),
+            'file part keeps its bytes': () => text.includes('filename="a.bin"\\r\\nContent-Type: application/x\\r\\n\\r\\n\\u0000\\u0001\\u00ff\\r\\n'),
+            'closing boundary': () => text.endsWith(`--${{boundary}}--\\r\\n`),
+            'cookies header': () => seen.Cookie === 'a=1; b=2',
+          }});
+        }}
+    """,
+    )
+    assert run.code == 0, run.stderr
+    checks = run.export["root_group"]["checks"]
+    assert {n: c["fails"] for n, c in checks.items()} == {n: 0 for n in checks} and len(checks) == 5, checks
