@@ -510,17 +510,19 @@ def test_multipart_file_upload_and_cookies_param_reach_the_server(tmp_path: Path
         export const options = {{ iterations: 1 }};
         const bin = new Uint8Array([0, 1, 255]).buffer;
         export default function () {{
-          const up = http.post('{demo_server.base_url}/echo', {{ field: 'v', file: http.file(bin, 'a.bin', 'application/x') }},
-                               {{ responseType: 'binary' }});
+          const form = {{ field: 'v', file: http.file(bin, 'a.bin', 'application/x') }};
+          const up = http.post('{demo_server.base_url}/echo', form, {{ responseType: 'binary' }});
           const sent = up.request.headers['Content-Type'][0];
           const boundary = sent.split('boundary=')[1];
           const bytes = new Uint8Array(up.body);
           const text = String.fromCharCode.apply(null, bytes);
-          const seen = JSON.parse(http.get('{demo_server.base_url}/headers', {{ cookies: {{ a: '1', b: {{ value: '2' }} }} }}).body);
+          const cookies = {{ a: '1', b: {{ value: '2' }} }};
+          const seen = JSON.parse(http.get('{demo_server.base_url}/headers', {{ cookies }}).body);
           check(null, {{
             'multipart content type': () => sent.startsWith('multipart/form-data; boundary='),
             'field part': () => text.includes('name="field"\\r\\n\\r\\nv\\r\\n'),
-            'file part keeps its bytes': () => text.includes('filename="a.bin"\\r\\nContent-Type: application/x\\r\\n\\r\\n\\u0000\\u0001\\u00ff\\r\\n'),
+            'file part keeps its bytes': () => text.includes(
+              'filename="a.bin"\\r\\nContent-Type: application/x\\r\\n\\r\\n\\u0000\\u0001\\u00ff\\r\\n'),
             'closing boundary': () => text.endsWith(`--${{boundary}}--\\r\\n`),
             'cookies header': () => seen.Cookie === 'a=1; b=2',
           }});
