@@ -69,7 +69,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     registry = Registry()
     doc: Any = None
 
-    if path.endswith((".js", ".mjs", ".cjs")):  # loadpy.js.SUFFIXES
+    if path.endswith((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")):  # loadpy.js.SUFFIXES
         from loadpy.js import load_js_script
         from loadpy.js.bridge import JsRuntime
 

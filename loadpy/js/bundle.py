@@ -20,6 +20,7 @@ import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
 from loadpy.errors import ScriptError
+from loadpy.js.typescript import strip_types
 
 _PARSER = Parser(Language(tree_sitter_javascript.language()))
 REMOTE_PREFIXES = ("https://", "http://")
@@ -276,6 +277,8 @@ class Bundler:
         except OSError as exc:
             raise ScriptError(f"{display or path}: cannot read the module: {exc.strerror}") from None
         shown = display or path
+        if file.suffix in (".ts", ".mts", ".cts"):
+            source = strip_types(source, shown)
         tree = _PARSER.parse(source)
         bad = _first_error(tree.root_node)
         if bad is not None:
@@ -315,8 +318,9 @@ class Bundler:
         if spec.startswith(("./", "../", "/", "file://")):
             target = spec.removeprefix("file://")
             file = Path(target) if os.path.isabs(target) else folder / target
-            if not file.is_file() and file.with_suffix(file.suffix + ".js").is_file():
-                file = file.with_suffix(file.suffix + ".js")  # `require('./lib')` (CommonJS habit)
+            for suffix in (".js", ".ts"):  # `require('./lib')` (CommonJS habit), `import './lib'` (TypeScript)
+                if not file.is_file() and file.with_name(file.name + suffix).is_file():
+                    file = file.with_name(file.name + suffix)
             if not file.is_file():
                 raise ModuleNotFound(f"{importer}:{line}: cannot import {spec}: no such file {file}")
             shown = os.path.relpath(file) if not os.path.isabs(target) else str(file)

@@ -17,7 +17,7 @@ from loadpy.js.host import Host, Shared
 from loadpy.metrics.metric import Contains
 from loadpy.metrics.registry import Registry
 
-SUFFIXES = (".js", ".mjs", ".cjs")
+SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 
 
 @dataclass
