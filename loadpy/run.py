@@ -75,9 +75,12 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
 
         env = resolve_env(None, os.environ, cli_env)
         js_script = load_js_script(path, env, registry)
-        options = resolve_options(
-            js_script.options, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
-        )
+        try:
+            options = resolve_options(
+                js_script.options, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
+            )
+        except ConfigError as exc:
+            raise exc.located(file=path) from None
         js_runtime = JsRuntime(js_script, options, registry, env)
         runtime: Any = js_runtime
         handle_summary = js_runtime.handle_summary
@@ -120,7 +123,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
                 raise doc.error(
                     ("options", "thresholds", metric_key) if metric_key else ("options", "thresholds"), exc.message
                 ) from None
-            raise
+            raise exc.located(file=path) from None
     _check_run_flags(options, args)
     from loadpy.secrets import Masker
 
