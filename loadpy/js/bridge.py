@@ -109,6 +109,10 @@ class JsVU(VU):
                 "idInTest": self.id_in_test,
                 "iterationInInstance": vu.iteration,
                 "iterationInScenario": self.in_scenario.get(name, 0),
+                "tags": {
+                    **(dict(scenario.tags) if scenario is not None else {}),
+                    "group": "".join(f"::{g}" for g in self.js.host.group_names),
+                },
             }
         if key == "scenario" and scenario is not None:
             return {
@@ -142,6 +146,10 @@ class JsRuntime(BaseRuntime):
         self.stats = {"active": 0, "completed": 0, "interrupted": 0, "initialized": 0}
         self._started = now()
         shared = script.shared
+        # exec.test.options: the consolidated options (CLI flags, config file, env applied), as k6 gives them
+        raw = getattr(options, "raw", None)
+        if isinstance(raw, Mapping):
+            shared.options_json = json.dumps(raw, default=str)
         shared.instance = self._instance
         functions = [n for n, kind in script.exports.items() if kind == "function"]
         bodies = {n: self._body(n) for n in functions if n not in ("setup", "teardown", "handleSummary")}

@@ -69,6 +69,7 @@ class Host:
         self.abort_reason: str | None = None
         self.exec_info: Callable[[str], dict[str, Any]] = lambda key: {}
         self._groups: list[Any] = []
+        self.group_names: list[str] = []  # the current group path, innermost last
         self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
         self._last_id = 0
         self._metric_views: dict[str, Any] = {}
@@ -206,12 +207,14 @@ class Host:
         if isinstance(outcome, Failure):
             return _error(outcome.error)
         self._groups.append(manager)
+        self.group_names.append(name)
         return None
 
     def group_end(self, ok: bool) -> None:
         if not self._groups:
             return
         manager = self._groups.pop()
+        self.group_names.pop()
         failure = None if ok else RuntimeError("group function threw")
         try:
             _run_now(

@@ -498,8 +498,16 @@ var __lp = (function () {
   const execution = {
     get vu() {
       const v = execInfo("vu");
-      v.tags = {};
-      v.metrics = { tags: {}, metadata: {} };
+      const readOnly = (what) => ({
+        set() {
+          throw new Error(`${what}: setting VU tags or metadata is not supported by loadpy yet`);
+        },
+        deleteProperty() {
+          throw new Error(`${what}: setting VU tags or metadata is not supported by loadpy yet`);
+        },
+      });
+      v.tags = new Proxy(v.tags || {}, readOnly("exec.vu.tags"));
+      v.metrics = { tags: new Proxy(v.tags, readOnly("exec.vu.metrics.tags")), metadata: new Proxy({}, readOnly("exec.vu.metrics.metadata")) };
       return v;
     },
     get scenario() {

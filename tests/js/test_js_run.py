@@ -533,3 +533,36 @@ def test_multipart_file_upload_and_cookies_param_reach_the_server(tmp_path: Path
     assert run.code == 0, run.stderr
     checks = run.export["root_group"]["checks"]
     assert {n: c["fails"] for n, c in checks.items()} == {n: 0 for n in checks} and len(checks) == 5, checks
+
+
+def test_k6_execution_reports_vu_scenario_instance_and_tags(tmp_path: Path) -> None:
+    run = run_js(
+        tmp_path,
+        """
+        import exec from 'k6/execution';
+        import { check, group } from 'k6';
+        export const options = {
+          tags: { team: 'qa' },
+          scenarios: { main: { executor: 'per-vu-iterations', vus: 2, iterations: 2 } },
+        };
+        export default function () {
+          const vu = exec.vu;
+          group('g', () => {
+            check(null, {
+              'vu ids': () => vu.idInTest === __VU && vu.idInInstance === __VU,
+              'iteration counters': () => vu.iterationInInstance === __ITER && vu.iterationInScenario === __ITER,
+              'scenario': () => exec.scenario.name === 'main' && exec.scenario.executor === 'per-vu-iterations',
+              'instance': () => exec.instance.vusInitialized === 2 && exec.instance.vusActive >= 1,
+              'tags': () => exec.vu.tags.scenario === 'main' && exec.vu.tags.team === 'qa'
+                && exec.vu.tags.group === '::g',
+              'options': () => exec.test.options.scenarios.main.vus === 2,
+              'tags are read-only': () => { try { exec.vu.tags.x = 'y'; return false; } catch (e) { return true; } },
+            });
+          });
+        }
+    """,
+    )
+    assert run.code == 0, run.stderr
+    checks = run.export["root_group"]["groups"]["g"]["checks"]
+    assert {n: (c["passes"], c["fails"]) for n, c in checks.items()} == {n: (4, 0) for n in checks}
+    assert len(checks) == 7
