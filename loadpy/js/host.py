@@ -12,6 +12,7 @@ to the parent greenlet (loadpy/js/bridge.py drives it) and resume with its outco
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -189,7 +190,7 @@ class Host:
         return _error(outcome.error) if isinstance(outcome, Failure) else None
 
     def check(self, name: str, passed: bool, tags_json: str) -> None:
-        if self.vu is None:
+        if self.vu is None or self.interrupted:  # k6 runs no more code of a hard-stopped iteration
             return
         try:
             self.vu.check(None, {name: bool(passed)}, json.loads(tags_json) if tags_json else None)
@@ -215,7 +216,9 @@ class Host:
             return
         manager = self._groups.pop()
         self.group_names.pop()
-        failure = None if ok else RuntimeError("group function threw")
+        failure: BaseException | None = None if ok else RuntimeError("group function threw")
+        if self.interrupted:  # as the Python API: an interrupted group records no group_duration
+            failure = asyncio.CancelledError()
         try:
             _run_now(
                 manager.__aexit__(None, None, None)
@@ -234,6 +237,8 @@ class Host:
         return None
 
     def metric_add(self, name: str, value: Any, tags_json: str) -> bool:
+        if self.interrupted:
+            return False
         if self.vu is None or self.init:
             log.error("metric %s: adding samples in the init context is not supported", name)
             return False
@@ -245,6 +250,8 @@ class Host:
 
     # -- console, open(), SharedArray ----------------------------------------------------------
     def log(self, level: str, text: str) -> None:
+        if self.interrupted:
+            return
         console_log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})
 
     def open(self, folder: str, path: str, binary: bool) -> str:
