@@ -490,16 +490,23 @@ def test_a_hard_stop_interrupts_a_sleeping_iteration_which_is_not_counted(tmp_pa
     run = run_js(
         tmp_path,
         """
-        import { sleep } from 'k6';
+        import { check, group, sleep } from 'k6';
         export const options = {
           scenarios: { s: { executor: 'constant-vus', vus: 2, duration: '1s', gracefulStop: '0s' } },
         };
-        export default function () { sleep(30); }
+        export default function () {
+          group('g', () => {
+            try { sleep(30); } catch (e) { check(null, { 'after the stop': () => true }); console.log('after'); }
+          });
+        }
     """,
     )
     assert run.code == 0, run.stderr
     assert time.monotonic() - started < 20  # not the 30 s sleep
-    assert "iterations" not in run.export["metrics"]  # interrupted iterations are not counted (k6)
+    metrics = run.export["metrics"]
+    assert "iterations" not in metrics  # interrupted iterations are not counted (k6)
+    assert "checks" not in metrics and "group_duration" not in metrics  # no code of the iteration runs on
+    assert "after" not in run.stderr
 
 
 def test_multipart_file_upload_and_cookies_param_reach_the_server(tmp_path: Path, demo_server: DemoServer) -> None:
