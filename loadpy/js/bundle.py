@@ -20,6 +20,7 @@ import tree_sitter_javascript
 from tree_sitter import Language, Node, Parser
 
 from loadpy.errors import ScriptError
+from loadpy.js.modules import jslib_module
 from loadpy.js.typescript import strip_types
 
 _PARSER = Parser(Language(tree_sitter_javascript.language()))
@@ -309,6 +310,9 @@ class Bundler:
         if spec in self.builtins:
             return spec
         if spec.startswith(REMOTE_PREFIXES):
+            builtin = jslib_module(spec)
+            if builtin is not None:
+                return builtin
             raise ModuleNotFound(
                 f"{importer}:{line}: cannot import {spec}: remote modules are not fetched by loadpy "
                 "(download the file next to the script and import it by a relative path)"

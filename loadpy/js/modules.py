@@ -15,11 +15,21 @@ define classes, and adds whatever it assigns to `m` to the module's exports.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-JS_MODULES = frozenset({"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution"})
+JS_MODULES = frozenset({"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "jslib/k6-utils"})
+# jslib.k6.io libraries provided built in: https://jslib.k6.io/<name>/<version>/index.js -> module
+JSLIB = {"k6-utils": "jslib/k6-utils"}
+_JSLIB_URL = re.compile(r"^https://jslib\.k6\.io/(?P<name>[a-z0-9-]+)/[0-9.]+/index\.js$")
+
+
+def jslib_module(url: str) -> str | None:
+    """The built-in module standing for a jslib.k6.io URL, or None."""
+    match = _JSLIB_URL.match(url)
+    return JSLIB.get(match.group("name")) if match else None
 
 
 @dataclass(frozen=True)

@@ -530,6 +530,39 @@ var __lp = (function () {
   };
   module("k6/execution", execution);
 
+  // ---- jslib.k6.io/k6-utils (imported by URL; loadpy/js/modules.py maps the URL here) -------------
+  function findBetween(content, left, right, repeat) {
+    const found = [];
+    let from = 0;
+    for (;;) {
+      const start = content.indexOf(left, from);
+      if (start === -1) break;
+      const end = content.indexOf(right, start + left.length);
+      if (end === -1) break;
+      found.push(content.substring(start + left.length, end));
+      if (!repeat) break;
+      from = end + right.length;
+    }
+    return repeat ? found : found.length ? found[0] : null;
+  }
+  module("jslib/k6-utils", {
+    randomIntBetween: (min, max) => Math.floor(Math.random() * (max - min + 1) + min),
+    randomItem: (items) => items[Math.floor(Math.random() * items.length)],
+    randomString(length, charset) {
+      charset = charset || "abcdefghijklmnopqrstuvwxyz";
+      let out = "";
+      for (let i = 0; i < length; i++) out += charset.charAt(Math.floor(Math.random() * charset.length));
+      return out;
+    },
+    uuidv4() {
+      return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, (c) => {
+        const n = (Math.random() * 16) | 0;
+        return (c === "x" ? n : (n & 0x3) | 0x8).toString(16);
+      });
+    },
+    findBetween,
+  });
+
   // ---- the lifecycle, called from Python -------------------------------------------------------
   let main = null;
   let data;

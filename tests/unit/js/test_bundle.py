@@ -194,3 +194,30 @@ def test_a_python_module_binds_as_a_k6_module(tmp_path: Path) -> None:
         assert context(main).call("default", 0, False) == '[3,8,3,"Error: division by zero"]'
     finally:
         unregister("k6/x/unit")
+
+
+def test_k6_utils_from_jslib_is_built_in_and_other_jslib_urls_fail(tmp_path: Path) -> None:
+    main = write(
+        tmp_path,
+        "main.js",
+        """
+        import { findBetween, randomIntBetween, randomItem, randomString, uuidv4 }
+          from 'https://jslib.k6.io/k6-utils/1.2.0/index.js';
+        export default function () {
+          const ints = Array.from({ length: 200 }, () => randomIntBetween(3, 5));
+          return [
+            findBetween('<a>1</a><a>2</a>', '<a>', '</a>'),
+            findBetween('<a>1</a><a>2</a>', '<a>', '</a>', true),
+            findBetween('x', '<a>', '</a>'),
+            Math.min(...ints), Math.max(...ints),
+            ['only'].includes(randomItem(['only'])),
+            /^[ab]{8}$/.test(randomString(8, 'ab')),
+            /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(uuidv4()),
+          ];
+        }
+    """,
+    )
+    assert json.loads(context(main).call("default", 0, False)) == ["1", ["1", "2"], None, 3, 5, True, True, True]
+    main.write_text("import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\n")
+    with pytest.raises(ModuleNotFound, match=r"main\.js:1: cannot import https://jslib\.k6\.io/k6-summary/0\.0\.2/"):
+        Bundler(set(JS_MODULES)).add_file(str(main), str(main))
