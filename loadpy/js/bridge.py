@@ -239,7 +239,8 @@ class JsRuntime(BaseRuntime):
             where = program.innermost_frame(outcome) if isinstance(outcome, JSException) else ""
             raise TestAbort(f"{host.abort_reason} at {where}" if where else host.abort_reason)
         if isinstance(outcome, JSException):
-            raise JsError(program.render_error(outcome))
+            prefix = "Uncaught (in promise) " if context.async_call else ""
+            raise JsError(prefix + program.render_error(outcome))
         return outcome
 
     def _handle_summary(self, data: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -118,6 +118,7 @@ class JsContext:
         self.host_env: Any = None  # the env mapping last applied to __ENV (by identity)
         self.data_seen: Any = None  # the setup data object last parsed into this context
         self.greenlet: Any = None  # the greenlet its exported functions run on (loadpy/js/bridge.py)
+        self.async_call = False  # the last call() ran an async function
         try:
             ctx.eval("var __ENV = JSON.parse(__lp_env_json);")
             ctx.eval(program.source)
@@ -153,8 +154,10 @@ class JsContext:
 
     def call(self, name: str, iteration: int, with_data: bool) -> Any:
         """Call an exported function (raises JSException); returns its result as JSON text or None."""
+        self.async_call = False
         result = self._call(name, iteration, with_data)
         if result == "\x01P":  # an async function: run its jobs until the promise settles
+            self.async_call = True  # its exception is "Uncaught (in promise)", as k6 words it
             ctx = self.ctx
             while True:
                 while ctx.execute_pending_job():

@@ -573,3 +573,29 @@ def test_k6_execution_reports_vu_scenario_instance_and_tags(tmp_path: Path) -> N
     checks = run.export["root_group"]["groups"]["g"]["checks"]
     assert {n: (c["passes"], c["fails"]) for n, c in checks.items()} == {n: (4, 0) for n in checks}
     assert len(checks) == 7
+
+
+def test_async_default_with_async_requests(tmp_path: Path, demo_server: DemoServer, tag: str) -> None:
+    run = run_js(
+        tmp_path,
+        f"""
+        import http from 'k6/http';
+        import {{ check }} from 'k6';
+        export const options = {{ iterations: 2 }};
+        export default async function () {{
+          const [a, b] = await Promise.all([
+            http.asyncRequest('GET', '{demo_server.base_url}/items/{tag}-a'),
+            http.asyncRequest('GET', '{demo_server.base_url}/items/{tag}-b'),
+          ]);
+          check(null, {{ 'both 200': () => a.status === 200 && b.status === 200 }});
+          if (__ITER === 1) {{
+            throw new Error('async boom');
+          }}
+        }}
+    """,
+    )
+    assert run.code == 0, run.stderr
+    assert served(demo_server, f"/items/{tag}-a") == 2 and served(demo_server, f"/items/{tag}-b") == 2
+    assert run.metric("iterations") == 2
+    assert run.export["root_group"]["checks"]["both 200"]["passes"] == 2
+    assert f"Uncaught (in promise) Error: async boom\n\tat default (file://{tmp_path / 'script.js'}:11)" in run.stderr
