@@ -26,11 +26,17 @@ _FUNCTION_NAMES = {"__lp_default_export": "default"}
 _PROPERTY_OF = re.compile(r"^TypeError: cannot read property '([^']*)' of (?:undefined|null)$")
 
 
+_NOT_DEFINED = re.compile(r"^ReferenceError: '([^']*)' is not defined$")
+
+
 def _goja_message(head: str) -> str:
-    """QuickJS's wording of the commonest error as k6's engine (goja) words it."""
+    """QuickJS's wording of the commonest errors as k6's engine (goja) words them."""
     match = _PROPERTY_OF.match(head)
     if match:
         return f"TypeError: Cannot read property '{match.group(1)}' of undefined"
+    match = _NOT_DEFINED.match(head)
+    if match:
+        return f"ReferenceError: {match.group(1)} is not defined"
     return head
 
 

@@ -221,3 +221,25 @@ def test_k6_utils_from_jslib_is_built_in_and_other_jslib_urls_fail(tmp_path: Pat
     main.write_text("import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\n")
     with pytest.raises(ModuleNotFound, match=r"main\.js:1: cannot import https://jslib\.k6\.io/k6-summary/0\.0\.2/"):
         Bundler(set(JS_MODULES)).add_file(str(main), str(main))
+
+
+def test_common_errors_are_worded_as_k6_words_them(tmp_path: Path) -> None:
+    main = write(
+        tmp_path,
+        "main.js",
+        """
+        export function a() {
+          return notDefined + 1;
+        }
+        export function b() {
+          return null.x;
+        }
+    """,
+    )
+    ctx = context(main)
+    rendered = []
+    for name in ("a", "b"):
+        with pytest.raises(quickjs.JSException) as info:
+            ctx.call(name, 0, False)
+        rendered.append(ctx.program.render_error(info.value).splitlines()[0])
+    assert rendered == ["ReferenceError: notDefined is not defined", "TypeError: Cannot read property 'x' of undefined"]
