@@ -76,6 +76,10 @@ class Host:
         self._metric_views: dict[str, Any] = {}
 
     def callables(self) -> dict[str, Callable[..., Any]]:
+        """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
+        return {name: _guarded(name, fn) for name, fn in self._functions().items()}
+
+    def _functions(self) -> dict[str, Callable[..., Any]]:
         return {
             "__lp_host_http": self.http,
             "__lp_host_batch": self.batch,
@@ -306,6 +310,17 @@ class Host:
             return json.dumps(call_py(module, function, args_json))
         except Exception as exc:
             return _error(exc)
+
+
+def _guarded(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as exc:  # a bug of ours, or a value nobody expected: an Error in JavaScript
+            log.debug("%s failed", name, exc_info=True)
+            return _error(exc)
+
+    return call
 
 
 def _close(awaitable: Awaitable[Any]) -> None:
