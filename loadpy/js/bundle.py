@@ -39,6 +39,7 @@ class Unit:
     path: str  # as the user named it (for messages)
     code: str  # rewritten, same number of lines as the original
     resolved: dict[str, str | dict[str, str]]  # specifier -> module id, or {"error": why} for a require()
+    one_liners: list[tuple[str, int]] = field(default_factory=list)  # (function name, line)
 
 
 @dataclass
@@ -46,6 +47,9 @@ class LineMap:
     """Bundle lines back to the files they came from."""
 
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (first bundle line, line count, file)
+    # functions written on one line, by name (None when two share a name): QuickJS gives their frames
+    # no line number, and their definition line is the line that threw
+    one_liners: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
     def locate(self, bundle_line: int) -> tuple[str, int] | None:
         for first, count, path in self.spans:
@@ -121,6 +125,7 @@ class _Rewriter:
         self.edits: list[tuple[int, int, str]] = []  # (start byte, end byte, replacement)
         self.exports: list[tuple[str, str]] = []  # (exported name, local expression)
         self.star_exports: list[str] = []  # specifiers re-exported with `export *`
+        self.one_liners: list[tuple[str, int]] = []  # (function name, line)
         self.specifiers: list[tuple[str, int, bool]] = []  # (specifier, line, is a require()) in order
         self._counter = 0
 
@@ -212,10 +217,15 @@ class _Rewriter:
             self._replace(node, "")
 
     def _requires(self, root: Node) -> None:
-        """CommonJS `require('x')` with a literal string: a dependency like an import."""
+        """CommonJS `require('x')` with a literal string: a dependency like an import (and one-line
+        functions, see LineMap.one_liners)."""
         stack = [root]
         while stack:
             node = stack.pop()
+            if node.start_point[0] == node.end_point[0] and node.type in _FUNCTIONS:
+                name = _function_name(node)
+                if name:
+                    self.one_liners.append((name, node.start_point[0] + 1))
             if node.type == "call_expression":
                 fn = node.child_by_field_name("function")
                 args = node.child_by_field_name("arguments")
@@ -230,6 +240,36 @@ class _Rewriter:
         for start, end, text in sorted(self.edits, reverse=True):
             data[start:end] = text.encode()
         return data.decode()
+
+
+_FUNCTIONS = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+    }
+)
+
+
+def _function_name(node: Node) -> str:
+    """The name QuickJS shows for a function: its own, or the variable, property or key it is assigned to."""
+    own = node.child_by_field_name("name")
+    if own is not None:
+        return _text(own)
+    parent = node.parent
+    if parent is None:
+        return ""
+    if parent.type == "variable_declarator":
+        target = parent.child_by_field_name("name")
+        return _text(target) if target is not None and target.type == "identifier" else ""
+    if parent.type == "pair":
+        key = parent.child_by_field_name("key")
+        return _text(key).strip("'\"") if key is not None else ""
+    if parent.type == "export_statement":
+        return "__lp_default_export"  # `export default function () {}` (named `default` in frames)
+    return ""
 
 
 def _first_error(node: Node) -> Node | None:
@@ -294,7 +334,7 @@ class Bundler:
         footer = _module_footer(rw)
         if footer:
             code = f"{code}\n{footer}"
-        unit = Unit(module_id, shown, f"{header} {code}", {})
+        unit = Unit(module_id, shown, f"{header} {code}", {}, rw.one_liners)
         self.units[module_id] = unit
         for spec, line, is_require in rw.specifiers:
             try:
@@ -341,6 +381,8 @@ class Bundler:
         for unit in self.units.values():
             count = unit.code.count("\n") + 1
             lines.spans.append((line, count, unit.module_id))
+            for name, at in unit.one_liners:
+                lines.one_liners[name] = None if name in lines.one_liners else (unit.module_id, at)
             head = (
                 f"__lp_define({json.dumps(unit.module_id)}, {json.dumps(unit.resolved)}, "
                 f"function (exports, module, require, __lp_import, open) {{"

@@ -71,7 +71,11 @@ class Program:
             return f"{name} ({where})" if where else name
         line = place.group("line")
         if line is None:
-            return None if name in ("<eval>", "<anonymous>") else name
+            if name in ("<eval>", "<anonymous>"):
+                return None
+            one_liner = self.lines.one_liners.get(name)
+            shown = _FUNCTION_NAMES.get(name, name)
+            return f"{shown} (file://{one_liner[0]}:{one_liner[1]})" if one_liner else shown
         located = self.lines.locate(int(line))
         if located is None:  # the prelude: loadpy's own k6 modules, hidden like k6's Go frames
             return None

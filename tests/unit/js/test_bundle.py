@@ -243,3 +243,27 @@ def test_common_errors_are_worded_as_k6_words_them(tmp_path: Path) -> None:
             ctx.call(name, 0, False)
         rendered.append(ctx.program.render_error(info.value).splitlines()[0])
     assert rendered == ["ReferenceError: notDefined is not defined", "TypeError: Cannot read property 'x' of undefined"]
+
+
+def test_frames_of_one_line_functions_get_their_line(tmp_path: Path) -> None:
+    main = write(
+        tmp_path,
+        "main.js",
+        """
+        const helper = (o) => o.a.b;
+
+        export function setup() { throw new Error('no setup'); }
+        export default function () { return helper({}); }
+    """,
+    )
+    ctx = context(main)
+    path = main.resolve()
+    with pytest.raises(quickjs.JSException) as info:
+        ctx.call("setup", 0, False)
+    assert ctx.program.render_error(info.value) == f"Error: no setup\n\tat setup (file://{path}:3)"
+    with pytest.raises(quickjs.JSException) as info:
+        ctx.call("default", 0, False)
+    assert ctx.program.render_error(info.value) == (
+        f"TypeError: Cannot read property 'b' of undefined\n\tat helper (file://{path}:1)\n"
+        f"\tat default (file://{path}:4)"
+    )
