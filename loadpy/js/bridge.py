@@ -1,10 +1,9 @@
 """The JavaScript front end on loadpy's VU runtime: the only module of loadpy/js that knows loadpy/vu.
 
 `JsRuntime` is the same `BaseRuntime` YAML flows and Python scripts use (one VU class, one iteration
-loop, one recorder); its iteration bodies run an exported JavaScript function on a greenlet of the
-VU's asyncio task. The function's blocking k6 calls (`http.get`, `sleep`) switch back to the task
-with an awaitable of the public `vu` API (`vu.http.request`, `vu.sleep`, ...), which the task awaits
-before switching back in with the outcome (host.Failure on error).
+loop, one recorder); its iteration bodies run an exported JavaScript function on the VU's greenlet
+(loadpy/js/fiber.py). The function's k6 calls reach the public `vu` API (`vu.http.request`,
+`vu.sleep`, `vu.check`, `vu.group`, `vu.metrics`, ...) through loadpy/js/host.py.
 """
 
 from __future__ import annotations
@@ -12,16 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-import greenlet
 
 from loadpy.clock import now, wall_ns
 from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import ConfigError, ScriptError, TestAbort
 from loadpy.js.engine import JsContext, JSException, Program
-from loadpy.js.host import INTERRUPTED, Failure, Host
+from loadpy.js.fiber import drive
+from loadpy.js.host import Host
 from loadpy.js.script import JsScript
 from loadpy.metrics.registry import Registry
 from loadpy.vu.context import VuContext
@@ -34,43 +32,6 @@ log = logging.getLogger("loadpy.js")
 
 class JsError(ScriptError):
     """A JavaScript exception, rendered as k6 logs it (message and `file:///path:line` frames)."""
-
-
-class _Done:
-    """What a VU's greenlet hands back when the job it was given has finished."""
-
-    __slots__ = ("result",)
-
-    def __init__(self, result: Any) -> None:
-        self.result = result
-
-
-def _serve(job: Callable[[], Any]) -> None:
-    """A VU greenlet's life: run each job given, hand back _Done, wait for the next one.
-    One greenlet per VU (not one per iteration): creating and first entering one costs more."""
-    while True:
-        job = greenlet.getcurrent().parent.switch(_Done(job()))
-
-
-async def drive(context: JsContext, run: Callable[[], Any]) -> Any:
-    """Run `run` (JavaScript calls) on the context's greenlet, awaiting what its host calls hand over."""
-    glet = context.greenlet
-    if glet is None or glet.dead:
-        glet = context.greenlet = greenlet.greenlet(_serve)
-    request = glet.switch(run)
-    while not isinstance(request, _Done):
-        try:
-            value = await request
-        except asyncio.CancelledError:
-            context.host.interrupted = True  # every later host call answers at once: the JavaScript unwinds
-            while not isinstance(request, _Done):
-                request = glet.switch(INTERRUPTED)
-            raise
-        except Exception as exc:
-            request = glet.switch(Failure(exc))
-            continue
-        request = glet.switch(value)
-    return request.result
 
 
 class JsVU(VU):
@@ -258,4 +219,4 @@ class JsRuntime(BaseRuntime):
         }
 
 
-__all__ = ["JsError", "JsRuntime", "drive"]
+__all__ = ["JsError", "JsRuntime"]
