@@ -141,6 +141,8 @@ class JsContext:
         self._settle = ctx.eval("() => __lp.settle()")
         self._set_data = ctx.eval("(json) => __lp.setData(json)")
         self._set_env = ctx.eval("(json) => __lp.setEnv(json)")
+        self._next_timer = ctx.eval("() => __lp.nextTimer()")
+        self._fire_timer = ctx.eval("() => __lp.fireTimer()")
         self._lp = lp
 
     def exports(self) -> dict[str, str]:
@@ -163,20 +165,26 @@ class JsContext:
         self._set_data(data_json)
 
     def call(self, name: str, iteration: int, with_data: bool) -> Any:
-        """Call an exported function (raises JSException); returns its result as JSON text or None."""
-        self.async_call = False
+        """Call an exported function (raises JSException); returns its result as JSON text or None.
+
+        As k6's event loop: promise jobs and timers run until none is left (an async function's
+        promise settled, no timer pending); waiting for a timer is a host sleep on the VU's task.
+        """
+        ctx = self.ctx
         result = self._call(name, iteration, with_data)
-        if result == "\x01P":  # an async function: run its jobs until the promise settles
-            self.async_call = True  # its exception is "Uncaught (in promise)", as k6 words it
-            ctx = self.ctx
-            while True:
-                while ctx.execute_pending_job():
-                    pass
+        pending = self.async_call = result == "\x01P"  # an async function's error is "Uncaught (in promise)"
+        while True:
+            while ctx.execute_pending_job():
+                pass
+            if pending:
                 result = self._settle()
-                if result != "\x01P":
-                    break
-                # a promise nothing will resolve (no timers or async I/O here): k6 would wait forever
-                raise ScriptError(f"{self.program.path}: function '{name}' returned a promise that never settles")
+                pending = result == "\x01P"
+            wait_ms = self._next_timer()
+            if wait_ms < 0 or (wait_ms > 0 and not self.host.wait(wait_ms / 1000.0)):
+                break
+            self._fire_timer()
+        if pending:  # nothing left that could settle it: k6 would wait forever
+            raise ScriptError(f"{self.program.path}: function '{name}' returned a promise that never settles")
         return result
 
     def handle_summary(self, data_json: str) -> Any:

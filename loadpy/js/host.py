@@ -193,6 +193,12 @@ class Host:
         outcome = self._await(self.vu.sleep(max(0.0, float(seconds))))
         return _error(outcome.error) if isinstance(outcome, Failure) else None
 
+    def wait(self, seconds: float) -> bool:
+        """Sleep on the VU's task until a timer is due; False when it cannot (init code, interrupted)."""
+        if self.vu is None or self.init or self.interrupted:
+            return False
+        return not isinstance(self._await(self.vu.sleep(seconds)), Failure)
+
     def check(self, name: str, passed: bool, tags_json: str) -> None:
         if self.vu is None or self.interrupted:  # k6 runs no more code of a hard-stopped iteration
             return

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-JS_MODULES = frozenset({"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "jslib/k6-utils"})
+JS_MODULES = frozenset({"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "k6/timers", "jslib/k6-utils"})
 # jslib.k6.io libraries provided built in: https://jslib.k6.io/<name>/<version>/index.js -> module
 JSLIB = {"k6-utils": "jslib/k6-utils"}
 _JSLIB_URL = re.compile(r"^https://jslib\.k6\.io/(?P<name>[a-z0-9-]+)/[0-9.]+/index\.js$")

@@ -574,6 +574,30 @@ var __lp = (function () {
     findBetween,
   });
 
+  // ---- timers: global, and k6/timers (the iteration ends when none is left, as in k6) -------------
+  const timers = new Map();
+  let timerSeq = 0;
+  function addTimer(fn, ms, args, repeat) {
+    if (typeof fn !== "function") throw new TypeError("a timer needs a function as its first argument");
+    const delay = Math.max(0, Number(ms) || 0);
+    const id = ++timerSeq;
+    timers.set(id, { fn, args, delay, repeat, due: Date.now() + delay, seq: id });
+    return id;
+  }
+  function earliestTimer() {
+    let found = null;
+    for (const entry of timers) {
+      const t = entry[1];
+      if (found === null || t.due < found[1].due || (t.due === found[1].due && t.seq < found[1].seq)) found = entry;
+    }
+    return found;
+  }
+  const setTimeout_ = (fn, ms, ...args) => addTimer(fn, ms, args, false);
+  const setInterval_ = (fn, ms, ...args) => addTimer(fn, ms, args, true);
+  const clearTimer = (id) => void timers.delete(id);
+  Object.assign(globalThis, { setTimeout: setTimeout_, clearTimeout: clearTimer, setInterval: setInterval_, clearInterval: clearTimer });
+  module("k6/timers", { setTimeout: setTimeout_, clearTimeout: clearTimer, setInterval: setInterval_, clearInterval: clearTimer });
+
   // ---- the lifecycle, called from Python -------------------------------------------------------
   let main = null;
   let data;
@@ -610,8 +634,26 @@ var __lp = (function () {
       data = json === undefined ? undefined : JSON.parse(json);
     },
     // Runs an exported function; async functions settle via the job queue (see settle()).
+    // ms until the earliest timer is due, -1 when there is none
+    nextTimer() {
+      const found = earliestTimer();
+      return found === null ? -1 : Math.max(0, found[1].due - Date.now());
+    },
+    fireTimer() {
+      const found = earliestTimer();
+      if (found === null) return;
+      const t = found[1];
+      if (t.repeat) {
+        t.due = Date.now() + t.delay;
+        t.seq = ++timerSeq;
+      } else {
+        timers.delete(found[0]);
+      }
+      t.fn(...t.args);
+    },
     call(name, iter, withData) {
       globalThis.__ITER = iter;
+      timers.clear(); // what an earlier, failed iteration left
       const fn = main[name];
       if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
       const result = withData ? fn(data) : fn();

@@ -599,3 +599,26 @@ def test_async_default_with_async_requests(tmp_path: Path, demo_server: DemoServ
     assert run.metric("iterations") == 2
     assert run.export["root_group"]["checks"]["both 200"]["passes"] == 2
     assert f"Uncaught (in promise) Error: async boom\n\tat default (file://{tmp_path / 'script.js'}:11)" in run.stderr
+
+
+def test_timers_run_before_the_iteration_ends(tmp_path: Path) -> None:
+    # k6 v1.1 on this script: ticks 26, iterations 2, iteration_duration min ~352 ms
+    run = run_js(
+        tmp_path,
+        """
+        import { Counter } from 'k6/metrics';
+        import { setInterval, clearInterval } from 'k6/timers';
+        const ticks = new Counter('ticks');
+        export const options = { iterations: 2 };
+        export default async function () {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          let n = 0;
+          const id = setInterval(() => { ticks.add(1); if (++n === 3) clearInterval(id); }, 50);
+          setTimeout(() => ticks.add(10), 10);
+        }
+    """,
+    )
+    assert run.code == 0, run.stderr
+    assert run.metric("ticks") == 26
+    assert run.metric("iterations") == 2
+    assert run.export["metrics"]["iteration_duration"]["min"] >= 349  # 200 ms + 3 x 50 ms, in the iteration
