@@ -24,6 +24,7 @@ import greenlet
 
 from loadpy.errors import LoadpyError
 from loadpy.js.modules import call_py
+from loadpy.js.wire import request_body, request_kwargs, response_field
 
 log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
@@ -129,8 +130,8 @@ class Host:
             return refused
         try:
             options = json.loads(options_json) if options_json else None
-            kwargs = _request_kwargs(options)
-            outcome = self._await(self.vu.http.request(method, url, _body(body, options), **kwargs))
+            kwargs = request_kwargs(options)
+            outcome = self._await(self.vu.http.request(method, url, request_body(body, options), **kwargs))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
@@ -146,8 +147,8 @@ class Host:
             calls = []
             for req in requests:
                 options = json.loads(req["options"]) if req.get("options") else None
-                body = _body(req.get("body"), options)
-                calls.append({"method": req["method"], "url": req["url"], "body": body, **_request_kwargs(options)})
+                body = request_body(req.get("body"), options)
+                calls.append({"method": req["method"], "url": req["url"], "body": body, **request_kwargs(options)})
             outcome = self._await(self.vu.http.batch(calls))
         except Exception as exc:
             return _error(exc)
@@ -173,7 +174,7 @@ class Host:
             return f"{ERROR}response.{name}: the response is too old (read its fields while it is recent)"
         resp, binary, discard = entry
         try:
-            return _response_field(resp, name, binary, discard)
+            return response_field(resp, name, binary, discard)
         except Exception as exc:
             return _error(exc)
 
@@ -347,74 +348,3 @@ def _run_now(coro: Any) -> Any:
 
 def _error(exc: BaseException) -> str:
     return f"{ERROR}{exc}"
-
-
-def _body(body: str | None, options: Mapping[str, Any] | None) -> bytes | None:
-    if body is None:
-        return None
-    if options and options.get("binary"):
-        return str(json.loads(body)).encode("latin-1")
-    return body.encode()
-
-
-def _request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not options:
-        return {}
-    kwargs: dict[str, Any] = {}
-    if "expected" in options:
-        kwargs["expected_statuses"] = options["expected"]
-    for key, name in (
-        ("headers", "headers"),
-        ("tags", "tags"),
-        ("timeout", "timeout"),
-        ("redirects", "redirects"),
-        ("responseType", "response_type"),
-    ):
-        if key in options:
-            kwargs[name] = options[key]
-    return kwargs
-
-
-def _response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
-    if name == "body":
-        if resp.body is None or discard:
-            return None
-        text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
-        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary
-        return "J" + json.dumps(text) if binary or "\x00" in text else "T" + text
-    if name == "timings":
-        t = resp.timings
-        values = (
-            t.blocked,
-            t.looking_up,
-            t.connecting,
-            t.tls_handshaking,
-            t.sending,
-            t.waiting,
-            t.receiving,
-            t.sending + t.waiting + t.receiving,
-        )
-        return ",".join(repr(v) for v in values)
-    if name == "headers":
-        return json.dumps(dict(resp.headers))
-    if name == "cookies":
-        return json.dumps({k: [{"name": k, "value": v} for v in vals] for k, vals in resp.cookies.items()})
-    if name == "request":
-        return json.dumps(
-            {
-                "method": resp.method,
-                "url": resp.url,
-                "headers": {k: [v] for k, v in resp.request_headers.items()},
-                "body": resp.request_body.decode("utf-8", "replace") if resp.request_body else "",
-                "cookies": {},
-            }
-        )
-    if name == "status_text":
-        return str(resp.status_text)
-    if name == "remote_ip":
-        return str(resp.remote_ip)
-    if name == "remote_port":
-        return str(resp.remote_port)
-    if name == "tls_version":
-        return str(resp.tls_version)
-    raise KeyError(name)
