@@ -28,8 +28,9 @@ from bench.target import Nginx
 def scenario(url: str, vus: int, requests: int) -> str:
     import yaml
 
-    options = {"scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests,
-                                   "maxDuration": "120s"}}}
+    options = {
+        "scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests, "maxDuration": "120s"}}
+    }
     return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
 
 
@@ -48,12 +49,28 @@ def main() -> int:
         path = work / "scenario.yaml"
         path.write_text(scenario(target.url, args.vus, args.requests))
         for r in range(args.rounds):
-            order = trees[r % len(trees):] + trees[: r % len(trees)]
+            order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
                 export = work / "export.json"
                 env = dict(os.environ, PYTHONPATH=str(tree))
-                m = run_measured([sys.executable, "-m", "loadpy", "run", "-q", "--address", "", "--summary-export",
-                                  str(export), str(path)], 0, 300, cwd=work, env=env)
+                m = run_measured(
+                    [
+                        sys.executable,
+                        "-m",
+                        "loadpy",
+                        "run",
+                        "-q",
+                        "--address",
+                        "",
+                        "--summary-export",
+                        str(export),
+                        str(path),
+                    ],
+                    0,
+                    300,
+                    cwd=work,
+                    env=env,
+                )
                 if m.code != 0:
                     print(f"{name}: exit {m.code}\n{m.stderr[-2000:]}", file=sys.stderr)
                     return 1

@@ -139,8 +139,10 @@ def latency_overhead(runners: dict[str, Runner], url: str, duration_s: float, ro
         for tool in ("loadpy", "k6"):
             if tool in medians:
                 overhead[tool] = {k: round(medians[tool][k] - floor[k], 4) for k in ("p50_ms", "p99_ms")}
-                print(f"  {tool} adds p50 {overhead[tool]['p50_ms']:+.3f} ms, p99 {overhead[tool]['p99_ms']:+.3f} ms"
-                      " over the floor")
+                print(
+                    f"  {tool} adds p50 {overhead[tool]['p50_ms']:+.3f} ms, p99 {overhead[tool]['p99_ms']:+.3f} ms"
+                    " over the floor"
+                )
         result["overhead_vs_floor_ms"] = overhead
     return result
 

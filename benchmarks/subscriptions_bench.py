@@ -56,8 +56,9 @@ async def bench(ws_url: str, subs: int, events: int, interval: int) -> None:
     """)
     registry = Registry()
     runtime = FlowRuntime.from_document(parse_document(text, "<bench>"), Options(), registry, {})
-    ctx = ScenarioContext(name="default", executor="per-vu-iterations", exec_name="default",
-                          tags=(("scenario", "default"),))
+    ctx = ScenarioContext(
+        name="default", executor="per-vu-iterations", exec_name="default", tags=(("scenario", "default"),)
+    )
     vus = [runtime.new_vu(i, i) for i in range(1, subs + 1)]
     base = rss()
     first = registry.define("graphql_subscription_first_event", "trend", "time")
@@ -83,8 +84,10 @@ async def bench(ws_url: str, subs: int, events: int, interval: int) -> None:
     got = sum(s.total for s in registry.series(registry.metrics["graphql_subscription_events"]).values())
     print(f"subscriptions {subs}: checks {node.passes} passed / {node.fails} failed, events {got:.0f}")
     if peak:
-        print(f"RSS growth with all open: {(peak - base) / 2**20:.1f} MiB = {(peak - base) / subs / 1024:.1f} KiB "
-              f"per subscription (base {base / 2**20:.1f} MiB)")
+        print(
+            f"RSS growth with all open: {(peak - base) / 2**20:.1f} MiB = {(peak - base) / subs / 1024:.1f} KiB "
+            f"per subscription (base {base / 2**20:.1f} MiB)"
+        )
     print(f"wall {elapsed:.2f} s, {got / elapsed:.0f} events/s delivered and recorded")
 
 

@@ -128,7 +128,12 @@ def loadpy_cmd() -> list[str]:
 
 
 def run_loadpy(
-    w: Workload, work: Path, cpu: int | None, timeout: float, repo: Path, extra: tuple[str, ...] = (),
+    w: Workload,
+    work: Path,
+    cpu: int | None,
+    timeout: float,
+    repo: Path,
+    extra: tuple[str, ...] = (),
     js: bool = False,
 ) -> dict[str, Any]:
     """`loadpy run` of the workload as a scenario YAML, or (js=True) of the k6 script k6 runs."""

@@ -24,7 +24,7 @@ _PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h|d)")
 def parse_duration(value: object, *, key: str | None = None) -> float:
     """Seconds for a k6 duration option; raises ConfigError naming `key` when invalid."""
     if isinstance(value, bool):
-        raise ConfigError(f"invalid duration {value!r}: expected a string like \"30s\" or milliseconds", key=key)
+        raise ConfigError(f'invalid duration {value!r}: expected a string like "30s" or milliseconds', key=key)
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ConfigError(f"invalid duration {value!r}: must be a finite number of milliseconds", key=key)
@@ -32,7 +32,7 @@ def parse_duration(value: object, *, key: str | None = None) -> float:
             raise ConfigError(f"invalid duration {value!r}: must not be negative", key=key)
         return float(value) / 1000.0
     if not isinstance(value, str):
-        raise ConfigError(f"invalid duration {value!r}: expected a string like \"30s\"", key=key)
+        raise ConfigError(f'invalid duration {value!r}: expected a string like "30s"', key=key)
     text = value.strip()
     if text in ("0", ""):
         if text == "":

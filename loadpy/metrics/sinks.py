@@ -152,7 +152,18 @@ class TrendSink:
     """All values of a Trend time series: exact up to EXACT_LIMIT, then a <0.05 % histogram."""
 
     __slots__ = (
-        "_bcache", "_bdone", "_buf", "_exact", "_hist", "_ranked", "_sorted", "add", "count", "max", "min", "sum"
+        "_bcache",
+        "_bdone",
+        "_buf",
+        "_exact",
+        "_hist",
+        "_ranked",
+        "_sorted",
+        "add",
+        "count",
+        "max",
+        "min",
+        "sum",
     )
     type = MetricType.TREND
 

@@ -53,8 +53,22 @@ RESPONSE_GETTERS: dict[str, Callable[[Any, Any], Any]] = {
     "error_code": lambda s, r: r.error_code,
     "response": lambda s, r: r,
 }
-REQUEST_KEYS = ("method", "url", "headers", "params", "body", "json", "name", "tags", "timeout", "capture",
-                "checks", "expected_statuses", "redirects", "response_type")
+REQUEST_KEYS = (
+    "method",
+    "url",
+    "headers",
+    "params",
+    "body",
+    "json",
+    "name",
+    "tags",
+    "timeout",
+    "capture",
+    "checks",
+    "expected_statuses",
+    "redirects",
+    "response_type",
+)
 RESPONSE_TYPES = ("text", "binary", "none")
 
 
@@ -136,8 +150,13 @@ class FlowCompiler:
         from loadpy.vu.ws_steps import SUBSCRIPTION_GETTERS, WS_GETTERS
 
         for name in capture_names(flows):
-            if name in getters or name in constants or name in RESPONSE_GETTERS or name in WS_GETTERS \
-                    or name in SUBSCRIPTION_GETTERS:
+            if (
+                name in getters
+                or name in constants
+                or name in RESPONSE_GETTERS
+                or name in WS_GETTERS
+                or name in SUBSCRIPTION_GETTERS
+            ):
                 raise self._capture_clash(flows, name)
             getters[name] = capture_getter(name)
         self.scope = Scope(getters, constants)
@@ -202,8 +221,11 @@ class FlowCompiler:
         kinds = [k for k in raw if k in STEP_KINDS]
         if not kinds:
             first = str(next(iter(raw)))
-            raise self.err((*path, first), f"unknown step kind '{first}' (one of {', '.join(STEP_KINDS)})",
-                           did_you_mean(first, STEP_KINDS))
+            raise self.err(
+                (*path, first),
+                f"unknown step kind '{first}' (one of {', '.join(STEP_KINDS)})",
+                did_you_mean(first, STEP_KINDS),
+            )
         if len(kinds) > 1:
             raise self.err(path, f"a step has exactly one kind, this one has {' and '.join(kinds)}")
         kind = kinds[0]
@@ -214,8 +236,11 @@ class FlowCompiler:
     def _allowed(self, raw: Mapping[str, Any], path: KeyPath, allowed: tuple[str, ...], what: str) -> None:
         for key in raw:
             if key not in allowed:
-                raise self.err((*path, str(key)), f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})",
-                               did_you_mean(str(key), allowed))
+                raise self.err(
+                    (*path, str(key)),
+                    f"unknown key '{key}' in {what} (allowed: {', '.join(allowed)})",
+                    did_you_mean(str(key), allowed),
+                )
 
     # -- request ------------------------------------------------------------------------
     def _request(self, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
@@ -228,8 +253,14 @@ class FlowCompiler:
         extra = {k: raw[k] for k in ("checks", "capture") if k in raw}
         return RequestStep(self.request_spec(flow, {**req, **extra}, (*path, "request"), path, tuple(extra)))
 
-    def request_spec(self, flow: str, req: Mapping[str, Any], path: KeyPath, outer: KeyPath | None = None,
-                     outer_keys: tuple[str, ...] = ()) -> RequestSpec:
+    def request_spec(
+        self,
+        flow: str,
+        req: Mapping[str, Any],
+        path: KeyPath,
+        outer: KeyPath | None = None,
+        outer_keys: tuple[str, ...] = (),
+    ) -> RequestSpec:
         """`outer_keys` (checks/capture) were written beside `request:`, at `outer`."""
         outer = outer or path
         self._allowed(req, path, REQUEST_KEYS, "a request")
@@ -265,8 +296,11 @@ class FlowCompiler:
             raise self.err((*path, "redirects"), "redirects must be a non-negative integer")
         response_type = req.get("response_type")
         if response_type is not None and response_type not in RESPONSE_TYPES:
-            raise self.err((*path, "response_type"), f"response_type must be one of {', '.join(RESPONSE_TYPES)}",
-                           did_you_mean(str(response_type), RESPONSE_TYPES))
+            raise self.err(
+                (*path, "response_type"),
+                f"response_type must be one of {', '.join(RESPONSE_TYPES)}",
+                did_you_mean(str(response_type), RESPONSE_TYPES),
+            )
         for key in ("headers", "params"):
             if req.get(key) is not None and not isinstance(req[key], Mapping):
                 raise self.err((*path, key), f"{key} must be a mapping")
@@ -315,8 +349,9 @@ class FlowCompiler:
                 item = {"url": item}
             elif isinstance(item, Mapping) and isinstance(item.get("request"), Mapping):
                 extra = {k: item[k] for k in ("checks", "capture") if k in item}
-                specs.append(self.request_spec(flow, {**item["request"], **extra}, (*ipath, "request"), ipath,
-                                               tuple(extra)))
+                specs.append(
+                    self.request_spec(flow, {**item["request"], **extra}, (*ipath, "request"), ipath, tuple(extra))
+                )
                 continue
             if not isinstance(item, Mapping):
                 raise self.err(ipath, "a batch item is a URL or a request mapping")
@@ -347,7 +382,7 @@ class FlowCompiler:
 
         def seconds(v: Any) -> float:
             if isinstance(v, bool) or not isinstance(v, int | float | str):
-                raise self.err(spath, f"sleep takes seconds, [min, max] or a duration like \"500ms\", got {v!r}")
+                raise self.err(spath, f'sleep takes seconds, [min, max] or a duration like "500ms", got {v!r}')
             if isinstance(v, str):
                 try:
                     return parse_duration(v)
@@ -411,13 +446,17 @@ class FlowCompiler:
         metric = self.registry.metrics.get(str(spec["name"]))
         if metric is None:
             custom = list(self.registry.metrics)
-            raise self.err((*mpath, "name"), f"unknown metric '{spec['name']}' (declare it under metrics:)",
-                           did_you_mean(str(spec["name"]), custom))
+            raise self.err(
+                (*mpath, "name"),
+                f"unknown metric '{spec['name']}' (declare it under metrics:)",
+                did_you_mean(str(spec["name"]), custom),
+            )
         tags = spec.get("tags") or {}
         if not isinstance(tags, Mapping):
             raise self.err((*mpath, "tags"), "tags must map tag names to strings")
-        return MetricStep(metric, self.value(spec.get("value", 1), (*mpath, "value")),
-                          self.value(dict(tags), (*mpath, "tags")))
+        return MetricStep(
+            metric, self.value(spec.get("value", 1), (*mpath, "value")), self.value(dict(tags), (*mpath, "tags"))
+        )
 
     def _return(self, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
         self._allowed(raw, path, ("return",), "a return step")

@@ -23,15 +23,26 @@ from loadpy.vu.ws_steps import SUBSCRIPTION_GETTERS, WS_GETTERS, SubscriptionSte
 if TYPE_CHECKING:
     from loadpy.vu.compiler import FlowCompiler, KeyPath
 
-GRAPHQL_KEYS = ("url", "query", "variables", "operationName", "headers", "tags", "name", "timeout", "expect",
-                "expected_statuses")
+GRAPHQL_KEYS = (
+    "url",
+    "query",
+    "variables",
+    "operationName",
+    "headers",
+    "tags",
+    "name",
+    "timeout",
+    "expect",
+    "expected_statuses",
+)
 WS_KEYS = ("url", "headers", "subprotocols", "send", "receive", "timeout", "tags")
 SUBSCRIPTION_KEYS = ("url", "protocol", "query", "variables", "operationName", "headers", "take", "timeout", "tags")
 DEFAULT_WS_TIMEOUT = 60.0  # seconds: a declarative session never waits forever
 
 
-def _spec(c: FlowCompiler, raw: Mapping[str, Any], path: KeyPath, kind: str, keys: tuple[str, ...]
-          ) -> tuple[Mapping[str, Any], KeyPath]:
+def _spec(
+    c: FlowCompiler, raw: Mapping[str, Any], path: KeyPath, kind: str, keys: tuple[str, ...]
+) -> tuple[Mapping[str, Any], KeyPath]:
     c._allowed(raw, path, (kind, "checks", "capture"), f"a {kind} step")
     spec = raw[kind]
     spath: KeyPath = (*path, kind)
@@ -94,8 +105,9 @@ def _mapping_value(c: FlowCompiler, spec: Mapping[str, Any], spath: KeyPath, key
     return c.value(spec.get(key), (*spath, key))
 
 
-def checks_and_captures(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath, scope: Scope,
-                        kind: str) -> tuple[list[Check], list[tuple[str, Expr]]]:
+def checks_and_captures(
+    c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath, scope: Scope, kind: str
+) -> tuple[list[Check], list[tuple[str, Expr]]]:
     """`checks:` and `capture:` written beside the step kind."""
     checks_raw = raw.get("checks") or {}
     if not isinstance(checks_raw, Mapping):
@@ -140,21 +152,23 @@ def compile_graphql(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: Ke
         label = operation_info(query, op_name)[0] or "graphql"
         checks = expect_checks(label, paths, c.where(flow, path, "graphql"))
     none = Value(None, None)
-    return RequestStep(RequestSpec(
-        method="POST",
-        url=c.value(spec["url"], (*spath, "url")),
-        headers=_mapping_value(c, spec, spath, "headers"),
-        params=none,
-        body=none,
-        json=payload,
-        name=c.value(spec["name"], (*spath, "name")) if spec.get("name") is not None else None,
-        site=site,
-        timeout=_duration(c, spec, spath, None),
-        redirects=None,
-        response_type=None,
-        checks=checks + user_checks,
-        captures=captures,
-    ))
+    return RequestStep(
+        RequestSpec(
+            method="POST",
+            url=c.value(spec["url"], (*spath, "url")),
+            headers=_mapping_value(c, spec, spath, "headers"),
+            params=none,
+            body=none,
+            json=payload,
+            name=c.value(spec["name"], (*spath, "name")) if spec.get("name") is not None else None,
+            site=site,
+            timeout=_duration(c, spec, spath, None),
+            redirects=None,
+            response_type=None,
+            checks=checks + user_checks,
+            captures=captures,
+        )
+    )
 
 
 # -- ws ---------------------------------------------------------------------------------
@@ -186,13 +200,15 @@ def compile_subscription(c: FlowCompiler, flow: str, raw: Mapping[str, Any], pat
     spec, spath = _spec(c, raw, path, "subscription", SUBSCRIPTION_KEYS)
     protocol = spec.get("protocol", TRANSPORT_WS)
     if protocol not in PROTOCOLS:
-        raise c.err((*spath, "protocol"), f"unknown protocol {protocol!r} (one of {', '.join(PROTOCOLS)})",
-                    did_you_mean(str(protocol), PROTOCOLS))
+        raise c.err(
+            (*spath, "protocol"),
+            f"unknown protocol {protocol!r} (one of {', '.join(PROTOCOLS)})",
+            did_you_mean(str(protocol), PROTOCOLS),
+        )
     if spec.get("variables") is not None and not isinstance(spec["variables"], Mapping):
         raise c.err((*spath, "variables"), "variables must be a mapping")
     define_subscription_metrics(c.registry)
-    checks, captures = checks_and_captures(c, flow, raw, path, c.scope.extended(SUBSCRIPTION_GETTERS),
-                                           "subscription")
+    checks, captures = checks_and_captures(c, flow, raw, path, c.scope.extended(SUBSCRIPTION_GETTERS), "subscription")
     return SubscriptionStep(
         url=c.value(spec["url"], (*spath, "url")),
         protocol=protocol,

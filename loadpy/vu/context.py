@@ -79,8 +79,15 @@ class HttpApi:
         return await self._vu._send(prepared, site, name, timeout, redirects, response_type)
 
     def _prepare(
-        self, method: str, url: str, body: Any, json: Any, headers: Mapping[str, str] | None,
-        params: Mapping[str, Any] | None, tags: Mapping[str, Any] | None, expected_statuses: list[Any] | bool | None,
+        self,
+        method: str,
+        url: str,
+        body: Any,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        params: Mapping[str, Any] | None,
+        tags: Mapping[str, Any] | None,
+        expected_statuses: list[Any] | bool | None,
     ) -> tuple[Any, RequestSite]:
         vu = self._vu
         hdrs = dict(headers or {})
@@ -121,8 +128,14 @@ class HttpApi:
         for req in requests:
             kw: dict[str, Any] = {"url": req} if isinstance(req, str) else dict(req)
             prepared, site = self._prepare(
-                kw.get("method", "GET"), kw["url"], kw.get("body"), kw.get("json"), kw.get("headers"),
-                kw.get("params"), kw.get("tags"), kw.get("expected_statuses", True),
+                kw.get("method", "GET"),
+                kw["url"],
+                kw.get("body"),
+                kw.get("json"),
+                kw.get("headers"),
+                kw.get("params"),
+                kw.get("tags"),
+                kw.get("expected_statuses", True),
             )
             prepared.timeout, prepared.redirects = kw.get("timeout"), kw.get("redirects")
             prepared.response_type = kw.get("response_type")
@@ -166,18 +179,25 @@ class VuContext:
         self._ws_received = 0
 
     # -- WebSocket and GraphQL (see loadpy.vu.ws_api) --------------------------------------
-    async def ws(self, url: str, *, headers: Mapping[str, str] | None = None, subprotocols: Any = (),
-                 timeout: float = 60.0, tags: Mapping[str, Any] | None = None) -> WsSession:
+    async def ws(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        subprotocols: Any = (),
+        timeout: float = 60.0,
+        tags: Mapping[str, Any] | None = None,
+    ) -> WsSession:
         """Open a WebSocket session (send, receive(timeout), ping, close); k6/ws metrics."""
         return await self._ws_api.ws(url, headers=headers, subprotocols=subprotocols, timeout=timeout, tags=tags)
 
-    async def graphql(self, url: str, query: str, variables: Mapping[str, Any] | None = None,
-                      **kw: Any) -> Response:
+    async def graphql(self, url: str, query: str, variables: Mapping[str, Any] | None = None, **kw: Any) -> Response:
         """A GraphQL query or mutation over HTTP POST, tagged operation / operation_type."""
         return await self._ws_api.graphql(url, query, variables, **kw)
 
-    async def subscribe(self, url: str, query: str, variables: Mapping[str, Any] | None = None,
-                        **kw: Any) -> SubscriptionResult:
+    async def subscribe(
+        self, url: str, query: str, variables: Mapping[str, Any] | None = None, **kw: Any
+    ) -> SubscriptionResult:
         """A GraphQL subscription over a WebSocket (graphql-transport-ws or graphql-ws)."""
         return await self._ws_api.subscribe(url, query, variables, **kw)
 
@@ -228,7 +248,12 @@ class VuContext:
         self._recorder.record_http(resp, self._ctx, site, name, self._meta() if self._recorder.metadata else None)
 
     async def _send(
-        self, prepared: Any, site: RequestSite, name: str | None, timeout: float | None, redirects: int | None,
+        self,
+        prepared: Any,
+        site: RequestSite,
+        name: str | None,
+        timeout: float | None,
+        redirects: int | None,
         response_type: str | None,
     ) -> Response:
         self._site = site

@@ -28,8 +28,14 @@ class HttpClientLike(Protocol):
 
     def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> Any: ...
 
-    async def send(self, prepared: Any, *, timeout: float | None = None, redirects: int | None = None,
-                   response_type: str | None = None) -> Response: ...
+    async def send(
+        self,
+        prepared: Any,
+        *,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
+    ) -> Response: ...
 
     async def batch(self, requests: list[Any]) -> list[Response]: ...
 
@@ -47,8 +53,17 @@ def http_options(options: Any) -> Any:
 
     if options is None:
         return HttpOptions()
-    fields = ("max_redirects", "discard_response_bodies", "no_connection_reuse", "user_agent",
-              "insecure_skip_tls_verify", "tls_auth", "batch", "batch_per_host", "hosts")
+    fields = (
+        "max_redirects",
+        "discard_response_bodies",
+        "no_connection_reuse",
+        "user_agent",
+        "insecure_skip_tls_verify",
+        "tls_auth",
+        "batch",
+        "batch_per_host",
+        "hosts",
+    )
     kwargs = {f: getattr(options, f) for f in fields if getattr(options, f, None) is not None}
     tls_version = getattr(options, "tls_version", None) or {}
     if isinstance(tls_version, dict):

@@ -16,8 +16,21 @@ from loadpy.vu.data import load_data
 from loadpy.vu.runtime import BaseRuntime, Body, expected_from, make_core, python_body
 from loadpy.vu.steps import Flow
 
-RESERVED_DATA_NAMES = ("vu", "iter", "scenario", "env", "setup_data", "status", "body", "json", "headers",
-                       "duration", "error", "error_code", "response")
+RESERVED_DATA_NAMES = (
+    "vu",
+    "iter",
+    "scenario",
+    "env",
+    "setup_data",
+    "status",
+    "body",
+    "json",
+    "headers",
+    "duration",
+    "error",
+    "error_code",
+    "response",
+)
 
 
 def _flow_body(flow: Flow) -> Body:
@@ -69,8 +82,9 @@ class FlowRuntime(BaseRuntime):
         core = make_core(registry, options, env, expected, client_factory)
         compiler = FlowCompiler(doc, env, registry, core.recorder, data, base_dir)
         flows = compiler.flows()
-        bodies: dict[str, Body] = {name: _flow_body(f) for name, f in flows.items() if name not in ("setup",
-                                                                                                   "teardown")}
+        bodies: dict[str, Body] = {
+            name: _flow_body(f) for name, f in flows.items() if name not in ("setup", "teardown")
+        }
         for name, scenario in (getattr(options, "scenarios", None) or {}).items():
             exec_name = getattr(scenario, "exec_name", None) or "default"
             if exec_name in bodies:
@@ -82,8 +96,11 @@ class FlowRuntime(BaseRuntime):
                 except ConfigError as exc:
                     raise doc.error(exec_path, f"executor {name}: {exc.message}", exc.hint) from None
                 continue
-            raise doc.error(exec_path, f"executor {name}: function '{exec_name}' not found in exports",
-                            _flow_hint(exec_name, list(bodies)))
+            raise doc.error(
+                exec_path,
+                f"executor {name}: function '{exec_name}' not found in exports",
+                _flow_hint(exec_name, list(bodies)),
+            )
         handle_summary = None
         if isinstance(doc.data.get("handle_summary"), str):
             try:
@@ -115,8 +132,11 @@ def load_all_data(doc: Any, env: Mapping[str, str], base_dir: Path) -> dict[str,
     for name, spec in (doc.data.get("data") or {}).items():
         path = ("data", str(name))
         if not str(name).isidentifier() or str(name) in RESERVED_DATA_NAMES:
-            raise doc.error(path, f"invalid data name '{name}': use an identifier that is not a built-in name "
-                                  f"({', '.join(RESERVED_DATA_NAMES)})")
+            raise doc.error(
+                path,
+                f"invalid data name '{name}': use an identifier that is not a built-in name "
+                f"({', '.join(RESERVED_DATA_NAMES)})",
+            )
         try:
             out[str(name)] = load_data(substitute_env_deep(spec, env), base_dir)
         except LoadpyError as exc:

@@ -45,8 +45,10 @@ class ExpectedStatuses:
         for item in spec:
             if isinstance(item, int) and not isinstance(item, bool):
                 codes.append(item)
-            elif isinstance(item, dict) and set(item) == {"min", "max"} and all(
-                isinstance(item[k], int) and not isinstance(item[k], bool) for k in ("min", "max")
+            elif (
+                isinstance(item, dict)
+                and set(item) == {"min", "max"}
+                and all(isinstance(item[k], int) and not isinstance(item[k], bool) for k in ("min", "max"))
             ):
                 ranges.append((item["min"], item["max"]))
             else:
@@ -202,8 +204,9 @@ class Recorder:
         if isinstance(expected_rule, ExpectedStatuses):  # no callback: no http_req_failed series at all
             failed = self.registry.sink(self._http_metrics[8], tags).add
         entry = (*sinks, failed, 0.0 if expected else 1.0, tags)
-        self._http[(site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto,
-                    resp.tls_version)] = entry
+        self._http[
+            (site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto, resp.tls_version)
+        ] = entry
         return entry
 
     # -- checks ----------------------------------------------------------------------
@@ -232,7 +235,12 @@ class Recorder:
 
     # -- everything else (iterations, data, group_duration, custom metrics) ---------
     def add(
-        self, metric: Metric, ctx: TagContext, value: float, extra: TagSet = (), meta: dict[str, str] | None = None,
+        self,
+        metric: Metric,
+        ctx: TagContext,
+        value: float,
+        extra: TagSet = (),
+        meta: dict[str, str] | None = None,
         when: float | None = None,
     ) -> None:
         key = (metric, ctx, extra)

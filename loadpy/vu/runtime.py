@@ -121,8 +121,9 @@ class VU:
         if pad > 0:
             await asyncio.sleep(pad)  # not part of iteration_duration (k6)
 
-    def _record_bytes(self, ctx: TagContext, sent0: int, recv0: int, meta: dict[str, str] | None,
-                      ws_bytes: tuple[int, int]) -> None:
+    def _record_bytes(
+        self, ctx: TagContext, sent0: int, recv0: int, meta: dict[str, str] | None, ws_bytes: tuple[int, int]
+    ) -> None:
         core = self.runtime.core
         client = self.context._client
         sent = (client.bytes_sent - sent0 if client is not None else 0) + ws_bytes[0]
@@ -139,8 +140,14 @@ class VU:
 class BaseRuntime:
     """What flows and Python scripts share: VUs, scenario states, setup/teardown plumbing."""
 
-    def __init__(self, core: RuntimeCore, bodies: Mapping[str, Body], setup: Body | None,
-                 teardown: Body | None, handle_summary: Callable[..., Any] | None = None) -> None:
+    def __init__(
+        self,
+        core: RuntimeCore,
+        bodies: Mapping[str, Body],
+        setup: Body | None,
+        teardown: Body | None,
+        handle_summary: Callable[..., Any] | None = None,
+    ) -> None:
         self.core = core
         self.bodies = dict(bodies)
         self._setup = setup
@@ -187,8 +194,9 @@ class BaseRuntime:
             ws_sent, ws_received = await vu._finish_ws()
             if client is not None:
                 core.recorder.add(core.m_data_sent, ctx, float(client.bytes_sent - start_bytes[0] + ws_sent))
-                core.recorder.add(core.m_data_received, ctx,
-                                  float(client.bytes_received - start_bytes[1] + ws_received))
+                core.recorder.add(
+                    core.m_data_received, ctx, float(client.bytes_received - start_bytes[1] + ws_received)
+                )
                 await client.aclose()
             else:
                 core.recorder.add(core.m_data_sent, ctx, float(ws_sent))
@@ -223,8 +231,13 @@ def expected_from(doc_http: Any, where: Callable[[tuple[str | int, ...], str], C
         raise where(("http", "expected_statuses"), str(exc)) from None
 
 
-def make_core(registry: Registry, options: Any, env: Mapping[str, str], expected: ExpectedStatuses | None,
-              client_factory: ClientFactory | None) -> RuntimeCore:
+def make_core(
+    registry: Registry,
+    options: Any,
+    env: Mapping[str, str],
+    expected: ExpectedStatuses | None,
+    client_factory: ClientFactory | None,
+) -> RuntimeCore:
     return RuntimeCore(registry, options, env, expected=expected, client_factory=client_factory)
 
 

@@ -65,10 +65,12 @@ def load_python_script(path: str) -> ScriptModule:
         raise ScriptError(f"{path}: error in init code: {describe_error(exc)}") from exc
     options = getattr(module, "options", {}) or {}
     if not isinstance(options, dict):
-        raise ConfigError(f"options must be a dict of k6 options, not a {type(options).__name__}", file=path,
-                          key="options")
+        raise ConfigError(
+            f"options must be a dict of k6 options, not a {type(options).__name__}", file=path, key="options"
+        )
     functions: dict[str, Callable[..., Any]] = {
-        n: f for n, f in vars(module).items()
+        n: f
+        for n, f in vars(module).items()
         if inspect.isfunction(f) and not n.startswith("_") and n not in LIFECYCLE and f.__module__ == name
     }
     env = getattr(module, "env", None)
@@ -125,8 +127,11 @@ class PythonRuntime(BaseRuntime):
         for name, scenario in (getattr(options, "scenarios", None) or {}).items():
             exec_name = getattr(scenario, "exec_name", None) or "default"
             if exec_name not in bodies:
-                raise ConfigError(f"executor {name}: function '{exec_name}' not found in exports", file=script.path,
-                                  key=f"options.scenarios.{name}.exec")
+                raise ConfigError(
+                    f"executor {name}: function '{exec_name}' not found in exports",
+                    file=script.path,
+                    key=f"options.scenarios.{name}.exec",
+                )
         super().__init__(
             make_core(registry, options, env, expected, client_factory),
             bodies,
@@ -137,6 +142,7 @@ class PythonRuntime(BaseRuntime):
         self.script = script
 
     @classmethod
-    def from_script(cls, script: ScriptModule, options: Any, registry: Registry, env: Mapping[str, str],
-                    **kw: Any) -> PythonRuntime:
+    def from_script(
+        cls, script: ScriptModule, options: Any, registry: Registry, env: Mapping[str, str], **kw: Any
+    ) -> PythonRuntime:
         return cls(script, options, registry, env, **kw)

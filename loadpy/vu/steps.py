@@ -171,8 +171,9 @@ def run_checks(vu: VuContext, checks: list[Check], captures: list[tuple[str, Exp
             passed = False
             if check not in vu._logged:
                 vu._logged.add(check)
-                log.warning("%s: check %r raised %s: %s (counted as failed)", check.where, check.name,
-                            type(exc).__name__, exc)
+                log.warning(
+                    "%s: check %r raised %s: %s (counted as failed)", check.where, check.name, type(exc).__name__, exc
+                )
         recorder.record_check(vu._ctx, check.name, passed, (), vu._meta())
     for name, expr in captures:
         vu.captures[name] = expr.evaluate(vu, result)
@@ -198,8 +199,9 @@ class RequestStep(Step):
         # what VuContext._send does, inlined (one coroutine level less per request)
         vu._site = spec.site
         vu._name = None if spec.name is None else str(spec.name.get(vu, None))
-        return (vu._client or vu.client).send(prepared, timeout=spec.timeout, redirects=spec.redirects,
-                                              response_type=spec.response_type)
+        return (vu._client or vu.client).send(
+            prepared, timeout=spec.timeout, redirects=spec.redirects, response_type=spec.response_type
+        )
 
     async def _run_checked(self, vu: VuContext) -> None:
         resp = await self._send(vu)
@@ -320,6 +322,18 @@ class ReturnStep(Step):
         vu.captures["__return__"] = self.value.get(vu, None)
 
 
-STEP_KINDS = ("request", "batch", "graphql", "ws", "subscription", "sleep", "group", "call", "abort", "fail", "log",
-              "metric", "return")
-
+STEP_KINDS = (
+    "request",
+    "batch",
+    "graphql",
+    "ws",
+    "subscription",
+    "sleep",
+    "group",
+    "call",
+    "abort",
+    "fail",
+    "log",
+    "metric",
+    "return",
+)

@@ -84,8 +84,13 @@ def operation_tags(query: str, operation_name: str | None) -> dict[str, str]:
     return tags
 
 
-def graphql_site(recorder: Recorder, query: str, operation_name: str | None, user_tags: Mapping[str, Any] | None,
-                 expected: ExpectedStatuses | bool | None = True) -> RequestSite:
+def graphql_site(
+    recorder: Recorder,
+    query: str,
+    operation_name: str | None,
+    user_tags: Mapping[str, Any] | None,
+    expected: ExpectedStatuses | bool | None = True,
+) -> RequestSite:
     """Request tags: the operation tags, then the user's (which win)."""
     tags = operation_tags(query, operation_name)
     tags.update({str(k): str(v) for k, v in (user_tags or {}).items()})
@@ -111,8 +116,7 @@ class WsApi:
         if the code did not close it; its bytes count in data_sent / data_received."""
         vu = self._vu
         record = WsRecord(vu, tagset(tags) if tags else ())
-        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout,
-                                       record=record)
+        session = await WsSession.open(url, headers=headers, subprotocols=subprotocols, timeout=timeout, record=record)
         vu._ws_sessions.append(session)
         return session
 
@@ -159,8 +163,15 @@ class WsApi:
         vu = self._vu
         define_subscription_metrics(vu._recorder.registry)
         result = await run_subscription(
-            url, protocol=protocol, query=query, variables=variables, take=take, timeout=timeout,
-            record=WsRecord(vu, tagset(tags) if tags else ()), headers=headers, operation_name=operation_name,
+            url,
+            protocol=protocol,
+            query=query,
+            variables=variables,
+            take=take,
+            timeout=timeout,
+            record=WsRecord(vu, tagset(tags) if tags else ()),
+            headers=headers,
+            operation_name=operation_name,
         )
         vu._ws_sent += result.bytes_sent
         vu._ws_received += result.bytes_received

@@ -75,8 +75,18 @@ def _warn(vu: VuContext, step: Step, error: str) -> None:
 class WsStep(Step):
     kind = "ws"
 
-    def __init__(self, url: Value, headers: Value, subprotocols: tuple[str, ...], send: Value, receive: int,
-                 timeout: float, tags: TagSet, checks: list[Check], captures: list[tuple[str, Expr]]) -> None:
+    def __init__(
+        self,
+        url: Value,
+        headers: Value,
+        subprotocols: tuple[str, ...],
+        send: Value,
+        receive: int,
+        timeout: float,
+        tags: TagSet,
+        checks: list[Check],
+        captures: list[tuple[str, Expr]],
+    ) -> None:
         self.url = url
         self.headers = headers
         self.subprotocols = subprotocols
@@ -90,8 +100,13 @@ class WsStep(Step):
     async def run(self, vu: VuContext) -> None:
         messages = [encode_message(m) for m in (self.send.get(vu, None) or ())]
         result = await run_ws_session(
-            str(self.url.get(vu, None)), headers=_headers(self.headers, vu), subprotocols=self.subprotocols,
-            send=messages, receive=self.receive, timeout=self.timeout, record=WsRecord(vu, self.tags),
+            str(self.url.get(vu, None)),
+            headers=_headers(self.headers, vu),
+            subprotocols=self.subprotocols,
+            send=messages,
+            receive=self.receive,
+            timeout=self.timeout,
+            record=WsRecord(vu, self.tags),
         )
         vu._ws_sent += result.bytes_sent
         vu._ws_received += result.bytes_received
@@ -104,9 +119,20 @@ class WsStep(Step):
 class SubscriptionStep(Step):
     kind = "subscription"
 
-    def __init__(self, url: Value, protocol: str, query: str, variables: Value, operation_name: str | None,
-                 headers: Value, take: int, timeout: float, tags: TagSet, checks: list[Check],
-                 captures: list[tuple[str, Expr]]) -> None:
+    def __init__(
+        self,
+        url: Value,
+        protocol: str,
+        query: str,
+        variables: Value,
+        operation_name: str | None,
+        headers: Value,
+        take: int,
+        timeout: float,
+        tags: TagSet,
+        checks: list[Check],
+        captures: list[tuple[str, Expr]],
+    ) -> None:
         self.url = url
         self.protocol = protocol
         self.query = query
@@ -121,9 +147,15 @@ class SubscriptionStep(Step):
 
     async def run(self, vu: VuContext) -> None:
         result = await run_subscription(
-            str(self.url.get(vu, None)), protocol=self.protocol, query=self.query,
-            variables=self.variables.get(vu, None), take=self.take, timeout=self.timeout,
-            record=WsRecord(vu, self.tags), headers=_headers(self.headers, vu), operation_name=self.operation_name,
+            str(self.url.get(vu, None)),
+            protocol=self.protocol,
+            query=self.query,
+            variables=self.variables.get(vu, None),
+            take=self.take,
+            timeout=self.timeout,
+            record=WsRecord(vu, self.tags),
+            headers=_headers(self.headers, vu),
+            operation_name=self.operation_name,
         )
         vu._ws_sent += result.bytes_sent
         vu._ws_received += result.bytes_received

@@ -82,8 +82,11 @@ class _Log:
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
-            return {"total": sum(self.paths.values()), "paths": dict(self.paths),
-                    "arrivals": [[p, t] for p, t in self.arrivals]}
+            return {
+                "total": sum(self.paths.values()),
+                "paths": dict(self.paths),
+                "arrivals": [[p, t] for p, t in self.arrivals],
+            }
 
     def reset(self) -> None:
         with self.lock:

@@ -39,11 +39,21 @@ def test_loadpy_matches_k6(case: Case, k6_bin: str, targets: tuple[Target, Targe
     outcomes = run_case(case, k6_bin, targets, tmp_path, ("k6",) if K6_ONLY else ("k6", "loadpy"))
     k6 = outcomes["k6"]
     oracle = check_k6(case, k6)
-    assert not oracle, f"{case.id}: the k6 side does not behave as documented (harness or case bug):\n  " + \
-        "\n  ".join(oracle) + "\n" + k6.tail()
+    assert not oracle, (
+        f"{case.id}: the k6 side does not behave as documented (harness or case bug):\n  "
+        + "\n  ".join(oracle)
+        + "\n"
+        + k6.tail()
+    )
     if K6_ONLY:
         return
     lp = outcomes["loadpy"]
     problems = compare(case, k6, lp)
-    assert not problems, f"{case.id} ({case.doc}): loadpy differs from k6:\n  " + "\n  ".join(problems) + \
-        "\n" + lp.tail() + "\n" + k6.tail()
+    assert not problems, (
+        f"{case.id} ({case.doc}): loadpy differs from k6:\n  "
+        + "\n  ".join(problems)
+        + "\n"
+        + lp.tail()
+        + "\n"
+        + k6.tail()
+    )

@@ -331,7 +331,7 @@ class ResponseParser:
 
     @property
     def version(self) -> str:
-        """"1.1", "1.0" (read from the head: httptools' get_http_version formats a new string)."""
+        """ "1.1", "1.0" (read from the head: httptools' get_http_version formats a new string)."""
         return self.head.version
 
     @property

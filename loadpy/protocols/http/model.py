@@ -43,8 +43,24 @@ class LazyHead(Protocol):
 
 
 _FIELDS = (
-    "method", "url", "status", "status_text", "proto", "headers", "body", "error", "error_code", "timings",
-    "remote_ip", "remote_port", "tls_version", "request_headers", "request_body", "sent", "cookies", "end_time",
+    "method",
+    "url",
+    "status",
+    "status_text",
+    "proto",
+    "headers",
+    "body",
+    "error",
+    "error_code",
+    "timings",
+    "remote_ip",
+    "remote_port",
+    "tls_version",
+    "request_headers",
+    "request_body",
+    "sent",
+    "cookies",
+    "end_time",
 )
 
 
@@ -56,9 +72,27 @@ class Response:
     """
 
     __slots__ = (
-        "_head", "_headers", "_json_cache", "_json_parsed", "_status_text", "body", "cookies", "end_time",
-        "error", "error_code", "method", "proto", "remote_ip", "remote_port", "request_body", "request_headers",
-        "sent", "status", "timings", "tls_version", "url",
+        "_head",
+        "_headers",
+        "_json_cache",
+        "_json_parsed",
+        "_status_text",
+        "body",
+        "cookies",
+        "end_time",
+        "error",
+        "error_code",
+        "method",
+        "proto",
+        "remote_ip",
+        "remote_port",
+        "request_body",
+        "request_headers",
+        "sent",
+        "status",
+        "timings",
+        "tls_version",
+        "url",
     )
 
     def __init__(

@@ -14,8 +14,9 @@ from loadpy.metrics.tags import TagSet
 from loadpy.vu.flow_runtime import FlowRuntime
 
 
-def build(tmp_path: Path, text: str, env: dict[str, str] | None = None, options: Options | None = None
-          ) -> tuple[FlowRuntime, Registry]:
+def build(
+    tmp_path: Path, text: str, env: dict[str, str] | None = None, options: Options | None = None
+) -> tuple[FlowRuntime, Registry]:
     path = tmp_path / "scenario.yaml"
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     doc = parse_document(path.read_text(), str(path))
@@ -25,8 +26,12 @@ def build(tmp_path: Path, text: str, env: dict[str, str] | None = None, options:
 
 
 def scenario(name: str = "default", exec_name: str = "default", tags: TagSet | None = None) -> ScenarioContext:
-    return ScenarioContext(name=name, executor="per-vu-iterations", exec_name=exec_name,
-                           tags=(("scenario", name),) if tags is None else tags)
+    return ScenarioContext(
+        name=name,
+        executor="per-vu-iterations",
+        exec_name=exec_name,
+        tags=(("scenario", name),) if tags is None else tags,
+    )
 
 
 async def run_vus(runtime: FlowRuntime, vus: int, iterations: int, ctx: ScenarioContext | None = None) -> None:
@@ -46,4 +51,3 @@ async def run_vus(runtime: FlowRuntime, vus: int, iterations: int, ctx: Scenario
 
 def series(registry: Registry, metric: str) -> dict[TagSet, Any]:
     return dict(registry.series(registry.metrics[metric]))
-

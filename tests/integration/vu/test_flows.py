@@ -18,7 +18,9 @@ pytestmark = pytest.mark.timeout(60)
 def test_issue_example_counts_tags_and_groups(tmp_path: Path, demo_server: DemoServer) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "users.csv").write_text("id,name\n7,ann\n8,bob\n")
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         env: {BASE_URL: "http://127.0.0.1:1"}
         data:
           users: {file: data/users.csv}
@@ -34,15 +36,32 @@ def test_issue_example_counts_tags_and_groups(tmp_path: Path, demo_server: DemoS
                 - request: {method: POST, url: "${BASE_URL}/echo", json: {id: 1}}
                   checks:
                     echoed: 'json == {"id": 1}'
-    """, env={"BASE_URL": demo_server.base_url})
+    """,
+        env={"BASE_URL": demo_server.base_url},
+    )
     asyncio.run(run_vus(runtime, vus=2, iterations=3))
     base = demo_server.base_url
     reqs = series(registry, "http_reqs")
-    item_tags = (("expected_response", "true"), ("group", ""), ("method", "GET"), ("name", "item"),
-                 ("proto", "HTTP/1.1"), ("scenario", "default"), ("status", "200"), ("url", "item"))
-    echo_tags = (("expected_response", "true"), ("group", "::checkout"), ("method", "POST"),
-                 ("name", f"{base}/echo"), ("proto", "HTTP/1.1"), ("scenario", "default"), ("status", "200"),
-                 ("url", f"{base}/echo"))
+    item_tags = (
+        ("expected_response", "true"),
+        ("group", ""),
+        ("method", "GET"),
+        ("name", "item"),
+        ("proto", "HTTP/1.1"),
+        ("scenario", "default"),
+        ("status", "200"),
+        ("url", "item"),
+    )
+    echo_tags = (
+        ("expected_response", "true"),
+        ("group", "::checkout"),
+        ("method", "POST"),
+        ("name", f"{base}/echo"),
+        ("proto", "HTTP/1.1"),
+        ("scenario", "default"),
+        ("status", "200"),
+        ("url", f"{base}/echo"),
+    )
     assert {tags: sink.total for tags, sink in reqs.items()} == {item_tags: 6.0, echo_tags: 6.0}
     failed = series(registry, "http_req_failed")
     assert {tags: (s.trues, s.total) for tags, s in failed.items()} == {item_tags: (0, 6), echo_tags: (0, 6)}
@@ -55,13 +74,17 @@ def test_issue_example_counts_tags_and_groups(tmp_path: Path, demo_server: DemoS
     }
     root = registry.groups.root
     assert [(c.name, c.path, c.passes, c.fails) for c in root.checks.values()] == [
-        ("status is 200", "::status is 200", 6, 0), ("has name", "::has name", 6, 0), ("is 404", "::is 404", 0, 6)]
+        ("status is 200", "::status is 200", 6, 0),
+        ("has name", "::has name", 6, 0),
+        ("is 404", "::is 404", 0, 6),
+    ]
     group = root.groups["checkout"]
     assert (group.path, group.id) == ("::checkout", node_id("::checkout"))
     assert group.checks["echoed"].id == node_id("::checkout::echoed")
     durations = series(registry, "group_duration")
     assert [(tags, s.values(stats=("count",))["count"]) for tags, s in durations.items()] == [
-        ((("group", "::checkout"), ("scenario", "default")), 6.0)]
+        ((("group", "::checkout"), ("scenario", "default")), 6.0)
+    ]
     iterations = series(registry, "iterations")
     assert {t: s.total for t, s in iterations.items()} == {(("group", ""), ("scenario", "default")): 6.0}
     sent = series(registry, "data_sent")[(("group", ""), ("scenario", "default"))].total
@@ -76,7 +99,9 @@ def test_captures_templates_and_setup_data(tmp_path: Path, demo_server: DemoServ
         "    SEEN.append((vu.id, vu.iteration, vu.setup_data['n'], vu.captures['text']))\n"
     )
 
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           setup:
             - request: {method: POST, url: "${BASE}/login", json: {username: admin}}
@@ -97,7 +122,10 @@ def test_captures_templates_and_setup_data(tmp_path: Path, demo_server: DemoServ
               capture:
                 text: body
             - call: vu_helpers:mutate
-    """, env={"BASE": demo_server.base_url})
+    """,
+        env={"BASE": demo_server.base_url},
+    )
+
     async def main() -> tuple[object, list[tuple[int, int, int, str]]]:
         data = await runtime.setup()
         await run_vus(runtime, vus=2, iterations=2)

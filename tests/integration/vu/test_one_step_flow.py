@@ -15,15 +15,20 @@ from tests.integration.vu.helpers import build, run_vus, series
 pytestmark = pytest.mark.timeout(60)
 
 
-def test_one_step_flow_errors_carry_the_step_location(tmp_path: Path, demo_server: DemoServer,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
-    runtime, registry = build(tmp_path, """
+def test_one_step_flow_errors_carry_the_step_location(
+    tmp_path: Path, demo_server: DemoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - request: {url: "${B}/json"}
               capture:
                 missing: json["nope"]
-    """, env={"B": demo_server.base_url})
+    """,
+        env={"B": demo_server.base_url},
+    )
     assert isinstance(runtime.bodies["default"], OneStepBody)
     with caplog.at_level(logging.ERROR):
         asyncio.run(run_vus(runtime, vus=1, iterations=2))
@@ -34,12 +39,16 @@ def test_one_step_flow_errors_carry_the_step_location(tmp_path: Path, demo_serve
 
 
 def test_two_step_flows_keep_flow_run(tmp_path: Path, demo_server: DemoServer) -> None:
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - request: {url: "${B}/json"}
             - request: {url: "${B}/json"}
-    """, env={"B": demo_server.base_url})
+    """,
+        env={"B": demo_server.base_url},
+    )
     assert not isinstance(runtime.bodies["default"], OneStepBody)
     asyncio.run(run_vus(runtime, vus=2, iterations=3))
     assert sum(s.total for s in series(registry, "http_reqs").values()) == 12.0  # 2 VUs x 3 iterations x 2 requests

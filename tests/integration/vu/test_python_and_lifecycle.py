@@ -18,7 +18,7 @@ from tests.integration.vu.helpers import build, run_vus, scenario, series
 
 pytestmark = pytest.mark.timeout(60)
 
-SCRIPT = '''
+SCRIPT = """
 options = {"vus": 1, "iterations": 2}
 metrics = {"orders": "counter"}
 
@@ -34,7 +34,7 @@ async def default(vu):
         vu.check(res.json(), {"echoed": lambda d: d == {"vu": vu.id}})
         vu.metrics["orders"].add(2, {"via": "py"})
     await vu.sleep(0)
-'''
+"""
 
 
 def test_python_script_records_like_yaml(tmp_path: Path, demo_server: DemoServer) -> None:
@@ -50,15 +50,18 @@ def test_python_script_records_like_yaml(tmp_path: Path, demo_server: DemoServer
         await run_vus(runtime, vus=2, iterations=2)  # type: ignore[arg-type]
 
     asyncio.run(main())
-    reqs = {dict(t)["name"]: (dict(t)["group"], dict(t).get("kind"), s.total)
-            for t, s in series(registry, "http_reqs").items()}
+    reqs = {
+        dict(t)["name"]: (dict(t)["group"], dict(t).get("kind"), s.total)
+        for t, s in series(registry, "http_reqs").items()
+    }
     assert reqs == {f"{demo_server.base_url}/json": ("", "doc", 4.0), "echo": ("::shop", None, 4.0)}
     root = registry.groups.root
     assert [(c.path, c.passes, c.fails) for c in root.checks.values()] == [("::is 200", 4, 0), ("::has items", 4, 0)]
     assert (root.groups["shop"].checks["echoed"].passes, root.groups["shop"].checks["echoed"].fails) == (4, 0)
     orders = series(registry, "orders")
     assert {t: s.total for t, s in orders.items()} == {
-        (("group", "::shop"), ("scenario", "default"), ("via", "py")): 8.0}
+        (("group", "::shop"), ("scenario", "default"), ("via", "py")): 8.0
+    }
 
 
 def test_script_errors(tmp_path: Path) -> None:
@@ -99,12 +102,18 @@ def test_cookie_jar_reset_each_iteration(tmp_path: Path, demo_server: DemoServer
 
     assert seen(Options()) == ["iteration 0 saw {}", "iteration 1 saw {}", "iteration 2 saw {}"]
     assert seen(Options(no_cookies_reset=True)) == [
-        "iteration 0 saw {}", 'iteration 1 saw {"k":"0"}', 'iteration 2 saw {"k":"1"}']
+        "iteration 0 saw {}",
+        'iteration 1 saw {"k":"0"}',
+        'iteration 2 saw {"k":"1"}',
+    ]
 
 
-def test_abort_fail_and_errors_count_iterations(tmp_path: Path, demo_server: DemoServer,
-                                                caplog: pytest.LogCaptureFixture) -> None:
-    runtime, registry = build(tmp_path, """
+def test_abort_fail_and_errors_count_iterations(
+    tmp_path: Path, demo_server: DemoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - fail: "iteration {{ iter }} is bad"
@@ -112,7 +121,9 @@ def test_abort_fail_and_errors_count_iterations(tmp_path: Path, demo_server: Dem
             - request: {url: "${B}/json"}
               capture:
                 missing: json["nope"]
-    """, env={"B": demo_server.base_url})
+    """,
+        env={"B": demo_server.base_url},
+    )
     with caplog.at_level(logging.ERROR):
         asyncio.run(run_vus(runtime, vus=1, iterations=2))
     assert runtime.test_failed
@@ -121,24 +132,30 @@ def test_abort_fail_and_errors_count_iterations(tmp_path: Path, demo_server: Dem
     assert "flows.default[1] (request, line 5): KeyError: 'nope'" in caplog.text
     assert series(registry, "iterations")[(("group", ""), ("scenario", "default"))].total == 2.0
 
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - abort: "stop {{ vu }}"
               if: iter == 1
             - sleep: 0
-    """)
+    """,
+    )
     with pytest.raises(TestAbort, match=r"^stop 1$"):
         asyncio.run(run_vus(runtime, vus=1, iterations=3))
     assert series(registry, "iterations")[(("group", ""), ("scenario", "default"))].total == 2.0  # abort counted
 
 
 def test_cancelled_iteration_is_interrupted(tmp_path: Path) -> None:
-    runtime, registry = build(tmp_path, textwrap.dedent("""
+    runtime, registry = build(
+        tmp_path,
+        textwrap.dedent("""
         flows:
           default:
             - sleep: 5
-    """))
+    """),
+    )
 
     async def main() -> None:
         vu = runtime.new_vu(1, 1)

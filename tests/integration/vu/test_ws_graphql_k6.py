@@ -113,10 +113,28 @@ def run_both(tmp_path: Path, demo: DemoServer, js: str, yaml: str) -> tuple[dict
     (tmp_path / "scenario.yaml").write_text(textwrap.dedent(yaml).lstrip())
     k6 = shutil.which("k6") or "k6"
     runs = {
-        "k6": [k6, "run", "-q", "--no-color", "--address", "", "--summary-export", str(tmp_path / "k6.json"), *flags,
-               str(tmp_path / "script.js")],
-        "loadpy": loadpy_cmd("run", "-q", "--address", "", "--summary-export", str(tmp_path / "loadpy.json"), *flags,
-                             str(tmp_path / "scenario.yaml")),
+        "k6": [
+            k6,
+            "run",
+            "-q",
+            "--no-color",
+            "--address",
+            "",
+            "--summary-export",
+            str(tmp_path / "k6.json"),
+            *flags,
+            str(tmp_path / "script.js"),
+        ],
+        "loadpy": loadpy_cmd(
+            "run",
+            "-q",
+            "--address",
+            "",
+            "--summary-export",
+            str(tmp_path / "loadpy.json"),
+            *flags,
+            str(tmp_path / "scenario.yaml"),
+        ),
     }
     out = {}
     for tool, cmd in runs.items():
@@ -136,8 +154,9 @@ def test_ws_echo_counts_match_k6(tmp_path: Path, demo_server: DemoServer) -> Non
     expected = {"ws_sessions.count": 6, "ws_msgs_sent.count": 12, "ws_msgs_received.count": 12, "iterations.count": 6}
     assert pick(k6, wanted) == expected
     assert pick(ours, wanted) == expected
-    assert (k6["checks"]["passes"], k6["checks"]["fails"]) == (ours["checks"]["passes"], ours["checks"]["fails"]) \
-        == (6, 0)
+    assert (
+        (k6["checks"]["passes"], k6["checks"]["fails"]) == (ours["checks"]["passes"], ours["checks"]["fails"]) == (6, 0)
+    )
 
 
 def test_graphql_checks_match_k6(tmp_path: Path, demo_server: DemoServer) -> None:

@@ -40,7 +40,9 @@ def check_counts(registry: Registry) -> dict[str, tuple[int, int]]:
 # -- ws ---------------------------------------------------------------------------------
 def test_ws_step_counts_tags_checks_and_bytes(tmp_path: Path, demo_server: DemoServer) -> None:
     url = f"{demo_server.ws_url}/ws"
-    runtime, registry = build(tmp_path, f"""
+    runtime, registry = build(
+        tmp_path,
+        f"""
         flows:
           default:
             - ws:
@@ -54,7 +56,8 @@ def test_ws_step_counts_tags_checks_and_bytes(tmp_path: Path, demo_server: DemoS
               capture:
                 first: messages[0]
             - log: "got {{{{ first }}}}"
-    """)
+    """,
+    )
     asyncio.run(run_vus(runtime, vus=2, iterations=3))
     tags = tuple(sorted((*WS_TAGS, ("url", url))))
     assert totals(registry, "ws_sessions") == {tags: 6.0}
@@ -72,7 +75,9 @@ def test_ws_step_counts_tags_checks_and_bytes(tmp_path: Path, demo_server: DemoS
 
 def test_ws_step_objects_are_sent_as_json_in_a_group_with_user_tags(tmp_path: Path, demo_server: DemoServer) -> None:
     url = f"{demo_server.ws_url}/ws"
-    runtime, registry = build(tmp_path, f"""
+    runtime, registry = build(
+        tmp_path,
+        f"""
         flows:
           default:
             - group: chat
@@ -85,7 +90,9 @@ def test_ws_step_objects_are_sent_as_json_in_a_group_with_user_tags(tmp_path: Pa
                     tags: {{room: lobby}}
                   checks:
                     json echoed: 'messages == ["{{\\"n\\":1,\\"text\\":\\"hi\\"}}", "7"]'
-    """, options=Options(system_tags=["group", "scenario", "status"]))
+    """,
+        options=Options(system_tags=["group", "scenario", "status"]),
+    )
     asyncio.run(run_vus(runtime, vus=1, iterations=2))
     tags = (("group", "::chat"), ("room", "lobby"), ("scenario", "default"), ("status", "101"))
     assert totals(registry, "ws_msgs_sent") == {tags: 4.0}
@@ -97,7 +104,9 @@ def test_ws_step_objects_are_sent_as_json_in_a_group_with_user_tags(tmp_path: Pa
 def test_ws_step_timeout_and_refusal_are_reported_not_raised(
     tmp_path: Path, demo_server: DemoServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runtime, registry = build(tmp_path, f"""
+    runtime, registry = build(
+        tmp_path,
+        f"""
         flows:
           default:
             - ws:
@@ -117,7 +126,8 @@ def test_ws_step_timeout_and_refusal_are_reported_not_raised(
             - metric: {{name: after, value: 1}}
         metrics:
           after: counter
-    """)
+    """,
+    )
     with caplog.at_level(logging.WARNING, logger="loadpy.vu"):
         asyncio.run(run_vus(runtime, vus=1, iterations=2))
     assert check_counts(registry) == {"one came": (2, 0), "timed out": (2, 0), "refused": (2, 0)}
@@ -137,11 +147,15 @@ def test_ws_sessions_and_connecting_are_emitted_at_open_like_k6(tmp_path: Path, 
         "    assert await ws.receive(5) == 'a'\n"
         "    await ws.close()\n"
     )
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - call: wsflow:talk
-    """, env={"WS": demo_server.ws_url})
+    """,
+        env={"WS": demo_server.ws_url},
+    )
     seen: list[tuple[str, float]] = []
     registry.listeners.append(lambda metric, tags, value, when, meta: seen.append((metric.name, when)))
     asyncio.run(run_vus(runtime, vus=1, iterations=1))
@@ -155,7 +169,9 @@ def test_ws_sessions_and_connecting_are_emitted_at_open_like_k6(tmp_path: Path, 
 
 # -- graphql over HTTP ----------------------------------------------------------------------
 def test_graphql_passing_and_erroring_queries_five_iterations(tmp_path: Path, demo_server: DemoServer) -> None:
-    runtime, registry = build(tmp_path, f"""
+    runtime, registry = build(
+        tmp_path,
+        f"""
         flows:
           default:
             - graphql:
@@ -168,13 +184,22 @@ def test_graphql_passing_and_erroring_queries_five_iterations(tmp_path: Path, de
                 query: "query Boom {{ boom }}"
               checks:
                 no errors: "'errors' not in json"
-    """)
+    """,
+    )
     asyncio.run(run_vus(runtime, vus=1, iterations=5))
     assert check_counts(registry) == {"no errors": (5, 5)}  # no standard checks without `expect`
     url = f"{demo_server.base_url}/graphql"
-    common = (("expected_response", "true"), ("group", ""), ("method", "POST"), ("name", url),
-              ("operation_type", "query"), ("proto", "HTTP/1.1"), ("scenario", "default"), ("status", "200"),
-              ("url", url))
+    common = (
+        ("expected_response", "true"),
+        ("group", ""),
+        ("method", "POST"),
+        ("name", url),
+        ("operation_type", "query"),
+        ("proto", "HTTP/1.1"),
+        ("scenario", "default"),
+        ("status", "200"),
+        ("url", url),
+    )
     assert totals(registry, "http_reqs") == {
         tuple(sorted((*common, ("operation", "Hello")))): 5.0,
         tuple(sorted((*common, ("operation", "Boom")))): 5.0,
@@ -186,7 +211,9 @@ def test_graphql_passing_and_erroring_queries_five_iterations(tmp_path: Path, de
 def test_graphql_expect_checks_query_file_variables_and_captures(tmp_path: Path, demo_server: DemoServer) -> None:
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "user.graphql").write_text("query User($id: ID!) {\n  user(id: $id) { id name }\n}\n")
-    runtime, registry = build(tmp_path, f"""
+    runtime, registry = build(
+        tmp_path,
+        f"""
         flows:
           default:
             - graphql:
@@ -207,7 +234,8 @@ def test_graphql_expect_checks_query_file_variables_and_captures(tmp_path: Path,
             - metric: {{name: seen, value: "{{{{ int(uid) }}}}"}}
         metrics:
           seen: counter
-    """)
+    """,
+    )
     asyncio.run(run_vus(runtime, vus=2, iterations=1))  # VU 1 asks for user 2 (Brian), VU 2 for user 3 (Grace)
     assert check_counts(registry) == {
         "User: status is 200": (2, 0),
@@ -238,15 +266,20 @@ def test_graphql_mutation_through_python(tmp_path: Path, demo_server: DemoServer
         "        operation_name='Post')\n"
         "    vu.check(r, {'stored': lambda r: r.json()['data']['addMessage']['content'] == 'hi'})\n"
     )
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - call: gql:post
-    """, env={"BASE": demo_server.base_url})
+    """,
+        env={"BASE": demo_server.base_url},
+    )
     asyncio.run(run_vus(runtime, vus=1, iterations=3))
     assert check_counts(registry) == {"stored": (3, 0)}
-    assert [(dict(t)["operation"], dict(t)["operation_type"], n) for t, n in totals(registry, "http_reqs").items()] \
-        == [("Post", "mutation", 3.0)]
+    assert [(dict(t)["operation"], dict(t)["operation_type"], n) for t, n in totals(registry, "http_reqs").items()] == [
+        ("Post", "mutation", 3.0)
+    ]
 
 
 # -- subscriptions --------------------------------------------------------------------------
@@ -255,7 +288,9 @@ def test_subscription_step_four_sessions_three_events(
     tmp_path: Path, demo_server: DemoServer, protocol: str, sent_per_session: int
 ) -> None:
     url = f"{demo_server.ws_url}/graphql"
-    runtime, registry = build(tmp_path, f"""
+    runtime, registry = build(
+        tmp_path,
+        f"""
         flows:
           default:
             - subscription:
@@ -267,7 +302,8 @@ def test_subscription_step_four_sessions_three_events(
               checks:
                 three events: "[e['data']['tick'] for e in events] == [0, 1, 2]"
                 no errors: not errors and error == ""
-    """)
+    """,
+    )
     asyncio.run(run_vus(runtime, vus=4, iterations=1))
     tags = (("group", ""), ("scenario", "default"), ("status", "101"), ("subproto", protocol), ("url", url))
     assert totals(registry, "ws_sessions") == {tags: 4.0}
@@ -296,11 +332,15 @@ def test_python_ws_session_and_subscription(tmp_path: Path, demo_server: DemoSer
         "                             protocol='graphql-ws', take=2)\n"
         "    vu.check(sub, {'counted': lambda s: [e['data']['countdown'] for e in s.events] == [2, 1]})\n"
     )
-    runtime, registry = build(tmp_path, """
+    runtime, registry = build(
+        tmp_path,
+        """
         flows:
           default:
             - call: live:run
-    """, env={"WS": demo_server.ws_url})
+    """,
+        env={"WS": demo_server.ws_url},
+    )
     asyncio.run(run_vus(runtime, vus=1, iterations=2))
     assert check_counts(registry) == {"echo": (2, 0), "nothing more": (2, 0), "counted": (2, 0)}
     sessions = {dict(t).get("kind", dict(t)["subproto"]): v for t, v in totals(registry, "ws_sessions").items()}

@@ -42,8 +42,7 @@ def test_without_the_variable_nothing_is_kept(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv(LATENESS_ENV, raising=False)
     rt = FakeRuntime(sleep=0.0)
     engine = Engine(
-        scenarios={"car": scenario("car", executor="constant-arrival-rate", rate=10, duration="1s",
-                                   preAllocatedVUs=1)},
+        scenarios={"car": scenario("car", executor="constant-arrival-rate", rate=10, duration="1s", preAllocatedVUs=1)},
         runtime=rt,
         registry=rt.registry,
     )

@@ -75,7 +75,10 @@ def test_lazy_head_equals_the_callbacks_at_every_split(raw: bytes) -> None:
             assert done[-1], (first, second)
             head = parser.head
             assert (head.reason, head.headers, head.set_cookies, parser.version) == (
-                ref.reason.decode("latin-1"), ref.headers, ref.set_cookies, ref.version
+                ref.reason.decode("latin-1"),
+                ref.headers,
+                ref.set_cookies,
+                ref.version,
             ), (first, second)
 
 

@@ -31,8 +31,9 @@ def main() -> None:
     core = RuntimeCore(registry, Options(), {})
     vu = VuContext(core, 1, 1)
     vu._ctx = core.recorder.context((("scenario", "default"),))
-    resp = Response("GET", "http://127.0.0.1:8080/", status=200, proto="HTTP/1.1",
-                    timings=Timings(0.1, 0, 0, 0, 0.01, 0.2, 0.02))
+    resp = Response(
+        "GET", "http://127.0.0.1:8080/", status=200, proto="HTTP/1.1", timings=Timings(0.1, 0, 0, 0, 0.01, 0.2, 0.02)
+    )
     record = core.recorder.record_http
     ctx, site = vu._ctx, core.recorder.default_site
     hook = vu._on_response

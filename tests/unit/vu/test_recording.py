@@ -24,8 +24,17 @@ def test_k6_404_tags_and_values() -> None:
     registry = Registry()
     rec = Recorder(registry)
     rec.record_http(resp(), rec.context(BASE), rec.default_site, None, None)
-    expected_tags = (("error_code", "1404"), ("expected_response", "false"), ("group", ""), ("method", "GET"),
-                     ("name", URL), ("proto", "HTTP/1.1"), ("scenario", "main"), ("status", "404"), ("url", URL))
+    expected_tags = (
+        ("error_code", "1404"),
+        ("expected_response", "false"),
+        ("group", ""),
+        ("method", "GET"),
+        ("name", URL),
+        ("proto", "HTTP/1.1"),
+        ("scenario", "main"),
+        ("status", "404"),
+        ("url", URL),
+    )
     for name in HTTP_METRICS:
         assert list(registry.series(registry.metrics[name])) == [expected_tags], name
     trend = registry.series(registry.metrics["http_req_duration"])[expected_tags]
@@ -40,8 +49,18 @@ def test_network_error_and_no_callback() -> None:
     err = Response("GET", URL, status=0, error="dial: connection refused", error_code=1212)
     rec.record_http(err, rec.context(BASE, "::g"), rec.default_site, "named", None)
     tags = list(registry.series(registry.metrics["http_reqs"]))
-    assert tags == [(("error", "dial: connection refused"), ("error_code", "1212"), ("group", "::g"),
-                     ("method", "GET"), ("name", "named"), ("scenario", "main"), ("status", "0"), ("url", "named"))]
+    assert tags == [
+        (
+            ("error", "dial: connection refused"),
+            ("error_code", "1212"),
+            ("group", "::g"),
+            ("method", "GET"),
+            ("name", "named"),
+            ("scenario", "main"),
+            ("status", "0"),
+            ("url", "named"),
+        )
+    ]
     assert registry.series(registry.metrics["http_req_failed"]) == {}  # responseCallback null: not emitted
 
 
@@ -51,7 +70,8 @@ def test_system_tags_filter_and_request_tags_and_expected_statuses() -> None:
     site = rec.site((("team", "a"),), ExpectedStatuses([404]))
     rec.record_http(resp(), rec.context(BASE), site, None, None)
     assert list(registry.series(registry.metrics["http_reqs"])) == [
-        (("method", "GET"), ("scenario", "main"), ("status", "404"), ("team", "a"))]
+        (("method", "GET"), ("scenario", "main"), ("status", "404"), ("team", "a"))
+    ]
     failed = next(iter(registry.series(registry.metrics["http_req_failed"]).values()))
     assert (failed.trues, failed.total) == (0, 1)  # 404 expected here
 
