@@ -22,10 +22,11 @@ from loadpy.js.fiber import drive
 from loadpy.js.host import Host
 from loadpy.js.script import JsScript
 from loadpy.metrics.registry import Registry
-from loadpy.vu.context import VuContext
+from loadpy.vu.api import VU
 from loadpy.vu.core import ClientFactory
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses
-from loadpy.vu.runtime import VU, BaseRuntime, Body, make_core
+from loadpy.vu.runtime import BaseRuntime, exec_names, exec_not_found, make_core
+from loadpy.vu.state import Body, VUState
 
 log = logging.getLogger("loadpy.js")
 
@@ -34,20 +35,23 @@ class JsError(ScriptError):
     """A JavaScript exception, rendered as k6 logs it (message and `file:///path:line` frames)."""
 
 
-class JsVU(VU):
+class JsVU(VUState):
     """A VU with its own JavaScript context (init code ran when it was created, as in k6)."""
 
+    __slots__ = ("in_scenario", "js", "scenario_ctx", "stats")
+
     def __init__(self, runtime: JsRuntime, id_in_instance: int, id_in_test: int) -> None:
-        super().__init__(runtime, id_in_instance, id_in_test)
+        super().__init__(runtime.core, id_in_instance, id_in_test, runtime.scenario_state)
+        VU(self)
         self.js = runtime.new_context(id_in_test)
+        self.stats = runtime.stats
         self.scenario_ctx: ScenarioContext | None = None
         self.in_scenario: dict[str, int] = {}
         self.js.host.exec_info = self._exec_info
-        runtime.contexts[id(self.context)] = self.js
 
     async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
         self.scenario_ctx = scenario
-        stats = self.runtime.stats  # type: ignore[attr-defined]
+        stats = self.stats
         stats["active"] += 1
         try:
             await super().run_iteration(scenario, iteration_in_test)
@@ -61,14 +65,13 @@ class JsVU(VU):
             self.in_scenario[scenario.name] = self.in_scenario.get(scenario.name, 0) + 1
 
     def _exec_info(self, key: str) -> dict[str, Any]:
-        vu = self.context
         scenario = self.scenario_ctx
         name = scenario.name if scenario else ""
         if key == "vu":
             return {
-                "idInInstance": self.id_in_instance,
+                "idInInstance": self.id,
                 "idInTest": self.id_in_test,
-                "iterationInInstance": vu.iteration,
+                "iterationInInstance": self.iteration,
                 "iterationInScenario": self.in_scenario.get(name, 0),
                 "tags": {
                     **(dict(scenario.tags) if scenario is not None else {}),
@@ -81,8 +84,8 @@ class JsVU(VU):
                 "executor": scenario.executor,
                 "startTime": wall_ns(scenario.start_time) // 1_000_000,
                 "progress": scenario.progress,
-                "iterationInInstance": vu.iteration_in_test,
-                "iterationInTest": vu.iteration_in_test,
+                "iterationInInstance": self.iteration_in_test,
+                "iterationInTest": self.iteration_in_test,
             }
         return {}
 
@@ -103,7 +106,6 @@ class JsRuntime(BaseRuntime):
         self.script = script
         self.program: Program = script.program
         self.env = dict(env)
-        self.contexts: dict[int, JsContext] = {}
         self.stats = {"active": 0, "completed": 0, "interrupted": 0, "initialized": 0}
         self._started = now()
         shared = script.shared
@@ -114,13 +116,10 @@ class JsRuntime(BaseRuntime):
         shared.instance = self._instance
         functions = [n for n, kind in script.exports.items() if kind == "function"]
         bodies = {n: self._body(n) for n in functions if n not in ("setup", "teardown", "handleSummary")}
-        for name, scenario in (getattr(options, "scenarios", None) or {}).items():
-            exec_name = getattr(scenario, "exec_name", None) or "default"
+        for name, exec_name in exec_names(options):
             if exec_name not in bodies:
                 raise ConfigError(
-                    f"executor {name}: function '{exec_name}' not found in exports",
-                    file=script.path,
-                    key=f"options.scenarios.{name}.exec",
+                    exec_not_found(name, exec_name), file=script.path, key=f"options.scenarios.{name}.exec"
                 )
         super().__init__(
             make_core(registry, options, env, expected, client_factory),
@@ -153,19 +152,17 @@ class JsRuntime(BaseRuntime):
 
     # -- bodies ----------------------------------------------------------------------------------
     def _body(self, name: str) -> Body:
-        contexts = self.contexts
-
-        async def run(vu: VuContext) -> None:
-            context = contexts[id(vu)]
-            await self._call(context, vu, name, vu.iteration)
+        async def run(state: VUState) -> None:
+            assert isinstance(state, JsVU), "scenario bodies run on the runtime's own VUs"
+            await self._call(state.js, state, name, state.iteration)
 
         return run
 
     def _phase_body(self, name: str) -> Body:
-        async def run(vu: VuContext) -> Any:
+        async def run(state: VUState) -> Any:
             context = self.new_context(0)
             try:
-                result = await self._call(context, vu, name, 0)
+                result = await self._call(context, state, name, 0)
             except JsError as exc:
                 log.error("%s", exc, extra={"hint": "script exception"})  # k6 logs it; the run ends with 107
                 raise
@@ -173,16 +170,16 @@ class JsRuntime(BaseRuntime):
 
         return run
 
-    async def _call(self, context: JsContext, vu: VuContext, name: str, iteration: int) -> Any:
+    async def _call(self, context: JsContext, state: VUState, name: str, iteration: int) -> Any:
         host = context.host
-        host.vu = vu
+        host.vu = state.user
         host.new_iteration()
         host.interrupted = False
         host.abort_reason = None
-        if vu.env is not context.host_env:
-            context.set_env(vu.env)
-            context.host_env = vu.env
-        data = vu.setup_data
+        if state.env is not context.host_env:
+            context.set_env(state.env)
+            context.host_env = state.env
+        data = state.setup_data
         if data is not context.data_seen:
             context.data_seen = data
             context.set_data(None if data is None else json.dumps(data))
@@ -205,7 +202,7 @@ class JsRuntime(BaseRuntime):
         return outcome
 
     def _handle_summary(self, data: Mapping[str, Any]) -> dict[str, Any] | None:
-        """handleSummary(data) → {path|stdout|stderr: content}, as loadpy.run writes it."""
+        """handleSummary(data) → {path|stdout|stderr: content}, as finish.run_handle_summary writes it."""
         try:
             context = self.new_context(0)
             result = context.handle_summary(json.dumps(data))

@@ -598,7 +598,8 @@ def test_async_default_with_async_requests(tmp_path: Path, demo_server: DemoServ
     assert served(demo_server, f"/items/{tag}-a") == 2 and served(demo_server, f"/items/{tag}-b") == 2
     assert run.metric("iterations") == 2
     assert run.export["root_group"]["checks"]["both 200"]["passes"] == 2
-    assert f"Uncaught (in promise) Error: async boom\n\tat default (file://{tmp_path / 'script.js'}:11)" in run.stderr
+    # logfmt (stderr is not a terminal), as k6 writes it: the message's newline and tab escaped
+    assert f"Uncaught (in promise) Error: async boom\\n\\tat default (file://{tmp_path / 'script.js'}:11)" in run.stderr
 
 
 def test_timers_run_before_the_iteration_ends(tmp_path: Path) -> None:
