@@ -136,6 +136,7 @@ class JsContext:
             raise ScriptError(program.render_error(exc)) from None
         finally:
             host.init = False
+            host.objects.end_init()
         lp = ctx.get("__lp")
         self._call = ctx.eval("(name, iter, withData) => __lp.call(name, iter, withData)")
         self._settle = ctx.eval("() => __lp.settle()")

@@ -4,7 +4,8 @@ Each function answers with plain values or JSON text (the QuickJS binding passes
 and never raises: an exception escaping into QuickJS would leave Python's error state set, so
 failures come back as text starting with \x01 + a kind letter, which the prelude throws (not NUL:
 the binding hands strings to QuickJS as C strings):
-E = Error, G = GoError (k6's native errors), A = the test abort.
+E = Error, G = GoError (k6's native errors), N = another named error (TypeError), A = the test abort,
+C = rethrow what a JavaScript callback threw.
 
 Blocking k6 calls (`http.get`, `sleep`) hand an awaitable to the VU's asyncio task by switching
 to the parent greenlet (loadpy/js/bridge.py drives it) and resume with its outcome.
@@ -23,8 +24,10 @@ from typing import Any
 import greenlet
 
 from loadpy.errors import LoadpyError
-from loadpy.js.modules import call_py
+from loadpy.js.modules import call_method, call_py, member
+from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.wire import request_body, request_kwargs, response_field
+from loadpy.k6lib.errors import K6Error
 
 log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
@@ -35,6 +38,7 @@ KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be r
 ERROR = "\x01E"
 GO_ERROR = "\x01G"
 ABORT = "\x01A"
+NAMED_ERROR = "\x01N"  # + the error's name, \x02, the message
 
 
 class Failure:
@@ -75,6 +79,7 @@ class Host:
         self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
         self._last_id = 0
         self._metric_views: dict[str, Any] = {}
+        self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
@@ -101,6 +106,8 @@ class Host:
             "__lp_host_fail": self.fail,
             "__lp_host_init": lambda: self.init,
             "__lp_host_py": self.py,
+            "__lp_host_py_member": self.py_member,
+            "__lp_host_py_call": self.py_call,
         }
 
     # -- waiting on the VU's asyncio task ------------------------------------------------------
@@ -312,9 +319,22 @@ class Host:
         if self.vu is not None:
             self.vu.fail(reason)
 
-    def py(self, module: str, function: str, args_json: str) -> str:
+    # -- modules bound from Python (loadpy/js/modules.py) -----------------------------------------
+    def py(self, module: str, function: str, args_json: str, *callbacks: Any) -> str:
         try:
-            return json.dumps(call_py(module, function, args_json))
+            return call_py(self.objects, module, function, args_json, callbacks)
+        except Exception as exc:
+            return _error(exc)
+
+    def py_member(self, obj_id: int, js_name: str) -> str:
+        try:
+            return member(self.objects, obj_id, js_name)
+        except Exception as exc:
+            return _error(exc)
+
+    def py_call(self, obj_id: int, js_name: str, args_json: str, *callbacks: Any) -> str:
+        try:
+            return call_method(self.objects, obj_id, js_name, args_json, callbacks)
         except Exception as exc:
             return _error(exc)
 
@@ -347,4 +367,8 @@ def _run_now(coro: Any) -> Any:
 
 
 def _error(exc: BaseException) -> str:
+    if isinstance(exc, CallbackThrew):
+        return CALLBACK_THREW
+    if isinstance(exc, K6Error):  # thrown as k6 throws it: a GoError, a TypeError ...
+        return f"{GO_ERROR}{exc.message}" if exc.name == "GoError" else f"{NAMED_ERROR}{exc.name}\x02{exc.message}"
     return f"{ERROR}{exc}"

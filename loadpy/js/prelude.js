@@ -12,9 +12,25 @@ var __lp = (function () {
       const err = new Error(value.substring(2));
       if (kind === "G") err.name = "GoError";
       if (kind === "A") err.name = "AbortError";
+      if (kind === "N") throw namedError(value.substring(2));
+      if (kind === "C") {
+        const thrown = callbackError; // a JavaScript callback Python called threw: that error goes on
+        callbackError = undefined;
+        throw thrown;
+      }
       throw err;
     }
     return value;
+  }
+
+  // "TypeError\x02message": an instance of that built-in error class when there is one
+  function namedError(text) {
+    const cut = text.indexOf("\u0002");
+    const name = text.substring(0, cut);
+    const Ctor = { TypeError, RangeError, SyntaxError, ReferenceError }[name];
+    const err = Ctor ? new Ctor(text.substring(cut + 1)) : new Error(text.substring(cut + 1));
+    if (!Ctor) err.name = name;
+    return err;
   }
 
   function module(name, exportsObject) {
@@ -72,6 +88,84 @@ var __lp = (function () {
 
   function isBinary(value) {
     return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+  }
+
+  // ---- values of modules bound from Python (loadpy/js/pyvalues.py has the other side) -------------
+  let callbackError;
+  function pyArg(v, fns) {
+    if (v === undefined || v === null || typeof v !== "object") {
+      if (typeof v === "function") {
+        fns.push((argsJson) => {
+          try {
+            return JSON.stringify(pyArg(v(...pyValue(JSON.parse(argsJson))), []));
+          } catch (e) {
+            callbackError = e;
+            return "\u0001C";
+          }
+        });
+        return { __lp_fn: fns.length - 1 };
+      }
+      return v === undefined ? null : v;
+    }
+    if (isBinary(v)) return { __lp_bytes: bytesToString(v) };
+    if (v.__lp_obj !== undefined) return { __lp_obj: v.__lp_obj };
+    if (Array.isArray(v)) return v.map((x) => pyArg(x, fns));
+    const out = {};
+    if (v.__lp_record !== undefined) out.__lp_record = v.__lp_record;
+    for (const key of Object.keys(v)) out[key] = pyArg(v[key], fns);
+    return out;
+  }
+
+  function pyValue(v) {
+    if (v === null) return undefined; // Python's None is k6's undefined (docs/k6-modules.md)
+    if (typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(pyValue);
+    if (v.__lp_bytes !== undefined) return stringToBytes(v.__lp_bytes);
+    if (v.__lp_obj !== undefined) return pyObject(v.__lp_obj, v.__lp_kind);
+    const out = {};
+    for (const key of Object.keys(v)) if (key !== "__lp_record") out[key] = pyValue(v[key]);
+    if (v.__lp_record !== undefined) Object.defineProperty(out, "__lp_record", { value: v.__lp_record });
+    return out;
+  }
+
+  // the arguments of a call to Python: JSON, and the callbacks as extra host-call arguments
+  function pyArgs(args) {
+    const fns = [];
+    while (args.length && args[args.length - 1] === undefined) args = args.slice(0, -1);
+    return [JSON.stringify(args.map((a) => pyArg(a, fns))), fns];
+  }
+
+  function pyCall(moduleName, fn, args) {
+    const [json, fns] = pyArgs(args);
+    return pyValue(JSON.parse(r(__lp_host_py(moduleName, fn, json, ...fns))));
+  }
+
+  // A Python object (Selection, Element, Hasher): its methods and properties by their k6 names.
+  const pyMembers = Object.create(null); // "kind.name" -> "m" (a method) or "" (none); values are not cached
+  function pyObject(id, kind) {
+    const target = Object.create(null);
+    target.__lp_obj = id;
+    target.__lp_kind = kind;
+    return new Proxy(target, {
+      get(t, prop) {
+        if (typeof prop !== "string" || prop in t) return t[prop];
+        const key = kind + "." + prop;
+        let found = pyMembers[key];
+        if (found === undefined) {
+          found = r(__lp_host_py_member(id, prop));
+          if (found.charAt(0) === "p") return pyValue(JSON.parse(found.substring(1)));
+          pyMembers[key] = found;
+        }
+        if (found === "m") {
+          return (...args) => {
+            const [json, fns] = pyArgs(args);
+            return pyValue(JSON.parse(r(__lp_host_py_call(id, prop, json, ...fns))));
+          };
+        }
+        if (prop === "toString") return () => `[object ${kind}]`;
+        return undefined;
+      },
+    });
   }
 
   function fmt(value) {
@@ -209,36 +303,18 @@ var __lp = (function () {
     globalCallback = cb;
   }
 
-  function formEncode(obj) {
-    const esc = (s) => encodeURIComponent(String(s)).replace(/%20/g, "+").replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
-    return Object.keys(obj)
-      .sort()
-      .map((k) => `${esc(k)}=${esc(obj[k])}`)
-      .join("&");
-  }
-
   // params loadpy honours; any other key (jar, auth, compression, ...) is warned about once
   const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies"]);
 
-  function isFile(value) {
-    return value !== null && typeof value === "object" && value.__lp_file === true;
-  }
+  // the pure parts of k6/http are loadpy.k6lib.http's (bound in loadpy/js/modules.py)
+  const HTTP_PURE = "loadpy:k6/http";
 
-  // k6 sends a body object holding http.file() values as multipart/form-data
-  function multipart(obj) {
-    const boundary = "----loadpyformboundary" + Math.floor(nativeRandom() * 1e16).toString(16);
-    let out = "";
-    for (const key of Object.keys(obj)) {
-      const value = obj[key];
-      out += `--${boundary}\r\n`;
-      if (isFile(value)) {
-        const data = isBinary(value.data) ? bytesToString(value.data) : unescape(encodeURIComponent(String(value.data)));
-        out += `Content-Disposition: form-data; name="${key}"; filename="${value.filename}"\r\nContent-Type: ${value.content_type}\r\n\r\n${data}\r\n`;
-      } else {
-        out += `Content-Disposition: form-data; name="${key}"\r\n\r\n${unescape(encodeURIComponent(String(value)))}\r\n`;
-      }
-    }
-    return { body: out + `--${boundary}--\r\n`, contentType: `multipart/form-data; boundary=${boundary}` };
+  // an object body as k6 sends it (form-urlencoded, or multipart/form-data with an http.file()):
+  // [the body as a latin-1 string, its Content-Type]
+  function objectBody(obj) {
+    const [json, fns] = pyArgs([obj]);
+    const [body, contentType] = JSON.parse(r(__lp_host_py(HTTP_PURE, "objectBody", json, ...fns)));
+    return [body.__lp_bytes, contentType];
   }
 
   function cookieHeader(cookies) {
@@ -257,7 +333,7 @@ var __lp = (function () {
     const req = { method: String(method).toUpperCase(), url: "", body: null, options: null };
     const options = {};
     let any = false;
-    if (url && url.__lp_url) {
+    if (url && url.__lp_record === "TaggedURL") {
       req.url = url.url;
       options.tags = { name: url.name };
       any = true;
@@ -298,17 +374,12 @@ var __lp = (function () {
         req.body = JSON.stringify(bytesToString(body)); // JSON: the bytes may hold NUL
         options.binary = true;
         any = true;
-      } else if (typeof body === "object" && Object.keys(body).some((k) => isFile(body[k]))) {
-        const form = multipart(body);
-        req.body = JSON.stringify(form.body); // latin-1 bytes, as JSON: file data may hold NUL
-        options.binary = true;
-        options.headers = options.headers || {};
-        if (!Object.keys(options.headers).some((h) => h.toLowerCase() === "content-type")) options.headers["Content-Type"] = form.contentType;
-        any = true;
       } else if (typeof body === "object") {
-        req.body = formEncode(body);
+        const [encoded, contentType] = objectBody(body);
+        req.body = JSON.stringify(encoded); // latin-1 bytes, as JSON: file data may hold NUL
+        options.binary = true;
         const headers = (options.headers = options.headers || {});
-        if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = "application/x-www-form-urlencoded";
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["Content-Type"] = contentType;
         any = true;
       } else {
         req.body = String(body);
@@ -366,8 +437,10 @@ var __lp = (function () {
       const parsed = JSON.parse(typeof body === "string" ? body : bytesToString(body));
       return selector === undefined ? parsed : gjson(parsed, String(selector));
     }
-    html() {
-      throw new Error("Response.html(): k6/html is not available in loadpy yet");
+    html(selector) {
+      const body = this.body;
+      const doc = pyCall("k6/html", "parseHTML", [body === null || body === undefined ? "" : body, this.url]);
+      return selector === undefined ? doc : doc.find(selector);
     }
   }
   for (const field of Object.keys(LAZY)) {
@@ -392,7 +465,7 @@ var __lp = (function () {
   }
 
   function batchItem(item) {
-    if (typeof item === "string" || (item && item.__lp_url)) return buildRequest("GET", item);
+    if (typeof item === "string" || (item && item.__lp_record === "TaggedURL")) return buildRequest("GET", item);
     if (Array.isArray(item)) return buildRequest(item[0], item[1], item[2], item[3]);
     return buildRequest(item.method || "GET", item.url, item.body, item.params);
   }
@@ -409,19 +482,11 @@ var __lp = (function () {
   }
 
   function url(strings, ...values) {
-    let text = strings[0];
-    let name = strings[0];
-    values.forEach((v, i) => {
-      text += String(v) + strings[i + 1];
-      name += "${}" + strings[i + 1];
-    });
-    return { __lp_url: true, url: text, name, toString: () => text };
+    return pyCall(HTTP_PURE, "url", [Array.from(strings), ...values.map(String)]);
   }
 
   function file(data, filename, contentType) {
-    const f = { data, filename: filename === undefined ? "file" : String(filename), content_type: contentType || "application/octet-stream" };
-    Object.defineProperty(f, "__lp_file", { value: true });
-    return f;
+    return pyCall(HTTP_PURE, "file", [data, filename, contentType]);
   }
 
   // asyncRequest settles once the request completes; requests of one VU run one after another
@@ -613,7 +678,7 @@ var __lp = (function () {
     // a module implemented in Python (loadpy/js/modules.py): each function is one host call
     pymodule(name, functions, glue) {
       const m = {};
-      for (const fn of functions) m[fn] = (...args) => JSON.parse(r(__lp_host_py(name, fn, JSON.stringify(args))));
+      for (const fn of functions) m[fn] = (...args) => pyCall(name, fn, args);
       glue(m, stringToBytes, bytesToString);
       module(name, m);
     },

@@ -38,6 +38,7 @@ class StubClient:
         self.bytes_sent = 0
         self.bytes_received = 0
         self.cookies: dict[str, str] = {}
+        self.vu_id = 0
 
     def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> _Prepared:
         return _Prepared(method, url, headers or {}, body)
@@ -49,6 +50,7 @@ class StubClient:
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,
+        record: Any = None,
     ) -> Response:
         self.bytes_sent += 100 + len(prepared.body or b"")
         self.bytes_received += 100 + len(STUB_BODY)
@@ -65,11 +67,12 @@ class StubClient:
             request_body=prepared.body,
             end_time=now(),
         )
-        self.on_response(resp)
+        self.on_response(resp, record)
         return resp
 
-    async def batch(self, requests: list[_Prepared]) -> list[Response]:
-        return [await self.send(r) for r in requests]
+    async def batch(self, requests: list[_Prepared], records: Any = None) -> list[Response]:
+        records = records or [None] * len(requests)
+        return [await self.send(r, record=rec) for r, rec in zip(requests, records, strict=True)]
 
     def close_idle(self) -> None:
         pass
@@ -93,12 +96,12 @@ async def _dry_run(path: str) -> dict[str, Any]:
     from loadpy.js import load_js_script
     from loadpy.js.bridge import JsRuntime
     from loadpy.metrics import Registry
-    from loadpy.vu.context import VuContext
+    from loadpy.vu.api import VU
 
     async def no_sleep(self: Any, seconds: float) -> None:
         await asyncio.sleep(0)
 
-    VuContext.sleep = no_sleep  # type: ignore[method-assign]
+    VU.sleep = no_sleep  # type: ignore[method-assign]
     errors = _ErrorCounter()
     logging.getLogger("loadpy").addHandler(errors)
     stage = "init"
