@@ -173,6 +173,7 @@ class JsRuntime(BaseRuntime):
     async def _call(self, context: JsContext, state: VUState, name: str, iteration: int) -> Any:
         host = context.host
         host.vu = state.user
+        host.client = state.http_client
         host.new_iteration()
         host.interrupted = False
         host.abort_reason = None

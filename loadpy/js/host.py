@@ -17,13 +17,15 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import greenlet
 
 from loadpy.errors import LoadpyError
+from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.wire import request_body, request_kwargs, response_field
@@ -80,6 +82,8 @@ class Host:
         self._last_id = 0
         self._metric_views: dict[str, Any] = {}
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
+        self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
+        self.jars = Jars(lambda: self.client().cookies)
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
@@ -108,6 +112,7 @@ class Host:
             "__lp_host_py": self.py,
             "__lp_host_py_member": self.py_member,
             "__lp_host_py_call": self.py_call,
+            "__lp_host_jar": self.jar,
         }
 
     # -- waiting on the VU's asyncio task ------------------------------------------------------
@@ -138,7 +143,8 @@ class Host:
         try:
             options = json.loads(options_json) if options_json else None
             kwargs = request_kwargs(options)
-            outcome = self._await(self.vu.http.request(method, url, request_body(body, options), **kwargs))
+            with self._jar_of(options):
+                outcome = self._await(self.vu.http.request(method, url, request_body(body, options), **kwargs))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
@@ -152,11 +158,16 @@ class Host:
         try:
             requests = json.loads(requests_json)
             calls = []
+            jars = set()
             for req in requests:
                 options = json.loads(req["options"]) if req.get("options") else None
                 body = request_body(req.get("body"), options)
                 calls.append({"method": req["method"], "url": req["url"], "body": body, **request_kwargs(options)})
-            outcome = self._await(self.vu.http.batch(calls))
+                jars.add((options or {}).get("jar", VU_JAR))
+            if len(jars) > 1:
+                return f"{ERROR}http.batch: loadpy sends the requests of one batch with one cookie jar"
+            with self._jar_of({"jar": jars.pop()} if jars else None):
+                outcome = self._await(self.vu.http.batch(calls))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
@@ -165,6 +176,22 @@ class Host:
             self._head(resp, json.loads(req["options"]) if req.get("options") else None)
             for resp, req in zip(outcome, requests, strict=True)
         )
+
+    @contextmanager
+    def _jar_of(self, options: Mapping[str, Any] | None) -> Iterator[None]:
+        """The request's `jar` param: the client uses that jar while the request runs (one VU's
+        JavaScript requests run one after another, so no other request of the VU sees it)."""
+        jar_id = options.get("jar", VU_JAR) if options else VU_JAR
+        if jar_id == VU_JAR:
+            yield
+            return
+        client = self.client()
+        own = client.cookies
+        client.cookies = self.jars.get(jar_id)
+        try:
+            yield
+        finally:
+            client.cookies = own
 
     def _head(self, resp: Any, options: Mapping[str, Any] | None) -> str:
         """The fields every script reads, and an id for the rest (see `response`)."""
@@ -318,6 +345,31 @@ class Host:
     def fail(self, reason: str) -> None:
         if self.vu is not None:
             self.vu.fail(reason)
+
+    # -- cookie jars ---------------------------------------------------------------------------
+    def jar(self, op: str, jar_id: int, args_json: str) -> str:
+        """A CookieJar method (new, set, cookiesForURL, delete, clear); its result as JSON."""
+        if self.init or self.vu is None:
+            return f"{GO_ERROR}Making cookie jars in the init context is not supported"
+        try:
+            args = json.loads(args_json)
+            jars = self.jars
+            if op == "check":
+                return "null"
+            if op == "new":
+                return json.dumps(jars.new())
+            operations: dict[str, Callable[..., Any]] = {
+                "set": jars.set,
+                "cookiesForURL": jars.cookies_for_url,
+                "delete": jars.delete,
+                "clear": jars.clear,
+            }
+            operation = operations.get(op)
+            if operation is not None:
+                return json.dumps(operation(jar_id, *args))
+        except Exception as exc:
+            return _error(exc)
+        return f"{ERROR}CookieJar.{op} is not a function"
 
     # -- modules bound from Python (loadpy/js/modules.py) -----------------------------------------
     def py(self, module: str, function: str, args_json: str, *callbacks: Any) -> str:

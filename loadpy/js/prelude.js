@@ -304,7 +304,24 @@ var __lp = (function () {
   }
 
   // params loadpy honours; any other key (jar, auth, compression, ...) is warned about once
-  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies"]);
+  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies", "jar"]);
+
+  // ---- cookie jars (loadpy/js/jars.py): jar 0 is the VU's own ---------------------------------
+  const jarIds = new WeakMap();
+  function CookieJar(id) {
+    const jarId = id === undefined ? JSON.parse(r(__lp_host_jar("new", 0, "[]"))) : id;
+    const call = (op, args) => JSON.parse(r(__lp_host_jar(op, jarId, JSON.stringify(args))));
+    // own properties, as k6's jar has them (Object.keys(jar) lists the four)
+    this.clear = (url) => call("clear", [String(url)]);
+    this.cookiesForURL = (url) => call("cookiesForURL", [String(url)]);
+    this.delete = (url, name) => call("delete", [String(url), String(name)]);
+    this.set = (url, name, value, opts) => call("set", [String(url), String(name), String(value), opts || null]);
+    jarIds.set(this, jarId);
+  }
+  function cookieJar() {
+    r(__lp_host_jar("check", 0, "[]")); // refused in init code, as in k6
+    return new CookieJar(0);
+  }
 
   // the pure parts of k6/http are loadpy.k6lib.http's (bound in loadpy/js/modules.py)
   const HTTP_PURE = "loadpy:k6/http";
@@ -355,6 +372,10 @@ var __lp = (function () {
       if (params.tags) {
         options.tags = options.tags || {};
         for (const key of Object.keys(params.tags)) options.tags[key] = String(params.tags[key]);
+        any = true;
+      }
+      if (params.jar !== undefined && params.jar !== null && jarIds.has(params.jar)) {
+        options.jar = jarIds.get(params.jar); // any other value is ignored, as k6 does
         any = true;
       }
       if (params.cookies && Object.keys(params.cookies).length) {
@@ -512,6 +533,10 @@ var __lp = (function () {
     batch,
     url,
     file,
+    cookieJar,
+    CookieJar: function () {
+      return new CookieJar();
+    },
     expectedStatuses,
     setResponseCallback,
     OCSP_STATUS_GOOD: "good",

@@ -9,8 +9,16 @@ travels as JSON.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+from loadpy.protocols.http.cookies import parse_set_cookie
+
+# where repeated Set-Cookie headers were joined (", " then a name=): not the comma of an Expires date
+_NEXT_COOKIE = re.compile(r", (?=[^;,=\s]+=)")
+GO_ZERO_TIME_MS = -6795364578871  # what k6 gives as `expires` for a cookie without one (Go's zero time)
 
 
 def request_body(body: str | None, options: Mapping[str, Any] | None) -> bytes | None:
@@ -62,7 +70,7 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
     if name == "headers":
         return json.dumps(dict(resp.headers))
     if name == "cookies":
-        return json.dumps({k: [{"name": k, "value": v} for v in vals] for k, vals in resp.cookies.items()})
+        return json.dumps(response_cookies(resp.headers.get("Set-Cookie", "")))
     if name == "request":
         return json.dumps(
             {
@@ -82,3 +90,49 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
     if name == "tls_version":
         return str(resp.tls_version)
     raise KeyError(name)
+
+
+def response_cookies(set_cookie: str) -> dict[str, list[dict[str, Any]]]:
+    """k6's `res.cookies`: every cookie the response's Set-Cookie headers carry (Go's Response.Cookies),
+    attributes as written (domain, path), max_age and expires (ms) as Go parses them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for header in _NEXT_COOKIE.split(set_cookie) if set_cookie else ():
+        parsed = parse_set_cookie(header, 0.0)
+        if parsed is None:
+            continue
+        name, value, attrs = parsed
+        out.setdefault(name, []).append(
+            {
+                "name": name,
+                "value": value,
+                "domain": attrs.get("domain") or "",
+                "path": attrs.get("path") or "",
+                "http_only": "httponly" in attrs,
+                "secure": "secure" in attrs,
+                "max_age": _max_age(attrs.get("max-age")),
+                "expires": _expires_ms(attrs.get("expires")),
+            }
+        )
+    return out
+
+
+def _max_age(text: str | None) -> int:
+    """Go's readSetCookies: a positive number of seconds; 0 or less is -1; anything else 0 (unset)."""
+    if not text:
+        return 0
+    try:
+        seconds = int(text)
+    except ValueError:
+        return 0
+    if seconds != 0 and text[0] == "0":
+        return 0
+    return seconds if seconds > 0 else -1
+
+
+def _expires_ms(text: str | None) -> int:
+    if not text:
+        return GO_ZERO_TIME_MS
+    try:
+        return int(parsedate_to_datetime(text).timestamp() * 1000)
+    except (TypeError, ValueError):
+        return GO_ZERO_TIME_MS

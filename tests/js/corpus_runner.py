@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from loadpy.clock import now
+from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.model import Response, Timings
 
 STUB_BODY = b'{"ok": true, "id": 1, "name": "stub", "token": "t", "access": "t", "data": [], "items": []}'
@@ -37,7 +38,7 @@ class StubClient:
         self.on_response = on_response
         self.bytes_sent = 0
         self.bytes_received = 0
-        self.cookies: dict[str, str] = {}
+        self.cookies = CookieJar()  # what http.cookieJar() reaches
         self.vu_id = 0
 
     def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> _Prepared:

@@ -139,3 +139,40 @@ def test_http_url_file_and_object_bodies_as_k6(tmp_path: Path, demo_server: Demo
     )
     assert lines[-1] == "exit 0"
     assert 'Content-Disposition: form-data; name=\\"file\\"; filename=\\"f \\\\\\"1\\\\\\".bin\\"' in lines[-3]
+
+
+def test_cookie_jars_as_k6(tmp_path: Path, demo_server: DemoServer) -> None:
+    lines = same_as_k6(
+        tmp_path,
+        f"""
+        import http from 'k6/http';
+        const BASE = '{demo_server.base_url}';
+        // Go map order is random in k6: names sorted before printing
+        const show = (o) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
+        export const options = {{ iterations: 2 }};
+        try {{ http.cookieJar(); }} catch (e) {{ console.log('init', e.name, e.message); }}
+        export default function () {{
+          const jar = http.cookieJar();
+          console.log('start', show(jar.cookiesForURL(BASE)));
+          const res = http.get(`${{BASE}}/cookies/set?a=1&b=2`);
+          console.log(show(res.cookies));
+          console.log(show(jar.cookiesForURL(BASE + '/')));
+          jar.set(BASE, 'c', '3', {{ path: '/x', http_only: true }});
+          jar.set('http://other.example/', 'd', '4');
+          console.log(show(jar.cookiesForURL(BASE + '/x/y')), show(jar.cookiesForURL(BASE + '/')));
+          jar.delete(BASE, 'a');
+          console.log(show(jar.cookiesForURL(BASE + '/x')));
+          jar.clear(BASE + '/x/');
+          console.log(show(jar.cookiesForURL(BASE + '/x/z')));
+          const mine = new http.CookieJar();
+          mine.set(BASE, 'm', 'v');
+          console.log(http.get(`${{BASE}}/cookies`, {{ jar: mine }}).body);
+          console.log(http.get(`${{BASE}}/cookies`).body);
+          console.log(show(mine.cookiesForURL(BASE)), Object.keys(mine).join());
+          try {{ jar.set('::bad', 'x', 'y'); }} catch (e) {{ console.log(e.name, e.message); }}
+        }}
+        """,
+    )
+    assert lines[-1] == "exit 0"
+    assert lines.count("start {}") == 2  # the VU's jar is emptied before each iteration
+    assert '{"m": "v"}' in lines and '{"b": "2"}' in lines
