@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,7 @@ class Failure:
         self.error = error
 
 
+_VU_JAR: AbstractContextManager[None] = nullcontext()  # no `jar` param: the VU's own, nothing to swap
 INTERRUPTED = Failure(RuntimeError("the iteration was interrupted"))
 
 
@@ -177,14 +178,14 @@ class Host:
             for resp, req in zip(outcome, requests, strict=True)
         )
 
-    @contextmanager
-    def _jar_of(self, options: Mapping[str, Any] | None) -> Iterator[None]:
+    def _jar_of(self, options: Mapping[str, Any] | None) -> AbstractContextManager[None]:
         """The request's `jar` param: the client uses that jar while the request runs (one VU's
         JavaScript requests run one after another, so no other request of the VU sees it)."""
         jar_id = options.get("jar", VU_JAR) if options else VU_JAR
-        if jar_id == VU_JAR:
-            yield
-            return
+        return _VU_JAR if jar_id == VU_JAR else self._jar_swapped(jar_id)
+
+    @contextmanager
+    def _jar_swapped(self, jar_id: int) -> Iterator[None]:
         client = self.client()
         own = client.cookies
         client.cookies = self.jars.get(jar_id)
