@@ -350,7 +350,7 @@ class Host:
     # -- cookie jars ---------------------------------------------------------------------------
     def jar(self, op: str, jar_id: int, args_json: str) -> str:
         """A CookieJar method (new, set, cookiesForURL, delete, clear); its result as JSON."""
-        if self.init or self.vu is None:
+        if jar_id == VU_JAR and (self.init or self.vu is None):  # a new CookieJar() may be made there
             return f"{GO_ERROR}Making cookie jars in the init context is not supported"
         try:
             args = json.loads(args_json)

@@ -15,6 +15,7 @@ define classes, and adds whatever it assigns to `m` to the module's exports.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -101,10 +102,16 @@ _MISSING = object()
 
 
 def _attribute(obj: Any, js_name: str) -> Any:
+    """A method of `obj`, or a field when it is a dataclass (an Attribute's name and value): its other
+    attributes are loadpy's own (an Element's node), not part of k6's API."""
     name = python_name(js_name)
     if name.startswith("_"):
         return _MISSING
-    return getattr(obj, name, _MISSING)
+    value = getattr(obj, name, _MISSING)
+    if callable(value) or value is _MISSING:
+        return value
+    is_field = dataclasses.is_dataclass(obj) and any(f.name == name for f in dataclasses.fields(obj))
+    return value if is_field else _MISSING
 
 
 def _register_k6lib() -> None:

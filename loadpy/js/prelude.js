@@ -309,7 +309,7 @@ var __lp = (function () {
   // ---- cookie jars (loadpy/js/jars.py): jar 0 is the VU's own ---------------------------------
   const jarIds = new WeakMap();
   function CookieJar(id) {
-    const jarId = id === undefined ? JSON.parse(r(__lp_host_jar("new", 0, "[]"))) : id;
+    const jarId = id === undefined ? JSON.parse(r(__lp_host_jar("new", -1, "[]"))) : id;
     const call = (op, args) => JSON.parse(r(__lp_host_jar(op, jarId, JSON.stringify(args))));
     // own properties, as k6's jar has them (Object.keys(jar) lists the four)
     this.clear = (url) => call("clear", [String(url)]);

@@ -95,6 +95,7 @@ def test_html_as_k6(tmp_path: Path, demo_server: DemoServer) -> None:
           console.log(doc.find('a').attr('href'), doc.find('input[name=t]').val(), doc.find('a').attr('nope'));
           const el = doc.find('a').get(0);
           console.log(el.nodeName(), el.id(), el.textContent(), String(el));
+          console.log(el.node, el.plain, el.k6Type, typeof el.attributes().href.value);  // not k6's API
           const attrs = el.attributes();
           console.log(attrs.href.name, attrs.href.value);
           console.log(doc.find('li').first().text(), doc.find('li').last().text(), doc.find('li').eq(1).text());
@@ -102,6 +103,8 @@ def test_html_as_k6(tmp_path: Path, demo_server: DemoServer) -> None:
           console.log(doc.find('ul').children().size(), doc.find('li.a').next().text());
           const res = http.post('{demo_server.base_url}/echo', PAGE, {{ headers: {{ 'Content-Type': 'text/html' }} }});
           console.log(res.html().find('li').size(), res.html('a').text(), res.html('a').get(0).href());
+          const binary = http.post('{demo_server.base_url}/echo', PAGE, {{ responseType: 'binary' }});
+          console.log(binary.html('title').text());
           try {{ doc.find('li').each(7); }} catch (e) {{ console.log(e.name, e.message); }}
         }}
         """,
@@ -151,6 +154,9 @@ def test_cookie_jars_as_k6(tmp_path: Path, demo_server: DemoServer) -> None:
         const show = (o) => JSON.stringify(Object.fromEntries(Object.entries(o).sort()));
         export const options = {{ iterations: 2 }};
         try {{ http.cookieJar(); }} catch (e) {{ console.log('init', e.name, e.message); }}
+        const made = new http.CookieJar(); // allowed in init code, unlike the VU's jar
+        made.set('http://a.example/', 'k', 'v');
+        console.log('init jar', JSON.stringify(made.cookiesForURL('http://a.example/')));
         export default function () {{
           const jar = http.cookieJar();
           console.log('start', show(jar.cookiesForURL(BASE)));
