@@ -174,11 +174,16 @@ def test_cookie_jars_as_k6(tmp_path: Path, demo_server: DemoServer) -> None:
           mine.set(BASE, 'm', 'v');
           console.log(http.get(`${{BASE}}/cookies`, {{ jar: mine }}).body);
           console.log(http.get(`${{BASE}}/cookies`).body);
-          console.log(show(mine.cookiesForURL(BASE)), Object.keys(mine).join());
+          http.get(`${{BASE}}/cookies/set?z=9`, {{ jar: mine }});  // stored in that jar, not the VU's
+          console.log(show(mine.cookiesForURL(BASE)), show(jar.cookiesForURL(BASE)), Object.keys(mine).join());
+          const withMine = ['GET', `${{BASE}}/cookies`, null, {{ jar: mine }}];
+          const [one, two] = http.batch([withMine, withMine]);
+          console.log(one.body, two.body);
           try {{ jar.set('::bad', 'x', 'y'); }} catch (e) {{ console.log(e.name, e.message); }}
         }}
         """,
     )
     assert lines[-1] == "exit 0"
     assert lines.count("start {}") == 2  # the VU's jar is emptied before each iteration
-    assert '{"m": "v"}' in lines and '{"b": "2"}' in lines
+    assert '{"m": "v"}' in lines and '{"b": "2"}' in lines  # the request's jar, then the VU's
+    assert '{"m":["v"],"z":["9"]} {"b":["2"]} clear,cookiesForURL,delete,set' in lines
