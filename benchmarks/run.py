@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         loadpy_reason = probe_loadpy(runners, target.url, work)
         if loadpy_reason:
             del runners["loadpy"]
+            runners.pop("loadpy-js", None)
             msg = f"loadpy rows skipped: {loadpy_reason}"
             print(msg)
             results["notes"].append(msg)
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             figs["1_closed_loop"] = figure(
                 "1. closed-loop HTTP/1.1, 50 VUs, keep-alive, tiny body",
                 runners,
-                ["loadpy", "k6", "wrk", "locust"],
+                ["loadpy", "loadpy-js", "k6", "wrk", "locust"],
                 {"50 VUs": Workload("closed", target.url, vus=50, duration_s=closed_s)},
                 rounds,
                 ("rps", "cpu_us_per_req"),
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             figs["3_memory_per_vu"] = figure(
                 "3. memory per sleeping VU (peak RSS / VUs)",
                 runners,
-                ["loadpy", "k6"],
+                ["loadpy", "loadpy-js", "k6"],
                 {f"{n} VUs": Workload("sleepers", target.url, vus=n, sleep_s=sleep_s) for n in (1000, 10000)},
                 args.rounds or (1 if args.quick else 2),
                 ("kb_per_vu", "peak_rss_kb"),
@@ -180,6 +181,7 @@ def make_runners(tools: dict[str, str | None], work: Path, repo: Path) -> dict[s
         return w.duration_s + w.sleep_s + 90
 
     runners["loadpy"] = lambda w, d: run_loadpy(w, d, cpu, timeout(w), repo)
+    runners["loadpy-js"] = lambda w, d: run_loadpy(w, d, cpu, timeout(w), repo, js=True)  # the k6 script itself
     runners["floor"] = lambda w, d: run_floor(w, d, cpu, timeout(w))
     if tools["k6"]:
         runners["k6"] = lambda w, d: run_k6(tools["k6"], w, d, cpu, timeout(w))  # type: ignore[arg-type]

@@ -54,7 +54,23 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     cli = cli_options(args)
     registry = Registry()
 
-    if path.endswith(".py"):
+    doc: Any = None
+    if path.endswith((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")):  # loadpy.js.SUFFIXES
+        from loadpy.js import load_js_script
+        from loadpy.js.bridge import JsRuntime
+
+        env = resolve_env(None, os.environ, cli_env)
+        js_script = load_js_script(path, env, registry)
+        try:
+            options = resolve_options(
+                js_script.options, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=args.config
+            )
+        except ConfigError as exc:
+            raise exc.located(file=path) from None
+        js_runtime = JsRuntime(js_script, options, registry, env)
+        runtime: Any = js_runtime
+        handle_summary = js_runtime.handle_summary
+    elif path.endswith(".py"):
         from loadpy.vu.script import PythonRuntime, load_python_script
 
         script = load_python_script(path)
@@ -62,7 +78,7 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         options = resolve_options(
             script.options or {}, config_file=config_file, env=os.environ, cli=cli, doc=None, config_path=config_path
         )
-        runtime: Any = PythonRuntime(script, options, registry, env)
+        runtime = PythonRuntime(script, options, registry, env)
         handle_summary = getattr(script, "handle_summary", None)
     else:
         from loadpy.config.loader import load_document
@@ -87,13 +103,13 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         try:
             thresholds = Thresholds.parse(options.thresholds, registry)
         except ConfigError as exc:
-            if not path.endswith(".py"):
+            if doc is not None:
                 # the key is "thresholds.<metric>": the metric part may itself contain dots
                 metric_key = (exc.key or "thresholds").partition(".")[2]
                 raise doc.error(
                     ("options", "thresholds", metric_key) if metric_key else ("options", "thresholds"), exc.message
                 ) from None
-            raise
+            raise exc.located(file=path) from None
     submetric_keys: Any = ()
     if options.thresholds and options.no_thresholds:
         from loadpy.metrics.selectors import unevaluated_submetric_keys

@@ -75,14 +75,19 @@ def _k6_options(w: Workload) -> dict[str, Any]:
     return {"vus": 1, "iterations": 1}
 
 
-def run_k6(binary: str, w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+def k6_script(w: Workload) -> str:
+    """The k6 script of a workload (run by k6, and by `loadpy run` for the loadpy-js rows)."""
     body = f"sleep({w.sleep_s});" if w.kind == "sleepers" else f"http.get({json.dumps(w.url)});"
-    script = work / "k6.js"
-    script.write_text(
+    return (
         "import http from 'k6/http';\nimport { sleep } from 'k6';\n"
         f"export const options = {json.dumps(_k6_options(w))};\n"
         f"export default function () {{ {body} }}\n"
     )
+
+
+def run_k6(binary: str, w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+    script = work / "k6.js"
+    script.write_text(k6_script(w))
     export = work / "k6-export.json"
     export.unlink(missing_ok=True)
     m = run_measured([binary, "run", "--address", "", "-q", "--summary-export", str(export), str(script)], cpu, timeout)
@@ -123,10 +128,17 @@ def loadpy_cmd() -> list[str]:
 
 
 def run_loadpy(
-    w: Workload, work: Path, cpu: int | None, timeout: float, repo: Path, extra: tuple[str, ...] = ()
+    w: Workload,
+    work: Path,
+    cpu: int | None,
+    timeout: float,
+    repo: Path,
+    extra: tuple[str, ...] = (),
+    js: bool = False,
 ) -> dict[str, Any]:
-    scenario = work / "scenario.yaml"
-    scenario.write_text(loadpy_scenario(w))
+    """`loadpy run` of the workload as a scenario YAML, or (js=True) of the k6 script k6 runs."""
+    scenario = work / ("script.js" if js else "scenario.yaml")
+    scenario.write_text(k6_script(w) if js else loadpy_scenario(w))
     export = work / "loadpy-export.json"
     export.unlink(missing_ok=True)
     # the arrival-rate start lateness hook (see loadpy/executors/lateness.py); not a k6 metric

@@ -29,7 +29,7 @@ def _command(tool: str, k6_bin: str, script: Path, export: Path, extra: list[str
 
 def _one_run(tool: str, case: Case, k6_bin: str, target: Target, workdir: Path, extra: list[str], tag: str) -> Outcome:
     workdir.mkdir(parents=True, exist_ok=True)
-    if tool == "k6":
+    if tool in ("k6", "js"):  # js: loadpy runs the very script k6 runs
         script = workdir / f"{case.id}{tag}.js"
         script.write_text(render_k6(case, target.base_url), encoding="utf-8")
     else:
@@ -39,7 +39,7 @@ def _one_run(tool: str, case: Case, k6_bin: str, target: Target, workdir: Path, 
     export.unlink(missing_ok=True)
     env = {**os.environ, "K6_NO_USAGE_REPORT": "true", **case.os_env}
     env.pop("BASE_URL", None)  # the script's env block must be what sets it
-    if tool == "loadpy":  # this checkout's loadpy, installed or not (the run's cwd is a temp dir)
+    if tool != "k6":  # this checkout's loadpy, installed or not (the run's cwd is a temp dir)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     cmd = _command(tool, k6_bin, script, export, [*case.args, *extra])
     started = time.perf_counter()
@@ -91,7 +91,7 @@ def run_case(
     case: Case, k6_bin: str, targets: tuple[Target, Target], workdir: Path, tools: tuple[str, ...] = ("k6", "loadpy")
 ) -> dict[str, Outcome]:
     """Run the tools (k6 on targets[0], loadpy on targets[1]); together unless the case is timing-sensitive."""
-    by_tool = dict(zip(("k6", "loadpy"), targets, strict=True))
+    by_tool = {"k6": targets[0], "loadpy": targets[1], "js": targets[1]}
     for tool in tools:
         by_tool[tool].reset()
 

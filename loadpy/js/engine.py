@@ -1,0 +1,192 @@
+"""QuickJS contexts for one script: the program (prelude + bundle), one context per VU, and
+JavaScript errors rendered as k6 renders them (`file:///path:line` frames)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import quickjs
+
+from loadpy.errors import ScriptError
+from loadpy.js.bundle import Bundler, LineMap
+from loadpy.js.host import Host
+from loadpy.js.modules import builtin_names, glue_source
+
+_FRAME = re.compile(r"^\s*at (?P<name>\S+(?: \S+)*?)(?: \((?P<where>[^)]*)\))?\s*$")
+_WHERE = re.compile(r"^<input>(?::(?P<line>\d+))?$")
+
+JSException = quickjs.JSException
+# a default export is compiled as `var __lp_default_export = function ...` (loadpy/js/bundle.py)
+_FUNCTION_NAMES = {"__lp_default_export": "default"}
+_PROPERTY_OF = re.compile(r"^TypeError: cannot read property '([^']*)' of (?:undefined|null)$")
+
+
+_NOT_DEFINED = re.compile(r"^ReferenceError: '([^']*)' is not defined$")
+
+
+def _goja_message(head: str) -> str:
+    """QuickJS's wording of the commonest errors as k6's engine (goja) words them."""
+    match = _PROPERTY_OF.match(head)
+    if match:
+        return f"TypeError: Cannot read property '{match.group(1)}' of undefined"
+    match = _NOT_DEFINED.match(head)
+    if match:
+        return f"ReferenceError: {match.group(1)} is not defined"
+    return head
+
+
+@dataclass(frozen=True)
+class Program:
+    """One script, ready to evaluate in any number of contexts."""
+
+    path: str
+    source: str
+    lines: LineMap
+    prelude_lines: int
+
+    def render_error(self, exc: BaseException) -> str:
+        """A QuickJS exception as k6's message: first line, then `\\tat name (file:///path:line)` frames."""
+        text = str(exc.args[0]) if exc.args else str(exc)
+        head, _, stack = text.partition("\n")
+        head = _goja_message(head)
+        frames = []
+        for raw in stack.splitlines():
+            frame = self._frame(raw)
+            if frame:
+                frames.append(frame)
+        return head + "".join(f"\n\tat {f}" for f in frames)
+
+    def _frame(self, raw: str) -> str | None:
+        match = _FRAME.match(raw)
+        if match is None:
+            return None
+        name, where = match.group("name"), match.group("where") or ""
+        place = _WHERE.match(where)
+        if place is None:
+            return f"{name} ({where})" if where else name
+        line = place.group("line")
+        if line is None:
+            if name in ("<eval>", "<anonymous>"):
+                return None
+            one_liner = self.lines.one_liners.get(name)
+            shown = _FUNCTION_NAMES.get(name, name)
+            return f"{shown} (file://{one_liner[0]}:{one_liner[1]})" if one_liner else shown
+        located = self.lines.locate(int(line))
+        if located is None:  # the prelude: loadpy's own k6 modules, hidden like k6's Go frames
+            return None
+        file, file_line = located
+        url = f"file://{file}:{file_line}"
+        if name in ("<eval>", "<anonymous>"):
+            return url
+        return f"{_FUNCTION_NAMES.get(name, name)} ({url})"
+
+    def innermost_frame(self, exc: BaseException) -> str:
+        """The innermost frame in the user's code (`default (file:///path:line)`), or ""."""
+        for raw in (str(exc.args[0]) if exc.args else "").splitlines()[1:]:
+            frame = self._frame(raw)
+            if frame:
+                return frame
+        return ""
+
+
+def _prelude() -> str:
+    return resources.files("loadpy.js").joinpath("prelude.js").read_text(encoding="utf-8") + glue_source()
+
+
+def compile_program(path: str) -> Program:
+    """Bundle the script and its local modules (ScriptError on syntax errors and bad imports)."""
+    prelude = _prelude()
+    if not prelude.endswith("\n"):
+        prelude += "\n"
+    prelude_lines = prelude.count("\n")
+    bundler = Bundler(builtin_names())
+    main_id = bundler.add_file(path, path)
+    bundle = bundler.bundle(main_id, prelude_lines + 1)
+    source = prelude + bundle.source + f"__lp.boot({json.dumps(main_id)}); undefined;\n"
+    return Program(str(Path(path)), source, bundle.lines, prelude_lines)
+
+
+class JsContext:
+    """One QuickJS context running the program: a VU's, or the init/setup/teardown one."""
+
+    def __init__(self, program: Program, host: Host, env: dict[str, str], vu_id: int) -> None:
+        self.program = program
+        self.host = host
+        ctx = self.ctx = quickjs.Context()
+        ctx.set_max_stack_size(8 * 1024 * 1024)  # deep recursion reports a RangeError, not a crash
+        for name, fn in host.callables().items():
+            ctx.add_callable(name, fn)
+        ctx.set("__VU", vu_id)
+        ctx.set("__ITER", 0)
+        ctx.set("__lp_env_json", json.dumps(env))
+        self._env = env
+        self.host_env: Any = None  # the env mapping last applied to __ENV (by identity)
+        self.data_seen: Any = None  # the setup data object last parsed into this context
+        self.greenlet: Any = None  # the greenlet its exported functions run on (loadpy/js/bridge.py)
+        self.async_call = False  # the last call() ran an async function
+        try:
+            ctx.eval("var __ENV = JSON.parse(__lp_env_json);")
+            ctx.eval(program.source)
+        except JSException as exc:
+            raise ScriptError(program.render_error(exc)) from None
+        finally:
+            host.init = False
+            host.objects.end_init()
+        lp = ctx.get("__lp")
+        self._call = ctx.eval("(name, iter, withData) => __lp.call(name, iter, withData)")
+        self._settle = ctx.eval("() => __lp.settle()")
+        self._set_data = ctx.eval("(json) => __lp.setData(json)")
+        self._set_env = ctx.eval("(json) => __lp.setEnv(json)")
+        self._next_timer = ctx.eval("() => __lp.nextTimer()")
+        self._fire_timer = ctx.eval("() => __lp.fireTimer()")
+        self._lp = lp
+
+    def exports(self) -> dict[str, str]:
+        """Exported name -> typeof."""
+        return dict(json.loads(self.ctx.eval("__lp.exportsJson()")))
+
+    def options(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.ctx.eval("__lp.optionsJson()"))
+        except JSException as exc:
+            raise ScriptError(self.program.render_error(exc)) from None
+        return value if isinstance(value, dict) else {"__not_an_object__": value}
+
+    def set_env(self, env: dict[str, str]) -> None:
+        if env is not self._env:
+            self._env = env
+            self._set_env(json.dumps(env))
+
+    def set_data(self, data_json: str | None) -> None:
+        self._set_data(data_json)
+
+    def call(self, name: str, iteration: int, with_data: bool) -> Any:
+        """Call an exported function (raises JSException); returns its result as JSON text or None.
+
+        As k6's event loop: promise jobs and timers run until none is left (an async function's
+        promise settled, no timer pending); waiting for a timer is a host sleep on the VU's task.
+        """
+        ctx = self.ctx
+        result = self._call(name, iteration, with_data)
+        pending = self.async_call = result == "\x01P"  # an async function's error is "Uncaught (in promise)"
+        while True:
+            while ctx.execute_pending_job():
+                pass
+            if pending:
+                result = self._settle()
+                pending = result == "\x01P"
+            wait_ms = self._next_timer()
+            if wait_ms < 0 or (wait_ms > 0 and not self.host.wait(wait_ms / 1000.0)):
+                break
+            self._fire_timer()
+        if pending:  # nothing left that could settle it: k6 would wait forever
+            raise ScriptError(f"{self.program.path}: function '{name}' returned a promise that never settles")
+        return result
+
+    def handle_summary(self, data_json: str) -> Any:
+        return self.ctx.eval(f"__lp.summary({json.dumps(data_json)})")

@@ -1,0 +1,138 @@
+"""How a request and a response cross between the prelude's k6/http and Python.
+
+A request arrives as (method, url, body, options JSON or null); a response goes back as a head line
+(id, status, proto, url, error code, error) and each other field on first use, as text the prelude's
+LAZY decoders read (see prelude.js). Strings reach QuickJS as C strings: anything that may hold NUL
+travels as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from loadpy.protocols.http.cookies import parse_set_cookie
+
+# where repeated Set-Cookie headers were joined (", " then a name=): not the comma of an Expires date
+_NEXT_COOKIE = re.compile(r", (?=[^;,=\s]+=)")
+GO_ZERO_TIME_MS = -6795364578871  # what k6 gives as `expires` for a cookie without one (Go's zero time)
+
+
+def request_body(body: str | None, options: Mapping[str, Any] | None) -> bytes | None:
+    if body is None:
+        return None
+    if options and options.get("binary"):
+        return str(json.loads(body)).encode("latin-1")
+    return body.encode()
+
+
+def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not options:
+        return {}
+    kwargs: dict[str, Any] = {}
+    if "expected" in options:
+        kwargs["expected_statuses"] = options["expected"]
+    for key, name in (
+        ("headers", "headers"),
+        ("tags", "tags"),
+        ("timeout", "timeout"),
+        ("redirects", "redirects"),
+        ("responseType", "response_type"),
+    ):
+        if key in options:
+            kwargs[name] = options[key]
+    return kwargs
+
+
+def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
+    if name == "body":
+        if resp.body is None or discard:
+            return None
+        text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
+        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary
+        return "J" + json.dumps(text) if binary or "\x00" in text else "T" + text
+    if name == "timings":
+        t = resp.timings
+        values = (
+            t.blocked,
+            t.looking_up,
+            t.connecting,
+            t.tls_handshaking,
+            t.sending,
+            t.waiting,
+            t.receiving,
+            t.sending + t.waiting + t.receiving,
+        )
+        return ",".join(repr(v) for v in values)
+    if name == "headers":
+        return json.dumps(dict(resp.headers))
+    if name == "cookies":
+        return json.dumps(response_cookies(resp.headers.get("Set-Cookie", "")))
+    if name == "request":
+        return json.dumps(
+            {
+                "method": resp.method,
+                "url": resp.url,
+                "headers": {k: [v] for k, v in resp.request_headers.items()},
+                "body": resp.request_body.decode("utf-8", "replace") if resp.request_body else "",
+                "cookies": {},
+            }
+        )
+    if name == "status_text":
+        return str(resp.status_text)
+    if name == "remote_ip":
+        return str(resp.remote_ip)
+    if name == "remote_port":
+        return str(resp.remote_port)
+    if name == "tls_version":
+        return str(resp.tls_version)
+    raise KeyError(name)
+
+
+def response_cookies(set_cookie: str) -> dict[str, list[dict[str, Any]]]:
+    """k6's `res.cookies`: every cookie the response's Set-Cookie headers carry (Go's Response.Cookies),
+    attributes as written (domain, path), max_age and expires (ms) as Go parses them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for header in _NEXT_COOKIE.split(set_cookie) if set_cookie else ():
+        parsed = parse_set_cookie(header, 0.0)
+        if parsed is None:
+            continue
+        name, value, attrs = parsed
+        out.setdefault(name, []).append(
+            {
+                "name": name,
+                "value": value,
+                "domain": attrs.get("domain") or "",
+                "path": attrs.get("path") or "",
+                "http_only": "httponly" in attrs,
+                "secure": "secure" in attrs,
+                "max_age": _max_age(attrs.get("max-age")),
+                "expires": _expires_ms(attrs.get("expires")),
+            }
+        )
+    return out
+
+
+def _max_age(text: str | None) -> int:
+    """Go's readSetCookies: a positive number of seconds; 0 or less is -1; anything else 0 (unset)."""
+    if not text:
+        return 0
+    try:
+        seconds = int(text)
+    except ValueError:
+        return 0
+    if seconds != 0 and text[0] == "0":
+        return 0
+    return seconds if seconds > 0 else -1
+
+
+def _expires_ms(text: str | None) -> int:
+    if not text:
+        return GO_ZERO_TIME_MS
+    try:
+        return int(parsedate_to_datetime(text).timestamp() * 1000)
+    except (TypeError, ValueError):
+        return GO_ZERO_TIME_MS
