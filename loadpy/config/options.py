@@ -469,14 +469,22 @@ SPECS: dict[str, Spec] = {
 IGNORED_KEYS = frozenset({"cloud", "ext", "noUsageReport", "metricSamplesBufferSize", "consoleOutput", "linger"})
 # k6 options loadpy does not implement: accepted at k6's default (off, 0, empty), refused (104) when set,
 # so no option is ever accepted and silently ignored.
-UNSUPPORTED_KEYS = frozenset({"throw", "consoleOutput", "linger"})
+UNSUPPORTED_KEYS = frozenset({"throw", "consoleOutput", "linger", "collectors"})
+_UNSUPPORTED_WHY = {
+    # k6's config file may configure outputs here; loadpy reads their settings from the environment only
+    "collectors": "loadpy reads the outputs' settings from K6_* environment variables "
+    "(K6_INFLUXDB_*, K6_PROMETHEUS_RW_*, K6_STATSD_*, K6_OTEL_*), not from 'collectors': set those instead",
+}
 
 
 def unsupported_problem(key: str, value: object) -> str | None:
     """Why option `key` set to `value` is refused, or None (supported, or left at its default)."""
     if key not in UNSUPPORTED_KEYS or value in (None, False, 0, "", [], {}):
         return None
-    return f"loadpy does not implement the k6 option '{key}': remove it (it would have no effect)"
+    return (
+        _UNSUPPORTED_WHY.get(key)
+        or f"loadpy does not implement the k6 option '{key}': remove it (it would have no effect)"
+    )
 
 
 def env_names(key: str) -> tuple[str, str]:

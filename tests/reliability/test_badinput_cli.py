@@ -211,6 +211,13 @@ CASES: dict[str, Case] = {
         args=("--config", "bad.json"),
         files={"bad.json": "{vus: 2}"},
     ),
+    "cli_config_collectors_refused": Case(
+        SIMPLE,
+        "loadpy reads the outputs' settings from K6_* environment variables",
+        "c.json, key 'collectors'",
+        args=("--config", "c.json"),
+        files={"c.json": '{"collectors": {"influxdb": {"db": "k6"}}}'},
+    ),
     "scenario_file_missing": Case(None, "scenario.yaml does not exist", "scenario.yaml"),
     "scenario_file_is_a_directory": Case(
         None, "scenario.yaml is a directory, not a scenario file", "scenario.yaml", files={"scenario.yaml/x": ""}
