@@ -21,7 +21,7 @@ from loadpy.errors import ScriptError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
-from loadpy.metrics.sinks import SINK_TYPES, Sink, TrendSink, new_sink
+from loadpy.metrics.sinks import SINK_TYPES, Sink, TrendSink, merge_all, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 log = logging.getLogger("loadpy.metrics")
@@ -44,6 +44,7 @@ class Registry:
         self.listeners: list[SampleListener] = []
         self._series_count = 0
         self._warned_cardinality = False
+        self._sent_metrics = 0  # definitions already handed out by delta()
         for name, (mtype, contains) in BUILTIN_METRICS.items():
             self.define(name, mtype, contains)
 
@@ -129,11 +130,10 @@ class Registry:
 
     def aggregate(self, metric: Metric, selector: TagSet = (), where: Callable[[TagSet], bool] | None = None) -> Sink:
         """A new sink merging every series of `metric` whose tags contain `selector` (and pass `where`)."""
-        merged = new_sink(metric.type)
-        for tags, sink in self._series[metric].items():
-            if matches(tags, selector) and (where is None or where(tags)):
-                merged.merge(sink)  # type: ignore[arg-type]
-        return merged
+        series = self._series[metric].items()
+        return merge_all(
+            metric.type, (sink for tags, sink in series if matches(tags, selector) and (where is None or where(tags)))
+        )
 
     def fold(self, min_values: int = 1) -> None:
         """Fold buffered trend values into their bounded stores (off the hot path). The engine calls
@@ -155,8 +155,25 @@ class Registry:
             "groups": self.groups.root.state(),
         }
 
+    def delta(self) -> dict[str, Any]:
+        """What changed since the previous call (the first: everything), in `snapshot()`'s shape:
+        new definitions, each series' delta (new trend values, counter/rate increments, gauge last
+        values) and new groups/check results. `merge_snapshot` of every delta in turn is exact."""
+        defined = list(self.metrics.values())[self._sent_metrics :]
+        self._sent_metrics = len(self.metrics)
+        series = []
+        for metric, tags, sink in self.all_series():
+            change = sink.delta()
+            if change is not None:
+                series.append((metric.name, tags, change))
+        return {
+            "metrics": [(m.name, m.type.value, m.contains.value) for m in defined],
+            "series": series,
+            "groups": self.groups.root.delta_state(),
+        }
+
     def merge_snapshot(self, snap: dict[str, Any]) -> None:
-        """Add another process's snapshot into this registry (exact: sums, merged trends)."""
+        """Add another process's snapshot or delta into this registry (exact: sums, merged trends)."""
         for name, mtype, contains in snap["metrics"]:
             self.define(name, mtype, contains)
         for name, tags, state in snap["series"]:

@@ -2,14 +2,16 @@
 
 It validated everything already (run.prepare), then: runs setup once, starts N workers
 (one execution segment each), waits until every worker has created its VUs and starts them
-all on one signal, keeps each worker's latest snapshot, merges them every second (VU
-gauges, progress) and every two seconds (thresholds, abortOnFail across workers), runs
-teardown once after the last worker ended, and hands the merged registry to run._finish,
-so the summary and export have exactly the shape of a single process's.
+all on one signal, merges each worker's delta (what its metrics gained in the last second)
+into its own registry as it arrives — one running registry, against which the thresholds
+parsed at prepare time are evaluated every two seconds (abortOnFail across workers) —, sums
+the VU gauges and progress every second, runs teardown once after the last worker ended, and
+hands that registry to finish_run, so the summary and export have exactly the shape of a
+single process's.
 
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
-crashed) makes the run end gracefully with every other worker's data (and the dead one's
-last snapshot) kept, and exit **255** (k6's generic error): part of the load was lost, so
+crashed) makes the run end gracefully with every other worker's data (and every delta the
+dead one sent) kept, and exit **255** (k6's generic error): part of the load was lost, so
 the numbers are not what the test asked for.
 """
 
@@ -30,10 +32,11 @@ from typing import Any
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
 from loadpy.finish import finish_run
+from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
 from loadpy.workers.assign import Assignment, worker_segments
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job
-from loadpy.workers.merge import merge_progress, merged_registry
+from loadpy.workers.merge import merge_progress
 
 log = logging.getLogger("loadpy.workers")
 
@@ -82,10 +85,6 @@ def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
         reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
     if options.paused:
         reject("--paused (the workers start together on their own)")
-    if options.out:
-        reject("--out (streaming outputs need every sample in one process)")
-    if getattr(args, "report", None):
-        reject("--report")
     if getattr(args, "dashboard_options", None) is not None:
         reject("the web dashboard (--dashboard, K6_WEB_DASHBOARD)")
     for config in options.scenarios.values():
@@ -119,7 +118,7 @@ class WorkerHandle:
         self.decoder = FrameDecoder()
         self.ready = asyncio.Event()
         self.eof = asyncio.Event()
-        self.latest: dict[str, Any] | None = None  # the last snapshot or done payload
+        self.latest: dict[str, Any] | None = None  # the last delta or done payload (its metrics merged already)
         self.vus_max = 0
         self.done: dict[str, Any] | None = None
         self.error: dict[str, Any] | None = None
@@ -169,6 +168,7 @@ class Coordinator:
         self.count = count
         self.demo_url = demo_url
         self.workers: list[WorkerHandle] = []
+        self.outputs: Any = None  # --out: the OutputManager the workers' samples are replayed into
         self.start = now()
         self._exit: int | None = None  # the first reason to stop wins
         self._error: LoadpyError | None = None
@@ -206,22 +206,28 @@ class Coordinator:
         if kind == "ready":
             w.vus_max = int(payload["vus_max"])
             w.ready.set()
-        elif kind == "snapshot":
-            w.latest = payload
-            w.vus_max = int(payload["vus_max"])
+        elif kind == "delta":
+            self._merge(w, payload)
         elif kind == "done":
             self._last_done = now()
-            w.latest = w.done = payload
-            w.vus_max = int(payload["vus_max"])
+            self._merge(w, payload)
+            w.done = payload
         elif kind == "error":
             w.error = payload
 
     # -- merged views ---------------------------------------------------------------------------
-    def merged(self) -> Any:
-        """A fresh Registry: the coordinator's own (setup, teardown, vus gauges) plus every worker's latest."""
-        snaps = [self.p.registry.snapshot()]
-        snaps.extend(w.latest["snap"] for w in self.workers if w.latest is not None)
-        return merged_registry(snaps)
+    def _merge(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
+        """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
+        then its samples to --out, in the order the worker recorded them."""
+        registry = self.p.registry
+        registry.merge_snapshot(payload.pop("delta"))
+        samples = payload.pop("samples", None)
+        if samples and registry.listeners:
+            metrics = registry.metrics
+            for name, tags, value, when, metadata in samples:
+                registry.emit(metrics[name], tags, value, when, metadata)
+        w.latest = payload
+        w.vus_max = int(payload["vus_max"])
 
     def progress(self) -> list[Any]:
         return merge_progress([w.latest["progress"] for w in self.workers if w.latest is not None])
@@ -236,17 +242,24 @@ class Coordinator:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.interrupt)
         opts = self.p.options
+        self.outputs = start_outputs(self.p)
         if not opts.quiet:
             from loadpy.cli.banner import banner
 
-            print(banner(self.p.path, opts, None), flush=True)
+            print(banner(self.p.path, opts, self.outputs), flush=True)
             print(f"     workers: {self.count} processes, one execution segment each", flush=True)
+        report = getattr(self.args, "report", None)
+        recorder = start_report_recorder(self.p, report, loop)
         setup_ok, setup_data = False, None
         try:
             try:
                 setup_ok, setup_data = await self._run_all()
             finally:
                 await self._reap()
+                if recorder is not None:
+                    recorder.stop()
+                if self.outputs is not None:
+                    self.outputs.stop()
             duration = now() - self.start - self._idle
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -256,13 +269,6 @@ class Coordinator:
         if code is None:
             failed = any(w.done is not None and w.done["exit_code"] == ExitCode.TEST_FAILED for w in self.workers)
             code = int(ExitCode.TEST_FAILED) if failed or self.p.runtime.test_failed else int(ExitCode.OK)
-        merged = self.merged()
-        thresholds = None
-        if self.p.thresholds is not None:
-            from loadpy.metrics.thresholds import Thresholds
-
-            thresholds = Thresholds.parse(opts.thresholds, merged)
-        final = dataclasses.replace(self.p, registry=merged, thresholds=thresholds)
         result = _Result(
             exit_code=code,
             setup_data=setup_data if setup_ok else None,
@@ -271,7 +277,10 @@ class Coordinator:
             aborted_by_thresholds=self._aborted_by_thresholds,
             error=self._error,
         )
-        exit_code, _ = finish_run(final, result)
+        exit_code, summary = finish_run(self.p, result)
+        finish_reports(self.p, self.outputs, duration)
+        if recorder is not None and report:
+            write_html_report(report, self.p, summary, recorder, duration)
         return exit_code
 
     async def _setup(self) -> tuple[bool, Any]:
@@ -371,7 +380,8 @@ class Coordinator:
         args.out = []
         args.report = None
         args.demo = False
-        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid()))
+        stream = self.outputs is not None
+        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid(), stream))
         read_fd, write_fd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -444,7 +454,7 @@ class Coordinator:
             return
         how = f"killed by {signal.Signals(-returncode).name}" if returncode < 0 else f"exit status {returncode}"
         why = f"; its frames were unreadable: {w.broken}" if w.broken else ""
-        kept = "its last snapshot is kept" if w.latest is not None else "it reported no metrics"
+        kept = "the metrics it reported are kept" if w.latest is not None else "it reported no metrics"
         message = f"{w.name} died ({how}{why}); {kept}, the run ends with the other workers' data"
         log.error("%s", message)
         self.stop(int(ExitCode.GENERIC), LoadpyError(message), graceful=True)
@@ -465,14 +475,12 @@ class Coordinator:
 
     async def _threshold_ticker(self) -> None:
         from loadpy.engine.scheduler import THRESHOLD_ABORT_LINE
-        from loadpy.metrics.thresholds import Thresholds
 
-        spec = self.p.options.thresholds
+        thresholds = self.p.thresholds
         tick = 1
         while True:
             await asyncio.sleep(max(0.0, self.start + tick * THRESHOLD_TICK_S - now()))
             tick += 1
-            thresholds = Thresholds.parse(spec, self.merged())
             if thresholds.evaluate(now() - self.start, final=False) and self._exit is None:
                 log.error(THRESHOLD_ABORT_LINE, ", ".join(thresholds.failed_metric_names()))
                 self._aborted_by_thresholds = True

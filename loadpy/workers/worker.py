@@ -7,8 +7,10 @@ coordinator — the `loadpy run` arguments with this worker's execution segment 
 URL — then commands. The worker prepares the same file and options, runs no setup/teardown of
 its own, and:
 
-* writes frames to FRAME_FD: `ready` once its VUs exist, a `snapshot` every second, and `done`
-  (the final snapshot and its exit code) at the end, or a single `error` when it cannot start;
+* writes frames to FRAME_FD: `ready` once its VUs exist, a `delta` every second (what its
+  registry gained since the previous one: loadpy.metrics.Registry.delta, and with --out every
+  sample recorded since), and `done` (the last delta and its exit code) at the end, or a single
+  `error` when it cannot start;
 * reads one command per line on stdin: `start N` followed by N bytes of setup()'s data as JSON,
   `interrupt` (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
 
@@ -38,9 +40,9 @@ from loadpy.prepare import install_event_loop
 from loadpy.secrets import Masker, stdio
 from loadpy.workers.frames import FrameError, encode
 from loadpy.workers.job import Job, read_job
-from loadpy.workers.merge import strip_vu_gauges
+from loadpy.workers.merge import VU_GAUGES, strip_vu_gauges
 
-SNAPSHOT_INTERVAL_S = 1.0
+DELTA_INTERVAL_S = 1.0
 
 log = logging.getLogger("loadpy.workers")
 
@@ -93,9 +95,26 @@ class FrameWriter:
         self.transport.close()
 
 
-def _state(engine: Any) -> dict[str, Any]:
+class SampleTap:
+    """Every sample this worker records, kept until the next delta frame carries it to the coordinator's
+    --out (each sample written exactly once). Not vus/vus_max: the coordinator records their sums."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[str, Any, float, float, Any]] = []
+
+    def __call__(self, metric: Any, tags: Any, value: float, when: float, metadata: Any) -> None:
+        if metric.name not in VU_GAUGES:
+            self.samples.append((metric.name, tags, value, when, metadata))
+
+    def take(self) -> list[tuple[str, Any, float, float, Any]]:
+        samples, self.samples = self.samples, []
+        return samples
+
+
+def _state(engine: Any, tap: SampleTap | None) -> dict[str, Any]:
     return {
-        "snap": strip_vu_gauges(engine.registry.snapshot()),
+        "delta": strip_vu_gauges(engine.registry.delta()),
+        "samples": tap.take() if tap is not None else None,
         "vus": engine.active_vus(),
         "vus_max": engine.pool.initialized,
         "progress": engine.progress(),
@@ -127,10 +146,10 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
             started.set()
 
 
-async def _snapshots(engine: Any, out: FrameWriter) -> None:
+async def _deltas(engine: Any, tap: SampleTap | None, out: FrameWriter) -> None:
     while True:
-        await asyncio.sleep(SNAPSHOT_INTERVAL_S)
-        out.send("snapshot", _state(engine))
+        await asyncio.sleep(DELTA_INTERVAL_S)
+        out.send("delta", _state(engine, tap))
 
 
 async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
@@ -143,6 +162,9 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
     if opts.rps:
         # the workers are one k6 instance between them: they share its request rate, by segment
         opts.rps = opts.rps * float(parse_segment(opts.execution_segment).length)
+    tap = SampleTap() if job.stream_samples else None
+    if tap is not None:
+        prepared.registry.listeners.append(tap)
     engine = Engine(
         scenarios=opts.scenarios,
         runtime=prepared.runtime,
@@ -164,14 +186,14 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
         await asyncio.sleep(0.002)
     out.send("ready", {"vus_max": engine.pool.initialized})
     await started.wait()
-    snapshots = asyncio.ensure_future(_snapshots(engine, out))
+    deltas = asyncio.ensure_future(_deltas(engine, tap, out))
     try:
         result = await run
     finally:
-        for task in (snapshots, commands):
+        for task in (deltas, commands):
             task.cancel()
-        await asyncio.gather(snapshots, commands, return_exceptions=True)
-    final = _state(engine)
+        await asyncio.gather(deltas, commands, return_exceptions=True)
+    final = _state(engine, tap)
     final.update(
         exit_code=int(result.exit_code),
         error=str(result.error) if result.error is not None else None,

@@ -1,0 +1,165 @@
+"""Coordinator tick cost of `loadpy run --workers N` with N simulated workers (no processes, no network).
+
+    python benchmarks/tick_cost.py                 # 2, 16 and 64 workers, 5 ticks each
+    python benchmarks/tick_cost.py --workers 64 --ticks 10 --rate 500
+
+Each simulated worker holds a realistic registry (URLs x the http_req_* trends, counters, rates,
+checks, a few minutes of history so trends are past the exact limit) and records `--rate` new
+requests per second. One tick is what the coordinator does with one second of the workers' reports:
+
+* before (full snapshots): unpickle every worker's whole snapshot, merge them all into a fresh
+  registry, parse the thresholds against it and evaluate them;
+* after (deltas): unpickle every worker's delta (what it gained in that second), merge it into the
+  one running registry and evaluate the thresholds parsed once.
+
+Worker-side costs (taking the delta, pickling) are paid by the workers, in parallel, and are not
+counted. Prints the median and max tick in ms of CPU time (process_time: the machine is shared, so
+wall time would measure the neighbours) and the mean frame size per worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import random
+import statistics
+import time
+from typing import Any
+
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.thresholds import Thresholds
+from loadpy.workers.merge import strip_vu_gauges
+
+TRENDS = (
+    "http_req_duration",
+    "http_req_blocked",
+    "http_req_connecting",
+    "http_req_tls_handshaking",
+    "http_req_sending",
+    "http_req_waiting",
+    "http_req_receiving",
+)
+THRESHOLDS: dict[str, Any] = {
+    "http_req_duration": ["p(95)<500", "avg<400"],
+    "http_req_duration{name:/api/item/3}": ["p(99)<1000"],
+    "http_req_failed": [{"threshold": "rate<0.5", "abortOnFail": True}],
+    "checks": ["rate>0.5"],
+    "http_reqs": ["count>0"],
+}
+
+
+class SimulatedWorker:
+    """A worker's registry and the samples one second of its load adds."""
+
+    def __init__(self, seed: int, urls: int, history_s: int, rate: int) -> None:
+        self.rng = random.Random(seed)
+        self.registry = Registry()
+        self.rate = rate
+        self.tags = [
+            (
+                ("expected_response", "true"),
+                ("group", ""),
+                ("method", "GET"),
+                ("name", f"/api/item/{i}"),
+                ("proto", "HTTP/1.1"),
+                ("scenario", "default"),
+                ("status", "200"),
+                ("url", f"http://127.0.0.1:8080/api/item/{i}"),
+            )
+            for i in range(urls)
+        ]
+        for _ in range(history_s):
+            self.second()
+        self.registry.fold()
+
+    def second(self) -> None:
+        """One second of load: `rate` requests, their timings, an iteration and a check each."""
+        reg, rng = self.registry, self.rng
+        m = reg.metrics
+        trends = [m[name] for name in TRENDS]
+        check = reg.groups.root.check("status is 200")
+        for _ in range(self.rate):
+            tags = self.tags[rng.randrange(len(self.tags))]
+            for metric in trends:
+                reg.sink(metric, tags).add(rng.lognormvariate(1.5, 0.6))
+            reg.sink(m["http_reqs"], tags).add(1.0)
+            reg.sink(m["http_req_failed"], tags).add(0.0)
+            reg.sink(m["data_received"], ()).add(1200.0)
+            reg.sink(m["data_sent"], ()).add(90.0)
+            reg.sink(m["iterations"], ()).add(1.0)
+            reg.sink(m["iteration_duration"], ()).add(rng.lognormvariate(2.0, 0.5))
+            reg.sink(m["checks"], (("check", "status is 200"),)).add(1.0)
+            check.passes += 1
+        reg.add(m["vus"], (), 10.0)
+        reg.fold()
+
+
+def before_tick(frames: list[bytes]) -> float:
+    """The coordinator before deltas: rebuild from every full snapshot, parse, evaluate (ms)."""
+    start = time.process_time()
+    merged = Registry()
+    for frame in frames:
+        merged.merge_snapshot(pickle.loads(frame))
+    Thresholds.parse(THRESHOLDS, merged).evaluate(60.0)
+    return (time.process_time() - start) * 1000
+
+
+def after_tick(running: Registry, thresholds: Thresholds, frames: list[bytes]) -> float:
+    """The coordinator with deltas: merge what is new into the running registry, evaluate (ms)."""
+    start = time.process_time()
+    for frame in frames:
+        running.merge_snapshot(pickle.loads(frame))
+    thresholds.evaluate(60.0)
+    return (time.process_time() - start) * 1000
+
+
+def measure(count: int, ticks: int, urls: int, history_s: int, rate: int) -> dict[str, float]:
+    workers = [SimulatedWorker(i, urls, history_s, rate) for i in range(count)]
+    running = Registry()
+    for w in workers:  # the deltas so far: the running registry holds the history already
+        running.merge_snapshot(strip_vu_gauges(w.registry.delta()))
+    thresholds = Thresholds.parse(THRESHOLDS, running)
+    before, after, snap_sizes, delta_sizes = [], [], [], []
+    for _ in range(ticks):
+        for w in workers:
+            w.second()
+        snaps = [pickle.dumps(strip_vu_gauges(w.registry.snapshot()), pickle.HIGHEST_PROTOCOL) for w in workers]
+        deltas = [pickle.dumps(strip_vu_gauges(w.registry.delta()), pickle.HIGHEST_PROTOCOL) for w in workers]
+        snap_sizes.append(statistics.mean(map(len, snaps)))
+        delta_sizes.append(statistics.mean(map(len, deltas)))
+        before.append(before_tick(snaps))
+        after.append(after_tick(running, thresholds, deltas))
+    return {
+        "before_median_ms": statistics.median(before),
+        "before_max_ms": max(before),
+        "after_median_ms": statistics.median(after),
+        "after_max_ms": max(after),
+        "snapshot_kb": statistics.mean(snap_sizes) / 1024,
+        "delta_kb": statistics.mean(delta_sizes) / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", default="2,16,64", help="comma-separated worker counts (default 2,16,64)")
+    parser.add_argument("--ticks", type=int, default=5, help="ticks measured per worker count (default 5)")
+    parser.add_argument("--urls", type=int, default=50, help="distinct URLs (tag sets) per worker (default 50)")
+    parser.add_argument("--history", type=int, default=30, help="seconds of load before measuring (default 30)")
+    parser.add_argument("--rate", type=int, default=500, help="requests per second per worker (default 500)")
+    args = parser.parse_args()
+    print(
+        f"{'workers':>7}  {'before med/max ms':>18}  {'after med/max ms':>17}  {'snapshot KB':>11}  {'delta KB':>8}",
+        flush=True,
+    )
+    for count in (int(n) for n in args.workers.split(",")):
+        r = measure(count, args.ticks, args.urls, args.history, args.rate)
+        print(
+            f"{count:>7}  {r['before_median_ms']:>9.1f} / {r['before_max_ms']:<6.1f}  "
+            f"{r['after_median_ms']:>8.1f} / {r['after_max_ms']:<6.1f}  "
+            f"{r['snapshot_kb']:>11.0f}  {r['delta_kb']:>8.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
