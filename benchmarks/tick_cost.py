@@ -104,36 +104,49 @@ def before_tick(frames: list[bytes]) -> float:
     return (time.process_time() - start) * 1000
 
 
-def after_tick(running: Registry, thresholds: Thresholds, frames: list[bytes]) -> float:
-    """The coordinator with deltas: merge what is new into the running registry, evaluate (ms)."""
+def after_tick(running: Registry, thresholds: Thresholds, frames: list[bytes]) -> tuple[float, float]:
+    """The coordinator with deltas: merge what is new into the running registry, evaluate: (ms, ms)."""
     start = time.process_time()
     for frame in frames:
         running.merge_snapshot(pickle.loads(frame))
+    merged = time.process_time()
     thresholds.evaluate(60.0)
-    return (time.process_time() - start) * 1000
+    return (merged - start) * 1000, (time.process_time() - merged) * 1000
 
 
 def measure(count: int, ticks: int, urls: int, history_s: int, rate: int) -> dict[str, float]:
     workers = [SimulatedWorker(i, urls, history_s, rate) for i in range(count)]
+    # a tree from before deltas (benchmarks/README.md: PYTHONPATH=old-tree) measures "before" only
+    deltas_exist = hasattr(Registry, "delta")
     running = Registry()
-    for w in workers:  # the deltas so far: the running registry holds the history already
+    for w in workers if deltas_exist else ():  # the deltas so far: the running registry holds the history
         running.merge_snapshot(strip_vu_gauges(w.registry.delta()))
     thresholds = Thresholds.parse(THRESHOLDS, running)
-    before, after, snap_sizes, delta_sizes = [], [], [], []
+    before: list[float] = []
+    after: list[float] = []
+    merge: list[float] = []
+    snap_sizes: list[float] = []
+    delta_sizes: list[float] = []
     for _ in range(ticks):
         for w in workers:
             w.second()
         snaps = [pickle.dumps(strip_vu_gauges(w.registry.snapshot()), pickle.HIGHEST_PROTOCOL) for w in workers]
-        deltas = [pickle.dumps(strip_vu_gauges(w.registry.delta()), pickle.HIGHEST_PROTOCOL) for w in workers]
         snap_sizes.append(statistics.mean(map(len, snaps)))
-        delta_sizes.append(statistics.mean(map(len, deltas)))
         before.append(before_tick(snaps))
-        after.append(after_tick(running, thresholds, deltas))
+        if deltas_exist:
+            deltas = [pickle.dumps(strip_vu_gauges(w.registry.delta()), pickle.HIGHEST_PROTOCOL) for w in workers]
+            delta_sizes.append(statistics.mean(map(len, deltas)))
+            merge_ms, evaluate_ms = after_tick(running, thresholds, deltas)
+            merge.append(merge_ms)
+            after.append(merge_ms + evaluate_ms)
+    if not after:
+        after = merge = delta_sizes = [float("nan")]
     return {
         "before_median_ms": statistics.median(before),
         "before_max_ms": max(before),
         "after_median_ms": statistics.median(after),
         "after_max_ms": max(after),
+        "merge_median_ms": statistics.median(merge),
         "snapshot_kb": statistics.mean(snap_sizes) / 1024,
         "delta_kb": statistics.mean(delta_sizes) / 1024,
     }
@@ -148,14 +161,15 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="requests per second per worker (default 500)")
     args = parser.parse_args()
     print(
-        f"{'workers':>7}  {'before med/max ms':>18}  {'after med/max ms':>17}  {'snapshot KB':>11}  {'delta KB':>8}",
+        f"{'workers':>7}  {'before med/max ms':>18}  {'after med/max ms':>17}  {'of it merge':>11}  "
+        f"{'snapshot KB':>11}  {'delta KB':>8}",
         flush=True,
     )
     for count in (int(n) for n in args.workers.split(",")):
         r = measure(count, args.ticks, args.urls, args.history, args.rate)
         print(
             f"{count:>7}  {r['before_median_ms']:>9.1f} / {r['before_max_ms']:<6.1f}  "
-            f"{r['after_median_ms']:>8.1f} / {r['after_max_ms']:<6.1f}  "
+            f"{r['after_median_ms']:>8.1f} / {r['after_max_ms']:<6.1f}  {r['merge_median_ms']:>11.1f}  "
             f"{r['snapshot_kb']:>11.0f}  {r['delta_kb']:>8.0f}",
             flush=True,
         )

@@ -21,7 +21,7 @@ from loadpy.errors import ScriptError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
-from loadpy.metrics.sinks import SINK_TYPES, Sink, TrendSink, merge_all, new_sink
+from loadpy.metrics.sinks import Sink, TrendSink, merge_all, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 log = logging.getLogger("loadpy.metrics")
@@ -176,8 +176,7 @@ class Registry:
         """Add another process's snapshot or delta into this registry (exact: sums, merged trends)."""
         for name, mtype, contains in snap["metrics"]:
             self.define(name, mtype, contains)
+        metrics = self.metrics
         for name, tags, state in snap["series"]:
-            metric = self.metrics[name]
-            incoming = SINK_TYPES[metric.type].from_state(state)
-            self.sink(metric, tags).merge(incoming)  # type: ignore[arg-type]
+            self.sink(metrics[name], tags).merge_state(state)
         self.groups.root.merge_state(snap["groups"])

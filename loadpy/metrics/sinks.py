@@ -56,6 +56,10 @@ class CounterSink:
     def merge(self, other: CounterSink) -> None:
         self.total += other.total
 
+    def merge_state(self, state: Any) -> None:
+        """merge(from_state(state)) without building the sink (a coordinator does it per series per second)."""
+        self.total += state
+
     def state(self) -> Any:
         return self.total
 
@@ -108,6 +112,15 @@ class GaugeSink:
             self.max = max(self.max, other.max)
             self.samples += other.samples
 
+    def merge_state(self, state: Any) -> None:
+        """merge(from_state(state)) without building the sink."""
+        last, low, high, samples = state
+        if samples:
+            self.last = last
+            self.min = min(self.min, low)
+            self.max = max(self.max, high)
+            self.samples += samples
+
     def state(self) -> Any:
         return (self.last, self.min, self.max, self.samples)
 
@@ -151,6 +164,12 @@ class RateSink:
     def merge(self, other: RateSink) -> None:
         self.trues += other.trues
         self.total += other.total
+
+    def merge_state(self, state: Any) -> None:
+        """merge(from_state(state)) without building the sink."""
+        trues, total = state
+        self.trues += trues
+        self.total += total
 
     def state(self) -> Any:
         return (self.trues, self.total)
@@ -377,6 +396,33 @@ class TrendSink:
         else:
             assert other._hist is not None
             self._hist.update(other._hist)
+
+    def merge_state(self, state: Any) -> None:
+        """merge(from_state(state)) without building the sink: the same figures, exact or histogram
+        alike (a coordinator merges every worker's delta of every series each second)."""
+        count, total, low, high, body = state
+        if not count:
+            return
+        self.fold()
+        self.count += count
+        self.sum += total
+        self.min = min(self.min, low)
+        self.max = max(self.max, high)
+        self._sorted = self._ranked = None
+        if isinstance(body, bytes):
+            if self._exact is not None and len(self._exact) + len(body) // 8 <= EXACT_LIMIT:
+                self._exact.frombytes(body)
+                return
+            if self._exact is not None:
+                self._to_histogram()
+            assert self._hist is not None
+            with memoryview(body) as raw, raw.cast("Q") as bits:
+                self._hist.update(map(rshift, bits, repeat(_SHIFT)))
+            return
+        if self._exact is not None:
+            self._to_histogram()
+        assert self._hist is not None
+        self._hist.update(body)
 
     def state(self) -> Any:
         self.fold()

@@ -115,13 +115,18 @@ def test_a_delta_holds_only_what_changed() -> None:
 def test_trend_deltas_cross_the_exact_limit_as_one_sink_does() -> None:
     rng = random.Random(3)
     values = [rng.lognormvariate(0, 1.5) for _ in range(EXACT_LIMIT + 5_000)]
-    worker, single, merged = TrendSink(), TrendSink(), TrendSink()
+    worker, single, merged, direct = TrendSink(), TrendSink(), TrendSink(), TrendSink()
     for start in range(0, len(values), 4_000):  # one second's values, then a delta
         for v in values[start : start + 4_000]:
             worker.add(v)
             single.add(v)
-        merged.merge(TrendSink.from_state(worker.delta()))
+        state = worker.delta()
+        merged.merge(TrendSink.from_state(state))
+        direct.merge_state(state)  # the coordinator's way: no sink built per delta
     assert worker.delta() is None
+    stats = ["count", "min", "max", "avg", "med", "p(99)"]
+    assert direct.values(0.0, stats) == merged.values(0.0, stats)
+    assert direct.exact == merged.exact
     single.fold()
     assert not merged.exact and not single.exact
     assert merged.count == single.count == len(values)
