@@ -27,9 +27,10 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from loadpy.clock import now
+from loadpy.engine.scheduler import Phase
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
 from loadpy.finish import finish_run
 from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
@@ -83,8 +84,6 @@ def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
 
     if options.execution_segment or options.execution_segment_sequence:
         reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
-    if options.paused:
-        reject("--paused (the workers start together on their own)")
     if getattr(args, "dashboard_options", None) is not None:
         reject("the web dashboard (--dashboard, K6_WEB_DASHBOARD)")
     for config in options.scenarios.values():
@@ -177,6 +176,13 @@ class Coordinator:
         self._current: asyncio.Task[Any] | None = None  # setup/teardown, cancelled by an interrupt
         self._setup_running = False
         self._last_done: float | None = None
+        # what the REST API reads and changes (loadpy.engine.control answers for us as for an Engine)
+        self.phase = Phase.CREATED
+        self.paused = bool(prepared.options.paused)
+        self.stopped = False
+        self.started_at: float | None = None
+        self.api_address: str | None = None
+        self._resume = asyncio.Event()
         self._idle = 0.0  # from the last worker's end to its process exit: not test run time
 
     # -- stopping -------------------------------------------------------------------------
@@ -184,6 +190,8 @@ class Coordinator:
         """Stop every worker: graceful = gracefulStop applies (interrupt), else a hard abort."""
         if self._exit is None:
             self._exit, self._error = code, error
+        self.stopped = True
+        self._resume.set()
         for w in self.workers:
             w.send("interrupt" if graceful else f"abort {code}")
 
@@ -214,6 +222,43 @@ class Coordinator:
             w.done = payload
         elif kind == "error":
             w.error = payload
+
+    # -- the REST API (GET/PATCH /v1/status, /v1/metrics, /v1/groups) ---------------------------------
+    @property
+    def registry(self) -> Any:
+        return self.p.registry
+
+    def status(self) -> dict[str, Any]:
+        """k6's /v1/status attributes, for all the workers together."""
+        return {
+            "status": int(self.phase),
+            "paused": self.paused,
+            "vus": self.active_vus(),
+            "vus-max": sum(w.vus_max for w in self.workers),
+            "stopped": self.stopped,
+            "running": self.phase is Phase.RUNNING,
+            "tainted": False,
+        }
+
+    def external_runner(self) -> None:
+        """No externally-controlled executor with --workers (refused up front): scaling is refused."""
+        return None
+
+    async def set_paused(self, paused: bool) -> str | None:
+        """--paused: resume starts the test; once started, k6's error (no executor here can pause)."""
+        if self.phase <= Phase.PAUSED_BEFORE_RUN:
+            if paused and self.paused:
+                return "execution is already paused"
+            self.paused = paused
+            if not paused:
+                self._resume.set()
+            return None
+        first = next(iter(self.p.options.scenarios.values()))
+        return f"{first.executor} executor '{first.name}' doesn't support pause and resume operations after its start"
+
+    def stop_from_api(self) -> None:
+        log.error("test run stopped from REST API")
+        self.stop(int(ExitCode.STOPPED_BY_API), graceful=False)
 
     # -- merged views ---------------------------------------------------------------------------
     def _merge(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
@@ -251,10 +296,17 @@ class Coordinator:
         report = getattr(self.args, "report", None)
         recorder = start_report_recorder(self.p, report, loop)
         setup_ok, setup_data = False, None
+        api = None
         try:
             try:
+                if opts.address:
+                    from loadpy.engine.control import start_api
+
+                    api, self.api_address = await start_api(cast(Any, self), opts.address)  # it answers as an Engine
                 setup_ok, setup_data = await self._run_all()
             finally:
+                if api is not None:
+                    api.close()
                 await self._reap()
                 if recorder is not None:
                     recorder.stop()
@@ -338,15 +390,23 @@ class Coordinator:
 
         Like k6 (VUs are initialised before setup), so worker start-up is not test run time."""
         opts = self.p.options
+        self.phase = Phase.INIT_VUS
         for assignment in worker_segments(self.count):
             if self._exit is not None:  # Ctrl+C / SIGTERM while spawning: start no more
                 break
             self.workers.append(await self._spawn(assignment))
         await self._barrier()
-        self.start = now()
+        self.phase = Phase.INIT_DONE
+        if self.paused and self._exit is None:  # --paused: until PATCH /v1/status {paused: false}
+            self.phase = Phase.PAUSED_BEFORE_RUN
+            await self._resume.wait()
+        self.phase = Phase.STARTED
+        self.start = self.started_at = now()
         if self._exit is not None:
             return False, None
+        self.phase = Phase.SETUP
         setup_ok, setup_data = (True, None) if opts.no_setup else await self._setup()
+        self.phase = Phase.RUNNING
         if setup_ok and self._exit is None:
             data = json.dumps(setup_data).encode()
             for w in self.workers:
@@ -357,7 +417,9 @@ class Coordinator:
         if self._last_done is not None:
             self._idle = now() - self._last_done
         if setup_ok and not opts.no_teardown and self._interrupts <= 1:
+            self.phase = Phase.TEARDOWN
             await self._teardown(setup_data)
+        self.phase = Phase.ENDED
         return setup_ok, setup_data
 
     async def _reap(self) -> None:
