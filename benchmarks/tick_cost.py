@@ -10,7 +10,8 @@ requests per second. One tick is what the coordinator does with one second of th
 * before (full snapshots): unpickle every worker's whole snapshot, merge them all into a fresh
   registry, parse the thresholds against it and evaluate them;
 * after (deltas): unpickle every worker's delta (what it gained in that second), merge it into the
-  one running registry and evaluate the thresholds parsed once.
+  one running registry and evaluate the thresholds parsed once. Series the running registry holds
+  as histograms get buckets from the workers, as the coordinator tells them (`buckets` command).
 
 Worker-side costs (taking the delta, pickling) are paid by the workers, in parallel, and are not
 counted. Prints the median and max tick in ms of CPU time (process_time: the machine is shared, so
@@ -104,14 +105,16 @@ def before_tick(frames: list[bytes]) -> float:
     return (time.process_time() - start) * 1000
 
 
-def after_tick(running: Registry, thresholds: Thresholds, frames: list[bytes]) -> tuple[float, float]:
-    """The coordinator with deltas: merge what is new into the running registry, evaluate: (ms, ms)."""
+def after_tick(
+    running: Registry, thresholds: Thresholds, frames: list[bytes]
+) -> tuple[float, float, list[list[tuple[str, Any]]]]:
+    """The coordinator with deltas: merge what is new into the running registry, evaluate: (ms, ms,
+    per worker the series to bucket from now on, as the coordinator tells its workers)."""
     start = time.process_time()
-    for frame in frames:
-        running.merge_snapshot(pickle.loads(frame))
+    told = [running.merge_snapshot(pickle.loads(frame)) for frame in frames]
     merged = time.process_time()
     thresholds.evaluate(60.0)
-    return (merged - start) * 1000, (time.process_time() - merged) * 1000
+    return (merged - start) * 1000, (time.process_time() - merged) * 1000, told
 
 
 def measure(count: int, ticks: int, urls: int, history_s: int, rate: int) -> dict[str, float]:
@@ -136,7 +139,9 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int) -> dic
         if deltas_exist:
             deltas = [pickle.dumps(strip_vu_gauges(w.registry.delta()), pickle.HIGHEST_PROTOCOL) for w in workers]
             delta_sizes.append(statistics.mean(map(len, deltas)))
-            merge_ms, evaluate_ms = after_tick(running, thresholds, deltas)
+            merge_ms, evaluate_ms, told = after_tick(running, thresholds, deltas)
+            for w, series in zip(workers, told, strict=True):
+                w.registry.bucket_deltas(series)
             merge.append(merge_ms)
             after.append(merge_ms + evaluate_ms)
     if not after:

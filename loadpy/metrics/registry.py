@@ -172,11 +172,24 @@ class Registry:
             "groups": self.groups.root.delta_state(),
         }
 
-    def merge_snapshot(self, snap: dict[str, Any]) -> None:
-        """Add another process's snapshot or delta into this registry (exact: sums, merged trends)."""
+    def merge_snapshot(self, snap: dict[str, Any]) -> list[tuple[str, TagSet]]:
+        """Add another process's snapshot or delta into this registry (exact: sums, merged trends).
+        Returns the trend series that got raw values although they are histograms here: the sender
+        may bucket their next deltas itself (`bucket_deltas`)."""
         for name, mtype, contains in snap["metrics"]:
             self.define(name, mtype, contains)
         metrics = self.metrics
+        histograms = []
         for name, tags, state in snap["series"]:
-            self.sink(metrics[name], tags).merge_state(state)
+            if self.sink(metrics[name], tags).merge_state(state):
+                histograms.append((name, tags))
         self.groups.root.merge_state(snap["groups"])
+        return histograms
+
+    def bucket_deltas(self, series: list[tuple[str, TagSet]]) -> None:
+        """From now on, `delta()` sends these trend series' new values as histogram buckets (the
+        receiver holds them as histograms: raw values would only cost it the bucketing)."""
+        for name, tags in series:
+            sink = self._series[self.metrics[name]].get(tags)
+            if isinstance(sink, TrendSink):
+                sink.bucketed_deltas = True

@@ -56,9 +56,10 @@ class CounterSink:
     def merge(self, other: CounterSink) -> None:
         self.total += other.total
 
-    def merge_state(self, state: Any) -> None:
+    def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink (a coordinator does it per series per second)."""
         self.total += state
+        return False
 
     def state(self) -> Any:
         return self.total
@@ -112,7 +113,7 @@ class GaugeSink:
             self.max = max(self.max, other.max)
             self.samples += other.samples
 
-    def merge_state(self, state: Any) -> None:
+    def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink."""
         last, low, high, samples = state
         if samples:
@@ -120,6 +121,7 @@ class GaugeSink:
             self.min = min(self.min, low)
             self.max = max(self.max, high)
             self.samples += samples
+        return False
 
     def state(self) -> Any:
         return (self.last, self.min, self.max, self.samples)
@@ -165,11 +167,12 @@ class RateSink:
         self.trues += other.trues
         self.total += other.total
 
-    def merge_state(self, state: Any) -> None:
+    def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink."""
         trues, total = state
         self.trues += trues
         self.total += total
+        return False
 
     def state(self) -> Any:
         return (self.trues, self.total)
@@ -209,6 +212,7 @@ class TrendSink:
         "_since",
         "_sorted",
         "add",
+        "bucketed_deltas",
         "count",
         "max",
         "min",
@@ -229,6 +233,8 @@ class TrendSink:
         self._bdone = 0
         # values folded since the last delta(); None until the first (only worker processes call it)
         self._since: array | None = None
+        # delta() sends buckets even while exact: the receiver's sink is a histogram already
+        self.bucketed_deltas = False
         self.count = 0
         self.sum = 0.0
         self.min = math.inf
@@ -397,12 +403,13 @@ class TrendSink:
             assert other._hist is not None
             self._hist.update(other._hist)
 
-    def merge_state(self, state: Any) -> None:
+    def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink: the same figures, exact or histogram
-        alike (a coordinator merges every worker's delta of every series each second)."""
+        alike (a coordinator merges every worker's delta of every series each second). True when raw
+        values came into a histogram: the sender may as well bucket them (`bucketed_deltas`)."""
         count, total, low, high, body = state
         if not count:
-            return
+            return False
         self.fold()
         self.count += count
         self.sum += total
@@ -412,17 +419,18 @@ class TrendSink:
         if isinstance(body, bytes):
             if self._exact is not None and len(self._exact) + len(body) // 8 <= EXACT_LIMIT:
                 self._exact.frombytes(body)
-                return
+                return False
             if self._exact is not None:
                 self._to_histogram()
             assert self._hist is not None
             with memoryview(body) as raw, raw.cast("Q") as bits:
                 self._hist.update(map(rshift, bits, repeat(_SHIFT)))
-            return
+            return True
         if self._exact is not None:
             self._to_histogram()
         assert self._hist is not None
         self._hist.update(body)
+        return False
 
     def state(self) -> Any:
         self.fold()
@@ -432,7 +440,9 @@ class TrendSink:
     def delta(self) -> Any:
         """The state of the values added since the previous call (the first: everything); None when
         none were. Raw values while this sink is exact, their histogram buckets once it is not: a
-        merge of deltas stays exact up to EXACT_LIMIT values in all, as one process's sink does."""
+        merge of deltas stays exact up to EXACT_LIMIT values in all, as one process's sink does.
+        Buckets too once the receiver says its sink is a histogram (`bucketed_deltas`): bucketing
+        then costs the senders, in parallel, not the one receiver."""
         self.fold()
         if self._since is None:
             self._since = array("d")
@@ -442,7 +452,7 @@ class TrendSink:
             return None
         self._since = array("d")
         body: Any
-        if self._exact is not None:
+        if self._exact is not None and not self.bucketed_deltas:
             body = fresh.tobytes()
         else:
             with memoryview(fresh) as raw, raw.cast("B").cast("Q") as bits:

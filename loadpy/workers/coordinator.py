@@ -24,6 +24,7 @@ import dataclasses
 import json
 import logging
 import os
+import pickle
 import signal
 import sys
 from pathlib import Path
@@ -265,7 +266,10 @@ class Coordinator:
         """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
         then its samples to --out, in the order the worker recorded them."""
         registry = self.p.registry
-        registry.merge_snapshot(payload.pop("delta"))
+        histograms = registry.merge_snapshot(payload.pop("delta"))
+        if histograms and w.done is None:  # bucketing those values is cheaper in the worker
+            data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
+            w.send_bytes(f"buckets {len(data)}\n".encode() + data)
         samples = payload.pop("samples", None)
         if samples and registry.listeners:
             metrics = registry.metrics

@@ -12,7 +12,9 @@ its own, and:
   sample recorded since), and `done` (the last delta and its exit code) at the end, or a single
   `error` when it cannot start;
 * reads one command per line on stdin: `start N` followed by N bytes of setup()'s data as JSON,
-  `interrupt` (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
+  `buckets N` followed by N bytes of a pickled list of trend series the coordinator holds as
+  histograms (their deltas go as buckets from then on: Registry.bucket_deltas), `interrupt`
+  (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
 
 It never outlives its coordinator: on Linux the kernel kills it when the coordinator dies
 (PR_SET_PDEATHSIG), and everywhere EOF on stdin (the coordinator is gone) ends it at once —
@@ -30,6 +32,7 @@ import ctypes
 import json
 import logging
 import os
+import pickle
 import signal
 import sys
 from typing import Any
@@ -138,6 +141,12 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
             engine.runtime.core.store_setup_data(json.loads(data))
             started.set()
             await engine.set_paused(False)
+        elif word == "buckets":  # "buckets N" + N bytes: a pickled list of (metric name, tags)
+            try:
+                data = await reader.readexactly(int(arg))
+            except asyncio.IncompleteReadError:
+                _coordinator_gone()
+            engine.registry.bucket_deltas(pickle.loads(data))
         elif word == "interrupt":
             engine.interrupt()
             started.set()

@@ -165,3 +165,26 @@ def test_merge_all_equals_merging_one_by_one() -> None:
         assert at_once.exact == one_by_one.exact == (sum(sizes) <= EXACT_LIMIT)
         stats = ["count", "min", "max", "avg", "med", "p(90)", "p(99.9)"]
         assert at_once.values(0.0, stats) == one_by_one.values(0.0, stats)
+
+
+def test_senders_bucket_the_series_the_receiver_holds_as_histograms() -> None:
+    rng = random.Random(11)
+    single, coordinator = Registry(), Registry()
+    workers = [Registry(), Registry()]
+    duration = single.metrics["http_req_duration"]
+    told: list[list[tuple[str, Any]]] = []
+    for _ in range(4):  # 4 x 2 x 2,000 values: the coordinator's series turns histogram in the third
+        for worker in workers:
+            for _ in range(2_000):
+                value = rng.lognormvariate(0, 1)
+                worker.add(duration, (), value)
+                single.add(duration, (), value)
+            histograms = coordinator.merge_snapshot(worker.delta())
+            worker.bucket_deltas(histograms)
+            told.append(histograms)
+    # exact up to 10,000 values; then each worker is told once, and buckets its next deltas
+    assert [bool(t) for t in told] == [False] * 5 + [True, True, False]
+    (worker_sink,) = workers[0].series(duration).values()
+    assert isinstance(worker_sink, TrendSink) and worker_sink.exact  # 8,000 values: exact here
+    stats = ["count", "min", "max", "med", "p(90)", "p(99)"]
+    assert coordinator.aggregate(duration).values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
