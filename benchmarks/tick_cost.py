@@ -21,6 +21,7 @@ wall time would measure the neighbours) and the mean frame size per worker.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import pickle
 import random
 import statistics
@@ -29,7 +30,6 @@ from typing import Any
 
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.thresholds import Thresholds
-from loadpy.workers.merge import strip_vu_gauges
 
 TRENDS = (
     "http_req_duration",
@@ -95,6 +95,11 @@ class SimulatedWorker:
         reg.fold()
 
 
+def _without_vu_gauges(snap: dict[str, Any]) -> dict[str, Any]:
+    """What a worker sent before deltas: its snapshot without its own vus/vus_max."""
+    return {**snap, "series": [s for s in snap["series"] if s[0] not in ("vus", "vus_max")]}
+
+
 def before_tick(frames: list[bytes]) -> float:
     """The coordinator before deltas: rebuild from every full snapshot, parse, evaluate (ms)."""
     start = time.process_time()
@@ -106,12 +111,12 @@ def before_tick(frames: list[bytes]) -> float:
 
 
 def after_tick(
-    running: Registry, thresholds: Thresholds, frames: list[bytes]
-) -> tuple[float, float, list[list[tuple[str, Any]]]]:
+    receivers: list[Any], thresholds: Thresholds, frames: list[bytes]
+) -> tuple[float, float, list[list[int]]]:
     """The coordinator with deltas: merge what is new into the running registry, evaluate: (ms, ms,
     per worker the series to bucket from now on, as the coordinator tells its workers)."""
     start = time.process_time()
-    told = [running.merge_snapshot(pickle.loads(frame)) for frame in frames]
+    told = [receiver.merge(pickle.loads(frame)) for receiver, frame in zip(receivers, frames, strict=True)]
     merged = time.process_time()
     thresholds.evaluate(60.0)
     return (merged - start) * 1000, (time.process_time() - merged) * 1000, told
@@ -120,10 +125,17 @@ def after_tick(
 def measure(count: int, ticks: int, urls: int, history_s: int, rate: int) -> dict[str, float]:
     workers = [SimulatedWorker(i, urls, history_s, rate) for i in range(count)]
     # a tree from before deltas (benchmarks/README.md: PYTHONPATH=old-tree) measures "before" only
-    deltas_exist = hasattr(Registry, "delta")
+    deltas_exist = importlib.util.find_spec("loadpy.metrics.deltas") is not None
     running = Registry()
-    for w in workers if deltas_exist else ():  # the deltas so far: the running registry holds the history
-        running.merge_snapshot(strip_vu_gauges(w.registry.delta()))
+    senders: list[Any] = []
+    receivers: list[Any] = []
+    if deltas_exist:
+        from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
+
+        senders = [DeltaSender(w.registry, skip=("vus", "vus_max")) for w in workers]
+        receivers = [DeltaReceiver(running) for _ in workers]
+        for sender, receiver in zip(senders, receivers, strict=True):  # the history, before measuring
+            sender.bucket(receiver.merge(sender.take()))
     thresholds = Thresholds.parse(THRESHOLDS, running)
     before: list[float] = []
     after: list[float] = []
@@ -133,15 +145,15 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int) -> dic
     for _ in range(ticks):
         for w in workers:
             w.second()
-        snaps = [pickle.dumps(strip_vu_gauges(w.registry.snapshot()), pickle.HIGHEST_PROTOCOL) for w in workers]
+        snaps = [pickle.dumps(_without_vu_gauges(w.registry.snapshot()), pickle.HIGHEST_PROTOCOL) for w in workers]
         snap_sizes.append(statistics.mean(map(len, snaps)))
         before.append(before_tick(snaps))
         if deltas_exist:
-            deltas = [pickle.dumps(strip_vu_gauges(w.registry.delta()), pickle.HIGHEST_PROTOCOL) for w in workers]
+            deltas = [pickle.dumps(sender.take(), pickle.HIGHEST_PROTOCOL) for sender in senders]
             delta_sizes.append(statistics.mean(map(len, deltas)))
-            merge_ms, evaluate_ms, told = after_tick(running, thresholds, deltas)
-            for w, series in zip(workers, told, strict=True):
-                w.registry.bucket_deltas(series)
+            merge_ms, evaluate_ms, told = after_tick(receivers, thresholds, deltas)
+            for sender, series in zip(senders, told, strict=True):
+                sender.bucket(series)
             merge.append(merge_ms)
             after.append(merge_ms + evaluate_ms)
     if not after:

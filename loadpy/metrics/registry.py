@@ -44,7 +44,6 @@ class Registry:
         self.listeners: list[SampleListener] = []
         self._series_count = 0
         self._warned_cardinality = False
-        self._sent_metrics = 0  # definitions already handed out by delta()
         for name, (mtype, contains) in BUILTIN_METRICS.items():
             self.define(name, mtype, contains)
 
@@ -90,6 +89,11 @@ class Registry:
                     SERIES_WARNING_LIMIT,
                 )
         return sink
+
+    @property
+    def series_count(self) -> int:
+        """Time series created so far (they are never removed)."""
+        return self._series_count
 
     @property
     def streaming(self) -> bool:
@@ -155,41 +159,11 @@ class Registry:
             "groups": self.groups.root.state(),
         }
 
-    def delta(self) -> dict[str, Any]:
-        """What changed since the previous call (the first: everything), in `snapshot()`'s shape:
-        new definitions, each series' delta (new trend values, counter/rate increments, gauge last
-        values) and new groups/check results. `merge_snapshot` of every delta in turn is exact."""
-        defined = list(self.metrics.values())[self._sent_metrics :]
-        self._sent_metrics = len(self.metrics)
-        series = []
-        for metric, tags, sink in self.all_series():
-            change = sink.delta()
-            if change is not None:
-                series.append((metric.name, tags, change))
-        return {
-            "metrics": [(m.name, m.type.value, m.contains.value) for m in defined],
-            "series": series,
-            "groups": self.groups.root.delta_state(),
-        }
-
-    def merge_snapshot(self, snap: dict[str, Any]) -> list[tuple[str, TagSet]]:
-        """Add another process's snapshot or delta into this registry (exact: sums, merged trends).
-        Returns the trend series that got raw values although they are histograms here: the sender
-        may bucket their next deltas itself (`bucket_deltas`)."""
+    def merge_snapshot(self, snap: dict[str, Any]) -> None:
+        """Add another process's snapshot into this registry (exact: sums, merged trends)."""
         for name, mtype, contains in snap["metrics"]:
             self.define(name, mtype, contains)
         metrics = self.metrics
-        histograms = []
         for name, tags, state in snap["series"]:
-            if self.sink(metrics[name], tags).merge_state(state):
-                histograms.append((name, tags))
+            self.sink(metrics[name], tags).merge_state(state)
         self.groups.root.merge_state(snap["groups"])
-        return histograms
-
-    def bucket_deltas(self, series: list[tuple[str, TagSet]]) -> None:
-        """From now on, `delta()` sends these trend series' new values as histogram buckets (the
-        receiver holds them as histograms: raw values would only cost it the bucketing)."""
-        for name, tags in series:
-            sink = self._series[self.metrics[name]].get(tags)
-            if isinstance(sink, TrendSink):
-                sink.bucketed_deltas = True

@@ -34,6 +34,7 @@ from loadpy.clock import now
 from loadpy.engine.scheduler import Phase
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
 from loadpy.finish import finish_run
+from loadpy.metrics.deltas import DeltaReceiver
 from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
 from loadpy.workers.assign import Assignment, worker_segments
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
@@ -111,7 +112,9 @@ class _Result:
 class WorkerHandle:
     """One worker process and what it reported last."""
 
-    def __init__(self, assignment: Assignment, count: int, proc: asyncio.subprocess.Process) -> None:
+    def __init__(
+        self, assignment: Assignment, count: int, proc: asyncio.subprocess.Process, receiver: DeltaReceiver
+    ) -> None:
         self.assignment = assignment
         self.name = f"worker {assignment.index + 1}/{count} (segment {assignment.segment})"
         self.proc = proc
@@ -123,6 +126,7 @@ class WorkerHandle:
         self.done: dict[str, Any] | None = None
         self.error: dict[str, Any] | None = None
         self.broken: str | None = None  # why its frames could not be read
+        self.receiver: DeltaReceiver = receiver  # its deltas into the coordinator's running registry
 
     def send(self, line: str) -> None:
         self.send_bytes(f"{line}\n".encode())
@@ -266,7 +270,7 @@ class Coordinator:
         """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
         then its samples to --out, in the order the worker recorded them."""
         registry = self.p.registry
-        histograms = registry.merge_snapshot(payload.pop("delta"))
+        histograms = w.receiver.merge(payload.pop("delta"))
         if histograms and w.done is None:  # bucketing those values is cheaper in the worker
             data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
             w.send_bytes(f"buckets {len(data)}\n".encode() + data)
@@ -462,7 +466,7 @@ class Coordinator:
             )
         finally:
             os.close(write_fd)
-        w = WorkerHandle(assignment, self.count, proc)
+        w = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
         w.send_bytes(job)  # the job travels on stdin: nothing on disk to leave behind
         loop = asyncio.get_running_loop()
         await loop.connect_read_pipe(lambda: _FrameProtocol(self, w), os.fdopen(read_fd, "rb", buffering=0))

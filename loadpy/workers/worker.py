@@ -8,12 +8,12 @@ URL — then commands. The worker prepares the same file and options, runs no se
 its own, and:
 
 * writes frames to FRAME_FD: `ready` once its VUs exist, a `delta` every second (what its
-  registry gained since the previous one: loadpy.metrics.Registry.delta, and with --out every
+  registry gained since the previous one: loadpy.metrics.deltas, and with --out every
   sample recorded since), and `done` (the last delta and its exit code) at the end, or a single
   `error` when it cannot start;
 * reads one command per line on stdin: `start N` followed by N bytes of setup()'s data as JSON,
-  `buckets N` followed by N bytes of a pickled list of trend series the coordinator holds as
-  histograms (their deltas go as buckets from then on: Registry.bucket_deltas), `interrupt`
+  `buckets N` followed by N bytes of a pickled list of the trend series (indexes) the coordinator holds as
+  histograms (their deltas go as buckets from then on: DeltaSender.bucket), `interrupt`
   (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
 
 It never outlives its coordinator: on Linux the kernel kills it when the coordinator dies
@@ -39,11 +39,12 @@ from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
 from loadpy.logs import setup_from_args
+from loadpy.metrics.deltas import DeltaSender
 from loadpy.prepare import install_event_loop
 from loadpy.secrets import Masker, stdio
 from loadpy.workers.frames import FrameError, encode
 from loadpy.workers.job import Job, read_job
-from loadpy.workers.merge import VU_GAUGES, strip_vu_gauges
+from loadpy.workers.merge import VU_GAUGES
 
 DELTA_INTERVAL_S = 1.0
 
@@ -114,9 +115,9 @@ class SampleTap:
         return samples
 
 
-def _state(engine: Any, tap: SampleTap | None) -> dict[str, Any]:
+def _state(engine: Any, sender: DeltaSender, tap: SampleTap | None) -> dict[str, Any]:
     return {
-        "delta": strip_vu_gauges(engine.registry.delta()),
+        "delta": sender.take(),
         "samples": tap.take() if tap is not None else None,
         "vus": engine.active_vus(),
         "vus_max": engine.pool.initialized,
@@ -124,7 +125,7 @@ def _state(engine: Any, tap: SampleTap | None) -> dict[str, Any]:
     }
 
 
-async def _commands(engine: Any, started: asyncio.Event) -> None:
+async def _commands(engine: Any, sender: DeltaSender, started: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -141,12 +142,12 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
             engine.runtime.core.store_setup_data(json.loads(data))
             started.set()
             await engine.set_paused(False)
-        elif word == "buckets":  # "buckets N" + N bytes: a pickled list of (metric name, tags)
+        elif word == "buckets":  # "buckets N" + N bytes: a pickled list of series indexes
             try:
                 data = await reader.readexactly(int(arg))
             except asyncio.IncompleteReadError:
                 _coordinator_gone()
-            engine.registry.bucket_deltas(pickle.loads(data))
+            sender.bucket(pickle.loads(data))
         elif word == "interrupt":
             engine.interrupt()
             started.set()
@@ -155,10 +156,10 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
             started.set()
 
 
-async def _deltas(engine: Any, tap: SampleTap | None, out: FrameWriter) -> None:
+async def _deltas(engine: Any, sender: DeltaSender, tap: SampleTap | None, out: FrameWriter) -> None:
     while True:
         await asyncio.sleep(DELTA_INTERVAL_S)
-        out.send("delta", _state(engine, tap))
+        out.send("delta", _state(engine, sender, tap))
 
 
 async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
@@ -189,20 +190,21 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
         control_address=None,
     )
     started = asyncio.Event()
+    sender = DeltaSender(prepared.registry, skip=VU_GAUGES)
     run = asyncio.ensure_future(engine.run())
-    commands = asyncio.ensure_future(_commands(engine, started))
+    commands = asyncio.ensure_future(_commands(engine, sender, started))
     while engine.phase is not Phase.PAUSED_BEFORE_RUN and not run.done():
         await asyncio.sleep(0.002)
     out.send("ready", {"vus_max": engine.pool.initialized})
     await started.wait()
-    deltas = asyncio.ensure_future(_deltas(engine, tap, out))
+    deltas = asyncio.ensure_future(_deltas(engine, sender, tap, out))
     try:
         result = await run
     finally:
         for task in (deltas, commands):
             task.cancel()
         await asyncio.gather(deltas, commands, return_exceptions=True)
-    final = _state(engine, tap)
+    final = _state(engine, sender, tap)
     final.update(
         exit_code=int(result.exit_code),
         error=str(result.error) if result.error is not None else None,

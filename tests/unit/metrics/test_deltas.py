@@ -1,5 +1,5 @@
-"""Registry deltas: what worker processes send each second. Merging every delta in turn into one
-running registry must give what a single registry holding every sample gives."""
+"""Registry deltas (loadpy.metrics.deltas): what worker processes send each second. Merging every
+delta in turn into one running registry must give what a single registry holding every sample gives."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
 from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink, merge_all
@@ -70,15 +71,16 @@ def _figures(reg: Registry) -> dict[str, Any]:
 @given(OPS)
 def test_merged_deltas_equal_one_registry(ops: list[Op]) -> None:
     single, workers, coordinator = Registry(), [Registry() for _ in range(3)], Registry()
+    links = [(DeltaSender(reg), DeltaReceiver(coordinator)) for reg in workers]
     for tick in range(4):
         for worker, at, kind, tag, value in ops:
             if at == tick:
                 _record(single, kind, tag, value)
                 _record(workers[worker], kind, tag, value)
-        for reg in workers:
-            coordinator.merge_snapshot(reg.delta())
-    for reg in workers:  # the last delta, at the end: nothing new
-        coordinator.merge_snapshot(reg.delta())
+        for sender, receiver in links:
+            receiver.merge(sender.take())
+    for sender, receiver in links:  # the last delta, at the end: nothing new
+        receiver.merge(sender.take())
     want, got = _figures(single), _figures(coordinator)
     # gauges: the last value depends on which worker reported last; min/max do not
     for key in [k for k in want if k.startswith("vus")]:
@@ -93,21 +95,25 @@ def test_a_delta_holds_only_what_changed() -> None:
     reg.add(reqs, (), 2.0)
     reg.add(duration, (), 5.0)
     reg.groups.root.check("ok").passes += 1
-    first = reg.delta()
-    assert {name for name, _, _ in first["series"]} == {"http_reqs", "http_req_duration"}
+    sender = DeltaSender(reg, skip={"vus"})
+    first = sender.take()
+    assert [name for name, _, _ in first["new"]] == ["http_reqs", "http_req_duration"]  # named once
+    assert first["series"] == []
     assert len(first["metrics"]) == len(reg.metrics)  # every definition, once
     assert first["groups"] == ([("ok", 1, 0)], [])
-    assert reg.delta() == {"metrics": [], "series": [], "groups": ([], [])}
+    assert sender.take() == {"metrics": [], "series": [], "new": [], "groups": ([], [])}
     reg.add(reqs, (), 3.0)
     reg.add(duration, (), 7.0)
     reg.add(duration, (), 1.0)
     reg.define("late", "rate")
+    reg.add(reg.metrics["vus"], (), 4.0)  # skipped: never sent
     reg.groups.root.check("ok").fails += 2
-    second = reg.delta()
+    second = sender.take()
     assert second["metrics"] == [("late", "rate", "default")]
-    series = {name: state for name, _, state in second["series"]}
-    assert series["http_reqs"] == 3.0  # the increment, not the total
-    count, total, low, high, body = series["http_req_duration"]
+    assert second["new"] == []
+    series = dict(second["series"])  # by index, in the order first named
+    assert series[0] == 3.0  # http_reqs: the increment, not the total
+    count, total, low, high, body = series[1]  # http_req_duration
     assert (count, total, low, high, body) == (2, 8.0, 1.0, 7.0, array("d", [7.0, 1.0]).tobytes())  # the new values
     assert second["groups"] == ([("ok", 0, 2)], [])
 
@@ -171,16 +177,17 @@ def test_senders_bucket_the_series_the_receiver_holds_as_histograms() -> None:
     rng = random.Random(11)
     single, coordinator = Registry(), Registry()
     workers = [Registry(), Registry()]
+    links = [(DeltaSender(reg), DeltaReceiver(coordinator)) for reg in workers]
     duration = single.metrics["http_req_duration"]
-    told: list[list[tuple[str, Any]]] = []
+    told: list[list[int]] = []
     for _ in range(4):  # 4 x 2 x 2,000 values: the coordinator's series turns histogram in the third
-        for worker in workers:
+        for worker, (sender, receiver) in zip(workers, links, strict=True):
             for _ in range(2_000):
                 value = rng.lognormvariate(0, 1)
                 worker.add(duration, (), value)
                 single.add(duration, (), value)
-            histograms = coordinator.merge_snapshot(worker.delta())
-            worker.bucket_deltas(histograms)
+            histograms = receiver.merge(sender.take())
+            sender.bucket(histograms)
             told.append(histograms)
     # exact up to 10,000 values; then each worker is told once, and buckets its next deltas
     assert [bool(t) for t in told] == [False] * 5 + [True, True, False]

@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from loadpy.engine.scheduler import ScenarioProgress
 from loadpy.errors import ConfigError
 from loadpy.metrics import Registry
+from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
 from loadpy.segments import resolve
 from loadpy.workers.assign import worker_segments
 from loadpy.workers.coordinator import WORKERS_PER_CORE, max_workers, resolve_worker_count
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job, read_job
-from loadpy.workers.merge import merge_progress, strip_vu_gauges
+from loadpy.workers.merge import VU_GAUGES, merge_progress
 
 
 def test_segments_of_three_workers() -> None:
@@ -88,7 +89,7 @@ def test_merged_deltas_are_exact_and_drop_worker_vu_gauges() -> None:
     merged = Registry()  # the coordinator's running registry
     merged.add(merged.metrics["vus"], (), 10.0)  # the coordinator's sum of both workers
     for worker in (a, b):
-        merged.merge_snapshot(strip_vu_gauges(worker.delta()))
+        DeltaReceiver(merged).merge(DeltaSender(worker, skip=VU_GAUGES).take())
     m = merged.metrics
     assert merged.aggregate(m["http_reqs"]).values(1.0)["count"] == 5
     assert merged.aggregate(m["my_counter"]).values(1.0)["count"] == 4
@@ -97,13 +98,6 @@ def test_merged_deltas_are_exact_and_drop_worker_vu_gauges() -> None:
     vus = merged.aggregate(m["vus"]).values()
     assert vus == {"value": 10.0, "min": 10.0, "max": 10.0}  # not a worker's 7 or 3
     assert merged.series(m["vus_max"]) == {}
-
-
-def test_strip_vu_gauges_keeps_everything_else() -> None:
-    snap = _worker_registry(1, [1.0], vus=2).snapshot()
-    stripped = strip_vu_gauges(snap)
-    assert {s[0] for s in snap["series"]} - {s[0] for s in stripped["series"]} == {"vus", "vus_max"}
-    assert stripped["metrics"] == snap["metrics"] and stripped["groups"] == snap["groups"]
 
 
 def test_merge_progress_sums_by_scenario() -> None:
