@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from itertools import accumulate, repeat
-from operator import add, rshift
+from operator import rshift
 from typing import Any
 
 from loadpy.metrics.metric import MetricType
@@ -265,8 +265,10 @@ class TrendSink:
         del buf[:]
 
     def _to_histogram(self) -> None:
-        """Past EXACT_LIMIT: the exact store becomes the histogram (its bucket cache, taken over)."""
-        self._hist = self._exact_buckets()
+        """Past EXACT_LIMIT: the exact store becomes the histogram."""
+        assert self._exact is not None
+        self._hist = Counter()
+        self._bucket(self._exact)
         self._exact = self._bcache = None
         self._bdone = 0
 
@@ -346,9 +348,7 @@ class TrendSink:
 
     def _exact_buckets(self) -> Counter[int]:
         """The exact store's values bucketed, cached and kept up to date incrementally (the store is
-        append-only until it turns into the histogram), so reading it again costs only new values:
-        a merge into a histogram (an aggregate over many series) does not re-bucket every value.
-        It costs at most what the histogram this series turns into past EXACT_LIMIT will."""
+        append-only until it turns into the histogram), so reading it again costs only new values."""
         assert self._exact is not None
         if self._bcache is None:
             self._bcache = Counter()
@@ -398,7 +398,7 @@ class TrendSink:
             self._to_histogram()
         assert self._hist is not None
         if other._exact is not None:
-            self._hist.update(other._exact_buckets())
+            self._bucket(other._exact)
         else:
             assert other._hist is not None
             self._hist.update(other._hist)
@@ -529,39 +529,7 @@ def new_sink(metric_type: MetricType) -> Sink:
 
 def merge_all(metric_type: MetricType, sinks: Iterable[Sink]) -> Sink:
     """A new sink merging `sinks` (an aggregate or submetric over many series)."""
-    if metric_type is MetricType.TREND:
-        return _merge_trends(list(sinks))  # type: ignore[arg-type]
     merged = new_sink(metric_type)
     for sink in sinks:
         merged.merge(sink)  # type: ignore[arg-type]
-    return merged
-
-
-def _merge_trends(sinks: list[TrendSink]) -> TrendSink:
-    """Many trends at once, as merging them one by one would, but summing the histograms column
-    by column at C speed: pairwise `Counter.update` is a Python loop per bucket, which made a
-    threshold over 50 histogram series cost ~100 ms every evaluation."""
-    merged = TrendSink()
-    for sink in sinks:
-        sink.fold()
-    full = [s for s in sinks if s.count]
-    total = sum(s.count for s in full)
-    if total == 0:
-        return merged
-    merged.count = total
-    merged.sum = sum(s.sum for s in full)
-    merged.min = min(s.min for s in full)
-    merged.max = max(s.max for s in full)
-    if total <= EXACT_LIMIT and all(s._exact is not None for s in full):
-        assert merged._exact is not None
-        for s in full:
-            merged._exact.extend(s._exact)  # type: ignore[arg-type]
-        return merged
-    parts = [s._exact_buckets() if s._exact is not None else s._hist or Counter() for s in full]
-    keys = list(set().union(*parts))
-    counts = [0] * len(keys)
-    for part in parts:
-        counts = list(map(add, counts, map(part.get, keys, repeat(0))))
-    merged._exact = None
-    merged._hist = Counter(dict(zip(keys, counts, strict=True)))
     return merged

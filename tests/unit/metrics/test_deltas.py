@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
-from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink, merge_all
+from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink
 
 # one recorded sample: (worker, tick, kind, tag value, value)
 Op = tuple[int, int, str, str, float]
@@ -152,25 +151,6 @@ def test_trend_deltas_stay_exact_below_the_limit() -> None:
             merged.merge(TrendSink.from_state(state))
     assert merged.exact
     assert merged.values(0.0, ["count", "min", "med", "max"]) == {"count": 5.0, "min": 1.0, "med": 3.0, "max": 10.0}
-
-
-def test_merge_all_equals_merging_one_by_one() -> None:
-    rng = random.Random(5)
-    for sizes in ([3, 0, 4], [6_000, 5_000], [20_000, 10, 3_000, 12_000]):  # exact, crossing, histograms
-        sinks = []
-        for n in sizes:
-            sink = TrendSink()
-            for _ in range(n):
-                sink.add(rng.lognormvariate(0, 2))
-            sinks.append(sink)
-        one_by_one = TrendSink()
-        for sink in sinks:
-            one_by_one.merge(sink)
-        at_once = merge_all(MetricType.TREND, sinks)
-        assert isinstance(at_once, TrendSink)
-        assert at_once.exact == one_by_one.exact == (sum(sizes) <= EXACT_LIMIT)
-        stats = ["count", "min", "max", "avg", "med", "p(90)", "p(99.9)"]
-        assert at_once.values(0.0, stats) == one_by_one.values(0.0, stats)
 
 
 def test_senders_bucket_the_series_the_receiver_holds_as_histograms() -> None:
