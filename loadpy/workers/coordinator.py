@@ -7,7 +7,10 @@ into its own registry as it arrives — one running registry, against which the 
 parsed at prepare time are evaluated every two seconds (abortOnFail across workers) —, sums
 the VU gauges and progress every second, runs teardown once after the last worker ended, and
 hands that registry to finish_run, so the summary and export have exactly the shape of a
-single process's.
+single process's. It also does what one process does around the engine: writes --out (the
+workers' samples come with their deltas, each written once), --report and JUnit
+(loadpy.run_outputs), holds the start with --paused and serves the REST API (it answers
+loadpy.engine.control as an Engine would: status, pause/resume before the start, stop).
 
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
 crashed) makes the run end gracefully with every other worker's data (and every delta the
