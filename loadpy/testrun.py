@@ -20,6 +20,7 @@ from loadpy.errors import ScriptError
 from loadpy.finish import finish_run
 from loadpy.logs import setup_from_args
 from loadpy.prepare import Prepared, install_event_loop, prepare
+from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
 
 log = logging.getLogger("loadpy")
 SIGNAL_WORDS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminated"}  # Go's names, as k6 logs them
@@ -60,7 +61,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
 
     opts = p.options
     dashboard = await _start_dashboard(p, args)
-    outputs = _start_outputs(p)
+    outputs = start_outputs(p)
     engine = Engine(
         scenarios=opts.scenarios,
         runtime=p.runtime,
@@ -94,12 +95,7 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
     for sig, word in SIGNAL_WORDS.items():
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, on_signal, word)
-    recorder = None
-    if getattr(args, "report", None):
-        from loadpy.report import TimeSeriesRecorder
-
-        recorder = TimeSeriesRecorder(p.registry)
-        recorder.start(loop)
+    recorder = start_report_recorder(p, getattr(args, "report", None), loop)
     progress = None
     if not opts.quiet:
         from loadpy.cli.progress import Progress
@@ -123,9 +119,9 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
         progress.show_final()
     if result.interrupted and received:
         log.error("test run was aborted because loadpy received a '%s' signal", received[0])
-    _finish_reports(p, outputs, result.test_run_duration_s)
+    finish_reports(p, outputs, result.test_run_duration_s)
     if recorder is not None:
-        _write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
+        write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
     if dashboard is not None:
         await _finish_dashboard(dashboard, p, summary, result.test_run_duration_s)
     return code
@@ -155,56 +151,7 @@ async def _finish_dashboard(dashboard: Any, p: Prepared, summary: Any, duration_
     """Final numbers to the open pages, then K6_WEB_DASHBOARD_EXPORT (the same report as --report)."""
     await dashboard.close()
     if dashboard.options.export:
-        _write_html_report(dashboard.options.export, p, summary, dashboard.recorder, duration_s)
-
-
-def _write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, duration_s: float) -> None:
-    """--report FILE: a self-contained HTML report, or (FILE ending in .json) the data to rebuild one later."""
-    from loadpy.outputs.files import write_end_of_test
-    from loadpy.report import render_report, report_data, results_json
-    from loadpy.summary import export_json
-
-    meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
-    data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta, p.thresholds))
-    write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
-
-
-def _finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
-    """JUnit files (--out junit=) and the GitHub step summary ($GITHUB_STEP_SUMMARY), after the verdict."""
-    from loadpy.outputs import checks_from_groups
-    from loadpy.outputs.manager import finish_reports
-    from loadpy.outputs.results import threshold_results
-
-    results = threshold_results(p.thresholds, duration_s)
-    finish_reports(outputs, results, checks_from_groups(p.registry.groups.root), p.masker)
-
-
-def _start_outputs(p: Prepared) -> Any:
-    if not p.options.out:
-        return None
-    from loadpy.outputs.manager import OutputManager, parse_out_arg
-
-    system_tags = p.options.system_tags
-    outs = [parse_out_arg(text, system_tags) for text in p.options.out]
-    thresholds_by_metric: dict[str, list[str]] = {}
-    submetrics: dict[str, list[Any]] = {}
-    if p.thresholds is not None:
-        for name, items in p.thresholds.by_metric.items():
-            parent = name.split("{", 1)[0]
-            if "{" in name:  # k6 lists a submetric's thresholds on the submetric, not the parent
-                submetrics.setdefault(parent, []).append(name)
-            else:
-                thresholds_by_metric.setdefault(parent, []).extend(t.source for t in items)
-    manager = OutputManager(
-        p.registry,
-        outs,
-        thresholds_by_metric=thresholds_by_metric,
-        submetrics=submetrics,
-        system_tags=system_tags,
-        masker=p.masker,
-    )
-    manager.start(asyncio.get_running_loop())
-    return manager
+        write_html_report(dashboard.options.export, p, summary, dashboard.recorder, duration_s)
 
 
 def inspect(args: argparse.Namespace) -> int:

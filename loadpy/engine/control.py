@@ -12,11 +12,14 @@ server is loadpy/engine/api_server.py and the PATCH body decoding loadpy/engine/
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import TYPE_CHECKING, Any, cast
 
 from loadpy.clock import now
 from loadpy.engine.api_server import ApiStartError, api_error, parse_address, serve
 from loadpy.engine.status_patch import InvalidData, parse_status_patch
+
+log = logging.getLogger("loadpy.engine")
 
 if TYPE_CHECKING:
     from loadpy.engine.scheduler import Engine
@@ -141,6 +144,21 @@ async def handle(engine: Engine, method: str, path: str, body: bytes) -> tuple[i
 async def start_control_server(engine: Engine, address: str) -> asyncio.AbstractServer:
     """Listen on `address` (host:port); ApiStartError (exit 106) when it can't."""
     return await serve(lambda method, path, body: handle(engine, method, path, body), address)
+
+
+async def start_api(engine: Engine, address: str) -> tuple[asyncio.AbstractServer | None, str | None]:
+    """The REST API of a run: (server, the host:port it listens on). Like k6, a busy *default* address
+    only warns (None, None); any other failure raises ApiStartError (106). `engine` is the Engine or
+    anything answering as it does (the coordinator of --workers N)."""
+    try:
+        server = await start_control_server(engine, address)
+    except ApiStartError as exc:
+        if address != DEFAULT_ADDRESS:
+            raise
+        log.warning("Error from API server", extra={"error": str(exc)})
+        return None, None
+    host, port = cast(asyncio.Server, server).sockets[0].getsockname()[:2]
+    return server, f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 __all__ = ["DEFAULT_ADDRESS", "ApiStartError", "handle", "parse_address", "start_control_server"]

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, cast
+from typing import Any
 
 from loadpy.clock import now
 from loadpy.engine.interfaces import Runtime
@@ -230,17 +230,9 @@ class Engine:
 
     async def _start_api(self, address: str) -> asyncio.AbstractServer | None:
         """Start the REST API. Like k6, a busy *default* address only warns; any other fails (106)."""
-        from loadpy.engine.control import DEFAULT_ADDRESS, ApiStartError, start_control_server
+        from loadpy.engine.control import start_api
 
-        try:
-            server = await start_control_server(self, address)
-        except ApiStartError as exc:
-            if address != DEFAULT_ADDRESS:
-                raise
-            log.warning("Error from API server", extra={"error": str(exc)})
-            return None
-        host, port = cast(asyncio.Server, server).sockets[0].getsockname()[:2]
-        self.api_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        server, self.api_address = await start_api(self, address)
         return server
 
     async def _run_started(self) -> RunResult:

@@ -13,7 +13,7 @@ def node_id(path: str) -> str:
 
 
 class CheckNode:
-    __slots__ = ("fails", "id", "name", "passes", "path")
+    __slots__ = ("fails", "id", "name", "passes", "path", "sent")
 
     def __init__(self, name: str, path: str) -> None:
         self.name = name
@@ -21,6 +21,7 @@ class CheckNode:
         self.id = node_id(path)
         self.passes = 0
         self.fails = 0
+        self.sent: tuple[int, int] | None = None  # (passes, fails) at the last delta_state()
 
 
 class GroupNode:
@@ -75,6 +76,17 @@ class GroupNode:
             [(c.name, c.passes, c.fails) for c in self.checks.values()],
             [(g.name, g.state()) for g in self.groups.values()],
         )
+
+    def delta_state(self) -> Any:
+        """`state()` of what changed since the previous call: checks new or with new results (their
+        new counts) and every group (a group may be new without a check yet; trees are small)."""
+        checks = []
+        for c in self.checks.values():
+            passes, fails = c.sent or (0, 0)
+            if c.sent is None or c.passes != passes or c.fails != fails:
+                checks.append((c.name, c.passes - passes, c.fails - fails))
+                c.sent = (c.passes, c.fails)
+        return (checks, [(g.name, g.delta_state()) for g in self.groups.values()])
 
     def merge_state(self, state: Any) -> None:
         checks, groups = state

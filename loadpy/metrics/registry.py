@@ -21,7 +21,7 @@ from loadpy.errors import ScriptError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
-from loadpy.metrics.sinks import SINK_TYPES, Sink, TrendSink, new_sink
+from loadpy.metrics.sinks import Sink, TrendSink, merge_all, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 log = logging.getLogger("loadpy.metrics")
@@ -91,6 +91,11 @@ class Registry:
         return sink
 
     @property
+    def series_count(self) -> int:
+        """Time series created so far (they are never removed)."""
+        return self._series_count
+
+    @property
     def streaming(self) -> bool:
         """True when some output wants individual samples (json, csv ...)."""
         return bool(self.listeners)
@@ -129,11 +134,10 @@ class Registry:
 
     def aggregate(self, metric: Metric, selector: TagSet = (), where: Callable[[TagSet], bool] | None = None) -> Sink:
         """A new sink merging every series of `metric` whose tags contain `selector` (and pass `where`)."""
-        merged = new_sink(metric.type)
-        for tags, sink in self._series[metric].items():
-            if matches(tags, selector) and (where is None or where(tags)):
-                merged.merge(sink)  # type: ignore[arg-type]
-        return merged
+        series = self._series[metric].items()
+        return merge_all(
+            metric.type, (sink for tags, sink in series if matches(tags, selector) and (where is None or where(tags)))
+        )
 
     def fold(self, min_values: int = 1) -> None:
         """Fold buffered trend values into their bounded stores (off the hot path). The engine calls
@@ -159,8 +163,7 @@ class Registry:
         """Add another process's snapshot into this registry (exact: sums, merged trends)."""
         for name, mtype, contains in snap["metrics"]:
             self.define(name, mtype, contains)
+        metrics = self.metrics
         for name, tags, state in snap["series"]:
-            metric = self.metrics[name]
-            incoming = SINK_TYPES[metric.type].from_state(state)
-            self.sink(metric, tags).merge(incoming)  # type: ignore[arg-type]
+            self.sink(metrics[name], tags).merge_state(state)
         self.groups.root.merge_state(snap["groups"])

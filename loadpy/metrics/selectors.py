@@ -16,7 +16,7 @@ from itertools import islice
 from loadpy.errors import ConfigError
 from loadpy.metrics.metric import Metric
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import Sink, new_sink
+from loadpy.metrics.sinks import Sink, merge_all
 from loadpy.metrics.tags import TagSet, matches
 
 EXPECTED_RESPONSE_KEY = "http_req_duration{expected_response:true}"
@@ -133,10 +133,7 @@ class SeriesView:
     def sink(self) -> Sink:
         """A new sink holding the merge of every matching series (read time only)."""
         self._refresh()
-        merged = new_sink(self.metric.type)
-        for sink in self._matched:
-            merged.merge(sink)  # type: ignore[arg-type]
-        return merged
+        return merge_all(self.metric.type, self._matched)
 
     def has_series(self) -> bool:
         self._refresh()

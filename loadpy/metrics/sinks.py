@@ -39,11 +39,12 @@ def _bucket_mid(key: int) -> float:
 
 
 class CounterSink:
-    __slots__ = ("total",)
+    __slots__ = ("_sent", "total")
     type = MetricType.COUNTER
 
     def __init__(self) -> None:
         self.total = 0.0
+        self._sent: float | None = None  # total at the last delta(); None before the first
 
     def add(self, value: float) -> None:
         self.total += value
@@ -55,8 +56,22 @@ class CounterSink:
     def merge(self, other: CounterSink) -> None:
         self.total += other.total
 
+    def merge_state(self, state: Any) -> bool:
+        """merge(from_state(state)) without building the sink (a coordinator does it per series per second)."""
+        self.total += state
+        return False
+
     def state(self) -> Any:
         return self.total
+
+    def delta(self) -> Any:
+        """The state of what was added since the previous call (the first: everything); None when
+        nothing was. `from_state` + `merge` of every delta in turn rebuild this sink."""
+        if self._sent is not None and self.total == self._sent:
+            return None
+        out = self.total - (self._sent or 0.0)
+        self._sent = self.total
+        return out
 
     @classmethod
     def from_state(cls, state: Any) -> CounterSink:
@@ -69,7 +84,7 @@ class CounterSink:
 
 
 class GaugeSink:
-    __slots__ = ("last", "max", "min", "samples")
+    __slots__ = ("_sent", "last", "max", "min", "samples")
     type = MetricType.GAUGE
 
     def __init__(self) -> None:
@@ -77,6 +92,7 @@ class GaugeSink:
         self.min = math.inf
         self.max = 0.0  # k6 quirk: max starts at 0, so an all-negative gauge reports max 0
         self.samples = 0
+        self._sent: int | None = None  # samples at the last delta(); None before the first
 
     def add(self, value: float) -> None:
         self.last = value
@@ -97,8 +113,27 @@ class GaugeSink:
             self.max = max(self.max, other.max)
             self.samples += other.samples
 
+    def merge_state(self, state: Any) -> bool:
+        """merge(from_state(state)) without building the sink."""
+        last, low, high, samples = state
+        if samples:
+            self.last = last
+            self.min = min(self.min, low)
+            self.max = max(self.max, high)
+            self.samples += samples
+        return False
+
     def state(self) -> Any:
         return (self.last, self.min, self.max, self.samples)
+
+    def delta(self) -> Any:
+        """Last value, min and max so far with the count of new samples; None when there are none
+        (min/max over all time merge the same as over the new samples)."""
+        if self.samples == self._sent:
+            return None
+        out = (self.last, self.min, self.max, self.samples - (self._sent or 0))
+        self._sent = self.samples
+        return out
 
     @classmethod
     def from_state(cls, state: Any) -> GaugeSink:
@@ -111,12 +146,13 @@ class GaugeSink:
 
 
 class RateSink:
-    __slots__ = ("total", "trues")
+    __slots__ = ("_sent", "total", "trues")
     type = MetricType.RATE
 
     def __init__(self) -> None:
         self.trues = 0
         self.total = 0
+        self._sent: tuple[int, int] | None = None  # (trues, total) at the last delta()
 
     def add(self, value: float) -> None:
         self.total += 1
@@ -131,8 +167,23 @@ class RateSink:
         self.trues += other.trues
         self.total += other.total
 
+    def merge_state(self, state: Any) -> bool:
+        """merge(from_state(state)) without building the sink."""
+        trues, total = state
+        self.trues += trues
+        self.total += total
+        return False
+
     def state(self) -> Any:
         return (self.trues, self.total)
+
+    def delta(self) -> Any:
+        """New (trues, total) since the previous call (the first: everything); None when unchanged."""
+        sent_trues, sent_total = self._sent or (0, 0)
+        if self._sent is not None and self.total == sent_total:
+            return None
+        self._sent = (self.trues, self.total)
+        return (self.trues - sent_trues, self.total - sent_total)
 
     @classmethod
     def from_state(cls, state: Any) -> RateSink:
@@ -158,8 +209,10 @@ class TrendSink:
         "_exact",
         "_hist",
         "_ranked",
+        "_since",
         "_sorted",
         "add",
+        "bucketed_deltas",
         "count",
         "max",
         "min",
@@ -175,9 +228,13 @@ class TrendSink:
         self._sorted: list[float] | None = None
         # the histogram's buckets in value order and their cumulative counts (built once per reading)
         self._ranked: tuple[list[int], list[int]] | None = None
-        # bucket_counts() of the exact store, cached: _bdone values of _exact are in _bcache.
+        # the exact store bucketed, cached (_exact_buckets): _bdone values of _exact are in _bcache.
         self._bcache: Counter[int] | None = None
         self._bdone = 0
+        # values folded since the last delta(); None until the first (only worker processes call it)
+        self._since: array | None = None
+        # delta() sends buckets even while exact: the receiver's sink is a histogram already
+        self.bucketed_deltas = False
         self.count = 0
         self.sum = 0.0
         self.min = math.inf
@@ -197,15 +254,23 @@ class TrendSink:
         if high > self.max:
             self.max = high
         self._sorted = self._ranked = None
+        if self._since is not None:
+            self._since.extend(buf)
         if self._exact is not None and len(self._exact) + len(buf) <= EXACT_LIMIT:
             self._exact.extend(buf)
         else:
             if self._exact is not None:
-                self._hist = Counter()
-                self._bucket(self._exact)
-                self._exact = None
+                self._to_histogram()
             self._bucket(buf)
         del buf[:]
+
+    def _to_histogram(self) -> None:
+        """Past EXACT_LIMIT: the exact store becomes the histogram."""
+        assert self._exact is not None
+        self._hist = Counter()
+        self._bucket(self._exact)
+        self._exact = self._bcache = None
+        self._bdone = 0
 
     def _bucket(self, values: array) -> None:
         assert self._hist is not None
@@ -275,12 +340,16 @@ class TrendSink:
 
     def bucket_counts(self) -> Counter[int]:
         """A new Counter of histogram bucket -> count over every value so far (for interval
-        percentiles: diff two readings, then `percentile_from_buckets`). The exact store is
-        bucketed incrementally: it is append-only until it turns into the histogram."""
+        percentiles: diff two readings, then `percentile_from_buckets`)."""
         self.fold()
         if self._exact is None:
-            self._bcache = None
             return Counter(self._hist)
+        return Counter(self._exact_buckets())
+
+    def _exact_buckets(self) -> Counter[int]:
+        """The exact store's values bucketed, cached and kept up to date incrementally (the store is
+        append-only until it turns into the histogram), so reading it again costs only new values."""
+        assert self._exact is not None
         if self._bcache is None:
             self._bcache = Counter()
             self._bdone = 0
@@ -288,7 +357,7 @@ class TrendSink:
             with memoryview(self._exact) as raw, raw.cast("B").cast("Q") as bits:
                 self._bcache.update(map(rshift, bits[self._bdone :], repeat(_SHIFT)))
             self._bdone = len(self._exact)
-        return Counter(self._bcache)
+        return self._bcache
 
     def stat(self, name: str) -> float:
         """One of k6's trend stats: avg, min, med, max, count, p(N)."""
@@ -326,9 +395,7 @@ class TrendSink:
             self._exact.extend(other._exact)
             return
         if self._exact is not None:
-            self._hist = Counter()
-            self._bucket(self._exact)
-            self._exact = None
+            self._to_histogram()
         assert self._hist is not None
         if other._exact is not None:
             self._bucket(other._exact)
@@ -336,10 +403,64 @@ class TrendSink:
             assert other._hist is not None
             self._hist.update(other._hist)
 
+    def merge_state(self, state: Any) -> bool:
+        """merge(from_state(state)) without building the sink: the same figures, exact or histogram
+        alike (a coordinator merges every worker's delta of every series each second). True when raw
+        values came into a histogram: the sender may as well bucket them (`bucketed_deltas`)."""
+        count, total, low, high, body = state
+        if not count:
+            return False
+        self.fold()
+        self.count += count
+        self.sum += total
+        self.min = min(self.min, low)
+        self.max = max(self.max, high)
+        self._sorted = self._ranked = None
+        if isinstance(body, bytes):
+            if self._exact is not None and len(self._exact) + len(body) // 8 <= EXACT_LIMIT:
+                self._exact.frombytes(body)
+                return False
+            if self._exact is not None:
+                self._to_histogram()
+            assert self._hist is not None
+            with memoryview(body) as raw, raw.cast("Q") as bits:
+                self._hist.update(map(rshift, bits, repeat(_SHIFT)))
+            return True
+        if self._exact is not None:
+            self._to_histogram()
+        assert self._hist is not None
+        self._hist.update(body)  # bucket keys (an array, counted in C) or {key: count}
+        return False
+
     def state(self) -> Any:
         self.fold()
         body: Any = self._exact.tobytes() if self._exact is not None else dict(self._hist or {})
         return (self.count, self.sum, self.min, self.max, body)
+
+    def delta(self) -> Any:
+        """The state of the values added since the previous call (the first: everything); None when
+        none were. Raw values while this sink is exact, their histogram buckets once it is not: a
+        merge of deltas stays exact up to EXACT_LIMIT values in all, as one process's sink does.
+        Buckets too once the receiver says its sink is a histogram (`bucketed_deltas`): bucketing
+        then costs the senders, in parallel, not the one receiver. Buckets go as an array of keys
+        (one per value: counted in C on arrival, ~0.1 µs a value) or, when keys repeat, {key: count}."""
+        self.fold()
+        if self._since is None:
+            self._since = array("d")
+            return self.state()
+        fresh = self._since
+        if not fresh:
+            return None
+        self._since = array("d")
+        body: Any
+        if self._exact is not None and not self.bucketed_deltas:
+            body = fresh.tobytes()
+        else:  # each value's bucket key; counted per key when keys repeat enough to be worth it
+            with memoryview(fresh) as raw, raw.cast("B").cast("Q") as bits:
+                keys = array("Q", map(rshift, bits, repeat(_SHIFT)))
+            counts = Counter(keys)
+            body = dict(counts) if len(counts) * 4 <= len(keys) else keys
+        return (len(fresh), math.fsum(fresh), min(fresh), max(fresh), body)
 
     @classmethod
     def from_state(cls, state: Any) -> TrendSink:
@@ -404,3 +525,11 @@ SINK_TYPES: dict[MetricType, type[Sink]] = {
 
 def new_sink(metric_type: MetricType) -> Sink:
     return SINK_TYPES[metric_type]()
+
+
+def merge_all(metric_type: MetricType, sinks: Iterable[Sink]) -> Sink:
+    """A new sink merging `sinks` (an aggregate or submetric over many series)."""
+    merged = new_sink(metric_type)
+    for sink in sinks:
+        merged.merge(sink)  # type: ignore[arg-type]
+    return merged

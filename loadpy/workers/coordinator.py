@@ -2,14 +2,19 @@
 
 It validated everything already (run.prepare), then: runs setup once, starts N workers
 (one execution segment each), waits until every worker has created its VUs and starts them
-all on one signal, keeps each worker's latest snapshot, merges them every second (VU
-gauges, progress) and every two seconds (thresholds, abortOnFail across workers), runs
-teardown once after the last worker ended, and hands the merged registry to run._finish,
-so the summary and export have exactly the shape of a single process's.
+all on one signal, merges each worker's delta (what its metrics gained in the last second)
+into its own registry as it arrives — one running registry, against which the thresholds
+parsed at prepare time are evaluated every two seconds (abortOnFail across workers) —, sums
+the VU gauges and progress every second, runs teardown once after the last worker ended, and
+hands that registry to finish_run, so the summary and export have exactly the shape of a
+single process's. It also does what one process does around the engine: writes --out (the
+workers' samples come with their deltas, each written once), --report and JUnit
+(loadpy.run_outputs), holds the start with --paused and serves the REST API (it answers
+loadpy.engine.control as an Engine would: status, pause/resume before the start, stop).
 
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
-crashed) makes the run end gracefully with every other worker's data (and the dead one's
-last snapshot) kept, and exit **255** (k6's generic error): part of the load was lost, so
+crashed) makes the run end gracefully with every other worker's data (and every delta the
+dead one sent) kept, and exit **255** (k6's generic error): part of the load was lost, so
 the numbers are not what the test asked for.
 """
 
@@ -22,18 +27,22 @@ import dataclasses
 import json
 import logging
 import os
+import pickle
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from loadpy.clock import now
+from loadpy.engine.scheduler import Phase
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
 from loadpy.finish import finish_run
+from loadpy.metrics.deltas import DeltaReceiver
+from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
 from loadpy.workers.assign import Assignment, worker_segments
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job
-from loadpy.workers.merge import merge_progress, merged_registry
+from loadpy.workers.merge import merge_progress
 
 log = logging.getLogger("loadpy.workers")
 
@@ -80,12 +89,6 @@ def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
 
     if options.execution_segment or options.execution_segment_sequence:
         reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
-    if options.paused:
-        reject("--paused (the workers start together on their own)")
-    if options.out:
-        reject("--out (streaming outputs need every sample in one process)")
-    if getattr(args, "report", None):
-        reject("--report")
     if getattr(args, "dashboard_options", None) is not None:
         reject("the web dashboard (--dashboard, K6_WEB_DASHBOARD)")
     for config in options.scenarios.values():
@@ -112,18 +115,21 @@ class _Result:
 class WorkerHandle:
     """One worker process and what it reported last."""
 
-    def __init__(self, assignment: Assignment, count: int, proc: asyncio.subprocess.Process) -> None:
+    def __init__(
+        self, assignment: Assignment, count: int, proc: asyncio.subprocess.Process, receiver: DeltaReceiver
+    ) -> None:
         self.assignment = assignment
         self.name = f"worker {assignment.index + 1}/{count} (segment {assignment.segment})"
         self.proc = proc
         self.decoder = FrameDecoder()
         self.ready = asyncio.Event()
         self.eof = asyncio.Event()
-        self.latest: dict[str, Any] | None = None  # the last snapshot or done payload
+        self.latest: dict[str, Any] | None = None  # the last delta or done payload (its metrics merged already)
         self.vus_max = 0
         self.done: dict[str, Any] | None = None
         self.error: dict[str, Any] | None = None
         self.broken: str | None = None  # why its frames could not be read
+        self.receiver: DeltaReceiver = receiver  # its deltas into the coordinator's running registry
 
     def send(self, line: str) -> None:
         self.send_bytes(f"{line}\n".encode())
@@ -169,6 +175,7 @@ class Coordinator:
         self.count = count
         self.demo_url = demo_url
         self.workers: list[WorkerHandle] = []
+        self.outputs: Any = None  # --out: the OutputManager the workers' samples are replayed into
         self.start = now()
         self._exit: int | None = None  # the first reason to stop wins
         self._error: LoadpyError | None = None
@@ -177,6 +184,13 @@ class Coordinator:
         self._current: asyncio.Task[Any] | None = None  # setup/teardown, cancelled by an interrupt
         self._setup_running = False
         self._last_done: float | None = None
+        # what the REST API reads and changes (loadpy.engine.control answers for us as for an Engine)
+        self.phase = Phase.CREATED
+        self.paused = bool(prepared.options.paused)
+        self.stopped = False
+        self.started_at: float | None = None
+        self.api_address: str | None = None
+        self._resume = asyncio.Event()
         self._idle = 0.0  # from the last worker's end to its process exit: not test run time
 
     # -- stopping -------------------------------------------------------------------------
@@ -184,6 +198,8 @@ class Coordinator:
         """Stop every worker: graceful = gracefulStop applies (interrupt), else a hard abort."""
         if self._exit is None:
             self._exit, self._error = code, error
+        self.stopped = True
+        self._resume.set()
         for w in self.workers:
             w.send("interrupt" if graceful else f"abort {code}")
 
@@ -206,22 +222,68 @@ class Coordinator:
         if kind == "ready":
             w.vus_max = int(payload["vus_max"])
             w.ready.set()
-        elif kind == "snapshot":
-            w.latest = payload
-            w.vus_max = int(payload["vus_max"])
+        elif kind == "delta":
+            self._merge(w, payload)
         elif kind == "done":
             self._last_done = now()
-            w.latest = w.done = payload
-            w.vus_max = int(payload["vus_max"])
+            self._merge(w, payload)
+            w.done = payload
         elif kind == "error":
             w.error = payload
 
+    # -- the REST API (GET/PATCH /v1/status, /v1/metrics, /v1/groups) ---------------------------------
+    @property
+    def registry(self) -> Any:
+        return self.p.registry
+
+    def status(self) -> dict[str, Any]:
+        """k6's /v1/status attributes, for all the workers together."""
+        return {
+            "status": int(self.phase),
+            "paused": self.paused,
+            "vus": self.active_vus(),
+            "vus-max": sum(w.vus_max for w in self.workers),
+            "stopped": self.stopped,
+            "running": self.phase is Phase.RUNNING,
+            "tainted": False,
+        }
+
+    def external_runner(self) -> None:
+        """No externally-controlled executor with --workers (refused up front): scaling is refused."""
+        return None
+
+    async def set_paused(self, paused: bool) -> str | None:
+        """--paused: resume starts the test; once started, k6's error (no executor here can pause)."""
+        if self.phase <= Phase.PAUSED_BEFORE_RUN:
+            if paused and self.paused:
+                return "execution is already paused"
+            self.paused = paused
+            if not paused:
+                self._resume.set()
+            return None
+        first = next(iter(self.p.options.scenarios.values()))
+        return f"{first.executor} executor '{first.name}' doesn't support pause and resume operations after its start"
+
+    def stop_from_api(self) -> None:
+        log.error("test run stopped from REST API")
+        self.stop(int(ExitCode.STOPPED_BY_API), graceful=False)
+
     # -- merged views ---------------------------------------------------------------------------
-    def merged(self) -> Any:
-        """A fresh Registry: the coordinator's own (setup, teardown, vus gauges) plus every worker's latest."""
-        snaps = [self.p.registry.snapshot()]
-        snaps.extend(w.latest["snap"] for w in self.workers if w.latest is not None)
-        return merged_registry(snaps)
+    def _merge(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
+        """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
+        then its samples to --out, in the order the worker recorded them."""
+        registry = self.p.registry
+        histograms = w.receiver.merge(payload.pop("delta"))
+        if histograms and w.done is None:  # bucketing those values is cheaper in the worker
+            data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
+            w.send_bytes(f"buckets {len(data)}\n".encode() + data)
+        samples = payload.pop("samples", None)
+        if samples and registry.listeners:
+            metrics = registry.metrics
+            for name, tags, value, when, metadata in samples:
+                registry.emit(metrics[name], tags, value, when, metadata)
+        w.latest = payload
+        w.vus_max = int(payload["vus_max"])
 
     def progress(self) -> list[Any]:
         return merge_progress([w.latest["progress"] for w in self.workers if w.latest is not None])
@@ -236,17 +298,31 @@ class Coordinator:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.interrupt)
         opts = self.p.options
+        self.outputs = start_outputs(self.p)
         if not opts.quiet:
             from loadpy.cli.banner import banner
 
-            print(banner(self.p.path, opts, None), flush=True)
+            print(banner(self.p.path, opts, self.outputs), flush=True)
             print(f"     workers: {self.count} processes, one execution segment each", flush=True)
+        report = getattr(self.args, "report", None)
+        recorder = start_report_recorder(self.p, report, loop)
         setup_ok, setup_data = False, None
+        api = None
         try:
             try:
+                if opts.address:
+                    from loadpy.engine.control import start_api
+
+                    api, self.api_address = await start_api(cast(Any, self), opts.address)  # it answers as an Engine
                 setup_ok, setup_data = await self._run_all()
             finally:
+                if api is not None:
+                    api.close()
                 await self._reap()
+                if recorder is not None:
+                    recorder.stop()
+                if self.outputs is not None:
+                    self.outputs.stop()
             duration = now() - self.start - self._idle
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -256,13 +332,6 @@ class Coordinator:
         if code is None:
             failed = any(w.done is not None and w.done["exit_code"] == ExitCode.TEST_FAILED for w in self.workers)
             code = int(ExitCode.TEST_FAILED) if failed or self.p.runtime.test_failed else int(ExitCode.OK)
-        merged = self.merged()
-        thresholds = None
-        if self.p.thresholds is not None:
-            from loadpy.metrics.thresholds import Thresholds
-
-            thresholds = Thresholds.parse(opts.thresholds, merged)
-        final = dataclasses.replace(self.p, registry=merged, thresholds=thresholds)
         result = _Result(
             exit_code=code,
             setup_data=setup_data if setup_ok else None,
@@ -271,7 +340,10 @@ class Coordinator:
             aborted_by_thresholds=self._aborted_by_thresholds,
             error=self._error,
         )
-        exit_code, _ = finish_run(final, result)
+        exit_code, summary = finish_run(self.p, result)
+        finish_reports(self.p, self.outputs, duration)
+        if recorder is not None and report:
+            write_html_report(report, self.p, summary, recorder, duration)
         return exit_code
 
     async def _setup(self) -> tuple[bool, Any]:
@@ -329,15 +401,23 @@ class Coordinator:
 
         Like k6 (VUs are initialised before setup), so worker start-up is not test run time."""
         opts = self.p.options
+        self.phase = Phase.INIT_VUS
         for assignment in worker_segments(self.count):
             if self._exit is not None:  # Ctrl+C / SIGTERM while spawning: start no more
                 break
             self.workers.append(await self._spawn(assignment))
         await self._barrier()
-        self.start = now()
+        self.phase = Phase.INIT_DONE
+        if self.paused and self._exit is None:  # --paused: until PATCH /v1/status {paused: false}
+            self.phase = Phase.PAUSED_BEFORE_RUN
+            await self._resume.wait()
+        self.phase = Phase.STARTED
+        self.start = self.started_at = now()
         if self._exit is not None:
             return False, None
+        self.phase = Phase.SETUP
         setup_ok, setup_data = (True, None) if opts.no_setup else await self._setup()
+        self.phase = Phase.RUNNING
         if setup_ok and self._exit is None:
             data = json.dumps(setup_data).encode()
             for w in self.workers:
@@ -348,7 +428,9 @@ class Coordinator:
         if self._last_done is not None:
             self._idle = now() - self._last_done
         if setup_ok and not opts.no_teardown and self._interrupts <= 1:
+            self.phase = Phase.TEARDOWN
             await self._teardown(setup_data)
+        self.phase = Phase.ENDED
         return setup_ok, setup_data
 
     async def _reap(self) -> None:
@@ -371,7 +453,8 @@ class Coordinator:
         args.out = []
         args.report = None
         args.demo = False
-        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid()))
+        stream = self.outputs is not None
+        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid(), stream))
         read_fd, write_fd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -386,7 +469,7 @@ class Coordinator:
             )
         finally:
             os.close(write_fd)
-        w = WorkerHandle(assignment, self.count, proc)
+        w = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
         w.send_bytes(job)  # the job travels on stdin: nothing on disk to leave behind
         loop = asyncio.get_running_loop()
         await loop.connect_read_pipe(lambda: _FrameProtocol(self, w), os.fdopen(read_fd, "rb", buffering=0))
@@ -444,7 +527,7 @@ class Coordinator:
             return
         how = f"killed by {signal.Signals(-returncode).name}" if returncode < 0 else f"exit status {returncode}"
         why = f"; its frames were unreadable: {w.broken}" if w.broken else ""
-        kept = "its last snapshot is kept" if w.latest is not None else "it reported no metrics"
+        kept = "the metrics it reported are kept" if w.latest is not None else "it reported no metrics"
         message = f"{w.name} died ({how}{why}); {kept}, the run ends with the other workers' data"
         log.error("%s", message)
         self.stop(int(ExitCode.GENERIC), LoadpyError(message), graceful=True)
@@ -465,14 +548,12 @@ class Coordinator:
 
     async def _threshold_ticker(self) -> None:
         from loadpy.engine.scheduler import THRESHOLD_ABORT_LINE
-        from loadpy.metrics.thresholds import Thresholds
 
-        spec = self.p.options.thresholds
+        thresholds = self.p.thresholds
         tick = 1
         while True:
             await asyncio.sleep(max(0.0, self.start + tick * THRESHOLD_TICK_S - now()))
             tick += 1
-            thresholds = Thresholds.parse(spec, self.merged())
             if thresholds.evaluate(now() - self.start, final=False) and self._exit is None:
                 log.error(THRESHOLD_ABORT_LINE, ", ".join(thresholds.failed_metric_names()))
                 self._aborted_by_thresholds = True

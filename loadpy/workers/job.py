@@ -18,6 +18,7 @@ class Job:
     args: Any  # argparse.Namespace of `loadpy run`, segment flags already set
     demo_url: str | None
     coordinator_pid: int
+    stream_samples: bool = False  # the coordinator writes --out: send every sample with each delta
 
 
 def read_exactly(fd: int, size: int) -> bytes:

@@ -1,33 +1,20 @@
 """Merging what the workers report into one view of the run.
 
-Counters, rates and trends merge exactly through `Registry.merge_snapshot`. Gauges merge
-as "last value wins", which is wrong for `vus`/`vus_max`: four workers with 10 VUs each
-run 40 VUs, not 10. So worker snapshots are sent without those two series and the
-coordinator records them itself, as the sum of the workers' reported VU counts.
+Each worker sends its registry's delta every second (loadpy.metrics.deltas); the coordinator
+merges it into its own registry as it arrives, so it keeps one running registry and a tick
+costs what the workers added, not the run's history. Counters, rates and trends merge exactly.
+Gauges merge as "last value wins", which is wrong for `vus`/`vus_max`: four workers with 10 VUs
+each run 40 VUs, not 10. So workers never send those two (VU_GAUGES) and the coordinator
+records them itself, as the sum of the workers' reported VU counts; progress sums here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from loadpy.metrics.registry import Registry
-
 VU_GAUGES = frozenset({"vus", "vus_max"})
-
-
-def strip_vu_gauges(snap: dict[str, Any]) -> dict[str, Any]:
-    """A worker's snapshot without its per-process vus/vus_max series (the coordinator sums them)."""
-    return {**snap, "series": [s for s in snap["series"] if s[0] not in VU_GAUGES]}
-
-
-def merged_registry(snapshots: Iterable[dict[str, Any]]) -> Registry:
-    """A fresh Registry holding the exact merge of every snapshot."""
-    registry = Registry()
-    for snap in snapshots:
-        registry.merge_snapshot(snap)
-    return registry
 
 
 def merge_progress(per_worker: Sequence[Sequence[Any]]) -> list[Any]:

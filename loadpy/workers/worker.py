@@ -7,10 +7,14 @@ coordinator — the `loadpy run` arguments with this worker's execution segment 
 URL — then commands. The worker prepares the same file and options, runs no setup/teardown of
 its own, and:
 
-* writes frames to FRAME_FD: `ready` once its VUs exist, a `snapshot` every second, and `done`
-  (the final snapshot and its exit code) at the end, or a single `error` when it cannot start;
+* writes frames to FRAME_FD: `ready` once its VUs exist, a `delta` every second (what its
+  registry gained since the previous one: loadpy.metrics.deltas, and with --out every
+  sample recorded since), and `done` (the last delta and its exit code) at the end, or a single
+  `error` when it cannot start;
 * reads one command per line on stdin: `start N` followed by N bytes of setup()'s data as JSON,
-  `interrupt` (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
+  `buckets N` followed by N bytes of a pickled list of the trend series (indexes) the coordinator holds as
+  histograms (their deltas go as buckets from then on: DeltaSender.bucket), `interrupt`
+  (graceful, a second one is a hard stop, like Ctrl+C twice) and `abort CODE`.
 
 It never outlives its coordinator: on Linux the kernel kills it when the coordinator dies
 (PR_SET_PDEATHSIG), and everywhere EOF on stdin (the coordinator is gone) ends it at once —
@@ -28,19 +32,21 @@ import ctypes
 import json
 import logging
 import os
+import pickle
 import signal
 import sys
 from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
 from loadpy.logs import setup_from_args
+from loadpy.metrics.deltas import DeltaSender
 from loadpy.prepare import install_event_loop
 from loadpy.secrets import Masker, stdio
 from loadpy.workers.frames import FrameError, encode
 from loadpy.workers.job import Job, read_job
-from loadpy.workers.merge import strip_vu_gauges
+from loadpy.workers.merge import VU_GAUGES
 
-SNAPSHOT_INTERVAL_S = 1.0
+DELTA_INTERVAL_S = 1.0
 
 log = logging.getLogger("loadpy.workers")
 
@@ -93,16 +99,33 @@ class FrameWriter:
         self.transport.close()
 
 
-def _state(engine: Any) -> dict[str, Any]:
+class SampleTap:
+    """Every sample this worker records, kept until the next delta frame carries it to the coordinator's
+    --out (each sample written exactly once). Not vus/vus_max: the coordinator records their sums."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[str, Any, float, float, Any]] = []
+
+    def __call__(self, metric: Any, tags: Any, value: float, when: float, metadata: Any) -> None:
+        if metric.name not in VU_GAUGES:
+            self.samples.append((metric.name, tags, value, when, metadata))
+
+    def take(self) -> list[tuple[str, Any, float, float, Any]]:
+        samples, self.samples = self.samples, []
+        return samples
+
+
+def _state(engine: Any, sender: DeltaSender, tap: SampleTap | None) -> dict[str, Any]:
     return {
-        "snap": strip_vu_gauges(engine.registry.snapshot()),
+        "delta": sender.take(),
+        "samples": tap.take() if tap is not None else None,
         "vus": engine.active_vus(),
         "vus_max": engine.pool.initialized,
         "progress": engine.progress(),
     }
 
 
-async def _commands(engine: Any, started: asyncio.Event) -> None:
+async def _commands(engine: Any, sender: DeltaSender, started: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -119,6 +142,12 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
             engine.runtime.core.store_setup_data(json.loads(data))
             started.set()
             await engine.set_paused(False)
+        elif word == "buckets":  # "buckets N" + N bytes: a pickled list of series indexes
+            try:
+                data = await reader.readexactly(int(arg))
+            except asyncio.IncompleteReadError:
+                _coordinator_gone()
+            sender.bucket(pickle.loads(data))
         elif word == "interrupt":
             engine.interrupt()
             started.set()
@@ -127,10 +156,10 @@ async def _commands(engine: Any, started: asyncio.Event) -> None:
             started.set()
 
 
-async def _snapshots(engine: Any, out: FrameWriter) -> None:
+async def _deltas(engine: Any, sender: DeltaSender, tap: SampleTap | None, out: FrameWriter) -> None:
     while True:
-        await asyncio.sleep(SNAPSHOT_INTERVAL_S)
-        out.send("snapshot", _state(engine))
+        await asyncio.sleep(DELTA_INTERVAL_S)
+        out.send("delta", _state(engine, sender, tap))
 
 
 async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
@@ -143,6 +172,9 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
     if opts.rps:
         # the workers are one k6 instance between them: they share its request rate, by segment
         opts.rps = opts.rps * float(parse_segment(opts.execution_segment).length)
+    tap = SampleTap() if job.stream_samples else None
+    if tap is not None:
+        prepared.registry.listeners.append(tap)
     engine = Engine(
         scenarios=opts.scenarios,
         runtime=prepared.runtime,
@@ -158,20 +190,21 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
         control_address=None,
     )
     started = asyncio.Event()
+    sender = DeltaSender(prepared.registry, skip=VU_GAUGES)
     run = asyncio.ensure_future(engine.run())
-    commands = asyncio.ensure_future(_commands(engine, started))
+    commands = asyncio.ensure_future(_commands(engine, sender, started))
     while engine.phase is not Phase.PAUSED_BEFORE_RUN and not run.done():
         await asyncio.sleep(0.002)
     out.send("ready", {"vus_max": engine.pool.initialized})
     await started.wait()
-    snapshots = asyncio.ensure_future(_snapshots(engine, out))
+    deltas = asyncio.ensure_future(_deltas(engine, sender, tap, out))
     try:
         result = await run
     finally:
-        for task in (snapshots, commands):
+        for task in (deltas, commands):
             task.cancel()
-        await asyncio.gather(snapshots, commands, return_exceptions=True)
-    final = _state(engine)
+        await asyncio.gather(deltas, commands, return_exceptions=True)
+    final = _state(engine, sender, tap)
     final.update(
         exit_code=int(result.exit_code),
         error=str(result.error) if result.error is not None else None,

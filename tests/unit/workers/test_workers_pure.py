@@ -1,4 +1,4 @@
-"""The pure pieces of --workers: segment assignment, frames, snapshot merge."""
+"""The pure pieces of --workers: segment assignment, frames, delta merge."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 from loadpy.engine.scheduler import ScenarioProgress
 from loadpy.errors import ConfigError
 from loadpy.metrics import Registry
+from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
 from loadpy.segments import resolve
 from loadpy.workers.assign import worker_segments
 from loadpy.workers.coordinator import WORKERS_PER_CORE, max_workers, resolve_worker_count
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job, read_job
-from loadpy.workers.merge import merge_progress, merged_registry, strip_vu_gauges
+from loadpy.workers.merge import VU_GAUGES, merge_progress
 
 
 def test_segments_of_three_workers() -> None:
@@ -46,12 +47,12 @@ def test_worker_segments_split_any_vu_count_exactly(count: int, vus: int) -> Non
 
 
 def test_frames_round_trip_across_any_split() -> None:
-    payload = {"snap": {"series": [("http_reqs", (("a", "b"),), 3.0)]}, "vus": 2}
-    data = encode("ready", {"vus_max": 4}) + encode("snapshot", payload) + encode("done")
+    payload = {"delta": {"series": [("http_reqs", (("a", "b"),), 3.0)]}, "vus": 2}
+    data = encode("ready", {"vus_max": 4}) + encode("delta", payload) + encode("done")
     for cut in range(len(data) + 1):
         decoder = FrameDecoder()
         got = decoder.feed(data[:cut]) + decoder.feed(data[cut:])
-        assert got == [("ready", {"vus_max": 4}), ("snapshot", payload), ("done", None)]
+        assert got == [("ready", {"vus_max": 4}), ("delta", payload), ("done", None)]
         assert decoder.pending == 0
     partial = FrameDecoder()
     assert partial.feed(data[:7]) == []
@@ -82,12 +83,13 @@ def _worker_registry(reqs: int, durations: list[float], vus: float) -> Registry:
     return reg
 
 
-def test_merged_registry_is_exact_and_drops_worker_vu_gauges() -> None:
+def test_merged_deltas_are_exact_and_drop_worker_vu_gauges() -> None:
     a = _worker_registry(3, [1.0, 5.0, 9.0], vus=7)
     b = _worker_registry(2, [2.0, 100.0], vus=3)
-    coordinator = Registry()
-    coordinator.add(coordinator.metrics["vus"], (), 10.0)  # the coordinator's sum of both workers
-    merged = merged_registry([coordinator.snapshot(), strip_vu_gauges(a.snapshot()), strip_vu_gauges(b.snapshot())])
+    merged = Registry()  # the coordinator's running registry
+    merged.add(merged.metrics["vus"], (), 10.0)  # the coordinator's sum of both workers
+    for worker in (a, b):
+        DeltaReceiver(merged).merge(DeltaSender(worker, skip=VU_GAUGES).take())
     m = merged.metrics
     assert merged.aggregate(m["http_reqs"]).values(1.0)["count"] == 5
     assert merged.aggregate(m["my_counter"]).values(1.0)["count"] == 4
@@ -96,13 +98,6 @@ def test_merged_registry_is_exact_and_drops_worker_vu_gauges() -> None:
     vus = merged.aggregate(m["vus"]).values()
     assert vus == {"value": 10.0, "min": 10.0, "max": 10.0}  # not a worker's 7 or 3
     assert merged.series(m["vus_max"]) == {}
-
-
-def test_strip_vu_gauges_keeps_everything_else() -> None:
-    snap = _worker_registry(1, [1.0], vus=2).snapshot()
-    stripped = strip_vu_gauges(snap)
-    assert {s[0] for s in snap["series"]} - {s[0] for s in stripped["series"]} == {"vus", "vus_max"}
-    assert stripped["metrics"] == snap["metrics"] and stripped["groups"] == snap["groups"]
 
 
 def test_merge_progress_sums_by_scenario() -> None:
@@ -127,8 +122,8 @@ def test_the_job_frame_is_read_exactly_and_leaves_the_commands_in_the_pipe() -> 
         got = read_job(read_fd)
         assert got == job
         assert os.read(read_fd, 100) == b"start 2\n{}"
-        os.write(write_fd, encode("snapshot", {}))
-        with pytest.raises(FrameError, match="expected a job frame, got 'snapshot'"):
+        os.write(write_fd, encode("delta", {}))
+        with pytest.raises(FrameError, match="expected a job frame, got 'delta'"):
             read_job(read_fd)
         os.close(write_fd)
         with pytest.raises(EOFError):

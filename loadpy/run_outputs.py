@@ -1,0 +1,72 @@
+"""What a run writes besides the summary: the streaming outputs (--out), the HTML report (--report)
+and the end-of-run JUnit/GitHub reports. The single-process run (loadpy.testrun) and the
+coordinator of `--workers N` (loadpy.workers) both write them through here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from loadpy.prepare import Prepared
+
+
+def start_report_recorder(p: Prepared, report: str | None, loop: asyncio.AbstractEventLoop) -> Any:
+    """--report FILE: the per-interval series the report draws, recorded from the registry; None without it."""
+    if not report:
+        return None
+    from loadpy.report import TimeSeriesRecorder
+
+    recorder = TimeSeriesRecorder(p.registry)
+    recorder.start(loop)
+    return recorder
+
+
+def write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, duration_s: float) -> None:
+    """--report FILE: a self-contained HTML report, or (FILE ending in .json) the data to rebuild one later."""
+    from loadpy.outputs.files import write_end_of_test
+    from loadpy.report import render_report, report_data, results_json
+    from loadpy.summary import export_json
+
+    meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
+    data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta, p.thresholds))
+    write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
+
+
+def finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
+    """JUnit files (--out junit=) and the GitHub step summary ($GITHUB_STEP_SUMMARY), after the verdict."""
+    from loadpy.outputs import checks_from_groups
+    from loadpy.outputs.manager import finish_reports as write_reports
+    from loadpy.outputs.results import threshold_results
+
+    results = threshold_results(p.thresholds, duration_s)
+    write_reports(outputs, results, checks_from_groups(p.registry.groups.root), p.masker)
+
+
+def start_outputs(p: Prepared) -> Any:
+    """--out: open every output and register it for samples (None without --out)."""
+    if not p.options.out:
+        return None
+    from loadpy.outputs.manager import OutputManager, parse_out_arg
+
+    system_tags = p.options.system_tags
+    outs = [parse_out_arg(text, system_tags) for text in p.options.out]
+    thresholds_by_metric: dict[str, list[str]] = {}
+    submetrics: dict[str, list[Any]] = {}
+    if p.thresholds is not None:
+        for name, items in p.thresholds.by_metric.items():
+            parent = name.split("{", 1)[0]
+            if "{" in name:  # k6 lists a submetric's thresholds on the submetric, not the parent
+                submetrics.setdefault(parent, []).append(name)
+            else:
+                thresholds_by_metric.setdefault(parent, []).extend(t.source for t in items)
+    manager = OutputManager(
+        p.registry,
+        outs,
+        thresholds_by_metric=thresholds_by_metric,
+        submetrics=submetrics,
+        system_tags=system_tags,
+        masker=p.masker,
+    )
+    manager.start(asyncio.get_running_loop())
+    return manager
