@@ -34,7 +34,7 @@ def start_run(tmp_path: Path, base_url: str, env: dict[str, str]) -> tuple[subpr
         f"""
         options:
           vus: 2
-          duration: 6s
+          duration: 12s  # headless Chromium may take seconds to start on a busy machine
           thresholds: {{http_req_duration: ["p(95)<5000"]}}
         flows:
           default:
