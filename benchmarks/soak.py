@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadpy.config.durations import parse_duration  # noqa: E402
+from loadpy.base.durations import parse_duration  # noqa: E402
 from loadpy.demo.server import demo_subprocess  # noqa: E402
 
 

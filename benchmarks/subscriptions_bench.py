@@ -27,10 +27,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import uvloop
 
+from loadpy.base.runtime import ScenarioContext
 from loadpy.config.loader import parse_document
 from loadpy.config.options import Options
 from loadpy.demo import demo_subprocess
-from loadpy.engine.interfaces import ScenarioContext
 from loadpy.flows.runtime import FlowRuntime
 from loadpy.metrics.registry import Registry
 

@@ -22,7 +22,7 @@ class Prepared:
     path: str
     options: Any  # loadpy.config.options.Options
     registry: Any  # loadpy.metrics.Registry
-    runtime: Any  # loadpy.engine.interfaces.Runtime
+    runtime: Any  # loadpy.base.runtime.Runtime
     thresholds: Any  # loadpy.metrics.thresholds.Thresholds | None
     handle_summary: Any  # callable(data) -> dict | None
     masker: Any = None  # loadpy.secrets.Masker: secret -e values, masked in files written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadpy.config.durations import format_duration
+from loadpy.base.durations import format_duration
 
 LOGO = r"""
   _                 _

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from loadpy.base.durations import format_duration
 from loadpy.clock import now
-from loadpy.config.durations import format_duration
 
 log = logging.getLogger("loadpy.progress")
 

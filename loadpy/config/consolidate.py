@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from loadpy.config.durations import format_duration
+from loadpy.base.durations import format_duration
 from loadpy.config.json_shape import first_bad_number, fold_keys, go_json_type
 from loadpy.config.loader import KeyPath, SourceDoc, format_keypath, parse_keypath, substitute_env
 from loadpy.config.options import (

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from loadpy.config.durations import parse_duration
+from loadpy.base.durations import parse_duration
 from loadpy.config.json_shape import INT64_MAX, fold_keys, go_json_type
 from loadpy.errors import ConfigError
 from loadpy.metrics.tags import ALL_SYSTEM_TAGS, DEFAULT_SYSTEM_TAGS

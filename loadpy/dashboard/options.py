@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from loadpy.config.durations import parse_go_duration
+from loadpy.base.durations import parse_go_duration
 from loadpy.errors import ConfigError
 
 ENV = "environment"

@@ -11,7 +11,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 
-from loadpy.engine.interfaces import Runtime, VirtualUser
+from loadpy.base.runtime import Runtime, VirtualUser
 from loadpy.executors.base import ExecutorConfig
 from loadpy.segments import FULL, Stripe
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from loadpy.base.runtime import Runtime
 from loadpy.clock import now
-from loadpy.engine.interfaces import Runtime
 from loadpy.engine.pool import VUPool, planned_pool_size
 from loadpy.errors import (
     ConfigError,

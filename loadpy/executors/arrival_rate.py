@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
+from loadpy.base.runtime import VirtualUser
 from loadpy.clock import now
-from loadpy.engine.interfaces import VirtualUser
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv, or_default
 from loadpy.executors.lateness import LatenessLog, lateness_path
 from loadpy.segments import SegmentArg, Stripe, as_stripe

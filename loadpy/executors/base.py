@@ -17,9 +17,9 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from loadpy.base.durations import format_duration, parse_duration
+from loadpy.base.runtime import ScenarioContext, VirtualUser
 from loadpy.clock import now
-from loadpy.config.durations import format_duration, parse_duration
-from loadpy.engine.interfaces import ScenarioContext, VirtualUser
 from loadpy.errors import ConfigError, TestAbort, did_you_mean
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet, with_tags

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from loadpy.config.durations import format_duration
+from loadpy.base.durations import format_duration
 from loadpy.executors.arrival_rate import ArrivalRateConfig, ArrivalRateRunner
 from loadpy.executors.base import MIN_DURATION, ExecutorRunner, Fields, RunEnv, to_ns
 from loadpy.segments import SegmentArg, Stripe, as_stripe

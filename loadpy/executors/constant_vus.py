@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from loadpy.config.durations import format_duration
-from loadpy.engine.interfaces import VirtualUser
+from loadpy.base.durations import format_duration
+from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import MIN_DURATION, ExecutorConfig, ExecutorRunner, Fields, RunEnv, or_default
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 

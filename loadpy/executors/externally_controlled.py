@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from loadpy.config.durations import format_duration
-from loadpy.engine.interfaces import VirtualUser
-from loadpy.engine.vu_budget import GROW_BATCH, measured, running_out, shortfall
+from loadpy.base.durations import format_duration
+from loadpy.base.runtime import VirtualUser
+from loadpy.base.vu_budget import GROW_BATCH, measured, running_out, shortfall
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv
 from loadpy.segments import SegmentArg, Stripe
 

@@ -6,8 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import ClassVar
 
-from loadpy.config.durations import format_duration
-from loadpy.engine.interfaces import VirtualUser
+from loadpy.base.durations import format_duration
+from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, as_stripe
 

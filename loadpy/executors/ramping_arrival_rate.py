@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from loadpy.config.durations import format_duration
+from loadpy.base.durations import format_duration
 from loadpy.executors.arrival_rate import ArrivalRateConfig, ArrivalRateRunner
 from loadpy.executors.base import (
     ExecutorRunner,

@@ -12,8 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from loadpy.config.durations import format_duration
-from loadpy.engine.interfaces import VirtualUser
+from loadpy.base.durations import format_duration
+from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import (
     DEFAULT_GRACEFUL_STOP,
     ExecutorConfig,

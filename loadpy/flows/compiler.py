@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from loadpy.config.durations import parse_duration
+from loadpy.base.durations import parse_duration
 from loadpy.config.loader import format_keypath
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.flows.steps import COMPILERS, STEP_KINDS

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from loadpy.base.runtime import ScenarioContext
 from loadpy.clock import now, wall_ns
-from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import ConfigError, ScriptError, TestAbort
 from loadpy.js.engine import JsContext, JSException, Program
 from loadpy.js.fiber import drive

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from loadpy.config.durations import parse_duration
+from loadpy.base.durations import parse_duration
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.metrics.metric import Metric, MetricType
 from loadpy.metrics.registry import Registry

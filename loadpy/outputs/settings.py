@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from loadpy.config.durations import parse_duration
+from loadpy.base.durations import parse_duration
 from loadpy.errors import ConfigError
 
 ENV_FILE = "environment variables"

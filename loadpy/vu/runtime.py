@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
-from loadpy.engine.interfaces import ScenarioContext
+from loadpy.base.runtime import ScenarioContext
 from loadpy.errors import ConfigError, LoadpyError, ScriptError, TestAbort
 from loadpy.metrics.registry import Registry
 from loadpy.vu.api import VU

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from loadpy.base.runtime import ScenarioContext
 from loadpy.clock import now
-from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import TestAbort
 from loadpy.metrics.metric import Metric
 from loadpy.metrics.registry import Registry

@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from loadpy.config.durations import parse_duration
+from loadpy.base.durations import parse_duration
 from loadpy.errors import ConfigError, TestAbort, did_you_mean
 from loadpy.flows.steps.base import Check, Flow, PyFunction, Step, run_checks
 from loadpy.metrics.metric import Metric

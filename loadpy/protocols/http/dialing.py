@@ -15,8 +15,8 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from loadpy.base.durations import parse_duration
 from loadpy.clock import now
-from loadpy.config.durations import parse_duration
 from loadpy.errors import ConfigError
 from loadpy.protocols.http.errcodes import HttpFailure
 from loadpy.protocols.http.urls import is_ip
