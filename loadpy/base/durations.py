@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+from loadpy.base.schema import Invalid
 from loadpy.errors import ConfigError
 
 MAX_NS = 2**63 - 1  # Go's time.Duration
@@ -24,18 +25,18 @@ _INT = re.compile(r"[+-]?[0-9]+")
 
 
 def parse_duration(value: object, *, key: str | None = None) -> float:
-    """Seconds for a k6 duration option; raises ConfigError naming `key` when invalid."""
+    """Seconds for a k6 duration option; Invalid (a ConfigError, naming `key` when given) when invalid."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         shown = "true" if value is True else "false" if value is False else repr(value)
-        raise ConfigError(f'invalid duration {shown}: expected a string like "30s" or milliseconds', key=key)
+        raise Invalid((), f'invalid duration {shown}: expected a string like "30s" or milliseconds', key=key)
     try:
         ns = _milliseconds_ns(float(value)) if not isinstance(value, str) else _extended_ns(value)
     except _GoError as exc:
         # k6's words (Go's), led by the value when they quote only a part of it ("ten seconds" -> "s")
         lead = "" if _show(value) in exc.message else f"invalid duration {_show(value)}: "
-        raise ConfigError(lead + exc.message, key=key) from None
+        raise Invalid((), lead + exc.message, key=key) from None
     if ns < 0:
-        raise ConfigError(f"invalid duration {_show(value)}: must not be negative", key=key)
+        raise Invalid((), f"invalid duration {_show(value)}: must not be negative", key=key)
     return ns / 1e9
 
 

@@ -17,15 +17,14 @@ from typing import Any
 import yaml
 
 from loadpy.base.durations import format_duration
-from loadpy.config.json_shape import first_bad_number, fold_keys, go_json_type
-from loadpy.config.loader import KeyPath, SourceDoc, format_keypath, parse_keypath, substitute_env
+from loadpy.base.go_values import first_bad_number, fold_keys, go_json_type
+from loadpy.base.schema import Invalid, KeyPath, check_scenario_name, format_keypath
+from loadpy.config.loader import SourceDoc, substitute_env
 from loadpy.config.options import (
     EXECUTION_KEYS,
     IGNORED_KEYS,
     SPECS,
-    STAGE_FIELDS,
     SUMMARY_MODES,
-    OptionError,
     Options,
     build_options,
     env_names,
@@ -35,8 +34,6 @@ from loadpy.errors import ConfigError, did_you_mean
 
 log = logging.getLogger("loadpy")
 
-SCENARIO_NAME = re.compile(r"^[0-9a-zA-Z_-]+$")
-SCENARIO_NAME_MESSAGE = "the scenario name should contain only numbers, latin letters, underscores, and dashes"
 # Which shortcut option a field of the derived `default` scenario came from (to locate its errors).
 _SHORTCUT_OF = {
     "vus": "vus",
@@ -46,25 +43,6 @@ _SHORTCUT_OF = {
     "duration": "duration",
     "stages": "stages",
 }
-
-# Executor validation reports k6's combined message on the scenario; the first message's field is
-# where the user has to look (the line of the field, or of the scenario when the field is missing).
-_FIELD_OF_MESSAGE = (
-    ("preAllocatedVUs", "preAllocatedVUs"),
-    ("maxVUs", "maxVUs"),
-    ("the iteration rate", "rate"),
-    ("the timeUnit", "timeUnit"),
-    ("the startRate", "startRate"),
-    ("start VUs", "startVUs"),
-    ("the maxDuration", "maxDuration"),
-    ("the number of iterations", "iterations"),
-    ("the number of VUs", "vus"),
-    ("the number of active VUs", "vus"),
-    ("the duration", "duration"),
-    ("gracefulStop", "gracefulStop"),
-    ("stage", "stages"),
-    ("exec value", "exec"),
-)
 
 Locator = Callable[[str, KeyPath, str], ConfigError]
 
@@ -149,7 +127,7 @@ def _read_level(level: _Level, raw: Mapping[str, Any], warnings: list[str]) -> _
             continue
         try:
             level.values[key] = spec.parse(value)
-        except OptionError as exc:
+        except Invalid as exc:
             raise level.at(key, exc.path, exc.message) from None
         if key == "summaryMode" and value not in SUMMARY_MODES:
             warnings.append(
@@ -172,7 +150,7 @@ def _env_raw(env: Mapping[str, str], names: dict[str, str]) -> dict[str, Any]:
             if name in env:
                 try:
                     out[key] = spec.env(env[name])
-                except OptionError as exc:
+                except Invalid as exc:
                     raise ConfigError(exc.message, file="environment", key=name) from None
                 names[key] = name
                 break
@@ -363,14 +341,16 @@ def _parse_scenarios(scenarios_raw: Mapping[str, Any], derived: bool, origin: Ma
     out: dict[str, Any] = {}
     for name, written in scenarios_raw.items():
         name = str(name)
-        if not SCENARIO_NAME.fullmatch(name):
-            raise _at(origin, "scenarios", (name,), SCENARIO_NAME_MESSAGE)
+        try:
+            check_scenario_name(name)
+        except Invalid as exc:
+            raise _at(origin, "scenarios", (name,), exc.message) from None
         if not isinstance(written, Mapping):
             raise _at(origin, "scenarios", (name,), f"scenario {name} must be a mapping with an executor")
         raw, spelled = _scenario_as_k6_reads_it(name, written, origin)
         try:
             out[name] = parse_scenario(name, raw)
-        except ConfigError as exc:
+        except Invalid as exc:
             raise _locate_scenario_error(exc, name, derived, origin, spelled) from None
     return out
 
@@ -378,15 +358,13 @@ def _parse_scenarios(scenarios_raw: Mapping[str, Any], derived: bool, origin: Ma
 def _scenario_as_k6_reads_it(
     name: str, written: Mapping[str, Any], origin: Mapping[str, _Level]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Fields matched case-insensitively (stages' too); env and tags values must be strings, as in Go."""
+    """Fields matched case-insensitively; env and tags values must be strings, as in Go."""
     from loadpy.executors import EXECUTORS
     from loadpy.executors.base import COMMON_FIELDS
 
     raw, _ = fold_keys(written, COMMON_FIELDS)
     executor = EXECUTORS.get(str(raw.get("executor")))
     raw, spelled = fold_keys(written, (*COMMON_FIELDS, *(executor.FIELDS if executor else ())))
-    if isinstance(raw.get("stages"), list):
-        raw["stages"] = [fold_keys(s, STAGE_FIELDS)[0] if isinstance(s, Mapping) else s for s in raw["stages"]]
     if raw.get("options"):  # k6's per-scenario options configure its browser module
         message = "loadpy does not implement scenario options (k6's browser module): remove them"
         raise _at(origin, "scenarios", (name, spelled.get("options", "options")), message)
@@ -403,13 +381,10 @@ def _scenario_as_k6_reads_it(
 
 
 def _locate_scenario_error(
-    exc: ConfigError, name: str, derived: bool, origin: Mapping[str, _Level], spelled: Mapping[str, str]
+    exc: Invalid, name: str, derived: bool, origin: Mapping[str, _Level], spelled: Mapping[str, str]
 ) -> ConfigError:
-    if exc.file is not None and exc.line is not None:
-        return exc
-    path = _scenario_path(exc.key, name)  # relative to the scenario
-    if not path:
-        path = _field_of_message(exc.message)
+    """Where the source of the scenario says the problem at `exc.path` (inside the scenario) is."""
+    path = exc.path
     if derived:
         # The `default` scenario came from shortcuts: point at the shortcut that produced the field.
         shortcut = _SHORTCUT_OF.get(str(path[0])) if path else None
@@ -419,26 +394,9 @@ def _locate_scenario_error(
                 located = origin[key].at(key, (), exc.message)
                 located.hint = exc.hint
                 return located
-        return exc.located(key=f"options.{shortcut or 'vus'}")
+        return ConfigError(exc.message, key=f"options.{shortcut or 'vus'}", hint=exc.hint)
     if path:  # the field as the user spelled it, so its line is found
         path = (spelled.get(str(path[0]), path[0]), *path[1:])
     located = _at(origin, "scenarios", (name, *path), exc.message)
     located.hint = exc.hint
     return located
-
-
-def _field_of_message(message: str) -> KeyPath:
-    found = [(message.find(text), field) for text, field in _FIELD_OF_MESSAGE if text in message]
-    return (min(found)[1],) if found else ()
-
-
-def _scenario_path(key: str | None, name: str) -> KeyPath:
-    if not key:
-        return ()
-    path = parse_keypath(key)
-    prefix: KeyPath = ("options", "scenarios", name)
-    if path[: len(prefix)] == prefix:
-        return path[len(prefix) :]
-    if path[:2] == ("scenarios", name):
-        return path[2:]
-    return path

@@ -14,21 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from loadpy.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, KeyPath, format_keypath, read_yaml, too_deep
+from loadpy.base.schema import Invalid, KeyPath, format_keypath, kind_of
+from loadpy.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, read_yaml, too_deep
 from loadpy.errors import ConfigError, did_you_mean
 
 log = logging.getLogger("loadpy")
 
 
 TOP_LEVEL_KEYS = ("options", "env", "data", "metrics", "flows", "http", "handle_summary")
-
-
-def parse_keypath(dotted: str) -> KeyPath:
-    """The inverse of format_keypath (for keys reported by inner parsers as dotted strings)."""
-    parts: list[str | int] = []
-    for token in re.findall(r"[^.\[\]]+|\[\d+\]", dotted):
-        parts.append(int(token[1:-1]) if token.startswith("[") else token)
-    return tuple(parts)
 
 
 @dataclass
@@ -55,11 +48,9 @@ class SourceDoc:
         """A ConfigError located at `keypath` in this file (raise it)."""
         return ConfigError(message, file=self.path, line=self.line_of(keypath), key=format_keypath(keypath), hint=hint)
 
-    def locate(self, exc: ConfigError, prefix: KeyPath = ()) -> ConfigError:
-        """Fill the file/line/key of an error raised by inner code that only knew a key relative to `prefix`."""
-        keypath = prefix + (parse_keypath(exc.key) if exc.key else ())
-        exc.key = format_keypath(keypath) if keypath else exc.key
-        return exc.located(file=self.path, line=self.line_of(keypath))
+    def locate(self, exc: Invalid, prefix: KeyPath = ()) -> ConfigError:
+        """The error `exc` found in the value at `prefix` of this file, with the file, line and key."""
+        return self.error((*prefix, *exc.path), exc.message, exc.hint)
 
     @property
     def env_defaults(self) -> dict[str, str]:
@@ -134,7 +125,7 @@ def parse_document(text: str, path: str = "<string>") -> SourceDoc:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(
-            f"a scenario file must be a mapping with keys such as options and flows, not a {_kind(data)}",
+            f"a scenario file must be a mapping with keys such as options and flows, not a {kind_of(data)}",
             file=path,
             line=lines.get((), 1),
         )
@@ -157,7 +148,7 @@ def _check_structure(doc: SourceDoc) -> None:
     for key in ("options", "env", "data", "metrics", "flows"):
         value = doc.data.get(key)
         if value is not None and not isinstance(value, dict):
-            raise doc.error((key,), f"'{key}' must be a mapping, not a {_kind(value)}")
+            raise doc.error((key,), f"'{key}' must be a mapping, not a {kind_of(value)}")
     for name, value in (doc.data.get("env") or {}).items():
         problem = env_default_problem(name, value)
         if problem:
@@ -200,7 +191,7 @@ def env_default_problem(name: object, value: object) -> str | None:
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         return f"invalid environment variable name {name!r}"
     if not isinstance(value, str | int | float | date):  # (bool is an int; YAML reads 2024-01-01 as a date)
-        return f"env values must be strings or numbers, not a {_kind(value)}"
+        return f"env values must be strings or numbers, not a {kind_of(value)}"
     return None
 
 
@@ -218,9 +209,3 @@ def _scalar_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _kind(value: object) -> str:
-    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}.get(
-        type(value), "null" if value is None else type(value).__name__
-    )

@@ -2,8 +2,8 @@
 
 Every option key has one spec: its snake_case field, how a value from a file/config/CLI is
 checked and normalised, and how its `K6_*` / `LOADPY_*` environment variable is read.
-Parsers raise `OptionError(path, message)` with a path relative to the option key; the caller
-(consolidate.py) turns it into a ConfigError located in the right source.
+Parsers raise `Invalid(path, message)` with a path relative to the option key; the caller
+(consolidate.py) has the source locate it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from loadpy.base.durations import parse_duration
-from loadpy.config.json_shape import INT64_MAX, fold_keys, go_json_type
-from loadpy.errors import ConfigError
+from loadpy.base.go_values import INT64_MAX, fold_keys, go_json_type
+from loadpy.base.schema import Invalid, KeyPath, kind_of, trend_stat_problem
+from loadpy.base.stages import parse_stages
 from loadpy.metrics.tags import ALL_SYSTEM_TAGS, DEFAULT_SYSTEM_TAGS
 from loadpy.protocols.http.ciphers import validate_cipher_suites
 from loadpy.protocols.http.dialing import HostnameBlocklist, IpPool, parse_blacklist, parse_dns
@@ -25,23 +26,11 @@ from loadpy.version import USER_AGENT
 if TYPE_CHECKING:
     from loadpy.executors import ExecutorConfig
 
-Path = tuple[str | int, ...]
-
 DEFAULT_TREND_STATS = ("avg", "min", "med", "max", "p(90)", "p(95)")
 SUMMARY_MODES = ("compact", "full", "legacy")
-STAGE_FIELDS = ("duration", "target")
 THRESHOLD_FIELDS = ("threshold", "abortOnFail", "delayAbortEval")
 # The options that describe the execution: a higher level setting any one discards all four below it.
 EXECUTION_KEYS = ("duration", "iterations", "stages", "scenarios")
-
-
-class OptionError(Exception):
-    """A bad option value; `path` is relative to the option key (e.g. (1, "target") inside stages)."""
-
-    def __init__(self, path: Path, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
 
 
 @dataclass
@@ -102,17 +91,6 @@ class Options:
 # --- value parsers: (value) -> normalised value, raising OptionError -------------------------------
 
 
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    names: dict[type, str] = {str: "string", dict: "mapping", list: "list"}
-    return names.get(type(value), type(value).__name__)
-
-
 def _show(value: object) -> str:
     """A value as the user wrote it in YAML/JSON (true, not True)."""
     if isinstance(value, bool) or value is None:
@@ -124,53 +102,50 @@ def p_int(value: object, *, minimum: int = 0) -> int:
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         value = int(value)  # k6 accepts {"vus": "3"} in a script's options
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise OptionError((), f"expected a whole number, got {_kind(value)} {_show(value)}")
+        raise Invalid((), f"expected a whole number, got {kind_of(value)} {_show(value)}")
     if isinstance(value, float) and not value.is_integer():
-        raise OptionError((), f"expected a whole number, got {value!r}")
+        raise Invalid((), f"expected a whole number, got {value!r}")
     if value > INT64_MAX:
-        raise OptionError((), f"the number {value:g} is out of range (at most {INT64_MAX})")
+        raise Invalid((), f"the number {value:g} is out of range (at most {INT64_MAX})")
     if value < minimum:
-        raise OptionError((), f"must be at least {minimum}, got {int(value)}")
+        raise Invalid((), f"must be at least {minimum}, got {int(value)}")
     return int(value)
 
 
 def p_bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise OptionError((), f"expected true or false, got {_kind(value)} {_show(value)}")
+        raise Invalid((), f"expected true or false, got {kind_of(value)} {_show(value)}")
     return value
 
 
 def p_str(value: object) -> str:
     if not isinstance(value, str):
-        raise OptionError((), f"expected a string, got {_kind(value)} {_show(value)}")
+        raise Invalid((), f"expected a string, got {kind_of(value)} {_show(value)}")
     return value
 
 
 def p_duration(value: object) -> float:
-    try:
-        return parse_duration(value)
-    except ConfigError as exc:
-        raise OptionError((), exc.message) from None
+    return parse_duration(value)
 
 
 def p_str_list(value: object) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, list):
-        raise OptionError((), f"expected a list of strings, got {_kind(value)} {_show(value)}")
+        raise Invalid((), f"expected a list of strings, got {kind_of(value)} {_show(value)}")
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise OptionError((index,), f"expected a string, got {_kind(item)} {item!r}")
+            raise Invalid((index,), f"expected a string, got {kind_of(item)} {item!r}")
     return list(value)
 
 
 def p_str_map(value: object) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise OptionError((), f"expected a mapping of names to strings, got {_kind(value)}")
+        raise Invalid((), f"expected a mapping of names to strings, got {kind_of(value)}")
     out: dict[str, str] = {}
     for key, item in value.items():
         if isinstance(item, dict | list) or item is None:
-            raise OptionError((str(key),), f"expected a string value, got {_kind(item)}")
+            raise Invalid((str(key),), f"expected a string value, got {kind_of(item)}")
         out[str(key)] = ("true" if item else "false") if isinstance(item, bool) else str(item)
     return out
 
@@ -178,43 +153,22 @@ def p_str_map(value: object) -> dict[str, str]:
 def p_tags(value: object) -> dict[str, str]:
     """Tag values are strings in k6 (a number or boolean is a JSON type error there too)."""
     if not isinstance(value, dict):
-        raise OptionError((), f"expected a mapping of names to strings, got {_kind(value)}")
+        raise Invalid((), f"expected a mapping of names to strings, got {kind_of(value)}")
     for key, item in value.items():
         if not isinstance(item, str):
             message = f"json: cannot unmarshal {go_json_type(item)} into Go struct field Options.tags of type string"
-            raise OptionError((str(key),), message)
+            raise Invalid((str(key),), message)
     return {str(key): item for key, item in value.items()}
 
 
 def p_stages(value: object) -> list[tuple[float, int | None]]:
     """Stages; a missing target stays None: the derived scenario reports it as k6 does."""
-    if not isinstance(value, list):
-        raise OptionError((), f"expected a list of {{duration, target}} stages, got {_kind(value)}")
-    out: list[tuple[float, int | None]] = []
-    for index, written in enumerate(value):
-        if not isinstance(written, dict):
-            raise OptionError((index,), f"a stage must be a mapping with duration and target, got {_kind(written)}")
-        stage, _ = fold_keys(written, STAGE_FIELDS)
-        for key in stage:
-            if key not in ("duration", "target"):
-                raise OptionError((index, str(key)), f'json: unknown field "{key}"')
-        if stage.get("duration") is None:  # k6 drops stages without a duration
-            continue
-        try:
-            seconds = p_duration(stage["duration"])
-        except OptionError as exc:
-            raise OptionError((index, "duration"), exc.message) from None
-        try:
-            target = None if stage.get("target") is None else p_int(stage["target"])
-        except OptionError as exc:
-            raise OptionError((index, "target"), exc.message) from None
-        out.append((seconds, target))
-    return out
+    return [(stage.seconds, stage.target) for stage in parse_stages(value, p_int, keep_incomplete=False)]
 
 
 def p_mapping(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise OptionError((), f"expected a mapping, got {_kind(value)}")
+        raise Invalid((), f"expected a mapping, got {kind_of(value)}")
     return dict(value)
 
 
@@ -227,37 +181,30 @@ def p_thresholds(value: object) -> dict[str, Any]:
             items = [fold_keys(item, THRESHOLD_FIELDS)[0] if isinstance(item, dict) else item for item in spec]
             thresholds[metric] = items
         for index, item in enumerate(items):
-            where: Path = (str(metric), index) if isinstance(spec, list) else (str(metric),)
+            where: KeyPath = (str(metric), index) if isinstance(spec, list) else (str(metric),)
             if isinstance(item, str):
                 continue
             if isinstance(item, dict) and isinstance(item.get("threshold"), str):
                 continue
-            raise OptionError(
-                where, f'a threshold must be a string like "p(95)<200" or {{threshold: ...}}, got {_kind(item)}'
+            raise Invalid(
+                where, f'a threshold must be a string like "p(95)<200" or {{threshold: ...}}, got {kind_of(item)}'
             )
     return thresholds
-
-
-_STAT = re.compile(r"avg|min|med|max|count|p\((\d+(?:\.\d+)?)\)")
 
 
 def p_trend_stats(value: object) -> list[str]:
     stats = p_str_list(value)
     for index, stat in enumerate(stats):
-        match = _STAT.fullmatch(stat)
-        if match is None:
-            raise OptionError((index,), f"'{stat}' is not a valid trend stat (use avg, min, med, max, count or p(N))")
-        if match.group(1) is not None and not 0 <= float(match.group(1)) <= 100:
-            raise OptionError(
-                (index,), f"invalid percentile trend stat value '{stat}', provide a number between 0 and 100"
-            )
+        problem = trend_stat_problem(stat)
+        if problem is not None:
+            raise Invalid((index,), problem)
     return stats
 
 
 def p_time_unit(value: object) -> str | None:
     unit = p_str(value)
     if unit not in ("", "s", "ms", "us"):
-        raise OptionError((), f"invalid summaryTimeUnit {unit!r}: expected s, ms or us")
+        raise Invalid((), f"invalid summaryTimeUnit {unit!r}: expected s, ms or us")
     return unit or None
 
 
@@ -265,7 +212,7 @@ def p_system_tags(value: object) -> set[str]:
     tags = p_str_list(value)
     for index, tag in enumerate(tags):
         if tag not in ALL_SYSTEM_TAGS:
-            raise OptionError((index,), f"'{tag}' is not a system tag (known: {', '.join(sorted(ALL_SYSTEM_TAGS))})")
+            raise Invalid((index,), f"'{tag}' is not a system tag (known: {', '.join(sorted(ALL_SYSTEM_TAGS))})")
     return set(tags)
 
 
@@ -274,30 +221,30 @@ def p_tls_version(value: object) -> dict[str, str]:
     if isinstance(value, str):
         value = {"min": value, "max": value}
     if not isinstance(value, dict):
-        raise OptionError((), f"expected a TLS version string or {{min, max}}, got {_kind(value)}")
+        raise Invalid((), f"expected a TLS version string or {{min, max}}, got {kind_of(value)}")
     value, _ = fold_keys(value, ("min", "max"))
     out: dict[str, str] = {}
     for key, version in value.items():
         if key not in ("min", "max"):
-            raise OptionError((str(key),), f'json: unknown field "{key}"')
+            raise Invalid((str(key),), f'json: unknown field "{key}"')
         if version not in known:
-            raise OptionError((key,), f"unknown TLS version {version!r} (known: {', '.join(known)})")
+            raise Invalid((key,), f"unknown TLS version {version!r} (known: {', '.join(known)})")
         out[key] = version
     return out
 
 
 def p_tls_auth(value: object) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise OptionError((), f"expected a list of {{domains, cert, key}}, got {_kind(value)}")
+        raise Invalid((), f"expected a list of {{domains, cert, key}}, got {kind_of(value)}")
     value = [
         fold_keys(item, ("domains", "cert", "key", "password"))[0] if isinstance(item, dict) else item for item in value
     ]
     for index, item in enumerate(value):
         if not isinstance(item, dict):
-            raise OptionError((index,), f"expected a mapping with cert and key, got {_kind(item)}")
+            raise Invalid((index,), f"expected a mapping with cert and key, got {kind_of(item)}")
         for needed in ("cert", "key"):
             if not isinstance(item.get(needed), str):
-                raise OptionError((index, needed), f"tlsAuth entries need a PEM string '{needed}'")
+                raise Invalid((index, needed), f"tlsAuth entries need a PEM string '{needed}'")
     return [dict(item) for item in value]
 
 
@@ -325,7 +272,7 @@ def _checked(check: Callable[[Any], object], value: Any) -> Any:
     try:
         check(value)
     except ValueError as exc:
-        raise OptionError((), str(exc)) from None
+        raise Invalid((), str(exc)) from None
     return value
 
 
@@ -352,7 +299,7 @@ def e_int(text: str) -> object:
     try:
         return int(text.strip())
     except ValueError:
-        raise OptionError((), f"expected a whole number, got {text!r}") from None
+        raise Invalid((), f"expected a whole number, got {text!r}") from None
 
 
 def e_bool(text: str) -> object:
@@ -362,7 +309,7 @@ def e_bool(text: str) -> object:
         return True
     if lowered in ("0", "f", "F", "FALSE", "false", "False", ""):
         return False
-    raise OptionError((), f"expected true or false, got {text!r}")
+    raise Invalid((), f"expected true or false, got {text!r}")
 
 
 def e_str(text: str) -> object:
@@ -380,7 +327,7 @@ def e_tags(text: str) -> object:
             continue
         key, sep, value = part.partition("=")
         if not sep or not key.strip():
-            raise OptionError((), f"expected name=value pairs separated by commas, got {part!r}")
+            raise Invalid((), f"expected name=value pairs separated by commas, got {part!r}")
         out[key.strip()] = value
     return out
 
@@ -390,11 +337,11 @@ def e_stages(text: str) -> object:
     for part in text.split(","):
         duration, sep, target = part.strip().rpartition(":")
         if not sep or not duration:
-            raise OptionError((), f"expected DURATION:TARGET stages separated by commas, got {part!r}")
+            raise Invalid((), f"expected DURATION:TARGET stages separated by commas, got {part!r}")
         try:
             stages.append({"duration": duration, "target": int(target)})
         except ValueError:
-            raise OptionError((), f"invalid stage target in {part!r}") from None
+            raise Invalid((), f"invalid stage target in {part!r}") from None
     return stages
 
 
@@ -402,7 +349,7 @@ def e_json(text: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise OptionError((), f"expected JSON: {exc.msg}") from None
+        raise Invalid((), f"expected JSON: {exc.msg}") from None
 
 
 @dataclass(frozen=True)

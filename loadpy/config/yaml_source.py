@@ -16,9 +16,8 @@ from typing import Any
 
 import yaml
 
+from loadpy.base.schema import KeyPath, format_keypath
 from loadpy.errors import ConfigError
-
-KeyPath = tuple[str | int, ...]
 
 # A scenario file is a few KB; a generated one with thousands of steps a few MB.
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -30,17 +29,6 @@ MAX_ALIAS_NODES = 100_000
 # YAML 1.1 allows tab, LF, CR and printable characters; C0/C1 controls, DEL and surrogates are errors.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def format_keypath(keypath: KeyPath) -> str:
-    """`("flows", "default", 0, "request", "url")` -> `flows.default[0].request.url`."""
-    out = ""
-    for part in keypath:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def read_yaml(text: str, path: str) -> tuple[Any, dict[KeyPath, int]]:

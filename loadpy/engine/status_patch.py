@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from loadpy.base.go_values import go_json_type
 from loadpy.logs import go_quote
 
 INT64 = (-(1 << 63), (1 << 63) - 1)
@@ -36,16 +37,8 @@ class _Float(str):
 
 
 def _kind(value: Any) -> str:
-    """The JSON kind Go names in an UnmarshalTypeError."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | _Float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    """The JSON kind Go names in an UnmarshalTypeError (a number kept as written is still a number)."""
+    return "number" if isinstance(value, _Float) else "object" if value is None else go_json_type(value)
 
 
 def _field_error(kind: str, field: str, go_type: str) -> InvalidData:

@@ -1,7 +1,8 @@
 """Executors: one module per k6 executor around a shared base (`base.py`).
 
 `parse_scenario(name, raw)` turns one `options.scenarios` entry (camelCase mapping)
-into a validated, pure `ExecutorConfig`; `config.new_runner(env)` drives it at run time.
+into a validated, pure `ExecutorConfig` (or raises Invalid at the field that is wrong);
+`config.new_runner(env)` drives it at run time.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loadpy.errors import ConfigError, did_you_mean
+from loadpy.base.schema import Invalid, format_keypath
+from loadpy.errors import did_you_mean
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
 from loadpy.executors.constant_arrival_rate import ConstantArrivalRateConfig
 from loadpy.executors.constant_vus import ConstantVUsConfig
@@ -36,16 +38,22 @@ __all__ = ["EXECUTORS", "ExecutorConfig", "ExecutorRunner", "RunEnv", "parse_sce
 
 
 def parse_scenario(name: str, raw: Mapping[str, Any]) -> ExecutorConfig:
-    """Validate one scenario; ConfigError (k6's messages, joined with ", ") when invalid."""
-    prefix = f"options.scenarios.{name}"
+    """Validate one scenario; Invalid (k6's messages, joined with ", ") with a path inside the
+    scenario, keyed `options.scenarios.<name>...` for callers that have no source document."""
+    try:
+        return _parse(name, raw)
+    except Invalid as exc:
+        exc.key = format_keypath(("options", "scenarios", name, *exc.path))
+        raise
+
+
+def _parse(name: str, raw: Mapping[str, Any]) -> ExecutorConfig:
     if not isinstance(raw, Mapping):
-        raise ConfigError("a scenario must be a map of options", key=prefix)
+        raise Invalid((), "a scenario must be a map of options")
     kind = raw.get("executor")
     if kind is None or kind == "":
-        raise ConfigError("missing or empty type field", key=f"{prefix}.executor")
+        raise Invalid(("executor",), "missing or empty type field")
     cls = EXECUTORS.get(str(kind))
     if cls is None:
-        raise ConfigError(
-            f"unknown executor type '{kind}'", key=f"{prefix}.executor", hint=did_you_mean(str(kind), list(EXECUTORS))
-        )
+        raise Invalid(("executor",), f"unknown executor type '{kind}'", hint=did_you_mean(str(kind), list(EXECUTORS)))
     return cls.parse(name, raw)

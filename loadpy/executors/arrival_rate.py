@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from loadpy.base.runtime import VirtualUser
 from loadpy.clock import now
-from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv, or_default
+from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv, or_default
 from loadpy.executors.lateness import LatenessLog, lateness_path
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
@@ -38,15 +38,15 @@ class ArrivalRateConfig(ExecutorConfig):
         self.pre_allocated_vus = f.int("preAllocatedVUs")
         self.max_vus_cfg = f.int("maxVUs")
 
-    def _vu_errors(self) -> list[str]:
-        errors = []
+    def _vu_problems(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.pre_allocated_vus is None:
-            errors.append("the number of preAllocatedVUs isn't specified")
+            problems.append(("preAllocatedVUs", "the number of preAllocatedVUs isn't specified"))
         elif self.pre_allocated_vus < 0:
-            errors.append("the number of preAllocatedVUs can't be negative")
+            problems.append(("preAllocatedVUs", "the number of preAllocatedVUs can't be negative"))
         if self.max_vus_cfg is not None and self.max_vus_cfg < (self.pre_allocated_vus or 0):
-            errors.append("maxVUs can't be less than preAllocatedVUs")
-        return errors
+            problems.append(("maxVUs", "maxVUs can't be less than preAllocatedVUs"))
+        return problems
 
     @property
     def pre_allocated(self) -> int:

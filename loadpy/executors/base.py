@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import re
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from loadpy.base.durations import format_duration, parse_duration
+from loadpy.base.go_values import go_json_type
 from loadpy.base.runtime import ScenarioContext, VirtualUser
+from loadpy.base.schema import SCENARIO_NAME_MESSAGE, Invalid, check_scenario_name
+from loadpy.base.stages import Stage, parse_stages
 from loadpy.clock import now
-from loadpy.errors import ConfigError, TestAbort, did_you_mean
+from loadpy.errors import TestAbort, did_you_mean
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet, with_tags
 from loadpy.segments import SegmentArg, Stripe, as_stripe
@@ -29,85 +32,58 @@ log = logging.getLogger("loadpy.executors")
 
 DEFAULT_GRACEFUL_STOP = 30.0
 MIN_DURATION = 1.0  # k6 minDuration: duration / maxDuration must be at least 1s
-SCENARIO_NAME = re.compile(r"^[0-9a-zA-Z_-]+$")
 COMMON_FIELDS = ("executor", "startTime", "gracefulStop", "exec", "env", "tags", "options")
 
 
 # --------------------------------------------------------------------------------------
 # parsing helpers (raw camelCase mapping → typed values, k6's messages)
 # --------------------------------------------------------------------------------------
+# One validation problem: the field the user has to look at (None: the scenario) and k6's words.
+Problem = tuple[str | None, str]
+
+
+def go_int64(value: object, field_name: str) -> int:
+    """A scenario's integer field as Go's encoding/json reads it into an int64."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise Invalid((), f"json: cannot unmarshal {go_json_type(value)} into field {field_name} of type int64")
+    return int(value)
+
+
 class Fields:
-    """Typed access to one scenario's raw mapping; remembers which keys were given."""
+    """Typed access to one scenario's raw mapping; Invalid at the field that is wrong."""
 
-    def __init__(self, name: str, raw: Mapping[str, Any]) -> None:
-        self.name = name
+    def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
-        self.prefix = f"options.scenarios.{name}"
-
-    def key(self, field_name: str) -> str:
-        return f"{self.prefix}.{field_name}"
 
     def has(self, field_name: str) -> bool:
         return self.raw.get(field_name) is not None
 
-    def int(self, field_name: str) -> int | None:
+    def _read(self, field_name: str, read: Callable[[object], Any]) -> Any:
         value = self.raw.get(field_name)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise ConfigError(
-                f"json: cannot unmarshal {_json_type(value)} into field {field_name} of type int64",
-                key=self.key(field_name),
-            )
-        return int(value)
+        try:
+            return read(value)
+        except Invalid as exc:
+            raise exc.under(field_name) from None
+
+    def int(self, field_name: str) -> int | None:
+        return self._read(field_name, lambda value: go_int64(value, field_name))  # type: ignore[no-any-return]
 
     def duration(self, field_name: str) -> float | None:
-        value = self.raw.get(field_name)
-        if value is None:
-            return None
-        return parse_duration(value, key=self.key(field_name))
+        return self._read(field_name, parse_duration)  # type: ignore[no-any-return]
 
     def str_map(self, field_name: str) -> dict[str, str]:
         value = self.raw.get(field_name)
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{field_name} must be a map of strings", key=self.key(field_name))
+            raise Invalid((field_name,), f"{field_name} must be a map of strings")
         return {str(k): _text(v) for k, v in value.items()}
 
     def stages(self, field_name: str = "stages") -> list[Stage]:
-        value = self.raw.get(field_name)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise ConfigError("stages must be a list of {duration, target}", key=self.key(field_name))
-        out = []
-        for i, item in enumerate(value):
-            key = f"{self.key(field_name)}[{i}]"
-            if not isinstance(item, Mapping):
-                raise ConfigError("a stage must be a map with duration and target", key=key)
-            for k in item:
-                if k not in ("duration", "target"):
-                    raise ConfigError(
-                        f'json: unknown field "{k}"', key=key, hint=did_you_mean(str(k), ["duration", "target"])
-                    )
-            sub = Fields(self.name, item)
-            dur = None if item.get("duration") is None else parse_duration(item["duration"], key=f"{key}.duration")
-            target = sub.int("target")
-            out.append(Stage(dur, target))
-        return out
-
-
-def _json_type(value: object) -> str:
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return "number"
+        read = partial(parse_stages, read_target=lambda value: go_int64(value, "target"), keep_incomplete=True)
+        return self._read(field_name, read) or []  # type: ignore[no-any-return]
 
 
 def _text(value: object) -> str:
@@ -116,37 +92,9 @@ def _text(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
-    duration: float | None  # seconds; None = missing (validation error)
-    target: int | None
-
-    @property
-    def seconds(self) -> float:
-        return self.duration or 0.0
-
-    @property
-    def value(self) -> int:
-        return self.target or 0
-
-
-def validate_stages(stages: list[Stage]) -> list[str]:
-    """k6 validateStages."""
-    if not stages:
-        return ["at least one stage has to be specified"]
-    errors = []
-    for num, stage in enumerate(stages, start=1):
-        if stage.duration is None:
-            errors.append(f"stage {num} doesn't have a duration")
-        if stage.target is None:
-            errors.append(f"stage {num} doesn't have a target")
-        elif stage.target < 0:
-            errors.append(f"the target for stage {num} can't be negative")
-    return errors
-
-
-def stages_to_list(stages: list[Stage]) -> list[dict[str, Any]]:
-    return [{"duration": format_duration(s.seconds), "target": s.value} for s in stages]
+def too_short(field_name: str, seconds: float) -> str:
+    """k6's message for a duration / maxDuration under its 1s minimum."""
+    return f"the {field_name} must be at least {format_duration(MIN_DURATION)}, but is {format_duration(seconds)}"
 
 
 def or_default(value: Any, default: Any) -> Any:
@@ -179,14 +127,19 @@ class ExecutorConfig:
     # -- parsing ---------------------------------------------------------------------
     @classmethod
     def parse(cls, name: str, raw: Mapping[str, Any]) -> ExecutorConfig:
-        f = Fields(name, raw)
+        """The scenario `name` written as `raw`; Invalid with a path inside the scenario.
+
+        k6 joins every validation message into one; the path is the field of the first, which is
+        where the user has to look.
+        """
+        f = Fields(raw)
         allowed = (*COMMON_FIELDS, *cls.FIELDS)
         for k in raw:
             if k not in allowed:
-                raise ConfigError(f'json: unknown field "{k}"', key=f.key(str(k)), hint=did_you_mean(str(k), allowed))
+                raise Invalid((str(k),), f'json: unknown field "{k}"', hint=did_you_mean(str(k), allowed))
         exec_raw = raw.get("exec")
         if exec_raw is not None and not isinstance(exec_raw, str):
-            raise ConfigError("exec must be a string", key=f.key("exec"))
+            raise Invalid(("exec",), "exec must be a string")
         config = cls(
             name=name,
             start_time=f.duration("startTime") or 0.0,
@@ -198,24 +151,27 @@ class ExecutorConfig:
             graceful_stop_set=f.has("gracefulStop"),
         )
         config._parse_params(f)
-        errors = config._base_errors(exec_raw) + config.validate()
-        if errors:
-            raise ConfigError(", ".join(errors), key=f.prefix)
+        problems = config._base_problems(exec_raw) + config.validate()
+        if problems:
+            first_field = problems[0][0]
+            raise Invalid((first_field,) if first_field else (), ", ".join(message for _, message in problems))
         return config
 
     def _parse_params(self, f: Fields) -> None:
         raise NotImplementedError
 
-    def _base_errors(self, exec_raw: object) -> list[str]:
-        errors = []
-        if not SCENARIO_NAME.match(self.name):
-            errors.append("the scenario name should contain only numbers, latin letters, underscores, and dashes")
+    def _base_problems(self, exec_raw: object) -> list[Problem]:
+        problems: list[Problem] = []
+        try:
+            check_scenario_name(self.name)
+        except Invalid:
+            problems.append((None, SCENARIO_NAME_MESSAGE))
         if exec_raw == "":
-            errors.append("exec value cannot be empty")
-        return errors
+            problems.append(("exec", "exec value cannot be empty"))
+        return problems
 
-    def validate(self) -> list[str]:
-        """k6's validation messages for the executor's own parameters, in k6's order."""
+    def validate(self) -> list[Problem]:
+        """k6's validation messages for the executor's own parameters, in k6's order, with their fields."""
         raise NotImplementedError
 
     # -- planning ----------------------------------------------------------------------
@@ -294,19 +250,16 @@ class IterationsConfig(ExecutorConfig):
         """k6's message when `iterations` is invalid for this executor, else None."""
         raise NotImplementedError
 
-    def validate(self) -> list[str]:
-        errors = []
+    def validate(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.vus <= 0:
-            errors.append("the number of VUs must be more than 0")
+            problems.append(("vus", "the number of VUs must be more than 0"))
         iterations_error = self._iterations_error()
         if iterations_error:
-            errors.append(iterations_error)
+            problems.append(("iterations", iterations_error))
         if self.max_duration_s < MIN_DURATION:
-            errors.append(
-                f"the maxDuration must be at least {format_duration(MIN_DURATION)}, "
-                f"but is {format_duration(self.max_duration_s)}"
-            )
-        return errors
+            problems.append(("maxDuration", too_short("maxDuration", self.max_duration_s)))
+        return problems
 
     def regular_duration(self) -> float:
         return self.max_duration_s

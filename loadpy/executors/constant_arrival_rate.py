@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.executors.arrival_rate import ArrivalRateConfig, ArrivalRateRunner
-from loadpy.executors.base import MIN_DURATION, ExecutorRunner, Fields, RunEnv, to_ns
+from loadpy.executors.base import MIN_DURATION, ExecutorRunner, Fields, Problem, RunEnv, to_ns, too_short
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
 
@@ -29,22 +29,19 @@ class ConstantArrivalRateConfig(ArrivalRateConfig):
         self.duration = f.duration("duration")
         self._parse_vu_fields(f)
 
-    def validate(self) -> list[str]:
-        errors = []
+    def validate(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.rate is None:
-            errors.append("the iteration rate isn't specified")
+            problems.append(("rate", "the iteration rate isn't specified"))
         elif self.rate <= 0:
-            errors.append("the iteration rate must be more than 0")
+            problems.append(("rate", "the iteration rate must be more than 0"))
         if self.time_unit <= 0:
-            errors.append("the timeUnit must be more than 0")
+            problems.append(("timeUnit", "the timeUnit must be more than 0"))
         if self.duration is None:
-            errors.append("the duration is unspecified")
+            problems.append(("duration", "the duration is unspecified"))
         elif self.duration < MIN_DURATION:
-            errors.append(
-                f"the duration must be at least {format_duration(MIN_DURATION)}, "
-                f"but is {format_duration(self.duration)}"
-            )
-        return errors + self._vu_errors()
+            problems.append(("duration", too_short("duration", self.duration)))
+        return problems + self._vu_problems()
 
     def regular_duration(self) -> float:
         return self.duration or 0.0

@@ -8,7 +8,16 @@ from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.runtime import VirtualUser
-from loadpy.executors.base import MIN_DURATION, ExecutorConfig, ExecutorRunner, Fields, RunEnv, or_default
+from loadpy.executors.base import (
+    MIN_DURATION,
+    ExecutorConfig,
+    ExecutorRunner,
+    Fields,
+    Problem,
+    RunEnv,
+    or_default,
+    too_short,
+)
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
 
@@ -23,18 +32,15 @@ class ConstantVUsConfig(ExecutorConfig):
         self.vus = or_default(f.int("vus"), 1)
         self.duration = f.duration("duration")
 
-    def validate(self) -> list[str]:
-        errors = []
+    def validate(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.vus <= 0:
-            errors.append("the number of VUs must be more than 0")
+            problems.append(("vus", "the number of VUs must be more than 0"))
         if self.duration is None:
-            errors.append("the duration is unspecified")
+            problems.append(("duration", "the duration is unspecified"))
         elif self.duration < MIN_DURATION:
-            errors.append(
-                f"the duration must be at least {format_duration(MIN_DURATION)}, "
-                f"but is {format_duration(self.duration)}"
-            )
-        return errors
+            problems.append(("duration", too_short("duration", self.duration)))
+        return problems
 
     def regular_duration(self) -> float:
         return self.duration or 0.0

@@ -14,22 +14,21 @@ from typing import Any, ClassVar
 from loadpy.base.durations import format_duration
 from loadpy.base.runtime import VirtualUser
 from loadpy.base.vu_budget import GROW_BATCH, measured, running_out, shortfall
-from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, RunEnv
+from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv
 from loadpy.segments import SegmentArg, Stripe
 
 
-def control_errors(vus: int, max_vus: int, duration: float | None) -> list[str]:
+def control_problems(vus: int, max_vus: int, duration: float | None) -> list[Problem]:
     """k6 ExternallyControlledConfigParams.Validate (also used for REST updates)."""
-    errors = []
+    problems: list[Problem] = []
     if vus < 0:
-        errors.append("the number of VUs can't be negative")
+        problems.append(("vus", "the number of VUs can't be negative"))
     if max_vus < vus:
-        errors.append(
-            f"the number of active VUs ({vus}) must be less than or equal to the number of maxVUs ({max_vus})"
-        )
+        message = f"the number of active VUs ({vus}) must be less than or equal to the number of maxVUs ({max_vus})"
+        problems.append(("vus", message))
     if duration is None:
-        errors.append("the duration must be specified, for infinite duration use 0")
-    return errors
+        problems.append(("duration", "the duration must be specified, for infinite duration use 0"))
+    return problems
 
 
 @dataclass
@@ -50,11 +49,11 @@ class ExternallyControlledConfig(ExecutorConfig):
     def max_vus_total(self) -> int:
         return self.vus if self.max_vus_cfg is None else self.max_vus_cfg
 
-    def validate(self) -> list[str]:
-        errors = control_errors(self.vus, self.max_vus_total, self.duration)
+    def validate(self) -> list[Problem]:
+        problems = control_problems(self.vus, self.max_vus_total, self.duration)
         if self.graceful_stop_set:
-            errors.append("gracefulStop is not supported by the externally controlled executor")
-        return errors
+            problems.append(("gracefulStop", "gracefulStop is not supported by the externally controlled executor"))
+        return problems
 
     def regular_duration(self) -> float:
         return self.duration or math.inf
@@ -122,9 +121,9 @@ class ExternallyControlledRunner(ExecutorRunner):
         """Apply a REST API change; returns k6's error text or None."""
         new_vus = self.target_vus if vus is None else vus
         new_max = self.current_max if max_vus is None else max_vus
-        errors = control_errors(new_vus, new_max, self.config.duration)
-        if errors:
-            return f"invalid configuration supplied: {', '.join(errors)}"
+        problems = control_problems(new_vus, new_max, self.config.duration)
+        if problems:
+            return f"invalid configuration supplied: {', '.join(message for _, message in problems)}"
         if new_max < self.config.max_vus_total:
             return (
                 "the new number of max VUs cannot be lower than the starting number of max VUs "

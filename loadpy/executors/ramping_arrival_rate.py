@@ -15,17 +15,9 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
+from loadpy.base.stages import Stage, stages_to_list, validate_stages
 from loadpy.executors.arrival_rate import ArrivalRateConfig, ArrivalRateRunner
-from loadpy.executors.base import (
-    ExecutorRunner,
-    Fields,
-    RunEnv,
-    Stage,
-    or_default,
-    stages_to_list,
-    to_ns,
-    validate_stages,
-)
+from loadpy.executors.base import ExecutorRunner, Fields, Problem, RunEnv, or_default, to_ns
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
 
@@ -41,13 +33,14 @@ class RampingArrivalRateConfig(ArrivalRateConfig):
         self.stages = f.stages()
         self._parse_vu_fields(f)
 
-    def validate(self) -> list[str]:
-        errors = []
+    def validate(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.start_rate < 0:
-            errors.append("the startRate value can't be negative")
+            problems.append(("startRate", "the startRate value can't be negative"))
         if self.time_unit <= 0:
-            errors.append("the timeUnit must be more than 0")
-        return errors + validate_stages(self.stages) + self._vu_errors()
+            problems.append(("timeUnit", "the timeUnit must be more than 0"))
+        problems += [("stages", message) for message in validate_stages(self.stages)]
+        return problems + self._vu_problems()
 
     def regular_duration(self) -> float:
         return sum(s.seconds for s in self.stages)

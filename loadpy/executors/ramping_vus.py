@@ -14,17 +14,16 @@ from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.runtime import VirtualUser
+from loadpy.base.stages import Stage, stages_to_list, validate_stages
 from loadpy.executors.base import (
     DEFAULT_GRACEFUL_STOP,
     ExecutorConfig,
     ExecutorRunner,
     Fields,
+    Problem,
     RunEnv,
-    Stage,
     or_default,
-    stages_to_list,
     to_ns,
-    validate_stages,
 )
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
@@ -74,13 +73,13 @@ class RampingVUsConfig(ExecutorConfig):
         self.stages = f.stages()
         self.graceful_ramp_down = or_default(f.duration("gracefulRampDown"), DEFAULT_GRACEFUL_STOP)
 
-    def validate(self) -> list[str]:
-        errors = []
+    def validate(self) -> list[Problem]:
+        problems: list[Problem] = []
         if self.start_vus < 0:
-            errors.append("the number of start VUs can't be negative")
+            problems.append(("startVUs", "the number of start VUs can't be negative"))
         if max([self.start_vus, *(s.value for s in self.stages)]) <= 0:
-            errors.append("either startVUs or one of the stages' target values must be greater than 0")
-        return errors + validate_stages(self.stages)
+            problems.append(("stages", "either startVUs or one of the stages' target values must be greater than 0"))
+        return problems + [("stages", message) for message in validate_stages(self.stages)]
 
     def regular_duration(self) -> float:
         return sum(s.seconds for s in self.stages)

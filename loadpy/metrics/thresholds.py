@@ -12,11 +12,12 @@ threshold costs nothing per sample.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from loadpy.base.durations import parse_duration
+from loadpy.base.go_values import parse_go_float
+from loadpy.base.schema import described
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.metrics.metric import Metric, MetricType
 from loadpy.metrics.registry import Registry
@@ -33,27 +34,6 @@ SUPPORTED: dict[MetricType, tuple[str, ...]] = {
     MetricType.TREND: ("avg", "min", "max", "med", "p"),
 }
 OBJECT_KEYS = ("threshold", "abortOnFail", "delayAbortEval")
-
-# Go's strconv.ParseFloat syntax (decimal and hex floats, inf/infinity/nan); Python's float()
-# is laxer (underscores, surrounding spaces), so the syntax is checked first.
-_GO_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_GO_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+")
-_GO_SPECIAL = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
-
-
-def parse_go_float(text: str) -> float:
-    """Parse like Go's strconv.ParseFloat; ValueError carries Go's message."""
-    if _GO_DECIMAL.fullmatch(text):
-        value = float(text)
-    elif _GO_HEX.fullmatch(text):
-        value = float.fromhex(text)
-    elif _GO_SPECIAL.fullmatch(text):
-        return float(text.lower().replace("infinity", "inf"))
-    else:
-        raise ValueError(f'strconv.ParseFloat: parsing "{text}": invalid syntax')
-    if math.isinf(value):
-        raise ValueError(f'strconv.ParseFloat: parsing "{text}": value out of range')
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +204,7 @@ class Thresholds:
         out = cls(registry)
         if not isinstance(spec, Mapping):
             raise ConfigError(
-                f"thresholds must be a mapping of metric name to a list of expressions, got {_kind(spec)}",
+                f"thresholds must be a mapping of metric name to a list of expressions, got {described(spec)}",
                 key="thresholds",
             )
         by_selector: dict[tuple[str, tuple[tuple[str, str], ...]], MetricThresholds] = {}
@@ -245,7 +225,7 @@ class Thresholds:
         if not isinstance(items, list | tuple):
             raise ConfigError(
                 f"the thresholds of {name} must be a list of expressions or "
-                f"{{threshold, abortOnFail, delayAbortEval}} objects, got {_kind(items)}"
+                f"{{threshold, abortOnFail, delayAbortEval}} objects, got {described(items)}"
             )
         parsed = [_parse_item(item) for item in items]
         key = parse_metric_key(name)
@@ -311,30 +291,14 @@ def _parse_item(item: object) -> Threshold:
             )
         source = item.get("threshold")
         if not isinstance(source, str):
-            raise ConfigError(f"a threshold object needs a 'threshold' expression string, got {_kind(source)}")
+            raise ConfigError(f"a threshold object needs a 'threshold' expression string, got {described(source)}")
         abort = item.get("abortOnFail", False)
         if not isinstance(abort, bool):
-            raise ConfigError(f"abortOnFail must be true or false, got {_kind(abort)}")
+            raise ConfigError(f"abortOnFail must be true or false, got {described(abort)}")
         delay_raw = item.get("delayAbortEval")
         delay = None if delay_raw is None else parse_duration(delay_raw)
         return Threshold(source, parse_expression(source), abort, delay)
     raise ConfigError(
         f"a threshold must be an expression string or a {{threshold, abortOnFail, delayAbortEval}} "
-        f"object, got {_kind(item)}"
+        f"object, got {described(item)}"
     )
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return type(value).__name__

@@ -13,7 +13,6 @@ Labels are the sample's tags with a value (metadata such as vu and iter are not 
 
 from __future__ import annotations
 
-import math
 import os
 import struct
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 import cramjam
 
+from loadpy.base.schema import trend_stat_problem
 from loadpy.clock import wall_ns
 from loadpy.metrics.metric import Contains, Metric
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, TrendSink, new_sink
@@ -62,21 +62,13 @@ def trend_stat_resolvers(stats: list[str]) -> dict[str, StatFn]:
     for stat in stats:
         if stat == "sum":
             resolvers["sum"] = _total
-        elif stat in ("avg", "min", "med", "max", "count"):
-            resolvers[stat] = _reader(stat)
-        elif stat.startswith("p(") and stat.endswith(")"):
-            try:
-                pct = float(stat[2:-1])
-            except ValueError:
-                pct = math.nan
-            if not 0 <= pct <= 100:
-                raise bad_setting(
-                    key, f"invalid percentile trend stat value '{stat}', provide a number between 0 and 100"
-                )
-            # p(99) -> p99, p(99.9) -> p999, p(0.95) -> p095
-            resolvers["p" + stat[2:-1].replace(".", "")] = _reader(stat)
-        else:
-            raise bad_setting(key, f"invalid trend stat '{stat}', unknown format")
+            continue
+        problem = trend_stat_problem(stat)
+        if problem is not None:
+            raise bad_setting(key, problem)
+        # p(99) -> p99, p(99.9) -> p999, p(0.95) -> p095
+        suffix = "p" + stat[2:-1].replace(".", "") if stat.startswith("p(") else stat
+        resolvers[suffix] = _reader(stat)
     return resolvers
 
 

@@ -8,11 +8,11 @@ automatic `http_req_duration{expected_response:true}` once it has samples.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from loadpy.base.schema import trend_stat_problem
 from loadpy.errors import ConfigError
 from loadpy.metrics.groups import SEPARATOR, GroupNode
 from loadpy.metrics.metric import Contains, Metric, MetricType
@@ -20,11 +20,10 @@ from loadpy.metrics.registry import Registry
 from loadpy.metrics.selectors import EXPECTED_RESPONSE_KEY, MetricKey, SeriesView, parse_metric_key
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadpy.metrics.tags import TagSet
-from loadpy.metrics.thresholds import Thresholds, parse_go_float
+from loadpy.metrics.thresholds import Thresholds
 from loadpy.summary.failures import Failures, collect_failures
 
 DEFAULT_TREND_STATS: tuple[str, ...] = ("avg", "min", "med", "max", "p(90)", "p(95)")
-_STATIC_STATS = frozenset({"avg", "min", "med", "max", "count"})
 # k6 lists a percentile threshold's value for display when it is not a summary column.
 _PERCENTILE_SOURCE = re.compile(r"^p\((\d+(?:\.\d+)?)\)\s*[<>=]")
 _SETUP_GROUPS = frozenset({"setup", "teardown"})
@@ -33,19 +32,9 @@ _SETUP_GROUPS = frozenset({"setup", "teardown"})
 def validate_trend_stats(stats: list[str] | tuple[str, ...]) -> list[str]:
     """k6's summaryTrendStats validation; ConfigError with k6's message on a bad entry."""
     for stat in stats:
-        if stat in _STATIC_STATS:
-            continue
-        if not (isinstance(stat, str) and stat.startswith("p(") and stat.endswith(")")):
-            raise ConfigError(f"invalid trend stat '{stat}', unknown format", key="summaryTrendStats")
-        try:
-            pct = parse_go_float(stat[2:-1])
-        except ValueError:
-            pct = math.nan
-        if not 0 <= pct <= 100:
-            raise ConfigError(
-                f"invalid percentile trend stat value '{stat}', provide a number between 0 and 100",
-                key="summaryTrendStats",
-            )
+        problem = trend_stat_problem(stat)
+        if problem is not None:
+            raise ConfigError(problem, key="summaryTrendStats")
     return list(stats)
 
 

@@ -21,35 +21,45 @@ def error_of(raw: dict[str, object], name: str = "s") -> ConfigError:
 
 
 @pytest.mark.parametrize(
-    ("raw", "message"),
+    ("raw", "message", "field"),
     [
         (
             {"executor": "constant-arrival-rate", "rate": 0, "duration": "500ms"},
             "the iteration rate must be more than 0, the duration must be at least 1s, but is 500ms, "
             "the number of preAllocatedVUs isn't specified",
+            "rate",
         ),
         (
             {"executor": "externally-controlled", "gracefulStop": "1s"},
             "the duration must be specified, for infinite duration use 0, "
             "gracefulStop is not supported by the externally controlled executor",
+            "duration",
         ),
-        ({"executor": "ramping-vus"}, "at least one stage has to be specified"),
+        ({"executor": "ramping-vus"}, "at least one stage has to be specified", "stages"),
         (
             {"executor": "shared-iterations", "vus": 5, "iterations": 3},
             "the number of iterations (3) can't be less than the number of VUs (5)",
+            "iterations",
         ),
-        ({"executor": "constant-vus", "vus": 0}, "the number of VUs must be more than 0, the duration is unspecified"),
+        (
+            {"executor": "constant-vus", "vus": 0},
+            "the number of VUs must be more than 0, the duration is unspecified",
+            "vus",
+        ),
         (
             {"executor": "per-vu-iterations", "iterations": 0, "maxDuration": "0.5s"},
             "the number of iterations must be more than 0, the maxDuration must be at least 1s, but is 500ms",
+            "iterations",
         ),
         (
             {"executor": "ramping-vus", "startVUs": 0, "stages": [{"duration": "1s", "target": 0}, {"target": 1}]},
             "stage 2 doesn't have a duration",
+            "stages",
         ),
         (
             {"executor": "ramping-vus", "startVUs": 0, "stages": [{"duration": "1s", "target": 0}]},
             "either startVUs or one of the stages' target values must be greater than 0",
+            "stages",
         ),
         (
             {
@@ -59,17 +69,20 @@ def error_of(raw: dict[str, object], name: str = "s") -> ConfigError:
                 "maxVUs": 1,
             },
             "maxVUs can't be less than preAllocatedVUs",
+            "maxVUs",
         ),
         (
             {"executor": "externally-controlled", "vus": 9, "maxVUs": 5, "duration": "1s"},
             "the number of active VUs (9) must be less than or equal to the number of maxVUs (5)",
+            "vus",
         ),
     ],
 )
-def test_validation_messages_are_k6s(raw: dict[str, object], message: str) -> None:
+def test_validation_messages_are_k6s(raw: dict[str, object], message: str, field: str) -> None:
+    """k6 joins the messages into one; the error points at the field of the first."""
     err = error_of(raw)
     assert err.message == message
-    assert err.key == "options.scenarios.s"
+    assert err.key == f"options.scenarios.s.{field}"
 
 
 def test_bad_names_fields_and_executors() -> None:

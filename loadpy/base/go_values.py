@@ -1,4 +1,5 @@
-"""What Go's encoding/json does to an options object before k6 reads it, done to ours the same way.
+"""How Go reads the values k6 gets: what encoding/json does to an options object before k6 reads it,
+done to ours the same way, and strconv.ParseFloat.
 
 * Keys match struct fields case-insensitively (`VUs`, `Iterations`, `Executor`, `AbortOnFail`).
   k6 marshals the script's options with sorted keys, so when two spellings of one field are
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -74,3 +76,25 @@ def go_json_type(value: object) -> str:
     if isinstance(value, list):
         return "array"
     return "null" if value is None else "object"
+
+
+# Go's strconv.ParseFloat syntax (decimal and hex floats, inf/infinity/nan); Python's float()
+# is laxer (underscores, surrounding spaces), so the syntax is checked first.
+_GO_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_GO_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+")
+_GO_SPECIAL = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+
+
+def parse_go_float(text: str) -> float:
+    """Parse like Go's strconv.ParseFloat; ValueError carries Go's message."""
+    if _GO_DECIMAL.fullmatch(text):
+        value = float(text)
+    elif _GO_HEX.fullmatch(text):
+        value = float.fromhex(text)
+    elif _GO_SPECIAL.fullmatch(text):
+        return float(text.lower().replace("infinity", "inf"))
+    else:
+        raise ValueError(f'strconv.ParseFloat: parsing "{text}": invalid syntax')
+    if math.isinf(value):
+        raise ValueError(f'strconv.ParseFloat: parsing "{text}": value out of range')
+    return value
