@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from loadpy.base.durations import format_duration
+from loadpy.base.progress import ScenarioProgress, count_of, fixed_duration, generic_columns
 from loadpy.clock import now
 
 log = logging.getLogger("loadpy.progress")
@@ -48,107 +48,28 @@ class RunLine:
     interrupted: int
 
 
-def fixed_duration(seconds: float, max_seconds: float) -> str:
-    """k6 pb.GetFixedLengthDuration: tenths of a second, as many fields and digits as the maximum."""
-    sign = "-" if seconds < 0 else ""
-    tenths = round(abs(seconds) * 10)
-    max_tenths = max(round(abs(max_seconds) * 10) if math.isfinite(max_seconds) else 0, tenths)
-    h, rest = divmod(tenths, 36000)
-    m, rest = divmod(rest, 600)
-    s, t = divmod(rest, 10)
-    max_h, max_rest = divmod(max_tenths, 36000)
-    max_m, max_rest = divmod(max_rest, 600)
-    max_s = max_rest // 10
-    if max_h:
-        return f"{sign}{h:0{len(str(max_h))}d}h{m:02d}m{s:02d}.{t}s"
-    if max_m:
-        return f"{sign}{m:0{len(str(max_m))}d}m{s:02d}.{t}s"
-    return f"{sign}{s:0{len(str(max_s))}d}.{t}s"
+def status_mark(p: ScenarioProgress) -> str:
+    """k6's mark before the bar: running, done (✓) or stopped before it finished (✗)."""
+    if not p.done:
+        return RUNNING
+    return INTERRUPTED if p.stopped_early else DONE
 
 
-def _count(value: int, of: int) -> str:
-    """k6 GetFixedLengthIntFormat: zero-padded to the digits of the maximum."""
-    return f"{value:0{len(str(max(of, 0)))}d}"
-
-
-def _time_column(spent: float, total: float, done: bool, total_text: str | None = None) -> str:
-    if done or (total > 0 and spent >= total):
-        return format_duration(total)
-    return f"{fixed_duration(spent, total)}/{total_text or format_duration(total)}"
-
-
-def _ramping_rate(config: Any, spent: float) -> float:
-    """The target arrival rate at `spent` seconds into the stages, per second."""
-    rate = float(getattr(config, "start_rate", 0))
-    at = 0.0
-    for stage in getattr(config, "stages", ()):
-        if spent <= at + stage.seconds and stage.seconds > 0:
-            rate += (stage.value - rate) * (spent - at) / stage.seconds
-            break
-        at += stage.seconds
-        rate = float(stage.value)
-    return rate / (getattr(config, "time_unit", 1.0) or 1.0)
-
-
-def scenario_columns(p: Any, config: Any, test_elapsed: float) -> tuple[str, float, list[str]]:
-    """(status, fraction, right-hand columns) of one scenario, per executor as k6 shows them."""
+def scenario_columns(p: ScenarioProgress, config: Any, test_elapsed: float) -> tuple[str, float, list[str]]:
+    """(status, fraction, right-hand columns) of one scenario; the executor's config words the columns."""
     start_time = float(getattr(config, "start_time", 0.0) or 0.0)
     if not p.done and p.elapsed <= 0 and test_elapsed < start_time:
         return WAITING, 0.0, ["waiting", fixed_duration(start_time - test_elapsed, start_time)]
-    stopped_early = p.done and getattr(p, "stopped_early", False)
-    status = (INTERRUPTED if stopped_early else DONE) if p.done else RUNNING
-    fraction = 1.0 if p.done and not stopped_early else min(max(p.fraction, 0.0), 1.0)
+    status = status_mark(p)
     # a scenario cut short keeps its "spent/total" column and bar where it stopped, as in k6
-    finished = p.done and not stopped_early
-    kind = p.executor
-    max_vus = _max_vus(config, p.max_vus)
-    vus_of = f"{_count(p.active_vus, max_vus)}/{p.max_vus} VUs"
-    dropped = f", {p.dropped} dropped" if p.dropped else ""
-    if kind == "constant-vus":
-        return status, fraction, [f"{p.max_vus} VUs", _time_column(p.elapsed, p.total - _grace(config), finished)]
-    if kind == "ramping-vus":
-        regular = p.total - _grace(config)
-        return status, fraction, [vus_of, _time_column(p.elapsed, regular, finished, fixed_duration(regular, regular))]
-    if kind in ("constant-arrival-rate", "ramping-arrival-rate"):
-        regular = p.total - _grace(config)
-        if kind == "constant-arrival-rate":
-            rate = (getattr(config, "rate", 0) or 0) / (getattr(config, "time_unit", 1.0) or 1.0)
-        else:
-            rate = _ramping_rate(config, min(p.elapsed, regular))
-        return status, fraction, [vus_of, _time_column(p.elapsed, regular, finished), f"{rate:.2f} iters/s{dropped}"]
-    if kind in ("shared-iterations", "per-vu-iterations"):
-        max_d = float(getattr(config, "max_duration_s", p.total - _grace(config)))
-        spent = f"{fixed_duration(min(p.elapsed, max_d), max_d)}/{format_duration(max_d)}"
-        iterations = int(getattr(config, "iterations", 0) or 0)
-        if kind == "shared-iterations":
-            counts = f"{_count(p.iterations_done, iterations)}/{iterations} shared iters"
-        else:
-            total = iterations * p.max_vus
-            counts = f"{_count(p.iterations_done, total)}/{total} iters, {iterations} per VU"
-        return status, fraction, [f"{p.max_vus} VUs", spent, counts]
-    if kind == "externally-controlled":
-        duration = float(getattr(config, "duration", 0.0) or 0.0)
-        if not duration:  # endless: only the time spent
-            return status, fraction, [vus_of, format_duration(round(p.elapsed, 1)), ""]
-        return status, fraction, [vus_of, _time_column(p.elapsed, duration, finished), ""]
-    # An executor this view does not know yet: the generic facts.
-    return status, fraction, [vus_of, _time_column(p.elapsed, p.total, finished), f"{p.iterations_done} iters{dropped}"]
-
-
-def _max_vus(config: Any, default: int) -> int:
-    """The most VUs a scenario may ever have (arrival-rate maxVUs): the width of the VU counts."""
-    total = getattr(config, "max_vus_total", None)
-    if callable(total):
-        total = total()
-    return max(int(total), default) if isinstance(total, int) else default
-
-
-def _grace(config: Any) -> float:
-    return float(getattr(config, "graceful_stop", 0.0) or 0.0) if config is not None else 0.0
+    finished = status == DONE
+    fraction = 1.0 if finished else min(max(p.fraction, 0.0), 1.0)
+    columns = config.progress_columns(p, finished) if config is not None else generic_columns(p, finished)
+    return status, fraction, columns
 
 
 def run_line(run: RunLine) -> str:
-    vus = f"{_count(run.active_vus, run.max_vus)}/{run.max_vus}"
+    vus = f"{count_of(run.active_vus, run.max_vus)}/{run.max_vus}"
     return (
         f"running ({fixed_duration(run.elapsed, run.max_duration)}), {vus} VUs, "
         f"{run.complete} complete and {run.interrupted} interrupted iterations"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from loadpy.base.progress import ScenarioProgress
 from loadpy.base.runtime import Runtime
 from loadpy.clock import now
 from loadpy.engine.pool import VUPool, planned_pool_size
@@ -65,22 +66,6 @@ class RunResult:
     interrupted: bool
     aborted_by_thresholds: bool
     error: LoadpyError | None
-
-
-@dataclass
-class ScenarioProgress:
-    name: str
-    executor: str
-    active_vus: int
-    max_vus: int
-    iterations_done: int
-    interrupted: int
-    dropped: int
-    elapsed: float
-    total: float  # regular duration + gracefulStop (inf for an endless externally-controlled)
-    done: bool
-    fraction: float = 0.0  # 0..1 (shared-iterations: iterations done / total; others: time)
-    stopped_early: bool = False  # ended by a signal, abort or the REST API (k6 draws ✗)
 
 
 # k6's one line when a threshold with abortOnFail stops the test (it names every crossed metric)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
+from loadpy.base.progress import ScenarioProgress, active_vus_column, time_column
 from loadpy.base.runtime import VirtualUser
 from loadpy.clock import now
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv, or_default
@@ -78,6 +79,15 @@ class ArrivalRateConfig(ExecutorConfig):
 
     def vu_params(self) -> dict[str, int]:
         return {"preAllocatedVUs": self.pre_allocated, "maxVUs": self.max_vus_total}
+
+    def rate_at(self, spent: float) -> float:
+        """The target rate `spent` seconds into the scenario, in iterations per second."""
+        raise NotImplementedError
+
+    def progress_columns(self, p: ScenarioProgress, finished: bool) -> list[str]:
+        regular = p.total - self.graceful_stop
+        rate = f"{self.rate_at(min(p.elapsed, regular)):.2f} iters/s" + (f", {p.dropped} dropped" if p.dropped else "")
+        return [active_vus_column(p, self.max_vus_total), time_column(p.elapsed, regular, finished), rate]
 
 
 class ArrivalRateRunner(ExecutorRunner):

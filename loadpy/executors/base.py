@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from loadpy.base.durations import format_duration, parse_duration
 from loadpy.base.go_values import go_json_type
+from loadpy.base.progress import ScenarioProgress, fixed_duration, generic_columns
 from loadpy.base.runtime import ScenarioContext, VirtualUser
 from loadpy.base.schema import SCENARIO_NAME_MESSAGE, Invalid, check_scenario_name
 from loadpy.base.stages import Stage, parse_stages
@@ -208,6 +209,12 @@ class ExecutorConfig:
             items.append(f"gracefulStop: {format_duration(self.graceful_stop)}")
         return f" ({', '.join(items)})" if items else ""
 
+    # -- progress (k6's GetProgress) ------------------------------------------------------
+    def progress_columns(self, p: ScenarioProgress, finished: bool) -> list[str]:
+        """The columns right of this scenario's bar, as k6's executor words them (`finished`: it
+        ran to its end, not stopped early)."""
+        return generic_columns(p, finished)
+
     def to_dict(self) -> dict[str, Any]:
         """camelCase, k6 durations (for `loadpy inspect`)."""
         out: dict[str, Any] = {"executor": self.executor}
@@ -269,6 +276,15 @@ class IterationsConfig(ExecutorConfig):
 
     def params_dict(self) -> dict[str, Any]:
         return {"vus": self.vus, "iterations": self.iterations, "maxDuration": format_duration(self.max_duration_s)}
+
+    def progress_columns(self, p: ScenarioProgress, finished: bool) -> list[str]:
+        max_d = self.max_duration_s
+        spent = f"{fixed_duration(min(p.elapsed, max_d), max_d)}/{format_duration(max_d)}"
+        return [f"{p.max_vus} VUs", spent, self.iterations_column(p)]
+
+    def iterations_column(self, p: ScenarioProgress) -> str:
+        """How many of the iterations are done ("06/20 shared iters")."""
+        raise NotImplementedError
 
 
 class VUPool(Protocol):

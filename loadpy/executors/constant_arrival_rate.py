@@ -46,6 +46,9 @@ class ConstantArrivalRateConfig(ArrivalRateConfig):
     def regular_duration(self) -> float:
         return self.duration or 0.0
 
+    def rate_at(self, spent: float) -> float:
+        return (self.rate or 0) / (self.time_unit or 1.0)
+
     def total_ticks(self) -> int:
         """Global arrivals: every i with i·timeUnit/rate ≤ duration (exact integer-ns arithmetic)."""
         return to_ns(self.regular_duration()) * (self.rate or 0) // to_ns(self.time_unit) + 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
+from loadpy.base.progress import ScenarioProgress, time_column
 from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import (
     MIN_DURATION,
@@ -44,6 +45,9 @@ class ConstantVUsConfig(ExecutorConfig):
 
     def regular_duration(self) -> float:
         return self.duration or 0.0
+
+    def progress_columns(self, p: ScenarioProgress, finished: bool) -> list[str]:
+        return [f"{p.max_vus} VUs", time_column(p.elapsed, p.total - self.graceful_stop, finished)]
 
     def planned_vus(self, stripe: Stripe) -> int:
         return stripe.scale(self.vus)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
+from loadpy.base.progress import ScenarioProgress, active_vus_column, time_column
 from loadpy.base.runtime import VirtualUser
 from loadpy.base.vu_budget import GROW_BATCH, measured, running_out, shortfall
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv
@@ -64,6 +65,12 @@ class ExternallyControlledConfig(ExecutorConfig):
 
     def planned_vus(self, stripe: Stripe) -> int:
         return stripe.scale(self.max_vus_total)
+
+    def progress_columns(self, p: ScenarioProgress, finished: bool) -> list[str]:
+        vus = active_vus_column(p, self.max_vus_total)
+        if not self.duration:  # endless: only the time spent
+            return [vus, format_duration(round(p.elapsed, 1)), ""]
+        return [vus, time_column(p.elapsed, self.duration, finished), ""]
 
     def describe(self, segment: SegmentArg = None) -> str:
         duration = format_duration(self.duration) if self.duration else "infinite"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from loadpy.base.durations import format_duration
+from loadpy.base.progress import ScenarioProgress, count_of
 from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, as_stripe
@@ -25,6 +26,10 @@ class PerVUIterationsConfig(IterationsConfig):
             f"{self.iterations} iterations for each of {vus} VUs"
             f"{self.base_info(f'maxDuration: {format_duration(self.max_duration_s)}')}"
         )
+
+    def iterations_column(self, p: ScenarioProgress) -> str:
+        total = self.iterations * p.max_vus
+        return f"{count_of(p.iterations_done, total)}/{total} iters, {self.iterations} per VU"
 
     def new_runner(self, env: RunEnv) -> ExecutorRunner:
         return PerVUIterationsRunner(self, env)

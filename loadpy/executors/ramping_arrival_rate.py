@@ -45,6 +45,17 @@ class RampingArrivalRateConfig(ArrivalRateConfig):
     def regular_duration(self) -> float:
         return sum(s.seconds for s in self.stages)
 
+    def rate_at(self, spent: float) -> float:
+        rate = float(self.start_rate)
+        at = 0.0
+        for stage in self.stages:
+            if spent <= at + stage.seconds and stage.seconds > 0:
+                rate += (stage.value - rate) * (spent - at) / stage.seconds
+                break
+            at += stage.seconds
+            rate = float(stage.value)
+        return rate / (self.time_unit or 1.0)
+
     def arrivals(self, stripe: Stripe) -> Iterator[tuple[int, float]]:
         unit = float(to_ns(self.time_unit))
         owned = stripe.owned()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
+from loadpy.base.progress import ScenarioProgress, active_vus_column, fixed_duration, time_column
 from loadpy.base.runtime import VirtualUser
 from loadpy.base.stages import Stage, stages_to_list, validate_stages
 from loadpy.executors.base import (
@@ -93,6 +94,10 @@ class RampingVUsConfig(ExecutorConfig):
             f"Up to {vus} looping VUs for {format_duration(self.regular_duration())} over {len(self.stages)} stages"
             f"{self.base_info(f'gracefulRampDown: {format_duration(self.graceful_ramp_down)}')}"
         )
+
+    def progress_columns(self, p: ScenarioProgress, finished: bool) -> list[str]:
+        regular = p.total - self.graceful_stop
+        return [active_vus_column(p), time_column(p.elapsed, regular, finished, fixed_duration(regular, regular))]
 
     def params_dict(self) -> dict[str, Any]:
         return {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from loadpy.base.durations import format_duration
+from loadpy.base.progress import ScenarioProgress, count_of
 from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, Stripe, as_stripe
@@ -35,6 +36,9 @@ class SharedIterationsConfig(IterationsConfig):
             f"{self.iterations_for(stripe)[1]} iterations shared among {self.planned_vus(stripe)} VUs"
             f"{self.base_info(f'maxDuration: {format_duration(self.max_duration_s)}')}"
         )
+
+    def iterations_column(self, p: ScenarioProgress) -> str:
+        return f"{count_of(p.iterations_done, self.iterations)}/{self.iterations} shared iters"
 
     def new_runner(self, env: RunEnv) -> ExecutorRunner:
         return SharedIterationsRunner(self, env)

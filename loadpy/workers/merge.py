@@ -18,7 +18,7 @@ VU_GAUGES = frozenset({"vus", "vus_max"})
 
 
 def merge_progress(per_worker: Sequence[Sequence[Any]]) -> list[Any]:
-    """Sum the workers' per-scenario progress (loadpy.engine.scheduler.ScenarioProgress) by scenario."""
+    """Sum the workers' per-scenario progress (loadpy.base.progress.ScenarioProgress) by scenario."""
     merged: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for scenarios in per_worker:
