@@ -70,9 +70,9 @@ def described(value: object) -> str:
     kind = kind_of(value)
     if kind in ("number", "string"):
         return f"the {kind} {value!r}"
-    if kind in ("null", type(value).__name__):
-        return kind
-    return f"a {kind}"
+    if kind in ("boolean", "mapping", "list"):
+        return f"a {kind}"
+    return kind  # null, or a Python type no YAML/JSON value has
 
 
 def check_scenario_name(name: str) -> None:
