@@ -75,6 +75,13 @@ def described(value: object) -> str:
     return kind  # null, or a Python type no YAML/JSON value has
 
 
+def scalar_text(value: object) -> str:
+    """A YAML/JSON scalar as the string Go or k6 would see (true, not True)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def check_scenario_name(name: str) -> None:
     """k6's rule for scenario names (they become tag values and file names)."""
     if not SCENARIO_NAME.fullmatch(name):

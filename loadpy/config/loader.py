@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from loadpy.base.schema import Invalid, KeyPath, format_keypath, kind_of
+from loadpy.base.schema import Invalid, KeyPath, format_keypath, kind_of, scalar_text
 from loadpy.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, read_yaml, too_deep
 from loadpy.errors import ConfigError, did_you_mean
 
@@ -56,7 +56,7 @@ class SourceDoc:
     def env_defaults(self) -> dict[str, str]:
         """The file's `env:` block (lowest precedence for `${NAME}`)."""
         block = self.data.get("env") or {}
-        return {str(k): _scalar_text(v) for k, v in block.items()}
+        return {str(k): scalar_text(v) for k, v in block.items()}
 
 
 def _normal(path: KeyPath) -> KeyPath:
@@ -199,13 +199,7 @@ def resolve_env(
     file_env: Mapping[str, object] | None, process_env: Mapping[str, str], cli_env: Mapping[str, str]
 ) -> dict[str, str]:
     """k6's __ENV: the file's `env:` defaults < the process environment < `-e NAME=VALUE`."""
-    merged = {str(k): _scalar_text(v) for k, v in (file_env or {}).items()}
+    merged = {str(k): scalar_text(v) for k, v in (file_env or {}).items()}
     merged.update(process_env)
     merged.update(cli_env)
     return merged
-
-
-def _scalar_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -15,13 +15,13 @@ import math
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from loadpy.base.durations import format_duration, parse_duration
 from loadpy.base.go_values import go_json_type
 from loadpy.base.progress import ScenarioProgress, fixed_duration, generic_columns
 from loadpy.base.runtime import ScenarioContext, VirtualUser
-from loadpy.base.schema import SCENARIO_NAME_MESSAGE, Invalid, check_scenario_name
+from loadpy.base.schema import SCENARIO_NAME_MESSAGE, Invalid, check_scenario_name, scalar_text
 from loadpy.base.stages import Stage, parse_stages
 from loadpy.clock import now
 from loadpy.errors import TestAbort, did_you_mean
@@ -30,6 +30,7 @@ from loadpy.metrics.tags import TagSet, with_tags
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
 log = logging.getLogger("loadpy.executors")
+T = TypeVar("T")
 
 DEFAULT_GRACEFUL_STOP = 30.0
 MIN_DURATION = 1.0  # k6 minDuration: duration / maxDuration must be at least 1s
@@ -59,7 +60,7 @@ class Fields:
     def has(self, field_name: str) -> bool:
         return self.raw.get(field_name) is not None
 
-    def _read(self, field_name: str, read: Callable[[object], Any]) -> Any:
+    def _read(self, field_name: str, read: Callable[[object], T]) -> T | None:
         value = self.raw.get(field_name)
         if value is None:
             return None
@@ -69,10 +70,10 @@ class Fields:
             raise exc.under(field_name) from None
 
     def int(self, field_name: str) -> int | None:
-        return self._read(field_name, lambda value: go_int64(value, field_name))  # type: ignore[no-any-return]
+        return self._read(field_name, lambda value: go_int64(value, field_name))
 
     def duration(self, field_name: str) -> float | None:
-        return self._read(field_name, parse_duration)  # type: ignore[no-any-return]
+        return self._read(field_name, parse_duration)
 
     def str_map(self, field_name: str) -> dict[str, str]:
         value = self.raw.get(field_name)
@@ -80,17 +81,11 @@ class Fields:
             return {}
         if not isinstance(value, Mapping):
             raise Invalid((field_name,), f"{field_name} must be a map of strings")
-        return {str(k): _text(v) for k, v in value.items()}
+        return {str(k): scalar_text(v) for k, v in value.items()}
 
     def stages(self, field_name: str = "stages") -> list[Stage]:
         read = partial(parse_stages, read_target=lambda value: go_int64(value, "target"), keep_incomplete=True)
-        return self._read(field_name, read) or []  # type: ignore[no-any-return]
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return self._read(field_name, read) or []
 
 
 def too_short(field_name: str, seconds: float) -> str:
