@@ -88,7 +88,7 @@ class Options:
     warnings: list[str] = field(default_factory=list)  # what resolve_options logged (unknown keys, shortcuts)
 
 
-# --- value parsers: (value) -> normalised value, raising OptionError -------------------------------
+# --- value parsers: (value) -> normalised value, raising Invalid ------------------------------------
 
 
 def _show(value: object) -> str:
