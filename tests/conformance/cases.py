@@ -9,6 +9,7 @@ from tests.conformance.cases_config import CONFIG
 from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_metrics import METRICS
+from tests.conformance.cases_schema import SCHEMA
 from tests.conformance.cases_streaming import STREAMING
 from tests.conformance.cases_vu import VU_CASES
 from tests.conformance.model import (
@@ -964,4 +965,5 @@ CASES: list[Case] = [
     *DASHBOARD,
     *STREAMING,
     *CONFIG,
+    *SCHEMA,
 ]
