@@ -25,6 +25,24 @@ from loadpy.js.typescript import strip_types
 
 _PARSER = Parser(Language(tree_sitter_javascript.language()))
 REMOTE_PREFIXES = ("https://", "http://")
+# a directory of copies of remote modules: https://host/path is read from $LOADPY_JSLIB_DIR/host/path
+JSLIB_DIR_ENV = "LOADPY_JSLIB_DIR"
+
+
+def _copy_path(url: str) -> str:
+    """`https://jslib.k6.io/x/1.0.0/index.js` → `jslib.k6.io/x/1.0.0/index.js` (no query, no `..`)."""
+    rest = url.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    return "/".join(part for part in rest.split("/") if part not in ("", ".", ".."))
+
+
+def _local_copy(url: str) -> Path | None:
+    """The copy of a remote module in the LOADPY_JSLIB_DIR directory, when there is one: it wins over
+    a built-in jslib (the user gave the real library)."""
+    folder = os.environ.get(JSLIB_DIR_ENV)
+    if not folder:
+        return None
+    file = Path(folder) / _copy_path(url)
+    return file if file.is_file() else None
 
 
 class ModuleNotFound(ScriptError):
@@ -350,12 +368,16 @@ class Bundler:
         if spec in self.builtins:
             return spec
         if spec.startswith(REMOTE_PREFIXES):
+            local = _local_copy(spec)
+            if local is not None:
+                return self.add_file(str(local), spec)
             builtin = jslib_module(spec)
             if builtin is not None:
                 return builtin
             raise ModuleNotFound(
                 f"{importer}:{line}: cannot import {spec}: remote modules are not fetched by loadpy "
-                "(download the file next to the script and import it by a relative path)"
+                f"(put a copy at {JSLIB_DIR_ENV}/{_copy_path(spec)} and set {JSLIB_DIR_ENV}, or download "
+                "the file next to the script and import it by a relative path)"
             )
         if spec.startswith("k6/") or spec == "k6":
             raise ModuleNotFound(f"{importer}:{line}: unknown module: {spec}")
