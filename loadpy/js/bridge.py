@@ -114,6 +114,7 @@ class JsRuntime(BaseRuntime):
         if isinstance(raw, Mapping):
             shared.options_json = json.dumps(raw, default=str)
         shared.instance = self._instance
+        shared.throw = bool(getattr(options, "throw", False))
         functions = [n for n, kind in script.exports.items() if kind == "function"]
         bodies = {n: self._body(n) for n in functions if n not in ("setup", "teardown", "handleSummary")}
         for name, exec_name in exec_names(options):

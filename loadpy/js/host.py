@@ -28,6 +28,7 @@ from loadpy.errors import LoadpyError
 from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
+from loadpy.js.throw import capture, thrown_message
 from loadpy.js.wire import request_body, request_kwargs, response_field
 from loadpy.k6lib.errors import K6Error
 
@@ -65,6 +66,7 @@ class Shared:
     define_metric: Callable[[str, str, bool], None] = lambda name, type_, time: None
     options_json: str = "{}"
     instance: Callable[[], dict[str, Any]] = dict  # exec.instance
+    throw: bool = False  # k6's `throw` option: a request that got no response throws (loadpy/js/throw.py)
 
 
 class Host:
@@ -144,12 +146,16 @@ class Host:
         try:
             options = json.loads(options_json) if options_json else None
             kwargs = request_kwargs(options)
+            failed: list[str] | None = [] if self.shared.throw else None
             with self._jar_of(options):
-                outcome = self._await(self.vu.http.request(method, url, request_body(body, options), **kwargs))
+                request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
+                outcome = self._await(request if failed is None else capture(request, failed))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
             return _error(outcome.error)
+        if failed is not None and outcome.error:
+            return f"{GO_ERROR}{thrown_message(method, url, outcome.error, failed)}"
         return self._head(outcome, options)
 
     def batch(self, requests_json: str) -> str:
@@ -167,12 +173,18 @@ class Host:
                 jars.add((options or {}).get("jar", VU_JAR))
             if len(jars) > 1:
                 return f"{ERROR}http.batch: loadpy sends the requests of one batch with one cookie jar"
+            failed: list[str] | None = [] if self.shared.throw else None
             with self._jar_of({"jar": jars.pop()} if jars else None):
-                outcome = self._await(self.vu.http.batch(calls))
+                sent = self.vu.http.batch(calls)
+                outcome = self._await(sent if failed is None else capture(sent, failed))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
             return _error(outcome.error)
+        if failed is not None:
+            for resp, call in zip(outcome, calls, strict=True):
+                if resp.error:  # k6 throws the first failure of the batch
+                    return f"{GO_ERROR}{thrown_message(call['method'], call['url'], resp.error, failed)}"
         return "\x03".join(
             self._head(resp, json.loads(req["options"]) if req.get("options") else None)
             for resp, req in zip(outcome, requests, strict=True)
