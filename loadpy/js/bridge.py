@@ -194,7 +194,10 @@ class JsRuntime(BaseRuntime):
             except JSException as exc:
                 return exc
 
-        outcome = await drive(context, call)
+        try:
+            outcome = await drive(context, call)
+        finally:
+            host.cancel_in_flight()  # what an interrupted or failed iteration started (asyncRequest)
         if host.abort_reason is not None:
             where = program.innermost_frame(outcome) if isinstance(outcome, JSException) else ""
             raise TestAbort(f"{host.abort_reason} at {where}" if where else host.abort_reason)
