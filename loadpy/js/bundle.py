@@ -234,12 +234,26 @@ class _Rewriter:
                 self.exports.append((exported, local))
             self._replace(node, "")
 
+    def _guard(self, loop: Node) -> None:
+        """Put LOOP_GUARD first in the loop's body (braces added around a single statement), on the
+        body's first line: lines keep their numbers."""
+        body = loop.child_by_field_name("body")
+        if body is None:
+            return
+        if body.type == "statement_block":
+            self.edits.append((body.start_byte + 1, body.start_byte + 1, LOOP_GUARD))
+        else:
+            self.edits.append((body.start_byte, body.start_byte, "{" + LOOP_GUARD))
+            self.edits.append((body.end_byte, body.end_byte, "}"))
+
     def _requires(self, root: Node) -> None:
         """CommonJS `require('x')` with a literal string: a dependency like an import (and one-line
-        functions, see LineMap.one_liners)."""
+        functions, see LineMap.one_liners; loops get their guard on the way)."""
         stack = [root]
         while stack:
             node = stack.pop()
+            if node.type in _LOOPS:
+                self._guard(node)
             if node.start_point[0] == node.end_point[0] and node.type in _FUNCTIONS:
                 name = _function_name(node)
                 if name:
@@ -259,6 +273,13 @@ class _Rewriter:
             data[start:end] = text.encode()
         return data.decode()
 
+
+_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# At the top of every loop body: every LOOP_GUARD_EVERY passes, a host call lets the other VUs of
+# the process run, and throws once the iteration is hard-stopped. The counter is the module's own
+# (a `var` in its header): a closure variable costs less than a global, a `var` less than a `let`.
+LOOP_GUARD_EVERY = 100_000
+LOOP_GUARD = f"if (++__lp_n > {LOOP_GUARD_EVERY}) __lp_n = __lp_tick();"
 
 _FUNCTIONS = frozenset(
     {
@@ -304,7 +325,7 @@ def _first_error(node: Node) -> Node | None:
 
 def _module_header(rw: _Rewriter, is_es: bool) -> str:
     """Code put on the module's first line: export getters (hoisted, live) and `export *` copies."""
-    parts = []
+    parts = ["var __lp_n = 0;"]  # the loop guards' counter (LOOP_GUARD)
     if is_es:
         parts.append("Object.defineProperty(exports, '__esModule', {value: true});")
     for exported, expr in rw.exports:

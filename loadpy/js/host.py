@@ -103,6 +103,7 @@ class Host:
             "__lp_host_batch": self.batch,
             "__lp_host_response": self.response,
             "__lp_host_sleep": self.sleep,
+            "__lp_host_tick": self.tick,
             "__lp_host_check": self.check,
             "__lp_host_group": self.group,
             "__lp_host_group_end": self.group_end,
@@ -291,6 +292,16 @@ class Host:
             return refused
         outcome = self._await(self.vu.sleep(max(0.0, float(seconds))))
         return _error(outcome.error) if isinstance(outcome, Failure) else None
+
+    def tick(self) -> str | None:
+        """A loop ran LOOP_GUARD_EVERY more passes (loadpy/js/bundle.py): let the other VUs of the
+        process run; once the iteration is hard-stopped, throw (again at every pass of any loop)."""
+        if self.interrupted:
+            return f"{ERROR}the iteration was interrupted"
+        if self.vu is None or self.init or greenlet.getcurrent().parent is None:
+            return None  # init code, handleSummary: nothing else to run
+        outcome = self._await(asyncio.sleep(0))
+        return f"{ERROR}the iteration was interrupted" if isinstance(outcome, Failure) else None
 
     def wait(self, seconds: float) -> bool:
         """Sleep on the VU's task until a timer is due or a started request completes; False when it

@@ -800,6 +800,11 @@ var __lp = (function () {
     setEnv(json) {
       globalThis.__ENV = JSON.parse(json);
     },
+    // the loop guard's call (loadpy/js/bundle.py LOOP_GUARD): the counter starts again at 0
+    tick() {
+      r(__lp_host_tick());
+      return 0;
+    },
   };
 })();
-var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star;
+var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star, __lp_tick = __lp.tick;
