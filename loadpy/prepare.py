@@ -59,7 +59,12 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     doc: Any = None
     if path.endswith((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")):  # loadpy.js.SUFFIXES
         from loadpy.js import load_js_script
+        from loadpy.js.bundle import JSLIB_DIR_ENV
 
+        if getattr(args, "jslib_dir", None):
+            if not os.path.isdir(args.jslib_dir):
+                raise ConfigError(f"no such directory: {args.jslib_dir}", key="--jslib-dir")
+            os.environ[JSLIB_DIR_ENV] = args.jslib_dir  # read by the bundler (and by workers' own runs)
         env = resolve_env(None, os.environ, cli_env)
         js_script = load_js_script(path, env, registry)
         try:

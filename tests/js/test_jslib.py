@@ -220,3 +220,7 @@ def test_other_remote_imports_fail_naming_the_url_or_come_from_the_copies_dir(tm
         cwd=tmp_path,
     )
     assert (served.returncode, served.stderr.strip()) == (0, "hi k6!")
+    by_flag = run([sys.executable, "-m", "loadpy"], script, "--no-summary", "--jslib-dir", str(tmp_path / "copies"))
+    assert (by_flag.returncode, by_flag.stderr.strip()) == (0, "hi k6!")
+    missing = run([sys.executable, "-m", "loadpy"], script, "--jslib-dir", str(tmp_path / "nope"))
+    assert missing.returncode == 104 and f"key '--jslib-dir': no such directory: {tmp_path / 'nope'}" in missing.stderr
