@@ -56,7 +56,7 @@ var __lp = (function () {
     };
     const dir = id.substring(0, id.lastIndexOf("/"));
     const openHere = (path, mode) => open_(dir, path, mode);
-    def.fn.call(m.exports, m.exports, m, req, imp, openHere);
+    def.fn.call(m.exports, m.exports, m, req, imp, openHere, 0); // 0: the loop guards' counter (bundle.py)
     return m.exports;
   }
 
