@@ -15,6 +15,7 @@ import pytest
 
 from loadpy.demo import DemoServer
 from loadpy.js.jslib import papaparse_parse
+from tests.unit.k6lib.oracle import k6_binary
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
@@ -71,7 +72,8 @@ export function handleSummary(data) {{
 
 
 def run(command: list[str], script: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # never the copies of LOADPY_JSLIB_DIR: they would stand in for the built-in libraries under test
+    env = {**{k: v for k, v in os.environ.items() if k != "LOADPY_JSLIB_DIR"}, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [*command, "run", "-q", "--address", "", "--log-format", "raw", *extra, str(script)],
         capture_output=True,
@@ -93,8 +95,16 @@ def test_text_summary_and_junit_are_k6s_byte_for_byte(tmp_path: Path, demo_serve
     script.write_text(textwrap.dedent(SUMMARY_SCRIPT.format(base=demo_server.base_url)).lstrip(), encoding="utf-8")
     got = run([sys.executable, "-m", "loadpy"], script)
     # k6 v1.1.0 running this script with the jslib's own k6-summary/0.0.2/index.js (imported from a
-    # local copy: this machine has no route to jslib.k6.io), recorded once
+    # local copy: this machine has no route to jslib.k6.io), recorded once; run live when a copy is at
+    # $LOADPY_JSLIB_DIR/jslib.k6.io/k6-summary/0.0.2/index.js
     expected = (DATA / "k6_summary_jslib_0.0.2.txt").read_text(encoding="utf-8")
+    copy = Path(os.environ.get("LOADPY_JSLIB_DIR", "/nonexistent")) / "jslib.k6.io/k6-summary/0.0.2/index.js"
+    if copy.is_file():
+        for_k6 = tmp_path / "k6.js"
+        for_k6.write_text(script.read_text().replace("https://jslib.k6.io/k6-summary/0.0.2/index.js", str(copy)))
+        live = run([k6_binary()], for_k6)
+        assert live.returncode == 99, live.stderr
+        expected = live.stdout
     assert got.returncode == 99, got.stderr  # the `checks`, `sizes` and `waits{kind:big}` thresholds fail
     got_sections, expected_sections = got.stdout.split("\n----\n"), expected.split("\n----\n")
     assert got_sections[:3] == expected_sections[:3]  # the three textSummary renderings, byte for byte
