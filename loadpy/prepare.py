@@ -54,11 +54,17 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
     cli = cli_options(args)
     registry = Registry()
 
+    from loadpy.js.bridge import JsRuntime
+
     doc: Any = None
     if path.endswith((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")):  # loadpy.js.SUFFIXES
         from loadpy.js import load_js_script
-        from loadpy.js.bridge import JsRuntime
+        from loadpy.js.bundle import JSLIB_DIR_ENV
 
+        if getattr(args, "jslib_dir", None):
+            if not os.path.isdir(args.jslib_dir):
+                raise ConfigError(f"no such directory: {args.jslib_dir}", key="--jslib-dir")
+            os.environ[JSLIB_DIR_ENV] = args.jslib_dir  # read by the bundler (and by workers' own runs)
         env = resolve_env(None, os.environ, cli_env)
         js_script = load_js_script(path, env, registry)
         try:
@@ -97,6 +103,12 @@ def prepare(args: argparse.Namespace, demo_url: str | None = None) -> Prepared:
         )
         runtime = FlowRuntime.from_document(doc, options, registry, env)
         handle_summary = getattr(runtime, "handle_summary", None)
+
+    if options.throw and not isinstance(runtime, JsRuntime):
+        # a Python script or a flow gets failed requests as values; nothing would throw
+        raise ConfigError(
+            "the k6 option 'throw' applies to k6 scripts (.js, .ts) only: remove it", file=path, key="options.throw"
+        )
 
     thresholds = None
     if options.thresholds and not options.no_thresholds:

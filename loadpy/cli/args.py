@@ -89,6 +89,11 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     env.add_argument("--tag", action="append", default=[], type=_key_value, metavar="KEY=VALUE")
     env.add_argument("-c", "--config", help="k6 JSON config file (lowest precedence)")
     env.add_argument("--system-tags", help="comma-separated system tags to enable")
+    env.add_argument(
+        "--jslib-dir",
+        metavar="DIR",
+        help="k6 scripts: import https://host/path from the copy DIR/host/path (as LOADPY_JSLIB_DIR=DIR)",
+    )
 
     http = parser.add_argument_group("HTTP")
     http.add_argument("--max-redirects", type=positive_int)

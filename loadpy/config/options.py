@@ -416,7 +416,7 @@ SPECS: dict[str, Spec] = {
 IGNORED_KEYS = frozenset({"cloud", "ext", "noUsageReport", "metricSamplesBufferSize", "consoleOutput", "linger"})
 # k6 options loadpy does not implement: accepted at k6's default (off, 0, empty), refused (104) when set,
 # so no option is ever accepted and silently ignored.
-UNSUPPORTED_KEYS = frozenset({"throw", "consoleOutput", "linger", "collectors"})
+UNSUPPORTED_KEYS = frozenset({"consoleOutput", "linger", "collectors"})
 _UNSUPPORTED_WHY = {
     # k6's config file may configure outputs here; loadpy reads their settings from the environment only
     "collectors": "loadpy reads the outputs' settings from K6_* environment variables "

@@ -114,6 +114,7 @@ class JsRuntime(BaseRuntime):
         if isinstance(raw, Mapping):
             shared.options_json = json.dumps(raw, default=str)
         shared.instance = self._instance
+        shared.throw = bool(getattr(options, "throw", False))
         functions = [n for n, kind in script.exports.items() if kind == "function"]
         bodies = {n: self._body(n) for n in functions if n not in ("setup", "teardown", "handleSummary")}
         for name, exec_name in exec_names(options):
@@ -193,7 +194,10 @@ class JsRuntime(BaseRuntime):
             except JSException as exc:
                 return exc
 
-        outcome = await drive(context, call)
+        try:
+            outcome = await drive(context, call)
+        finally:
+            host.cancel_in_flight()  # what an interrupted or failed iteration started (asyncRequest)
         if host.abort_reason is not None:
             where = program.innermost_frame(outcome) if isinstance(outcome, JSException) else ""
             raise TestAbort(f"{host.abort_reason} at {where}" if where else host.abort_reason)

@@ -25,6 +25,24 @@ from loadpy.js.typescript import strip_types
 
 _PARSER = Parser(Language(tree_sitter_javascript.language()))
 REMOTE_PREFIXES = ("https://", "http://")
+# a directory of copies of remote modules: https://host/path is read from $LOADPY_JSLIB_DIR/host/path
+JSLIB_DIR_ENV = "LOADPY_JSLIB_DIR"
+
+
+def _copy_path(url: str) -> str:
+    """`https://jslib.k6.io/x/1.0.0/index.js` → `jslib.k6.io/x/1.0.0/index.js` (no query, no `..`)."""
+    rest = url.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    return "/".join(part for part in rest.split("/") if part not in ("", ".", ".."))
+
+
+def _local_copy(url: str) -> Path | None:
+    """The copy of a remote module in the LOADPY_JSLIB_DIR directory, when there is one: it wins over
+    a built-in jslib (the user gave the real library)."""
+    folder = os.environ.get(JSLIB_DIR_ENV)
+    if not folder:
+        return None
+    file = Path(folder) / _copy_path(url)
+    return file if file.is_file() else None
 
 
 class ModuleNotFound(ScriptError):
@@ -216,12 +234,26 @@ class _Rewriter:
                 self.exports.append((exported, local))
             self._replace(node, "")
 
+    def _guard(self, loop: Node) -> None:
+        """Put LOOP_GUARD first in the loop's body (braces added around a single statement), on the
+        body's first line: lines keep their numbers."""
+        body = loop.child_by_field_name("body")
+        if body is None:
+            return
+        if body.type == "statement_block":
+            self.edits.append((body.start_byte + 1, body.start_byte + 1, LOOP_GUARD))
+        else:
+            self.edits.append((body.start_byte, body.start_byte, "{" + LOOP_GUARD))
+            self.edits.append((body.end_byte, body.end_byte, "}"))
+
     def _requires(self, root: Node) -> None:
         """CommonJS `require('x')` with a literal string: a dependency like an import (and one-line
-        functions, see LineMap.one_liners)."""
+        functions, see LineMap.one_liners; loops get their guard on the way)."""
         stack = [root]
         while stack:
             node = stack.pop()
+            if node.type in _LOOPS:
+                self._guard(node)
             if node.start_point[0] == node.end_point[0] and node.type in _FUNCTIONS:
                 name = _function_name(node)
                 if name:
@@ -241,6 +273,14 @@ class _Rewriter:
             data[start:end] = text.encode()
         return data.decode()
 
+
+_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# At the top of every loop body: every LOOP_GUARD_EVERY passes, a host call lets the other VUs of
+# the process run, and throws once the iteration is hard-stopped. The counter is the module's own
+# (a parameter of its function, 0 when the prelude calls it): a closure variable costs less than a
+# global, and a module's own `"use strict"` stays its first statement.
+LOOP_GUARD_EVERY = 100_000
+LOOP_GUARD = f"if (++__lp_n > {LOOP_GUARD_EVERY}) __lp_n = __lp_tick();"
 
 _FUNCTIONS = frozenset(
     {
@@ -350,12 +390,16 @@ class Bundler:
         if spec in self.builtins:
             return spec
         if spec.startswith(REMOTE_PREFIXES):
+            local = _local_copy(spec)
+            if local is not None:
+                return self.add_file(str(local), spec)
             builtin = jslib_module(spec)
             if builtin is not None:
                 return builtin
             raise ModuleNotFound(
                 f"{importer}:{line}: cannot import {spec}: remote modules are not fetched by loadpy "
-                "(download the file next to the script and import it by a relative path)"
+                f"(put a copy at {JSLIB_DIR_ENV}/{_copy_path(spec)} and set {JSLIB_DIR_ENV}, or download "
+                "the file next to the script and import it by a relative path)"
             )
         if spec.startswith("k6/") or spec == "k6":
             raise ModuleNotFound(f"{importer}:{line}: unknown module: {spec}")
@@ -385,7 +429,7 @@ class Bundler:
                 lines.one_liners[name] = None if name in lines.one_liners else (unit.module_id, at)
             head = (
                 f"__lp_define({json.dumps(unit.module_id)}, {json.dumps(unit.resolved)}, "
-                f"function (exports, module, require, __lp_import, open) {{"
+                f"function (exports, module, require, __lp_import, open, __lp_n) {{"
             )
             pieces.append(f"{head}{unit.code}\n}});")
             line += count + 1

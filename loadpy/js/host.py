@@ -28,6 +28,7 @@ from loadpy.errors import LoadpyError
 from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
+from loadpy.js.throw import capture, thrown_message
 from loadpy.js.wire import request_body, request_kwargs, response_field
 from loadpy.k6lib.errors import K6Error
 
@@ -65,6 +66,7 @@ class Shared:
     define_metric: Callable[[str, str, bool], None] = lambda name, type_, time: None
     options_json: str = "{}"
     instance: Callable[[], dict[str, Any]] = dict  # exec.instance
+    throw: bool = False  # k6's `throw` option: a request that got no response throws (loadpy/js/throw.py)
 
 
 class Host:
@@ -85,6 +87,8 @@ class Host:
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
         self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
         self.jars = Jars(lambda: self.client().cookies)
+        # http.asyncRequest: id -> (task, method, url, options, failure texts or None)
+        self._in_flight: dict[int, tuple[asyncio.Future[Any], str, str, Any, list[str] | None]] = {}
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
@@ -93,9 +97,13 @@ class Host:
     def _functions(self) -> dict[str, Callable[..., Any]]:
         return {
             "__lp_host_http": self.http,
+            "__lp_host_http_start": self.http_start,
+            "__lp_host_http_ready": self.http_ready,
+            "__lp_host_http_done": self.http_done,
             "__lp_host_batch": self.batch,
             "__lp_host_response": self.response,
             "__lp_host_sleep": self.sleep,
+            "__lp_host_tick": self.tick,
             "__lp_host_check": self.check,
             "__lp_host_group": self.group,
             "__lp_host_group_end": self.group_end,
@@ -144,12 +152,16 @@ class Host:
         try:
             options = json.loads(options_json) if options_json else None
             kwargs = request_kwargs(options)
+            failed: list[str] | None = [] if self.shared.throw else None
             with self._jar_of(options):
-                outcome = self._await(self.vu.http.request(method, url, request_body(body, options), **kwargs))
+                request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
+                outcome = self._await(request if failed is None else capture(request, failed))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
             return _error(outcome.error)
+        if failed is not None and outcome.error:
+            return f"{GO_ERROR}{thrown_message(method, url, outcome.error, failed)}"
         return self._head(outcome, options)
 
     def batch(self, requests_json: str) -> str:
@@ -167,16 +179,68 @@ class Host:
                 jars.add((options or {}).get("jar", VU_JAR))
             if len(jars) > 1:
                 return f"{ERROR}http.batch: loadpy sends the requests of one batch with one cookie jar"
+            failed: list[str] | None = [] if self.shared.throw else None
             with self._jar_of({"jar": jars.pop()} if jars else None):
-                outcome = self._await(self.vu.http.batch(calls))
+                sent = self.vu.http.batch(calls)
+                outcome = self._await(sent if failed is None else capture(sent, failed))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
             return _error(outcome.error)
+        if failed is not None:
+            for resp, call in zip(outcome, calls, strict=True):
+                if resp.error:  # k6 throws the first failure of the batch
+                    return f"{GO_ERROR}{thrown_message(call['method'], call['url'], resp.error, failed)}"
         return "\x03".join(
             self._head(resp, json.loads(req["options"]) if req.get("options") else None)
             for resp, req in zip(outcome, requests, strict=True)
         )
+
+    # -- http.asyncRequest: requests in flight on the VU's event loop ------------------------------
+    def http_start(self, method: str, url: str, body: str | None, options_json: str | None) -> int | str:
+        """Start a request (its tags and group are taken now); an id for `http_done` to report it by.
+        A request with its own `jar` is not started here: the prelude sends it at once."""
+        refused = self._vu_call("making http requests")
+        if refused:
+            return refused
+        try:
+            options = json.loads(options_json) if options_json else None
+            sending = self.vu.http.start(method, url, request_body(body, options), **request_kwargs(options))
+            failed: list[str] | None = [] if self.shared.throw else None
+            task = asyncio.ensure_future(sending if failed is None else capture(sending, failed))
+        except Exception as exc:
+            return _error(exc)
+        self._last_id += 1
+        self._in_flight[self._last_id] = (task, method, url, options, failed)
+        return self._last_id
+
+    def http_ready(self) -> bool:
+        """Whether a started request has completed (its promise can settle now)."""
+        return any(entry[0].done() for entry in self._in_flight.values())
+
+    def http_done(self) -> str:
+        """The completed requests as `id \x05 head-or-error`, joined by \x04 ("" when none)."""
+        out = []
+        for request_id, (task, method, url, options, failed) in list(self._in_flight.items()):
+            if not task.done():
+                continue
+            del self._in_flight[request_id]
+            if task.cancelled():
+                answer = f"{ERROR}the iteration was interrupted"
+            elif task.exception() is not None:
+                answer = _error(task.exception())  # type: ignore[arg-type]
+            elif failed is not None and task.result().error:
+                answer = f"{GO_ERROR}{thrown_message(method, url, task.result().error, failed)}"
+            else:
+                answer = self._head(task.result(), options)
+            out.append(f"{request_id}\x05{answer}")
+        return "\x04".join(out)
+
+    def cancel_in_flight(self) -> None:
+        """The iteration is over (or interrupted): no request it started goes on."""
+        for task, *_ in self._in_flight.values():
+            task.cancel()
+        self._in_flight.clear()
 
     def _jar_of(self, options: Mapping[str, Any] | None) -> AbstractContextManager[None]:
         """The request's `jar` param: the client uses that jar while the request runs (one VU's
@@ -229,10 +293,26 @@ class Host:
         outcome = self._await(self.vu.sleep(max(0.0, float(seconds))))
         return _error(outcome.error) if isinstance(outcome, Failure) else None
 
+    def tick(self) -> str | None:
+        """A loop ran LOOP_GUARD_EVERY more passes (loadpy/js/bundle.py): let the other VUs of the
+        process run; once the iteration is hard-stopped, throw (again at every pass of any loop)."""
+        if self.interrupted:
+            return f"{ERROR}the iteration was interrupted"
+        if self.vu is None or self.init or greenlet.getcurrent().parent is None:
+            return None  # init code, handleSummary: nothing else to run
+        outcome = self._await(asyncio.sleep(0))
+        return f"{ERROR}the iteration was interrupted" if isinstance(outcome, Failure) else None
+
     def wait(self, seconds: float) -> bool:
-        """Sleep on the VU's task until a timer is due; False when it cannot (init code, interrupted)."""
+        """Sleep on the VU's task until a timer is due or a started request completes; False when it
+        cannot (init code, interrupted)."""
         if self.vu is None or self.init or self.interrupted:
+            self.cancel_in_flight()
             return False
+        if self._in_flight:
+            tasks = [entry[0] for entry in self._in_flight.values()]
+            waiting = asyncio.wait(tasks, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+            return not isinstance(self._await(waiting), Failure)
         return not isinstance(self._await(self.vu.sleep(seconds)), Failure)
 
     def check(self, name: str, passed: bool, tags_json: str) -> None:

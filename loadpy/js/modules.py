@@ -20,8 +20,10 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
+from loadpy.js.jslib import JSLIB_EXPORTS
 from loadpy.js.pyvalues import PyObjects
 from loadpy.k6lib.exports import JS_EXPORTS, python_name
 from loadpy.k6lib.http import object_body
@@ -29,8 +31,13 @@ from loadpy.k6lib.http import object_body
 K6HTTP_PURE = "loadpy:k6/http"  # not importable by a script: the bundler resolves only k6 names
 JS_MODULES = frozenset({"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "k6/timers", "jslib/k6-utils"})
 # jslib.k6.io libraries provided built in: https://jslib.k6.io/<name>/<version>/index.js -> module
-JSLIB = {"k6-utils": "jslib/k6-utils"}
-_JSLIB_URL = re.compile(r"^https://jslib\.k6\.io/(?P<name>[a-z0-9-]+)/[0-9.]+/index\.js$")
+JSLIB = {"k6-utils": "jslib/k6-utils", **{name.removeprefix("jslib/"): name for name in JSLIB_EXPORTS}}
+_JSLIB_URL = re.compile(r"^https://jslib\.k6\.io/(?P<name>[a-z0-9-]+)/v?[0-9.]+/index\.js$")
+# JavaScript halves of the jslib modules (jslib.js defines them; the module's glue calls one)
+_JSLIB_GLUE = {
+    "jslib/http-instrumentation-tempo": "__lp_jslib.tempo(m);",
+    "jslib/http-instrumentation-pyroscope": "__lp_jslib.pyroscope(m);",
+}
 
 
 def jslib_module(url: str) -> str | None:
@@ -68,8 +75,8 @@ def builtin_names() -> set[str]:
 
 
 def glue_source() -> str:
-    """JavaScript that defines every registered Python module (part of the prelude's lines)."""
-    parts = []
+    """JavaScript that defines every registered Python module, after jslib.js (part of the prelude's lines)."""
+    parts = [resources.files("loadpy.js").joinpath("jslib.js").read_text(encoding="utf-8")]
     for module in _PY_MODULES.values():
         names = json.dumps(sorted(module.functions))
         body = module.glue.replace("\n", " ")  # one line per module: keeps the line arithmetic simple
@@ -121,6 +128,8 @@ def _register_k6lib() -> None:
         register(PyModule(name, JS_EXPORTS[name]))
     # the pure parts of k6/http (http.url, http.file, object bodies): prelude.js calls these
     register(PyModule(K6HTTP_PURE, {**JS_EXPORTS["k6/http"], "objectBody": _object_body}))
+    for name, functions in JSLIB_EXPORTS.items():
+        register(PyModule(name, functions, glue=_JSLIB_GLUE.get(name, "")))
 
 
 def _object_body(data: Mapping[str, Any]) -> list[Any]:

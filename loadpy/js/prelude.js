@@ -56,7 +56,7 @@ var __lp = (function () {
     };
     const dir = id.substring(0, id.lastIndexOf("/"));
     const openHere = (path, mode) => open_(dir, path, mode);
-    def.fn.call(m.exports, m.exports, m, req, imp, openHere);
+    def.fn.call(m.exports, m.exports, m, req, imp, openHere, 0); // 0: the loop guards' counter (bundle.py)
     return m.exports;
   }
 
@@ -510,13 +510,35 @@ var __lp = (function () {
     return pyCall(HTTP_PURE, "file", [data, filename, contentType]);
   }
 
-  // asyncRequest settles once the request completes; requests of one VU run one after another
-  // (k6 overlaps them), so counts match k6 and wall time can be longer
+  // asyncRequest: the request starts now on the VU's event loop, several run at once; its promise
+  // settles when the host reports it done (settleRequests, called by the lifecycle's fireTimer).
+  // A request with its own cookie jar is sent at once: the client holds one jar at a time.
+  const inFlight = new Map(); // id -> { resolve, reject, responseType }
   function asyncRequest(method, url, body, params) {
     try {
-      return Promise.resolve(request(method, url, body, params));
+      if (params && params.jar !== undefined && params.jar !== null) return Promise.resolve(request(method, url, body, params));
+      const req = buildRequest(method, url, body, params);
+      const id = r(__lp_host_http_start(req.method, req.url, req.body, req.options));
+      return new Promise((resolve, reject) => inFlight.set(id, { resolve, reject, responseType: req.responseType }));
     } catch (e) {
       return Promise.reject(e);
+    }
+  }
+
+  function settleRequests() {
+    if (inFlight.size === 0) return;
+    const done = __lp_host_http_done();
+    if (!done) return;
+    for (const entry of done.split("\u0004")) {
+      const cut = entry.indexOf("\u0005");
+      const id = Number(entry.substring(0, cut));
+      const waiting = inFlight.get(id);
+      inFlight.delete(id);
+      try {
+        waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.responseType));
+      } catch (e) {
+        waiting.reject(e);
+      }
     }
   }
 
@@ -724,14 +746,18 @@ var __lp = (function () {
       data = json === undefined ? undefined : JSON.parse(json);
     },
     // Runs an exported function; async functions settle via the job queue (see settle()).
-    // ms until the earliest timer is due, -1 when there is none
+    // ms until the earliest timer is due or a started request can settle, -1 when there is none
     nextTimer() {
       const found = earliestTimer();
-      return found === null ? -1 : Math.max(0, found[1].due - Date.now());
+      const timer = found === null ? -1 : Math.max(0, found[1].due - Date.now());
+      if (inFlight.size === 0) return timer;
+      if (__lp_host_http_ready()) return 0;
+      return timer < 0 ? 1e9 : timer; // the host's wait ends early when a request completes
     },
     fireTimer() {
+      settleRequests();
       const found = earliestTimer();
-      if (found === null) return;
+      if (found === null || found[1].due > Date.now()) return;
       const t = found[1];
       if (t.repeat) {
         t.due = Date.now() + t.delay;
@@ -744,6 +770,7 @@ var __lp = (function () {
     call(name, iter, withData) {
       globalThis.__ITER = iter;
       timers.clear(); // what an earlier, failed iteration left
+      inFlight.clear();
       const fn = main[name];
       if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
       const result = withData ? fn(data) : fn();
@@ -773,6 +800,11 @@ var __lp = (function () {
     setEnv(json) {
       globalThis.__ENV = JSON.parse(json);
     },
+    // the loop guard's call (loadpy/js/bundle.py LOOP_GUARD): the counter starts again at 0
+    tick() {
+      r(__lp_host_tick());
+      return 0;
+    },
   };
 })();
-var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star;
+var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star, __lp_tick = __lp.tick;

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import json as _json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -64,6 +64,27 @@ class HttpApi:
         """Send one request (timeout in seconds); records http_* like a YAML request step."""
         prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
         return await self._state.send(prepared, site, name, timeout, redirects, response_type)
+
+    def start(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        timeout: float | None = None,
+        redirects: int | None = None,
+        response_type: str | None = None,
+        expected_statuses: list[Any] | bool | None = True,
+    ) -> Awaitable[Response]:
+        """`request`, its tags and group taken now, sent when the result is awaited (JavaScript's
+        http.asyncRequest starts several on the VU's event loop before awaiting any)."""
+        prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
+        return self._state.send(prepared, site, name, timeout, redirects, response_type)
 
     def _prepare(
         self,

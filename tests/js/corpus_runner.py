@@ -1,7 +1,9 @@
 """Dry-run one k6 script: init code, setup, then one iteration of each scenario's function.
 
 `python -m tests.js.corpus_runner SCRIPT` prints one JSON line: {"stage": ..., "error": ...} where stage
-is the last stage reached ("init", "setup", "iteration", "ok"). Requests never leave the process: a
+is the last stage reached ("init", "setup", "iteration", "ok"); with "ok", "interrupted" names the
+scenarios whose iteration was still running after ITERATION_LIMIT and was interrupted (the script
+is then a busy loop that loadpy stopped as k6 does at a hard stop: counted as ok). Requests never leave the process: a
 stub HTTP client answers each with 200 and a small JSON body, and sleeps last no time, so a script
 written against the internet runs here in well under a second. The test runs this in a subprocess
 with a time limit (a script may be a busy loop on purpose).
@@ -20,6 +22,7 @@ from loadpy.clock import now
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.model import Response, Timings
 
+ITERATION_LIMIT = 3.0  # seconds: an iteration still running then is interrupted, as at k6's hard stop
 STUB_BODY = b'{"ok": true, "id": 1, "name": "stub", "token": "t", "access": "t", "data": [], "items": []}'
 
 
@@ -106,6 +109,7 @@ async def _dry_run(path: str) -> dict[str, Any]:
     errors = _ErrorCounter()
     logging.getLogger("loadpy").addHandler(errors)
     stage = "init"
+    interrupted: list[str] = []  # scenarios whose iteration ran past ITERATION_LIMIT and was stopped
     try:
         registry = Registry()
         env = {"BASE_URL": "http://127.0.0.1:9", **os.environ}
@@ -122,14 +126,20 @@ async def _dry_run(path: str) -> dict[str, Any]:
 
             ctx = ScenarioContext(name=name, executor=scenario.executor, exec_name=scenario.exec_name, start_time=now())
             before = len(errors.messages)
-            await vu.run_iteration(ctx, 0)
+            try:
+                await asyncio.wait_for(vu.run_iteration(ctx, 0), ITERATION_LIMIT)
+            except TimeoutError:
+                # a busy loop (k6/malicious.js): k6 interrupts it at the hard stop; this gets here only
+                # if loadpy's loop guard let the event loop run and the interruption stopped the script
+                interrupted.append(name)
+                continue
             if len(errors.messages) > before:
                 return {"stage": stage, "error": errors.messages[before]}
         stage = "teardown"
         await runtime.teardown(None)
     except Exception as exc:
         return {"stage": stage, "error": f"{type(exc).__name__}: {exc}"}
-    return {"stage": "ok", "error": ""}
+    return {"stage": "ok", "error": "", "interrupted": ",".join(interrupted)}
 
 
 def main(path: str) -> None:

@@ -321,12 +321,12 @@ def test_remote_import_fails_naming_the_url(tmp_path: Path) -> None:
     run = run_js(
         tmp_path,
         """
-        import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';
+        import { expect } from 'https://jslib.k6.io/k6chaijs/4.3.4.3/index.js';
         export default function () {}
     """,
     )
     assert run.code == 107
-    assert f"{tmp_path / 'script.js'}:1: cannot import https://jslib.k6.io/k6-summary/0.0.2/index.js" in run.stderr
+    assert f"{tmp_path / 'script.js'}:1: cannot import https://jslib.k6.io/k6chaijs/4.3.4.3/index.js" in run.stderr
 
 
 def test_unknown_k6_module_and_missing_file_name_the_import(tmp_path: Path) -> None:

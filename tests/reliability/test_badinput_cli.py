@@ -189,8 +189,8 @@ CASES: dict[str, Case] = {
         "command line, key '--execution-segment'",
         args=("--execution-segment", "half"),
     ),
-    "cli_throw_unsupported": Case(
-        SIMPLE, "loadpy does not implement the k6 option 'throw'", "command line, key '--throw'", args=("--throw",)
+    "cli_throw_outside_k6_scripts": Case(
+        SIMPLE, "the k6 option 'throw' applies to k6 scripts (.js, .ts) only", "scenario.yaml", args=("--throw",)
     ),
     "env_rps_invalid": Case(
         SIMPLE, "expected a whole number, got 'many'", "environment, key 'K6_RPS'", env={"K6_RPS": "many"}

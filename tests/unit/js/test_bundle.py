@@ -218,8 +218,8 @@ def test_k6_utils_from_jslib_is_built_in_and_other_jslib_urls_fail(tmp_path: Pat
     """,
     )
     assert json.loads(context(main).call("default", 0, False)) == ["1", ["1", "2"], None, 3, 5, True, True, True]
-    main.write_text("import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\n")
-    with pytest.raises(ModuleNotFound, match=r"main\.js:1: cannot import https://jslib\.k6\.io/k6-summary/0\.0\.2/"):
+    main.write_text("import { expect } from 'https://jslib.k6.io/k6chaijs/4.5.0.1/index.js';\n")
+    with pytest.raises(ModuleNotFound, match=r"main\.js:1: cannot import https://jslib\.k6\.io/k6chaijs/4\.5\.0\.1/"):
         Bundler(set(JS_MODULES)).add_file(str(main), str(main))
 
 
