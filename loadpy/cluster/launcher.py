@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ log = logging.getLogger("loadpy.cluster")
 
 NODE_SILENCE_S = 5.0  # no answer from a node's agent for this long: the node is lost
 POLL_S = 0.5  # an agent answers a poll at least this often (its heartbeat)
+RETRY_S = 0.2  # after a failed poll
 PLACEMENT_TIMEOUT_S = 60.0
 # A bundle only pins one agent to each node: the agent itself waits on pipes, the workers are its children.
 AGENT_BUNDLE = {"CPU": 0.01}
@@ -192,16 +194,28 @@ class RayLauncher:
 
     # -- relaying ---------------------------------------------------------------------------------------
     async def _relay(self, node: NodeLink) -> None:
-        """Poll the node's agent until every worker there has exited (or the node is lost)."""
+        """Poll the node's agent until every worker there has exited, or the node is lost: its agent died,
+        or it has not answered for NODE_SILENCE_S (errors Ray calls temporary are retried until then)."""
+        from ray.exceptions import ActorDiedError
+
+        last_answer, last_error = time.monotonic(), ""
         while node.lost is None and not all(s.proc.returncode is not None for s in node.streams.values()):
+            left = NODE_SILENCE_S - (time.monotonic() - last_answer)
+            if left <= 0:
+                self._lose(node, f"no answer for {NODE_SILENCE_S:g} s{last_error}")
+                return
             try:
-                batch = await asyncio.wait_for(_await_ref(node.agent.poll.remote(POLL_S)), NODE_SILENCE_S)
+                batch = await asyncio.wait_for(_await_ref(node.agent.poll.remote(POLL_S)), left)
             except TimeoutError:
-                self._lose(node, f"no answer for {NODE_SILENCE_S:g} s")
+                continue
+            except ActorDiedError:
+                self._lose(node, "its agent died (the node, or Ray on it, is gone)")
                 return
-            except Exception as exc:  # RayActorError and friends: the node or its agent died
-                self._lose(node, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-                return
+            except Exception as exc:  # ActorUnavailableError and friends: maybe back in a moment
+                last_error = f" (last error: {type(exc).__name__})"
+                await asyncio.sleep(min(RETRY_S, max(0.0, left)))
+                continue
+            last_answer = time.monotonic()
             for index, data, eof, returncode in batch:
                 stream = node.streams[index]
                 if data:

@@ -30,6 +30,7 @@ from loadpy.errors import ConfigError
 
 OBJECT_STORE_BYTES = 80 * 1024 * 1024
 START_TIMEOUT_S = 90.0
+STARTED = b"Ray runtime started."  # what `ray start` prints once its node is up
 STOP_TIMEOUT_S = 3.0  # Ray exits slowly on SIGTERM; what is left then is killed
 
 
@@ -78,7 +79,7 @@ class LocalCluster:
         cmd += ["--object-store-memory", str(OBJECT_STORE_BYTES)]
         if self.cpus_per_node is not None:
             cmd += ["--num-cpus", str(self.cpus_per_node)]
-        log = open(os.path.join(self.tmpdir, f"node-{len(self.procs) + 1}.log"), "wb")  # noqa: SIM115
+        log = open(self._log(len(self.procs) + 1), "wb")  # noqa: SIM115
         with log:
             self.procs.append(
                 subprocess.Popen(
@@ -86,26 +87,38 @@ class LocalCluster:
                 )
             )
 
+    def _log(self, number: int) -> Path:
+        return Path(self.tmpdir, f"node-{number}.log")
+
+    def _started(self, number: int, deadline: float) -> None:
+        """Wait for node `number`'s `ray start` to say the node is up (it then blocks, serving)."""
+        while STARTED not in self._log(number).read_bytes():
+            if self.procs[number - 1].poll() is not None or time.monotonic() > deadline:
+                raise ConfigError(self._failed(number), key="--engine")
+            time.sleep(0.1)
+
     def start(self) -> str:
-        """Start the head, then the other nodes; returns once the head's GCS accepts connections."""
+        """Start the head, then the other nodes together; returns once every node is up."""
+        deadline = time.monotonic() + START_TIMEOUT_S
         try:
             self._start_node(head=True)
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not _port_open(self.port):
+            while not _port_open(self.port):  # the other nodes register with the head's GCS
                 if self.procs[0].poll() is not None or time.monotonic() > deadline:
-                    raise ConfigError(self._failed("the head node did not start"), key="--engine")
+                    raise ConfigError(self._failed(1), key="--engine")
                 time.sleep(0.1)
             for _ in range(self.nodes - 1):
                 self._start_node(head=False)
+            for number in range(1, self.nodes + 1):
+                self._started(number, deadline)
         except BaseException:
             self.stop()
             raise
         return self.address
 
-    def _failed(self, what: str) -> str:
-        logs = Path(self.tmpdir, "node-1.log")
-        tail = logs.read_text(errors="replace").strip().splitlines()[-3:] if logs.exists() else []
-        return f"{what} for a local Ray cluster within {START_TIMEOUT_S:g} s" + (
+    def _failed(self, number: int) -> str:
+        log = self._log(number)
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+        return f"node {number} of a local Ray cluster did not start within {START_TIMEOUT_S:g} s" + (
             f"; its last lines: {' | '.join(tail)}" if tail else ""
         )
 
