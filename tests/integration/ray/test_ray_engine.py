@@ -8,10 +8,12 @@ of the two nodes away.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import textwrap
 import time
@@ -207,27 +209,85 @@ def _wait_for(predicate: Any, timeout: float) -> None:
         time.sleep(0.1)
 
 
-def test_a_killed_node_ends_the_run_with_255_and_the_other_nodes_data(
-    tmp_path: Path, demo_server: Any, cluster: LocalCluster
-) -> None:
-    """Runs last: node 2 of the module's cluster dies here (SIGKILL of everything it runs)."""
-    tag = _tag()
-    path = f"/items/{tag}-x"
+def _start_long_run(tmp_path: Path, cluster: LocalCluster, demo_server: Any, path: str) -> subprocess.Popen[str]:
+    """Two workers (one per node) sending load for a minute, unless stopped."""
     script = tmp_path / "long.yaml"
     script.write_text(
         "options:\n  scenarios:\n    s: {executor: constant-vus, vus: 2, duration: 60s}\n"
         f'flows:\n  default:\n    - request: {{url: "{demo_server.base_url}{path}"}}\n    - sleep: 0.1\n',
         encoding="utf-8",
     )
-    export = tmp_path / "export.json"
     cmd = loadpy_cmd(
-        "run", "-q", "--address", "", "--summary-export", str(export), "--engine", "ray",
+        "run", "-q", "--address", "", "--summary-export", str(tmp_path / "export.json"), "--engine", "ray",
         "--ray-address", cluster.address, "--nodes", "2", "--workers-per-node", "1", str(script),
     )  # fmt: skip
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(_ray_env(cluster)),
         cwd=tmp_path,
     )  # fmt: skip
+
+
+def _agents(cluster: LocalCluster) -> list[int]:
+    """The pids of this cluster's node agents: the parents of loadpy workers, in this cluster's Ray sessions."""
+    agents = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if b"loadpy.workers.worker" not in (entry / "cmdline").read_bytes():
+                continue
+            parent = Path(f"/proc/{(entry / 'stat').read_text().rsplit(')', 1)[1].split()[1]}")
+            if (parent / "cmdline").read_bytes().startswith(b"ray::NodeAgent") and cluster.tmpdir.encode() in (
+                parent / "environ"
+            ).read_bytes():
+                agents.add(int(parent.name))
+        except (OSError, IndexError):
+            continue
+    return sorted(agents)
+
+
+def test_a_hung_node_is_lost_after_5_s_of_silence(tmp_path: Path, demo_server: Any, cluster: LocalCluster) -> None:
+    """An agent that stops answering (SIGSTOP: a hung machine) is lost after loadpy's 5 s, not Ray's minute."""
+    path = f"/items/{_tag()}-x"
+    proc = _start_long_run(tmp_path, cluster, demo_server, path)
+    stopped: list[int] = []
+    try:
+        _wait_for(lambda: demo_server.stats()["paths"].get(path, 0) >= 40, RUN_TIMEOUT_S)
+        agents = _agents(cluster)
+        assert len(agents) == 2, agents
+        os.kill(agents[0], signal.SIGSTOP)
+        stopped.append(agents[0])
+        hung_at = time.monotonic()
+        _, stderr = proc.communicate(timeout=RUN_TIMEOUT_S)
+        ended_after = time.monotonic() - hung_at
+    finally:
+        for pid in stopped:  # loadpy had Ray kill it; if not, it must not stay stopped
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 255, stderr
+    assert "Traceback" not in stderr
+    assert len(re.findall(r'msg="node [12] \(\S+\) is lost: no answer for 5 s', stderr)) == 1, stderr
+    assert 5 <= ended_after < 30, ended_after
+    export = json.loads((tmp_path / "export.json").read_text())
+    assert 0 < export["metrics"]["http_reqs"]["count"] <= demo_server.stats()["paths"][path]
+    # the hung agent and its worker are gone (Ray killed the agent; the worker dies with its parent)
+    _wait_for(lambda: not Path(f"/proc/{stopped[0]}").exists() or _zombie(stopped[0]), 30)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_killed_node_ends_the_run_with_255_and_the_other_nodes_data(
+    tmp_path: Path, demo_server: Any, cluster: LocalCluster
+) -> None:
+    """Runs last: node 2 of the module's cluster dies here (SIGKILL of everything it runs)."""
+    path = f"/items/{_tag()}-x"
+    proc = _start_long_run(tmp_path, cluster, demo_server, path)
     try:
         # both workers (one per node) send load for a while, and have reported deltas
         _wait_for(lambda: demo_server.stats()["paths"].get(path, 0) >= 40, RUN_TIMEOUT_S)
@@ -248,7 +308,7 @@ def test_a_killed_node_ends_the_run_with_255_and_the_other_nodes_data(
     # noticed by loadpy's own watchdog (5 s) at the latest, not Ray's (about a minute); then gracefulStop
     assert ended_after < 30, ended_after
     # kept: the survivor's requests to the end and the dead worker's until its last delta
-    data = json.loads(export.read_text())
+    data = json.loads((tmp_path / "export.json").read_text())
     counted = data["metrics"]["http_reqs"]["count"]
     served = demo_server.stats()["paths"][path]
     assert served * 0.6 < counted <= served, (counted, served)
