@@ -168,6 +168,43 @@ def test_the_cluster_is_named_in_the_banner(tmp_path: Path, demo_server: Any, cl
     assert _served(demo_server, tag) == {"x": 6}
 
 
+def _ours(marker: bytes) -> list[int]:
+    """Processes whose command line or environment names `marker` (a local cluster's temporary dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and (
+                marker in (entry / "cmdline").read_bytes() or marker in (entry / "environ").read_bytes()
+            ):
+                found.append(int(entry.name))
+    return found
+
+
+def test_without_an_address_a_local_cluster_starts_and_is_gone_after(
+    tmp_path: Path, demo_server: Any, cluster: LocalCluster
+) -> None:
+    """No --ray-address: loadpy starts its own 2-node cluster (beside the module's, untouched) and stops it."""
+    before = set(Path("/tmp").glob("lpray-*"))
+    tag = _tag()
+    script = tmp_path / "own.yaml"
+    script.write_text(
+        "options:\n  scenarios:\n    s: {executor: per-vu-iterations, vus: 3, iterations: 4}\n"
+        f'flows:\n  default:\n    - request: {{url: "{demo_server.base_url}/items/{tag}-x"}}\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    out = run_loadpy(
+        tmp_path, script, "--engine", "ray", "--nodes", "2", "--workers-per-node", "1", timeout=RUN_TIMEOUT_S, env=env
+    )
+    assert out.code == 0, out.stderr
+    assert _served(demo_server, tag) == {"x": 12}
+    assert out.export is not None and out.export["metrics"]["iterations"]["count"] == 12
+    # its temporary directory and every process that named it are gone; the module's cluster still runs
+    assert set(Path("/tmp").glob("lpray-*")) == before
+    assert set(_ours(b"/tmp/lpray-")) == set(_ours(cluster.tmpdir.encode()))
+    assert Path(cluster.tmpdir).is_dir() and _ours(cluster.tmpdir.encode())
+
+
 def test_abort_on_fail_stops_both_nodes_within_one_evaluation_tick(
     tmp_path: Path, demo_server: Any, cluster: LocalCluster
 ) -> None:
