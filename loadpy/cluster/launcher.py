@@ -125,7 +125,7 @@ class RayLauncher:
         from ray.util.placement_group import placement_group
         from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
-        from loadpy.errors import ConfigError
+        from loadpy.errors import ConfigError, LoadpyError
 
         self.placement = placement_group([AGENT_BUNDLE] * self.node_count, strategy="STRICT_SPREAD")
         ready, _ = ray.wait([self.placement.ready()], timeout=PLACEMENT_TIMEOUT_S)
@@ -146,7 +146,14 @@ class RayLauncher:
             ).remote()
             for i in range(self.node_count)
         ]
-        infos = ray.get([a.info.remote() for a in agents], timeout=PLACEMENT_TIMEOUT_S)
+        try:
+            infos = ray.get([a.info.remote() for a in agents], timeout=PLACEMENT_TIMEOUT_S)
+        except Exception as exc:  # the agent's class can't load there (no loadpy), a node died, a timeout
+            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise LoadpyError(
+                f"the node agents did not start on the Ray cluster ({first}); every node needs the same "
+                "loadpy and Ray as this one"
+            ) from None
         for number, (agent, info) in enumerate(zip(agents, infos, strict=True), start=1):
             node = NodeLink(number, agent, str(info["host"]), int(info["cores"]))
             node.workers = self.workers_per_node or node.cores
