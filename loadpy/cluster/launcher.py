@@ -110,7 +110,8 @@ def _await_ref(ref: Any) -> asyncio.Future[Any]:
 class RayLauncher:
     """Places one agent per node (a STRICT_SPREAD placement group) and starts workers there."""
 
-    def __init__(self, nodes: int, workers_per_node: int | None, cwd: str | None) -> None:
+    def __init__(self, address: str, nodes: int, workers_per_node: int | None, cwd: str | None) -> None:
+        self.address = address
         self.node_count = nodes
         self.workers_per_node = workers_per_node  # None: one worker per core of each node
         self.cwd = cwd  # the workers' working directory; None: the agent's (Ray's job working dir)
@@ -164,7 +165,9 @@ class RayLauncher:
         return sum(n.workers for n in self.nodes)
 
     def describe(self) -> str:
-        return ", ".join(f"{n.name}: {n.workers}" for n in self.nodes)
+        """The banner's line: where the workers run."""
+        nodes = ", ".join(f"{n.name}: {n.workers}" for n in self.nodes)
+        return f"ray: {self.address}, {len(self.nodes)} node(s) — workers {nodes}"
 
     def _node_of(self, index: int) -> NodeLink:
         """Workers fill the nodes in order: global segments 0..k-1 on node 1, and so on."""
@@ -191,7 +194,7 @@ class RayLauncher:
         return proc
 
     def relay(self, worker: WorkerHandle, frames: asyncio.Protocol) -> None:
-        stream = cast_stream(worker.proc)
+        stream = _stream_of(worker.proc)
         stream.frames = frames
         for chunk in stream.early:
             frames.data_received(chunk)
@@ -287,10 +290,10 @@ class RayLauncher:
         if self.placement is not None:
             with contextlib.suppress(Exception):
                 remove_placement_group(self.placement)
-        self.nodes = []
+        self.nodes, self.placement = [], None
 
 
-def cast_stream(proc: Any) -> _Stream:
+def _stream_of(proc: Any) -> _Stream:
     """The relay stream of a RemoteProcess this launcher made."""
     assert isinstance(proc, RemoteProcess)
     return proc.node.streams[proc.index]

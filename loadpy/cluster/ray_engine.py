@@ -49,7 +49,8 @@ def _connect(ray: Any, address: str, working_dir: str | None) -> None:
 
 
 def _alive_nodes(ray: Any) -> int:
-    return sum(1 for node in ray.nodes() if node["Alive"])
+    """Nodes an agent can go to: alive, with CPUs (a RayJob's head has none: it runs the coordinator only)."""
+    return sum(1 for node in ray.nodes() if node["Alive"] and node.get("Resources", {}).get("CPU", 0) > 0)
 
 
 def run_on_ray(prepared: Any, args: argparse.Namespace, settings: RayOptions, demo_url: str | None) -> int:
@@ -79,18 +80,15 @@ def run_on_ray(prepared: Any, args: argparse.Namespace, settings: RayOptions, de
             nodes = settings.nodes or alive
             if nodes > alive:
                 raise ConfigError(
-                    f"--nodes {nodes}: the Ray cluster at {address} has {alive} alive node(s), and loadpy "
-                    "places one node agent on each of --nodes distinct nodes",
+                    f"--nodes {nodes}: the Ray cluster at {address} has {alive} alive node(s) with CPUs, and "
+                    "loadpy places one node agent on each of --nodes distinct nodes",
                     key="--nodes",
                 )
-        launcher = RayLauncher(nodes, settings.workers_per_node, cwd)
+        launcher = RayLauncher(address, nodes, settings.workers_per_node, cwd)
         cleanup.callback(launcher.release)
         launcher.place()
-        count = launcher.worker_count
-        if not prepared.options.quiet:
-            print(f"     ray: {address}, {nodes} node(s) — workers {launcher.describe()}", flush=True)
         install_event_loop()
-        return asyncio.run(_coordinate(prepared, args, count, demo_url, launcher))
+        return asyncio.run(_coordinate(prepared, args, launcher.worker_count, demo_url, launcher))
 
 
 async def _coordinate(

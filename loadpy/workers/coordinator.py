@@ -158,6 +158,10 @@ class Launcher(Protocol):
 
     def relay(self, worker: WorkerHandle, frames: asyncio.Protocol) -> None: ...
 
+    def describe(self) -> str:
+        """One banner line: where the workers run."""
+        ...
+
 
 class _FrameProtocol(asyncio.Protocol):
     def __init__(self, coordinator: Coordinator, worker: WorkerHandle) -> None:
@@ -326,6 +330,8 @@ class Coordinator:
 
             print(banner(self.p.path, opts, self.outputs), flush=True)
             print(f"     workers: {self.count} processes, one execution segment each", flush=True)
+            if self.launcher is not None:
+                print(f"     {self.launcher.describe()}", flush=True)
         report = getattr(self.args, "report", None)
         recorder = start_report_recorder(self.p, report, loop)
         setup_ok, setup_data = False, None

@@ -239,6 +239,24 @@ def test_abort_on_fail_stops_both_nodes_within_one_evaluation_tick(
     assert out.export["metrics"]["http_reqs"]["count"] == len(arrivals)
 
 
+def test_more_nodes_than_the_cluster_has_is_refused(tmp_path: Path, demo_server: Any, cluster: LocalCluster) -> None:
+    tag = _tag()
+    script = tmp_path / "three.yaml"
+    script.write_text(
+        "options:\n  scenarios:\n    s: {executor: shared-iterations, vus: 1, iterations: 2}\n"
+        f'flows:\n  default:\n    - request: {{url: "{demo_server.base_url}/items/{tag}-x"}}\n',
+        encoding="utf-8",
+    )
+    out = _run(tmp_path, cluster, script, "--nodes", "3")
+    assert out.code == 104, out.stderr
+    assert out.stderr == (
+        f"loadpy: error: key '--nodes': --nodes 3: the Ray cluster at {cluster.address} has 2 alive node(s) with "
+        "CPUs, and loadpy places one node agent on each of --nodes distinct nodes\n"
+    )
+    assert out.export is None
+    assert _served(demo_server, tag) == {}
+
+
 def _wait_for(predicate: Any, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
