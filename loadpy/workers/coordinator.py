@@ -12,6 +12,9 @@ workers' samples come with their deltas, each written once), --report and JUnit
 (loadpy.run_outputs), holds the start with --paused and serves the REST API (it answers
 loadpy.engine.control as an Engine would: status, pause/resume before the start, stop).
 
+With a Launcher (`--engine ray`, loadpy.cluster) the same worker processes run on other machines: the
+launcher starts them there and feeds their frames to the same frame protocol; nothing else changes.
+
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
 crashed) makes the run end gracefully with every other worker's data (and every delta the
 dead one sent) kept, and exit **255** (k6's generic error): part of the load was lost, so
