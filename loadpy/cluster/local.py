@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadpy.errors import ConfigError
+from loadpy.errors import LoadpyError
 
 OBJECT_STORE_BYTES = 80 * 1024 * 1024
 START_TIMEOUT_S = 90.0
@@ -94,7 +94,7 @@ class LocalCluster:
         """Wait for node `number`'s `ray start` to say the node is up (it then blocks, serving)."""
         while STARTED not in self._log(number).read_bytes():
             if self.procs[number - 1].poll() is not None or time.monotonic() > deadline:
-                raise ConfigError(self._failed(number), key="--engine")
+                raise LoadpyError(self._failed(number))
             time.sleep(0.1)
 
     def start(self) -> str:
@@ -104,7 +104,7 @@ class LocalCluster:
             self._start_node(head=True)
             while not _port_open(self.port):  # the other nodes register with the head's GCS
                 if self.procs[0].poll() is not None or time.monotonic() > deadline:
-                    raise ConfigError(self._failed(1), key="--engine")
+                    raise LoadpyError(self._failed(1))
                 time.sleep(0.1)
             for _ in range(self.nodes - 1):
                 self._start_node(head=False)

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 from typing import Any
 
 from loadpy.cluster.launcher import RayLauncher
@@ -26,6 +27,8 @@ from loadpy.prepare import install_event_loop
 from loadpy.workers.coordinator import Coordinator, check_supported
 
 log = logging.getLogger("loadpy.cluster")
+
+CONNECT_TIMEOUT_S = 5.0
 
 
 def _import_ray() -> Any:
@@ -37,6 +40,23 @@ def _import_ray() -> Any:
     except ImportError:
         raise ConfigError(f"--engine ray needs the ray package, which is not installed: {INSTALL_HINT}") from None
     return ray
+
+
+def _check_reachable(address: str) -> None:
+    """Ray retries an address nobody answers at for minutes: try it once first (exit 104 if nothing is there)."""
+    host, sep, port = address.rpartition(":")
+    if address == "auto":
+        return
+    if not sep or not port.isdigit() or not host:
+        raise ConfigError(
+            f"--ray-address {address}: give HOST:PORT of the cluster's head, or 'auto'", key="--ray-address"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"--ray-address {address}: no Ray cluster answers there ({exc.strerror or exc})", key="--ray-address"
+        ) from None
 
 
 def _connect(ray: Any, address: str, working_dir: str | None) -> None:
@@ -67,6 +87,7 @@ def run_on_ray(prepared: Any, args: argparse.Namespace, settings: RayOptions, de
             address, working_dir, cwd = cluster.start(), None, os.getcwd()
             nodes = settings.nodes or 1
         else:
+            _check_reachable(settings.address)
             address, working_dir, cwd = settings.address, os.getcwd(), None
             args.file = job_relative(args.file, working_dir, "file")
             if getattr(args, "config", None):

@@ -46,6 +46,14 @@ BAD = {
         "key '--engine': --engine ray can't be combined with --execution-segment/--execution-segment-sequence "
         "(the workers split the test into segments)",
     ),
+    "an address without a port": (
+        ["--engine", "ray", "--ray-address", "head"],
+        "key '--ray-address': --ray-address head: give HOST:PORT of the cluster's head, or 'auto'",
+    ),
+    "an address nobody answers at": (  # Ray itself would retry it for minutes
+        ["--engine", "ray", "--ray-address", "127.0.0.1:1"],
+        "key '--ray-address': --ray-address 127.0.0.1:1: no Ray cluster answers there (Connection refused)",
+    ),
     "an unknown engine": (
         ["--engine", "spark"],
         "command line: argument --engine: invalid choice: 'spark' (choose from 'local', 'ray') "
