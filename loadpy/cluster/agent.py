@@ -58,7 +58,11 @@ class NodeAgent:
 
     async def info(self) -> dict[str, Any]:
         """Where this agent runs: the driver names nodes by it and counts its cores for the workers."""
-        return {"host": socket.gethostname(), "pid": os.getpid(), "cores": os.cpu_count() or 1}
+        host = socket.gethostname()
+        ray = sys.modules.get("ray")  # loaded when this runs as a Ray actor
+        if ray is not None and ray.is_initialized():  # several nodes may share a host name (one machine, pods)
+            host = f"{host}/{ray.get_runtime_context().get_node_id()[:8]}"
+        return {"host": host, "pid": os.getpid(), "cores": os.cpu_count() or 1}
 
     async def spawn(self, index: int, job: Job, cwd: str | None) -> int:
         """Start worker `index` (the job's global index) with its job; its pid."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadpy.cluster.agent import NodeAgent
+from loadpy.errors import ConfigError, LoadpyError
 from loadpy.workers.assign import Assignment
 from loadpy.workers.coordinator import WorkerHandle
 from loadpy.workers.job import Job
@@ -125,8 +126,6 @@ class RayLauncher:
         import ray
         from ray.util.placement_group import placement_group
         from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
-
-        from loadpy.errors import ConfigError, LoadpyError
 
         self.placement = placement_group([AGENT_BUNDLE] * self.node_count, strategy="STRICT_SPREAD")
         ready, _ = ray.wait([self.placement.ready()], timeout=PLACEMENT_TIMEOUT_S)
