@@ -39,9 +39,16 @@ def _maybe_demo(enabled: bool) -> Iterator[str | None]:
 
 def run(args: argparse.Namespace) -> int:
     setup_from_args(args)
+    from loadpy.cluster.options import ray_options
+
+    cluster = ray_options(args)  # --engine ray and its flags, checked before anything starts
     with _maybe_demo(args.demo) as demo_url:
         prepared = prepare(args, demo_url)
         args.dashboard_options = _dashboard_options(args)
+        if cluster is not None:  # --engine ray: the same coordinator, workers on Ray node agents
+            from loadpy.cluster.ray_engine import run_on_ray
+
+            return run_on_ray(prepared, args, cluster, demo_url)
         from loadpy.workers.coordinator import check_supported, resolve_worker_count
 
         workers = resolve_worker_count(getattr(args, "workers", None))

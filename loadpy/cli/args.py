@@ -139,6 +139,13 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
         type=positive_int,
         help="worker processes, one execution segment each (default 1; 0 = one per core)",
     )
+    cluster = parser.add_argument_group("many machines (docs/ray.md; pip install 'loadpy[ray]')")
+    cluster.add_argument("--engine", choices=["local", "ray"], help="where the workers run (default local)")
+    cluster.add_argument("--ray-address", metavar="HOST:PORT", help="join this Ray cluster (default: start one here)")
+    cluster.add_argument("--nodes", type=positive_int, help="nodes, one agent each (default: all, or 1 here)")
+    cluster.add_argument(
+        "--workers-per-node", type=positive_int, metavar="C", help="workers per node (default: one per core)"
+    )
 
 
 # argparse dest -> k6 option key, for plain copies.

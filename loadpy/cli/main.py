@@ -63,6 +63,13 @@ def build_parser() -> ArgumentParser:
     compare.add_argument("--all", action="store_true", help="show every statistic, not one per metric")
     compare.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
+    k8s = sub.add_parser("k8s", help="Kubernetes: turn a k6-operator TestRun into a KubeRay RayJob (docs/ray.md)")
+    k8s_sub = k8s.add_subparsers(dest="k8s_command", metavar="COMMAND", parser_class=ArgumentParser, required=True)
+    render = k8s_sub.add_parser("render", help="print the RayJob that runs a TestRun with `loadpy run --engine ray`")
+    render.add_argument("testrun", help="the k6-operator TestRun manifest (YAML)")
+    render.add_argument("--image", help="the pods' image, with loadpy[ray] (default: the TestRun's runner image)")
+    render.add_argument("-o", "--output", help="write the RayJob here instead of stdout")
+
     sub.add_parser("version", help="print loadpy's version")
 
     for name, text in CONTROL_COMMANDS.items():
@@ -124,6 +131,8 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         return 0
     if args.command == "compare":
         return _compare(args)
+    if args.command == "k8s":
+        return _k8s_render(args)
     if args.command in CONTROL_COMMANDS:
         return _control(args)
     if args.command == "inspect":
@@ -152,6 +161,18 @@ def _compare(args: argparse.Namespace) -> int:
     )
     sys.stdout.write(compare.RENDERERS[args.format](result))
     return int(ExitCode.OK if result.ok else ExitCode.THRESHOLDS_FAILED)
+
+
+def _k8s_render(args: argparse.Namespace) -> int:
+    from loadpy.cluster.k8s import render
+
+    manifest = render(args.testrun, args.image)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(manifest)
+    else:
+        sys.stdout.write(manifest)
+    return 0
 
 
 def _control(args: Any) -> int:

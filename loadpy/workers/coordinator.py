@@ -12,6 +12,9 @@ workers' samples come with their deltas, each written once), --report and JUnit
 (loadpy.run_outputs), holds the start with --paused and serves the REST API (it answers
 loadpy.engine.control as an Engine would: status, pause/resume before the start, stop).
 
+With a Launcher (`--engine ray`, loadpy.cluster) the same worker processes run on other machines: the
+launcher starts them there and feeds their frames to the same frame protocol; nothing else changes.
+
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
 crashed) makes the run end gracefully with every other worker's data (and every delta the
 dead one sent) kept, and exit **255** (k6's generic error): part of the load was lost, so
@@ -31,7 +34,7 @@ import pickle
 import signal
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from loadpy.clock import now
 from loadpy.engine.scheduler import Phase
@@ -81,11 +84,13 @@ def resolve_worker_count(requested: int | None) -> int:
     return requested
 
 
-def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
-    """What a multi-process run can't do: ConfigError (104) before anything starts."""
+def check_supported(args: argparse.Namespace, options: Any, count: int, flag: str | None = None) -> None:
+    """What a multi-process run can't do: ConfigError (104) before anything starts. `flag`: the option
+    that asked for it, when not `--workers {count}` (`--engine ray`)."""
+    flag = flag or f"--workers {count}"
 
     def reject(what: str) -> None:
-        raise ConfigError(f"--workers {count} can't be combined with {what}", key="--workers")
+        raise ConfigError(f"{flag} can't be combined with {what}", key=flag.split()[0])
 
     if options.execution_segment or options.execution_segment_sequence:
         reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
@@ -95,8 +100,8 @@ def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
         if config.executor == "externally-controlled":
             raise ConfigError(
                 f"the externally-controlled executor of scenario {config.name} can't be used with execution "
-                f"segments, so it can't run with --workers {count}",
-                key="--workers",
+                f"segments, so it can't run with {flag}",
+                key=flag.split()[0],
             )
 
 
@@ -145,6 +150,22 @@ class WorkerHandle:
         return 0 if self.latest is None or self.done is not None else int(self.latest["vus"])
 
 
+class Launcher(Protocol):
+    """Where workers run when not as this process's children (`--engine ray`: node agents on other machines).
+
+    `spawn` starts worker `assignment.index` with its job and returns what WorkerHandle uses of an
+    asyncio.subprocess.Process (returncode, stdin.write/is_closing, kill, wait); `relay` then feeds
+    that worker's frame bytes (and end of stream) to `frames`, the coordinator's own frame protocol."""
+
+    async def spawn(self, assignment: Assignment, job: Job) -> Any: ...
+
+    def relay(self, worker: WorkerHandle, frames: asyncio.Protocol) -> None: ...
+
+    def describe(self) -> str:
+        """One banner line: where the workers run."""
+        ...
+
+
 class _FrameProtocol(asyncio.Protocol):
     def __init__(self, coordinator: Coordinator, worker: WorkerHandle) -> None:
         self.coordinator = coordinator
@@ -169,8 +190,16 @@ class _FrameProtocol(asyncio.Protocol):
 
 
 class Coordinator:
-    def __init__(self, prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None) -> None:
+    def __init__(
+        self,
+        prepared: Any,
+        args: argparse.Namespace,
+        count: int,
+        demo_url: str | None,
+        launcher: Launcher | None = None,
+    ) -> None:
         self.p = prepared
+        self.launcher = launcher  # None: workers are local child processes
         self.args = args
         self.count = count
         self.demo_url = demo_url
@@ -304,6 +333,8 @@ class Coordinator:
 
             print(banner(self.p.path, opts, self.outputs), flush=True)
             print(f"     workers: {self.count} processes, one execution segment each", flush=True)
+            if self.launcher is not None:
+                print(f"     {self.launcher.describe()}", flush=True)
         report = getattr(self.args, "report", None)
         recorder = start_report_recorder(self.p, report, loop)
         setup_ok, setup_data = False, None
@@ -454,7 +485,13 @@ class Coordinator:
         args.report = None
         args.demo = False
         stream = self.outputs is not None
-        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid(), stream))
+        spec = Job(assignment.index, self.count, args, self.demo_url, os.getpid(), stream)
+        if self.launcher is not None:
+            proc = await self.launcher.spawn(assignment, spec)
+            remote = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
+            self.launcher.relay(remote, _FrameProtocol(self, remote))
+            return remote
+        job = encode("job", spec)
         read_fd, write_fd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -465,7 +502,7 @@ class Coordinator:
                 stdin=asyncio.subprocess.PIPE,
                 pass_fds=(write_fd,),
                 start_new_session=True,  # Ctrl+C reaches the coordinator only; it forwards one interrupt
-                env=_child_env(),
+                env=child_env(),
             )
         finally:
             os.close(write_fd)
@@ -560,7 +597,7 @@ class Coordinator:
                 self.stop(int(ExitCode.THRESHOLDS_FAILED), graceful=False)
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """This process's environment, with this loadpy first on the path (whatever the cwd)."""
     root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)

@@ -1,0 +1,83 @@
+"""The node agent without Ray: it starts a real worker, relays its frames unopened, orders its commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from loadpy.cli.main import build_parser
+from loadpy.cluster.agent import NodeAgent
+from loadpy.workers.frames import FrameDecoder
+from loadpy.workers.job import Job
+
+
+def _job(tmp_path: Path, url: str) -> Job:
+    script = tmp_path / "s.yaml"
+    script.write_text(
+        "options:\n  scenarios:\n    s: {executor: shared-iterations, vus: 2, iterations: 6}\n"
+        f'flows:\n  default:\n    - request: {{url: "{url}"}}\n',
+        encoding="utf-8",
+    )
+    args = build_parser().parse_args(["run", "-q", "--address", "", str(script)])
+    # what the coordinator's _spawn sets for a worker: the whole test as its one segment
+    args.execution_segment, args.execution_segment_sequence = "0:1", "0,1"
+    args.no_summary = args.no_thresholds = True
+    return Job(0, 1, args, None, coordinator_pid=-1)  # the agent puts its own pid here
+
+
+async def _until(agent: NodeAgent, decoder: FrameDecoder, kind: str, seen: list[tuple[str, Any]]) -> int | None:
+    """Poll until a frame of `kind` arrived (or the worker exited); its exit code if it did."""
+    for _ in range(600):
+        for index, data, _eof, code in await agent.poll(0.1):
+            assert index == 7
+            seen.extend(decoder.feed(data))
+            if code is not None:
+                return code
+        if any(k == kind for k, _ in seen):
+            return None
+    raise AssertionError(f"no {kind} frame in 60 s: {seen}")
+
+
+def test_a_worker_runs_under_the_agent_and_its_frames_arrive_whole(tmp_path: Path, demo_server: Any) -> None:
+    path = f"/items/agent-{tmp_path.name}"
+    job = _job(tmp_path, demo_server.base_url + path)
+
+    async def scenario() -> tuple[list[tuple[str, Any]], int | None]:
+        agent = NodeAgent()
+        info = await agent.info()
+        assert info["cores"] >= 1
+        await agent.spawn(7, job, str(tmp_path))
+        decoder, seen = FrameDecoder(), []
+        assert await _until(agent, decoder, "ready", seen) is None
+        data = json.dumps(None).encode()
+        # numbered writes delivered out of order still reach the worker in order
+        await agent.write(7, 1, data)
+        await agent.write(7, 0, f"start {len(data)}\n".encode())
+        code = await _until(agent, decoder, "done", seen)
+        if code is None:
+            code = await _until(agent, decoder, "never", seen)
+        assert decoder.pending == 0
+        await agent.shutdown()
+        return seen, code
+
+    seen, code = asyncio.run(asyncio.wait_for(scenario(), 90))
+    kinds = [kind for kind, _ in seen]
+    assert kinds[0] == "ready" and kinds[-1] == "done", kinds
+    assert code == 0
+    assert seen[-1][1]["exit_code"] == 0
+    assert demo_server.stats()["paths"][path] == 6
+
+
+def test_a_polled_agent_with_nothing_to_say_answers_after_the_wait() -> None:
+    async def scenario() -> tuple[list[Any], float]:
+        agent = NodeAgent()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        batch = await agent.poll(0.3)
+        return batch, loop.time() - start
+
+    batch, waited = asyncio.run(scenario())
+    assert batch == []
+    assert 0.25 <= waited < 2.0
