@@ -140,13 +140,13 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                     if value in holder:
                         raise NotPlain  # a duplicate: the full reader names both lines
                     key = value
-                    key_path = (*path, text)
+                    key_path = path + (text,)  # noqa: RUF005 (3x faster than unpacking, per node)
                     log.append((key_path, line))
                     continue
                 holder[key] = value
                 key = none
             elif is_map is False:
-                log.append(((*path, len(holder)), line))
+                log.append((path + (len(holder),), line))  # noqa: RUF005
                 holder.append(value)
             else:
                 root = value
@@ -166,7 +166,7 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                 child_path = key_path
                 key = none
             elif is_map is False:
-                child_path = (*path, len(holder))
+                child_path = path + (len(holder),)  # noqa: RUF005
                 log.append((child_path, line))
                 holder.append(value)
             else:
@@ -202,7 +202,7 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                 child_path = key_path
                 key = none
             elif is_map is False:
-                child_path = (*path, len(holder))
+                child_path = path + (len(holder),)  # noqa: RUF005
                 log.append((child_path, target.line))
                 holder.append(value)
             else:
@@ -215,7 +215,7 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                 if target.height >= height:
                     height = target.height + 1
                 cut = len(target.path)
-                log.extend([((*child_path, *sub[cut:]), at) for sub, at in log[target.start : target.end]])
+                log.extend([(child_path + sub[cut:], at) for sub, at in log[target.start : target.end]])
         else:  # the document's end
             if type(get_event()) is not StreamEndEvent:
                 raise NotPlain  # a second document
