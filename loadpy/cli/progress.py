@@ -95,7 +95,9 @@ def scenario_columns(p: Any, config: Any, test_elapsed: float) -> tuple[str, flo
     start_time = float(getattr(config, "start_time", 0.0) or 0.0)
     if not p.done and p.elapsed <= 0 and test_elapsed < start_time:
         return WAITING, 0.0, ["waiting", fixed_duration(start_time - test_elapsed, start_time)]
-    stopped_early = p.done and getattr(p, "stopped_early", False)
+    # k6 trackProgress: ✗ when the test was stopped, or when a scenario ended short of its work
+    # (shared-iterations cut by maxDuration); per-vu-iterations reports 1 once maxDuration passed
+    stopped_early = p.done and (getattr(p, "stopped_early", False) or p.fraction < 1)
     status = (INTERRUPTED if stopped_early else DONE) if p.done else RUNNING
     fraction = 1.0 if p.done and not stopped_early else min(max(p.fraction, 0.0), 1.0)
     # a scenario cut short keeps its "spent/total" column and bar where it stopped, as in k6
