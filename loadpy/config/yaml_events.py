@@ -99,7 +99,9 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
         return None, {}
     plain = _Plain(loader)
     known = plain.known
-    log: list[tuple[KeyPath, int]] = []
+    lines: dict[KeyPath, int] = {}
+    log: list[tuple[KeyPath, int]] = []  # the entries written inside anchored collections, for aliases
+    recording = 0  # anchored collections open
     anchors: dict[str, _Anchor] = {}
     stack: list[tuple[Any, KeyPath, bool | None, Any, KeyPath, int, int, _Anchor | None]] = []
     extra = 0  # collections aliases add, as in the full reader's walk
@@ -141,16 +143,21 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                         raise NotPlain  # a duplicate: the full reader names both lines
                     key = value
                     key_path = path + (text,)  # noqa: RUF005 (3x faster than unpacking, per node)
-                    log.append((key_path, line))
+                    lines[key_path] = line
+                    if recording:
+                        log.append((key_path, line))
                     continue
                 holder[key] = value
                 key = none
             elif is_map is False:
-                log.append((path + (len(holder),), line))  # noqa: RUF005
+                item_path = path + (len(holder),)  # noqa: RUF005
+                lines[item_path] = line
+                if recording:
+                    log.append((item_path, line))
                 holder.append(value)
             else:
                 root = value
-                log.append(((), line))
+                lines[()] = line
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             tag = event.tag
             if not (tag is None or tag == "!" or tag == (_MAP if kind is MappingStartEvent else _SEQ)):
@@ -167,12 +174,14 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                 key = none
             elif is_map is False:
                 child_path = path + (len(holder),)  # noqa: RUF005
-                log.append((child_path, line))
+                lines[child_path] = line
+                if recording:
+                    log.append((child_path, line))
                 holder.append(value)
             else:
                 root = value
                 child_path = ()
-                log.append(((), line))
+                lines[()] = line
             stack.append((holder, path, is_map, key, key_path, weight, height, anchor))
             holder, path, is_map, key, key_path = value, child_path, kind is MappingStartEvent, none, ()
             weight = height = 0
@@ -180,11 +189,13 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
             if event.anchor is not None:
                 anchor = _Anchor(value, line, child_path, len(log))
                 _add_anchor(anchors, event.anchor, anchor)
+                recording += 1
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             own_weight = len(holder) + 1 + weight
             own_height = height
             if anchor is not None:
                 anchor.end = len(log)
+                recording -= 1
                 anchor.weight = own_weight
                 anchor.height = own_height
                 anchor.open = False
@@ -203,7 +214,9 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                 key = none
             elif is_map is False:
                 child_path = path + (len(holder),)  # noqa: RUF005
-                log.append((child_path, target.line))
+                lines[child_path] = target.line
+                if recording:
+                    log.append((child_path, target.line))
                 holder.append(value)
             else:
                 raise NotPlain
@@ -215,11 +228,14 @@ def read_events(loader: Any, max_depth: int, max_alias_nodes: int) -> tuple[Any,
                 if target.height >= height:
                     height = target.height + 1
                 cut = len(target.path)
-                log.extend([(child_path + sub[cut:], at) for sub, at in log[target.start : target.end]])
+                copied = [(child_path + sub[cut:], at) for sub, at in log[target.start : target.end]]
+                lines.update(copied)
+                if recording:
+                    log.extend(copied)
         else:  # the document's end
             if type(get_event()) is not StreamEndEvent:
                 raise NotPlain  # a second document
-            return root, dict(log)
+            return root, lines
 
 
 def _add_anchor(anchors: dict[str, _Anchor], name: str, anchor: _Anchor) -> None:
