@@ -78,4 +78,6 @@ def test_twice_the_steps_take_about_twice_the_time() -> None:
             started = time.process_time()
             parse_document(text)
             best[steps] = min(best[steps], time.process_time() - started)
-    assert best[8_000] < 2.6 * best[4_000], best
+    # 2.0-2.1 on a quiet machine, up to 2.5 at load average 13 (larger dicts miss caches more);
+    # anything quadratic is 4 and more
+    assert best[8_000] < 3.0 * best[4_000], best
