@@ -52,7 +52,9 @@ def status_mark(p: ScenarioProgress) -> str:
     """k6's mark before the bar: running, done (✓) or stopped before it finished (✗)."""
     if not p.done:
         return RUNNING
-    return INTERRUPTED if p.stopped_early else DONE
+    # k6's trackProgress: ✗ when the test was stopped, or when a scenario ended short of its work
+    # (shared-iterations cut by maxDuration); per-vu-iterations reports 1 once maxDuration passed
+    return INTERRUPTED if p.stopped_early or p.fraction < 1 else DONE
 
 
 def scenario_columns(p: ScenarioProgress, config: Any, test_elapsed: float) -> tuple[str, float, list[str]]:

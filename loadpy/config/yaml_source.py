@@ -4,6 +4,9 @@ A scenario file is untrusted input: it must not make the loader spend exponentia
 ("billion laughs" alias bombs), overflow the stack (deep nesting) or die on bytes YAML forbids.
 Each bound is checked before the data is built, and breaking one is a ConfigError naming the line.
 libyaml (PyYAML's C parser) is used when installed: the pure-Python parser is ~10x slower.
+A document is read from the parser's events in one pass (`yaml_events`); one that needs more than
+that (merge keys, unusual tags) or breaks a rule goes through PyYAML's node graph below, which
+gives the exact data or the exact error.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 import yaml
 
 from loadpy.base.schema import KeyPath, format_keypath
+from loadpy.config.yaml_events import NotPlain, read_events
 from loadpy.errors import ConfigError
 
 # A scenario file is a few KB; a generated one with thousands of steps a few MB.
@@ -37,23 +41,33 @@ def read_yaml(text: str, path: str) -> tuple[Any, dict[KeyPath, int]]:
         raise ConfigError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", file=path)
     _check_characters(text, path)
     with _gc_paused():  # building millions of small objects: generational GC would rescan them all
-        loader = _Loader(text)
         try:
-            node = loader.get_single_node()
-            lines: dict[KeyPath, int] = {}
-            if node is None:
-                return None, lines
-            _walk(node, lines, path)
-            try:
-                return _build(node, loader.construct_object), lines
-            except _Unusual:
-                return loader.construct_document(node), lines
-        except yaml.MarkedYAMLError as exc:
-            raise _syntax_error(exc, path) from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"invalid YAML: {exc}", file=path) from None
-        finally:
-            loader.dispose()
+            return _parse(text, path, fast=True)
+        except NotPlain:
+            return _parse(text, path, fast=False)
+
+
+def _parse(text: str, path: str, *, fast: bool) -> tuple[Any, dict[KeyPath, int]]:
+    """The fast event reader, or PyYAML's node graph walked for lines and bounds and then built."""
+    loader = _Loader(text)
+    try:
+        if fast:
+            return read_events(loader, MAX_DEPTH, MAX_ALIAS_NODES)
+        node = loader.get_single_node()
+        lines: dict[KeyPath, int] = {}
+        if node is None:
+            return None, lines
+        _walk(node, lines, path)
+        try:
+            return _build(node, loader.construct_object), lines
+        except _Unusual:
+            return loader.construct_document(node), lines
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, path) from None
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a constructor's, e.g. a date with month 13
+        raise ConfigError(f"invalid YAML: {exc}", file=path) from None
+    finally:
+        loader.dispose()
 
 
 @contextlib.contextmanager

@@ -182,7 +182,9 @@ def test_endless_heads_are_cut_at_10_mib_and_the_run_ends_on_time(tmp_path: Path
     tags = request_tags(json_points(tmp_path / "out.json"))
     assert len(tags) >= 2
     assert set(tags) == {("0", "1000", "net/http: server response headers exceeded 10485760 bytes; aborted")}
-    assert peak_kb < 400_000, peak_kb  # two 10 MiB heads in flight at most, not hundreds of MB
+    # two 10 MiB heads in flight at most: ~55 MB. Before a failed response dropped its buffer at once,
+    # each one stayed in cyclic garbage until a full collection (290 MB after 6 s, 470 MB seen)
+    assert peak_kb < 150_000, peak_kb
 
 
 def _rss_kb(pid: int) -> int:

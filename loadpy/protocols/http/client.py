@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from loadpy.clock import now
 from loadpy.errors import ConfigError
+from loadpy.protocols.http.cert_validity import validity_failure
 from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
 from loadpy.protocols.http.connection import H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
@@ -36,6 +37,7 @@ from loadpy.protocols.http.errcodes import (
     TIMEOUT,
     HttpFailure,
     from_exception,
+    is_validity_error,
 )
 from loadpy.protocols.http.h1 import (
     LENGTH_REQUIRED_METHODS,
@@ -645,7 +647,11 @@ class HttpClient:
         except DialFailure as exc:
             return self._error_response(req, exc.failure, timings, t0)
         except (OSError, ssl.SSLError, socket.gaierror) as exc:
-            return self._error_response(req, _dial_failure(exc, parts.host, ip, port), timings, t0)
+            failure, t_failed = _dial_failure(exc, parts.host, ip, port), now()
+            if isinstance(exc, ssl.SSLCertVerificationError) and is_validity_error(exc):
+                # the certificate's dates take a second handshake, which is not part of the request's time
+                failure = await validity_failure(exc, ip, port, parts.host, deadline - t_failed) or failure
+            return self._error_response(req, failure, timings, t0, t_failed)
         timings.connecting = (opened.t_connected - opened.t_start) * _MS
         if opened.t_tls:
             timings.tls_handshaking = (opened.t_tls - opened.t_connected) * _MS
@@ -690,8 +696,10 @@ class HttpClient:
             log.warning("Request Failed", extra={"error": resp.error})  # a body error: bare, as k6
             resp.status, resp.status_text, resp.proto, resp.body = 0, "", "", None
 
-    def _error_response(self, req: PreparedRequest, failure: HttpFailure, timings: Timings, t0: float) -> Response:
-        t_end = now()
+    def _error_response(
+        self, req: PreparedRequest, failure: HttpFailure, timings: Timings, t0: float, t_end: float | None = None
+    ) -> Response:
+        t_end = now() if t_end is None else t_end
         timings.blocked = (t_end - t0) * _MS
         resp = Response(req.method, req.url, error=failure.message, error_code=failure.code, timings=timings)
         _log_failure(req, failure)

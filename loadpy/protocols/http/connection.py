@@ -229,6 +229,8 @@ class H1Connection(asyncio.Protocol):
     def _finish(self, result: HttpFailure | None) -> None:
         if self.meter is not None:
             self.meter.sync()
+        if result is not None:  # the connection ends with this failure: free its buffers now
+            self.parser.discard()
         fut = self._waiter
         self._waiter = None
         if fut is not None and not fut.done():

@@ -29,7 +29,14 @@ H2_CONNECTION = 1650
 DECOMPRESSION = 1701
 
 # OpenSSL's X509_V_ERR_CERT_NOT_YET_VALID and X509_V_ERR_CERT_HAS_EXPIRED
-_X509_VALIDITY_CODES = (9, 10)
+X509_NOT_YET_VALID, X509_EXPIRED = 9, 10
+CERT_VALIDITY_TEXT = "x509: certificate has expired or is not yet valid"  # Go's CertificateInvalidError{Expired}
+
+
+def is_validity_error(exc: BaseException) -> bool:
+    """A certificate outside its validity period (cert_validity completes Go's text for it)."""
+    codes = (X509_NOT_YET_VALID, X509_EXPIRED)
+    return isinstance(exc, ssl.SSLCertVerificationError) and getattr(exc, "verify_code", None) in codes
 
 
 class HttpFailure:
@@ -60,10 +67,10 @@ class HttpFailure:
 def from_exception(exc: BaseException, op: str = "read") -> HttpFailure:
     """Map an exception raised while connecting (op "dial") or talking ("read"/"write")."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        if getattr(exc, "verify_code", None) in _X509_VALIDITY_CODES:
-            # Go's CertificateInvalidError{Expired}: k6 has no code of its own for it (1000). Go goes on
-            # with ": current time T is after/before D"; the failed handshake does not give us D.
-            text = "x509: certificate has expired or is not yet valid"
+        if is_validity_error(exc):
+            # k6 has no code of its own for it (1000). Go goes on with ": current time T is after/before
+            # D"; the failed handshake does not give us D (cert_validity reads it when it can).
+            text = CERT_VALIDITY_TEXT
             return HttpFailure(GENERIC, text, detail=f"tls: failed to verify certificate: {text}")
         reason = exc.verify_message or str(exc)
         if "hostname" in reason.lower() or "ip address mismatch" in reason.lower():

@@ -48,9 +48,10 @@ def make_cert(directory: Path, hostname: str = "localhost") -> tuple[Path, Path]
     return cert_path, key_path
 
 
-def make_expired_cert(directory: Path) -> tuple[Path, Path, Path]:
-    """A certificate for 127.0.0.1 that expired yesterday, signed by a fresh CA; (ca.pem, cert.pem, key.pem).
-    Trusting the CA (SSL_CERT_FILE) leaves the expiry as the only fault, for Go and OpenSSL alike."""
+def make_expired_cert(directory: Path, *, not_yet_valid: bool = False) -> tuple[Path, Path, Path]:
+    """A certificate for 127.0.0.1 that expired yesterday (or, `not_yet_valid`, that is valid from
+    tomorrow), signed by a fresh CA; (ca.pem, cert.pem, key.pem). Trusting the CA (SSL_CERT_FILE)
+    leaves the dates as the only fault, for Go and OpenSSL alike."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "loadpy test CA")])
@@ -72,8 +73,8 @@ def make_expired_cert(directory: Path) -> tuple[Path, Path, Path]:
         .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=5))
-        .not_valid_after(now - datetime.timedelta(days=1))
+        .not_valid_before(now + datetime.timedelta(days=1 if not_yet_valid else -5))
+        .not_valid_after(now + datetime.timedelta(days=5 if not_yet_valid else -1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )

@@ -46,7 +46,7 @@ def sp(name: str, executor: str, active: int, max_vus: int, done: int, elapsed: 
         elapsed=elapsed,
         total=total,
         done=kw.get("finished", False),
-        fraction=kw.get("fraction", 0.0),
+        fraction=kw.get("fraction", 1.0 if kw.get("finished") else 0.0),  # the engine's: 1 at the end of the work
     )
 
 
