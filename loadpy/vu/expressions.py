@@ -110,9 +110,15 @@ class Scope:
         self.constants = dict(constants)
         self.env = env  # `${NAME}` values; None leaves `${...}` as written
         self._compiled: dict[str, Callable[..., Any]] = {}  # lambda source -> function (pure, so shareable)
+        # expression text -> (lambda body, free names): parsing and vetting depend only on the text and
+        # env, so a file repeating `status == 200` 48,000 times parses it once
+        self._analysed: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {}
 
     def extended(self, getters: Mapping[str, Getter]) -> Scope:
-        return Scope({**self.getters, **getters}, self.constants, self.env)
+        """The same constants and env with more getters; compiled expressions stay shared."""
+        scope = Scope({**self.getters, **getters}, self.constants, self.env)
+        scope._compiled, scope._analysed = self._compiled, self._analysed
+        return scope
 
     def substitute(self, text: str) -> str:
         """`${NAME}` in plain text (not a template): the value, as data."""
@@ -129,8 +135,12 @@ class Scope:
         text = source.strip()
         if not text:
             raise ConfigError("empty expression")
-        tree, body = self._parse(text, f"invalid expression {text!r}")
-        return self._build(text, tree, body if wrap is None else wrap.format(f"({body})"))
+        analysed = self._analysed.get((text, wrap))
+        if analysed is None:
+            tree, body = self._parse(text, f"invalid expression {text!r}")
+            analysed = self._analyse(text, tree, body if wrap is None else wrap.format(f"({body})"))
+            self._analysed[text, wrap] = analysed
+        return self._build(text, *analysed)
 
     def _parse(self, source: str, what: str) -> tuple[ast.Expression, str]:
         """The tree of one expression and its source, `${NAME}` replaced inside its string literals only."""
@@ -144,10 +154,14 @@ class Scope:
         tree = _EnvInStrings(self.substitute).visit(tree)
         return tree, ast.unparse(tree)
 
-    def _build(self, text: str, tree: ast.AST, body: str) -> Expr:
+    @staticmethod
+    def _analyse(text: str, tree: ast.AST, body: str) -> tuple[str, tuple[str, ...]]:
         _reject_unsafe(text, tree)
+        return body, tuple(free_names(tree))
+
+    def _build(self, text: str, body: str, free: tuple[str, ...]) -> Expr:
         names = []
-        for name in free_names(tree):
+        for name in free:
             if name in self.getters:  # before builtins: `iter` is the iteration number here
                 names.append(name)
                 continue
@@ -169,9 +183,16 @@ class Scope:
         """Compile a `{{ }}` template; None when `text` has no template (a constant)."""
         if "{{" not in text:
             return None
+        analysed = self._analysed.get((text, "{{}}"))
+        if analysed is None:
+            analysed = self._analysed[text, "{{}}"] = self._analyse_template(text)
+        return self._build(text, *analysed) if analysed[0] else self.compile(analysed[1][0])
+
+    def _analyse_template(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """(lambda body, free names) of a template; ("", (expression,)) when it is one whole expression."""
         parts = _TEMPLATE.split(text)
         if len(parts) == 3 and parts[0] == "" and parts[2] == "":
-            return self.compile(parts[1])  # the whole string is one expression: keep its type
+            return "", (parts[1],)  # the whole string is one expression: keep its type
         pieces: list[str] = []
         trees: list[ast.AST] = []
         for i, part in enumerate(parts):
@@ -186,7 +207,7 @@ class Scope:
                 trees.append(tree)
                 pieces.append(f"_fmt(({body}))")
         combined = ast.Module(body=[ast.Expr(t.body) for t in trees if isinstance(t, ast.Expression)], type_ignores=[])
-        return self._build(text, combined, " + ".join(pieces))
+        return self._analyse(text, combined, " + ".join(pieces))
 
 
 _ENV_IN_CODE_HINT = "in an expression ${NAME} is replaced inside string literals only: write '${NAME}' or env['NAME']"

@@ -57,3 +57,26 @@ def test_syntax_error_is_a_config_error() -> None:
 
 def test_format_value_is_json_like() -> None:
     assert [format_value(v) for v in (True, None, 1.5, {"a": [1]}, "x")] == ["true", "", "1.5", '{"a":[1]}', "x"]
+
+
+def test_a_repeated_expression_is_compiled_once_across_step_scopes() -> None:
+    """A generated file repeats `status == 200` in every step: each step's scope reuses one function."""
+    root = scope()
+    step_a = root.extended({"status": lambda s, r: r.status})
+    step_b = root.extended({"status": lambda s, r: r.status * 0 + 404})
+    first, second = step_a.compile("status == 200"), step_b.compile("status == 200")
+    assert first.fn is second.fn
+    response = SimpleNamespace(status=200)
+    assert first.evaluate(None, response) is True and second.evaluate(None, response) is False  # each its own getters
+    mixed_a = step_a.template("Bearer {{ vu }}-{{ status }}")
+    mixed_b = step_b.template("Bearer {{ vu }}-{{ status }}")
+    assert mixed_a is not None and mixed_b is not None and mixed_a.fn is mixed_b.fn
+    state = SimpleNamespace(id=3, iteration=0)
+    assert (mixed_a.evaluate(state, response), mixed_b.evaluate(state, response)) == ("Bearer 3-200", "Bearer 3-404")
+
+
+def test_an_unknown_name_is_refused_in_every_scope_that_lacks_it() -> None:
+    root = scope()
+    assert root.extended({"status": lambda s, r: 200}).compile("status == 200") is not None
+    with pytest.raises(ConfigError, match="unknown name 'status'"):
+        root.compile("status == 200")  # analysed before, still checked against this scope's names
