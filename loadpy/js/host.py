@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import greenlet
 
@@ -29,6 +30,7 @@ from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.wire import request_body, request_kwargs, response_field
+from loadpy.js.ws import WsHost, http_url
 from loadpy.k6lib.errors import K6Error
 
 log = logging.getLogger("loadpy.js")
@@ -85,10 +87,11 @@ class Host:
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
         self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
         self.jars = Jars(lambda: self.client().cookies)
+        self.ws = WsHost(self._await_value, lambda: self.vu, self._handshake_cookies)
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
-        return {name: _guarded(name, fn) for name, fn in self._functions().items()}
+        return {name: _guarded(name, fn) for name, fn in {**self._functions(), **self.ws.functions()}.items()}
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -127,6 +130,22 @@ class Host:
             _close(awaitable)
             return Failure(RuntimeError("not in a VU"))
         return parent.switch(awaitable)
+
+    def _await_value(self, awaitable: Awaitable[Any]) -> Any:
+        """`_await` for callers that let an error propagate (the host function's guard reports it)."""
+        if self.init or self.vu is None:
+            _close(awaitable)
+            raise K6Error("using websockets in the init context is not supported")
+        outcome = self._await(awaitable)
+        if isinstance(outcome, Failure):
+            raise outcome.error
+        return outcome
+
+    def _handshake_cookies(self, url: str, jar_id: int) -> str:
+        """The Cookie header a WebSocket handshake carries: the VU's jar, or the `jar` param's (as k6)."""
+        jar = self.client().cookies if jar_id == VU_JAR else self.jars.get(jar_id)
+        target = urlsplit(http_url(url))
+        return str(jar.header_for(target.scheme, target.hostname or "", target.path or "/"))
 
     def _vu_call(self, what: str) -> str | None:
         """An error answer when a VU-only call is made from init code."""
@@ -216,6 +235,7 @@ class Host:
     def new_iteration(self) -> None:
         """Forget older responses: all of the current iteration's stay readable, and the last
         KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
+        self.ws.reset()
         responses = self._responses
         if len(responses) > KEEP_RESPONSES:
             for key in list(responses)[: len(responses) - KEEP_RESPONSES]:
@@ -233,7 +253,9 @@ class Host:
         """Sleep on the VU's task until a timer is due; False when it cannot (init code, interrupted)."""
         if self.vu is None or self.init or self.interrupted:
             return False
-        return not isinstance(self._await(self.vu.sleep(seconds)), Failure)
+        # with WebSockets open (k6/websockets), an event wakes the loop before the timer is due
+        wait = self.ws.until_event(seconds) if self.ws.live else self.vu.sleep(seconds)
+        return not isinstance(self._await(wait), Failure)
 
     def check(self, name: str, passed: bool, tags_json: str) -> None:
         if self.vu is None or self.interrupted:  # k6 runs no more code of a hard-stopped iteration

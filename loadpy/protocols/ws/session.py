@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import Mapping, Sequence
-from typing import Protocol, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from websockets.client import ClientProtocol
@@ -126,6 +126,10 @@ class WsSession:
         self._start = 0.0
         self._opened = 0.0
         self._ended = False
+        # k6's JavaScript modules take every event as it comes: kind ("message", "ping", "pong",
+        # "close") and the message; with a listener, messages skip the `receive()` inbox
+        self.listener: Callable[[str, Any], None] | None = None
+        self._early_pings = 0
 
     # -- opening ------------------------------------------------------------------------
 
@@ -240,6 +244,14 @@ class WsSession:
             sent = self._pings.pop(bytes(frame.data), None)
             if sent is not None:
                 self.record("ws_ping", (clock.now() - sent) * 1000.0, self.tags)
+            if self.listener is not None:
+                self.listener("pong", None)
+            return
+        if opcode is Opcode.PING:  # (the protocol answers it)
+            if self.listener is not None:
+                self.listener("ping", None)
+            else:
+                self._early_pings += 1
             return
         if opcode is Opcode.CONT and self._fragment_op is not None:
             self._fragments.append(bytes(frame.data))
@@ -256,7 +268,11 @@ class WsSession:
             return  # ping (answered by the protocol) and close (handled by it)
         self.msgs_received += 1
         self.record("ws_msgs_received", 1.0, self.tags)
-        self._inbox.append(data.decode("utf-8", "replace") if opcode is Opcode.TEXT else bytes(data))
+        message = data.decode("utf-8", "replace") if opcode is Opcode.TEXT else bytes(data)
+        if self.listener is not None:
+            self.listener("message", message)
+            return
+        self._inbox.append(message)
         self._wake()
 
     def _on_lost(self, exc: Exception | None) -> None:
@@ -269,6 +285,9 @@ class WsSession:
         if not self._closed.done():
             self._closed.set_result(None)
         self._wake()
+        if self.listener is not None and self._opened:
+            self._finish()  # the session ends when its connection does (nobody may call close())
+            self.listener("close", None)
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
@@ -350,6 +369,32 @@ class WsSession:
             except TimeoutError:
                 self._abort()
         self._finish()
+
+    def listen(self, listener: Callable[[str, Any], None]) -> None:
+        """Hand every event to `listener` from now on, starting with what came before (the peer may
+        speak first: its ping or message can share a packet with the handshake)."""
+        self.listener = listener
+        for _ in range(self._early_pings):
+            listener("ping", None)
+        while self._inbox:
+            listener("message", self._inbox.popleft())
+
+    def close_now(self, code: int = 1000, reason: str = "") -> bool:
+        """k6/ws's close: send the close frame and drop the connection without waiting for the
+        peer's; False when the close frame had already gone (gorilla's "websocket: close sent")."""
+        sent = self.send_close(code, reason)
+        if self._wire.transport is not None:
+            self._wire.transport.close()  # (after the buffered close frame is written)
+        self._finish()
+        return sent
+
+    def send_close(self, code: int = 1000, reason: str = "") -> bool:
+        """Send the close frame and let the peer answer it; False when the session is not open."""
+        if self.ws.state is not State.OPEN:
+            return False
+        self.ws.send_close(code, reason)
+        self._flush()
+        return True
 
     def _finish(self) -> None:
         if self._ended or not self._opened:

@@ -1,0 +1,96 @@
+"""A WebSocket echo server on loopback, in a thread, for the k6/ws and k6/websockets tests.
+
+Every text or binary message is sent back as it came and recorded (`received`, by path). Paths change
+what the server does after echoing:
+* `/close/<code>`: after the first message, close with that code (reason "bye");
+* `/ping`: send a ping right after the handshake (the client must answer and may count it);
+* `/drop`: after the first message, drop the TCP connection without a close frame;
+* `/hello`: send "hello" on connect (a peer that speaks first);
+* anything else: echo until the client closes.
+`python -m tests.js.ws_echo` serves on an ephemeral port and prints it (for trying scripts by hand).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection, serve
+
+
+class EchoServer:
+    """Start with `with EchoServer() as server:`; `server.url(path)` is its ws:// URL."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.received: dict[str, list[str | bytes]] = defaultdict(list)
+        self.sessions: dict[str, int] = defaultdict(int)
+        self.close_codes: dict[str, list[int | None]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Future[None] | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ws-echo", daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> EchoServer:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the WebSocket echo server did not start")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set_result, None)
+        self._thread.join(10)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.received.clear()
+            self.sessions.clear()
+            self.close_codes.clear()
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = self._loop.create_future()
+        async with serve(self._handle, "127.0.0.1", 0, ping_interval=None, compression=None) as server:
+            self.port = next(iter(server.sockets)).getsockname()[1]
+            self._ready.set()
+            await self._stop
+
+    async def _handle(self, conn: ServerConnection) -> None:
+        path = conn.request.path if conn.request is not None else "/"
+        with self._lock:
+            self.sessions[path] += 1
+        if path == "/ping":
+            await conn.ping(b"srv")
+        if path == "/hello":
+            await conn.send("hello")
+        try:
+            async for message in conn:
+                with self._lock:
+                    self.received[path].append(message)
+                await conn.send(message)
+                if path.startswith("/close/"):
+                    await conn.close(int(path.rsplit("/", 1)[1]), "bye")
+                    break
+                if path == "/drop":
+                    conn.transport.abort()
+                    break
+        except Exception:  # a client that vanished: nothing to echo any more
+            pass
+        with self._lock:
+            self.close_codes[path].append(conn.close_code)
+
+
+if __name__ == "__main__":
+    with EchoServer() as running:
+        print(running.url("/"), flush=True)
+        threading.Event().wait()
