@@ -87,7 +87,7 @@ class Host:
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
         self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
         self.jars = Jars(lambda: self.client().cookies)
-        self.ws = WsHost(self._await_value, lambda: self.vu, self._handshake_cookies)
+        self.ws = WsHost(self._await_value, lambda: self.vu, self._handshake_cookies, lambda: self.interrupted)
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""

@@ -71,15 +71,18 @@ class WsHost:
     """The `__lp_host_ws_*` functions of one context (loadpy/js/host.py installs them).
 
     `wait(awaitable)` runs an awaitable on the VU's task and returns its value (raising its error);
-    `vu()` is the VU API of the current phase; `cookies(url, jar_id)` the Cookie header for a handshake."""
+    `vu()` is the VU API of the current phase; `cookies(url, jar_id)` the Cookie header for a handshake;
+    `interrupted()` says the iteration was hard-stopped (its sessions record no ws_session_duration)."""
 
     def __init__(
         self,
         wait: Callable[[Awaitable[Any]], Any],
         vu: Callable[[], Any],
         cookies: Callable[[str, int], str],
+        interrupted: Callable[[], bool],
     ) -> None:
         self._wait = wait
+        self._interrupted = interrupted
         self._vu = vu
         self._cookies = cookies
         self._sockets: dict[int, _Socket] = {}
@@ -180,6 +183,8 @@ class WsHost:
                 self._post(socket, ["message", payload])
         elif kind == "close":
             session = socket.session
+            if session is not None and not self._interrupted():
+                session.finish()
             received = session.ws.close_rcvd if session is not None else None
             if received is None:  # the connection ended without a close frame
                 self._post(socket, ["close", None, "", ""])
@@ -239,9 +244,7 @@ class WsHost:
         if socket is None:
             return "[]"
         out = list(socket.events)
-        socket.events.clear()
-        if any(event[0] == "close" for event in out):
-            del self._sockets[int(socket_id)]
+        socket.events.clear()  # (the socket stays known: a send after its close still counts)
         return json.dumps(out)
 
     # -- what the script does with a socket --------------------------------------------------------
@@ -274,7 +277,7 @@ class WsHost:
         """Send the close frame. k6/ws then drops the connection at once (no close event follows:
         the JavaScript runs the handlers itself); k6/websockets waits for the peer's close frame."""
         socket, session = self._session(socket_id)
-        if socket is None or session is None:
+        if socket is None or session is None or self._interrupted():  # (the VU drops what is left)
             return ""
         if socket.legacy:
             socket.closed = True

@@ -7,6 +7,8 @@ what the server does after echoing:
 * `/drop`: after the first message, drop the TCP connection without a close frame;
 * `/hello`: send "hello" on connect (a peer that speaks first);
 * anything else: echo until the client closes.
+With `quiet_close` seconds, a client that sends nothing that long is closed (1000): a script that only
+listens (for a broadcast this server never makes) still ends.
 `python -m tests.js.ws_echo` serves on an ephemeral port and prints it (for trying scripts by hand).
 """
 
@@ -23,7 +25,8 @@ from websockets.asyncio.server import ServerConnection, serve
 class EchoServer:
     """Start with `with EchoServer() as server:`; `server.url(path)` is its ws:// URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, quiet_close: float | None = None) -> None:
+        self.quiet_close = quiet_close
         self.port = 0
         self.received: dict[str, list[str | bytes]] = defaultdict(list)
         self.sessions: dict[str, int] = defaultdict(int)
@@ -74,20 +77,34 @@ class EchoServer:
         if path == "/hello":
             await conn.send("hello")
         try:
+            if self.quiet_close is not None:
+                try:
+                    first = await asyncio.wait_for(conn.recv(), self.quiet_close)
+                except TimeoutError:
+                    await conn.close(1000, "")
+                    return
+                if not await self._echo(conn, path, first):
+                    return
             async for message in conn:
-                with self._lock:
-                    self.received[path].append(message)
-                await conn.send(message)
-                if path.startswith("/close/"):
-                    await conn.close(int(path.rsplit("/", 1)[1]), "bye")
-                    break
-                if path == "/drop":
-                    conn.transport.abort()
+                if not await self._echo(conn, path, message):
                     break
         except Exception:  # a client that vanished: nothing to echo any more
             pass
         with self._lock:
             self.close_codes[path].append(conn.close_code)
+
+    async def _echo(self, conn: ServerConnection, path: str, message: str | bytes) -> bool:
+        """Echo one message; False when the path says the session ends after it."""
+        with self._lock:
+            self.received[path].append(message)
+        await conn.send(message)
+        if path.startswith("/close/"):
+            await conn.close(int(path.rsplit("/", 1)[1]), "bye")
+            return False
+        if path == "/drop":
+            conn.transport.abort()
+            return False
+        return True
 
 
 if __name__ == "__main__":

@@ -286,8 +286,7 @@ class WsSession:
             self._closed.set_result(None)
         self._wake()
         if self.listener is not None and self._opened:
-            self._finish()  # the session ends when its connection does (nobody may call close())
-            self.listener("close", None)
+            self.listener("close", None)  # (the listener records ws_session_duration: see finish())
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
@@ -368,7 +367,7 @@ class WsSession:
                 await asyncio.wait_for(asyncio.shield(self._closed), timeout)
             except TimeoutError:
                 self._abort()
-        self._finish()
+        self.finish()
 
     def listen(self, listener: Callable[[str, Any], None]) -> None:
         """Hand every event to `listener` from now on, starting with what came before (the peer may
@@ -385,7 +384,7 @@ class WsSession:
         sent = self.send_close(code, reason)
         if self._wire.transport is not None:
             self._wire.transport.close()  # (after the buffered close frame is written)
-        self._finish()
+        self.finish()
         return sent
 
     def send_close(self, code: int = 1000, reason: str = "") -> bool:
@@ -396,7 +395,9 @@ class WsSession:
         self._flush()
         return True
 
-    def _finish(self) -> None:
+    def finish(self) -> None:
+        """Record ws_session_duration, once (close() does; a listener whose connection ended does,
+        unless the iteration was interrupted: k6 records nothing then)."""
         if self._ended or not self._opened:
             return
         self._ended = True

@@ -1,0 +1,373 @@
+"""k6/ws and k6/websockets: the same script through `k6 run` and `loadpy run`, against a local echo server.
+
+Each test runs one script with both tools, one after the other, on a WebSocket echo server started here
+(tests/js/ws_echo.py, loopback), and compares what must be equal: the exit code, the counts of
+ws_sessions / ws_msgs_sent / ws_msgs_received / iterations, the checks (by name, passes and fails),
+the WebSocket metric keys of `--summary-export`, what the script logged (the order of events) and
+what the server received. Durations (ws_connecting, ws_ping, ws_session_duration) are compared by
+presence and sample count only: they are timings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.js.ws_echo import EchoServer
+
+REPO = Path(__file__).resolve().parents[2]
+COUNTED = ("ws_sessions", "ws_msgs_sent", "ws_msgs_received", "iterations")
+TIMED = ("ws_connecting", "ws_session_duration", "ws_ping")
+_CONSOLE = re.compile(r'level=(\w+) msg="?(.*?)"? source=console')
+
+
+@pytest.fixture(scope="module")
+def k6_bin() -> str:
+    path = shutil.which("k6")
+    if path is None:
+        reason = "THE k6 BINARY IS NOT ON PATH: the k6/ws differential tests cannot run"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[EchoServer]:
+    with EchoServer() as server:
+        yield server
+
+
+@dataclass
+class Outcome:
+    code: int
+    export: dict[str, Any]
+    stderr: str
+    received: dict[str, list[str | bytes]]
+    sessions: dict[str, int]
+
+    def count(self, name: str) -> float:
+        metric = self.export.get("metrics", {}).get(name)
+        return 0 if metric is None else metric["count"]
+
+    def ws_keys(self) -> set[str]:
+        return {name for name in self.export.get("metrics", {}) if name.startswith("ws_")}
+
+    def checks(self) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+
+        def walk(group: dict[str, Any]) -> None:
+            for name, check in group.get("checks", {}).items():
+                found[name] = (check["passes"], check["fails"])
+            for child in group.get("groups", {}).values():
+                walk(child)
+
+        walk(self.export.get("root_group", {}))
+        return found
+
+    def console(self) -> list[str]:
+        return [f"{level} {text}" for level, text in _CONSOLE.findall(self.stderr)]
+
+
+def _run(tool: list[str], script: Path, echo: EchoServer, *args: str) -> Outcome:
+    echo.reset()
+    export = script.with_suffix(f".{Path(tool[-1]).name}.json")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [*tool, "run", "-q", "--summary-export", str(export), "-e", f"WS={echo.url('')}", *args, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+        cwd=script.parent,
+    )
+    return Outcome(
+        proc.returncode,
+        json.loads(export.read_text()) if export.exists() else {},
+        proc.stderr,
+        {path: list(messages) for path, messages in echo.received.items()},
+        dict(echo.sessions),
+    )
+
+
+def both(k6_bin: str, echo: EchoServer, tmp_path: Path, script: str, *args: str) -> tuple[Outcome, Outcome]:
+    path = tmp_path / "script.js"
+    path.write_text(textwrap.dedent(script).lstrip(), encoding="utf-8")
+    k6 = _run([k6_bin], path, echo, *args)
+    loadpy = _run([sys.executable, "-m", "loadpy"], path, echo, *args)
+    return k6, loadpy
+
+
+def _messages(outcome: Outcome) -> dict[str, list[str]]:
+    return {path: sorted(map(repr, messages)) for path, messages in outcome.received.items()}
+
+
+def assert_same(k6: Outcome, lp: Outcome, *, console: bool = True) -> None:
+    assert k6.code == lp.code, f"exit code: k6 {k6.code}, loadpy {lp.code}\n{lp.stderr[-2000:]}"
+    for name in COUNTED:
+        assert lp.count(name) == k6.count(name), f"{name}: k6 {k6.count(name)}, loadpy {lp.count(name)}"
+    assert lp.ws_keys() == k6.ws_keys()
+    for name in TIMED:
+        if name in k6.export.get("metrics", {}):
+            assert set(lp.export["metrics"][name]) == set(k6.export["metrics"][name]), name
+    assert lp.checks() == k6.checks()
+    assert _messages(lp) == _messages(k6)  # (several VUs: arrival order between them is free)
+    assert lp.sessions == k6.sessions
+    if console:
+        assert lp.console() == k6.console()
+
+
+# -- k6/ws ----------------------------------------------------------------------------------------
+
+
+def test_ws_connect_counts_handlers_timers_and_the_response(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        import { check } from "k6";
+        export const options = { vus: 2, iterations: 4 };
+        export default function () {
+          let got = 0;
+          const params = { tags: { kind: "classic" }, headers: { "X-Who": "vu" } };
+          const res = ws.connect(`${__ENV.WS}/echo`, params, (socket) => {
+            socket.on("open", () => {
+              socket.send("one");
+              socket.send(2);
+              socket.sendBinary(new Uint8Array([1, 2, 3]).buffer);
+              socket.ping();
+            });
+            socket.on("message", (m) => { got++; check(m, { "text echoed": (t) => t === "one" || t === "2" }); });
+            socket.on("binaryMessage", (b) => {
+              got++;
+              check(b, { "binary echoed": (x) => new Uint8Array(x).join() === "1,2,3" });
+            });
+            socket.on("pong", () => check(null, { "pong": () => true }));
+            socket.setInterval(() => { if (got === 3) socket.close(); }, 20);
+            socket.setTimeout(() => socket.close(), 5000);
+            socket.on("close", (code) => check(code, { "closed with 1001": (c) => c === 1001 }));
+          });
+          check(res, {
+            "status 101": (r) => r.status === 101,
+            "url": (r) => r.url === `${__ENV.WS}/echo`,
+            "no error": (r) => r.error === "",
+            "upgrade header": (r) => r.headers["Upgrade"] === "websocket",
+          });
+        }
+        """,
+    )
+    assert_same(k6, lp)
+    assert lp.count("ws_sessions") == 4 and lp.count("ws_msgs_sent") == 12 and lp.count("ws_msgs_received") == 12
+    assert lp.checks()["text echoed"] == (8, 0)
+    assert sorted(m for m in lp.received["/echo"] if isinstance(m, str)) == ["2", "2", "2", "2", *["one"] * 4]
+
+
+def test_ws_errors_close_codes_and_a_send_after_close(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        import { check } from "k6";
+        export const options = { iterations: 1 };
+        export default function () {
+          const refused = ws.connect("ws://127.0.0.1:9/none", (socket) => console.log("never"));
+          console.log(`refused: ${refused.status} ${refused.error}`);
+          ws.connect(`${__ENV.WS}/close/4000`, null, (socket) => {
+            socket.on("open", () => socket.send("x"));
+            socket.on("message", (m) => console.log(`message ${m}`));
+            socket.on("error", (e) => console.log(`error ${e.error()} / ${e}`));
+            socket.on("close", (code) => { console.log(`close ${code}`); socket.send("late"); });
+          });
+          ws.connect(`${__ENV.WS}/echo`, null, (socket) => {
+            socket.on("open", () => socket.close(4002));
+            socket.on("close", (code) => console.log(`closed ${code}`));
+            socket.on("error", (e) => console.log(`error ${e.error()}`));
+          });
+          try {
+            ws.connect(`${__ENV.WS}/echo`, null, (socket) => socket.setTimeout(() => {}, 0));
+          } catch (e) {
+            console.log(`thrown ${e}`);
+          }
+          check(refused, { "refused status 0": (r) => r.status === 0 });
+        }
+        """,
+    )
+    assert_same(k6, lp)
+    assert lp.console()[0] == "info refused: 0 dial tcp 127.0.0.1:9: connect: connection refused"
+    assert "info error websocket: close 4000: bye / websocket: close 4000: bye" in lp.console()
+    assert lp.count("ws_sessions") == 4  # the refused connection counts as a session in k6
+
+
+def test_ws_a_throwing_handler_fails_the_iteration_and_closes(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        export const options = { iterations: 2, thresholds: { ws_msgs_received: ["count==2"] } };
+        export default function () {
+          ws.connect(`${__ENV.WS}/echo`, null, (socket) => {
+            socket.on("open", () => socket.send("boom"));
+            socket.on("message", () => { throw new Error("handler failed"); });
+            socket.on("close", (code) => console.log(`close ${code}`));
+          });
+          console.log("not reached");
+        }
+        """,
+    )
+    assert_same(k6, lp, console=False)
+    assert [line for line in lp.console() if line.startswith("info")] == ["info close 1001"] * 2
+    assert lp.stderr.count("handler failed") == 2 and "not reached" not in lp.stderr
+
+
+def test_ws_in_init_code_is_refused(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        ws.connect(`${__ENV.WS}/echo`, (socket) => {});
+        export default function () {}
+        """,
+    )
+    assert k6.code == lp.code == 107
+    assert "using websockets in the init context is not supported" in lp.stderr
+    assert lp.sessions == k6.sessions == {}
+
+
+# -- k6/experimental/websockets ---------------------------------------------------------------------
+
+
+def test_websockets_the_iteration_lasts_until_every_socket_closed(
+    k6_bin: str, echo: EchoServer, tmp_path: Path
+) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import { WebSocket } from "k6/experimental/websockets";
+        import { check } from "k6";
+        export const options = { vus: 2, iterations: 4, thresholds: { ws_sessions: ["count==8"] } };
+        export default function () {
+          const ws = new WebSocket(`${__ENV.WS}/echo`, null, { tags: { kind: "browser" } });
+          ws.binaryType = "arraybuffer";
+          let got = 0;
+          ws.onopen = () => {
+            ws.send("hello");
+            ws.send(new Uint8Array([7, 8]).buffer);
+            ws.ping();
+          };
+          ws.addEventListener("message", (e) => {
+            got++;
+            check(e, { "data": (ev) => ev.data === "hello" || new Uint8Array(ev.data).join() === "7,8" });
+            if (got === 2) setTimeout(() => ws.close(), 10);
+          });
+          ws.onpong = () => check(ws, { "open at pong": (w) => w.readyState === 1 });
+          ws.onclose = () => check(ws, { "closed": (w) => w.readyState === 3 });
+          const other = new WebSocket(`${__ENV.WS}/close/1000`);
+          other.onopen = () => other.send(JSON.stringify({ vu: __VU }));
+          other.onclose = () => check(other, { "peer closed": (w) => w.readyState === 3 });
+          check(ws, { "connecting at first": (w) => w.readyState === 0 && w.url === `${__ENV.WS}/echo` });
+        }
+        """,
+    )
+    assert_same(k6, lp, console=False)
+    # k6/websockets counts the ping and the close frame in ws_msgs_sent: (2 + ping + close) + 1, 4 times
+    assert lp.count("ws_msgs_sent") == 20 and lp.count("ws_sessions") == 8
+    assert lp.checks()["closed"] == (4, 0) and lp.checks()["peer closed"] == (4, 0)
+    assert lp.code == 0
+
+
+def test_websockets_errors_events_and_a_failing_threshold(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import { WebSocket } from "k6/experimental/websockets";
+        export const options = { iterations: 1, thresholds: { ws_msgs_received: ["count>5"] } };
+        export default function () {
+          const refused = new WebSocket("ws://127.0.0.1:9/");
+          refused.onerror = (e) => console.log(`refused error ${e.error} ${e.type}`);
+          refused.onclose = (e) => console.log(`refused close ${e.type} ${refused.readyState}`);
+          try {
+            refused.send("too early");
+          } catch (e) {
+            console.log(`send: ${e}`);
+          }
+          const ws = new WebSocket(`${__ENV.WS}/close/4001`);
+          ws.onopen = () => ws.send("x");
+          ws.onmessage = (e) => console.log(`message ${e.data} ${e.origin === ws.url}`);
+          ws.onerror = (e) => console.log(`error ${e.error}`);
+          ws.addEventListener("close", () => console.log("closed"));
+          try {
+            new WebSocket("http://127.0.0.1/");
+          } catch (e) {
+            console.log(`${e}`);
+          }
+        }
+        """,
+    )
+    assert_same(k6, lp)
+    assert lp.code == 99
+    assert lp.console() == [
+        "info send: GoError: InvalidStateError",
+        'info GoError: WebSocket requires url with scheme ws or wss, but got \\"http\\"',
+        "info refused error dial tcp 127.0.0.1:9: connect: connection refused error",
+        "info refused close close 3",
+        "info message x true",
+        "info error websocket: close 4001: bye",
+        "info closed",
+    ]
+
+
+def test_an_interrupted_iteration_records_no_session_duration(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        import { WebSocket } from "k6/experimental/websockets";
+        export const options = { scenarios: {
+          a: { executor: "constant-vus", vus: 1, duration: "1s", gracefulStop: "0s", exec: "legacy" },
+          b: { executor: "constant-vus", vus: 1, duration: "1s", gracefulStop: "0s", exec: "modern" },
+        } };
+        export function legacy() {
+          ws.connect(`${__ENV.WS}/echo`, null, (s) => {
+            s.on("open", () => s.send("a"));
+            s.on("close", () => console.log("legacy close"));
+          });
+        }
+        export function modern() {
+          const w = new WebSocket(`${__ENV.WS}/echo`);
+          w.onopen = () => w.send("b");
+          w.onclose = () => console.log("modern close");
+        }
+        """,
+    )
+    # (k6 shows what a k6/ws close handler logs while the hard stop closes its socket; loadpy runs
+    # the handler but, as for any code of a hard-stopped iteration, drops its console output)
+    assert_same(k6, lp, console=False)
+    assert k6.console() == ["info legacy close"] and lp.console() == []
+    # the sockets outlive the scenarios: both iterations are interrupted, their sessions never end in k6
+    assert lp.count("iterations") == 0 and lp.count("ws_sessions") == 2
+    assert "ws_session_duration" not in lp.export["metrics"]
