@@ -56,6 +56,7 @@ class Outcome:
     stderr: str
     received: dict[str, list[str | bytes]]
     sessions: dict[str, int]
+    headers: dict[str, list[dict[str, str]]]
 
     def count(self, name: str) -> float:
         metric = self.export.get("metrics", {}).get(name)
@@ -98,6 +99,7 @@ def _run(tool: list[str], script: Path, echo: EchoServer, *args: str) -> Outcome
         proc.stderr,
         {path: list(messages) for path, messages in echo.received.items()},
         dict(echo.sessions),
+        {path: list(headers) for path, headers in echo.headers.items()},
     )
 
 
@@ -250,6 +252,41 @@ def test_ws_in_init_code_is_refused(k6_bin: str, echo: EchoServer, tmp_path: Pat
     assert k6.code == lp.code == 107
     assert "using websockets in the init context is not supported" in lp.stderr
     assert lp.sessions == k6.sessions == {}
+
+
+def test_handshake_headers_cookies_and_subprotocols(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import http from "k6/http";
+        import ws from "k6/ws";
+        import { WebSocket } from "k6/experimental/websockets";
+        export const options = { iterations: 1 };
+        export default function () {
+          const site = __ENV.WS.replace("ws://", "http://");
+          http.cookieJar().set(`${site}/`, "sid", "abc");
+          const jar = new http.CookieJar();
+          jar.set(`${site}/`, "own", "jar");
+          ws.connect(`${__ENV.WS}/legacy`, { headers: { "X-Who": "legacy" } }, (s) => s.on("open", () => s.close()));
+          ws.connect(`${__ENV.WS}/legacy-jar`, { jar }, (s) => s.on("open", () => s.close()));
+          const w = new WebSocket(`${__ENV.WS}/modern`, ["chat"], { headers: { "X-Who": "modern" } });
+          w.onopen = () => { console.log(`protocol "${w.protocol}"`); w.close(); };
+        }
+        """,
+    )
+    assert_same(k6, lp)
+
+    def seen(outcome: Outcome, path: str) -> tuple[str | None, str | None, str | None]:
+        (headers,) = outcome.headers[path]
+        return headers.get("x-who"), headers.get("cookie"), headers.get("sec-websocket-protocol")
+
+    for path in ("/legacy", "/legacy-jar", "/modern"):
+        assert seen(lp, path) == seen(k6, path), path
+    assert seen(lp, "/legacy") == ("legacy", "sid=abc", None)
+    assert seen(lp, "/legacy-jar") == (None, "own=jar", None)
+    assert seen(lp, "/modern") == ("modern", "sid=abc", "chat")
 
 
 # -- k6/experimental/websockets ---------------------------------------------------------------------

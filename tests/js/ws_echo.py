@@ -1,6 +1,7 @@
 """A WebSocket echo server on loopback, in a thread, for the k6/ws and k6/websockets tests.
 
-Every text or binary message is sent back as it came and recorded (`received`, by path). Paths change
+Every text or binary message is sent back as it came and recorded (`received`, by path), as are the
+handshake's headers (`headers`, names lower-cased). Paths change
 what the server does after echoing:
 * `/close/<code>`: after the first message, close with that code (reason "bye");
 * `/ping`: send a ping right after the handshake (the client must answer and may count it);
@@ -31,6 +32,7 @@ class EchoServer:
         self.received: dict[str, list[str | bytes]] = defaultdict(list)
         self.sessions: dict[str, int] = defaultdict(int)
         self.close_codes: dict[str, list[int | None]] = defaultdict(list)
+        self.headers: dict[str, list[dict[str, str]]] = defaultdict(list)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Future[None] | None = None
@@ -56,6 +58,7 @@ class EchoServer:
             self.received.clear()
             self.sessions.clear()
             self.close_codes.clear()
+            self.headers.clear()
 
     def _run(self) -> None:
         asyncio.run(self._main())
@@ -72,6 +75,8 @@ class EchoServer:
         path = conn.request.path if conn.request is not None else "/"
         with self._lock:
             self.sessions[path] += 1
+            if conn.request is not None:
+                self.headers[path].append({k.lower(): v for k, v in conn.request.headers.raw_items()})
         if path == "/ping":
             await conn.ping(b"srv")
         if path == "/hello":
