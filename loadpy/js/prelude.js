@@ -1005,7 +1005,9 @@ var __lp = (function () {
     return extra ? Object.assign(ev, extra) : ev;
   }
 
-  // the handlers of one event: the on<type> one first, then the added ones; a throw ends the socket
+  // the handlers of one event: the on<type> one first, then the added ones. A throw from an open or
+  // message handler ends the socket as k6 ends it (connection dropped, error then close handlers)
+  // and fails the iteration.
   function callWs(socket, type, extra) {
     const s = socket.__lp;
     const handlers = s.on[type] ? [s.on[type], ...s.listeners[type]] : s.listeners[type];
@@ -1013,9 +1015,12 @@ var __lp = (function () {
       try {
         handler(wsEvent(socket, type, extra));
       } catch (e) {
-        if (s.readyState !== CLOSED) {
+        if ((type === "open" || type === "message") && s.readyState !== CLOSED) {
           s.readyState = CLOSED;
           wsLive.delete(s.id);
+          r(__lp_host_ws_close(s.id, -1, ""));
+          callWs(socket, "error", { error: String(e) });
+          callWs(socket, "close");
         }
         throw e;
       }

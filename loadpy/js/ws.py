@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from loadpy import clock
+from loadpy.k6lib.errors import K6Error
 from loadpy.protocols.ws import WsError, WsSession
 
 Event = list[Any]
@@ -116,6 +117,8 @@ class WsHost:
     def open(self, url: str, options_json: str, legacy: bool) -> str:
         """k6/ws (`legacy`): connect now and answer the handshake as JSON {id, status, headers, url,
         error}; k6/websockets: answer the id at once, the outcome comes as an event."""
+        if self._vu() is None:  # (k6/ws refuses it too, once it waits for the connection)
+            raise K6Error("using websockets in the init context is not supported")
         options = json.loads(options_json) if options_json else {}
         socket = _Socket(url, bool(legacy), options.get("tags") or {})
         self._last_id += 1
@@ -275,9 +278,14 @@ class WsHost:
 
     def close(self, socket_id: int, code: int, reason: str) -> str:
         """Send the close frame. k6/ws then drops the connection at once (no close event follows:
-        the JavaScript runs the handlers itself); k6/websockets waits for the peer's close frame."""
+        the JavaScript runs the handlers itself); k6/websockets waits for the peer's close frame
+        (a negative code: drop the connection, no close frame)."""
         socket, session = self._session(socket_id)
         if socket is None or session is None or self._interrupted():  # (the VU drops what is left)
+            return ""
+        if code < 0:  # a k6/websockets handler threw: k6 drops the connection
+            socket.closed = True
+            session.drop()
             return ""
         if socket.legacy:
             socket.closed = True

@@ -115,13 +115,13 @@ def _messages(outcome: Outcome) -> dict[str, list[str]]:
     return {path: sorted(map(repr, messages)) for path, messages in outcome.received.items()}
 
 
-def assert_same(k6: Outcome, lp: Outcome, *, console: bool = True) -> None:
+def assert_same(k6: Outcome, lp: Outcome, *, console: bool = True, racy: frozenset[str] = frozenset()) -> None:
     assert k6.code == lp.code, f"exit code: k6 {k6.code}, loadpy {lp.code}\n{lp.stderr[-2000:]}"
     for name in COUNTED:
         assert lp.count(name) == k6.count(name), f"{name}: k6 {k6.count(name)}, loadpy {lp.count(name)}"
-    assert lp.ws_keys() == k6.ws_keys()
+    assert lp.ws_keys() - racy == k6.ws_keys() - racy
     for name in TIMED:
-        if name in k6.export.get("metrics", {}):
+        if name in k6.export.get("metrics", {}) and name not in racy:
             assert set(lp.export["metrics"][name]) == set(k6.export["metrics"][name]), name
     assert lp.checks() == k6.checks()
     assert _messages(lp) == _messages(k6)  # (several VUs: arrival order between them is free)
@@ -408,3 +408,42 @@ def test_an_interrupted_iteration_records_no_session_duration(k6_bin: str, echo:
     # the sockets outlive the scenarios: both iterations are interrupted, their sessions never end in k6
     assert lp.count("iterations") == 0 and lp.count("ws_sessions") == 2
     assert "ws_session_duration" not in lp.export["metrics"]
+
+
+def test_websockets_a_throwing_handler_ends_the_socket_and_fails_the_iteration(
+    k6_bin: str, echo: EchoServer, tmp_path: Path
+) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import { WebSocket } from "k6/experimental/websockets";
+        export const options = { iterations: 2 };
+        export default function () {
+          const w = new WebSocket(`${__ENV.WS}/echo`);
+          w.onopen = () => w.send("x");
+          w.onmessage = () => { throw new Error("boom in handler"); };
+          w.onerror = (e) => console.log(`error ${e.error.split(" at ")[0]}`);
+          w.onclose = () => console.log(`close ${w.readyState}`);
+        }
+        """,
+    )
+    # k6 records the dropped session's ws_session_duration only when its socket goroutine wins a race
+    # with the end of the iteration (measured: 3 runs of 6); loadpy never does
+    assert_same(k6, lp, racy=frozenset({"ws_session_duration"}))
+    assert lp.console() == ["info error Error: boom in handler", "info close 3"] * 2
+    assert lp.stderr.count("level=error") == 2 and "ws_session_duration" not in lp.export["metrics"]
+
+
+def test_websockets_in_init_code_is_refused(echo: EchoServer, tmp_path: Path) -> None:
+    # (k6 v1.1 panics here, exit 109: loadpy refuses with k6/ws's message instead)
+    path = tmp_path / "script.js"
+    path.write_text(
+        'import { WebSocket } from "k6/websockets";\nconst w = new WebSocket(`${__ENV.WS}/echo`);\n'
+        "export default function () {}\n"
+    )
+    lp = _run([sys.executable, "-m", "loadpy"], path, echo)
+    assert lp.code == 107 and lp.sessions == {}
+    assert "GoError: using websockets in the init context is not supported" in lp.stderr
+    assert f"at file://{path}:2" in lp.stderr

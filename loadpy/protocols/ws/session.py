@@ -387,6 +387,12 @@ class WsSession:
         self.finish()
         return sent
 
+    def drop(self) -> None:
+        """End the session without a close frame and without ws_session_duration (what k6/websockets
+        does after a handler threw: its iteration fails first)."""
+        self._ended = True
+        self._abort()
+
     def send_close(self, code: int = 1000, reason: str = "") -> bool:
         """Send the close frame and let the peer answer it; False when the session is not open."""
         if self.ws.state is not State.OPEN:
