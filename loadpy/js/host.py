@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import greenlet
 
@@ -30,7 +29,7 @@ from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.wire import request_body, request_kwargs, response_field
-from loadpy.js.ws import WsHost, http_url
+from loadpy.js.ws import WsHost
 from loadpy.k6lib.errors import K6Error
 
 log = logging.getLogger("loadpy.js")
@@ -87,7 +86,7 @@ class Host:
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
         self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
         self.jars = Jars(lambda: self.client().cookies)
-        self.ws = WsHost(self._await_value, lambda: self.vu, self._handshake_cookies, lambda: self.interrupted)
+        self.ws = WsHost(self._await_value, lambda: self.vu, self._ws_jar, lambda: self.interrupted)
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
@@ -141,11 +140,9 @@ class Host:
             raise outcome.error
         return outcome
 
-    def _handshake_cookies(self, url: str, jar_id: int) -> str:
-        """The Cookie header a WebSocket handshake carries: the VU's jar, or the `jar` param's (as k6)."""
-        jar = self.client().cookies if jar_id == VU_JAR else self.jars.get(jar_id)
-        target = urlsplit(http_url(url))
-        return str(jar.header_for(target.scheme, target.hostname or "", target.path or "/"))
+    def _ws_jar(self, jar_id: int) -> Any:
+        """The jar of a WebSocket handshake: the VU's, or the `jar` param's (as k6)."""
+        return self.client().cookies if jar_id == VU_JAR else self.jars.get(jar_id)
 
     def _vu_call(self, what: str) -> str | None:
         """An error answer when a VU-only call is made from init code."""

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from loadpy import clock
 from loadpy.k6lib.errors import K6Error
+from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.ws import WsError, WsSession
 
 Event = list[Any]
@@ -72,20 +73,20 @@ class WsHost:
     """The `__lp_host_ws_*` functions of one context (loadpy/js/host.py installs them).
 
     `wait(awaitable)` runs an awaitable on the VU's task and returns its value (raising its error);
-    `vu()` is the VU API of the current phase; `cookies(url, jar_id)` the Cookie header for a handshake;
+    `vu()` is the VU API of the current phase; `jar(jar_id)` the cookie jar of a handshake (0: the VU's);
     `interrupted()` says the iteration was hard-stopped (its sessions record no ws_session_duration)."""
 
     def __init__(
         self,
         wait: Callable[[Awaitable[Any]], Any],
         vu: Callable[[], Any],
-        cookies: Callable[[str, int], str],
+        jar: Callable[[int], CookieJar],
         interrupted: Callable[[], bool],
     ) -> None:
         self._wait = wait
         self._interrupted = interrupted
         self._vu = vu
-        self._cookies = cookies
+        self._jar = jar
         self._sockets: dict[int, _Socket] = {}
         self._last_id = 0
         self._wake: asyncio.Future[None] | None = None
@@ -151,8 +152,12 @@ class WsHost:
         self._post(socket, ["open", _handshake(session)])
 
     async def _connect(self, socket: _Socket, options: Mapping[str, Any]) -> WsSession:
+        # as gorilla's dialer with k6's jar: the jar's cookies go with the handshake, its Set-Cookie come back
         headers = dict(options.get("headers") or {})
-        cookie = self._cookies(socket.url, int(options.get("jar", 0)))
+        jar = self._jar(int(options.get("jar", 0)))
+        site = http_url(socket.url)
+        target = urlsplit(site)
+        cookie = jar.header_for(target.scheme, target.hostname or "", target.path or "/")
         if cookie and not any(k.lower() == "cookie" for k in headers):
             headers["Cookie"] = cookie
         socket.started = clock.now()
@@ -162,6 +167,8 @@ class WsHost:
             subprotocols=options.get("protocols") or (),
             tags=socket.user_tags or None,
         )
+        if session.set_cookies:
+            jar.set_from_response(site, session.set_cookies)
         session.listen(lambda kind, payload: self._on_session(socket, kind, payload))
         return session
 

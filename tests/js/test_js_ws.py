@@ -273,6 +273,8 @@ def test_handshake_headers_cookies_and_subprotocols(k6_bin: str, echo: EchoServe
           ws.connect(`${__ENV.WS}/legacy-jar`, { jar }, (s) => s.on("open", () => s.close()));
           const w = new WebSocket(`${__ENV.WS}/modern`, ["chat"], { headers: { "X-Who": "modern" } });
           w.onopen = () => { console.log(`protocol "${w.protocol}"`); w.close(); };
+          ws.connect(`${__ENV.WS}/cookie`, (s) => s.on("open", () => s.close()));
+          console.log(JSON.stringify(http.cookieJar().cookiesForURL(`${site}/cookie`)));
         }
         """,
     )
@@ -287,6 +289,8 @@ def test_handshake_headers_cookies_and_subprotocols(k6_bin: str, echo: EchoServe
     assert seen(lp, "/legacy") == ("legacy", "sid=abc", None)
     assert seen(lp, "/legacy-jar") == (None, "own=jar", None)
     assert seen(lp, "/modern") == ("modern", "sid=abc", "chat")
+    # the handshake's Set-Cookie headers are stored in the VU's jar
+    assert lp.console()[0] == 'info {\\"sid\\":[\\"abc\\"],\\"ws\\":[\\"1\\"],\\"other\\":[\\"2\\"]}'
 
 
 # -- k6/experimental/websockets ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ what the server does after echoing:
 * `/ping`: send a ping right after the handshake (the client must answer and may count it);
 * `/drop`: after the first message, drop the TCP connection without a close frame;
 * `/hello`: send "hello" on connect (a peer that speaks first);
+* `/cookie`: the handshake's response sets two cookies (`ws=1`, `other=2; Path=/`);
 * anything else: echo until the client closes.
 With `quiet_close` seconds, a client that sends nothing that long is closed (1000): a script that only
 listens (for a broadcast this server never makes) still ends.
@@ -21,6 +22,7 @@ from collections import defaultdict
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Request, Response
 
 
 class EchoServer:
@@ -66,7 +68,9 @@ class EchoServer:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = self._loop.create_future()
-        async with serve(self._handle, "127.0.0.1", 0, ping_interval=None, compression=None) as server:
+        async with serve(
+            self._handle, "127.0.0.1", 0, ping_interval=None, compression=None, process_response=_set_cookies
+        ) as server:
             self.port = next(iter(server.sockets)).getsockname()[1]
             self._ready.set()
             await self._stop
@@ -110,6 +114,13 @@ class EchoServer:
             conn.transport.abort()
             return False
         return True
+
+
+def _set_cookies(conn: ServerConnection, request: Request, response: Response) -> Response:
+    if request.path == "/cookie":
+        response.headers["Set-Cookie"] = "ws=1"
+        response.headers["Set-Cookie"] = "other=2; Path=/"  # (a second header: Headers keeps both)
+    return response
 
 
 if __name__ == "__main__":

@@ -107,6 +107,7 @@ class WsSession:
         self.status = 0
         self.subprotocol = ""
         self.response_headers: dict[str, str] = {}
+        self.set_cookies: list[str] = []
         self.bytes_sent = 0
         self.bytes_received = 0
         self.msgs_sent = 0
@@ -195,6 +196,7 @@ class WsSession:
         self._opened = clock.now()
         self.status = response.status_code
         self.response_headers = dict(response.headers.raw_items())
+        self.set_cookies = response.headers.get_all("Set-Cookie")  # (for a cookie jar: each one)
         self.subprotocol = self.ws.subprotocol or ""
         self.tags = tagset({"url": self.url, "status": str(self.status), "subproto": self.subprotocol})
         self.record("ws_sessions", 1.0, self.tags, self._start)
