@@ -66,7 +66,7 @@ class _Socket:
         self.opening: asyncio.Task[None] | None = None
         self.events: deque[Event] = deque()
         self.started = clock.now()
-        self.closed = False  # k6/ws closed it: what the wire still says is not delivered
+        self.closed = False  # the script ended it (k6/ws close, a dropped k6/websockets one): no more events
 
 
 class WsHost:

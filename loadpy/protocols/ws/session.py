@@ -130,6 +130,7 @@ class WsSession:
         # k6's JavaScript modules take every event as it comes: kind ("message", "ping", "pong",
         # "close") and the message; with a listener, messages skip the `receive()` inbox
         self.listener: Callable[[str, Any], None] | None = None
+        self._close_sent = False
         self._early_pings = 0
 
     # -- opening ------------------------------------------------------------------------
@@ -268,6 +269,8 @@ class WsSession:
             data = bytes(frame.data)
         else:
             return  # ping (answered by the protocol) and close (handled by it)
+        if self._close_sent and self.listener is not None:
+            return  # k6/websockets neither counts nor delivers a message that comes once it is closing
         self.msgs_received += 1
         self.record("ws_msgs_received", 1.0, self.tags)
         message = data.decode("utf-8", "replace") if opcode is Opcode.TEXT else bytes(data)
@@ -399,6 +402,7 @@ class WsSession:
         """Send the close frame and let the peer answer it; False when the session is not open."""
         if self.ws.state is not State.OPEN:
             return False
+        self._close_sent = True
         self.ws.send_close(code, reason)
         self._flush()
         return True
