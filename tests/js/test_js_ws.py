@@ -485,3 +485,53 @@ def test_websockets_with_global_timers(k6_bin: str, echo: EchoServer, tmp_path: 
     assert lp.count("ws_msgs_sent") == 14  # per iteration: 3 messages, 3 pings, the close frame
     # (the iteration lasts until the socket closed: the guard timer never fires)
     assert lp.export["metrics"]["iteration_duration"]["max"] < 4000
+
+
+def test_metric_tags_as_k6_writes_them(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    """Every ws_* sample's tags in `--out json`: url, status, subproto, group, scenario, the user's, and
+    k6/websockets' name (the URL, or the user's name tag, which is then the url tag too)."""
+    script = textwrap.dedent(
+        """
+        import ws from "k6/ws";
+        import { group } from "k6";
+        import { WebSocket } from "k6/experimental/websockets";
+        export const options = { iterations: 1 };
+        export default function () {
+          group("g", () => {
+            ws.connect(`${__ENV.WS}/echo`, { tags: { a: "1" } }, (s) => {
+              s.on("open", () => s.send("x"));
+              s.on("message", () => s.close());
+            });
+          });
+          ws.connect("ws://127.0.0.1:9/refused", { tags: { a: "2" } }, () => {});
+          const w = new WebSocket(`${__ENV.WS}/echo`, null, { tags: { b: "2" } });
+          w.onopen = () => w.send("y");
+          w.onmessage = () => w.close();
+          const n = new WebSocket(`${__ENV.WS}/echo`, null, { tags: { name: "named" } });
+          n.onopen = () => n.close();
+          new WebSocket("ws://127.0.0.1:9/refused");
+        }
+        """
+    ).lstrip()
+    path = tmp_path / "script.js"
+    path.write_text(script, encoding="utf-8")
+
+    def samples(tool: list[str]) -> set[tuple[str, str]]:
+        out = tmp_path / "points.json"
+        out.unlink(missing_ok=True)
+        outcome = _run(tool, path, echo, "--out", f"json={out}")
+        assert outcome.code == 0, outcome.stderr[-2000:]
+        seen = set()
+        for line in out.read_text().splitlines():
+            point = json.loads(line)
+            if point.get("type") == "Point" and point["metric"].startswith("ws_"):
+                seen.add((point["metric"], json.dumps(point["data"]["tags"], sort_keys=True)))
+        return seen
+
+    k6 = samples([k6_bin])
+    lp = samples([sys.executable, "-m", "loadpy"])
+    assert lp == k6
+    assert (
+        "ws_sessions",
+        json.dumps({"a": "2", "group": "", "scenario": "default", "url": "ws://127.0.0.1:9/refused"}, sort_keys=True),
+    ) in lp
