@@ -264,11 +264,11 @@ class WsHost:
 
     def send(self, socket_id: int, data_json: str, binary: bool) -> str:
         """Send a message; "" when sent, else the error k6 reports (k6/ws: an error event, the message
-        still counted in ws_msgs_sent as k6 counts it)."""
-        session = self._session(socket_id)[1]
+        still counted in ws_msgs_sent as k6 counts it; k6/websockets counts only what it wrote)."""
+        socket, session = self._session(socket_id)
         data = json.loads(data_json)
         if session is None or not session.is_open:
-            if session is not None:
+            if socket is not None and socket.legacy and session is not None:
                 session.record("ws_msgs_sent", 1.0, session.tags)
             return CLOSE_SENT
         session.send(data.encode("latin-1") if binary else data)

@@ -535,3 +535,50 @@ def test_metric_tags_as_k6_writes_them(k6_bin: str, echo: EchoServer, tmp_path: 
         "ws_sessions",
         json.dumps({"a": "2", "group": "", "scenario": "default", "url": "ws://127.0.0.1:9/refused"}, sort_keys=True),
     ) in lp
+
+
+def test_server_pings_and_blobs(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        import { WebSocket, Blob } from "k6/experimental/websockets";
+        export const options = { iterations: 1 };
+        export default function () {
+          ws.connect(`${__ENV.WS}/ping`, (s) => {
+            s.on("ping", () => { console.log("legacy ping"); s.close(); });
+          });
+          const w = new WebSocket(`${__ENV.WS}/ping`);
+          w.onping = () => {
+            console.log("ping");
+            const blob = new Blob(["ab", new Uint8Array([1, 2]).buffer], { type: "x/y" });
+            console.log(`blob ${blob.size} ${blob.type}`);
+            try {
+              w.send(blob);
+            } catch (e) {
+              console.log(`${e}`);
+            }
+            blob.arrayBuffer().then((b) => w.send(b));
+          };
+          w.onmessage = (e) => {
+            console.log(`got ${typeof e.data} ${e.data.size}`);
+            e.data.arrayBuffer().then((b) => {
+              console.log(new Uint8Array(b).join());
+              w.close();
+            });
+          };
+        }
+        """,
+    )
+    assert_same(k6, lp)
+    assert lp.console() == [
+        "info legacy ping",
+        "info ping",
+        "info blob 4 x/y",
+        "info GoError: unsupported send type map[string]interface {}",
+        "info got object 4",
+        "info 97,98,1,2",
+    ]
+    assert lp.received == {"/ping": [b"ab\x01\x02"]}
