@@ -582,3 +582,41 @@ def test_server_pings_and_blobs(k6_bin: str, echo: EchoServer, tmp_path: Path) -
         "info 97,98,1,2",
     ]
     assert lp.received == {"/ping": [b"ab\x01\x02"]}
+
+
+def test_a_peer_that_speaks_or_closes_first(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import ws from "k6/ws";
+        import { WebSocket } from "k6/experimental/websockets";
+        export const options = { iterations: 1 };
+        export default function () {
+          ws.connect(`${__ENV.WS}/hello`, (s) => {
+            s.on("message", (m) => { console.log(`legacy ${m}`); s.close(1005); });
+          });
+          ws.connect(`${__ENV.WS}/bye`, (s) => {
+            s.on("error", (e) => console.log(`legacy error ${e.error()}`));
+            s.on("close", (code) => console.log(`legacy close ${code}`));
+          });
+          const hello = new WebSocket(`${__ENV.WS}/hello`);
+          hello.onmessage = (e) => { console.log(`modern ${e.data}`); hello.close(); };
+          hello.onclose = () => {
+            const bye = new WebSocket(`${__ENV.WS}/bye`);
+            bye.onerror = (e) => console.log(`modern error ${e.error}`);
+            bye.onclose = () => console.log("modern close");
+          };
+        }
+        """,
+    )
+    assert_same(k6, lp)
+    assert lp.console() == [
+        "info legacy hello",
+        "info legacy error websocket: close 4003: go away",
+        "info legacy close 4003",
+        "info modern hello",
+        "info modern error websocket: close 4003: go away",
+        "info modern close",
+    ]

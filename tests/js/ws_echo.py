@@ -7,6 +7,7 @@ what the server does after echoing:
 * `/ping`: send a ping right after the handshake (the client must answer and may count it);
 * `/drop`: after the first message, drop the TCP connection without a close frame;
 * `/hello`: send "hello" on connect (a peer that speaks first);
+* `/bye`: close with 4003 ("go away") right after the handshake;
 * `/cookie`: the handshake's response sets two cookies (`ws=1`, `other=2; Path=/`);
 * anything else: echo until the client closes.
 With `quiet_close` seconds, a client that sends nothing that long is closed (1000): a script that only
@@ -85,6 +86,8 @@ class EchoServer:
             await conn.ping(b"srv")
         if path == "/hello":
             await conn.send("hello")
+        if path == "/bye":
+            await conn.close(4003, "go away")
         try:
             if self.quiet_close is not None:
                 try:

@@ -22,7 +22,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, ProtocolError
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
@@ -382,6 +382,8 @@ class WsSession:
             listener("ping", None)
         while self._inbox:
             listener("message", self._inbox.popleft())
+        if self._closed.done():
+            listener("close", None)
 
     def close_now(self, code: int = 1000, reason: str = "") -> bool:
         """k6/ws's close: send the close frame and drop the connection without waiting for the
@@ -403,7 +405,10 @@ class WsSession:
         if self.ws.state is not State.OPEN:
             return False
         self._close_sent = True
-        self.ws.send_close(code, reason)
+        try:
+            self.ws.send_close(code, reason)
+        except ProtocolError:  # a code the RFC forbids on the wire (0, 1005, 1006 ...): none, as gorilla for 1005
+            self.ws.send_close()
         self._flush()
         return True
 
