@@ -138,6 +138,7 @@ class WsHost:
                 {"id": 0, "status": status, "headers": {}, "url": "", "error": "" if status else str(exc)}
             )
         socket.session = session
+        self._listen(socket, session)
         return json.dumps({"id": socket_id, **_handshake(session), "url": url, "error": ""})
 
     async def _open_in_background(self, socket_id: int, options: Mapping[str, Any]) -> None:
@@ -150,6 +151,7 @@ class WsHost:
             return
         socket.session = session
         self._post(socket, ["open", _handshake(session)])
+        self._listen(socket, session)  # (after the open event: what the peer said first comes next)
 
     async def _connect(self, socket: _Socket, options: Mapping[str, Any]) -> WsSession:
         # as gorilla's dialer with k6's jar: the jar's cookies go with the handshake, its Set-Cookie come back
@@ -169,8 +171,10 @@ class WsHost:
         )
         if session.set_cookies:
             jar.set_from_response(site, session.set_cookies)
-        session.listen(lambda kind, payload: self._on_session(socket, kind, payload))
         return session
+
+    def _listen(self, socket: _Socket, session: WsSession) -> None:
+        session.listen(lambda kind, payload: self._on_session(socket, kind, payload))
 
     def _record_failed(self, socket: _Socket, exc: WsError) -> None:
         """k6 counts a session that never opened: ws_sessions and ws_connecting (k6/ws also its

@@ -620,3 +620,30 @@ def test_a_peer_that_speaks_or_closes_first(k6_bin: str, echo: EchoServer, tmp_p
         "info modern error websocket: close 4003: go away",
         "info modern close",
     ]
+
+
+def test_what_a_peer_says_with_its_handshake_comes_after_open(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
+    # the greeting often shares a packet with the handshake: it must reach onmessage, after onopen
+    k6, lp = both(
+        k6_bin,
+        echo,
+        tmp_path,
+        """
+        import { WebSocket } from "k6/experimental/websockets";
+        import { check } from "k6";
+        export const options = { iterations: 20, vus: 4 };
+        export default function () {
+          const hello = new WebSocket(`${__ENV.WS}/hello`);
+          let opened = false;
+          const guard = setTimeout(() => hello.close(), 3000);
+          hello.onopen = () => { opened = true; };
+          hello.onmessage = (e) => {
+            check(e, { "greeting after open": (ev) => opened && ev.data === "hello" });
+            clearTimeout(guard);
+            hello.close();
+          };
+        }
+        """,
+    )
+    assert_same(k6, lp)
+    assert lp.checks() == {"greeting after open": (20, 0)}
