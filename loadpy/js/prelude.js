@@ -816,7 +816,7 @@ var __lp = (function () {
   }
 
   function wsResponse(head) {
-    return { url: head.url, status: head.status, headers: head.headers, body: "", error: head.error };
+    return { url: head.url, status: head.status, headers: head.headers, body: head.body, error: head.error };
   }
 
   function connect(url, ...args) {

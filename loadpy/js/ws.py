@@ -133,13 +133,20 @@ class WsHost:
         except WsError as exc:
             del self._sockets[socket_id]
             self._record_failed(socket, exc)
-            status = exc.status
+            status = exc.status  # an HTTP reply refused the upgrade: k6 returns it (and no error)
             return json.dumps(
-                {"id": 0, "status": status, "headers": {}, "url": "", "error": "" if status else str(exc)}
+                {
+                    "id": 0,
+                    "status": status,
+                    "headers": _refusal_headers(exc.headers),
+                    "body": exc.body.decode("utf-8", "replace"),
+                    "url": "",
+                    "error": "" if status else str(exc),
+                }
             )
         socket.session = session
         self._listen(socket, session)
-        return json.dumps({"id": socket_id, **_handshake(session), "url": url, "error": ""})
+        return json.dumps({"id": socket_id, **_handshake(session), "body": "", "url": url, "error": ""})
 
     async def _open_in_background(self, socket_id: int, options: Mapping[str, Any]) -> None:
         socket = self._sockets[socket_id]
@@ -181,7 +188,8 @@ class WsHost:
         ws_session_duration), tagged with the URL, the handshake status when there was one, and the
         user's tags."""
         metrics = self._vu().metrics
-        tags = {"url": socket.url, **({"status": str(exc.status)} if exc.status else {}), **socket.user_tags}
+        answered = {"status": str(exc.status), "subproto": ""} if exc.status else {}  # an HTTP reply came
+        tags = {"url": socket.url, **answered, **socket.user_tags}
         elapsed_ms = (clock.now() - socket.started) * 1000.0
         metrics["ws_sessions"].add(1, tags)
         metrics["ws_connecting"].add(elapsed_ms, tags)
@@ -314,6 +322,11 @@ def _handshake(session: WsSession) -> dict[str, Any]:
 def _canonical(headers: Mapping[str, str]) -> dict[str, str]:
     """Header names as Go's http package writes them (Sec-Websocket-Accept), as k6's Response shows them."""
     return {"-".join(part.capitalize() for part in name.split("-")): value for name, value in headers.items()}
+
+
+def _refusal_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A refusing reply's headers as k6 shows them: Go's HTTP reader drops the "Connection: close" it honours."""
+    return {k: v for k, v in _canonical(headers).items() if (k, v.lower()) != ("Connection", "close")}
 
 
 def http_url(url: str) -> str:

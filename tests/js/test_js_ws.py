@@ -189,6 +189,10 @@ def test_ws_errors_close_codes_and_a_send_after_close(k6_bin: str, echo: EchoSer
         export default function () {
           const refused = ws.connect("ws://127.0.0.1:9/none", (socket) => console.log("never"));
           console.log(`refused: ${refused.status} ${refused.error}`);
+          const denied = ws.connect(`${__ENV.WS}/deny`, (socket) => console.log("never"));
+          const length = denied.headers["Content-Length"];
+          console.log(`denied: ${denied.status} ${denied.body.trim()} ${length} "${denied.error}"`);
+          console.log(`${Object.keys(denied.headers).filter((h) => h !== "Date").sort()}`);
           ws.connect(`${__ENV.WS}/close/4000`, null, (socket) => {
             socket.on("open", () => socket.send("x"));
             socket.on("message", (m) => console.log(`message ${m}`));
@@ -212,7 +216,8 @@ def test_ws_errors_close_codes_and_a_send_after_close(k6_bin: str, echo: EchoSer
     assert_same(k6, lp)
     assert lp.console()[0] == "info refused: 0 dial tcp 127.0.0.1:9: connect: connection refused"
     assert "info error websocket: close 4000: bye / websocket: close 4000: bye" in lp.console()
-    assert lp.count("ws_sessions") == 4  # the refused connection counts as a session in k6
+    assert lp.console()[1:3] == ['info denied: 403 denied 7 \\"\\"', "info Content-Length,Content-Type,Server"]
+    assert lp.count("ws_sessions") == 5  # the refused and denied connections count as sessions in k6
 
 
 def test_ws_a_throwing_handler_fails_the_iteration_and_closes(k6_bin: str, echo: EchoServer, tmp_path: Path) -> None:
@@ -506,6 +511,9 @@ def test_metric_tags_as_k6_writes_them(k6_bin: str, echo: EchoServer, tmp_path: 
             });
           });
           ws.connect("ws://127.0.0.1:9/refused", { tags: { a: "2" } }, () => {});
+          const denied = ws.connect(`${__ENV.WS}/deny`, () => {});
+          console.log(`denied ${denied.status} "${denied.error}"`);
+          new WebSocket(`${__ENV.WS}/deny`);
           const w = new WebSocket(`${__ENV.WS}/echo`, null, { tags: { b: "2" } });
           w.onopen = () => w.send("y");
           w.onmessage = () => w.close();

@@ -7,6 +7,7 @@ what the server does after echoing:
 * `/ping`: send a ping right after the handshake (the client must answer and may count it);
 * `/drop`: after the first message, drop the TCP connection without a close frame;
 * `/hello`: send "hello" on connect (a peer that speaks first);
+* `/deny`: the handshake is refused with 403;
 * `/bye`: close with 4003 ("go away") right after the handshake;
 * `/cookie`: the handshake's response sets two cookies (`ws=1`, `other=2; Path=/`);
 * anything else: echo until the client closes.
@@ -70,7 +71,13 @@ class EchoServer:
         self._loop = asyncio.get_running_loop()
         self._stop = self._loop.create_future()
         async with serve(
-            self._handle, "127.0.0.1", 0, ping_interval=None, compression=None, process_response=_set_cookies
+            self._handle,
+            "127.0.0.1",
+            0,
+            ping_interval=None,
+            compression=None,
+            process_request=_deny,
+            process_response=_set_cookies,
         ) as server:
             self.port = next(iter(server.sockets)).getsockname()[1]
             self._ready.set()
@@ -117,6 +124,10 @@ class EchoServer:
             conn.transport.abort()
             return False
         return True
+
+
+def _deny(conn: ServerConnection, request: Request) -> Response | None:
+    return conn.respond(403, "denied\n") if request.path == "/deny" else None
 
 
 def _set_cookies(conn: ServerConnection, request: Request, response: Response) -> Response:

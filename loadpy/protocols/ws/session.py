@@ -48,9 +48,13 @@ MAX_MESSAGE = 16 * 1024 * 1024  # k6 (gorilla) has no limit; loadpy bounds each 
 class WsError(Exception):
     """The session could not be opened (refused, bad handshake, timeout); `status` 0 when no HTTP reply."""
 
-    def __init__(self, message: str, status: int = 0) -> None:
+    def __init__(
+        self, message: str, status: int = 0, headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})  # the refusing HTTP reply's (k6/ws shows them)
+        self.body = body
 
 
 def no_record(metric: str, value: float, tags: TagSet, when: float | None = None) -> None:
@@ -190,7 +194,10 @@ class WsSession:
             raise WsError(f"dial tcp {host}:{port}: connect: {why}") from None
         except InvalidStatus as exc:
             self._abort()
-            raise WsError("websocket: bad handshake", exc.response.status_code) from None
+            reply = exc.response
+            raise WsError(
+                "websocket: bad handshake", reply.status_code, dict(reply.headers.raw_items()), bytes(reply.body)
+            ) from None
         except InvalidHandshake as exc:
             self._abort()
             raise WsError(f"websocket: bad handshake: {exc}", self.status) from None
