@@ -130,6 +130,7 @@ class WsSession:
         self._fragment_op: Opcode | None = None
         self._start = 0.0
         self._opened = 0.0
+        self._handshake_at = 0.0
         self._ended = False
         # k6's JavaScript modules take every event as it comes: kind ("message", "ping", "pong",
         # "close") and the message; with a listener, messages skip the `receive()` inbox
@@ -201,7 +202,7 @@ class WsSession:
         except InvalidHandshake as exc:
             self._abort()
             raise WsError(f"websocket: bad handshake: {exc}", self.status) from None
-        self._opened = clock.now()
+        self._opened = self._handshake_at  # when the reply was read, not when this task resumed
         self.status = response.status_code
         self.response_headers = dict(response.headers.raw_items())
         self.set_cookies = response.headers.get_all("Set-Cookie")  # (for a cookie jar: each one)
@@ -242,6 +243,7 @@ class WsSession:
     def _handshake_done(self, response: Response) -> None:
         if self._handshake.done():
             return
+        self._handshake_at = clock.now()
         self.status = response.status_code
         if self.ws.handshake_exc is not None:
             self._handshake.set_exception(self.ws.handshake_exc)
