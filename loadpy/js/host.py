@@ -30,6 +30,7 @@ from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.throw import capture, thrown_message
 from loadpy.js.wire import request_body, request_kwargs, response_field
+from loadpy.js.ws import WsHost
 from loadpy.k6lib.errors import K6Error
 
 log = logging.getLogger("loadpy.js")
@@ -89,10 +90,11 @@ class Host:
         self.jars = Jars(lambda: self.client().cookies)
         # http.asyncRequest: id -> (task, method, url, options, failure texts or None)
         self._in_flight: dict[int, tuple[asyncio.Future[Any], str, str, Any, list[str] | None]] = {}
+        self.ws = WsHost(self._await_value, lambda: self.vu, self._ws_jar, lambda: self.interrupted)
 
     def callables(self) -> dict[str, Callable[..., Any]]:
         """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
-        return {name: _guarded(name, fn) for name, fn in self._functions().items()}
+        return {name: _guarded(name, fn) for name, fn in {**self._functions(), **self.ws.functions()}.items()}
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -135,6 +137,20 @@ class Host:
             _close(awaitable)
             return Failure(RuntimeError("not in a VU"))
         return parent.switch(awaitable)
+
+    def _await_value(self, awaitable: Awaitable[Any]) -> Any:
+        """`_await` for callers that let an error propagate (the host function's guard reports it)."""
+        if self.init or self.vu is None:
+            _close(awaitable)
+            raise K6Error("using websockets in the init context is not supported")
+        outcome = self._await(awaitable)
+        if isinstance(outcome, Failure):
+            raise outcome.error
+        return outcome
+
+    def _ws_jar(self, jar_id: int) -> Any:
+        """The jar of a WebSocket handshake: the VU's, or the `jar` param's (as k6)."""
+        return self.client().cookies if jar_id == VU_JAR else self.jars.get(jar_id)
 
     def _vu_call(self, what: str) -> str | None:
         """An error answer when a VU-only call is made from init code."""
@@ -280,6 +296,7 @@ class Host:
     def new_iteration(self) -> None:
         """Forget older responses: all of the current iteration's stay readable, and the last
         KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
+        self.ws.reset()
         responses = self._responses
         if len(responses) > KEEP_RESPONSES:
             for key in list(responses)[: len(responses) - KEEP_RESPONSES]:
@@ -310,10 +327,22 @@ class Host:
             self.cancel_in_flight()
             return False
         if self._in_flight:
-            tasks = [entry[0] for entry in self._in_flight.values()]
-            waiting = asyncio.wait(tasks, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-            return not isinstance(self._await(waiting), Failure)
-        return not isinstance(self._await(self.vu.sleep(seconds)), Failure)
+            return not isinstance(self._await(self._first_settled(seconds)), Failure)
+        # with WebSockets open (k6/websockets), an event wakes the loop before the timer is due
+        wait = self.ws.until_event(seconds) if self.ws.live else self.vu.sleep(seconds)
+        return not isinstance(self._await(wait), Failure)
+
+    async def _first_settled(self, seconds: float) -> None:
+        """Until a started request completes, a WebSocket event arrives or `seconds` pass."""
+        waits: list[asyncio.Future[Any]] = [entry[0] for entry in self._in_flight.values()]
+        ws_event = asyncio.ensure_future(self.ws.until_event(seconds)) if self.ws.live else None
+        if ws_event is not None:
+            waits.append(ws_event)
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if ws_event is not None:
+                ws_event.cancel()
 
     def check(self, name: str, passed: bool, tags_json: str) -> None:
         if self.vu is None or self.interrupted:  # k6 runs no more code of a hard-stopped iteration

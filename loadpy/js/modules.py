@@ -29,7 +29,10 @@ from loadpy.k6lib.exports import JS_EXPORTS, python_name
 from loadpy.k6lib.http import object_body
 
 K6HTTP_PURE = "loadpy:k6/http"  # not importable by a script: the bundler resolves only k6 names
-JS_MODULES = frozenset({"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "k6/timers", "jslib/k6-utils"})
+JS_MODULES = frozenset(
+    {"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "k6/timers", "jslib/k6-utils"}
+    | {"k6/ws", "k6/websockets", "k6/experimental/websockets"}  # loadpy/js/ws.py
+)
 # jslib.k6.io libraries provided built in: https://jslib.k6.io/<name>/<version>/index.js -> module
 JSLIB = {"k6-utils": "jslib/k6-utils", **{name.removeprefix("jslib/"): name for name in JSLIB_EXPORTS}}
 _JSLIB_URL = re.compile(r"^https://jslib\.k6\.io/(?P<name>[a-z0-9-]+)/v?[0-9.]+/index\.js$")

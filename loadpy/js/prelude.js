@@ -710,6 +710,386 @@ var __lp = (function () {
   Object.assign(globalThis, { setTimeout: setTimeout_, clearTimeout: clearTimer, setInterval: setInterval_, clearInterval: clearTimer });
   module("k6/timers", { setTimeout: setTimeout_, clearTimeout: clearTimer, setInterval: setInterval_, clearInterval: clearTimer });
 
+  // ---- k6/ws and k6/websockets, over loadpy/js/ws.py ----------------------------------------------
+  // k6 hands a Go error to an "error" handler: e.error() and String(e) give its text
+  function goErrorValue(text) {
+    const e = { error: () => text };
+    Object.defineProperty(e, "toString", { value: () => text });
+    return e;
+  }
+  function goError(text) {
+    const err = new Error(text);
+    err.name = "GoError";
+    return err;
+  }
+
+  // the params both modules take: headers, tags, jar; compression is refused (loadpy's client has none)
+  function wsOptions(params, strict) {
+    const options = {};
+    if (params === undefined || params === null) return options;
+    for (const key of Object.keys(params)) {
+      const value = params[key];
+      if (key === "headers" && value) {
+        options.headers = {};
+        for (const name of Object.keys(value)) options.headers[name] = String(value[name]);
+      } else if (key === "tags" && value) {
+        options.tags = {};
+        for (const name of Object.keys(value)) options.tags[name] = String(value[name]);
+      } else if (key === "jar") {
+        if (value && jarIds.has(value)) options.jar = jarIds.get(value);
+      } else if (key === "compression") {
+        const algo = String(value).trim();
+        if (algo === "" && !strict) continue;
+        if (algo !== "deflate") throw goError(`unsupported compression algorithm '${algo}', supported algorithm is 'deflate'`);
+        throw goError("WebSocket compression (deflate) is not supported by loadpy");
+      } else if (strict) {
+        throw goError(`unknown WebSocket's option ${key}`);
+      }
+    }
+    return options;
+  }
+
+  // -- k6/ws: ws.connect blocks while the socket lives, running its handlers and its own timers --
+  class WsSocket {
+    constructor(id) {
+      Object.defineProperty(this, "__lp", { value: { id, handlers: Object.create(null), timers: [], seq: 0, done: false } });
+    }
+    on(event, handler) {
+      if (typeof handler !== "function") return;
+      const handlers = this.__lp.handlers;
+      (handlers[event] = handlers[event] || []).push(handler);
+    }
+    send(message) {
+      const err = r(__lp_host_ws_send(this.__lp.id, JSON.stringify(String(message)), false));
+      if (err) emitWs(this, "error", goErrorValue(err));
+    }
+    sendBinary(message) {
+      if (!(message instanceof ArrayBuffer)) {
+        const type = message === undefined || message === null ? String(message) : message.constructor.name;
+        throw goError(`expected ArrayBuffer as argument, received: ${type}`);
+      }
+      const err = r(__lp_host_ws_send(this.__lp.id, JSON.stringify(bytesToString(message)), true));
+      if (err) emitWs(this, "error", goErrorValue(err));
+    }
+    ping() {
+      const err = r(__lp_host_ws_ping(this.__lp.id));
+      if (err) emitWs(this, "error", goErrorValue(err));
+    }
+    close(code) {
+      closeWs(this, arguments.length > 0 ? Math.trunc(Number(code)) || 0 : 1001, false);
+    }
+    setTimeout(fn, ms) {
+      addWsTimer(this, fn, ms, false, "setTimeout");
+    }
+    setInterval(fn, ms) {
+      addWsTimer(this, fn, ms, true, "setInterval");
+    }
+  }
+
+  function emitWs(socket, event, ...args) {
+    for (const handler of socket.__lp.handlers[event] || []) handler(...args);
+  }
+
+  function addWsTimer(socket, fn, ms, repeat, what) {
+    const delay = Number(ms);
+    if (!(delay > 0)) throw goError(`${what} requires a >0 timeout parameter, received ${delay.toFixed(2)}`);
+    const s = socket.__lp;
+    s.timers.push({ fn, delay, repeat, due: Date.now() + delay, seq: ++s.seq });
+  }
+
+  // k6's closeConnection: once; the close frame (its failure is an error event unless the peer closed
+  // first), then the close handlers, then the connection is gone
+  function closeWs(socket, code, remote) {
+    const s = socket.__lp;
+    if (s.done) return;
+    s.done = true;
+    const err = r(__lp_host_ws_close(s.id, code, ""));
+    if (err && !remote) emitWs(socket, "error", goErrorValue(err));
+    emitWs(socket, "close", code);
+  }
+
+  function legacyEvent(socket, ev) {
+    const kind = ev[0];
+    if (kind === "message") emitWs(socket, "message", ev[1]);
+    else if (kind === "binary") emitWs(socket, "binaryMessage", stringToBytes(ev[1]));
+    else if (kind === "ping" || kind === "pong") emitWs(socket, kind);
+    else if (kind === "close") {
+      if (ev[3]) emitWs(socket, "error", goErrorValue(ev[3]));
+      closeWs(socket, ev[1] === null ? 1001 : ev[1], true); // no close frame: gorilla reports 1001
+    }
+  }
+
+  function fireWsTimers(socket) {
+    const s = socket.__lp;
+    const now = Date.now();
+    const due = s.timers.filter((t) => t.due <= now).sort((a, b) => a.due - b.due || a.seq - b.seq);
+    for (const t of due) {
+      if (s.done) return;
+      if (t.repeat) t.due += t.delay;
+      else s.timers.splice(s.timers.indexOf(t), 1);
+      t.fn();
+    }
+  }
+
+  function nextWsTimer(socket) {
+    let due = Infinity;
+    for (const t of socket.__lp.timers) due = Math.min(due, t.due);
+    return due === Infinity ? -1 : Math.max(0, due - Date.now());
+  }
+
+  function wsResponse(head) {
+    return { url: head.url, status: head.status, headers: head.headers, body: head.body, error: head.error };
+  }
+
+  function connect(url, ...args) {
+    let params;
+    let setup;
+    if (args.length === 2) [params, setup] = args;
+    else if (args.length === 1) setup = args[0];
+    else throw goError("invalid number of arguments to ws.connect");
+    if (typeof setup !== "function") throw goError("last argument to ws.connect must be a function");
+    const options = wsOptions(params, false);
+    const head = JSON.parse(r(__lp_host_ws_open(String(url), JSON.stringify(options), true)));
+    // not opened: the error event had no handler yet, the Response carries it (k6 throws it only
+    // with the `throw` option, which loadpy refuses)
+    if (!head.id) return wsResponse(head);
+    const socket = new WsSocket(head.id);
+    try {
+      setup(socket);
+      emitWs(socket, "open");
+      const s = socket.__lp;
+      while (!s.done) {
+        const wait = nextWsTimer(socket);
+        const events = wait === 0 ? [] : JSON.parse(r(__lp_host_ws_wait(s.id, wait)));
+        for (const ev of events) if (!s.done) legacyEvent(socket, ev);
+        if (!s.done) fireWsTimers(socket);
+      }
+    } finally {
+      closeWs(socket, 1001, false); // k6's deferred Close(): a handler that threw still closes the socket
+    }
+    return wsResponse(head);
+  }
+  module("k6/ws", { connect });
+
+  // -- k6/websockets (and k6/experimental/websockets): events on the VU's event loop --------------
+  const CONNECTING = 0;
+  const OPEN = 1;
+  const CLOSING = 2;
+  const CLOSED = 3;
+  const WS_EVENTS = ["open", "message", "error", "close", "ping", "pong"];
+  const wsLive = new Map(); // id -> WebSocket not closed yet: the iteration lasts until none is left
+  const WS_WAIT_MS = 86400000; // no timer left, a socket open: wait for its events (a day bounds nothing real)
+
+  function utf8(text) {
+    return unescape(encodeURIComponent(text)); // a latin-1 string of the UTF-8 bytes
+  }
+
+  class Blob {
+    constructor(parts, options) {
+      let data = "";
+      for (const part of parts || []) {
+        if (part instanceof Blob) data += part.__lp_data;
+        else if (part instanceof ArrayBuffer) data += bytesToString(part);
+        else if (ArrayBuffer.isView(part)) data += bytesToString(part);
+        else data += utf8(String(part));
+      }
+      if (options !== undefined && (options === null || typeof options !== "object")) throw goError("[options] must be an object");
+      Object.defineProperty(this, "__lp_data", { value: data });
+      Object.defineProperty(this, "__lp_type", { value: options && options.type !== undefined ? String(options.type) : "" });
+    }
+    get size() {
+      return this.__lp_data.length;
+    }
+    get type() {
+      return this.__lp_type;
+    }
+    arrayBuffer() {
+      return Promise.resolve(stringToBytes(this.__lp_data));
+    }
+    bytes() {
+      return Promise.resolve(new Uint8Array(stringToBytes(this.__lp_data)));
+    }
+    text() {
+      try {
+        return Promise.resolve(decodeURIComponent(escape(this.__lp_data)));
+      } catch (e) {
+        return Promise.resolve(this.__lp_data);
+      }
+    }
+    slice(start, end, type) {
+      return new Blob([stringToBytes(this.__lp_data.slice(start, end))], { type: type === undefined ? "" : type });
+    }
+    toString() {
+      return "[object Blob]";
+    }
+  }
+
+  class WebSocket {
+    constructor(url, protocols, params) {
+      if (url === undefined || url === null) throw goError("WebSocket requires a url");
+      const text = String(url);
+      const scheme = text.indexOf(":") > 0 ? text.substring(0, text.indexOf(":")) : "";
+      if (scheme !== "ws" && scheme !== "wss") throw goError(`WebSocket requires url with scheme ws or wss, but got "${scheme}"`);
+      if (text.indexOf("#") >= 0) throw goError(`WebSocket requires no url fragment, but got "${text.substring(text.indexOf("#") + 1)}"`);
+      const options = wsOptions(params, true);
+      const tags = options.tags || {};
+      // k6 tags these sessions with name (the URL, or the user's name tag, which then is the url tag too)
+      options.tags = "name" in tags ? Object.assign(tags, { url: tags.name }) : Object.assign({ name: text }, tags);
+      if (protocols !== undefined && protocols !== null) {
+        options.protocols = Array.isArray(protocols) ? protocols.map(String) : [String(protocols)];
+      }
+      const id = JSON.parse(r(__lp_host_ws_open(text, JSON.stringify(options), false))).id;
+      const state = { id, readyState: CONNECTING, protocol: "", binaryType: "blob", buffered: 0, on: {}, listeners: {} };
+      for (const type of WS_EVENTS) state.listeners[type] = [];
+      Object.defineProperty(this, "__lp", { value: state });
+      Object.defineProperty(this, "url", { value: text, enumerable: true });
+      wsLive.set(id, this);
+      wsUsed = true;
+    }
+    get readyState() {
+      return this.__lp.readyState;
+    }
+    get bufferedAmount() {
+      return this.__lp.buffered;
+    }
+    get protocol() {
+      return this.__lp.protocol;
+    }
+    get extensions() {
+      return [];
+    }
+    get binaryType() {
+      return this.__lp.binaryType;
+    }
+    set binaryType(value) {
+      if (value !== "blob" && value !== "arraybuffer") throw goError(`unknown binaryType ${value}, the supported ones are "blob" and "arraybuffer"`);
+      this.__lp.binaryType = value;
+    }
+    addEventListener(type, handler) {
+      if (typeof handler !== "function") throw goError(`handler for event type "${type}" isn't a callable function`);
+      const list = this.__lp.listeners[type];
+      if (list === undefined) __lp_host_log("warning", `can't add event handler: unknown event type: ${type}`);
+      else list.push(handler);
+    }
+    send(data) {
+      const s = openState(this);
+      let bytes;
+      if (typeof data === "string") {
+        s.buffered += utf8(data).length;
+        return void r(__lp_host_ws_send(s.id, JSON.stringify(data), false));
+      }
+      if (data instanceof ArrayBuffer) bytes = bytesToString(data);
+      else if (ArrayBuffer.isView(data)) bytes = bytesToString(data.buffer); // k6 sends the whole buffer
+      // (k6 v1.1 does not recognise its own Blob here: sending one throws, as any other object)
+      else throw goError(`unsupported send type ${goTypeName(data)}`);
+      s.buffered += bytes.length;
+      r(__lp_host_ws_send(s.id, JSON.stringify(bytes), true));
+    }
+    ping() {
+      r(__lp_host_ws_ping(openState(this).id));
+    }
+    close(code, reason) {
+      const s = this.__lp;
+      if (s.readyState === CLOSED || s.readyState === CLOSING) return;
+      s.readyState = CLOSING;
+      r(__lp_host_ws_close(s.id, Math.trunc(Number(code)) || 1000, reason === undefined ? "" : String(reason)));
+    }
+  }
+  for (const type of WS_EVENTS) {
+    Object.defineProperty(WebSocket.prototype, "on" + type, {
+      get() {
+        return this.__lp.on[type];
+      },
+      set(handler) {
+        if (handler !== undefined && handler !== null && typeof handler !== "function") throw goError(`a value for 'on${type}' should be callable`);
+        this.__lp.on[type] = handler === null ? undefined : handler;
+      },
+    });
+  }
+
+  function goTypeName(value) {
+    if (typeof value === "number") return Number.isInteger(value) ? "int64" : "float64";
+    if (typeof value === "boolean") return "bool";
+    if (value === undefined || value === null) return "<nil>";
+    return "map[string]interface {}";
+  }
+
+  function openState(socket) {
+    const s = socket.__lp;
+    if (s.readyState !== OPEN) throw goError("InvalidStateError");
+    return s;
+  }
+
+  function wsEvent(socket, type, extra) {
+    const ev = { type, target: socket, timestamp: Date.now() };
+    return extra ? Object.assign(ev, extra) : ev;
+  }
+
+  // the handlers of one event: the on<type> one first, then the added ones. A throw from an open or
+  // message handler ends the socket as k6 ends it (connection dropped, error then close handlers)
+  // and fails the iteration.
+  function callWs(socket, type, extra) {
+    const s = socket.__lp;
+    const handlers = s.on[type] ? [s.on[type], ...s.listeners[type]] : s.listeners[type];
+    for (const handler of handlers) {
+      try {
+        handler(wsEvent(socket, type, extra));
+      } catch (e) {
+        if ((type === "open" || type === "message") && s.readyState !== CLOSED) {
+          s.readyState = CLOSED;
+          wsLive.delete(s.id);
+          r(__lp_host_ws_close(s.id, -1, ""));
+          callWs(socket, "error", { error: String(e) });
+          callWs(socket, "close");
+        }
+        throw e;
+      }
+    }
+  }
+
+  function websocketEvent(socket, ev) {
+    const s = socket.__lp;
+    const kind = ev[0];
+    if (kind === "open") {
+      if (s.readyState !== CONNECTING) return;
+      s.readyState = OPEN;
+      s.protocol = ev[1].subproto;
+      callWs(socket, "open");
+    } else if (kind === "message" || kind === "binary") {
+      if (s.readyState !== OPEN) return;
+      let data = ev[1];
+      if (kind === "binary") data = s.binaryType === "arraybuffer" ? stringToBytes(data) : blobOf(data);
+      callWs(socket, "message", { data, origin: socket.url });
+    } else if (kind === "ping" || kind === "pong") {
+      callWs(socket, kind);
+    } else if (kind === "close") {
+      if (s.readyState === CLOSED) return;
+      s.readyState = CLOSED;
+      wsLive.delete(s.id);
+      if (ev[3]) callWs(socket, "error", { error: ev[3] });
+      callWs(socket, "close");
+    }
+  }
+
+  function blobOf(data) {
+    return new Blob([stringToBytes(data)]);
+  }
+
+  // the events the sessions delivered since the last turn of the event loop (written data is gone)
+  let wsUsed = false; // no WebSocket made in this context yet: no host call per timer
+  function dispatchWs() {
+    if (!wsUsed) return;
+    for (const socket of wsLive.values()) socket.__lp.buffered = 0;
+    for (const [id, ev] of JSON.parse(r(__lp_host_ws_events()))) {
+      const socket = wsLive.get(id);
+      if (socket !== undefined) websocketEvent(socket, ev);
+    }
+  }
+
+  const websockets = { WebSocket, Blob };
+  module("k6/experimental/websockets", websockets);
+  module("k6/websockets", websockets);
+
   // ---- the lifecycle, called from Python -------------------------------------------------------
   let main = null;
   let data;
@@ -749,13 +1129,16 @@ var __lp = (function () {
     // ms until the earliest timer is due or a started request can settle, -1 when there is none
     nextTimer() {
       const found = earliestTimer();
-      const timer = found === null ? -1 : Math.max(0, found[1].due - Date.now());
+      let timer = found === null ? -1 : Math.max(0, found[1].due - Date.now());
+      if (timer < 0 && wsLive.size) timer = WS_WAIT_MS; // no timer left, a socket open: its events
       if (inFlight.size === 0) return timer;
       if (__lp_host_http_ready()) return 0;
       return timer < 0 ? 1e9 : timer; // the host's wait ends early when a request completes
     },
+    // a WebSocket event can end the wait before the timer is due: deliver events, then fire a due timer
     fireTimer() {
       settleRequests();
+      dispatchWs();
       const found = earliestTimer();
       if (found === null || found[1].due > Date.now()) return;
       const t = found[1];
@@ -771,6 +1154,7 @@ var __lp = (function () {
       globalThis.__ITER = iter;
       timers.clear(); // what an earlier, failed iteration left
       inFlight.clear();
+      wsLive.clear();
       const fn = main[name];
       if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
       const result = withData ? fn(data) : fn();

@@ -5,8 +5,10 @@ is the last stage reached ("init", "setup", "iteration", "ok"); with "ok", "inte
 scenarios whose iteration was still running after ITERATION_LIMIT and was interrupted (the script
 is then a busy loop that loadpy stopped as k6 does at a hard stop: counted as ok). Requests never leave the process: a
 stub HTTP client answers each with 200 and a small JSON body, and sleeps last no time, so a script
-written against the internet runs here in well under a second. The test runs this in a subprocess
-with a time limit (a script may be a busy loop on purpose).
+written against the internet runs here in well under a second. WebSocket sessions (k6/ws,
+k6/websockets) go to a local echo server whatever their URL (tests/js/ws_echo.py; it closes a session
+whose client stays silent for a second, as a script that only listens would otherwise wait forever).
+The test runs this in a subprocess with a time limit (a script may be a busy loop on purpose).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import logging
 import os
 import sys
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from loadpy.clock import now
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.model import Response, Timings
+from loadpy.protocols.ws import WsSession
+from tests.js.ws_echo import EchoServer
 
 ITERATION_LIMIT = 3.0  # seconds: an iteration still running then is interrupted, as at k6's hard stop
 STUB_BODY = b'{"ok": true, "id": 1, "name": "stub", "token": "t", "access": "t", "data": [], "items": []}'
@@ -142,11 +147,25 @@ async def _dry_run(path: str) -> dict[str, Any]:
     return {"stage": "ok", "error": "", "interrupted": ",".join(interrupted)}
 
 
+def _websockets_to(server: EchoServer) -> None:
+    """Every WebSocket session opens on the local echo server (path and query kept)."""
+    original = WsSession.open.__func__  # type: ignore[attr-defined]
+
+    async def open_locally(cls: type[WsSession], url: str, **kwargs: Any) -> WsSession:
+        parts = urlsplit(url)
+        local = urlunsplit(("ws", f"127.0.0.1:{server.port}", parts.path or "/", parts.query, ""))
+        return await original(cls, local, **kwargs)  # type: ignore[no-any-return]
+
+    WsSession.open = classmethod(open_locally)  # type: ignore[method-assign, assignment]
+
+
 def main(path: str) -> None:
     logging.basicConfig(level=logging.CRITICAL)
     path = os.path.abspath(path)
     os.chdir(os.path.dirname(path))
-    result = asyncio.run(_dry_run(path))
+    with EchoServer(quiet_close=1.0) as server:
+        _websockets_to(server)
+        result = asyncio.run(_dry_run(path))
     print(json.dumps(result), flush=True)
 
 

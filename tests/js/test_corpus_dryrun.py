@@ -18,10 +18,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("LOADPY_K6_CORPUS", "/work/shared/k6-corpus"))
-PER_SCRIPT_TIMEOUT = 15.0
-# measured: 94 of the 111 entry scripts (the rest need gRPC, WebSockets, a browser, the k6chaijs jslib,
-# or a file the corpus does not hold); malicious.js, a busy loop, counts once loadpy interrupts it
-AT_LEAST = 94
+# WebSocket scripts keep their sockets open on their own timers (k6/websockets/ws.js: up to 6 s of
+# real time; measured 12.6 s for its dry run on the loaded 2-core machine)
+PER_SCRIPT_TIMEOUT = 25.0
+# measured: 99 of the 111 entry scripts (the rest need gRPC, a browser, the k6chaijs jslib, or a file
+# the corpus does not hold); malicious.js, a busy loop, counts once loadpy interrupts it
+AT_LEAST = 99
 
 
 def _dry_run(script: str) -> dict[str, str]:

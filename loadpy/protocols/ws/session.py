@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import Mapping, Sequence
-from typing import Protocol, cast
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, ProtocolError
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.protocol import State
@@ -48,9 +48,13 @@ MAX_MESSAGE = 16 * 1024 * 1024  # k6 (gorilla) has no limit; loadpy bounds each 
 class WsError(Exception):
     """The session could not be opened (refused, bad handshake, timeout); `status` 0 when no HTTP reply."""
 
-    def __init__(self, message: str, status: int = 0) -> None:
+    def __init__(
+        self, message: str, status: int = 0, headers: Mapping[str, str] | None = None, body: bytes = b""
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})  # the refusing HTTP reply's (k6/ws shows them)
+        self.body = body
 
 
 def no_record(metric: str, value: float, tags: TagSet, when: float | None = None) -> None:
@@ -107,6 +111,7 @@ class WsSession:
         self.status = 0
         self.subprotocol = ""
         self.response_headers: dict[str, str] = {}
+        self.set_cookies: list[str] = []
         self.bytes_sent = 0
         self.bytes_received = 0
         self.msgs_sent = 0
@@ -125,7 +130,13 @@ class WsSession:
         self._fragment_op: Opcode | None = None
         self._start = 0.0
         self._opened = 0.0
+        self._handshake_at = 0.0
         self._ended = False
+        # k6's JavaScript modules take every event as it comes: kind ("message", "ping", "pong",
+        # "close") and the message; with a listener, messages skip the `receive()` inbox
+        self.listener: Callable[[str, Any], None] | None = None
+        self._close_sent = False
+        self._early_pings = 0
 
     # -- opening ------------------------------------------------------------------------
 
@@ -184,13 +195,17 @@ class WsSession:
             raise WsError(f"dial tcp {host}:{port}: connect: {why}") from None
         except InvalidStatus as exc:
             self._abort()
-            raise WsError("websocket: bad handshake", exc.response.status_code) from None
+            reply = exc.response
+            raise WsError(
+                "websocket: bad handshake", reply.status_code, dict(reply.headers.raw_items()), bytes(reply.body)
+            ) from None
         except InvalidHandshake as exc:
             self._abort()
             raise WsError(f"websocket: bad handshake: {exc}", self.status) from None
-        self._opened = clock.now()
+        self._opened = self._handshake_at  # when the reply was read, not when this task resumed
         self.status = response.status_code
         self.response_headers = dict(response.headers.raw_items())
+        self.set_cookies = response.headers.get_all("Set-Cookie")  # (for a cookie jar: each one)
         self.subprotocol = self.ws.subprotocol or ""
         self.tags = tagset({"url": self.url, "status": str(self.status), "subproto": self.subprotocol})
         self.record("ws_sessions", 1.0, self.tags, self._start)
@@ -228,6 +243,7 @@ class WsSession:
     def _handshake_done(self, response: Response) -> None:
         if self._handshake.done():
             return
+        self._handshake_at = clock.now()
         self.status = response.status_code
         if self.ws.handshake_exc is not None:
             self._handshake.set_exception(self.ws.handshake_exc)
@@ -240,6 +256,14 @@ class WsSession:
             sent = self._pings.pop(bytes(frame.data), None)
             if sent is not None:
                 self.record("ws_ping", (clock.now() - sent) * 1000.0, self.tags)
+            if self.listener is not None:
+                self.listener("pong", None)
+            return
+        if opcode is Opcode.PING:  # (the protocol answers it)
+            if self.listener is not None:
+                self.listener("ping", None)
+            else:
+                self._early_pings += 1
             return
         if opcode is Opcode.CONT and self._fragment_op is not None:
             self._fragments.append(bytes(frame.data))
@@ -254,9 +278,15 @@ class WsSession:
             data = bytes(frame.data)
         else:
             return  # ping (answered by the protocol) and close (handled by it)
+        if self._close_sent and self.listener is not None:
+            return  # k6/websockets neither counts nor delivers a message that comes once it is closing
         self.msgs_received += 1
         self.record("ws_msgs_received", 1.0, self.tags)
-        self._inbox.append(data.decode("utf-8", "replace") if opcode is Opcode.TEXT else bytes(data))
+        message = data.decode("utf-8", "replace") if opcode is Opcode.TEXT else bytes(data)
+        if self.listener is not None:
+            self.listener("message", message)
+            return
+        self._inbox.append(message)
         self._wake()
 
     def _on_lost(self, exc: Exception | None) -> None:
@@ -269,6 +299,8 @@ class WsSession:
         if not self._closed.done():
             self._closed.set_result(None)
         self._wake()
+        if self.listener is not None and self._opened:
+            self.listener("close", None)  # (the listener records ws_session_duration: see finish())
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():
@@ -349,9 +381,49 @@ class WsSession:
                 await asyncio.wait_for(asyncio.shield(self._closed), timeout)
             except TimeoutError:
                 self._abort()
-        self._finish()
+        self.finish()
 
-    def _finish(self) -> None:
+    def listen(self, listener: Callable[[str, Any], None]) -> None:
+        """Hand every event to `listener` from now on, starting with what came before (the peer may
+        speak first: its ping or message can share a packet with the handshake)."""
+        self.listener = listener
+        for _ in range(self._early_pings):
+            listener("ping", None)
+        while self._inbox:
+            listener("message", self._inbox.popleft())
+        if self._closed.done():
+            listener("close", None)
+
+    def close_now(self, code: int = 1000, reason: str = "") -> bool:
+        """k6/ws's close: send the close frame and drop the connection without waiting for the
+        peer's; False when the close frame had already gone (gorilla's "websocket: close sent")."""
+        sent = self.send_close(code, reason)
+        if self._wire.transport is not None:
+            self._wire.transport.close()  # (after the buffered close frame is written)
+        self.finish()
+        return sent
+
+    def drop(self) -> None:
+        """End the session without a close frame and without ws_session_duration (what k6/websockets
+        does after a handler threw: its iteration fails first)."""
+        self._ended = True
+        self._abort()
+
+    def send_close(self, code: int = 1000, reason: str = "") -> bool:
+        """Send the close frame and let the peer answer it; False when the session is not open."""
+        if self.ws.state is not State.OPEN:
+            return False
+        self._close_sent = True
+        try:
+            self.ws.send_close(code, reason)
+        except ProtocolError:  # a code the RFC forbids on the wire (0, 1005, 1006 ...): none, as gorilla for 1005
+            self.ws.send_close()
+        self._flush()
+        return True
+
+    def finish(self) -> None:
+        """Record ws_session_duration, once (close() does; a listener whose connection ended does,
+        unless the iteration was interrupted: k6 records nothing then)."""
         if self._ended or not self._opened:
             return
         self._ended = True
