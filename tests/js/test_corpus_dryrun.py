@@ -46,6 +46,7 @@ def _dry_run(script: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 111 scripts two at a time; WebSocket scripts hold sockets for seconds
 def test_corpus_scripts_run_init_and_one_iteration() -> None:
     entries_file = CORPUS / "ENTRIES.txt"
     if not entries_file.is_file():
