@@ -41,6 +41,7 @@ def main() -> int:
     ap.add_argument("--vus", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--nginx", default="nginx")
+    ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
@@ -64,6 +65,7 @@ def main() -> int:
                         "",
                         "--summary-export",
                         str(export),
+                        *(arg for out in args.out for arg in ("--out", out)),
                         str(path),
                     ],
                     0,
