@@ -7,7 +7,10 @@ nanosecond time, the value, the tags and (when non-empty) the metadata.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
+
+import orjson
 
 from loadpy.clock import wall_ns
 from loadpy.metrics.metric import Metric
@@ -71,11 +74,33 @@ def metric_line(
     )
 
 
-def _repr_is_go(values: tuple[float, ...]) -> bool:
-    """True when repr() of every value is strconv's 'g' shortest form but for a trailing ".0": all
-    are finite and within (-1e6, 1e6) (Go turns to an exponent from 1e6 on, Python from 1e16)."""
-    total = sum(values)
-    return total == total and min(values) > -1e6 and max(values) < 1e6
+def _format_values(batch: list[Entry]) -> tuple[list[str], bool]:
+    """Every group's values as text, in order, and whether all of them are Go's shortest form but
+    for a trailing ".0" (else `_texts_are_go` tells, group by group)."""
+    values = list(chain.from_iterable(entry[2] for entry in batch if entry[0].__class__ is tuple))  # type: ignore[misc]
+    if not values:
+        return [], True
+    try:
+        text = orjson.dumps(values)
+    except TypeError:  # an int past 64 bits: repr, checked group by group
+        return [repr(v) for v in values], False
+    return text[1:-1].decode().split(","), _is_go(text, values)
+
+
+def _texts_are_go(values: tuple[float, ...], texts: list[str]) -> bool:
+    return _is_go(",".join(texts).encode(), values)
+
+
+def _is_go(text: bytes, values: Sequence[float]) -> bool:
+    """orjson's and Go's numbers differ outside [1e-4, 1e6) (Go: exponents, 2 digits at least),
+    for NaN and ±Inf (orjson: null) and booleans: none of those may be in `values`."""
+    return (
+        b"e" not in text  # exponents and `true`/`false`
+        and b"n" not in text  # null: NaN or ±Inf
+        and b"0.0000" not in text  # 0 < |v| < 1e-4 (or, needlessly, a rare 10.00001)
+        and max(values) < 1e6
+        and min(values) > -1e6
+    )
 
 
 class JsonOutput(BufferedOutput):
@@ -109,6 +134,9 @@ class JsonOutput(BufferedOutput):
         append = lines.append
         templates = self._templates
         fmt_time = self._time
+        # every group's values formatted at once, in C (orjson: the shortest digits, as Go and repr)
+        texts, all_go = _format_values(batch)
+        at = 0
         # The samples of one request share their time: format it once per distinct reading.
         last_when = -1.0
         time_text = ""
@@ -127,8 +155,10 @@ class JsonOutput(BufferedOutput):
             if first.__class__ is tuple:  # a group (one request's samples): one format call for all
                 template = templates.get(id(first))
                 values: tuple[float, ...] = value  # type: ignore[assignment]
-                if template is not None and _repr_is_go(values):
-                    append(template[1].format(time_text, tail, *values))
+                mine = texts[at : at + len(values)]
+                at += len(values)
+                if template is not None and (all_go or _texts_are_go(values, mine)):
+                    append(template[1].format(time_text, tail, *mine))
                     continue
                 for metric, one in zip(first, values, strict=True):  # type: ignore[call-overload]
                     append(f'{self._prefix(metric, lines)}{time_text}","value":{go_float(one)},"tags":{tail}}}}}\n')
@@ -137,8 +167,8 @@ class JsonOutput(BufferedOutput):
             else:
                 prefix = self._prefix(first, lines)  # type: ignore[arg-type]
                 append(f'{prefix}{time_text}","value":{go_float(value)},"tags":{tail}}}}}\n')  # type: ignore[arg-type]
-        # a value formatted by repr (_template) that is a whole number ends in ".0", which Go omits;
-        # ',"tags":' right after a ".0" can only follow such a value (a string's quote is escaped)
+        # a whole number comes from orjson with ".0", which Go omits; ',"tags":' right after a ".0"
+        # can only follow such a value (a quote inside a string is escaped)
         self._file.write("".join(lines).replace('.0,"tags":', ',"tags":'))
         self._file.flush()
 
@@ -165,11 +195,11 @@ class JsonOutput(BufferedOutput):
 
     def _template(self, metrics: tuple[Metric, ...]) -> str:
         """A str.format template of a group's lines: {0} the time, {1} the tags (and metadata), {2}...
-        the values by repr (Go's shortest form where `_repr_is_go`, but for a trailing ".0")."""
+        the values' texts (`_format_values`)."""
         parts = []
         for i, metric in enumerate(metrics):
             prefix = self._point_prefix[metric.name].replace("{", "{{").replace("}", "}}")
-            parts.append(prefix + '{0}","value":{' + str(i + 2) + '!r},"tags":{1}}}}}\n')
+            parts.append(prefix + '{0}","value":{' + str(i + 2) + '},"tags":{1}}}}}\n')
         return "".join(parts)
 
     def _tags_text(self, tags: TagSet) -> str:
