@@ -6,6 +6,7 @@ nanosecond time, the value, the tags and (when non-empty) the metadata.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -74,33 +75,27 @@ def metric_line(
     )
 
 
-def _format_values(batch: list[Entry]) -> tuple[list[str], bool]:
-    """Every group's values as text, in order, and whether all of them are Go's shortest form but
-    for a trailing ".0" (else `_texts_are_go` tells, group by group)."""
+# orjson's numbers that are not Go's: exponents (Go writes 2 digits at least), null (NaN, ±Inf),
+# 0 < |v| < 1e-4 (orjson: 0.0000d, Go: de-05) and |v| >= 1e6 (Go: d.ddde+06); false, true
+_NOT_GO = re.compile(r"(?<![^,])(?:[^,]*[a-z][^,]*|-?0\.0000[^,]*|-?\d{7,}[^,]*)")
+
+
+def _format_values(batch: list[Entry]) -> list[str]:
+    """Every group's values as Go writes them, in order: formatted at once in C by orjson (the
+    shortest digits, as Go), then the few texts that differ (_NOT_GO) by go_float."""
     values = list(chain.from_iterable(entry[2] for entry in batch if entry[0].__class__ is tuple))  # type: ignore[misc]
-    if not values:
-        return [], True
     try:
-        text = orjson.dumps(values)
-    except TypeError:  # an int past 64 bits: repr, checked group by group
-        return [repr(v) for v in values], False
-    return text[1:-1].decode().split(","), _is_go(text, values)
-
-
-def _texts_are_go(values: tuple[float, ...], texts: list[str]) -> bool:
-    return _is_go(",".join(texts).encode(), values)
-
-
-def _is_go(text: bytes, values: Sequence[float]) -> bool:
-    """orjson's and Go's numbers differ outside [1e-4, 1e6) (Go: exponents, 2 digits at least),
-    for NaN and ±Inf (orjson: null) and booleans: none of those may be in `values`."""
-    return (
-        b"e" not in text  # exponents and `true`/`false`
-        and b"n" not in text  # null: NaN or ±Inf
-        and b"0.0000" not in text  # 0 < |v| < 1e-4 (or, needlessly, a rare 10.00001)
-        and max(values) < 1e6
-        and min(values) > -1e6
-    )
+        text = orjson.dumps(values)[1:-1].decode()
+    except TypeError:  # an int past 64 bits: repr (_NOT_GO holds for it)
+        text = ",".join(map(repr, values))
+    # a whole number has ".0", which Go omits (a shortest form has no other trailing zero)
+    texts = (text + ",").replace(".0,", ",").split(",")
+    index = start = 0
+    for odd in _NOT_GO.finditer(text):
+        index += text.count(",", start, odd.start())
+        start = odd.start()
+        texts[index] = go_float(values[index])
+    return texts
 
 
 class JsonOutput(BufferedOutput):
@@ -134,8 +129,8 @@ class JsonOutput(BufferedOutput):
         append = lines.append
         templates = self._templates
         fmt_time = self._time
-        # every group's values formatted at once, in C (orjson: the shortest digits, as Go and repr)
-        texts, all_go = _format_values(batch)
+        # every group's values formatted at once (orjson, in C)
+        texts = _format_values(batch)
         at = 0
         # The samples of one request share their time: format it once per distinct reading.
         last_when = -1.0
@@ -154,22 +149,18 @@ class JsonOutput(BufferedOutput):
             tail = tags_text if not metadata else tags_text + ',"metadata":' + self._metadata_text(metadata)
             if first.__class__ is tuple:  # a group (one request's samples): one format call for all
                 template = templates.get(id(first))
-                values: tuple[float, ...] = value  # type: ignore[assignment]
-                mine = texts[at : at + len(values)]
-                at += len(values)
-                if template is not None and (all_go or _texts_are_go(values, mine)):
-                    append(template[1].format(time_text, tail, *mine))
-                    continue
-                for metric, one in zip(first, values, strict=True):  # type: ignore[call-overload]
-                    append(f'{self._prefix(metric, lines)}{time_text}","value":{go_float(one)},"tags":{tail}}}}}\n')
-                if template is None:  # every metric of the group is announced now
+                mine = texts[at : at + len(first)]  # type: ignore[arg-type]
+                at += len(first)  # type: ignore[arg-type]
+                if template is None:  # its first time: line by line, announcing its metrics
+                    for metric, one in zip(first, mine, strict=True):  # type: ignore[call-overload]
+                        append(f'{self._prefix(metric, lines)}{time_text}","value":{one},"tags":{tail}}}}}\n')
                     templates[id(first)] = (first, self._template(first))
+                else:
+                    append(template[1].format(time_text, tail, *mine))
             else:
                 prefix = self._prefix(first, lines)  # type: ignore[arg-type]
                 append(f'{prefix}{time_text}","value":{go_float(value)},"tags":{tail}}}}}\n')  # type: ignore[arg-type]
-        # a whole number comes from orjson with ".0", which Go omits; ',"tags":' right after a ".0"
-        # can only follow such a value (a quote inside a string is escaped)
-        self._file.write("".join(lines).replace('.0,"tags":', ',"tags":'))
+        self._file.write("".join(lines))
         self._file.flush()
 
     def _prefix(self, metric: Metric, lines: list[str]) -> str:
