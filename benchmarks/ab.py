@@ -25,7 +25,9 @@ from bench.procs import run_measured
 from bench.target import Nginx
 
 
-def scenario(url: str, vus: int, requests: int, executor: str = "shared-iterations", seconds: int = 5) -> str:
+def scenario(
+    url: str, vus: int, requests: int, executor: str = "shared-iterations", seconds: int = 5, python: bool = False
+) -> str:
     import yaml
 
     plans: dict[str, dict[str, object]] = {
@@ -39,6 +41,8 @@ def scenario(url: str, vus: int, requests: int, executor: str = "shared-iteratio
         },
     }
     options = {"scenarios": {"s": {"executor": executor, **plans[executor]}}}
+    if python:  # a Python script doing what the YAML flow does
+        return f"options = {options!r}\n\n\nasync def default(vu, data):\n    await vu.http.get({url!r})\n"
     return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
 
 
@@ -52,6 +56,7 @@ def main() -> int:
     ap.add_argument(
         "--executor", default="shared-iterations", choices=["shared-iterations", "ramping-vus", "constant-arrival-rate"]
     )
+    ap.add_argument("--python", action="store_true", help="a Python script (vu.http.get) instead of YAML")
     ap.add_argument("--seconds", type=int, default=5, help="duration of ramping-vus / constant-arrival-rate")
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     args = ap.parse_args()
@@ -59,8 +64,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
     results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
     with Nginx(args.nginx, cpu=1) as target:
-        path = work / "scenario.yaml"
-        path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds))
+        path = work / ("script.py" if args.python else "scenario.yaml")
+        path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
