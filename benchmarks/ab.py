@@ -25,12 +25,24 @@ from bench.procs import run_measured
 from bench.target import Nginx
 
 
-def scenario(url: str, vus: int, requests: int) -> str:
+def scenario(
+    url: str, vus: int, requests: int, executor: str = "shared-iterations", seconds: int = 5, python: bool = False
+) -> str:
     import yaml
 
-    options = {
-        "scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests, "maxDuration": "120s"}}
+    plans: dict[str, dict[str, object]] = {
+        "shared-iterations": {"vus": vus, "iterations": requests, "maxDuration": "120s"},
+        "ramping-vus": {"stages": [{"duration": "0s", "target": vus}, {"duration": f"{seconds}s", "target": vus}]},
+        "constant-arrival-rate": {
+            "rate": requests // seconds,
+            "duration": f"{seconds}s",
+            "preAllocatedVUs": vus,
+            "maxVUs": vus,
+        },
     }
+    options = {"scenarios": {"s": {"executor": executor, **plans[executor]}}}
+    if python:  # a Python script doing what the YAML flow does
+        return f"options = {options!r}\n\n\nasync def default(vu, data):\n    await vu.http.get({url!r})\n"
     return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
 
 
@@ -41,13 +53,19 @@ def main() -> int:
     ap.add_argument("--vus", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--nginx", default="nginx")
+    ap.add_argument(
+        "--executor", default="shared-iterations", choices=["shared-iterations", "ramping-vus", "constant-arrival-rate"]
+    )
+    ap.add_argument("--python", action="store_true", help="a Python script (vu.http.get) instead of YAML")
+    ap.add_argument("--seconds", type=int, default=5, help="duration of ramping-vus / constant-arrival-rate")
+    ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
     results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
     with Nginx(args.nginx, cpu=1) as target:
-        path = work / "scenario.yaml"
-        path.write_text(scenario(target.url, args.vus, args.requests))
+        path = work / ("script.py" if args.python else "scenario.yaml")
+        path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
@@ -64,6 +82,7 @@ def main() -> int:
                         "",
                         "--summary-export",
                         str(export),
+                        *(arg for out in args.out for arg in ("--out", out)),
                         str(path),
                     ],
                     0,

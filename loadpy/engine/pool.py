@@ -7,6 +7,7 @@ executors may grow it at run time, up to their maxVUs.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Iterable
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from loadpy.base.runtime import Runtime, VirtualUser
 from loadpy.executors.base import ExecutorConfig
 from loadpy.segments import FULL, Stripe
+
+PREALLOCATE_CHUNK = 1000  # VUs created between two turns of the event loop
 
 
 def planned_pool_size(scenarios: Iterable[ExecutorConfig], stripe: Stripe) -> int:
@@ -60,6 +63,13 @@ class VUPool:
     def preallocate(self, count: int) -> None:
         while len(self.all) < count:
             self._free.append(self._create())
+
+    async def preallocate_in_chunks(self, count: int, chunk: int = PREALLOCATE_CHUNK) -> None:
+        """`preallocate`, handing the loop back every `chunk` VUs: creating 100k VUs takes seconds,
+        during which the REST API, signals and the progress display must still be served."""
+        while len(self.all) < count:
+            self.preallocate(min(count, len(self.all) + chunk))
+            await asyncio.sleep(0)
 
     def take(self, count: int) -> list[VirtualUser]:
         out = []

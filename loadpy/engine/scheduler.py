@@ -200,7 +200,7 @@ class Engine:
             if self.control_address:
                 server = await self._start_api(self.control_address)
             self.phase = Phase.INIT_VUS
-            self.pool.preallocate(planned_pool_size(self.scenarios.values(), self.stripe))
+            await self.pool.preallocate_in_chunks(planned_pool_size(self.scenarios.values(), self.stripe))
             self.phase = Phase.INIT_DONE
             if self.paused:
                 self.phase = Phase.PAUSED_BEFORE_RUN

@@ -136,10 +136,20 @@ class ArrivalRateRunner(ExecutorRunner):
             self.lateness_max = late
         if self._lateness is not None:
             self._lateness.add(late)
+        # `iteration`, inlined: one coroutine level less per iteration
+        self._begin_iteration()
         try:
-            await self.iteration(vu, index)
+            await vu.run_iteration(self.ctx, index)
+        except asyncio.CancelledError:
+            self.interrupted += 1
+            raise
+        except Exception as exc:
+            self._iteration_failed(exc)
+            return
         finally:
+            self.active_vus -= 1  # counts_running_only
             free.append(vu)
+        self.completed += 1
 
     def finish(self) -> None:
         if self._lateness is not None and self._lateness_file:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
@@ -167,8 +168,12 @@ class RampingVUsRunner(ExecutorRunner):
             slot.kill = asyncio.get_running_loop().call_later(self.config.graceful_ramp_down, task.cancel)
 
     async def _vu_loop(self, slot: _Slot) -> None:
-        while slot.active and self.may_start():
-            index = self._local_iterations
-            self._local_iterations += 1
-            if not await self.iteration(slot.vu, self.stripe.nth(index)):
-                return
+        await self.run_iterations(slot.vu, partial(self._next_index, slot))
+
+    def _next_index(self, slot: _Slot) -> int | None:
+        """The next iteration's index in the test while `slot`'s VU may start one, else None."""
+        if not (slot.active and self.may_start()):
+            return None
+        index = self._local_iterations
+        self._local_iterations += 1
+        return self.stripe.nth(index)

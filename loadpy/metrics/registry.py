@@ -34,6 +34,8 @@ FOLD_BATCH = 64
 
 # (metric, tags, value, mono_time, metadata) -> None
 SampleListener = Callable[[Metric, TagSet, float, float, "dict[str, str] | None"], None]
+# (metrics, tags, values, mono_time, metadata) -> None: samples sharing tags and time (one request's)
+GroupListener = Callable[[tuple[Metric, ...], TagSet, tuple[float, ...], float, "dict[str, str] | None"], None]
 
 
 class Registry:
@@ -42,6 +44,8 @@ class Registry:
         self._series: dict[Metric, dict[TagSet, Sink]] = {}
         self.groups = GroupTree()
         self.listeners: list[SampleListener] = []
+        # a listener's form taking a whole group of samples at once (`emit_many`), when it has one
+        self.grouped: dict[SampleListener, GroupListener] = {}
         self._series_count = 0
         self._warned_cardinality = False
         for name, (mtype, contains) in BUILTIN_METRICS.items():
@@ -106,6 +110,26 @@ class Registry:
         """Hand one sample to the streaming outputs. Callers check `streaming` first."""
         for listener in self.listeners:
             listener(metric, tags, value, when, metadata)
+
+    def emit_many(
+        self,
+        metrics: tuple[Metric, ...],
+        tags: TagSet,
+        values: tuple[float, ...],
+        when: float,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        """Hand samples that share tags and time (one request's) to the streaming outputs: one call
+        per output that takes them as a group (`grouped`), else one per sample. Callers check
+        `streaming` first; `metrics` is a long-lived tuple (outputs cache per tuple)."""
+        grouped = self.grouped
+        for listener in self.listeners:
+            many = grouped.get(listener)
+            if many is not None:
+                many(metrics, tags, values, when, metadata)
+            else:
+                for metric, value in zip(metrics, values, strict=True):
+                    listener(metric, tags, value, when, metadata)
 
     def add(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from loadpy.metrics.metric import Metric
@@ -19,6 +20,23 @@ if TYPE_CHECKING:
 
 # (metric, tags, value, mono_time, metadata): exactly what Registry.emit hands over.
 Sample = tuple[Metric, TagSet, float, float, "dict[str, str] | None"]
+# (metrics, tags, values, mono_time, metadata): samples sharing tags and time (Registry.emit_many)
+Group = tuple[tuple[Metric, ...], TagSet, tuple[float, ...], float, "dict[str, str] | None"]
+# what the buffer holds: a Group is told apart by its first item, a tuple (a Sample's is a Metric)
+Entry = Sample | Group
+
+
+def expand(batch: Iterable[Entry]) -> list[Sample]:
+    """Every entry as single samples, in order."""
+    out: list[Sample] = []
+    for entry in batch:
+        first = entry[0]
+        if first.__class__ is tuple:
+            _, tags, values, when, metadata = entry
+            out.extend((metric, tags, value, when, metadata) for metric, value in zip(first, values, strict=True))  # type: ignore[arg-type]
+        else:
+            out.append(entry)  # type: ignore[arg-type]
+    return out
 
 
 @runtime_checkable
@@ -45,7 +63,7 @@ class BufferedOutput:
     """
 
     def __init__(self) -> None:
-        self._pending: list[Sample] = []
+        self._pending: list[Entry] = []
         # The hot path appends to this one list for the whole run (it is never replaced), so an
         # append racing a flush on the writer thread lands in the list, never in a written batch.
         self._lock = threading.RLock()
@@ -57,6 +75,17 @@ class BufferedOutput:
 
     def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
         self._pending.append((metric, tags, value, when, metadata))
+
+    def add_many(
+        self,
+        metrics: tuple[Metric, ...],
+        tags: TagSet,
+        values: tuple[float, ...],
+        when: float,
+        metadata: dict[str, str] | None,
+    ) -> None:
+        """One request's samples in one append (the OutputManager registers it in `Registry.grouped`)."""
+        self._pending.append((metrics, tags, values, when, metadata))
 
     def start(self) -> None:
         with self._lock:
@@ -76,7 +105,7 @@ class BufferedOutput:
             del pending[:count]
             if batch and not self._failed:
                 try:
-                    self._write(batch)
+                    self._write_entries(batch)
                 except OSError:
                     self._failed = True
                     raise
@@ -103,6 +132,10 @@ class BufferedOutput:
 
     def _write(self, batch: list[Sample]) -> None:
         raise NotImplementedError
+
+    def _write_entries(self, batch: list[Entry]) -> None:
+        """Write samples and groups; formats that gain from a group's shared time and tags override it."""
+        self._write(expand(batch))
 
     def _close(self) -> None:
         raise NotImplementedError

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from loadpy.clock import wall_ns
+from loadpy.metrics.metric import Metric
 from loadpy.metrics.tags import DEFAULT_SYSTEM_TAGS, NON_INDEXABLE_SYSTEM_TAGS, TagSet
-from loadpy.outputs.base import BufferedOutput, Sample
+from loadpy.outputs.base import BufferedOutput, Entry
 from loadpy.outputs.files import TextSink
 
 
@@ -38,6 +39,8 @@ class CsvOutput(BufferedOutput):
         # Per tag set: the already-quoted middle of the row (system tag columns + extra_tags).
         self._tags_text: dict[TagSet, str] = {}
         self._names: dict[str, str] = {}  # metric name -> its quoted CSV field
+        # id(metrics tuple of a group) -> (the tuple, kept so the id stays its own; its rows' template)
+        self._templates: dict[int, tuple[tuple[Metric, ...], str]] = {}
 
     def describe(self) -> str:
         return f"csv ({self.path})"
@@ -56,18 +59,18 @@ class CsvOutput(BufferedOutput):
         cells.append(csv_field(extra))
         return ",".join(cells)
 
-    def _write(self, batch: list[Sample]) -> None:
+    def _write_entries(self, batch: list[Entry]) -> None:
         assert self._file is not None
         cache = self._tags_text
         lines: list[str] = []
         append = lines.append
-        names = self._names
+        templates = self._templates
         # One request's samples share their time and tags object: compute those once per run of them.
         last_when = -1.0
         seconds = 0
         last_tags: TagSet | None = None
         middle = ""
-        for metric, tags, value, when, metadata in batch:
+        for first, tags, value, when, metadata in batch:
             if when != last_when:
                 last_when = when
                 seconds = wall_ns(when) // 1_000_000_000
@@ -77,15 +80,35 @@ class CsvOutput(BufferedOutput):
                 if cached is None:
                     cached = cache[tags] = self._tags_columns(tags)
                 middle = cached
-            name = names.get(metric.name)
-            if name is None:
-                name = names[metric.name] = csv_field(
-                    metric.name if self.masker is None else self.masker.mask_key(metric.name)
-                )
-            meta = self._metadata(metadata) if metadata else ""
-            append(f"{name},{seconds},{value:f},{middle},{meta}\n")
+            tail = middle + "," + (self._metadata(metadata) if metadata else "")
+            if first.__class__ is tuple:  # a group (one request's samples): one format call for all
+                template = templates.get(id(first))
+                if template is None:
+                    template = templates[id(first)] = (first, self._template(first))  # type: ignore[arg-type]
+                values: tuple[float, ...] = value  # type: ignore[assignment]
+                append(template[1].format(seconds, tail, *values))
+            else:
+                append(f"{self._name(first)},{seconds},{value:f},{tail}\n")  # type: ignore[arg-type]
         self._file.write("".join(lines))
         self._file.flush()
+
+    def _name(self, metric: Metric) -> str:
+        """The metric name's CSV field (masked, quoted), cached."""
+        name = self._names.get(metric.name)
+        if name is None:
+            name = self._names[metric.name] = csv_field(
+                metric.name if self.masker is None else self.masker.mask_key(metric.name)
+            )
+        return name
+
+    def _template(self, metrics: tuple[Metric, ...]) -> str:
+        """A str.format template of a group's rows: {0} the time, {1} the tag columns and metadata,
+        {2}... the values."""
+        parts = []
+        for i, metric in enumerate(metrics):
+            name = self._name(metric).replace("{", "{{").replace("}", "}}")
+            parts.append(name + ",{0},{" + str(i + 2) + ":f},{1}\n")
+        return "".join(parts)
 
     def _metadata(self, metadata: dict[str, str]) -> str:
         items = metadata.items() if self.masker is None else self.masker.mask_pairs(metadata.items())

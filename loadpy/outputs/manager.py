@@ -152,6 +152,9 @@ class OutputManager:
                     f"can't write {path}: {describe_os_error(exc)}", file="command line", key=flag
                 ) from None
         self.registry.listeners.extend(self._listeners)
+        for out in self._streaming:
+            if isinstance(out, BufferedOutput):
+                self.registry.grouped[out.add] = out.add_many
         if loop is not None and self._streaming:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadpy-outputs")
             self._task = loop.create_task(self._flush_periodically())
@@ -183,6 +186,7 @@ class OutputManager:
         for fn in self._listeners:
             with contextlib.suppress(ValueError):
                 self.registry.listeners.remove(fn)
+            self.registry.grouped.pop(fn, None)
         if self._task is not None:
             self._task.cancel()
         if self._executor is not None:

@@ -62,8 +62,13 @@ class HttpApi:
         expected_statuses: list[Any] | bool | None = True,
     ) -> Response:
         """Send one request (timeout in seconds); records http_* like a YAML request step."""
-        prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
-        return await self._state.send(prepared, site, name, timeout, redirects, response_type)
+        state = self._state
+        if body is None and json is None and headers is None and params is None:
+            site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
+            prepared = state.prepared_plain(method, url)
+        else:
+            prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
+        return await state.send(prepared, site, name, timeout, redirects, response_type)
 
     def start(
         self,

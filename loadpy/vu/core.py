@@ -97,6 +97,9 @@ def default_client_factory(options: Any) -> ClientFactory:
     return make
 
 
+PREPARED_LIMIT = 1024  # URLs of argument-free requests kept prepared (past that: built per call)
+
+
 class RuntimeCore:
     """Everything VUs share. Built once per runtime; VU creation only references it."""
 
@@ -119,6 +122,9 @@ class RuntimeCore:
         self.no_vu_connection_reuse = bool(getattr(options, "no_vu_connection_reuse", False))
         self.min_iteration_duration = float(getattr(options, "min_iteration_duration", 0.0) or 0.0)
         self.client_factory = client_factory or default_client_factory(options)
+        # `vu.http.get(url)` and the like (no headers, body or params): prepared once for every VU, as a
+        # constant YAML request step is; (method, url) -> PreparedRequest, at most PREPARED_LIMIT
+        self.prepared: dict[tuple[str, str], Any] = {}
         self.setup_json: str = "null"
         self.setup_version = 0
         self.failed = False

@@ -115,10 +115,11 @@ class Recorder:
         # per context: the iterations, iteration_duration, data_sent, data_received sinks (keyed by
         # the context alone: hashing a Metric dataclass costs a Python-level __hash__ per sample)
         self._iteration: dict[TagContext, tuple[Add, Add, Add, Add]] = {}
-        self._iteration_metrics = tuple(
+        self._iteration_metrics: tuple[Metric, ...] = tuple(
             registry.metrics[n] for n in ("iterations", "iteration_duration", "data_sent", "data_received")
         )
         self._http_metrics = tuple(registry.metrics[n] for n in HTTP_METRICS)
+        self._http_timed = self._http_metrics[:8]  # without http_req_failed (no expected-status rule)
         self._m = registry.metrics
         self.metadata = "vu" in self.system_tags or "iter" in self.system_tags
         self._sites: dict[tuple[TagSet, Any], RequestSite] = {}
@@ -175,12 +176,10 @@ class Recorder:
             failed(failed_value)
         if self.registry.listeners:
             values = (1.0, duration, t.blocked, t.connecting, t.tls_handshaking, t.sending, t.waiting, t.receiving)
-            emit = self.registry.emit
-            when = resp.end_time
-            for metric, value in zip(self._http_metrics, values, strict=False):
-                emit(metric, tags, value, when, meta)
-            if failed is not None:
-                emit(self._http_metrics[8], tags, failed_value, when, meta)
+            if failed is None:
+                self.registry.emit_many(self._http_timed, tags, values, resp.end_time, meta)
+            else:
+                self.registry.emit_many(self._http_metrics, tags, (*values, failed_value), resp.end_time, meta)
 
     def _http_entry(self, resp: Response, ctx: TagContext, site: RequestSite, url: str) -> tuple[Any, ...]:
         expected_rule = self.expected if site.expected is True else site.expected
@@ -268,10 +267,6 @@ class Recorder:
     ) -> None:
         """One completed iteration: iterations, iteration_duration, data_sent, data_received
         (the same series and samples as four `add` calls, without their per-call key building)."""
-        if self.registry.listeners:
-            for metric, value in zip(self._iteration_metrics, (1.0, duration_ms, sent, received), strict=True):
-                self.add(metric, ctx, value, meta=meta)
-            return
         sinks = self._iteration.get(ctx)
         if sinks is None:
             tags = ctx.tags
@@ -283,6 +278,8 @@ class Recorder:
         dur(duration_ms)
         snt(sent)
         rcv(received)
+        if self.registry.listeners:
+            self.registry.emit_many(self._iteration_metrics, ctx.tags, (1.0, duration_ms, sent, received), now(), meta)
 
     def group_duration(self, ctx: TagContext, ms: float, meta: dict[str, str] | None = None) -> None:
         """group_duration is tagged with the group's own path (ctx is the group's context)."""

@@ -23,7 +23,7 @@ from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet
 from loadpy.protocols.http.model import Response
 from loadpy.version import USER_AGENT
-from loadpy.vu.core import HttpClientLike, RuntimeCore
+from loadpy.vu.core import PREPARED_LIMIT, HttpClientLike, RuntimeCore
 from loadpy.vu.failures import describe_error
 from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite, TagContext
 
@@ -139,6 +139,17 @@ class VUState:
             if debug is not None:  # --http-debug logs carry the VU's fields
                 debug.fields = self._debug_fields
         return client
+
+    def prepared_plain(self, method: str, url: str) -> Any:
+        """A request without headers, body or query params, prepared once for every VU (as a constant
+        YAML request step): a script's `vu.http.get(url)` costs no serialisation per call."""
+        cache = self._core.prepared
+        prepared = cache.get((method, url))
+        if prepared is None:
+            prepared = self.http_client().prepare(method.upper(), url, {}, None)
+            if len(cache) < PREPARED_LIMIT:
+                cache[(method, url)] = prepared
+        return prepared
 
     def _debug_fields(self, record: HttpRecord | None) -> dict[str, object]:
         """k6's http-debug log fields: the request's tags, then vu and iter (which win)."""

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink
+from loadpy.metrics.sinks import EXACT_LIMIT, KEY_BATCH, TrendSink
 
 # one recorded sample: (worker, tick, kind, tag value, value)
 Op = tuple[int, int, str, str, float]
@@ -174,4 +174,30 @@ def test_senders_bucket_the_series_the_receiver_holds_as_histograms() -> None:
     (worker_sink,) = workers[0].series(duration).values()
     assert isinstance(worker_sink, TrendSink) and worker_sink.exact  # 8,000 values: exact here
     stats = ["count", "min", "max", "med", "p(90)", "p(99)"]
+    assert coordinator.aggregate(duration).values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
+
+
+def test_bucket_keys_are_counted_in_batches_and_read_in_full() -> None:
+    """Many workers' few bucket keys a series per tick wait in one array (counted with the series'
+    histogram hot in the cache); every read sees them all, and the array stays bounded."""
+    rng = random.Random(5)
+    single, coordinator = Registry(), Registry()
+    workers = [Registry() for _ in range(24)]
+    links = [(DeltaSender(reg), DeltaReceiver(coordinator)) for reg in workers]
+    duration = single.metrics["http_req_duration"]
+    stats = ["count", "min", "max", "med", "p(90)", "p(99)"]
+    pending: list[int] = []
+    for tick in range(40):  # 24 workers x 40 ticks x 25 values: past the exact limit, then batches
+        for worker, (sender, receiver) in zip(workers, links, strict=True):
+            for _ in range(25):
+                value = rng.lognormvariate(1, 0.7)
+                worker.add(duration, (), value)
+                single.add(duration, (), value)
+            sender.bucket(receiver.merge(sender.take()))
+        (sink,) = coordinator.series(duration).values()
+        assert isinstance(sink, TrendSink)
+        pending.append(len(sink._keys or ()))
+        if tick % 9 == 4:  # a threshold evaluation reads mid-run: every merged value counts
+            assert sink.values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
+    assert max(pending) < KEY_BATCH and any(pending)  # keys did wait, never more than a batch
     assert coordinator.aggregate(duration).values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
