@@ -1,6 +1,6 @@
 """The coordinator of `loadpy run --workers N`.
 
-It validated everything already (run.prepare), then: runs setup once, starts N workers
+It validated everything already (loadpy.pipeline.plan), then: runs setup once, starts N workers
 (one execution segment each), waits until every worker has created its VUs and starts them
 all on one signal, merges each worker's delta (what its metrics gained in the last second)
 into its own registry as it arrives — one running registry, against which the thresholds
@@ -9,7 +9,7 @@ the VU gauges and progress every second, runs teardown once after the last worke
 hands that registry to finish_run, so the summary and export have exactly the shape of a
 single process's. It also does what one process does around the engine: writes --out (the
 workers' samples come with their deltas, each written once), --report and JUnit
-(loadpy.run_outputs), holds the start with --paused and serves the REST API (it answers
+(loadpy.pipeline.outputs), holds the start with --paused and serves the REST API (it answers
 loadpy.engine.control as an Engine would: status, pause/resume before the start, stop).
 
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
@@ -20,7 +20,6 @@ the numbers are not what the test asked for.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import dataclasses
@@ -36,9 +35,10 @@ from typing import Any, cast
 from loadpy.clock import now
 from loadpy.engine.scheduler import Phase
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
-from loadpy.finish import finish_run
 from loadpy.metrics.deltas import DeltaReceiver
-from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
+from loadpy.pipeline.finish import finish_run
+from loadpy.pipeline.outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
+from loadpy.pipeline.request import RunRequest
 from loadpy.workers.assign import Assignment, worker_segments
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job
@@ -81,7 +81,7 @@ def resolve_worker_count(requested: int | None) -> int:
     return requested
 
 
-def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
+def check_supported(options: Any, count: int, *, dashboard: bool) -> None:
     """What a multi-process run can't do: ConfigError (104) before anything starts."""
 
     def reject(what: str) -> None:
@@ -89,7 +89,7 @@ def check_supported(args: argparse.Namespace, options: Any, count: int) -> None:
 
     if options.execution_segment or options.execution_segment_sequence:
         reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
-    if getattr(args, "dashboard_options", None) is not None:
+    if dashboard:
         reject("the web dashboard (--dashboard, K6_WEB_DASHBOARD)")
     for config in options.scenarios.values():
         if config.executor == "externally-controlled":
@@ -169,11 +169,9 @@ class _FrameProtocol(asyncio.Protocol):
 
 
 class Coordinator:
-    def __init__(self, prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None) -> None:
+    def __init__(self, prepared: Any, count: int) -> None:
         self.p = prepared
-        self.args = args
         self.count = count
-        self.demo_url = demo_url
         self.workers: list[WorkerHandle] = []
         self.outputs: Any = None  # --out: the OutputManager the workers' samples are replayed into
         self.start = now()
@@ -304,7 +302,7 @@ class Coordinator:
 
             print(banner(self.p.path, opts, self.outputs), flush=True)
             print(f"     workers: {self.count} processes, one execution segment each", flush=True)
-        report = getattr(self.args, "report", None)
+        report = self.p.report
         recorder = start_report_recorder(self.p, report, loop)
         setup_ok, setup_data = False, None
         api = None
@@ -442,19 +440,9 @@ class Coordinator:
                 await w.proc.wait()
 
     async def _spawn(self, assignment: Assignment) -> WorkerHandle:
-        args = argparse.Namespace(**vars(self.args))
-        args.execution_segment = assignment.segment
-        args.execution_segment_sequence = assignment.sequence
-        args.workers = None
-        args.address = ""
-        args.summary_export = None
-        args.no_summary = True
-        args.no_thresholds = True  # evaluated here, on the merged metrics
-        args.out = []
-        args.report = None
-        args.demo = False
         stream = self.outputs is not None
-        job = encode("job", Job(assignment.index, self.count, args, self.demo_url, os.getpid(), stream))
+        request = worker_request(self.p.request, assignment)
+        job = encode("job", Job(assignment.index, self.count, request, self.p.demo_url, os.getpid(), stream))
         read_fd, write_fd = os.pipe()
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -567,7 +555,20 @@ def _child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path}
 
 
-async def run_coordinated(prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None) -> int:
-    """`loadpy run --workers N` (N > 1) after run.prepare validated everything."""
-    check_supported(args, prepared.options, count)
-    return await Coordinator(prepared, args, count, demo_url).run()
+def worker_request(request: RunRequest, assignment: Assignment) -> RunRequest:
+    """The coordinator's request as one worker runs it: its execution segment, no REST API, no summary,
+    thresholds or outputs of its own (the coordinator evaluates and writes them, on the merged metrics)."""
+    options = {key: value for key, value in request.options.items() if key not in ("summaryExport", "out")}
+    options.update(
+        executionSegment=assignment.segment,
+        executionSegmentSequence=assignment.sequence,
+        address="",
+        noSummary=True,
+        noThresholds=True,
+    )
+    return dataclasses.replace(request, options=options, workers=None, report=None, demo=False)
+
+
+async def run_coordinated(prepared: Any, count: int) -> int:
+    """`loadpy run --workers N` (N > 1) after the plan validated everything."""
+    return await Coordinator(prepared, count).run()

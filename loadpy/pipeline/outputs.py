@@ -1,5 +1,5 @@
 """What a run writes besides the summary: the streaming outputs (--out), the HTML report (--report)
-and the end-of-run JUnit/GitHub reports. The single-process run (loadpy.testrun) and the
+and the end-of-run JUnit/GitHub reports. The single-process run (loadpy.pipeline.run) and the
 coordinator of `--workers N` (loadpy.workers) both write them through here.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from loadpy.prepare import Prepared
+from loadpy.pipeline.plan import TestPlan
 
 
-def start_report_recorder(p: Prepared, report: str | None, loop: asyncio.AbstractEventLoop) -> Any:
+def start_report_recorder(p: TestPlan, report: str | None, loop: asyncio.AbstractEventLoop) -> Any:
     """--report FILE: the per-interval series the report draws, recorded from the registry; None without it."""
     if not report:
         return None
@@ -22,7 +22,7 @@ def start_report_recorder(p: Prepared, report: str | None, loop: asyncio.Abstrac
     return recorder
 
 
-def write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, duration_s: float) -> None:
+def write_html_report(path: str, p: TestPlan, summary: Any, recorder: Any, duration_s: float) -> None:
     """--report FILE: a self-contained HTML report, or (FILE ending in .json) the data to rebuild one later."""
     from loadpy.outputs.files import write_end_of_test
     from loadpy.report import render_report, report_data, results_json
@@ -33,7 +33,7 @@ def write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, durat
     write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
 
 
-def finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
+def finish_reports(p: TestPlan, outputs: Any, duration_s: float) -> None:
     """JUnit files (--out junit=) and the GitHub step summary ($GITHUB_STEP_SUMMARY), after the verdict."""
     from loadpy.outputs import checks_from_groups
     from loadpy.outputs.manager import finish_reports as write_reports
@@ -43,7 +43,7 @@ def finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
     write_reports(outputs, results, checks_from_groups(p.registry.groups.root), p.masker)
 
 
-def start_outputs(p: Prepared) -> Any:
+def start_outputs(p: TestPlan) -> Any:
     """--out: open every output and register it for samples (None without --out)."""
     if not p.options.out:
         return None

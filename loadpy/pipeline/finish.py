@@ -12,13 +12,13 @@ from dataclasses import replace
 from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
-from loadpy.prepare import Prepared
+from loadpy.pipeline.plan import TestPlan
 from loadpy.secrets import Masker, unmasked
 
 log = logging.getLogger("loadpy")
 
 
-def finish_run(p: Prepared, result: Any) -> tuple[int, Any]:
+def finish_run(p: TestPlan, result: Any) -> tuple[int, Any]:
     """Final thresholds, summary, exports, handle_summary; returns k6's exit code."""
     from loadpy.outputs.files import write_end_of_test
     from loadpy.summary import build_summary, export_json
@@ -63,7 +63,7 @@ def finish_run(p: Prepared, result: Any) -> tuple[int, Any]:
     return code, summary
 
 
-def run_handle_summary(p: Prepared, summary: Any) -> bool:
+def run_handle_summary(p: TestPlan, summary: Any) -> bool:
     """Run the user's handle_summary; True when it took over the stdout summary."""
     if p.handle_summary is None:
         return False
