@@ -16,6 +16,7 @@ from typing import Any
 
 from loadpy.errors import ScriptError
 from loadpy.logs import setup_from_args
+from loadpy.pipeline.backends import open_backend
 from loadpy.pipeline.eventloop import install_event_loop
 from loadpy.pipeline.finish import finish_run
 from loadpy.pipeline.outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
@@ -46,43 +47,25 @@ def run(request: RunRequest) -> int:
 
         workers = resolve_worker_count(request.workers)
         if workers > 1:  # --workers N: one coordinator, N processes (loadpy/workers)
-            from loadpy.workers.coordinator import run_coordinated
-
             check_supported(plan.options, workers, dashboard=dashboard is not None)
-            install_event_loop()
-            return asyncio.run(run_coordinated(plan, workers))
         install_event_loop()
-        return asyncio.run(_execute(plan, dashboard))
+        return asyncio.run(execute(plan, workers, dashboard))
 
 
-async def _execute(p: TestPlan, dashboard_options: Any) -> int:
-    from loadpy.engine.scheduler import Engine
-    from loadpy.metrics.tags import tagset
-
+async def execute(p: TestPlan, workers: int, dashboard_options: Any) -> int:
+    """Around the lifecycle, whatever the backend: the outputs, banner, signals, report recorder, progress
+    and live dashboard, then the end of run (summary, exports, reports) and k6's exit code."""
     opts = p.options
     dashboard = await _start_dashboard(p, dashboard_options)
     outputs = start_outputs(p)
-    engine = Engine(
-        scenarios=opts.scenarios,
-        runtime=p.runtime,
-        registry=p.registry,
-        run_tags=tagset(opts.tags or {}),
-        segment=opts.execution_segment,
-        segment_sequence=opts.execution_segment_sequence,
-        setup_timeout=opts.setup_timeout,
-        teardown_timeout=opts.teardown_timeout,
-        no_setup=opts.no_setup,
-        no_teardown=opts.no_teardown,
-        threshold_tick=(lambda elapsed: p.thresholds.evaluate(elapsed, final=False)) if p.thresholds else None,
-        threshold_failures=p.thresholds.failed_metric_names if p.thresholds else None,
-        scenario_tag="scenario" in opts.system_tags,
-        paused=bool(opts.paused),
-        control_address=opts.address or None,
-    )
+    backend = open_backend(p, workers)
+    lifecycle = backend.lifecycle
     if not opts.quiet:
         from loadpy.cli.banner import banner
 
         print(banner(p.path, opts, outputs), flush=True)
+        if backend.banner_note:
+            print(backend.banner_note, flush=True)
     loop = asyncio.get_running_loop()
     if dashboard is not None:
         dashboard.begin(loop, quiet=bool(opts.quiet))
@@ -90,7 +73,7 @@ async def _execute(p: TestPlan, dashboard_options: Any) -> int:
 
     def on_signal(word: str) -> None:
         received.append(word)
-        engine.interrupt()
+        lifecycle.interrupt()
 
     for sig, word in SIGNAL_WORDS.items():
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -100,10 +83,10 @@ async def _execute(p: TestPlan, dashboard_options: Any) -> int:
     if not opts.quiet:
         from loadpy.cli.progress import Progress
 
-        progress = Progress(engine)
+        progress = Progress(backend)
         progress.start()
     try:
-        result = await engine.run()
+        state = await lifecycle.run()
     finally:
         if recorder is not None:
             recorder.stop()
@@ -112,19 +95,19 @@ async def _execute(p: TestPlan, dashboard_options: Any) -> int:
         for sig in SIGNAL_WORDS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-    if outputs is not None:
-        outputs.stop()
-    code, summary = finish_run(p, result)
+        if outputs is not None:
+            outputs.stop()
+    results = finish_run(p, state)
     if progress is not None:
         progress.show_final()
-    if result.interrupted and received:
+    if state.interrupted and received:
         log.error("test run was aborted because loadpy received a '%s' signal", received[0])
-    finish_reports(p, outputs, result.test_run_duration_s)
+    finish_reports(p, outputs, results)
     if recorder is not None and p.report:
-        write_html_report(p.report, p, summary, recorder, result.test_run_duration_s)
+        write_html_report(p.report, p, results.summary, recorder, state.test_run_duration_s)
     if dashboard is not None:
-        await _finish_dashboard(dashboard, p, summary, result.test_run_duration_s)
-    return code
+        await _finish_dashboard(dashboard, p, results.summary, state.test_run_duration_s)
+    return results.exit_code
 
 
 def _dashboard_options(request: RunRequest) -> Any:

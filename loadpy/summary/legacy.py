@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from loadpy.metrics.groups import GroupNode
 from loadpy.metrics.metric import MetricType
+from loadpy.metrics.selectors import split_metric_name
 from loadpy.summary.collate import metric_sort_key
 from loadpy.summary.humanize import humanize_value, js_str, non_trend_parts, str_width
 from loadpy.summary.model import Summary
@@ -61,7 +62,7 @@ def render_legacy(summary: Summary) -> str:
     trend_cols: dict[str, list[str]] = {}
     col_max = [0] * len(stats)
     for name, m in summary.metrics.items():
-        name_max = max(name_max, str_width(("  " if "{" in name else "") + _display_name(name)))
+        name_max = max(name_max, str_width(("  " if split_metric_name(name)[1] else "") + _display_name(name)))
         if m.type is MetricType.TREND:
             cols = [
                 js_str(m.values[s]) if s == "count" else humanize_value(m.values[s], m.type, m.contains, unit)
@@ -104,7 +105,7 @@ def render_legacy(summary: Summary) -> str:
             failed = any(not t.ok for t in m.thresholds)
             mark, color = ("✗", "red") if failed else ("✓", "green")
         marked = decorate(mark, color) if color else mark
-        indent = "  " if "{" in name else ""
+        indent = "  " if split_metric_name(name)[1] else ""
         shown = _display_name(name)
         dots = decorate("." * (name_max - str_width(shown) - str_width(indent) + 3) + ":", "faint")
         lines.append(f"   {indent}{marked} {shown}{dots} {data(name)}")

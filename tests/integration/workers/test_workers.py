@@ -226,7 +226,9 @@ def test_sigint_exits_105_with_a_complete_export(tmp_path: Path, demo_server: An
     scenario = _scenario(tmp_path, demo_server.base_url, path, "{executor: constant-vus, vus: 4, duration: 60s}")
     proc, export = _start(tmp_path, scenario, "--workers", "2")
     _wait_for_workers(proc.pid, 2)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 30  # interrupt once the load runs (worker start-up varies with the machine)
+    while demo_server.stats()["paths"].get(path, 0) < 8 and time.monotonic() < deadline:
+        time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 105, stderr

@@ -1,0 +1,37 @@
+"""Where a plan's VUs run, behind one interface the composition root (loadpy.pipeline.run) drives:
+
+    local      this process: loadpy.engine.scheduler.Engine
+    processes  `--workers N`: N worker processes, one execution segment each (loadpy.workers.coordinator)
+
+Each is a loadpy.pipeline.lifecycle.Backend with the one Lifecycle in `.lifecycle`; `lifecycle.run()`
+returns the RunState whatever the backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from loadpy.pipeline.lifecycle import Lifecycle
+from loadpy.pipeline.plan import TestPlan
+
+
+class RunBackend(Protocol):
+    lifecycle: Lifecycle
+
+    @property
+    def banner_note(self) -> str | None:
+        """A line the run's banner adds for this backend (None: nothing)."""
+
+    def progress(self) -> list[Any]:
+        """Each scenario's progress (loadpy.engine.scheduler.ScenarioProgress), for the progress bars."""
+
+
+def open_backend(plan: TestPlan, workers: int) -> RunBackend:
+    """The backend for `workers` processes (1: this one); call it inside the run's event loop."""
+    if workers > 1:
+        from loadpy.pipeline.backends.processes import processes_backend
+
+        return processes_backend(plan, workers)
+    from loadpy.pipeline.backends.local import local_backend
+
+    return local_backend(plan)
