@@ -21,14 +21,11 @@ from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
 from loadpy.executors.externally_controlled import ExternallyControlledRunner
 from loadpy.metrics.registry import FOLD_BATCH, Registry
 from loadpy.metrics.tags import TagSet
-from loadpy.pipeline.lifecycle import THRESHOLD_ABORT_LINE, Lifecycle, Phase
+from loadpy.pipeline.lifecycle import Lifecycle, Phase
 from loadpy.pipeline.results import RunState
 from loadpy.segments import resolve
 
 log = logging.getLogger("loadpy.engine")
-
-RunResult = RunState  # what Engine.run() returns (the lifecycle's end state)
-__all__ = ["THRESHOLD_ABORT_LINE", "Engine", "Phase", "RunResult", "ScenarioProgress"]
 
 
 @dataclass
@@ -107,7 +104,7 @@ class Engine:
             control_address=control_address,
         )
 
-    async def run(self) -> RunResult:
+    async def run(self) -> RunState:
         """The whole lifecycle (loadpy.pipeline.lifecycle) with this engine's VUs."""
         return await self.lifecycle.run()
 

@@ -164,8 +164,9 @@ async def _deltas(engine: Any, sender: DeltaSender, tap: SampleTap | None, out: 
 
 async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
     """Run this worker's segment of the test; returns the engine's exit code."""
-    from loadpy.engine.scheduler import Engine, Phase
+    from loadpy.engine.scheduler import Engine
     from loadpy.metrics.tags import tagset
+    from loadpy.pipeline.lifecycle import Phase
     from loadpy.segments import parse_segment
 
     opts = prepared.options
