@@ -164,6 +164,7 @@ class Coordinator:
         self._last_done: float | None = None
         self._idle = 0.0  # from the last worker's end to its process exit: not test run time
         self._settled = False
+        self._lost_workers: set[int] = set()  # the workers whose end without a result was handled
         self._stop_command: str | None = None  # the last stop sent to the workers (halt)
         opts = prepared.options
         self.lifecycle = Lifecycle(
@@ -351,7 +352,11 @@ class Coordinator:
             self._lost(w, returncode)
 
     def _lost(self, w: WorkerHandle, returncode: int) -> None:
-        """A worker ended without a result: its startup error, or it died."""
+        """A worker ended without a result: its startup error, or it died (said once: the start barrier and
+        the watch after it may both see the same end)."""
+        if w.assignment.index in self._lost_workers:
+            return
+        self._lost_workers.add(w.assignment.index)
         if w.error is not None:
             if self.lifecycle.exit_code is None:  # every worker hits the same startup error: say it once
                 print(f"loadpy: error: {w.error['message']}", file=sys.stderr)
