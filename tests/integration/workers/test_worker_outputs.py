@@ -22,7 +22,7 @@ from tests.integration.workers.test_worker_control import _get, _status_when
 pytestmark = pytest.mark.timeout(120)
 
 
-def _scenario(tmp_path: Path, base: str, path: str) -> Path:
+def _scenario(tmp_path: Path, base: str, path: str, sleep: float = 0.02) -> Path:
     return write_scenario(
         tmp_path,
         f"""
@@ -35,7 +35,7 @@ def _scenario(tmp_path: Path, base: str, path: str) -> Path:
           default:
             - request: {{url: "{base}{path}"}}
               checks: {{ok: "status == 200"}}
-            - sleep: 0.02
+            - sleep: {sleep}
         """,
     )
 
@@ -99,7 +99,8 @@ def test_json_out_of_a_single_process_has_the_same_lines(tmp_path: Path, demo_se
     """The same scenario with 1 and 2 workers: the same Metric lines and Point counts."""
     files = {}
     for workers in ("1", "2"):
-        scenario = _scenario(tmp_path, demo_server.base_url, f"/items/{uuid.uuid4().hex}")
+        # over a second of load either way: both runs record the VU gauges (their Metric lines)
+        scenario = _scenario(tmp_path, demo_server.base_url, f"/items/{uuid.uuid4().hex}", sleep=0.15)
         files[workers] = tmp_path / f"out{workers}.json"
         out = run_loadpy(tmp_path, scenario, "--workers", workers, "--out", f"json={files[workers]}")
         assert out.code == 0, out.stderr
