@@ -37,6 +37,25 @@ class TestPlan:
         """--report FILE."""
         return self.request.report if self.request is not None else None
 
+    def lifecycle_options(self) -> dict[str, Any]:
+        """The Lifecycle's settings for this plan (loadpy.pipeline.lifecycle), the same for every backend."""
+        from loadpy.metrics.tags import tagset
+
+        opts, thresholds = self.options, self.thresholds
+        return {
+            "runtime": self.runtime,
+            "registry": self.registry,
+            "run_tags": tagset(opts.tags or {}),
+            "setup_timeout": opts.setup_timeout,
+            "teardown_timeout": opts.teardown_timeout,
+            "no_setup": opts.no_setup,
+            "no_teardown": opts.no_teardown,
+            "threshold_tick": (lambda elapsed: thresholds.evaluate(elapsed, final=False)) if thresholds else None,
+            "threshold_failures": thresholds.failed_metric_names if thresholds else None,
+            "paused": bool(opts.paused),
+            "control_address": opts.address or None,
+        }
+
 
 def _cli_env(request: RunRequest, demo_url: str | None) -> dict[str, str]:
     """-e NAME=VALUE pairs (and --demo's BASE_URL, which -e can still override)."""

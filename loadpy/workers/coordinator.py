@@ -33,7 +33,6 @@ from typing import Any
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
 from loadpy.metrics.deltas import DeltaReceiver
-from loadpy.metrics.tags import tagset
 from loadpy.pipeline.lifecycle import Lifecycle
 from loadpy.pipeline.request import RunRequest
 from loadpy.workers.assign import Assignment, worker_segments
@@ -166,24 +165,8 @@ class Coordinator:
         self._settled = False
         self._lost_workers: set[int] = set()  # the workers whose end without a result was handled
         self._stop_command: str | None = None  # the last stop sent to the workers (halt)
-        opts = prepared.options
-        self.lifecycle = Lifecycle(
-            self,
-            runtime=prepared.runtime,
-            registry=prepared.registry,
-            run_tags=tagset(opts.tags or {}),
-            setup_timeout=opts.setup_timeout,
-            teardown_timeout=opts.teardown_timeout,
-            no_setup=opts.no_setup,
-            no_teardown=opts.no_teardown,
-            # evaluated here, on the merged metrics (the workers evaluate none)
-            threshold_tick=(lambda elapsed: prepared.thresholds.evaluate(elapsed, final=False))
-            if prepared.thresholds
-            else None,
-            threshold_failures=prepared.thresholds.failed_metric_names if prepared.thresholds else None,
-            paused=bool(opts.paused),
-            control_address=opts.address or None,
-        )
+        # the thresholds are evaluated here, on the merged metrics (the workers evaluate none)
+        self.lifecycle = Lifecycle(self, **prepared.lifecycle_options())
 
     @property
     def banner_note(self) -> str:
