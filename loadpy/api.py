@@ -75,7 +75,8 @@ class RunResult:
 
 def run(path_or_document: str | os.PathLike[str] | Mapping[str, Any], **flags: Any) -> RunResult:
     """Run one test and return its result; a document (dict) is a whole scenario file's content."""
-    from loadpy.cli.main import main
+    from loadpy.cli.args import run_request
+    from loadpy.cli.main import build_parser, execute, guarded
 
     with tempfile.TemporaryDirectory(prefix="loadpy-run-") as tmp:
         if isinstance(path_or_document, Mapping):
@@ -86,7 +87,7 @@ def run(path_or_document: str | os.PathLike[str] | Mapping[str, Any], **flags: A
         user_export = flags.pop("summary_export", None)
         export_path = Path(user_export) if user_export else Path(tmp) / "summary.json"
         argv = ["run", *command_line_flags({**_DEFAULTS, **flags}), "--summary-export", str(export_path), str(path)]
-        code = main(argv)
+        code = guarded(lambda masking: execute(run_request(build_parser().parse_args(argv), os.environ), masking))
         export = json.loads(export_path.read_text(encoding="utf-8")) if export_path.exists() else {}
     return RunResult(code, export)
 

@@ -23,6 +23,7 @@ from typing import Any
 from loadpy.errors import ConfigError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.metric import Contains, MetricType
+from loadpy.metrics.selectors import split_metric_name
 from loadpy.summary.humanize import fixed_no_trailing_zeros, humanize_bytes, humanize_value
 
 Measurements = dict[str, dict[str, float]]
@@ -195,7 +196,7 @@ def _stats_to_show(base: Mapping[str, float], new: Mapping[str, float], every_st
 def format_value(metric: str, stat: str, value: float | None) -> str:
     if value is None:
         return "-"
-    mtype, contains = BUILTIN_METRICS.get(metric.split("{", 1)[0], (None, Contains.DEFAULT))
+    mtype, contains = BUILTIN_METRICS.get(split_metric_name(metric)[0], (None, Contains.DEFAULT))
     if stat == "rate" and mtype is MetricType.COUNTER:
         per_second = humanize_bytes(value) if contains is Contains.DATA else fixed_no_trailing_zeros(value, 2)
         return per_second + "/s"

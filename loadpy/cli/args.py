@@ -6,10 +6,11 @@ argparse never exits on its own here: a bad flag is a ConfigError (exit 104, one
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from loadpy.errors import ConfigError
+from loadpy.pipeline.request import RunRequest
 
 # Flags whose value is optional but must be attached with "=" (pflag's NoOptDefVal): a bare flag takes
 # this value, so `--http-debug script.js` does not read the script as the flag's value.
@@ -207,3 +208,28 @@ def cli_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.out:
         out["out"] = list(args.out)
     return out
+
+
+def run_request(args: argparse.Namespace, environ: Mapping[str, str]) -> RunRequest:
+    """`loadpy run`/`inspect` arguments → the RunRequest every later stage reads (no Namespace past here)."""
+    from loadpy.cluster.options import ray_options
+    from loadpy.secrets import run_masker
+
+    return RunRequest(
+        file=args.file,
+        command=args.command,
+        options=cli_options(args),
+        env=tuple(args.env),
+        config_path=args.config,
+        environ=dict(environ),
+        workers=args.workers,
+        report=args.report,
+        dashboard=bool(args.dashboard),
+        demo=bool(args.demo),
+        verbose=bool(args.verbose),
+        log_output=args.log_output,
+        log_format=args.log_format,
+        jslib_dir=getattr(args, "jslib_dir", None),
+        cluster=ray_options(args) if args.command == "run" else None,
+        masker=run_masker(args.env, args.secret, environ),
+    )

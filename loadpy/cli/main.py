@@ -1,4 +1,4 @@
-"""The `loadpy` command: thin argument handling that hands off to loadpy.testrun and friends."""
+"""The `loadpy` command: thin argument handling; `run`/`inspect` become a RunRequest for loadpy.pipeline."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from loadpy.cli.args import ArgumentParser, add_log_flags, add_run_flags, positive_int
+from loadpy.cli.args import ArgumentParser, add_log_flags, add_run_flags, positive_int, run_request
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
+from loadpy.pipeline.request import RunRequest
 from loadpy.version import __version__
 
 DEFAULT_API_ADDRESS = "localhost:6565"  # k6's default --address
@@ -90,10 +91,15 @@ def build_parser() -> ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # secret -e values are masked in everything printed, the final error paragraph included
+    return guarded(lambda masking: _dispatch(argv, masking))
+
+
+def guarded(body: Callable[[contextlib.ExitStack], int]) -> int:
+    """Run a command: a LoadpyError is one paragraph and its exit code, never a traceback. Secret -e values
+    are masked in everything printed (the final error paragraph included) once `body` enters the masking."""
     with contextlib.ExitStack() as masking:
         try:
-            return _dispatch(argv, masking)
+            return body(masking)
         except LoadpyError as exc:
             _report(exc)
             return int(exc.exit_code)
@@ -101,6 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(ExitCode.INTERRUPTED)
         except BrokenPipeError:
             return _stdout_closed()
+
+
+def execute(request: RunRequest, masking: contextlib.ExitStack) -> int:
+    """`loadpy run` / `loadpy inspect` of one RunRequest (the command line's or loadpy.run()'s)."""
+    from loadpy.secrets import stdio
+
+    masking.enter_context(stdio(request.masker))
+    if request.command == "inspect":
+        from loadpy.pipeline.run import inspect
+
+        return inspect(request)
+    from loadpy.pipeline.run import run
+
+    return run(request)
 
 
 def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
@@ -114,10 +134,7 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         return demo_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command in ("run", "inspect"):
-        from loadpy.secrets import run_masker, stdio
-
-        args.masker = run_masker(args.env, args.secret)
-        masking.enter_context(stdio(args.masker))
+        return execute(run_request(args, os.environ), masking)
     if args.command == "version":
         print(f"loadpy v{__version__} (python {sys.version.split()[0]})")
         return 0
@@ -135,14 +152,6 @@ def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:
         return _k8s_render(args)
     if args.command in CONTROL_COMMANDS:
         return _control(args)
-    if args.command == "inspect":
-        from loadpy.testrun import inspect
-
-        return inspect(args)
-    if args.command == "run":
-        from loadpy.testrun import run
-
-        return run(args)
     parser.print_help()
     return 0
 

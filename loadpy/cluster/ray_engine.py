@@ -12,23 +12,33 @@ thresholds on the merged metrics, one summary and every output written here.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 from loadpy.cluster.launcher import RayLauncher
 from loadpy.cluster.options import INSTALL_HINT, RayOptions, job_relative
 from loadpy.errors import ConfigError
-from loadpy.prepare import install_event_loop
-from loadpy.workers.coordinator import Coordinator, check_supported
+from loadpy.pipeline.eventloop import install_event_loop
+from loadpy.pipeline.plan import TestPlan
+from loadpy.workers.coordinator import check_supported
 
 log = logging.getLogger("loadpy.cluster")
 
 CONNECT_TIMEOUT_S = 5.0
+
+
+class Execute(Protocol):
+    """The run pipeline's end (loadpy.pipeline.run.execute with its dashboard settings bound)."""
+
+    dashboard: bool  # a live dashboard was asked for (refused with workers)
+
+    def __call__(self, plan: TestPlan, workers: int, launcher: Any) -> Awaitable[int]: ...
 
 
 def _import_ray() -> Any:
@@ -73,10 +83,11 @@ def _alive_nodes(ray: Any) -> int:
     return sum(1 for node in ray.nodes() if node["Alive"] and node.get("Resources", {}).get("CPU", 0) > 0)
 
 
-def run_on_ray(prepared: Any, args: argparse.Namespace, settings: RayOptions, demo_url: str | None) -> int:
-    """After run.prepare validated the test: place the agents, run the coordinator, clean everything up."""
+def run_on_ray(plan: TestPlan, settings: RayOptions, execute: Execute) -> int:
+    """After the plan validated the test: place the agents, run the test through `execute` (the run
+    pipeline's, with this launcher as the processes backend's), clean everything up."""
     # what a multi-process run can't do, said before any cluster starts
-    check_supported(args, prepared.options, 0, flag="--engine ray")
+    check_supported(plan.options, 0, dashboard=execute.dashboard, flag="--engine ray")
     with contextlib.ExitStack() as cleanup:
         if settings.address is None:
             from loadpy.cluster.local import LocalCluster
@@ -89,9 +100,15 @@ def run_on_ray(prepared: Any, args: argparse.Namespace, settings: RayOptions, de
         else:
             _check_reachable(settings.address)
             address, working_dir, cwd = settings.address, os.getcwd(), None
-            args.file = job_relative(args.file, working_dir, "file")
-            if getattr(args, "config", None):
-                args.config = job_relative(args.config, working_dir, "--config")
+            request = plan.request
+            assert request is not None  # a plan made by plan_test carries its request
+            config_path = request.config_path and job_relative(request.config_path, working_dir, "--config")
+            plan = dataclasses.replace(
+                plan,
+                request=dataclasses.replace(
+                    request, file=job_relative(request.file, working_dir, "file"), config_path=config_path
+                ),
+            )
             nodes = 0
         ray = _import_ray()
         _connect(ray, address, working_dir)
@@ -109,13 +126,11 @@ def run_on_ray(prepared: Any, args: argparse.Namespace, settings: RayOptions, de
         cleanup.callback(launcher.release)
         launcher.place()
         install_event_loop()
-        return asyncio.run(_coordinate(prepared, args, launcher.worker_count, demo_url, launcher))
+        return asyncio.run(_coordinate(plan, launcher, execute))
 
 
-async def _coordinate(
-    prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None, launcher: RayLauncher
-) -> int:
+async def _coordinate(plan: TestPlan, launcher: RayLauncher, execute: Execute) -> int:
     try:
-        return await Coordinator(prepared, args, count, demo_url, launcher=launcher).run()
+        return await execute(plan, launcher.worker_count, launcher)
     finally:
         await launcher.close()

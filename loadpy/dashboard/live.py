@@ -51,7 +51,8 @@ def report_builder(
             system_tags=options.system_tags,
         )
         meta = {"script": script, "duration_s": elapsed_s}
-        data = report_data(registry, export_json(summary), recorder, meta, thresholds, max_names=LIVE_NAME_ROWS)
+        results = summary.threshold_results()
+        data = report_data(registry, export_json(summary), recorder, meta, results, max_names=LIVE_NAME_ROWS)
         return dict(mask(data))
 
     return build

@@ -47,6 +47,13 @@ def _trim_quotes(text: str) -> str:
     return text.strip().strip("\"'")
 
 
+def split_metric_name(name: str) -> tuple[str, str]:
+    """A summary or threshold key's metric and submetric suffix, without validation (parse_metric_key
+    validates): "http_req_duration{status:200}" → ("http_req_duration", "{status:200}"), "checks" → ("checks", "")."""
+    metric, brace, selector = name.partition("{")
+    return metric, brace + selector
+
+
 def parse_metric_key(name: str) -> MetricKey:
     """Parse a thresholds key with k6's rules and messages (raises ConfigError)."""
     opening = name.find("{")

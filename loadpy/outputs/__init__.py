@@ -6,7 +6,7 @@ from loadpy.outputs.github import write_github_summary
 from loadpy.outputs.json_out import JsonOutput
 from loadpy.outputs.junit import JunitOutput, write_junit
 from loadpy.outputs.manager import OutputManager, parse_out_arg
-from loadpy.outputs.results import CheckResult, ThresholdResult, checks_from_groups
+from loadpy.outputs.results import CheckResult, ThresholdResult
 
 __all__ = [
     "BufferedOutput",
@@ -17,7 +17,6 @@ __all__ = [
     "Output",
     "OutputManager",
     "ThresholdResult",
-    "checks_from_groups",
     "csv_header",
     "parse_out_arg",
     "write_github_summary",

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -35,10 +35,11 @@ from typing import Any
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
-from loadpy.metrics.thresholds import Thresholds, parse_expression, sink_values
+from loadpy.metrics.thresholds import parse_expression
 from loadpy.outputs.files import write_file
 from loadpy.report.timeseries import PERCENTILES, TimeSeriesRecorder
 from loadpy.summary.failures import collect_failures
+from loadpy.summary.results import ThresholdResult, stat_name
 from loadpy.version import __version__
 
 FORMAT = "loadpy-report/1"
@@ -52,12 +53,12 @@ def report_data(
     summary_export: dict[str, Any] | None,
     recorder: TimeSeriesRecorder | None,
     meta: dict[str, Any],
-    thresholds: Thresholds | None = None,
+    thresholds: Sequence[ThresholdResult] | None = None,
     max_names: int = MAX_NAME_ROWS,
 ) -> dict[str, Any]:
     """Everything the report shows. `summary_export` is the --summary-export document
     (loadpy.summary.export.export_json); `meta` holds script, start_time, duration_s, options.
-    With `thresholds` (evaluated), each threshold row carries the value it compared; `max_names`
+    With `thresholds` (the summary's verdicts), each threshold row carries the value it compared; `max_names`
     bounds the per-name table (the live dashboard keeps it short: it is rebuilt every period)."""
     export = summary_export or {}
     full_meta: dict[str, Any] = {"loadpy_version": __version__, **meta}
@@ -79,7 +80,10 @@ def report_data(
         "error_codes": _request_counts(registry, "error_code"),
         "checks": _checks(export.get("root_group")),
         "thresholds": (
-            _observed_thresholds(thresholds, float(meta.get("duration_s") or 0.0))
+            [
+                {"metric": t.metric, "source": t.source, "ok": t.ok, "stat": t.stat, "observed": t.value}
+                for t in thresholds
+            ]
             if thresholds is not None
             else _thresholds(export.get("metrics") or {})
         ),
@@ -102,33 +106,6 @@ def _request_counts(registry: Registry, key: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"key": value, "requests": int(total)} for value, total in counts.items()]
     rows.sort(key=lambda row: (-row["requests"], row["key"]))
     return rows
-
-
-def _observed_thresholds(thresholds: Thresholds, duration_s: float) -> list[dict[str, Any]]:
-    """Each threshold's verdict and the value it compared, read as the evaluation reads it."""
-    out: list[dict[str, Any]] = []
-    for name, group in thresholds.metrics.items():
-        sink = group.view.sink()
-        values = sink_values(sink, group.thresholds, duration_s) if not sink.empty else {}
-        for threshold in group.thresholds:
-            observed = values.get(threshold.key)
-            out.append(
-                {
-                    "metric": name,
-                    "source": threshold.source,
-                    "ok": threshold.ok,
-                    "stat": _stat_name(threshold.key),
-                    "observed": observed if observed is not None and math.isfinite(observed) else None,
-                }
-            )
-    return out
-
-
-def _stat_name(key: str) -> str:
-    """p(95.0) -> p(95), as the summary names the statistic."""
-    if key.startswith("p(") and key.endswith(".0)"):
-        return key[:-3] + ")"
-    return key
 
 
 def _breakdown(registry: Registry, key: str, max_rows: int | None = None) -> tuple[list[dict[str, Any]], int]:
@@ -237,7 +214,7 @@ def _exported_stat(source: str) -> str | None:
         return None
     if expression.percentile is None:
         return expression.method
-    return _stat_name(f"p({expression.percentile!r})")
+    return stat_name(f"p({expression.percentile!r})")
 
 
 # -- results files ---------------------------------------------------------------------

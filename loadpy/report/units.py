@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from loadpy.metrics.selectors import split_metric_name
+
 DASH = "-"
 
 # What a metric is, for metrics whose results file carries no `units` (files written before
@@ -121,7 +123,7 @@ def data_rate(value: Any) -> str:
 
 def metric_kind(name: str, units: dict[str, Any] | None) -> tuple[str, str]:
     """(type, contains) of a metric or submetric `name` (counter/gauge/rate/trend, default/time/data)."""
-    base = name.split("{", 1)[0]
+    base = split_metric_name(name)[0]
     known = (units or {}).get(base)
     if isinstance(known, dict):
         return str(known.get("type", "")), str(known.get("contains", "default"))

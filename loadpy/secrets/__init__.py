@@ -26,7 +26,7 @@ Two ways of masking, one per kind of destination:
   nothing is dropped.
 * Free text has no structure, so it is masked wherever the secret occurs (`Masker.mask`), inside
   a number too: the terminal (logs, errors) through `stdio()` — the end-of-test summary is
-  rendered from masked names instead (loadpy.finish) and printed past it —, the
+  rendered from masked names instead (loadpy.pipeline.finish) and printed past it —, the
   worker processes' logs, and text a handle_summary returns that is not JSON. Text that parses
   as JSON is masked as data (`mask_json_text`), so it stays a valid document.
 

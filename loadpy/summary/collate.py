@@ -5,6 +5,8 @@ differs from byte order (e.g. `a_b` sorts before `a1`)."""
 
 from __future__ import annotations
 
+from loadpy.metrics.selectors import split_metric_name
+
 # Root-collation order of ASCII punctuation and symbols (all sort before digits).
 _PUNCTUATION = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$"
 _RANK = {ch: i for i, ch in enumerate(_PUNCTUATION)}
@@ -28,5 +30,5 @@ def locale_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 def metric_sort_key(name: str) -> tuple[object, ...]:
     """k6's sortMetricsByName: by parent name, then the submetric suffix (parent first)."""
-    parent = name.split("{", 1)[0]
-    return locale_key(parent), locale_key(name[len(parent) :])
+    parent, selector = split_metric_name(name)
+    return locale_key(parent), locale_key(selector)

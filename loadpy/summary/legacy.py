@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadpy.metrics.metric import Contains, MetricType
+from loadpy.metrics.selectors import split_metric_name
 from loadpy.summary.collate import metric_sort_key
 from loadpy.summary.export import handle_summary_data
 from loadpy.summary.humanize import humanize_value, js_str, str_width
@@ -119,7 +120,7 @@ def render_legacy_data(
     trend_cols: dict[str, list[str]] = {}
     col_max = [0] * len(stats)
     for name, m in metrics.items():
-        name_max = max(name_max, str_width(("  " if "{" in name else "") + _display_name(name)))
+        name_max = max(name_max, str_width(("  " if split_metric_name(name)[1] else "") + _display_name(name)))
         if m["type"] == "trend":
             contains = Contains(m["contains"])
             raw = m["values"]
@@ -166,7 +167,7 @@ def render_legacy_data(
             failed = any(not t.get("ok") for t in thresholds.values())
             mark, color = ("✗", "red") if failed else ("✓", "green")
         marked = decorate(mark, color) if color else mark
-        sub_indent = "  " if "{" in name else ""
+        sub_indent = "  " if split_metric_name(name)[1] else ""
         shown = _display_name(name)
         dots = decorate("." * (name_max - str_width(shown) - str_width(sub_indent) + 3) + ":", "faint")
         lines.append(f"{indent}  {sub_indent}{marked} {shown}{dots} {data_part(name)}")

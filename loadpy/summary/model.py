@@ -8,9 +8,11 @@ automatic `http_req_duration{expected_response:true}` once it has samples.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from loadpy.base.schema import trend_stat_problem
 from loadpy.errors import ConfigError
@@ -20,8 +22,9 @@ from loadpy.metrics.registry import Registry
 from loadpy.metrics.selectors import EXPECTED_RESPONSE_KEY, MetricKey, SeriesView, parse_metric_key
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink, new_sink
 from loadpy.metrics.tags import TagSet
-from loadpy.metrics.thresholds import Thresholds
+from loadpy.metrics.thresholds import Thresholds, sink_values
 from loadpy.summary.failures import Failures, collect_failures
+from loadpy.summary.results import CheckResult, ThresholdResult, check_results, observed_text, stat_name
 
 DEFAULT_TREND_STATS: tuple[str, ...] = ("avg", "min", "med", "max", "p(90)", "p(95)")
 # k6 lists a percentile threshold's value for display when it is not a summary column.
@@ -39,12 +42,6 @@ def validate_trend_stats(stats: list[str] | tuple[str, ...]) -> list[str]:
 
 
 @dataclass(slots=True)
-class ThresholdResult:
-    source: str
-    ok: bool
-
-
-@dataclass(slots=True)
 class MetricSummary:
     """One metric (or submetric, keyed by its display name) with its summary values."""
 
@@ -55,13 +52,6 @@ class MetricSummary:
     thresholds: list[ThresholdResult] | None = None
     # Percentiles named by thresholds but not in summaryTrendStats (text THRESHOLDS section only).
     threshold_values: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class CheckResult:
-    name: str
-    passes: int = 0
-    fails: int = 0
 
 
 @dataclass(slots=True)
@@ -93,6 +83,14 @@ class Summary:
     @property
     def enable_colors(self) -> bool:
         return not self.no_color and self.is_stdout_tty
+
+    def threshold_results(self) -> list[ThresholdResult]:
+        """Every threshold's verdict, metrics in the thresholds' order."""
+        return [t for m in self.thresholds.values() for t in m.thresholds or ()]
+
+    def check_results(self) -> list[CheckResult]:
+        """Every check of root_group with its path, depth first."""
+        return check_results(self.root_group)
 
 
 def sink_summary_values(sink: Sink, duration_s: float, trend_stats: list[str]) -> dict[str, float]:
@@ -163,8 +161,8 @@ def build_summary(
     if thresholds is not None:
         for name, group in thresholds.metrics.items():
             entry = listed[name]
-            entry.thresholds = [ThresholdResult(t.source, t.ok) for t in group.thresholds]
             sink = group.view.sink()
+            entry.thresholds = _threshold_results(name, group, sink, duration)
             if isinstance(sink, TrendSink):
                 for t in group.thresholds:
                     match = _PERCENTILE_SOURCE.match(t.source.strip())
@@ -190,6 +188,29 @@ def build_summary(
         is_stdout_tty=is_stdout_tty,
         is_stderr_tty=is_stderr_tty,
     )
+
+
+def _threshold_results(name: str, group: Any, sink: Sink, duration_s: float) -> list[ThresholdResult]:
+    """The verdicts of one metric's thresholds (after their last evaluation) with the values compared."""
+    values = sink_values(sink, group.thresholds, duration_s)
+    contains, kind = group.metric.contains.value, group.metric.type.value
+    out = []
+    for t in group.thresholds:
+        pct = t.expression.percentile
+        label = t.key if pct is None else f"p({pct:g})"  # "p(95)", as the summary prints it
+        value = values.get(t.key)
+        compared = value if not sink.empty and value is not None and math.isfinite(value) else None
+        out.append(
+            ThresholdResult(
+                metric=name,
+                source=t.source,
+                ok=bool(t.ok),
+                observed=observed_text(label, value, kind, contains),
+                stat=stat_name(t.key),
+                value=compared,
+            )
+        )
+    return out
 
 
 def _root_group(registry: Registry, system_tags: Collection[str] | None) -> GroupNode:

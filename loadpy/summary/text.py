@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.metric import Contains, MetricType
+from loadpy.metrics.selectors import split_metric_name
 from loadpy.summary.collate import locale_key, metric_sort_key
 from loadpy.summary.failures import failure_lines
 from loadpy.summary.humanize import humanize_value, js_str, non_trend_parts, str_width
@@ -188,10 +189,10 @@ class _Renderer:
         info = _compute_info(metrics, ctx, self.stats, self.unit)
         out: list[str] = []
         for name in sorted(metrics, key=metric_sort_key):
-            parent = name.split("{", 1)[0]
-            nested = len(name) > len(parent) and parent in metrics
+            parent, selector = split_metric_name(name)
+            nested = bool(selector) and parent in metrics
             inner = ctx.deeper() if nested else ctx
-            out.append(inner.indent(name[len(parent) :] if nested else name))
+            out.append(inner.indent(selector if nested else name))
             m = metrics[name]
             for t in m.thresholds or []:
                 mark = self.fmt.decorate(OK_MARK, "green") if t.ok else self.fmt.decorate(FAIL_MARK, "red")

@@ -1,19 +1,14 @@
-"""The coordinator of `loadpy run --workers N`.
+"""The coordinator of `loadpy run --workers N`: the `processes` backend of the run pipeline.
 
-It validated everything already (run.prepare), then: runs setup once, starts N workers
-(one execution segment each), waits until every worker has created its VUs and starts them
-all on one signal, merges each worker's delta (what its metrics gained in the last second)
-into its own registry as it arrives — one running registry, against which the thresholds
-parsed at prepare time are evaluated every two seconds (abortOnFail across workers) —, sums
-the VU gauges and progress every second, runs teardown once after the last worker ended, and
-hands that registry to finish_run, so the summary and export have exactly the shape of a
-single process's. It also does what one process does around the engine: writes --out (the
-workers' samples come with their deltas, each written once), --report and JUnit
-(loadpy.run_outputs), holds the start with --paused and serves the REST API (it answers
-loadpy.engine.control as an Engine would: status, pause/resume before the start, stop).
-
-With a Launcher (`--engine ray`, loadpy.cluster) the same worker processes run on other machines: the
-launcher starts them there and feeds their frames to the same frame protocol; nothing else changes.
+The plan validated everything already (loadpy.pipeline.plan) and the one lifecycle
+(loadpy.pipeline.lifecycle) drives this backend as it drives a single process's Engine: setup
+once here, then the start barrier (N workers, one execution segment each, every one has created
+its VUs), one start signal with setup()'s data, teardown once after the last worker ended. Each
+worker's delta (what its metrics gained in the last second) is merged into the plan's registry as
+it arrives — one running registry, against which the lifecycle evaluates the thresholds (abortOnFail
+across workers) and records the VU gauges (sums over the workers) —, so the summary, export,
+--out (the workers' samples come with their deltas, each written once), --report and the REST API
+(served by the lifecycle) have exactly the shape of a single process's.
 
 Exit codes beyond k6's usual ones: a worker that dies without reporting its end (killed,
 crashed) makes the run end gracefully with every other worker's data (and every delta the
@@ -23,7 +18,6 @@ the numbers are not what the test asked for.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import dataclasses
@@ -34,14 +28,13 @@ import pickle
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from loadpy.clock import now
-from loadpy.engine.scheduler import Phase
-from loadpy.errors import ConfigError, ExitCode, LoadpyError, ScriptError, SetupTimeoutError, TeardownTimeoutError
-from loadpy.finish import finish_run
+from loadpy.errors import ConfigError, ExitCode, LoadpyError
 from loadpy.metrics.deltas import DeltaReceiver
-from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
+from loadpy.pipeline.lifecycle import Lifecycle
+from loadpy.pipeline.request import RunRequest
 from loadpy.workers.assign import Assignment, worker_segments
 from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job
@@ -51,10 +44,9 @@ log = logging.getLogger("loadpy.workers")
 
 # Worker processes per core at most: beyond a few per core they only compete for CPU and memory.
 WORKERS_PER_CORE = 4
-VUS_TICK_S = 1.0
-THRESHOLD_TICK_S = 2.0
 # Exit codes with which a worker ends a test normally; any other one stops the other workers.
 NORMAL_END = frozenset({int(ExitCode.OK), int(ExitCode.TEST_FAILED)})
+SETTLE_TIMEOUT_S = 30.0  # workers told to stop before their start end at once; never wait forever
 
 
 def max_workers(cores: int | None = None) -> int:
@@ -84,17 +76,17 @@ def resolve_worker_count(requested: int | None) -> int:
     return requested
 
 
-def check_supported(args: argparse.Namespace, options: Any, count: int, flag: str | None = None) -> None:
-    """What a multi-process run can't do: ConfigError (104) before anything starts. `flag`: the option
-    that asked for it, when not `--workers {count}` (`--engine ray`)."""
-    flag = flag or f"--workers {count}"
+def check_supported(options: Any, count: int, *, dashboard: bool, flag: str | None = None) -> None:
+    """What a multi-process run can't do: ConfigError (104) before anything starts."""
+
+    flag = flag or f"--workers {count}"  # or the option that asked for workers elsewhere (--engine ray)
 
     def reject(what: str) -> None:
         raise ConfigError(f"{flag} can't be combined with {what}", key=flag.split()[0])
 
     if options.execution_segment or options.execution_segment_sequence:
         reject("--execution-segment/--execution-segment-sequence (the workers split the test into segments)")
-    if getattr(args, "dashboard_options", None) is not None:
+    if dashboard:
         reject("the web dashboard (--dashboard, K6_WEB_DASHBOARD)")
     for config in options.scenarios.values():
         if config.executor == "externally-controlled":
@@ -103,18 +95,6 @@ def check_supported(args: argparse.Namespace, options: Any, count: int, flag: st
                 f"segments, so it can't run with {flag}",
                 key=flag.split()[0],
             )
-
-
-@dataclasses.dataclass
-class _Result:
-    """The fields of engine.scheduler.RunResult that run._finish reads."""
-
-    exit_code: int
-    setup_data: Any
-    test_run_duration_s: float
-    interrupted: bool
-    aborted_by_thresholds: bool
-    error: LoadpyError | None
 
 
 class WorkerHandle:
@@ -190,61 +170,29 @@ class _FrameProtocol(asyncio.Protocol):
 
 
 class Coordinator:
+    """The backend of `--workers N` the lifecycle (loadpy.pipeline.lifecycle) drives: N processes, one
+    execution segment each, their deltas merged into one registry."""
+
     def __init__(
-        self,
-        prepared: Any,
-        args: argparse.Namespace,
-        count: int,
-        demo_url: str | None,
-        launcher: Launcher | None = None,
+        self, prepared: Any, count: int, *, stream_samples: bool = False, launcher: Launcher | None = None
     ) -> None:
         self.p = prepared
         self.launcher = launcher  # None: workers are local child processes
-        self.args = args
         self.count = count
-        self.demo_url = demo_url
+        self.stream_samples = stream_samples  # --out: the workers send every sample with each delta
         self.workers: list[WorkerHandle] = []
-        self.outputs: Any = None  # --out: the OutputManager the workers' samples are replayed into
-        self.start = now()
-        self._exit: int | None = None  # the first reason to stop wins
-        self._error: LoadpyError | None = None
-        self._interrupts = 0
-        self._aborted_by_thresholds = False
-        self._current: asyncio.Task[Any] | None = None  # setup/teardown, cancelled by an interrupt
-        self._setup_running = False
         self._last_done: float | None = None
-        # what the REST API reads and changes (loadpy.engine.control answers for us as for an Engine)
-        self.phase = Phase.CREATED
-        self.paused = bool(prepared.options.paused)
-        self.stopped = False
-        self.started_at: float | None = None
-        self.api_address: str | None = None
-        self._resume = asyncio.Event()
         self._idle = 0.0  # from the last worker's end to its process exit: not test run time
+        self._settled = False
+        self._lost_workers: set[int] = set()  # the workers whose end without a result was handled
+        self._stop_command: str | None = None  # the last stop sent to the workers (halt)
+        # the thresholds are evaluated here, on the merged metrics (the workers evaluate none)
+        self.lifecycle = Lifecycle(self, **prepared.lifecycle_options())
 
-    # -- stopping -------------------------------------------------------------------------
-    def stop(self, code: int, error: LoadpyError | None = None, *, graceful: bool) -> None:
-        """Stop every worker: graceful = gracefulStop applies (interrupt), else a hard abort."""
-        if self._exit is None:
-            self._exit, self._error = code, error
-        self.stopped = True
-        self._resume.set()
-        for w in self.workers:
-            w.send("interrupt" if graceful else f"abort {code}")
-
-    def interrupt(self) -> None:
-        """SIGINT/SIGTERM: forward a graceful interrupt; a second one stops everything at once."""
-        self._interrupts += 1
-        if self._interrupts == 1:
-            log.warning("Stopping the test run gracefully (press Ctrl+C again to stop at once)")
-            self.stop(int(ExitCode.INTERRUPTED), graceful=True)
-            if self._setup_running and self._current is not None:
-                self._current.cancel()
-        else:
-            for w in self.workers:
-                w.send("interrupt")  # the workers' second interrupt: a hard stop
-            if self._current is not None:
-                self._current.cancel()
+    @property
+    def banner_note(self) -> str:
+        note = f"     workers: {self.count} processes, one execution segment each"
+        return note if self.launcher is None else f"{note}\n     {self.launcher.describe()}"
 
     # -- messages from workers ----------------------------------------------------------------
     def on_message(self, w: WorkerHandle, kind: str, payload: Any) -> None:
@@ -260,42 +208,19 @@ class Coordinator:
         elif kind == "error":
             w.error = payload
 
-    # -- the REST API (GET/PATCH /v1/status, /v1/metrics, /v1/groups) ---------------------------------
+    # -- what the REST API reads beside the lifecycle's status ----------------------------------------
     @property
     def registry(self) -> Any:
         return self.p.registry
-
-    def status(self) -> dict[str, Any]:
-        """k6's /v1/status attributes, for all the workers together."""
-        return {
-            "status": int(self.phase),
-            "paused": self.paused,
-            "vus": self.active_vus(),
-            "vus-max": sum(w.vus_max for w in self.workers),
-            "stopped": self.stopped,
-            "running": self.phase is Phase.RUNNING,
-            "tainted": False,
-        }
 
     def external_runner(self) -> None:
         """No externally-controlled executor with --workers (refused up front): scaling is refused."""
         return None
 
-    async def set_paused(self, paused: bool) -> str | None:
-        """--paused: resume starts the test; once started, k6's error (no executor here can pause)."""
-        if self.phase <= Phase.PAUSED_BEFORE_RUN:
-            if paused and self.paused:
-                return "execution is already paused"
-            self.paused = paused
-            if not paused:
-                self._resume.set()
-            return None
+    async def set_paused_running(self, paused: bool) -> str | None:
+        """Once started, k6's error: no executor that runs with --workers can pause."""
         first = next(iter(self.p.options.scenarios.values()))
         return f"{first.executor} executor '{first.name}' doesn't support pause and resume operations after its start"
-
-    def stop_from_api(self) -> None:
-        log.error("test run stopped from REST API")
-        self.stop(int(ExitCode.STOPPED_BY_API), graceful=False)
 
     # -- merged views ---------------------------------------------------------------------------
     def _merge(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
@@ -320,149 +245,60 @@ class Coordinator:
     def active_vus(self) -> int:
         return sum(w.vus for w in self.workers)
 
-    # -- the run --------------------------------------------------------------------------------
-    async def run(self) -> int:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, self.interrupt)
-        opts = self.p.options
-        self.outputs = start_outputs(self.p)
-        if not opts.quiet:
-            from loadpy.cli.banner import banner
-
-            print(banner(self.p.path, opts, self.outputs), flush=True)
-            print(f"     workers: {self.count} processes, one execution segment each", flush=True)
-            if self.launcher is not None:
-                print(f"     {self.launcher.describe()}", flush=True)
-        report = getattr(self.args, "report", None)
-        recorder = start_report_recorder(self.p, report, loop)
-        setup_ok, setup_data = False, None
-        api = None
-        try:
-            try:
-                if opts.address:
-                    from loadpy.engine.control import start_api
-
-                    api, self.api_address = await start_api(cast(Any, self), opts.address)  # it answers as an Engine
-                setup_ok, setup_data = await self._run_all()
-            finally:
-                if api is not None:
-                    api.close()
-                await self._reap()
-                if recorder is not None:
-                    recorder.stop()
-                if self.outputs is not None:
-                    self.outputs.stop()
-            duration = now() - self.start - self._idle
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.remove_signal_handler(sig)
-        code = self._exit
-        if code is None:
-            failed = any(w.done is not None and w.done["exit_code"] == ExitCode.TEST_FAILED for w in self.workers)
-            code = int(ExitCode.TEST_FAILED) if failed or self.p.runtime.test_failed else int(ExitCode.OK)
-        result = _Result(
-            exit_code=code,
-            setup_data=setup_data if setup_ok else None,
-            test_run_duration_s=duration,
-            interrupted=code == ExitCode.INTERRUPTED,
-            aborted_by_thresholds=self._aborted_by_thresholds,
-            error=self._error,
-        )
-        exit_code, summary = finish_run(self.p, result)
-        finish_reports(self.p, self.outputs, duration)
-        if recorder is not None and report:
-            write_html_report(report, self.p, summary, recorder, duration)
-        return exit_code
-
-    async def _setup(self) -> tuple[bool, Any]:
-        """setup() once, here, with setupTimeout; (ok, data). Mirrors engine.scheduler.Engine._setup."""
-        timeout = self.p.options.setup_timeout
-        self._setup_running = True
-        self._current = asyncio.ensure_future(self.p.runtime.setup())
-        try:
-            return True, await asyncio.wait_for(self._current, timeout=timeout)
-        except TimeoutError:
-            err: LoadpyError = SetupTimeoutError(f"setup() execution timed out after {timeout:g} seconds")
-            log.error("%s", err)
-        except asyncio.CancelledError:
-            if self._exit is None:
-                raise
-            return False, None
-        except LoadpyError as exc:
-            err = exc
-            log.error("%s", err)
-        except Exception as exc:
-            err = ScriptError(f"setup() failed: {exc}")
-            log.error("%s", err)
-        finally:
-            self._setup_running = False
-            self._current = None
-        self.stop(int(err.exit_code), err, graceful=False)
-        return False, None
-
-    async def _teardown(self, setup_data: Any) -> None:
-        timeout = self.p.options.teardown_timeout
-        self._current = asyncio.ensure_future(self.p.runtime.teardown(setup_data))
-        try:
-            await asyncio.wait_for(self._current, timeout=timeout)
-        except TimeoutError:
-            err: LoadpyError = TeardownTimeoutError(f"teardown() execution timed out after {timeout:g} seconds")
-            log.error("%s", err)
-        except asyncio.CancelledError:
-            if self._interrupts <= 1:
-                raise
-            return
-        except LoadpyError as exc:
-            err = exc
-        except Exception as exc:
-            err = ScriptError(f"teardown() failed: {exc}")
-            log.error("%s", err)
-        else:
-            return
-        finally:
-            self._current = None
-        if self._exit is None:
-            self._exit, self._error = int(err.exit_code), err
-
-    async def _run_all(self) -> tuple[bool, Any]:
-        """Workers create their VUs → the test clock starts → setup → all start → ... → teardown.
-
-        Like k6 (VUs are initialised before setup), so worker start-up is not test run time."""
-        opts = self.p.options
-        self.phase = Phase.INIT_VUS
+    # -- the backend the lifecycle drives (loadpy.pipeline.lifecycle.Backend) ------------------------
+    async def create_vus(self) -> None:
+        """Workers create their VUs: the start barrier. Like k6 (VUs are initialised before setup), so
+        worker start-up is not test run time."""
         for assignment in worker_segments(self.count):
-            if self._exit is not None:  # Ctrl+C / SIGTERM while spawning: start no more
+            if self.lifecycle.stopped:  # Ctrl+C / SIGTERM while spawning: start no more
                 break
-            self.workers.append(await self._spawn(assignment))
+            w = await self._spawn(assignment)
+            self.workers.append(w)
+            if self._stop_command is not None:  # the run stopped while this one started
+                w.send(self._stop_command)
         await self._barrier()
-        self.phase = Phase.INIT_DONE
-        if self.paused and self._exit is None:  # --paused: until PATCH /v1/status {paused: false}
-            self.phase = Phase.PAUSED_BEFORE_RUN
-            await self._resume.wait()
-        self.phase = Phase.STARTED
-        self.start = self.started_at = now()
-        if self._exit is not None:
-            return False, None
-        self.phase = Phase.SETUP
-        setup_ok, setup_data = (True, None) if opts.no_setup else await self._setup()
-        self.phase = Phase.RUNNING
-        if setup_ok and self._exit is None:
+
+    async def run_scenarios(self, setup_data: Any) -> None:
+        """setup()'s data to every worker with the start signal, then until the last worker ended."""
+        if not self.lifecycle.stopped:
             data = json.dumps(setup_data).encode()
             for w in self.workers:
                 w.send_bytes(f"start {len(data)}\n".encode() + data)
-        else:
-            self.stop(self._exit or int(ExitCode.GENERIC), graceful=False)
-        await self._supervise()
+        await self._settle()
+
+    async def _settle(self) -> None:
+        """Until every worker ended (its result read or its death seen)."""
+        await asyncio.gather(*(self._watch(w) for w in self.workers))
+        self._settled = True
         if self._last_done is not None:
             self._idle = now() - self._last_done
-        if setup_ok and not opts.no_teardown and self._interrupts <= 1:
-            self.phase = Phase.TEARDOWN
-            await self._teardown(setup_data)
-        self.phase = Phase.ENDED
-        return setup_ok, setup_data
+
+    def halt(self, code: ExitCode, *, graceful: bool) -> None:
+        """Stop every worker: graceful = gracefulStop applies (interrupt), else a hard abort."""
+        self._stop_command = "interrupt" if graceful else f"abort {int(code)}"
+        for w in self.workers:
+            w.send(self._stop_command)
+
+    async def close(self) -> None:
+        """Workers told to stop before they started (a failed setup) still end with their data; then
+        none is left behind, whatever happened."""
+        if not self._settled and self.lifecycle.stopped:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._settle(), timeout=SETTLE_TIMEOUT_S)
+        await self._reap()
+
+    def vus_max(self) -> int:
+        return sum(w.vus_max for w in self.workers)
+
+    def on_tick(self) -> None:
+        return None
+
+    def test_failed(self) -> bool:
+        failed = any(w.done is not None and w.done["exit_code"] == ExitCode.TEST_FAILED for w in self.workers)
+        return failed or bool(self.p.runtime.test_failed)
+
+    def idle_s(self) -> float:
+        return self._idle
 
     async def _reap(self) -> None:
         """Never leave a worker behind, whatever happened."""
@@ -473,19 +309,9 @@ class Coordinator:
                 await w.proc.wait()
 
     async def _spawn(self, assignment: Assignment) -> WorkerHandle:
-        args = argparse.Namespace(**vars(self.args))
-        args.execution_segment = assignment.segment
-        args.execution_segment_sequence = assignment.sequence
-        args.workers = None
-        args.address = ""
-        args.summary_export = None
-        args.no_summary = True
-        args.no_thresholds = True  # evaluated here, on the merged metrics
-        args.out = []
-        args.report = None
-        args.demo = False
-        stream = self.outputs is not None
-        spec = Job(assignment.index, self.count, args, self.demo_url, os.getpid(), stream)
+        stream = self.stream_samples
+        request = worker_request(self.p.request, assignment)
+        spec = Job(assignment.index, self.count, request, self.p.demo_url, os.getpid(), stream)
         if self.launcher is not None:
             proc = await self.launcher.spawn(assignment, spec)
             remote = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
@@ -525,76 +351,34 @@ class Coordinator:
 
         await asyncio.gather(*(ready_or_gone(w) for w in self.workers))
 
-    async def _supervise(self) -> None:
-        tickers = [asyncio.ensure_future(self._vus_ticker())]
-        if self.p.thresholds is not None:
-            tickers.append(asyncio.ensure_future(self._threshold_ticker()))
-        progress = None
-        if not self.p.options.quiet:
-            from loadpy.cli.progress import Progress
-
-            progress = Progress(self)
-            progress.start()
-        try:
-            await asyncio.gather(*(self._watch(w) for w in self.workers))
-        finally:
-            for ticker in tickers:
-                ticker.cancel()
-            await asyncio.gather(*tickers, return_exceptions=True)
-            if progress is not None:
-                await progress.stop()
-
     async def _watch(self, w: WorkerHandle) -> None:
         await w.eof.wait()
         returncode = await w.proc.wait()
         if w.done is not None:
             code = int(w.done["exit_code"])
-            if code not in NORMAL_END and self._exit is None:
+            if code not in NORMAL_END and self.lifecycle.exit_code is None:
                 err = LoadpyError(w.done["error"]) if w.done["error"] else None
-                self.stop(code, err, graceful=False)
+                self.lifecycle.stop(_exit_code(code), err, graceful=False)
         elif w.ready.is_set() or w.error is None:
             self._lost(w, returncode)
 
     def _lost(self, w: WorkerHandle, returncode: int) -> None:
-        """A worker ended without a result: its startup error, or it died."""
+        """A worker ended without a result: its startup error, or it died (said once: the start barrier and
+        the watch after it may both see the same end)."""
+        if w.assignment.index in self._lost_workers:
+            return
+        self._lost_workers.add(w.assignment.index)
         if w.error is not None:
-            if self._exit is None:  # every worker hits the same startup error: say it once
+            if self.lifecycle.exit_code is None:  # every worker hits the same startup error: say it once
                 print(f"loadpy: error: {w.error['message']}", file=sys.stderr)
-            self.stop(int(w.error["exit_code"]), graceful=False)
+            self.lifecycle.stop(_exit_code(int(w.error["exit_code"])), graceful=False)
             return
         how = f"killed by {signal.Signals(-returncode).name}" if returncode < 0 else f"exit status {returncode}"
         why = f"; its frames were unreadable: {w.broken}" if w.broken else ""
         kept = "the metrics it reported are kept" if w.latest is not None else "it reported no metrics"
         message = f"{w.name} died ({how}{why}); {kept}, the run ends with the other workers' data"
         log.error("%s", message)
-        self.stop(int(ExitCode.GENERIC), LoadpyError(message), graceful=True)
-
-    async def _vus_ticker(self) -> None:
-        """vus/vus_max as sums over the workers (see loadpy.workers.merge), with run tags, every second."""
-        from loadpy.metrics.tags import tagset
-
-        registry = self.p.registry
-        tags = tagset(self.p.options.tags or {})
-        vus, vus_max = registry.metrics["vus"], registry.metrics["vus_max"]
-        tick = 1
-        while True:
-            await asyncio.sleep(max(0.0, self.start + tick * VUS_TICK_S - now()))
-            tick += 1
-            registry.add(vus, tags, float(self.active_vus()))
-            registry.add(vus_max, tags, float(sum(w.vus_max for w in self.workers)))
-
-    async def _threshold_ticker(self) -> None:
-        from loadpy.engine.scheduler import THRESHOLD_ABORT_LINE
-
-        thresholds = self.p.thresholds
-        tick = 1
-        while True:
-            await asyncio.sleep(max(0.0, self.start + tick * THRESHOLD_TICK_S - now()))
-            tick += 1
-            if thresholds.evaluate(now() - self.start, final=False) and self._exit is None:
-                log.error(THRESHOLD_ABORT_LINE, ", ".join(thresholds.failed_metric_names()))
-                self._aborted_by_thresholds = True
-                self.stop(int(ExitCode.THRESHOLDS_FAILED), graceful=False)
+        self.lifecycle.stop(ExitCode.GENERIC, LoadpyError(message), graceful=True)
 
 
 def child_env() -> dict[str, str]:
@@ -604,7 +388,23 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path}
 
 
-async def run_coordinated(prepared: Any, args: argparse.Namespace, count: int, demo_url: str | None) -> int:
-    """`loadpy run --workers N` (N > 1) after run.prepare validated everything."""
-    check_supported(args, prepared.options, count)
-    return await Coordinator(prepared, args, count, demo_url).run()
+def worker_request(request: RunRequest, assignment: Assignment) -> RunRequest:
+    """The coordinator's request as one worker runs it: its execution segment, no REST API, no summary,
+    thresholds or outputs of its own (the coordinator evaluates and writes them, on the merged metrics)."""
+    options = {key: value for key, value in request.options.items() if key not in ("summaryExport", "out")}
+    options.update(
+        executionSegment=assignment.segment,
+        executionSegmentSequence=assignment.sequence,
+        address="",
+        noSummary=True,
+        noThresholds=True,
+    )
+    return dataclasses.replace(request, options=options, workers=None, report=None, demo=False, cluster=None)
+
+
+def _exit_code(code: int) -> ExitCode:
+    """A worker's exit code as k6's (one loadpy does not know is a generic error)."""
+    try:
+        return ExitCode(code)
+    except ValueError:
+        return ExitCode.GENERIC

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
+from loadpy.pipeline.request import RunRequest
 from loadpy.workers.frames import HEADER, MAX_FRAME, FrameDecoder, FrameError
 
 
@@ -15,7 +15,7 @@ class Job:
 
     index: int
     count: int
-    args: Any  # argparse.Namespace of `loadpy run`, segment flags already set
+    request: RunRequest  # the coordinator's, with this worker's execution segment (coordinator.worker_request)
     demo_url: str | None
     coordinator_pid: int
     stream_samples: bool = False  # the coordinator writes --out: send every sample with each delta

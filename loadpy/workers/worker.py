@@ -3,7 +3,7 @@
     python -m loadpy.workers.worker FRAME_FD
 
 Nothing touches the disk: stdin brings one `job` frame (loadpy.workers.frames) from the
-coordinator — the `loadpy run` arguments with this worker's execution segment and the demo
+coordinator — the run's RunRequest with this worker's execution segment and the demo
 URL — then commands. The worker prepares the same file and options, runs no setup/teardown of
 its own, and:
 
@@ -40,7 +40,7 @@ from typing import Any
 from loadpy.errors import ExitCode, LoadpyError
 from loadpy.logs import setup_from_args
 from loadpy.metrics.deltas import DeltaSender
-from loadpy.prepare import install_event_loop
+from loadpy.pipeline.eventloop import install_event_loop
 from loadpy.secrets import Masker, stdio
 from loadpy.workers.frames import FrameError, encode
 from loadpy.workers.job import Job, read_job
@@ -164,8 +164,9 @@ async def _deltas(engine: Any, sender: DeltaSender, tap: SampleTap | None, out: 
 
 async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
     """Run this worker's segment of the test; returns the engine's exit code."""
-    from loadpy.engine.scheduler import Engine, Phase
+    from loadpy.engine.scheduler import Engine
     from loadpy.metrics.tags import tagset
+    from loadpy.pipeline.lifecycle import Phase
     from loadpy.segments import parse_segment
 
     opts = prepared.options
@@ -215,12 +216,12 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
 
 
 async def _main_async(job: Job, fd: int) -> int:
-    from loadpy.prepare import prepare
+    from loadpy.pipeline.plan import plan_test
 
     out = await FrameWriter.open(fd)
     try:
         try:
-            prepared = prepare(job.args, job.demo_url)
+            prepared = plan_test(job.request, job.demo_url)
             return await serve(job, prepared, out)
         except LoadpyError as exc:
             out.send("error", {"exit_code": int(exc.exit_code), "message": str(exc)})
@@ -237,9 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loadpy worker: no job from a coordinator on stdin: {exc}", file=sys.stderr)
         return int(ExitCode.GENERIC)
     die_with_parent(job.coordinator_pid)
-    masker = getattr(job.args, "masker", None) or Masker()
+    masker = job.request.masker or Masker()
     with stdio(masker):  # the coordinator's secrets, masked in this worker's logs as in its own
-        setup_from_args(job.args, static={"worker": f"{job.index + 1}/{job.count}"})
+        setup_from_args(job.request, static={"worker": f"{job.index + 1}/{job.count}"})
         install_event_loop()
         with contextlib.suppress(KeyboardInterrupt):
             return asyncio.run(_main_async(job, int(fd_text)))

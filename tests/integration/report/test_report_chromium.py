@@ -103,7 +103,9 @@ def test_report_units_zoom_legend_and_hover_in_chromium(chromium: str, tmp_path:
     summary = build_summary(reg, thresholds, test_run_duration_s=0.8, summary_trend_stats=None, summary_time_unit=None)
     meta = {"script": "shop.yaml", "duration_s": 0.8, "options": {}}
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_report(report_data(reg, export_json(summary), rec, meta, thresholds)), encoding="utf-8")
+    page_file.write_text(
+        render_report(report_data(reg, export_json(summary), rec, meta, summary.threshold_results())), encoding="utf-8"
+    )
 
     with Page(chromium, tmp_path, page_file.as_uri()) as page:
         page.wait_for("document.body.dataset.rendered === 'true'")

@@ -127,13 +127,14 @@ def test_sigterm_while_workers_start_stops_the_run(tmp_path: Path, demo_server: 
 
 def test_a_worker_whose_stdin_closes_stops_at_once(tmp_path: Path, demo_server: Any) -> None:
     """The portable fallback (no prctl): EOF on stdin means the coordinator is gone."""
+    from loadpy.cli.args import run_request
     from loadpy.cli.main import build_parser
     from loadpy.workers.frames import FrameDecoder, encode
     from loadpy.workers.job import Job
 
     path = f"/items/{uuid.uuid4().hex}"
     scenario = _long_scenario(tmp_path, demo_server.base_url, path)
-    args = build_parser().parse_args(["run", "-q", "--address", "", str(scenario)])
+    request = run_request(build_parser().parse_args(["run", "-q", "--address", "", str(scenario)]), os.environ)
     read_fd, write_fd = os.pipe()
     worker = subprocess.Popen(
         [*loadpy_cmd()[:2], "loadpy.workers.worker", str(write_fd)],
@@ -146,7 +147,7 @@ def test_a_worker_whose_stdin_closes_stops_at_once(tmp_path: Path, demo_server: 
     os.close(write_fd)
     try:
         assert worker.stdin is not None
-        worker.stdin.write(encode("job", Job(0, 1, args, None, os.getpid())))
+        worker.stdin.write(encode("job", Job(0, 1, request, None, os.getpid())))
         worker.stdin.flush()
         decoder, messages = FrameDecoder(), []
         while not messages:  # wait for "ready": the worker now waits for its start command

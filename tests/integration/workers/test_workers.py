@@ -221,12 +221,20 @@ def _wait_for_workers(pid: int, count: int) -> list[int]:
     raise AssertionError(f"expected {count} workers of {pid}, found {_children(pid)}")
 
 
+def _wait_for_load(demo_server: Any, path: str) -> None:
+    """Until the target has served a few requests: worker start-up time varies with the machine's load."""
+    deadline = time.monotonic() + 30
+    while demo_server.stats()["paths"].get(path, 0) < 8:
+        assert time.monotonic() < deadline, "the workers never started their load"
+        time.sleep(0.1)
+
+
 def test_sigint_exits_105_with_a_complete_export(tmp_path: Path, demo_server: Any) -> None:
     path = _path()
     scenario = _scenario(tmp_path, demo_server.base_url, path, "{executor: constant-vus, vus: 4, duration: 60s}")
     proc, export = _start(tmp_path, scenario, "--workers", "2")
     _wait_for_workers(proc.pid, 2)
-    time.sleep(2.5)
+    _wait_for_load(demo_server, path)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 105, stderr
@@ -242,7 +250,8 @@ def test_a_killed_worker_ends_the_run_with_the_others_data(tmp_path: Path, demo_
     scenario = _scenario(tmp_path, demo_server.base_url, path, "{executor: constant-vus, vus: 4, duration: 60s}")
     proc, export = _start(tmp_path, scenario, "--workers", "2")
     victim = _wait_for_workers(proc.pid, 2)[1]
-    time.sleep(2.5)  # at least one snapshot from each worker
+    _wait_for_load(demo_server, path)
+    time.sleep(1.5)  # at least one snapshot from each worker
     os.kill(victim, signal.SIGKILL)
     _, stderr = proc.communicate(timeout=40)
     assert proc.returncode == 255, stderr

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from loadpy.cli.args import run_request
 from loadpy.cli.banner import banner
 from loadpy.cli.main import build_parser
-from loadpy.testrun import prepare
+from loadpy.pipeline.plan import plan_test
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,6 @@ from loadpy.testrun import prepare
 def test_max_duration_is_k6s(tmp_path: Path, options: dict[str, object], k6_line: str) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(f"options: {json.dumps(options)}\nflows:\n  default:\n    - sleep: 0.1\n")
-    prepared = prepare(build_parser().parse_args(["run", str(path)]))
+    prepared = plan_test(run_request(build_parser().parse_args(["run", str(path)]), {}))
     lines = banner(str(path), prepared.options, None).splitlines()
     assert f"     scenarios: {k6_line}" in lines

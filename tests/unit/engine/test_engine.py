@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 
 from loadpy.engine.pool import planned_pool_size
-from loadpy.engine.scheduler import Engine, RunResult
+from loadpy.engine.scheduler import Engine
 from loadpy.errors import ExitCode, ScriptError, SetupTimeoutError, TestAbort
+from loadpy.pipeline.results import RunState
 from loadpy.segments import FULL
 from tests.unit.engine.fakes import FakeRuntime, counter, run, scenario
 
 LONG = {"executor": "constant-vus", "vus": 2, "duration": "10s"}
 
 
-async def run_with(engine: Engine, *at: tuple[float, str]) -> RunResult:
+async def run_with(engine: Engine, *at: tuple[float, str]) -> RunState:
     """Run while calling engine methods at given times (seconds)."""
     loop = asyncio.get_running_loop()
     for delay, method in at:

@@ -7,13 +7,14 @@ from statistics import median
 
 import pytest
 
-from loadpy.engine.scheduler import Engine, RunResult
+from loadpy.engine.scheduler import Engine
 from loadpy.errors import ExitCode
 from loadpy.executors.base import ExecutorConfig
+from loadpy.pipeline.results import RunState
 from tests.unit.engine.fakes import FakeRuntime, counter, run, scenario
 
 
-def run_engine(rt: FakeRuntime, **scenarios: ExecutorConfig) -> tuple[Engine, RunResult]:
+def run_engine(rt: FakeRuntime, **scenarios: ExecutorConfig) -> tuple[Engine, RunState]:
     engine = Engine(scenarios=scenarios, runtime=rt, registry=rt.registry, run_tags=(("env", "t"),))
     return engine, run(engine.run())
 
@@ -112,7 +113,7 @@ def test_per_vu_external_stop_drops_nothing() -> None:
         registry=rt.registry,
     )
 
-    async def stop_soon() -> RunResult:
+    async def stop_soon() -> RunState:
         asyncio.get_running_loop().call_later(0.3, engine.interrupt)
         return await engine.run()
 
@@ -215,7 +216,7 @@ def test_endless_externally_controlled_stops_on_interrupt() -> None:
     )
     assert engine.scenarios["e"].max_duration() == 0.0
 
-    async def main() -> RunResult:
+    async def main() -> RunState:
         asyncio.get_running_loop().call_later(0.5, engine.interrupt)
         return await engine.run()
 

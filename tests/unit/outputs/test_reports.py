@@ -16,11 +16,11 @@ from loadpy.outputs import (
     JunitOutput,
     OutputManager,
     ThresholdResult,
-    checks_from_groups,
     parse_out_arg,
     write_github_summary,
     write_junit,
 )
+from loadpy.summary.results import check_results
 
 THRESHOLDS = [
     ThresholdResult("http_req_duration", "p(95)<500", True, "p(95)=1.49ms"),
@@ -36,10 +36,10 @@ def sample_checks() -> list[CheckResult]:
     ok.passes = 6
     bad = reg.groups.root.check("is 200 (fails)")
     bad.fails = 6
-    return checks_from_groups(reg.groups.root)
+    return check_results(reg.groups.root)
 
 
-def test_checks_from_groups_walks_the_tree() -> None:
+def test_check_results_walk_the_tree() -> None:
     assert sample_checks() == [
         CheckResult("is 200 (fails)", "::is 200 (fails)", 0, 6),
         CheckResult("status is 200", "::api::status is 200", 6, 0),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import pickle
@@ -16,6 +15,7 @@ from loadpy.engine.scheduler import ScenarioProgress
 from loadpy.errors import ConfigError
 from loadpy.metrics import Registry
 from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
+from loadpy.pipeline.request import RunRequest
 from loadpy.segments import resolve
 from loadpy.workers.assign import worker_segments
 from loadpy.workers.coordinator import WORKERS_PER_CORE, max_workers, resolve_worker_count
@@ -115,7 +115,7 @@ def test_merge_progress_sums_by_scenario() -> None:
 
 def test_the_job_frame_is_read_exactly_and_leaves_the_commands_in_the_pipe() -> None:
     """The worker reads its job with os.read: the bytes after it (commands) stay for the event loop."""
-    job = Job(1, 3, argparse.Namespace(file="s.yaml", quiet=True), None, coordinator_pid=4242)
+    job = Job(1, 3, RunRequest("s.yaml", options={"quiet": True}), None, coordinator_pid=4242)
     read_fd, write_fd = os.pipe()
     try:
         os.write(write_fd, encode("job", job) + b"start 2\n{}")

@@ -1,26 +1,27 @@
-"""One `loadpy run`: load the file, resolve options, build the runtime and engine, run, summarise.
+"""The composition root of one `loadpy run`/`inspect`: RunRequest → TestPlan → a backend → the end of run.
 
-This module only wires the pieces together; each piece lives in its own package.
+This module only wires the stages together; each lives in its own module of loadpy.pipeline.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from loadpy.errors import ScriptError
-from loadpy.finish import finish_run
 from loadpy.logs import setup_from_args
-from loadpy.prepare import Prepared, install_event_loop, prepare
-from loadpy.run_outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
+from loadpy.pipeline.backends import open_backend
+from loadpy.pipeline.eventloop import install_event_loop
+from loadpy.pipeline.finish import finish_run
+from loadpy.pipeline.outputs import finish_reports, start_outputs, start_report_recorder, write_html_report
+from loadpy.pipeline.plan import TestPlan, plan_test
+from loadpy.pipeline.request import RunRequest
 
 log = logging.getLogger("loadpy")
 SIGNAL_WORDS = {signal.SIGINT: "interrupt", signal.SIGTERM: "terminated"}  # Go's names, as k6 logs them
@@ -37,59 +38,38 @@ def _maybe_demo(enabled: bool) -> Iterator[str | None]:
         yield base_url
 
 
-def run(args: argparse.Namespace) -> int:
-    setup_from_args(args)
-    from loadpy.cluster.options import ray_options
-
-    cluster = ray_options(args)  # --engine ray and its flags, checked before anything starts
-    with _maybe_demo(args.demo) as demo_url:
-        prepared = prepare(args, demo_url)
-        args.dashboard_options = _dashboard_options(args)
-        if cluster is not None:  # --engine ray: the same coordinator, workers on Ray node agents
+def run(request: RunRequest) -> int:
+    setup_from_args(request)
+    with _maybe_demo(request.demo) as demo_url:
+        plan = plan_test(request, demo_url)
+        dashboard = _dashboard_options(request)
+        if request.cluster is not None:  # --engine ray: the same coordinator, workers on Ray node agents
             from loadpy.cluster.ray_engine import run_on_ray
 
-            return run_on_ray(prepared, args, cluster, demo_url)
+            return run_on_ray(plan, request.cluster, _Execute(dashboard))
         from loadpy.workers.coordinator import check_supported, resolve_worker_count
 
-        workers = resolve_worker_count(getattr(args, "workers", None))
+        workers = resolve_worker_count(request.workers)
         if workers > 1:  # --workers N: one coordinator, N processes (loadpy/workers)
-            from loadpy.workers.coordinator import run_coordinated
-
-            check_supported(args, prepared.options, workers)
-            install_event_loop()
-            return asyncio.run(run_coordinated(prepared, args, workers, demo_url))
+            check_supported(plan.options, workers, dashboard=dashboard is not None)
         install_event_loop()
-        return asyncio.run(_execute(prepared, args))
+        return asyncio.run(execute(plan, workers, dashboard))
 
 
-async def _execute(p: Prepared, args: argparse.Namespace) -> int:
-    from loadpy.engine.scheduler import Engine
-    from loadpy.metrics.tags import tagset
-
+async def execute(p: TestPlan, workers: int, dashboard_options: Any, launcher: Any = None) -> int:
+    """Around the lifecycle, whatever the backend: the outputs, banner, signals, report recorder, progress
+    and live dashboard, then the end of run (summary, exports, reports) and k6's exit code."""
     opts = p.options
-    dashboard = await _start_dashboard(p, args)
+    dashboard = await _start_dashboard(p, dashboard_options)
     outputs = start_outputs(p)
-    engine = Engine(
-        scenarios=opts.scenarios,
-        runtime=p.runtime,
-        registry=p.registry,
-        run_tags=tagset(opts.tags or {}),
-        segment=opts.execution_segment,
-        segment_sequence=opts.execution_segment_sequence,
-        setup_timeout=opts.setup_timeout,
-        teardown_timeout=opts.teardown_timeout,
-        no_setup=opts.no_setup,
-        no_teardown=opts.no_teardown,
-        threshold_tick=(lambda elapsed: p.thresholds.evaluate(elapsed, final=False)) if p.thresholds else None,
-        threshold_failures=p.thresholds.failed_metric_names if p.thresholds else None,
-        scenario_tag="scenario" in opts.system_tags,
-        paused=bool(opts.paused),
-        control_address=opts.address or None,
-    )
+    backend = open_backend(p, workers, launcher)
+    lifecycle = backend.lifecycle
     if not opts.quiet:
         from loadpy.cli.banner import banner
 
         print(banner(p.path, opts, outputs), flush=True)
+        if backend.banner_note:
+            print(backend.banner_note, flush=True)
     loop = asyncio.get_running_loop()
     if dashboard is not None:
         dashboard.begin(loop, quiet=bool(opts.quiet))
@@ -97,20 +77,20 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
 
     def on_signal(word: str) -> None:
         received.append(word)
-        engine.interrupt()
+        lifecycle.interrupt()
 
     for sig, word in SIGNAL_WORDS.items():
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, on_signal, word)
-    recorder = start_report_recorder(p, getattr(args, "report", None), loop)
+    recorder = start_report_recorder(p, p.report, loop)
     progress = None
     if not opts.quiet:
         from loadpy.cli.progress import Progress
 
-        progress = Progress(engine)
+        progress = Progress(backend)
         progress.start()
     try:
-        result = await engine.run()
+        state = await lifecycle.run()
     finally:
         if recorder is not None:
             recorder.stop()
@@ -119,31 +99,42 @@ async def _execute(p: Prepared, args: argparse.Namespace) -> int:
         for sig in SIGNAL_WORDS:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
-    if outputs is not None:
-        outputs.stop()
-    code, summary = finish_run(p, result)
+        if outputs is not None:
+            outputs.stop()
+    results = finish_run(p, state)
     if progress is not None:
         progress.show_final()
-    if result.interrupted and received:
+    if state.interrupted and received:
         log.error("test run was aborted because loadpy received a '%s' signal", received[0])
-    finish_reports(p, outputs, result.test_run_duration_s)
-    if recorder is not None:
-        write_html_report(args.report, p, summary, recorder, result.test_run_duration_s)
+    finish_reports(p, outputs, results)
+    if recorder is not None and p.report:
+        write_html_report(p.report, p, results.summary, recorder, state.test_run_duration_s)
     if dashboard is not None:
-        await _finish_dashboard(dashboard, p, summary, result.test_run_duration_s)
-    return code
+        await _finish_dashboard(dashboard, p, results.summary, state.test_run_duration_s)
+    return results.exit_code
 
 
-def _dashboard_options(args: argparse.Namespace) -> Any:
+class _Execute:
+    """`execute` with the run's dashboard settings bound, for a backend that sets up its own machines
+    first (`--engine ray`, loadpy.cluster.ray_engine)."""
+
+    def __init__(self, dashboard_options: Any) -> None:
+        self.options = dashboard_options
+        self.dashboard = dashboard_options is not None
+
+    async def __call__(self, plan: TestPlan, workers: int, launcher: Any) -> int:
+        return await execute(plan, workers, self.options, launcher)
+
+
+def _dashboard_options(request: RunRequest) -> Any:
     """--dashboard / K6_WEB_DASHBOARD*: the live dashboard's settings, validated before any request."""
     from loadpy.dashboard import dashboard_options
 
-    return dashboard_options(bool(getattr(args, "dashboard", False)), os.environ)
+    return dashboard_options(request.dashboard, request.environ)
 
 
-async def _start_dashboard(p: Prepared, args: argparse.Namespace) -> Any:
+async def _start_dashboard(p: TestPlan, options: Any) -> Any:
     """Bind the dashboard's port before anything starts (a taken port ends the run, as in k6)."""
-    options = getattr(args, "dashboard_options", None)
     if options is None:
         return None
     from loadpy.dashboard import LiveDashboard, report_builder
@@ -154,17 +145,17 @@ async def _start_dashboard(p: Prepared, args: argparse.Namespace) -> Any:
     return dashboard
 
 
-async def _finish_dashboard(dashboard: Any, p: Prepared, summary: Any, duration_s: float) -> None:
+async def _finish_dashboard(dashboard: Any, p: TestPlan, summary: Any, duration_s: float) -> None:
     """Final numbers to the open pages, then K6_WEB_DASHBOARD_EXPORT (the same report as --report)."""
     await dashboard.close()
     if dashboard.options.export:
         write_html_report(dashboard.options.export, p, summary, dashboard.recorder, duration_s)
 
 
-def inspect(args: argparse.Namespace) -> int:
+def inspect(request: RunRequest) -> int:
     """`loadpy inspect FILE`: the resolved options and scenarios, as JSON, without running anything."""
-    setup_from_args(args, level=logging.WARNING)
-    prepared = prepare(args, None)
+    setup_from_args(request, level=logging.WARNING)
+    prepared = plan_test(request, None)
     opts = prepared.options
     out = dict(opts.raw)
     out["scenarios"] = {name: sc.to_dict() for name, sc in opts.scenarios.items()}
@@ -178,4 +169,4 @@ def inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["ScriptError", "inspect", "prepare", "run"]
+__all__ = ["ScriptError", "inspect", "plan_test", "run"]

@@ -1,6 +1,6 @@
 """What a run writes besides the summary: the streaming outputs (--out), the HTML report (--report)
-and the end-of-run JUnit/GitHub reports. The single-process run (loadpy.testrun) and the
-coordinator of `--workers N` (loadpy.workers) both write them through here.
+and the end-of-run JUnit/GitHub reports. loadpy.pipeline.run writes them through here,
+whatever the backend.
 """
 
 from __future__ import annotations
@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from loadpy.prepare import Prepared
+from loadpy.metrics.selectors import split_metric_name
+from loadpy.pipeline.plan import TestPlan
+from loadpy.pipeline.results import RunResults
 
 
-def start_report_recorder(p: Prepared, report: str | None, loop: asyncio.AbstractEventLoop) -> Any:
+def start_report_recorder(p: TestPlan, report: str | None, loop: asyncio.AbstractEventLoop) -> Any:
     """--report FILE: the per-interval series the report draws, recorded from the registry; None without it."""
     if not report:
         return None
@@ -22,28 +24,27 @@ def start_report_recorder(p: Prepared, report: str | None, loop: asyncio.Abstrac
     return recorder
 
 
-def write_html_report(path: str, p: Prepared, summary: Any, recorder: Any, duration_s: float) -> None:
+def write_html_report(path: str, p: TestPlan, summary: Any, recorder: Any, duration_s: float) -> None:
     """--report FILE: a self-contained HTML report, or (FILE ending in .json) the data to rebuild one later."""
     from loadpy.outputs.files import write_end_of_test
     from loadpy.report import render_report, report_data, results_json
     from loadpy.summary import export_json
 
     meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
-    data = p.masker.mask_data(report_data(p.registry, export_json(summary), recorder, meta, p.thresholds))
+    data = report_data(p.registry, export_json(summary), recorder, meta, summary.threshold_results())
+    data = p.masker.mask_data(data)
     write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
 
 
-def finish_reports(p: Prepared, outputs: Any, duration_s: float) -> None:
+def finish_reports(p: TestPlan, outputs: Any, results: RunResults) -> None:
     """JUnit files (--out junit=) and the GitHub step summary ($GITHUB_STEP_SUMMARY), after the verdict."""
-    from loadpy.outputs import checks_from_groups
     from loadpy.outputs.manager import finish_reports as write_reports
-    from loadpy.outputs.results import threshold_results
 
-    results = threshold_results(p.thresholds, duration_s)
-    write_reports(outputs, results, checks_from_groups(p.registry.groups.root), p.masker)
+    summary = results.summary
+    write_reports(outputs, summary.threshold_results(), summary.check_results(), p.masker)
 
 
-def start_outputs(p: Prepared) -> Any:
+def start_outputs(p: TestPlan) -> Any:
     """--out: open every output and register it for samples (None without --out)."""
     if not p.options.out:
         return None
@@ -55,8 +56,8 @@ def start_outputs(p: Prepared) -> Any:
     submetrics: dict[str, list[Any]] = {}
     if p.thresholds is not None:
         for name, items in p.thresholds.by_metric.items():
-            parent = name.split("{", 1)[0]
-            if "{" in name:  # k6 lists a submetric's thresholds on the submetric, not the parent
+            parent, selector = split_metric_name(name)
+            if selector:  # k6 lists a submetric's thresholds on the submetric, not the parent
                 submetrics.setdefault(parent, []).append(name)
             else:
                 thresholds_by_metric.setdefault(parent, []).extend(t.source for t in items)

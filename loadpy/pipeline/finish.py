@@ -1,5 +1,5 @@
 """The end of a `loadpy run`: final thresholds, the summary, --summary-export, handle_summary and
-k6's exit code. The single-process run (loadpy.run) and the coordinator (loadpy.workers) end here.
+k6's exit code, as RunResults. Every backend's run ends here (loadpy.pipeline.run).
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from dataclasses import replace
 from typing import Any
 
 from loadpy.errors import ExitCode, LoadpyError
-from loadpy.prepare import Prepared
+from loadpy.pipeline.plan import TestPlan
+from loadpy.pipeline.results import RunResults, RunState
 from loadpy.secrets import Masker, unmasked
 
 log = logging.getLogger("loadpy")
 
 
-def finish_run(p: Prepared, result: Any) -> tuple[int, Any]:
-    """Final thresholds, summary, exports, handle_summary; returns k6's exit code."""
+def finish_run(p: TestPlan, result: RunState) -> RunResults:
+    """Final thresholds, summary, exports, handle_summary; the results with k6's exit code."""
     from loadpy.outputs.files import write_end_of_test
     from loadpy.summary import build_summary, export_json
 
@@ -60,10 +61,10 @@ def finish_run(p: Prepared, result: Any) -> tuple[int, Any]:
         code = int(ExitCode.TEST_FAILED)
     if code == 0 and thresholds_failed:
         code = int(ExitCode.THRESHOLDS_FAILED)
-    return code, summary
+    return RunResults(result, code, summary)
 
 
-def run_handle_summary(p: Prepared, summary: Any) -> bool:
+def run_handle_summary(p: TestPlan, summary: Any) -> bool:
     """Run the user's handle_summary; True when it took over the stdout summary."""
     if p.handle_summary is None:
         return False
@@ -105,7 +106,9 @@ def masked_summary(summary: Any, masker: Masker) -> Any:
     from loadpy.summary.model import Section
 
     def metric(m: Any) -> Any:
-        thresholds = m.thresholds and [replace(t, source=masker.mask_key(t.source)) for t in m.thresholds]
+        thresholds = m.thresholds and [
+            replace(t, metric=masker.mask_key(t.metric), source=masker.mask_key(t.source)) for t in m.thresholds
+        ]
         return replace(m, name=masker.mask_key(m.name), thresholds=thresholds)
 
     def metrics(items: Mapping[str, Any]) -> dict[str, Any]:
