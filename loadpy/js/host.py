@@ -28,7 +28,7 @@ from loadpy.errors import LoadpyError
 from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
-from loadpy.js.wire import request_body, request_kwargs, response_field
+from loadpy.js.wire import request_body, request_kwargs, request_url, response_field
 from loadpy.k6lib.errors import K6Error
 
 log = logging.getLogger("loadpy.js")
@@ -145,6 +145,7 @@ class Host:
             options = json.loads(options_json) if options_json else None
             kwargs = request_kwargs(options)
             with self._jar_of(options):
+                url = request_url(url, options)
                 outcome = self._await(self.vu.http.request(method, url, request_body(body, options), **kwargs))
         except Exception as exc:
             return _error(exc)
@@ -163,7 +164,8 @@ class Host:
             for req in requests:
                 options = json.loads(req["options"]) if req.get("options") else None
                 body = request_body(req.get("body"), options)
-                calls.append({"method": req["method"], "url": req["url"], "body": body, **request_kwargs(options)})
+                url = request_url(req["url"], options)
+                calls.append({"method": req["method"], "url": url, "body": body, **request_kwargs(options)})
                 jars.add((options or {}).get("jar", VU_JAR))
             if len(jars) > 1:
                 return f"{ERROR}http.batch: loadpy sends the requests of one batch with one cookie jar"
