@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from loadpy.protocols.http.cookies import parse_set_cookie
+from loadpy.protocols.http.errcodes import INVALID_URL
 from loadpy.protocols.http.urls import NotAUrl
 
 # where repeated Set-Cookie headers were joined (", " then a name=): not the comma of an Expires date
@@ -58,6 +59,8 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
     if name == "body":
+        if resp.body is None and resp.error_code == INVALID_URL and not binary and not discard:
+            return "J[]"  # k6 answers a URL it cannot parse with an empty byte slice: scripts see []
         if resp.body is None or discard:
             return None
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
