@@ -4,7 +4,8 @@ Each entry script runs unchanged through `k6 run` and `loadpy run` (tests/js/cor
 one iteration, every hostname mapped to a local recording target over `hosts`), and the two runs are
 compared: exit code, counts (iterations, http_reqs, checks), export metric names, threshold verdicts,
 and the requests the target received. The test fails on any difference not in the tables below, and on
-a KNOWN_DIFFERENCES entry that no longer differs (the table must stay true).
+a KNOWN_DIFFERENCES entry that no longer differs (the table must stay true). The tables assume k6 cannot
+reach jslib.k6.io (no network, as on CI): its module loader ignores `hosts`.
 """
 
 from __future__ import annotations
