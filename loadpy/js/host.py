@@ -29,7 +29,7 @@ from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.throw import capture, thrown_message
-from loadpy.js.wire import request_body, request_kwargs, response_field
+from loadpy.js.wire import request_body, request_kwargs, request_url, response_field
 from loadpy.js.ws import WsHost
 from loadpy.k6lib.errors import K6Error
 
@@ -170,6 +170,7 @@ class Host:
             kwargs = request_kwargs(options)
             failed: list[str] | None = [] if self.shared.throw else None
             with self._jar_of(options):
+                url = request_url(url, options)
                 request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
                 outcome = self._await(request if failed is None else capture(request, failed))
         except Exception as exc:
@@ -191,7 +192,8 @@ class Host:
             for req in requests:
                 options = json.loads(req["options"]) if req.get("options") else None
                 body = request_body(req.get("body"), options)
-                calls.append({"method": req["method"], "url": req["url"], "body": body, **request_kwargs(options)})
+                url = request_url(req["url"], options)
+                calls.append({"method": req["method"], "url": url, "body": body, **request_kwargs(options)})
                 jars.add((options or {}).get("jar", VU_JAR))
             if len(jars) > 1:
                 return f"{ERROR}http.batch: loadpy sends the requests of one batch with one cookie jar"

@@ -344,6 +344,14 @@ var __lp = (function () {
   }
   const warnedParams = new Set();
 
+  // A value as Go's %v prints what goja exports: k6 names a non-string URL argument this way.
+  function goText(v) {
+    if (v === null || v === undefined) return "<nil>";
+    if (Array.isArray(v)) return `[${v.map(goText).join(" ")}]`;
+    if (typeof v === "object") return `map[${Object.keys(v).sort().map((k) => `${k}:${goText(v[k])}`).join(" ")}]`;
+    return String(v);
+  }
+
   // A request crosses to Python as (method, url, body, options JSON): the options only when the
   // script gave params or a response callback, so a plain http.get() parses no JSON at all.
   function buildRequest(method, url, body, params) {
@@ -354,8 +362,11 @@ var __lp = (function () {
       req.url = url.url;
       options.tags = { name: url.name };
       any = true;
-    } else {
+    } else if (typeof url === "string" || url instanceof String) {
       req.url = String(url);
+    } else {
+      options.notURL = goText(url); // k6's ToURL refuses it: 1020, nothing sent
+      any = true;
     }
     if (params) {
       for (const key of Object.keys(params)) {

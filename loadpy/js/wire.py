@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from loadpy.protocols.http.cookies import parse_set_cookie
+from loadpy.protocols.http.errcodes import INVALID_URL
+from loadpy.protocols.http.urls import NotAUrl
 
 # where repeated Set-Cookie headers were joined (", " then a name=): not the comma of an Expires date
 _NEXT_COOKIE = re.compile(r", (?=[^;,=\s]+=)")
@@ -27,6 +29,14 @@ def request_body(body: str | None, options: Mapping[str, Any] | None) -> bytes |
     if options and options.get("binary"):
         return str(json.loads(body)).encode("latin-1")
     return body.encode()
+
+
+def request_url(url: str, options: Mapping[str, Any] | None) -> str:
+    """The URL to request: the prelude sends `notURL` (Go's `%v` of the value) when the script's
+    URL argument was neither a string nor an http.url, which k6 refuses without sending."""
+    if options and "notURL" in options:
+        return NotAUrl(options["notURL"])
+    return url
 
 
 def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -49,6 +59,8 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
     if name == "body":
+        if resp.body is None and resp.error_code == INVALID_URL and not binary and not discard:
+            return "J[]"  # k6 answers a URL it cannot parse with an empty byte slice: scripts see []
         if resp.body is None or discard:
             return None
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")

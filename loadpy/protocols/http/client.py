@@ -443,8 +443,10 @@ class HttpClient:
     def _failed_before_sending(self, req: PreparedRequest) -> Response:
         failure = req.failure
         assert failure is not None
-        resp = Response(req.method, req.url, error=failure.message, error_code=failure.code)
-        resp.sent = failure.code != INVALID_URL
+        sent = failure.code != INVALID_URL
+        # k6 never built a URL it could not parse: res.url is ""
+        resp = Response(req.method, req.url if sent else "", error=failure.message, error_code=failure.code)
+        resp.sent = sent
         if resp.sent:
             _log_failure(req, failure)
         else:  # k6 logs the URL parser's error as it is

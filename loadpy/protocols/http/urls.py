@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from loadpy.protocols.http.errcodes import GENERIC, INVALID_URL, HttpFailure
 from loadpy.protocols.http.h1 import UrlParts
 
-__all__ = ["UrlError", "is_ip", "parse_url"]
+__all__ = ["NotAUrl", "UrlError", "is_ip", "parse_url"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -21,6 +21,11 @@ class UrlError(Exception):
         self.failure = failure
 
 
+class NotAUrl(str):
+    """A script's URL argument that was not a string (k6's `ToURL`): the text is the value as Go's
+    `%v` prints it; the request fails with 1020 `invalid URL: '#<value>'` and is never sent."""
+
+
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -31,6 +36,8 @@ def is_ip(host: str) -> bool:
 
 def parse_url(url: str) -> UrlParts:
     """Split and validate `url`; raises UrlError with k6's error code and text."""
+    if isinstance(url, NotAUrl):
+        raise UrlError(HttpFailure(INVALID_URL, f"invalid URL: '#{url}'"))
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         raise UrlError(
             HttpFailure(INVALID_URL, f'invalid URL: parse "{url}": net/url: invalid control character in URL')
