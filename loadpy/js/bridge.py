@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from loadpy.clock import now, wall_ns
@@ -154,7 +154,9 @@ class JsRuntime(BaseRuntime):
     def _body(self, name: str) -> Body:
         async def run(state: VUState) -> None:
             assert isinstance(state, JsVU), "scenario bodies run on the runtime's own VUs"
-            await self._call(state.js, state, name, state.iteration)
+            context = state.js
+            # one coroutine level per iteration: the job is built and judged here, driven by `drive`
+            self._finish(context, await drive(context, self._job(context, state, name, state.iteration)))
 
         return run
 
@@ -171,6 +173,10 @@ class JsRuntime(BaseRuntime):
         return run
 
     async def _call(self, context: JsContext, state: VUState, name: str, iteration: int) -> Any:
+        return self._finish(context, await drive(context, self._job(context, state, name, iteration)))
+
+    def _job(self, context: JsContext, state: VUState, name: str, iteration: int) -> Callable[[], Any]:
+        """Ready the context for one call of `name` by `state`; the call itself, to run on its greenlet."""
         host = context.host
         host.vu = state.user
         host.client = state.http_client
@@ -184,7 +190,6 @@ class JsRuntime(BaseRuntime):
         if data is not context.data_seen:
             context.data_seen = data
             context.set_data(None if data is None else json.dumps(data))
-        program = self.program
         with_data = name != "setup"
 
         def call() -> Any:
@@ -193,7 +198,12 @@ class JsRuntime(BaseRuntime):
             except JSException as exc:
                 return exc
 
-        outcome = await drive(context, call)
+        return call
+
+    def _finish(self, context: JsContext, outcome: Any) -> Any:
+        """The call's result (JSON text or None); a JavaScript exception or a test abort raised."""
+        host = context.host
+        program = self.program
         if host.abort_reason is not None:
             where = program.innermost_frame(outcome) if isinstance(outcome, JSException) else ""
             raise TestAbort(f"{host.abort_reason} at {where}" if where else host.abort_reason)

@@ -481,6 +481,10 @@ var __lp = (function () {
   }
 
   function request(method, url, body, params) {
+    // the commonest call, http.get(url) with no params: nothing to build, no options to send
+    if (params === undefined && body === null && globalCallback === undefined && typeof url === "string") {
+      return new Response(r(__lp_host_http(method, url, null, null)), undefined);
+    }
     const req = buildRequest(method, url, body, params);
     return new Response(r(__lp_host_http(req.method, req.url, req.body, req.options)), req.responseType);
   }
@@ -756,7 +760,8 @@ var __lp = (function () {
         );
         return "\u0001P";
       }
-      return result === undefined ? undefined : JSON.stringify(result);
+      const json = result === undefined ? undefined : JSON.stringify(result);
+      return timers.size ? "\u0001T" + (json === undefined ? "" : json) : json; // Python waits for timers
     },
     settle() {
       if (settled === null || !settled.done) return "\u0001P";

@@ -40,10 +40,14 @@ def _expected(expected_statuses: list[Any] | bool | None) -> ExpectedStatuses | 
 class HttpApi:
     """`vu.http`: k6-like request helpers that record metrics like a YAML request step."""
 
-    __slots__ = ("_state",)
+    __slots__ = ("_plain", "_state")
+
+    PLAIN_KEEP = 64  # plain requests (method and URL only) whose prepared form a VU keeps
 
     def __init__(self, state: VUState) -> None:
         self._state = state
+        # (method, url) -> (prepared, site) of plain requests: prepared once, as a YAML step's constant request
+        self._plain: dict[tuple[str, str], tuple[Any, RequestSite]] = {}
 
     async def request(
         self,
@@ -62,7 +66,22 @@ class HttpApi:
         expected_statuses: list[Any] | bool | None = True,
     ) -> Response:
         """Send one request (timeout in seconds); records http_* like a YAML request step."""
-        prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
+        if (
+            body is None
+            and json is None
+            and headers is None
+            and params is None
+            and tags is None
+            and expected_statuses is True
+        ):
+            plain = self._plain.get((method, url))
+            if plain is None:
+                if len(self._plain) >= self.PLAIN_KEEP:
+                    self._plain.clear()
+                plain = self._plain[method, url] = self._prepare(method, url, None, None, None, None, None, True)
+            prepared, site = plain
+        else:
+            prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
         return await self._state.send(prepared, site, name, timeout, redirects, response_type)
 
     def _prepare(
