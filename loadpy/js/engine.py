@@ -65,7 +65,9 @@ class Program:
         match = _FRAME.match(raw)
         if match is None:
             return None
-        name, where = match.group("name"), match.group("where") or ""
+        name, where = match.group("name"), match.group("where")
+        if where is None:  # no location at all: a function of the prelude ("use strip"), hidden like k6's Go frames
+            return None
         place = _WHERE.match(where)
         if place is None:
             return f"{name} ({where})" if where else name
