@@ -7,6 +7,9 @@ Each round runs every tree once (rotating the order, so drift on a shared machin
 alike): `python -m loadpy run` of a 50-VU shared-iterations scenario doing `GET /` against
 nginx pinned to CPU 1, the generator pinned to CPU 0. Prints per-tree medians of CPU µs per
 request (whole process, startup included: compare trees, not absolute figures) and req/s.
+
+`--js` runs the same workload as a k6 script (`export default function () { http.get(url); }`)
+through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench.procs import run_measured
+from bench.setup_tools import _which as which_tool
 from bench.target import Nginx
 
 
@@ -46,6 +50,17 @@ def scenario(
     return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
 
 
+def k6_script(url: str, vus: int, requests: int) -> str:
+    options = {
+        "scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests, "maxDuration": "120s"}}
+    }
+    return (
+        "import http from 'k6/http';\n"
+        f"export const options = {json.dumps(options)};\n"
+        f"export default function () {{ http.get({json.dumps(url)}); }}\n"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("trees", nargs="+", help="name=path: a directory holding a `loadpy` package")
@@ -59,30 +74,41 @@ def main() -> int:
     ap.add_argument("--python", action="store_true", help="a Python script (vu.http.get) instead of YAML")
     ap.add_argument("--seconds", type=int, default=5, help="duration of ramping-vus / constant-arrival-rate")
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
+    ap.add_argument("--js", action="store_true", help="run the workload as a k6 script (the JS front end)")
+    ap.add_argument("--k6", action="store_true", help="with --js: add the real k6 (on PATH) as a row")
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
+    k6 = which_tool("k6") if args.k6 else None
+    if args.k6:
+        if not k6:
+            print("--k6: no k6 on PATH", file=sys.stderr)
+            return 1
+        trees.append(("k6", Path(k6)))
     results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
     with Nginx(args.nginx, cpu=1) as target:
-        path = work / ("script.py" if args.python else "scenario.yaml")
-        path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))
+        if args.js:
+            path = work / "script.js"
+            path.write_text(k6_script(target.url, args.vus, args.requests))
+        else:
+            path = work / ("script.py" if args.python else "scenario.yaml")
+            path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
                 export = work / "export.json"
                 env = dict(os.environ, PYTHONPATH=str(tree))
+                tool = [str(tree)] if name == "k6" else [sys.executable, "-m", "loadpy"]
                 m = run_measured(
                     [
-                        sys.executable,
-                        "-m",
-                        "loadpy",
+                        *tool,
                         "run",
                         "-q",
                         "--address",
                         "",
                         "--summary-export",
                         str(export),
-                        *(arg for out in args.out for arg in ("--out", out)),
+                        *(arg for out in args.out for arg in ("--out", out) if name != "k6"),
                         str(path),
                     ],
                     0,

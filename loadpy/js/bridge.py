@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from loadpy.base.runtime import ScenarioContext
@@ -155,7 +155,13 @@ class JsRuntime(BaseRuntime):
     def _body(self, name: str) -> Body:
         async def run(state: VUState) -> None:
             assert isinstance(state, JsVU), "scenario bodies run on the runtime's own VUs"
-            await self._call(state.js, state, name, state.iteration)
+            context = state.js
+            # one coroutine level per iteration: the job is built and judged here, driven by `drive`
+            try:
+                outcome = await drive(context, self._job(context, state, name, state.iteration))
+            finally:
+                context.host.cancel_in_flight()  # what an interrupted or failed iteration started (asyncRequest)
+            self._finish(context, outcome)
 
         return run
 
@@ -172,6 +178,14 @@ class JsRuntime(BaseRuntime):
         return run
 
     async def _call(self, context: JsContext, state: VUState, name: str, iteration: int) -> Any:
+        try:
+            outcome = await drive(context, self._job(context, state, name, iteration))
+        finally:
+            context.host.cancel_in_flight()
+        return self._finish(context, outcome)
+
+    def _job(self, context: JsContext, state: VUState, name: str, iteration: int) -> Callable[[], Any]:
+        """Ready the context for one call of `name` by `state`; the call itself, to run on its greenlet."""
         host = context.host
         host.vu = state.user
         host.client = state.http_client
@@ -185,7 +199,6 @@ class JsRuntime(BaseRuntime):
         if data is not context.data_seen:
             context.data_seen = data
             context.set_data(None if data is None else json.dumps(data))
-        program = self.program
         with_data = name != "setup"
 
         def call() -> Any:
@@ -194,10 +207,12 @@ class JsRuntime(BaseRuntime):
             except JSException as exc:
                 return exc
 
-        try:
-            outcome = await drive(context, call)
-        finally:
-            host.cancel_in_flight()  # what an interrupted or failed iteration started (asyncRequest)
+        return call
+
+    def _finish(self, context: JsContext, outcome: Any) -> Any:
+        """The call's result (JSON text or None); a JavaScript exception or a test abort raised."""
+        host = context.host
+        program = self.program
         if host.abort_reason is not None:
             where = program.innermost_frame(outcome) if isinstance(outcome, JSException) else ""
             raise TestAbort(f"{host.abort_reason} at {where}" if where else host.abort_reason)

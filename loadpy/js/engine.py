@@ -65,7 +65,9 @@ class Program:
         match = _FRAME.match(raw)
         if match is None:
             return None
-        name, where = match.group("name"), match.group("where") or ""
+        name, where = match.group("name"), match.group("where")
+        if where is None:  # no location at all: a function of the prelude ("use strip"), hidden like k6's Go frames
+            return None
         place = _WHERE.match(where)
         if place is None:
             return f"{name} ({where})" if where else name
@@ -172,7 +174,14 @@ class JsContext:
         promise settled, no timer pending); waiting for a timer is a host sleep on the VU's task.
         """
         ctx = self.ctx
+        self.async_call = False
+        # None or JSON: done; "\x01P": an async function's promise; "\x01T" + JSON: done, a timer is set
         result = self._call(name, iteration, with_data)
+        if result is None or result[:1] != "\x01":
+            if not ctx.execute_pending_job():
+                return result  # the common case: no promise, no job, no timer (one crossing less)
+        elif result[:2] == "\x01T":
+            result = result[2:] or None
         pending = self.async_call = result == "\x01P"  # an async function's error is "Uncaught (in promise)"
         while True:
             while ctx.execute_pending_job():

@@ -165,14 +165,18 @@ class Host:
         refused = self._vu_call("making http requests")
         if refused:
             return refused
+        options = None
         try:
-            options = json.loads(options_json) if options_json else None
-            kwargs = request_kwargs(options)
             failed: list[str] | None = [] if self.shared.throw else None
-            with self._jar_of(options):
-                url = request_url(url, options)
-                request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
-                outcome = self._await(request if failed is None else capture(request, failed))
+            if options_json is None and body is None and failed is None:  # http.get(url): the VU's jar
+                outcome = self._await(self.vu.http.request(method, url))
+            else:
+                options = json.loads(options_json) if options_json else None
+                kwargs = request_kwargs(options)
+                with self._jar_of(options):
+                    url = request_url(url, options)
+                    request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
+                    outcome = self._await(request if failed is None else capture(request, failed))
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
@@ -279,9 +283,8 @@ class Host:
     def _head(self, resp: Any, options: Mapping[str, Any] | None) -> str:
         """The fields every script reads, and an id for the rest (see `response`)."""
         self._last_id += 1
-        binary = bool(options) and options.get("responseType") == "binary"  # type: ignore[union-attr]
-        discard = bool(options) and options.get("responseType") == "none"  # type: ignore[union-attr]
-        self._responses[self._last_id] = (resp, binary, discard)
+        response_type = options.get("responseType") if options else None
+        self._responses[self._last_id] = (resp, response_type == "binary", response_type == "none")
         return f"{self._last_id}\x02{resp.status}\x02{resp.proto}\x02{resp.url}\x02{resp.error_code}\x02{resp.error}"
 
     def response(self, response_id: int, name: str) -> str | None:
@@ -300,9 +303,8 @@ class Host:
         KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
         self.ws.reset()
         responses = self._responses
-        if len(responses) > KEEP_RESPONSES:
-            for key in list(responses)[: len(responses) - KEEP_RESPONSES]:
-                del responses[key]
+        while len(responses) > KEEP_RESPONSES:
+            del responses[next(iter(responses))]  # the oldest (ids only grow: insertion order)
 
     # -- k6 ------------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> str | None:

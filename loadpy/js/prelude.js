@@ -1,6 +1,7 @@
 // loadpy's k6 modules, in JavaScript over a few host functions (__lp_host_*, see loadpy/js/host.py).
 // Evaluated at the top of every VU's bundle; frames on these lines are shown as "(native)".
 var __lp = (function () {
+  "use strip"; // no source text or line table kept for loadpy's own functions (their frames are hidden)
   const defs = Object.create(null);
   const cache = Object.create(null);
   const builtin = Object.create(null);
@@ -39,8 +40,16 @@ var __lp = (function () {
     builtin[name] = exportsObject;
   }
 
+  const lazyBuiltin = Object.create(null); // name -> what builds it, on first import (memory per VU)
+
   function load(id) {
     if (id in builtin) return builtin[id];
+    if (id in lazyBuiltin) {
+      const build = lazyBuiltin[id];
+      delete lazyBuiltin[id];
+      build();
+      return builtin[id];
+    }
     const done = cache[id];
     if (done) return done.exports;
     const def = defs[id];
@@ -452,15 +461,23 @@ var __lp = (function () {
     tls_version: String,
   };
 
+  // the per-request path reads closure constants, not globals (each global is a hash lookup in
+  // the VU's own global object), and reuses two descriptors instead of allocating them
+  const hostHttp = __lp_host_http;
+  const defineProperty = Object.defineProperty;
+  const HIDDEN_ID = { value: 0 };
+  const HIDDEN_BINARY = { value: false };
   class Response {
     constructor(head, responseType) {
       const p = head.split("\u0002");
-      Object.defineProperty(this, "__lp_id", { value: Number(p[0]) });
-      Object.defineProperty(this, "__lp_binary", { value: responseType === "binary" });
-      this.status = Number(p[1]);
+      HIDDEN_ID.value = +p[0];
+      defineProperty(this, "__lp_id", HIDDEN_ID);
+      HIDDEN_BINARY.value = responseType === "binary";
+      defineProperty(this, "__lp_binary", HIDDEN_BINARY);
+      this.status = +p[1];
       this.proto = p[2];
       this.url = p[3];
-      this.error_code = Number(p[4]);
+      this.error_code = +p[4];
       this.error = p[5];
     }
     json(selector) {
@@ -492,8 +509,12 @@ var __lp = (function () {
   }
 
   function request(method, url, body, params) {
+    // the commonest call, http.get(url) with no params: nothing to build, no options to send
+    if (params === undefined && body === null && globalCallback === undefined && typeof url === "string") {
+      return new Response(r(hostHttp(method, url, null, null)), undefined);
+    }
     const req = buildRequest(method, url, body, params);
-    return new Response(r(__lp_host_http(req.method, req.url, req.body, req.options)), req.responseType);
+    return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.responseType);
   }
 
   function batchItem(item) {
@@ -1112,13 +1133,16 @@ var __lp = (function () {
     load,
     named,
     star,
-    builtins: () => Object.keys(builtin),
+    builtins: () => Object.keys(builtin).concat(Object.keys(lazyBuiltin)),
     // a module implemented in Python (loadpy/js/modules.py): each function is one host call
+    // built when first imported: a script that does not import it pays no memory for it
     pymodule(name, functions, glue) {
-      const m = {};
-      for (const fn of functions) m[fn] = (...args) => pyCall(name, fn, args);
-      glue(m, stringToBytes, bytesToString);
-      module(name, m);
+      lazyBuiltin[name] = () => {
+        const m = {};
+        for (const fn of functions) m[fn] = (...args) => pyCall(name, fn, args);
+        glue(m, stringToBytes, bytesToString);
+        module(name, m);
+      };
     },
     boot(mainId) {
       main = load(mainId);
@@ -1163,9 +1187,9 @@ var __lp = (function () {
     },
     call(name, iter, withData) {
       globalThis.__ITER = iter;
-      timers.clear(); // what an earlier, failed iteration left
-      inFlight.clear();
-      wsLive.clear();
+      if (timers.size !== 0) timers.clear(); // what an earlier, failed iteration left
+      if (inFlight.size !== 0) inFlight.clear();
+      if (wsLive.size !== 0) wsLive.clear();
       const fn = main[name];
       if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
       const result = withData ? fn(data) : fn();
@@ -1178,7 +1202,10 @@ var __lp = (function () {
         );
         return "\u0001P";
       }
-      return result === undefined ? undefined : JSON.stringify(result);
+      const json = result === undefined ? undefined : JSON.stringify(result);
+      // Python runs the event loop while a timer, a started request or an open WebSocket is left
+      const waiting = timers.size !== 0 || inFlight.size !== 0 || wsLive.size !== 0;
+      return waiting ? "\u0001T" + (json === undefined ? "" : json) : json;
     },
     settle() {
       if (settled === null || !settled.done) return "\u0001P";
