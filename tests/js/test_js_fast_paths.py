@@ -1,8 +1,8 @@
 """The JS front end's fast paths behave as the general ones (issue #15).
 
-`http.get(url)` without params crosses to Python with no options and reuses the VU's prepared
-request for that URL (bounded: `HttpApi.PLAIN_KEEP`); a function that returns with no promise, no
-job and no timer skips the timer crossing; the prelude is compiled with "use strip", so its frames
+`http.get(url)` without params crosses to Python with no options and reuses the prepared request
+for that URL (shared by the VUs, bounded: `loadpy.vu.core.PREPARED_LIMIT`); a function that returns
+with no promise, no job and no timer skips the timer crossing; the prelude is compiled with "use strip", so its frames
 carry no location and are hidden from a rendered stack.
 """
 
@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 from loadpy.demo import DemoServer
-from loadpy.vu.api import HttpApi
+from loadpy.vu.core import PREPARED_LIMIT
 from tests.js.test_js_run import run_js, served
 
 
@@ -20,7 +20,7 @@ def test_plain_requests_reach_their_own_urls_past_the_prepared_cache_bound(
     tmp_path: Path, demo_server: DemoServer
 ) -> None:
     tag = uuid.uuid4().hex[:8]  # a path segment of its own: the session's demo target is shared
-    distinct = HttpApi.PLAIN_KEEP + 6  # more URLs than a VU keeps prepared: the cache is cleared and refilled
+    distinct = PREPARED_LIMIT + 6  # more URLs than are kept prepared: the rest are prepared per call
     run = run_js(
         tmp_path,
         f"""
