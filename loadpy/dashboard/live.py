@@ -1,8 +1,8 @@
 """The live dashboard of one run: the HTML report's page, updated once per period.
 
-Its data is the report's (loadpy.report.report_data), read from the registry and a
-TimeSeriesRecorder of its own once per period, and only while a page is connected: with
-nobody watching, a period costs one timer wake-up. The hot path never sees the dashboard.
+Its data is the report's (loadpy.report.report_data), read from a summary of the run so far, the
+registry and a TimeSeriesRecorder of its own once per period, and only while a page is connected:
+with nobody watching, a period costs one timer wake-up. The hot path never sees the dashboard.
 """
 
 from __future__ import annotations
