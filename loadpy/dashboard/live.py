@@ -1,8 +1,8 @@
 """The live dashboard of one run: the HTML report's page, updated once per period.
 
-Its data is the report's (loadpy.report.report_data), read from the registry and a
-TimeSeriesRecorder of its own once per period, and only while a page is connected: with
-nobody watching, a period costs one timer wake-up. The hot path never sees the dashboard.
+Its data is the report's (loadpy.report.report_data), read from a summary of the run so far, the
+registry and a TimeSeriesRecorder of its own once per period, and only while a page is connected:
+with nobody watching, a period costs one timer wake-up. The hot path never sees the dashboard.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from loadpy.metrics.thresholds import Thresholds
 from loadpy.report import TimeSeriesRecorder, render_report, report_data
 from loadpy.report.html import render_sections
 from loadpy.report.units import clock as clock_text
-from loadpy.summary import build_summary, export_json
+from loadpy.summary import build_summary
 
 log = logging.getLogger("loadpy")
 
@@ -51,8 +51,7 @@ def report_builder(
             system_tags=options.system_tags,
         )
         meta = {"script": script, "duration_s": elapsed_s}
-        results = summary.threshold_results()
-        data = report_data(registry, export_json(summary), recorder, meta, results, max_names=LIVE_NAME_ROWS)
+        data = report_data(registry, summary, recorder, meta, max_names=LIVE_NAME_ROWS)
         return dict(mask(data))
 
     return build

@@ -28,10 +28,9 @@ def write_html_report(path: str, p: TestPlan, summary: Any, recorder: Any, durat
     """--report FILE: a self-contained HTML report, or (FILE ending in .json) the data to rebuild one later."""
     from loadpy.outputs.files import write_end_of_test
     from loadpy.report import render_report, report_data, results_json
-    from loadpy.summary import export_json
 
     meta = {"script": p.path, "duration_s": duration_s, "options": p.options.raw}
-    data = report_data(p.registry, export_json(summary), recorder, meta, summary.threshold_results())
+    data = report_data(p.registry, summary, recorder, meta)
     data = p.masker.mask_data(data)
     write_end_of_test("--report", path, results_json(data) if path.endswith(".json") else render_report(data))
 

@@ -11,10 +11,10 @@ Shape (FORMAT "loadpy-report/1"):
     failures    [{count, method, name, status, error_code, error}] failed requests by reason, most first
     statuses    [{key, requests}] http_reqs per `status` tag, most first
     error_codes [{key, requests}] http_reqs per `error_code` tag, most first
-    checks      [{path, name, passes, fails}] from the summary export's group tree
+    checks      [{path, name, passes, fails}] every check of the summary's group tree, depth first
     thresholds  [{metric, source, ok, stat, observed}]: `observed` is the value the threshold
                 compared (None when unknown: no data, or a file from before the field existed)
-    metrics     the summary export's flat metric values
+    metrics     the summary's metric values as --summary-export writes them (flat, a rate's as `value`)
     units       {metric: {type, contains}} so every value is shown with its unit
 
 Fields were added over time under the same FORMAT; readers treat each one as optional, so
@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -35,11 +34,11 @@ from typing import Any
 from loadpy.errors import ConfigError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import CounterSink, RateSink, TrendSink
-from loadpy.metrics.thresholds import parse_expression
 from loadpy.outputs.files import write_file
 from loadpy.report.timeseries import PERCENTILES, TimeSeriesRecorder
+from loadpy.summary.export import export_metrics
 from loadpy.summary.failures import collect_failures
-from loadpy.summary.results import ThresholdResult, stat_name
+from loadpy.summary.model import Summary
 from loadpy.version import __version__
 
 FORMAT = "loadpy-report/1"
@@ -50,17 +49,15 @@ _EMBEDDED = re.compile(rf'<script type="application/json" id="{DATA_ELEMENT_ID}"
 
 def report_data(
     registry: Registry,
-    summary_export: dict[str, Any] | None,
+    summary: Summary,
     recorder: TimeSeriesRecorder | None,
     meta: dict[str, Any],
-    thresholds: Sequence[ThresholdResult] | None = None,
     max_names: int = MAX_NAME_ROWS,
 ) -> dict[str, Any]:
-    """Everything the report shows. `summary_export` is the --summary-export document
-    (loadpy.summary.export.export_json); `meta` holds script, start_time, duration_s, options.
-    With `thresholds` (the summary's verdicts), each threshold row carries the value it compared; `max_names`
-    bounds the per-name table (the live dashboard keeps it short: it is rebuilt every period)."""
-    export = summary_export or {}
+    """Everything the report shows: checks, thresholds and metric values from the summary model (the one
+    every end-of-run output reads), the per-tag tables and units from the registry it was built from.
+    `meta` holds script, start_time, duration_s, options; `max_names` bounds the per-name table (the live
+    dashboard keeps it short: it is rebuilt every period)."""
     full_meta: dict[str, Any] = {"loadpy_version": __version__, **meta}
     if "start_time" not in full_meta and recorder is not None and recorder.started_wall_ns is not None:
         started = dt.datetime.fromtimestamp(recorder.started_wall_ns / 1e9, tz=dt.UTC)
@@ -68,6 +65,7 @@ def report_data(
     names, names_omitted = _breakdown(registry, "name", max_names)
     scenarios, _ = _breakdown(registry, "scenario")
     scenarios.sort(key=lambda row: row["key"])
+    failures = summary.failures or collect_failures(registry)
     return {
         "format": FORMAT,
         "meta": full_meta,
@@ -75,19 +73,17 @@ def report_data(
         "scenarios": scenarios,
         "names": names,
         "names_omitted": names_omitted,
-        "failures": [asdict(row) for row in collect_failures(registry).rows],
+        "failures": [asdict(row) for row in failures.rows],
         "statuses": _request_counts(registry, "status"),
         "error_codes": _request_counts(registry, "error_code"),
-        "checks": _checks(export.get("root_group")),
-        "thresholds": (
-            [
-                {"metric": t.metric, "source": t.source, "ok": t.ok, "stat": t.stat, "observed": t.value}
-                for t in thresholds
-            ]
-            if thresholds is not None
-            else _thresholds(export.get("metrics") or {})
-        ),
-        "metrics": export.get("metrics") or {},
+        "checks": [
+            {"path": c.path, "name": c.name, "passes": c.passes, "fails": c.fails} for c in summary.check_results()
+        ],
+        "thresholds": [
+            {"metric": t.metric, "source": t.source, "ok": t.ok, "stat": t.stat, "observed": t.value}
+            for t in summary.threshold_results()
+        ],
+        "metrics": export_metrics(summary),
         "units": {
             name: {"type": str(metric.type), "contains": str(metric.contains)}
             for name, metric in registry.metrics.items()
@@ -156,65 +152,6 @@ def _breakdown(registry: Registry, key: str, max_rows: int | None = None) -> tup
             row["iterations"] = int(iters.get(value, 0))
         rows.append(row)
     return rows, len(values) - len(kept)
-
-
-def _children(node: Any) -> list[Any]:
-    """Groups/checks are keyed by name in --summary-export and listed in handle_summary data."""
-    if isinstance(node, dict):
-        return list(node.values())
-    return list(node) if isinstance(node, list) else []
-
-
-def _checks(group: Any) -> list[dict[str, Any]]:
-    if not isinstance(group, dict):
-        return []
-    out = [
-        {
-            "path": str(check.get("path", "")),
-            "name": str(check.get("name", "")),
-            "passes": int(check.get("passes", 0)),
-            "fails": int(check.get("fails", 0)),
-        }
-        for check in _children(group.get("checks"))
-        if isinstance(check, dict)
-    ]
-    for child in _children(group.get("groups")):
-        out.extend(_checks(child))
-    return out
-
-
-def _thresholds(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """--summary-export writes {source: failed}; handle_summary data {source: {ok}}: take both."""
-    out = []
-    for metric, entry in metrics.items():
-        if not isinstance(entry, dict):
-            continue
-        for source, state in (entry.get("thresholds") or {}).items():
-            ok = bool(state.get("ok")) if isinstance(state, dict) else not state
-            stat = _exported_stat(source)
-            # A Rate metric's rate is exported as "value"; a statistic not exported stays unknown.
-            observed = entry.get("value" if stat == "rate" and "passes" in entry else stat or "")
-            out.append(
-                {
-                    "metric": metric,
-                    "source": source,
-                    "ok": ok,
-                    "stat": stat,
-                    "observed": observed if isinstance(observed, int | float) else None,
-                }
-            )
-    return out
-
-
-def _exported_stat(source: str) -> str | None:
-    """The statistic a threshold expression compares, as the export names it ("p(95)", "rate")."""
-    try:
-        expression = parse_expression(source)
-    except ConfigError:
-        return None
-    if expression.percentile is None:
-        return expression.method
-    return stat_name(f"p({expression.percentile!r})")
 
 
 # -- results files ---------------------------------------------------------------------

@@ -78,8 +78,8 @@ def handle_summary_data(summary: Summary) -> dict[str, Any]:
     return data
 
 
-def export_json(summary: Summary) -> dict[str, Any]:
-    """The --summary-export document (write it with json.dump(..., indent=4))."""
+def export_metrics(summary: Summary) -> dict[str, Any]:
+    """The --summary-export document's `metrics`: flat values, a rate's as `value`, thresholds `{source: failed}`."""
     metrics: dict[str, Any] = {}
     for name, m in summary.metrics.items():
         entry = _values(m)
@@ -88,7 +88,12 @@ def export_json(summary: Summary) -> dict[str, Any]:
         if m.type is MetricType.RATE and "rate" in entry:
             entry["value"] = entry.pop("rate")
         metrics[name] = entry
-    data: dict[str, Any] = {"root_group": _group_objects(summary.root_group), "metrics": metrics}
+    return metrics
+
+
+def export_json(summary: Summary) -> dict[str, Any]:
+    """The --summary-export document (write it with json.dump(..., indent=4))."""
+    data: dict[str, Any] = {"root_group": _group_objects(summary.root_group), "metrics": export_metrics(summary)}
     if summary.setup_data is not None:
         data["setup_data"] = summary.setup_data
     return data

@@ -15,7 +15,7 @@ from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import tagset
 from loadpy.metrics.thresholds import Thresholds
 from loadpy.report import TimeSeriesRecorder, render_report, report_data
-from loadpy.summary import build_summary, export_json
+from loadpy.summary import build_summary
 from tests.browser import chromium_or_skip, headless
 from tests.cdp import Page
 
@@ -63,7 +63,7 @@ def test_report_renders_its_charts_in_headless_chromium(chromium: str, tmp_path:
 
     thresholds.evaluate(0.8, final=True)
     summary = build_summary(reg, thresholds, test_run_duration_s=0.8, summary_trend_stats=None, summary_time_unit=None)
-    data = report_data(reg, export_json(summary), rec, {"script": "shop.yaml", "duration_s": 0.8, "options": {}})
+    data = report_data(reg, summary, rec, {"script": "shop.yaml", "duration_s": 0.8, "options": {}})
     assert {(t["source"], t["ok"]) for t in data["thresholds"]} == {("p(95)<1000", True), ("rate<0.001", False)}
     page = tmp_path / "report.html"
     page.write_text(render_report(data), encoding="utf-8")
@@ -103,9 +103,7 @@ def test_report_units_zoom_legend_and_hover_in_chromium(chromium: str, tmp_path:
     summary = build_summary(reg, thresholds, test_run_duration_s=0.8, summary_trend_stats=None, summary_time_unit=None)
     meta = {"script": "shop.yaml", "duration_s": 0.8, "options": {}}
     page_file = tmp_path / "report.html"
-    page_file.write_text(
-        render_report(report_data(reg, export_json(summary), rec, meta, summary.threshold_results())), encoding="utf-8"
-    )
+    page_file.write_text(render_report(report_data(reg, summary, rec, meta)), encoding="utf-8")
 
     with Page(chromium, tmp_path, page_file.as_uri()) as page:
         page.wait_for("document.body.dataset.rendered === 'true'")

@@ -14,9 +14,11 @@ from loadpy import __version__
 from loadpy.errors import ConfigError, ExitCode
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import tagset
+from loadpy.metrics.thresholds import Thresholds
 from loadpy.report import TimeSeriesRecorder, load_results, render_report, report_data, save_results, units
 from loadpy.report.data import MAX_NAME_ROWS
 from loadpy.report.svg import Line, line_chart, nice_step, time_step, y_axis
+from loadpy.summary import Summary, build_summary
 from tests.integration.cli.helpers import loadpy_cmd, subprocess_env
 
 EVIL = "<script>alert(1)</script>"
@@ -30,38 +32,20 @@ def request(reg: Registry, tags: dict[str, str], ms: float, failed: bool = False
     reg.sink(reg.metrics["http_req_failed"], ts).add(failed)
 
 
-def export(check_name: str = "status is 200", source: str = "p(95)<500") -> dict[str, Any]:
-    """A --summary-export document's shape (groups and checks keyed by name)."""
-    return {
-        "root_group": {
-            "name": "",
-            "path": "",
-            "id": "d41d8cd98f00b204e9800998ecf8427e",
-            "groups": {
-                "login": {
-                    "name": "login",
-                    "path": "::login",
-                    "id": "x",
-                    "groups": {},
-                    "checks": {
-                        check_name: {
-                            "name": check_name,
-                            "path": f"::login::{check_name}",
-                            "id": "y",
-                            "passes": 7,
-                            "fails": 2,
-                        }
-                    },
-                }
-            },
-            "checks": {"top": {"name": "top", "path": "::top", "id": "z", "passes": 3, "fails": 0}},
-        },
-        "metrics": {
-            "http_reqs": {"count": 6, "rate": 3},
-            "http_req_failed": {"passes": 1, "fails": 5, "value": 0.16666666666666666},
-            "http_req_duration": {"p(95)": 30, "thresholds": {source: False, "max<10": True}},
-        },
-    }
+def summarize(reg: Registry, thresholds: dict[str, list[str]] | None = None, duration_s: float = 2.0) -> Summary:
+    """The run's summary model, thresholds evaluated at the end as a run does."""
+    parsed = Thresholds.parse(thresholds, reg) if thresholds is not None else None
+    if parsed is not None:
+        parsed.evaluate(duration_s, final=True)
+    return build_summary(reg, parsed, test_run_duration_s=duration_s, summary_trend_stats=None, summary_time_unit=None)
+
+
+def login_checks(reg: Registry, check_name: str = "status is 200") -> None:
+    """`top` at the root, then `check_name` in group `login`: 3/0 and 7/2 passes/fails."""
+    top = reg.groups.root.check("top")
+    top.passes = 3
+    login = reg.groups.root.group("login").check(check_name)
+    login.passes, login.fails = 7, 2
 
 
 def test_report_data_tables_per_scenario_and_name() -> None:
@@ -73,7 +57,9 @@ def test_report_data_tables_per_scenario_and_name() -> None:
     request(reg, {"scenario": "buy", "name": "home", "status": "200", "method": "POST"}, 15.0)
     reg.sink(reg.metrics["iterations"], tagset({"scenario": "browse"})).add(4)
     reg.sink(reg.metrics["iterations"], tagset({"scenario": "buy"})).add(1)
-    data = report_data(reg, export(), None, {"script": "flow.yaml", "duration_s": 2.0})
+    login_checks(reg)
+    thresholds = {"http_req_duration": ["p(95)<500", "max<10"], "http_req_duration{name:none}": ["max<10"]}
+    data = report_data(reg, summarize(reg, thresholds), None, {"script": "flow.yaml", "duration_s": 2.0})
 
     approx = pytest.approx
 
@@ -99,13 +85,17 @@ def test_report_data_tables_per_scenario_and_name() -> None:
         {"path": "::login::status is 200", "name": "status is 200", "passes": 7, "fails": 2},
     ]
     assert data["thresholds"] == [
-        # Without the evaluated thresholds, the observed value is read from the export when it has it.
-        {"metric": "http_req_duration", "source": "p(95)<500", "ok": True, "stat": "p(95)", "observed": 30},
-        {"metric": "http_req_duration", "source": "max<10", "ok": False, "stat": "max", "observed": None},
+        # The value each threshold compared; none for a submetric without a sample.
+        {"metric": "http_req_duration", "source": "p(95)<500", "ok": True, "stat": "p(95)", "observed": approx(45)},
+        {"metric": "http_req_duration", "source": "max<10", "ok": False, "stat": "max", "observed": 50},
+        {"metric": "http_req_duration{name:none}", "source": "max<10", "ok": True, "stat": "max", "observed": None},
     ]
+    assert data["metrics"]["http_req_failed"] == {"passes": 1, "fails": 5, "value": approx(1 / 6)}
+    assert data["metrics"]["http_reqs"] == {"count": 6, "rate": 3}
+    assert data["metrics"]["http_req_duration"]["thresholds"] == {"p(95)<500": False, "max<10": True}
     assert data["meta"] == {"loadpy_version": __version__, "script": "flow.yaml", "duration_s": 2.0}
     html = render_report(data)
-    assert re.search(r"<td class=\"k\">p\(95\)&lt;500</td><td class=\"n\">p\(95\)=30ms</td>", html)
+    assert re.search(r"<td class=\"k\">p\(95\)&lt;500</td><td class=\"n\">p\(95\)=45ms</td>", html)
     assert '<td class="n">max: no value</td>' in html
     assert data["timeseries"] is None
     json.dumps(data)  # serialisable as is
@@ -116,7 +106,7 @@ def test_name_table_is_bounded_busiest_first() -> None:
     for i in range(MAX_NAME_ROWS + 3):
         request(reg, {"name": f"/item/{i}"}, 1.0)
     request(reg, {"name": "/item/7"}, 1.0)
-    data = report_data(reg, None, None, {})
+    data = report_data(reg, summarize(reg), None, {})
     assert len(data["names"]) == MAX_NAME_ROWS
     assert data["names"][0] == {
         "key": "/item/7",
@@ -128,7 +118,7 @@ def test_name_table_is_bounded_busiest_first() -> None:
         "p99": 1.0,
     }
     assert data["names_omitted"] == 3
-    live = report_data(reg, None, None, {}, max_names=2)  # the dashboard's short table
+    live = report_data(reg, summarize(reg), None, {}, max_names=2)  # the dashboard's short table
     assert [row["key"] for row in live["names"]] == ["/item/7", "/item/0"]  # busiest, then by name
     assert live["names_omitted"] == MAX_NAME_ROWS + 1
 
@@ -141,7 +131,9 @@ def test_every_user_value_is_escaped() -> None:
     assert rec.started_mono is not None
     rec.tick(rec.started_mono + 1.0)
     meta = {"script": EVIL, "duration_s": 1.0, "options": {"tags": {"x": EVIL}}, "note": EVIL}
-    html = render_report(report_data(reg, export(check_name=EVIL, source=f"p(95)<500 {EVIL}"), rec, meta))
+    login_checks(reg, check_name=EVIL)
+    summary = summarize(reg, {f"http_req_duration{{name:{EVIL}}}": ["p(95)<500"]})
+    html = render_report(report_data(reg, summary, rec, meta))
     # Only the report's own three script elements; the payload appears escaped only.
     assert html.count("<script") == 3
     assert "alert(1)</script>" not in html
@@ -152,7 +144,8 @@ def test_every_user_value_is_escaped() -> None:
 
 
 def test_report_is_self_contained() -> None:
-    html = render_report(report_data(Registry(), None, None, {"script": "a.yaml"}))
+    reg = Registry()
+    html = render_report(report_data(reg, summarize(reg), None, {"script": "a.yaml"}))
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", html)
     assert "@import" not in html
     assert not re.search(r"url\((?!#)", html)  # only references to the page's own clip paths
@@ -165,7 +158,9 @@ def test_report_is_self_contained() -> None:
 def test_results_round_trip_through_json_and_through_the_html(tmp_path: Path) -> None:
     reg = Registry()
     request(reg, {"scenario": "s", "name": EVIL}, 3.0)
-    data = report_data(reg, export(), None, {"script": "x.yaml", "start_time": "2025-01-01T00:00:00+00:00"})
+    login_checks(reg)
+    summary = summarize(reg, {"http_req_duration": ["p(95)<500"]})
+    data = report_data(reg, summary, None, {"script": "x.yaml", "start_time": "2025-01-01T00:00:00+00:00"})
     saved = tmp_path / "results.json"
     save_results(saved, data)
     assert load_results(saved) == data
@@ -225,7 +220,9 @@ def test_results_written_before_the_new_fields_still_render(tmp_path: Path) -> N
     values: `loadpy report` renders it, showing '-' where the file has no value."""
     reg = Registry()
     request(reg, {"scenario": "s", "name": "home", "status": "200"}, 3.0)
-    data = report_data(reg, export(), None, {"script": "x.yaml", "duration_s": 1.0})
+    data = report_data(
+        reg, summarize(reg, {"http_req_duration": ["p(95)<500"]}), None, {"script": "x.yaml", "duration_s": 1.0}
+    )
     for key in ("statuses", "error_codes", "units"):
         del data[key]
     for row in data["names"] + data["scenarios"]:
@@ -246,4 +243,5 @@ def test_results_written_before_the_new_fields_still_render(tmp_path: Path) -> N
     assert cells == ["1", "0", "0.00%", "-", "-", "3ms", "-"]  # requests, failures, %, p50 p90 p95 p99
     assert '<td class="k">p(95)&lt;500</td><td class="n">-</td>' in html
     assert '<td class="n">200</td>' not in html and "No status recorded." in html
-    assert 'http_req_duration</td><td class="k">p(95)=30ms</td>' in html  # built-in units known by name
+    durations = "avg=3ms  min=3ms  med=3ms  max=3ms  p(90)=3ms  p(95)=3ms"
+    assert f'http_req_duration</td><td class="k">{durations}</td>' in html  # built-in units known by name
