@@ -82,11 +82,21 @@ class TagContext:
 class RequestSite:
     """What a request step (or a Python call site) contributes to tags: request tags and expectations."""
 
-    __slots__ = ("expected", "tags")
+    __slots__ = ("_challenged", "expected", "tags")
 
     def __init__(self, tags: TagSet = (), expected: ExpectedStatuses | bool | None = True) -> None:
         self.tags = tags  # user tags from `tags:` (after system tags: they win)
         self.expected = expected  # True: the runtime default; None: no callback
+        self._challenged: RequestSite | None = None
+
+    def challenged(self) -> RequestSite:
+        """This site for the first response of a Digest request: k6 swaps the response callback for
+        `status == 401` for that one response (none stays none). Kept: the recorder caches by site."""
+        site = self._challenged
+        if site is None:
+            expected = None if self.expected is None else ExpectedStatuses((401,))
+            site = self._challenged = RequestSite(self.tags, expected)
+        return site
 
 
 # What every hop of one request (redirects included) is recorded under, fixed when it is sent:
