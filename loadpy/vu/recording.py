@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from loadpy.clock import now
+from loadpy.k6lib import gourl
 from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.groups import GroupNode, GroupTree
 from loadpy.metrics.metric import Metric
@@ -193,6 +194,8 @@ class Recorder:
 
     def _http_entry(self, resp: Response, ctx: TagContext, site: RequestSite, url: str) -> tuple[Any, ...]:
         expected_rule = self.expected if site.expected is True else site.expected
+        if "@" in url:
+            url = _masked(url)
         system: dict[str, str] = {
             "method": resp.method,
             "url": url,
@@ -294,3 +297,11 @@ class Recorder:
     def group_duration(self, ctx: TagContext, ms: float, meta: dict[str, str] | None = None) -> None:
         """group_duration is tagged with the group's own path (ctx is the group's context)."""
         self.add(self._m["group_duration"], ctx, ms, meta=meta)
+
+
+def _masked(url: str) -> str:
+    """The URL as k6 tags it (`URL.Clean()`): credentials in it shown as `****:****`."""
+    try:
+        return gourl.clean(url, gourl.parse(url))
+    except gourl.GoUrlError:
+        return url
