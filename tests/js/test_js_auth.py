@@ -44,6 +44,11 @@ export default function () {{
   console.log('wrong', http.get(`http://user:wrong@${{B}}/digest-auth/auth/user/passwd`, {{ auth: 'digest' }}).status);
   console.log('unchallenged', http.get(`http://user:passwd@${{B}}/plain`, {{ auth: 'digest' }}).status);
   console.log('anonymous', http.get(`http://${{B}}/digest-auth/auth/user/passwd`, {{ auth: 'digest' }}).status);
+  const [batched] = http.batch([['GET', `http://user:passwd@${{B}}/digest-auth/auth/user/passwd?b=1`, null,
+    {{ auth: 'digest' }}]]);
+  console.log('batch', batched.status);
+  http.asyncRequest('GET', `http://user:passwd@${{B}}/digest-auth/auth/user/passwd?a=1`, null, {{ auth: 'digest' }})
+    .then((r) => console.log('async', r.status));
   const basic = http.get(`http://user:passwd@${{B}}/basic-auth/user/passwd`, {{ auth: 'basic' }});
   console.log('basic', basic.status, basic.url);
 }}
@@ -97,10 +102,10 @@ def test_digest_auth_agrees_with_k6(tmp_path: Path) -> None:
     lines, samples, seen = got
     base = f"http://127.0.0.1:{server.port}"
     assert lines.count(f"auth 200 {base}/digest-auth/auth/user/passwd") == 2
-    for line in ("rfc2069 200", "post 200", "wrong 401", "unchallenged 200", "anonymous 401"):
+    for line in ("rfc2069 200", "post 200", "wrong 401", "unchallenged 200", "anonymous 401", "batch 200", "async 200"):
         assert lines.count(line) == 2, line
-    # two requests per challenged Digest call (five), one for the unchallenged and the Basic one: 12
-    assert sum(n for key, n in samples.items() if key[0] == "http_reqs") == 24
+    # two requests per challenged Digest call (seven), one for the unchallenged and the Basic one: 16
+    assert sum(n for key, n in samples.items() if key[0] == "http_reqs") == 32
     url = f"{base}/digest-auth/auth/user/passwd"
     # the challenge leg is expected (401); an unchallenged 200 on it is not
     assert samples[("http_req_failed", "0", "GET", url, url, "401", "true", "", "")] == 6
@@ -112,7 +117,8 @@ def test_digest_auth_agrees_with_k6(tmp_path: Path) -> None:
     masked = f"http://****:****@127.0.0.1:{server.port}/basic-auth/user/passwd"
     assert samples[("http_reqs", "1", "GET", masked, masked, "200", "true", "", "")] == 2
     assert seen[("GET", "/digest-auth/auth/user/passwd", "")] == 2  # no credentials: no Basic either
-    assert sum(seen.values()) == 24
+    assert seen[("GET", "/digest-auth/auth/user/passwd?a=1", basic)] == 2  # asyncRequest
+    assert sum(seen.values()) == 32
 
 
 NTLM = """import http from 'k6/http';
