@@ -50,14 +50,20 @@ def _md5(text: str) -> str:
 
 
 def digest_authorization(
-    challenge: dict[str, str], method: str, uri: str, username: str, password: str, entity: str
+    challenge: dict[str, str],
+    method: str,
+    uri: str,
+    username: str,
+    password: str,
+    entity: str,
+    cnonce: str | None = None,
 ) -> str:
     """The `Authorization` value answering `challenge` for `method uri` (`entity`: what k6 hashes
-    for qop=auth-int, the 401's body)."""
+    for qop=auth-int, the 401's body; `cnonce`: random unless given)."""
     offered = [q.strip() for q in challenge.get("qop", "").split(",") if q.strip()]
     qop = "auth" if "auth" in offered or len(offered) > 1 else (offered[0] if offered else "")
     nc = "00000001"
-    cnonce = secrets.token_hex(16)
+    cnonce = cnonce or secrets.token_hex(16)
     ha1 = _md5(f"{username}:{challenge.get('realm', '')}:{password}")
     ha2 = _md5(f"{method}:{uri}:{_md5(entity)}" if qop == "auth-int" else f"{method}:{uri}")
     nonce = challenge.get("nonce", "")
