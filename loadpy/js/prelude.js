@@ -312,8 +312,8 @@ var __lp = (function () {
     globalCallback = cb;
   }
 
-  // params loadpy honours; any other key (jar, auth, compression, ...) is warned about once
-  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies", "jar"]);
+  // params loadpy honours; any other key (compression, ...) is warned about once
+  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies", "jar", "auth"]);
 
   // ---- cookie jars (loadpy/js/jars.py): jar 0 is the VU's own ---------------------------------
   const jarIds = new WeakMap();
@@ -407,6 +407,7 @@ var __lp = (function () {
       if (params.timeout !== undefined) (options.timeout = seconds(params.timeout, "timeout")), (any = true);
       if (params.redirects !== undefined) (options.redirects = Number(params.redirects)), (any = true);
       if (params.responseType !== undefined) (options.responseType = String(params.responseType)), (any = true);
+      if (params.auth !== undefined && params.auth !== null) (options.auth = String(params.auth)), (any = true);
     }
     const callback = params && "responseCallback" in params ? params.responseCallback : globalCallback;
     if (callback !== undefined) (options.expected = callbackValue(callback)), (any = true);

@@ -51,6 +51,7 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
         ("timeout", "timeout"),
         ("redirects", "redirects"),
         ("responseType", "response_type"),
+        ("auth", "auth"),
     ):
         if key in options:
             kwargs[name] = options[key]

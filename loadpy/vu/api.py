@@ -19,6 +19,7 @@ from loadpy.errors import TestAbort
 from loadpy.metrics.tags import tagset
 from loadpy.protocols.graphql import SubscriptionResult, run_subscription
 from loadpy.protocols.graphql.subscription import TRANSPORT_WS
+from loadpy.protocols.http.auth import check_auth
 from loadpy.protocols.http.model import Response
 from loadpy.protocols.ws import WsSession
 from loadpy.vu.bodies import encode_body, with_query
@@ -60,14 +61,16 @@ class HttpApi:
         redirects: int | None = None,
         response_type: str | None = None,
         expected_statuses: list[Any] | bool | None = True,
+        auth: str | None = None,
     ) -> Response:
-        """Send one request (timeout in seconds); records http_* like a YAML request step."""
+        """Send one request (timeout in seconds); records http_* like a YAML request step.
+        `auth="digest"`: the URL's credentials answer a Digest challenge, as k6's params.auth."""
         state = self._state
-        if body is None and json is None and headers is None and params is None:
+        if body is None and json is None and headers is None and params is None and auth is None:
             site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
             prepared = state.prepared_plain(method, url)
         else:
-            prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
+            prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses, auth)
         return await state.send(prepared, site, name, timeout, redirects, response_type)
 
     def start(
@@ -85,10 +88,11 @@ class HttpApi:
         redirects: int | None = None,
         response_type: str | None = None,
         expected_statuses: list[Any] | bool | None = True,
+        auth: str | None = None,
     ) -> Awaitable[Response]:
         """`request`, its tags and group taken now, sent when the result is awaited (JavaScript's
         http.asyncRequest starts several on the VU's event loop before awaiting any)."""
-        prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses)
+        prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses, auth)
         return self._state.send(prepared, site, name, timeout, redirects, response_type)
 
     def _prepare(
@@ -101,12 +105,14 @@ class HttpApi:
         params: Mapping[str, Any] | None,
         tags: Mapping[str, Any] | None,
         expected_statuses: list[Any] | bool | None,
+        auth: str | None = None,
     ) -> tuple[Any, RequestSite]:
         state = self._state
         hdrs = dict(headers or {})
         data = encode_body(body, json, hdrs)
         site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
-        return state.http_client().prepare(method.upper(), with_query(url, params), hdrs, data), site
+        scheme = check_auth(auth)  # refuses "ntlm" before anything is sent
+        return state.http_client().prepare(method.upper(), with_query(url, params), hdrs, data, scheme), site
 
     async def get(self, url: str, **kw: Any) -> Response:
         return await self.request("GET", url, **kw)
@@ -146,6 +152,7 @@ class HttpApi:
                 kw.get("params"),
                 kw.get("tags"),
                 kw.get("expected_statuses", True),
+                kw.get("auth"),
             )
             prepared.timeout, prepared.redirects = kw.get("timeout"), kw.get("redirects")
             prepared.response_type = kw.get("response_type")

@@ -27,7 +27,11 @@ class HttpClientLike(Protocol):
     cookies: Any
     vu_id: int  # picks the VU's `localIPs` source address
 
-    def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> Any: ...
+    on_challenge: OnResponse | None  # the first response of a Digest request (see HttpClient.send)
+
+    def prepare(
+        self, method: str, url: str, headers: Any = None, body: bytes | None = None, auth: str | None = None
+    ) -> Any: ...
 
     async def send(
         self,

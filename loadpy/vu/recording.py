@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from loadpy.clock import now
+from loadpy.k6lib import gourl
 from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.groups import GroupNode, GroupTree
 from loadpy.metrics.metric import Metric
@@ -82,11 +83,21 @@ class TagContext:
 class RequestSite:
     """What a request step (or a Python call site) contributes to tags: request tags and expectations."""
 
-    __slots__ = ("expected", "tags")
+    __slots__ = ("_challenged", "expected", "tags")
 
     def __init__(self, tags: TagSet = (), expected: ExpectedStatuses | bool | None = True) -> None:
         self.tags = tags  # user tags from `tags:` (after system tags: they win)
         self.expected = expected  # True: the runtime default; None: no callback
+        self._challenged: RequestSite | None = None
+
+    def challenged(self) -> RequestSite:
+        """This site for the first response of a Digest request: k6 swaps the response callback for
+        `status == 401` for that one response (none stays none). Kept: the recorder caches by site."""
+        site = self._challenged
+        if site is None:
+            expected = None if self.expected is None else ExpectedStatuses((401,))
+            site = self._challenged = RequestSite(self.tags, expected)
+        return site
 
 
 # What every hop of one request (redirects included) is recorded under, fixed when it is sent:
@@ -183,6 +194,8 @@ class Recorder:
 
     def _http_entry(self, resp: Response, ctx: TagContext, site: RequestSite, url: str) -> tuple[Any, ...]:
         expected_rule = self.expected if site.expected is True else site.expected
+        if "@" in url:
+            url = _masked(url)
         system: dict[str, str] = {
             "method": resp.method,
             "url": url,
@@ -284,3 +297,11 @@ class Recorder:
     def group_duration(self, ctx: TagContext, ms: float, meta: dict[str, str] | None = None) -> None:
         """group_duration is tagged with the group's own path (ctx is the group's context)."""
         self.add(self._m["group_duration"], ctx, ms, meta=meta)
+
+
+def _masked(url: str) -> str:
+    """The URL as k6 tags it (`URL.Clean()`): credentials in it shown as `****:****`."""
+    try:
+        return gourl.clean(url, gourl.parse(url))
+    except gourl.GoUrlError:
+        return url

@@ -134,6 +134,7 @@ class VUState:
         client = self._client
         if client is None:
             client = self._client = self._core.client_factory(self._on_response)
+            client.on_challenge = self._on_challenge
             client.vu_id = self.id  # localIPs: the n-th VU dials from the n-th source address
             debug = getattr(client, "debug", None)
             if debug is not None:  # --http-debug logs carry the VU's fields
@@ -194,6 +195,11 @@ class VUState:
 
     async def batch(self, prepared: list[Any], records: list[HttpRecord]) -> list[Response]:
         return await self.http_client().batch(prepared, records)
+
+    def _on_challenge(self, resp: Response, record: HttpRecord) -> None:
+        """The first response of a Digest request: k6 counts it as expected only when it is the 401."""
+        site, name, ctx = record
+        self._on_response(resp, (site.challenged(), name, ctx))
 
     def _on_response(self, resp: Response, record: HttpRecord) -> None:
         """Every hop of every request: recorded under what its own call said (see HttpRecord)."""

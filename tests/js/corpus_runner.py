@@ -44,12 +44,15 @@ class StubClient:
 
     def __init__(self, on_response: Any) -> None:
         self.on_response = on_response
+        self.on_challenge = on_response  # no Digest challenge here: the stub answers 200
         self.bytes_sent = 0
         self.bytes_received = 0
         self.cookies = CookieJar()  # what http.cookieJar() reaches
         self.vu_id = 0
 
-    def prepare(self, method: str, url: str, headers: Any = None, body: bytes | None = None) -> _Prepared:
+    def prepare(
+        self, method: str, url: str, headers: Any = None, body: bytes | None = None, auth: str | None = None
+    ) -> _Prepared:
         return _Prepared(method, url, headers or {}, body)
 
     async def send(

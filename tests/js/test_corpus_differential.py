@@ -56,10 +56,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "module k6/experimental/websockets (107)",
     },
     "./k6tut/K6Samples/04_correlation_03.js": dict.fromkeys(("exit", "counts", "metrics", "requests"), _JSLIB_OFFLINE),
-    "./k6/http_digest_auth.js": {
-        "metrics": 'loadpy ignores params.auth ("digest", "ntlm") with a warning: k6 expects a 401 on the first '
-        "digest leg and counts the target's 200 as failed (no http_req_duration{expected_response:true})",
-    },
 }
 
 

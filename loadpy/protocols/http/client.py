@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from loadpy.clock import now
 from loadpy.errors import ConfigError
+from loadpy.protocols.http.auth import DIGEST, digest_authorization, parse_challenge
 from loadpy.protocols.http.cert_validity import validity_failure
 from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
 from loadpy.protocols.http.connection import H1Connection, connect
@@ -196,6 +197,7 @@ class PreparedRequest:
     """
 
     __slots__ = (
+        "auth",
         "auto_referer",
         "body",
         "cookie_path",
@@ -220,6 +222,7 @@ class PreparedRequest:
         self.method = method
         self.url = url
         self.auto_referer = False  # the Referer header was set by a redirect, not by the user
+        self.auth: tuple[str, str] | None = None  # Digest credentials (params.auth "digest"; see auth.py)
         self.parts: UrlParts | None = None
         self.failure: HttpFailure | None = None  # set when the URL cannot be requested
         self.key: tuple[str, str, int] = ("", "", 0)
@@ -291,6 +294,8 @@ class HttpClient:
     def __init__(self, options: HttpOptions, on_response: OnResponse | None = None) -> None:
         self.options = options
         self.on_response = on_response
+        # the first response of a Digest request (k6 expects it to be the 401): None records it as any other
+        self.on_challenge: OnResponse | None = on_response
         self.bytes_sent = 0
         self.bytes_received = 0
         self.cookies = CookieJar()
@@ -309,9 +314,11 @@ class HttpClient:
         url: str,
         headers: Mapping[str, str] | None = None,
         body: bytes | str | None = None,
+        auth: str | None = None,
     ) -> PreparedRequest:
         """Validate the URL and serialise the request once. Never raises for a bad URL:
-        the returned request carries the failure (1020 / 1000) and `send` reports it."""
+        the returned request carries the failure (1020 / 1000) and `send` reports it.
+        `auth` "digest": the URL's credentials answer a Digest challenge (see `send`)."""
         method = method.upper()
         req = PreparedRequest(method, url)
         if isinstance(body, str):
@@ -349,6 +356,11 @@ class HttpClient:
             return req
         req.cookie_path = parts.target.split("?", 1)[0]
         req.wire = req.wire_with_cookies("")
+        if auth == DIGEST:
+            # k6's digest transport takes the credentials off the URL: its hops are tagged without them
+            user, _, password = parts.userinfo.partition(":")
+            req.auth = (unquote(user), unquote(password))
+            req.url = _without_userinfo(url)
         return req
 
     # ------------------------------------------------------------------ sending
@@ -400,13 +412,14 @@ class HttpClient:
         debug = self.debug
         req = prepared
         hops = 0
+        challenged = prepared.auth is not None  # the first response answers a Digest challenge
         while True:
             if req.failure is not None:
                 resp = self._failed_before_sending(req)
                 if resp.sent and on_response is not None:
                     on_response(resp, record)
                 return resp
-            if hops:
+            if req is not prepared:
                 t0 = now()
             if debug is not None:
                 request_id = debug.request(req, self._jar_cookie(req), record)
@@ -430,8 +443,15 @@ class HttpClient:
                     resp = self._h1_failure(req, conn, failure, None, t0)
             if debug is not None:
                 debug.response(resp, request_id, record)
-            if on_response is not None:
+            if challenged:
+                challenged = False
+                if self.on_challenge is not None:
+                    self.on_challenge(resp, record)
+            elif on_response is not None:
                 on_response(resp, record)
+            if req.auth is not None and resp.status == 401:
+                req = self._authorised(req, resp)
+                continue
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
                 return resp
             location = resp.headers.get("Location")
@@ -455,6 +475,21 @@ class HttpClient:
         resp.request_body = req.body
         resp.end_time = now()
         return resp
+
+    def _authorised(self, req: PreparedRequest, resp: Response) -> PreparedRequest:
+        """The request again, with the Digest answer to the 401's challenge (k6's digest transport:
+        no nonce cache, so every call makes both requests)."""
+        assert req.auth is not None
+        challenge = parse_challenge(resp.headers.get("Www-Authenticate") or "") or {}
+        target = req.parts.target if req.parts is not None else "/"
+        headers = {k: v for k, v in req.headers.items() if k.lower() != "authorization"}
+        entity = (resp.body or b"").decode("utf-8", "replace")
+        headers["Authorization"] = digest_authorization(challenge, req.method, target, *req.auth, entity)
+        if req.user_cookie:
+            headers["Cookie"] = req.user_cookie
+        nxt = self.prepare(req.method, req.url, headers, req.body)
+        nxt.timeout, nxt.redirects, nxt.response_type = req.timeout, req.redirects, req.response_type
+        return nxt
 
     def _redirected(self, req: PreparedRequest, resp: Response, location: str) -> PreparedRequest:
         """The next hop, as Go builds it: 301/302/303 become GET without body, 307/308 keep both."""
