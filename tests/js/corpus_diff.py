@@ -38,8 +38,9 @@ BODY = b'{"ok": true, "id": 1, "name": "stub", "token": "t", "access": "t", "dat
 # Hosts left unmapped: module imports (k6 fetches jslib.k6.io over the network, loadpy ships those modules).
 UNMAPPED = frozenset({"jslib.k6.io", "cdnjs.cloudflare.com", "raw.githubusercontent.com"})
 # Request headers that legitimately differ: the default User-Agent names the tool ("Grafana k6/1.1.0"
-# vs "loadpy/<version>", docs/js.md), and Go adds `Accept-Encoding: gzip` on its own (compared apart).
-IGNORED_HEADERS = frozenset({"user-agent"})
+# vs "loadpy/<version>", docs/js.md), and Go adds `Accept-Encoding: gzip` on its own (compared apart);
+# a WebSocket handshake's key is 16 random bytes by the protocol (RFC 6455 4.1).
+IGNORED_HEADERS = frozenset({"user-agent", "sec-websocket-key"})
 # Sampled once a second by both tools: whether a run of about a second holds a sample is timing, not behaviour.
 TICKED_METRICS = frozenset({"vus", "vus_max"})
 COUNTS = (("iterations", "count"), ("http_reqs", "count"), ("checks", "passes"), ("checks", "fails"))

@@ -40,22 +40,36 @@ NONDETERMINISTIC: dict[str, dict[str, str]] = {
 }
 
 _NO_GRPC = "loadpy has no k6/net/grpc (exit 107 at the import); k6 runs the script and its gRPC calls fail"
-_NO_WS = "loadpy has no k6/ws yet (exit 107 at the import; another branch adds WebSockets)"
 _JSLIB_OFFLINE = (
     "environment, not loadpy: k6 fetches jslib.k6.io/k6-utils over the network (none here: 107); loadpy ships k6-utils"
 )
+_JSLIB_BUILT_IN = (
+    "environment, not loadpy: k6 fetches this jslib.k6.io library over the network (none here: 107); loadpy has it "
+    "built in, so the script runs"
+)
+_WEBSOCKETS_NAME = (
+    "k6 v1.1 knows only k6/experimental/websockets (107 at `k6/websockets`); loadpy accepts both names, so it runs"
+)
+_RUNS_ONLY_IN_LOADPY = ("exit", "counts", "metrics")
 
 # Differences from k6 that loadpy has today, with the reason (docs/js.md, "Agreement with k6 on the corpus").
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "./k6/grpc_healthcheck.js": dict.fromkeys(("exit", "counts", "metrics"), _NO_GRPC),
     "./k6/grpc_reflection.js": dict.fromkeys(("exit", "counts", "metrics"), _NO_GRPC),
-    "./k6/websocket.js": dict.fromkeys(("exit", "counts", "metrics", "requests"), _NO_WS),
-    "./ridzeal/ws-test.js": dict.fromkeys(("exit", "counts", "metrics", "thresholds", "requests"), _NO_WS),
-    "./quickpizza/foundations/13.basic.websockets.js": {
-        "exit": "k6 first refuses the options (no default function: 104); loadpy stops earlier, at the unknown "
-        "module k6/experimental/websockets (107)",
-    },
     "./k6tut/K6Samples/04_correlation_03.js": dict.fromkeys(("exit", "counts", "metrics", "requests"), _JSLIB_OFFLINE),
+    "./k6/websockets/test-echo.js": dict.fromkeys(_RUNS_ONLY_IN_LOADPY, _WEBSOCKETS_NAME),
+    "./k6/websockets/ws.js": dict.fromkeys(_RUNS_ONLY_IN_LOADPY, _WEBSOCKETS_NAME),
+    "./k6tut/K6Samples/05_data_parameterization/papaparse-remote-import.js": dict.fromkeys(
+        _RUNS_ONLY_IN_LOADPY, _JSLIB_BUILT_IN
+    ),
+    "./quickpizza/foundations/07.scenarios.js": {"exit": _JSLIB_BUILT_IN},
+    "./quickpizza/foundations/10.summary.js": dict.fromkeys(
+        (*_RUNS_ONLY_IN_LOADPY, "requests", "thresholds"), _JSLIB_BUILT_IN
+    ),
+    "./quickpizza/foundations/14.basic.tracing.js": dict.fromkeys((*_RUNS_ONLY_IN_LOADPY, "requests"), _JSLIB_BUILT_IN),
+    "./quickpizza/foundations/15.basic.profiling.js": dict.fromkeys(
+        (*_RUNS_ONLY_IN_LOADPY, "requests"), _JSLIB_BUILT_IN
+    ),
 }
 
 
