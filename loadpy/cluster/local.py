@@ -146,11 +146,12 @@ class LocalCluster:
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def _kill_leftovers(self) -> None:
-        """Ray's own daemons name this cluster's temporary directory on their command line: end any left."""
+        """Ray's own daemons name this cluster's temporary directory on their command line, and its idle
+        workers (`ray::IDLE`, reparented to init, exiting seconds later) in their environment: end any left."""
         marker = self.tmpdir.encode()
         for entry in Path("/proc").iterdir() if os.path.isdir("/proc") else []:
-            if not entry.name.isdigit():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
                 continue
             with contextlib.suppress(OSError):
-                if marker in (entry / "cmdline").read_bytes():
+                if marker in (entry / "cmdline").read_bytes() or marker in (entry / "environ").read_bytes():
                     os.kill(int(entry.name), signal.SIGKILL)

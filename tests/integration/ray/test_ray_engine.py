@@ -130,17 +130,22 @@ def test_two_nodes_make_k6s_counts_with_setup_and_teardown_once(
     )
     assert done.returncode == 0, done.stderr
     expected = _served(demo_server, k6_tag)
-    assert expected == {"setup": 1, "teardown-7": 1, "pvu": 15, "shared": 21, "car": 61}
+    # constant-arrival-rate 30/s over 2 s starts 61 iterations (t = 0 .. 2 s); on a loaded machine either
+    # tool may start the last one, due at the very end, too late: that one is the tolerance, nothing else
+    car_k6 = expected.pop("car")
+    assert expected == {"setup": 1, "teardown-7": 1, "pvu": 15, "shared": 21} and car_k6 in (60, 61)
 
     out = _run(tmp_path, cluster, _python_script(tmp_path, demo_server.base_url, tag), "--workers-per-node", "2")
     assert out.code == 0, out.stderr
     assert "Traceback" not in out.stderr
     # the same requests as k6: every scenario's exact count over 4 workers on 2 nodes, setup and teardown once
-    assert _served(demo_server, tag) == expected
+    served = _served(demo_server, tag)
+    car = served.pop("car")
+    assert served == expected and car in (60, 61)
     # one merged export: every worker's iterations and requests (setup/teardown's requests count, as in k6)
     assert out.export is not None
-    assert out.export["metrics"]["iterations"]["count"] == 15 + 21 + 61
-    assert out.export["metrics"]["http_reqs"]["count"] == 15 + 21 + 61 + 2
+    assert out.export["metrics"]["iterations"]["count"] == 15 + 21 + car
+    assert out.export["metrics"]["http_reqs"]["count"] == 15 + 21 + car + 2
     assert out.export["setup_data"] == {"n": 7}
 
 
