@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
+from loadpy.cli.args import run_request
 from loadpy.cli.main import build_parser
 from loadpy.cluster.agent import NodeAgent
+from loadpy.workers.assign import Assignment
+from loadpy.workers.coordinator import worker_request
 from loadpy.workers.frames import FrameDecoder
 from loadpy.workers.job import Job
 
@@ -21,10 +25,9 @@ def _job(tmp_path: Path, url: str) -> Job:
         encoding="utf-8",
     )
     args = build_parser().parse_args(["run", "-q", "--address", "", str(script)])
-    # what the coordinator's _spawn sets for a worker: the whole test as its one segment
-    args.execution_segment, args.execution_segment_sequence = "0:1", "0,1"
-    args.no_summary = args.no_thresholds = True
-    return Job(0, 1, args, None, coordinator_pid=-1)  # the agent puts its own pid here
+    # what the coordinator's _spawn sends a worker: the whole test as its one segment
+    request = worker_request(run_request(args, os.environ), Assignment(0, "0:1", "0,1"))
+    return Job(0, 1, request, None, coordinator_pid=-1)  # the agent puts its own pid here
 
 
 async def _until(agent: NodeAgent, decoder: FrameDecoder, kind: str, seen: list[tuple[str, Any]]) -> int | None:
