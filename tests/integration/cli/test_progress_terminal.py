@@ -4,6 +4,7 @@ character, and bars that fit the pane while the test runs."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -92,10 +93,12 @@ def test_progress_in_a_terminal_as_k6s(tmp_path: Path, tmux: str, demo_server: D
     ours = run_in_pane(tmux, width, loadpy_cmd("run", "--no-summary", "--address", "", str(scenario)), tmp_path, env)
     theirs = run_in_pane(tmux, width, [k6, "run", "--no-summary", "--address", "", str(script)], tmp_path, env)
 
-    expected = final_block(theirs)
-    assert final_block(ours) == expected
-    # the block k6 drew at this width: the bar takes what the longest line leaves, 40 columns at most
+    # the block k6 draws at this width: the bar takes what the longest line leaves, 40 columns at most
     bar = "[" + "=" * {60: 8, 80: 28, 120: 38}[width] + "]"
+    # on a loaded machine k6 sometimes leaves its last frame with a running frame's narrower bar (its
+    # `1.0s/2s` columns were longer): every other column is still compared with k6's own frame
+    expected = [re.sub(r"\[=+\]", lambda _: bar, line) for line in final_block(theirs)]
+    assert final_block(ours) == expected
     assert expected[1] == f"rate                 ✓ {bar} 0/2 VUs  2s  5.00 iters/s"
 
     # while running (`1.0s/2s` columns: longer lines), every redrawn line fits the pane, k6 keeping one
