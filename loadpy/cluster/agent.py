@@ -19,7 +19,7 @@ import socket
 import sys
 from typing import Any
 
-from loadpy.workers.coordinator import child_env
+from loadpy.workers.coordinator import start_worker_process
 from loadpy.workers.frames import encode
 from loadpy.workers.job import Job
 
@@ -67,21 +67,7 @@ class NodeAgent:
     async def spawn(self, index: int, job: Job, cwd: str | None) -> int:
         """Start worker `index` (the job's global index) with its job; its pid."""
         job = dataclasses.replace(job, coordinator_pid=os.getpid())  # the worker dies with its parent: us
-        read_fd, write_fd = os.pipe()
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "loadpy.workers.worker",
-                str(write_fd),
-                stdin=asyncio.subprocess.PIPE,
-                pass_fds=(write_fd,),
-                start_new_session=True,
-                env=child_env(),
-                cwd=cwd,
-            )
-        finally:
-            os.close(write_fd)
+        proc, read_fd = await start_worker_process(cwd)
         worker = self.workers[index] = _Worker(proc)
         assert proc.stdin is not None
         proc.stdin.write(encode("job", job))

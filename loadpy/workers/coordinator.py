@@ -318,20 +318,7 @@ class Coordinator:
             self.launcher.relay(remote, _FrameProtocol(self, remote))
             return remote
         job = encode("job", spec)
-        read_fd, write_fd = os.pipe()
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "loadpy.workers.worker",
-                str(write_fd),
-                stdin=asyncio.subprocess.PIPE,
-                pass_fds=(write_fd,),
-                start_new_session=True,  # Ctrl+C reaches the coordinator only; it forwards one interrupt
-                env=child_env(),
-            )
-        finally:
-            os.close(write_fd)
+        proc, read_fd = await start_worker_process()
         w = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
         w.send_bytes(job)  # the job travels on stdin: nothing on disk to leave behind
         loop = asyncio.get_running_loop()
@@ -379,6 +366,26 @@ class Coordinator:
         message = f"{w.name} died ({how}{why}); {kept}, the run ends with the other workers' data"
         log.error("%s", message)
         self.lifecycle.stop(ExitCode.GENERIC, LoadpyError(message), graceful=True)
+
+
+async def start_worker_process(cwd: str | None = None) -> tuple[asyncio.subprocess.Process, int]:
+    """One `loadpy.workers.worker` child (job and commands on its stdin); the fd its frames come from."""
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "loadpy.workers.worker",
+            str(write_fd),
+            stdin=asyncio.subprocess.PIPE,
+            pass_fds=(write_fd,),
+            start_new_session=True,  # Ctrl+C reaches the coordinator only; it forwards one interrupt
+            env=child_env(),
+            cwd=cwd,
+        )
+    finally:
+        os.close(write_fd)
+    return proc, read_fd
 
 
 def child_env() -> dict[str, str]:
