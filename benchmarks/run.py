@@ -9,30 +9,38 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench.costcurve import cost_curve, memory_curve, outputs_cost  # noqa: E402
+from bench.figure import Runner, figure, subdir  # noqa: E402
 from bench.setup_tools import ensure_tools, machine_info  # noqa: E402
 from bench.target import Nginx  # noqa: E402
-from bench.tools import ToolFailed, Workload, run_floor, run_k6, run_loadpy, run_locust, run_wrk  # noqa: E402
+from bench.tools import (  # noqa: E402
+    ToolFailed,
+    Workload,
+    run_floor,
+    run_k6,
+    run_loadpy,
+    run_locust,
+    run_timeout,
+    run_wrk,
+)
 
 TARGET_CPU = 1
 GENERATOR_CPU = 0
-Runner = Callable[[Workload, Path], dict[str, Any]]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer rounds, shorter closed-loop runs (~3 min)")
-    ap.add_argument("--figures", default="1,2,3,4,5,6", help="comma-separated figure numbers to run")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds, shorter runs (~8 min with figures 7-9)")
+    ap.add_argument("--figures", default="1,2,3,4,5,6,7,8,9", help="comma-separated figure numbers to run")
     ap.add_argument("--rounds", type=int, help="override the number of interleaved rounds of every figure")
     args = ap.parse_args(argv)
     figures = {int(f) for f in args.figures.split(",") if f.strip()}
@@ -111,6 +119,16 @@ def main(argv: list[str] | None = None) -> int:
                 args.rounds or (3 if args.quick else 5),
                 ("wall_s", "peak_rss_kb"),
             )
+        if 7 in figures:
+            figs["7_cost_curve"] = cost_curve(
+                runners, target.url, args.quick, args.rounds or (1 if args.quick else 2), closed_s
+            )
+        if 8 in figures:
+            figs["8_memory_curve"] = memory_curve(runners, target.url, args.quick, args.rounds or 1)
+        if 9 in figures:
+            figs["9_outputs"] = outputs_cost(
+                tools["k6"], target.url, args.rounds or (1 if args.quick else 3), closed_s, GENERATOR_CPU, HERE.parent
+            )
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)
     out_file = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
@@ -170,16 +188,16 @@ def worker_scaling(url: str, duration_s: float, rounds: int, repo: Path) -> dict
     two = result["medians"]["200 VUs"].get("w2", {}).get("rps")
     if one and two:
         result["ratio_w2_w1"] = round(two / one, 3)
+        # efficiency: what each of the two workers does, against the one process doing it all
+        result["rps_per_worker_w2"] = round(two / 2, 1)
+        result["efficiency_per_worker"] = round(two / 2 / one, 3)
         print(f"  --workers 2 / --workers 1 requests/s: {two / one:.2f}x")
+        print(f"  requests/s per worker: {two / 2:,.0f} vs {one:,.0f} in one process ({two / 2 / one:.0%} efficiency)")
     return result
 
 
 def make_runners(tools: dict[str, str | None], work: Path, repo: Path) -> dict[str, Runner]:
-    cpu, runners = GENERATOR_CPU, {}
-
-    def timeout(w: Workload) -> float:
-        return w.duration_s + w.sleep_s + 90
-
+    cpu, runners, timeout = GENERATOR_CPU, {}, run_timeout
     runners["loadpy"] = lambda w, d: run_loadpy(w, d, cpu, timeout(w), repo)
     runners["loadpy-js"] = lambda w, d: run_loadpy(w, d, cpu, timeout(w), repo, js=True)  # the k6 script itself
     runners["floor"] = lambda w, d: run_floor(w, d, cpu, timeout(w))
@@ -195,72 +213,10 @@ def make_runners(tools: dict[str, str | None], work: Path, repo: Path) -> dict[s
 def probe_loadpy(runners: dict[str, Runner], url: str, work: Path) -> str | None:
     """None when `loadpy run` completes a one-iteration scenario, else why not."""
     try:
-        runners["loadpy"](Workload("once", url), _subdir(work, "probe"))
+        runners["loadpy"](Workload("once", url), subdir(work, "probe"))
     except (ToolFailed, OSError, ValueError, KeyError) as exc:
         return str(exc).strip().replace("\n", " | ")[:400]
     return None
-
-
-def _subdir(work: Path, name: str) -> Path:
-    path = work / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def figure(
-    title: str,
-    runners: dict[str, Runner],
-    tools: list[str],
-    cases: dict[str, Workload],
-    rounds: int,
-    keys: tuple[str, ...],
-) -> dict[str, Any]:
-    """Run every (case, tool) `rounds` times, interleaved and rotated; print medians and ratios."""
-    active = [t for t in tools if t in runners]
-    print(f"\n{title}  ({rounds} round{'s' if rounds != 1 else ''}, order rotated each round)")
-    runs: dict[str, dict[str, list[dict[str, Any]]]] = {case: {t: [] for t in active} for case in cases}
-    errors: dict[str, list[str]] = {}
-    for r in range(rounds):
-        order = active[r % len(active) :] + active[: r % len(active)] if active else []
-        for case, w in cases.items():
-            for tool in order:
-                try:
-                    res = runners[tool](w, _subdir(Path(tempfile.gettempdir()) / "loadpy-bench", tool))
-                except (ToolFailed, OSError, ValueError, KeyError) as exc:
-                    errors.setdefault(f"{case}/{tool}", []).append(str(exc)[:300])
-                    print(f"  {case:<10} {tool:<7} FAILED: {str(exc)[:200]}")
-                    continue
-                runs[case][tool].append(res)
-                shown = "  ".join(f"{k}={res.get(k)}" for k in keys)
-                print(f"  round {r + 1} {case:<10} {tool:<7} {shown}")
-    medians = {case: {tool: _medians(rs) for tool, rs in per_tool.items() if rs} for case, per_tool in runs.items()}
-    print_table(medians, keys, [t for t in tools if t not in runners])
-    return {"title": title, "rounds": rounds, "runs": runs, "medians": medians, "errors": errors}
-
-
-def _medians(rs: list[dict[str, Any]]) -> dict[str, float]:
-    keys = {k for r in rs for k, v in r.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-    return {k: round(statistics.median(r[k] for r in rs if r.get(k) is not None), 4) for k in sorted(keys)}
-
-
-def print_table(medians: dict[str, dict[str, dict[str, float]]], keys: tuple[str, ...], skipped: list[str]) -> None:
-    head = f"  {'case':<10} {'tool':<7} " + " ".join(f"{k:>16}" for k in keys) + f" {'vs k6 (' + keys[0] + ')':>20}"
-    print(head)
-    print("  " + "-" * (len(head) - 2))
-    for case, per_tool in medians.items():
-        base = per_tool.get("k6", {}).get(keys[0])
-        for tool, vals in per_tool.items():
-            cells = " ".join(f"{_fmt(vals.get(k)):>16}" for k in keys)
-            ratio = f"{vals[keys[0]] / base:.2f}x" if base and vals.get(keys[0]) is not None else "-"
-            print(f"  {case:<10} {tool:<7} {cells} {ratio:>20}")
-        for tool in skipped:
-            print(f"  {case:<10} {tool:<7} {'skipped (not available)':>16}")
-
-
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return "-"
-    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
 def print_machine(machine: dict[str, Any]) -> None:

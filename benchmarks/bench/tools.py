@@ -24,6 +24,10 @@ class ToolFailed(RuntimeError):
     pass
 
 
+class ToolSkipped(ToolFailed):
+    """The run was not attempted (it would not fit in memory, or is too long for --quick): why."""
+
+
 @dataclass
 class Workload:
     kind: str  # closed | car | latency | sleepers | once
@@ -32,6 +36,12 @@ class Workload:
     duration_s: float = 10.0
     rate: int = 0
     sleep_s: float = 0.0
+
+
+def run_timeout(w: Workload) -> float:
+    """How long a run may take before it is killed: its own length, start-up, and VU creation
+    (k6 needs ~1 ms of CPU per VU, loadpy's JavaScript front end ~5-10 ms)."""
+    return w.duration_s + w.sleep_s + 90 + 0.02 * w.vus
 
 
 def _check(m: Measured, name: str, ok_codes: tuple[int, ...] = (0,)) -> None:
@@ -85,12 +95,15 @@ def k6_script(w: Workload) -> str:
     )
 
 
-def run_k6(binary: str, w: Workload, work: Path, cpu: int | None, timeout: float) -> dict[str, Any]:
+def run_k6(
+    binary: str, w: Workload, work: Path, cpu: int | None, timeout: float, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     script = work / "k6.js"
     script.write_text(k6_script(w))
     export = work / "k6-export.json"
     export.unlink(missing_ok=True)
-    m = run_measured([binary, "run", "--address", "", "-q", "--summary-export", str(export), str(script)], cpu, timeout)
+    cmd = [binary, "run", "--address", "", "-q", "--summary-export", str(export), *extra, str(script)]
+    m = run_measured(cmd, cpu, timeout)
     _check(m, "k6")
     return _from_export(json.loads(export.read_text()), m, w)
 
