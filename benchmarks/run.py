@@ -120,9 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("wall_s", "peak_rss_kb"),
             )
         if 7 in figures:
-            figs["7_cost_curve"] = cost_curve(
-                runners, target.url, args.quick, args.rounds or (1 if args.quick else 2), closed_s
-            )
+            figs["7_cost_curve"] = cost_curve(runners, target.url, args.quick, args.rounds or (1 if args.quick else 2))
         if 8 in figures:
             figs["8_memory_curve"] = memory_curve(runners, target.url, args.quick, args.rounds or 1)
         if 9 in figures:

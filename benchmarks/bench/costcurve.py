@@ -1,9 +1,10 @@
 """Figures 7-9, the cost curve: how a generator's cost grows with the work it is given.
 
-7. CPU per request at 1, 50, 1,000 and 10,000 closed-loop VUs. Each (VUs, tool) runs twice, a
-   short and a full duration: the difference is the steady cost of one more request (VU creation,
-   connection set-up, teardown and the summary cancel out); what is left of the short run is the
-   fixed cost of that many VUs.
+7. CPU per request at 1, 50, 1,000 and 10,000 closed-loop VUs. Each (VUs, tool) runs twice, as
+   k6's shared-iterations: VUs requests (every VU creates itself, connects and sends one), then
+   VUs + R requests. The difference is the steady cost of R requests on warm connections (VU
+   creation, connecting, teardown and the summary cancel out); what is left of the short run is
+   the fixed cost of that many VUs.
 8. Peak RSS of 1k, 10k and 100k sleeping VUs, and the marginal KB of one more VU between them.
 9. Requests/s and CPU per request with `--out json=` and `--out csv=` on and off, loadpy and k6.
 
@@ -63,11 +64,11 @@ def guarded(tool: str, run: Runner, quick: bool) -> Runner:
     return check
 
 
-def marginal(run: Runner, short_s: float) -> Runner:
-    """The full run's figures plus the steady cost per request, from a short run of the same VUs."""
+def marginal(run: Runner) -> Runner:
+    """The full run's figures plus the steady cost per request, from a run of one request per VU."""
 
     def both(w: Workload, work: Path) -> dict[str, Any]:
-        short = run(replace(w, duration_s=short_s), work)
+        short = run(replace(w, iterations=w.vus), work)
         full = run(w, work)
         requests = full["requests"] - short["requests"]
         cpu_s = full["cpu_s"] - short["cpu_s"]
@@ -82,20 +83,21 @@ def marginal(run: Runner, short_s: float) -> Runner:
     return both
 
 
-def cost_curve(runners: dict[str, Runner], url: str, quick: bool, rounds: int, duration_s: float) -> dict[str, Any]:
+def cost_curve(runners: dict[str, Runner], url: str, quick: bool, rounds: int) -> dict[str, Any]:
     """Figure 7: CPU µs/request at 1, 50, 1k and 10k closed-loop VUs, loadpy (YAML and JS) and k6."""
-    short_s = 1.0 if quick else 2.0
+    added = 30_000 if quick else 100_000
     tools = ["loadpy", "loadpy-js", "k6"]
-    measured = {t: guarded(t, marginal(runners[t], short_s), quick) for t in tools if t in runners}
+    measured = {t: guarded(t, marginal(runners[t]), quick) for t in tools if t in runners}
     result = figure(
-        f"7. cost curve: CPU per request, closed loop against nginx, {duration_s:g} s minus {short_s:g} s runs",
+        f"7. cost curve: CPU per request, closed loop (shared-iterations) against nginx, VUs + {added:,} requests"
+        " minus VUs requests",
         measured,
         tools,
-        {_vus(n): Workload("closed", url, vus=n, duration_s=duration_s) for n in CURVE_VUS},
+        {_vus(n): Workload("requests", url, vus=n, iterations=n + added) for n in CURVE_VUS},
         rounds,
         ("marginal_us_per_req", "cpu_us_per_req", "rps", "fixed_cpu_s"),
     )
-    print("  steady CPU µs/request (whole-process µs/request of the full run)")
+    print("  steady CPU µs/request (whole-process µs/request of the long run)")
     print_curve(result["medians"], [t for t in tools if t in runners], "marginal_us_per_req", "cpu_us_per_req")
     return result
 

@@ -1,7 +1,8 @@
 """One runner per tool: writes the tool's script for a workload, runs it pinned, parses its numbers.
 
 Every runner returns a dict of figures (or raises ToolFailed with the tool's own message).
-Workloads: closed (N VUs looping GET for D s), car (constant-arrival-rate R/s for D s),
+Workloads: closed (N VUs looping GET for D s), requests (N VUs sharing I GET iterations: k6's
+shared-iterations, a closed loop of a fixed request count), car (constant-arrival-rate R/s for D s),
 latency (the same at R/s, reporting http_req_duration p50/p99), sleepers (N VUs sleeping
 S s, one iteration each) and once (one iteration of one VU).
 """
@@ -30,18 +31,20 @@ class ToolSkipped(ToolFailed):
 
 @dataclass
 class Workload:
-    kind: str  # closed | car | latency | sleepers | once
+    kind: str  # closed | requests | car | latency | sleepers | once
     url: str
     vus: int = 1
     duration_s: float = 10.0
     rate: int = 0
     sleep_s: float = 0.0
+    iterations: int = 0
 
 
 def run_timeout(w: Workload) -> float:
     """How long a run may take before it is killed: its own length, start-up, and VU creation
-    (k6 needs ~1 ms of CPU per VU, loadpy's JavaScript front end ~5-10 ms)."""
-    return w.duration_s + w.sleep_s + 90 + 0.02 * w.vus
+    (k6 needs ~1 ms of CPU per VU, loadpy's JavaScript front end ~5-10 ms); a fixed request count
+    at no less than 500 requests/s."""
+    return w.duration_s + w.sleep_s + 90 + 0.02 * w.vus + 0.002 * w.iterations
 
 
 def _check(m: Measured, name: str, ok_codes: tuple[int, ...] = (0,)) -> None:
@@ -66,6 +69,8 @@ TREND_STATS = ("avg", "min", "med", "max", "p(90)", "p(95)", "p(99)")
 def _k6_options(w: Workload) -> dict[str, Any]:
     if w.kind == "closed":
         return {"vus": w.vus, "duration": f"{w.duration_s:g}s"}
+    if w.kind == "requests":
+        return {"vus": w.vus, "iterations": w.iterations}
     if w.kind in ("car", "latency"):
         options: dict[str, Any] = {"summaryTrendStats": list(TREND_STATS)} if w.kind == "latency" else {}
         return options | {

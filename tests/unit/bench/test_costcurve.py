@@ -24,7 +24,7 @@ def linear_tool(fixed_cpu_s: float, us_per_req: float, rps: float) -> tuple[Any,
 
     def run(w: Workload, work: Path) -> dict[str, Any]:
         seen.append(w)
-        requests = rps * w.duration_s
+        requests = w.iterations or rps * w.duration_s
         cpu_s = fixed_cpu_s + requests * us_per_req / 1e6
         return {"requests": requests, "rps": rps, "cpu_s": cpu_s, "cpu_us_per_req": cpu_s * 1e6 / requests}
 
@@ -33,13 +33,14 @@ def linear_tool(fixed_cpu_s: float, us_per_req: float, rps: float) -> tuple[Any,
 
 def test_marginal_separates_the_cost_per_request_from_the_fixed_cost(tmp_path: Path) -> None:
     run, seen = linear_tool(fixed_cpu_s=0.8, us_per_req=20.0, rps=10_000)
-    out = costcurve.marginal(run, short_s=1.0)(Workload("closed", URL, vus=50, duration_s=5.0), tmp_path)
-    assert [w.duration_s for w in seen] == [1.0, 5.0]
+    out = costcurve.marginal(run)(Workload("requests", URL, vus=1000, iterations=41_000), tmp_path)
+    assert [w.iterations for w in seen] == [1000, 41_000]  # one request per VU, then the whole count
+    assert [w.vus for w in seen] == [1000, 1000]
     assert out["marginal_us_per_req"] == 20.0
     assert out["fixed_cpu_s"] == 0.8
-    assert out["requests"] == 50_000
-    assert out["cpu_us_per_req"] == pytest.approx(36.0)  # the whole process, start included
-    assert out["short_run"]["requests"] == 10_000
+    assert out["requests"] == 41_000
+    assert out["cpu_us_per_req"] == pytest.approx(1.62e6 / 41_000)  # the whole process, start included
+    assert out["short_run"]["requests"] == 1000
 
 
 def test_a_run_that_would_not_fit_in_memory_is_skipped_unstarted(
