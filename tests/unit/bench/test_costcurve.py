@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "benchmarks"))
 
 from bench import costcurve
 from bench.figure import figure
-from bench.tools import ToolSkipped, Workload
+from bench.tools import ToolSkipped, Workload, k6_script, loadpy_scenario
 
 URL = "http://127.0.0.1:9/"
 
@@ -135,3 +136,13 @@ def test_outputs_figure_passes_each_output_and_compares_like_with_like(
         "rps_vs_k6_same_output": 2.5,
     }
     assert result["with_output"]["k6+csv"] == {"rps_vs_no_output": 0.5, "added_cpu_us_per_req": 30.0}
+
+
+def test_a_fixed_request_count_is_k6s_vus_and_iterations_in_both_front_ends() -> None:
+    w = Workload("requests", URL, vus=1000, iterations=31_000)
+    assert 'export const options = {"vus": 1000, "iterations": 31000};' in k6_script(w)
+    assert 'export default function () { http.get("http://127.0.0.1:9/"); }' in k6_script(w)
+    assert yaml.safe_load(loadpy_scenario(w)) == {
+        "options": {"vus": 1000, "iterations": 31_000},
+        "flows": {"default": [{"request": {"url": URL}}]},
+    }
