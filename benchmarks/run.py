@@ -39,7 +39,7 @@ GENERATOR_CPU = 0
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer rounds, shorter runs (~8 min with figures 7-9)")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds, shorter runs (~7 min; ~3 without figures 7-9)")
     ap.add_argument("--figures", default="1,2,3,4,5,6,7,8,9", help="comma-separated figure numbers to run")
     ap.add_argument("--rounds", type=int, help="override the number of interleaved rounds of every figure")
     args = ap.parse_args(argv)
