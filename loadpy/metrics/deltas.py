@@ -6,40 +6,92 @@ gained (`Sink.delta`: new trend values, counter/rate increments, gauge last/min/
 named (metric, tags) once, in the first delta that carries it; after that it travels as its index
 in the sender's order, so a delta costs neither the tags' bytes nor their hashing per second.
 Merging every delta in turn is exact: the figures equal one registry that recorded every sample.
+
+Two parts of a delta travel at different rates. What the coordinator reads while the run goes on
+— one aggregate per threshold (sub)metric, `live` — is in every delta: the sender computes it from
+its series' deltas, as k6 dispatches samples to submetrics when they are added, so the receiver
+merges one state per threshold, not one per series. The per-series detail, read at the end
+(summary, export, handleSummary) and by the few live readers that want series, may be sent every
+`n`-th delta only (`take(detail=False)` in between): the sender then gathers what its series
+gained in a `SeriesBatch` and sends it as one state per series.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import Sink, TrendSink
+from loadpy.metrics.sinks import EXACT_LIMIT, Sink, TrendSink, bucketed_state, new_sink
+from loadpy.metrics.tags import TagSet, matches
+
+# a threshold's (sub)metric as the sender and the receiver name it: (metric name, tag selector)
+LiveKey = tuple[str, TagSet]
+
+SeriesState = tuple[int, Any]  # (series index, state of what it gained)
+
+
+class SeriesBatch:
+    """Series deltas gathered into one state per series (the same merge as a receiver's), named
+    in the order their series were first seen: what `DeltaSender` sends when detail is due."""
+
+    def __init__(self) -> None:
+        self._sinks: dict[int, Sink] = {}
+        self._unnamed: list[tuple[str, TagSet, int]] = []  # series first seen since the last `flush`
+
+    def __bool__(self) -> bool:
+        return bool(self._sinks)
+
+    def add(self, index: int, kind: Sink, state: Any) -> None:
+        sink = self._sinks.get(index)
+        if sink is None:
+            sink = self._sinks[index] = new_sink(kind.type)
+        sink.merge_state(state)
+
+    def name(self, metric: str, tags: TagSet, index: int) -> None:
+        self._unnamed.append((metric, tags, index))
+
+    def flush(self) -> tuple[list[SeriesState], list[tuple[str, TagSet, Any]]]:
+        """(series, new) of a delta: the gathered state of every series, the new ones named."""
+        sinks = self._sinks
+        new = [(metric, tags, sinks.pop(index).state()) for metric, tags, index in self._unnamed]
+        series = [(index, sink.state()) for index, sink in sinks.items()]
+        self._sinks, self._unnamed = {}, []
+        return series, new
 
 
 class DeltaSender:
-    """The sending side: `take()` once a report, `bucket(indexes)` when the receiver asks."""
+    """The sending side: `take()` once a report, `bucket(indexes)` when the receiver asks.
 
-    def __init__(self, registry: Registry, skip: Iterable[str] = ()) -> None:
+    `live`: the threshold (sub)metrics the receiver evaluates while the run goes on; every delta
+    carries what each gained, as `(position in live, state)`."""
+
+    def __init__(self, registry: Registry, skip: Iterable[str] = (), live: Sequence[LiveKey] = ()) -> None:
         self.registry = registry
         self.skip = frozenset(skip)  # metrics never sent (a worker's own vus/vus_max)
+        self.live = list(live)
         self._metrics_sent = 0
         self._series: list[Sink] = []  # index = how the receiver knows the series
+        self._feeds: list[tuple[int, ...]] = []  # per series: the live keys it belongs to
+        self._live_counts = [0] * len(self.live)  # values each live key had so far (trends)
         self._known: set[int] = set()  # id() of every sink already named (or skipped)
         self._scanned = 0  # the registry's series count at the last scan for new series
+        self._batch = SeriesBatch()  # detail not sent yet (take(detail=False))
 
-    def take(self) -> dict[str, Any]:
-        """What changed since the previous call (the first: everything)."""
+    def take(self, detail: bool = True) -> dict[str, Any]:
+        """What changed since the previous call (the first: everything). Without `detail`, the
+        series' part waits for the next call with it (the live aggregates go at once)."""
         reg = self.registry
         metrics = list(reg.metrics.values())
         defined = metrics[self._metrics_sent :]
         self._metrics_sent = len(metrics)
-        changed = []
+        changed: list[SeriesState] = []
         for index, sink in enumerate(self._series):
             change = sink.delta()
             if change is not None:
                 changed.append((index, change))
-        new = []
+        new: list[tuple[str, TagSet, Any]] = []
+        first = len(self._series)
         if reg.series_count != self._scanned:
             self._scanned = reg.series_count
             for metric, tags, sink in reg.all_series():
@@ -49,12 +101,51 @@ class DeltaSender:
                 if metric.name not in self.skip:
                     new.append((metric.name, tags, sink.delta()))
                     self._series.append(sink)
+                    self._feeds.append(self._keys_of(metric.name, tags))
+        live = self._live(changed, new, first)
+        batch = self._batch
+        if not detail or batch:
+            for index, state in changed:
+                batch.add(index, self._series[index], state)
+            for offset, (name, tags, state) in enumerate(new):
+                batch.add(first + offset, self._series[first + offset], state)
+                batch.name(name, tags, first + offset)
+            changed, new = batch.flush() if detail else ([], [])
         return {
             "metrics": [(m.name, m.type.value, m.contains.value) for m in defined],
             "series": changed,
             "new": new,
             "groups": reg.groups.root.delta_state(),
+            "live": live,
         }
+
+    def _keys_of(self, metric: str, tags: TagSet) -> tuple[int, ...]:
+        return tuple(k for k, (name, selector) in enumerate(self.live) if name == metric and matches(tags, selector))
+
+    def _live(self, changed: list[SeriesState], new: list[tuple[str, TagSet, Any]], first: int) -> list[SeriesState]:
+        """Per live key, the merge of what its series gained: one state per key."""
+        if not self.live:
+            return []
+        sums: dict[int, Sink] = {}
+        feeds, series = self._feeds, self._series
+        fresh = ((first + offset, state) for offset, (_, _, state) in enumerate(new))
+        for index, state in (*changed, *fresh):
+            for key in feeds[index]:
+                total = sums.get(key)
+                if total is None:
+                    total = sums[key] = new_sink(series[index].type)
+                total.merge_state(state)
+        out: list[SeriesState] = []
+        for key, total in sums.items():
+            state = total.state()
+            if isinstance(total, TrendSink):
+                self._live_counts[key] += total.count
+                # past the exact limit here, the receiver's aggregate (which holds at least this
+                # sender's values) is a histogram: bucketing costs this sender, not the receiver
+                if self._live_counts[key] > EXACT_LIMIT:
+                    state = bucketed_state(state)
+            out.append((key, state))
+        return out
 
     def bucket(self, indexes: Iterable[int]) -> None:
         """These trend series are histograms at the receiver: send their values as buckets from now on
@@ -66,7 +157,8 @@ class DeltaSender:
 
 
 class DeltaReceiver:
-    """The receiving side of one sender: merges its deltas, in order, into `registry`."""
+    """The receiving side of one sender: merges its deltas' series, in order, into `registry` (the
+    `live` part is the reader's: loadpy.metrics.live)."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry

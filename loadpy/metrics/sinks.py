@@ -465,8 +465,7 @@ class TrendSink:
         none were. Raw values while this sink is exact, their histogram buckets once it is not: a
         merge of deltas stays exact up to EXACT_LIMIT values in all, as one process's sink does.
         Buckets too once the receiver says its sink is a histogram (`bucketed_deltas`): bucketing
-        then costs the senders, in parallel, not the one receiver. Buckets go as an array of keys
-        (one per value: counted in C on arrival, ~0.1 µs a value) or, when keys repeat, {key: count}."""
+        then costs the senders, in parallel, not the one receiver (`bucket_body`)."""
         self.fold()
         if self._since is None:
             self._since = array("d")
@@ -475,14 +474,7 @@ class TrendSink:
         if not fresh:
             return None
         self._since = array("d")
-        body: Any
-        if self._exact is not None and not self.bucketed_deltas:
-            body = fresh.tobytes()
-        else:  # each value's bucket key; counted per key when keys repeat enough to be worth it
-            with memoryview(fresh) as raw, raw.cast("B").cast("Q") as bits:
-                keys = array("Q", map(rshift, bits, repeat(_SHIFT)))
-            counts = Counter(keys)
-            body = dict(counts) if len(counts) * 4 <= len(keys) else keys
+        body: Any = fresh.tobytes() if self._exact is not None and not self.bucketed_deltas else bucket_body(fresh)
         return (len(fresh), math.fsum(fresh), min(fresh), max(fresh), body)
 
     @classmethod
@@ -496,6 +488,26 @@ class TrendSink:
             sink._exact = None
             sink._hist = Counter(body)
         return sink
+
+
+def bucket_body(values: array) -> array | dict[int, int]:
+    """Trend values as a histogram receiving them counts them: each value's bucket key (an array,
+    counted in C on arrival, ~0.1 µs a value) or, when keys repeat enough, {key: count}."""
+    with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+        keys = array("Q", map(rshift, bits, repeat(_SHIFT)))
+    counts = Counter(keys)
+    return dict(counts) if len(counts) * 4 <= len(keys) else keys
+
+
+def bucketed_state(state: Any) -> Any:
+    """A TrendSink state holding raw values as the same state with their buckets: the figures are
+    the same once merged into a histogram (for a receiver known to hold one)."""
+    count, total, low, high, body = state
+    if isinstance(body, bytes):
+        values = array("d")
+        values.frombytes(body)
+        body = bucket_body(values)
+    return (count, total, low, high, body)
 
 
 def _add_counts(into: Counter[int], counts: dict[int, int]) -> None:

@@ -23,6 +23,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import pickle
 import signal
@@ -33,6 +34,7 @@ from typing import Any, Protocol
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
 from loadpy.metrics.deltas import DeltaReceiver
+from loadpy.metrics.live import LiveThresholds, live_keys
 from loadpy.pipeline.lifecycle import Lifecycle
 from loadpy.pipeline.request import RunRequest
 from loadpy.workers.assign import Assignment, worker_segments
@@ -47,6 +49,8 @@ WORKERS_PER_CORE = 4
 # Exit codes with which a worker ends a test normally; any other one stops the other workers.
 NORMAL_END = frozenset({int(ExitCode.OK), int(ExitCode.TEST_FAILED)})
 SETTLE_TIMEOUT_S = 30.0  # workers told to stop before their start end at once; never wait forever
+# Workers whose per-series detail one tick merges, about: more workers send theirs less often.
+DETAIL_WORKERS_PER_TICK = 8
 
 
 def max_workers(cores: int | None = None) -> int:
@@ -74,6 +78,13 @@ def resolve_worker_count(requested: int | None) -> int:
     if requested > cores:
         log.warning("--workers %d is more than the %d cores here; workers will share cores", requested, cores)
     return requested
+
+
+def detail_interval(count: int, *, report: bool) -> int:
+    """Every how many deltas a worker sends its per-series detail (the threshold aggregates go in every
+    one): each, up to DETAIL_WORKERS_PER_TICK workers or with --report (it draws every second from the
+    series); beyond, staggered so that a tick merges the detail of about that many workers."""
+    return 1 if report else max(1, math.ceil(count / DETAIL_WORKERS_PER_TICK))
 
 
 def check_supported(options: Any, count: int, *, dashboard: bool, flag: str | None = None) -> None:
@@ -186,8 +197,12 @@ class Coordinator:
         self._settled = False
         self._lost_workers: set[int] = set()  # the workers whose end without a result was handled
         self._stop_command: str | None = None  # the last stop sent to the workers (halt)
-        # the thresholds are evaluated here, on the merged metrics (the workers evaluate none)
+        # the thresholds are evaluated here, on the merged metrics (the workers evaluate none): while
+        # the workers run, on the aggregates each delta carries for them (loadpy.metrics.live)
         self.lifecycle = Lifecycle(self, **prepared.lifecycle_options())
+        self.live = LiveThresholds(prepared.thresholds)
+        self.live_keys = tuple(live_keys(prepared.thresholds))
+        self.detail_every = detail_interval(count, report=bool(prepared.request.report))
 
     @property
     def banner_note(self) -> str:
@@ -227,7 +242,9 @@ class Coordinator:
         """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
         then its samples to --out, in the order the worker recorded them."""
         registry = self.p.registry
-        histograms = w.receiver.merge(payload.pop("delta"))
+        delta = payload.pop("delta")
+        histograms = w.receiver.merge(delta)
+        self.live.merge(delta["live"])
         if histograms and w.done is None:  # bucketing those values is cheaper in the worker
             data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
             w.send_bytes(f"buckets {len(data)}\n".encode() + data)
@@ -261,10 +278,14 @@ class Coordinator:
     async def run_scenarios(self, setup_data: Any) -> None:
         """setup()'s data to every worker with the start signal, then until the last worker ended."""
         if not self.lifecycle.stopped:
+            self.live.install()  # after setup(): its samples are where the running sinks start
             data = json.dumps(setup_data).encode()
             for w in self.workers:
                 w.send_bytes(f"start {len(data)}\n".encode() + data)
-        await self._settle()
+        try:
+            await self._settle()
+        finally:
+            self.live.remove()  # every worker's detail is in the registry: the final evaluation reads it
 
     async def _settle(self) -> None:
         """Until every worker ended (its result read or its death seen)."""
@@ -311,7 +332,16 @@ class Coordinator:
     async def _spawn(self, assignment: Assignment) -> WorkerHandle:
         stream = self.stream_samples
         request = worker_request(self.p.request, assignment)
-        spec = Job(assignment.index, self.count, request, self.p.demo_url, os.getpid(), stream)
+        spec = Job(
+            assignment.index,
+            self.count,
+            request,
+            self.p.demo_url,
+            os.getpid(),
+            stream,
+            self.live_keys,
+            self.detail_every,
+        )
         if self.launcher is not None:
             proc = await self.launcher.spawn(assignment, spec)
             remote = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
