@@ -166,6 +166,13 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
             sender.bucket(receiver.merge(delta))
             if live is not None:
                 live.merge(delta["live"])
+    for tick in range(1, every):  # one round of staggered detail: each worker learns what to bucket
+        for w in workers:
+            w.second()
+        for i, (sender, receiver) in enumerate(zip(senders, receivers, strict=True)):
+            delta = _take(sender, (tick + i) % every == 0, live_exists)
+            sender.bucket(receiver.merge(delta))
+            live.merge(delta["live"])
     before: list[float] = []
     after: list[float] = []
     merge: list[float] = []

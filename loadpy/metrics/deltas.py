@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import EXACT_LIMIT, Sink, TrendSink, bucketed_state, new_sink
+from loadpy.metrics.sinks import EXACT_LIMIT, Sink, TrendSink, bucketed_state, merge_states
 from loadpy.metrics.tags import TagSet, matches
 
 # a threshold's (sub)metric as the sender and the receiver name it: (metric name, tag selector)
@@ -32,31 +33,33 @@ SeriesState = tuple[int, Any]  # (series index, state of what it gained)
 
 
 class SeriesBatch:
-    """Series deltas gathered into one state per series (the same merge as a receiver's), named
-    in the order their series were first seen: what `DeltaSender` sends when detail is due."""
+    """Series deltas gathered into one state per series (`merge_states`: values stay raw, bucket
+    keys uncounted), named in the order their series were first seen: what `DeltaSender` sends
+    when detail is due."""
 
     def __init__(self) -> None:
-        self._sinks: dict[int, Sink] = {}
+        self._states: dict[int, tuple[MetricType, list[Any]]] = {}
         self._unnamed: list[tuple[str, TagSet, int]] = []  # series first seen since the last `flush`
 
     def __bool__(self) -> bool:
-        return bool(self._sinks)
+        return bool(self._states)
 
-    def add(self, index: int, kind: Sink, state: Any) -> None:
-        sink = self._sinks.get(index)
-        if sink is None:
-            sink = self._sinks[index] = new_sink(kind.type)
-        sink.merge_state(state)
+    def add(self, index: int, kind: MetricType, state: Any) -> None:
+        have = self._states.get(index)
+        if have is None:
+            self._states[index] = (kind, [state])
+        else:
+            have[1].append(state)
 
     def name(self, metric: str, tags: TagSet, index: int) -> None:
         self._unnamed.append((metric, tags, index))
 
     def flush(self) -> tuple[list[SeriesState], list[tuple[str, TagSet, Any]]]:
         """(series, new) of a delta: the gathered state of every series, the new ones named."""
-        sinks = self._sinks
-        new = [(metric, tags, sinks.pop(index).state()) for metric, tags, index in self._unnamed]
-        series = [(index, sink.state()) for index, sink in sinks.items()]
-        self._sinks, self._unnamed = {}, []
+        states = self._states
+        new = [(metric, tags, merge_states(*states.pop(index))) for metric, tags, index in self._unnamed]
+        series = [(index, merge_states(kind, gathered)) for index, (kind, gathered) in states.items()]
+        self._states, self._unnamed = {}, []
         return series, new
 
 
@@ -106,9 +109,9 @@ class DeltaSender:
         batch = self._batch
         if not detail or batch:
             for index, state in changed:
-                batch.add(index, self._series[index], state)
+                batch.add(index, self._series[index].type, state)
             for offset, (name, tags, state) in enumerate(new):
-                batch.add(first + offset, self._series[first + offset], state)
+                batch.add(first + offset, self._series[first + offset].type, state)
                 batch.name(name, tags, first + offset)
             changed, new = batch.flush() if detail else ([], [])
         return {
@@ -126,20 +129,24 @@ class DeltaSender:
         """Per live key, the merge of what its series gained: one state per key."""
         if not self.live:
             return []
-        sums: dict[int, Sink] = {}
+        gathered: dict[int, list[Any]] = {}
+        kinds: dict[int, MetricType] = {}
         feeds, series = self._feeds, self._series
         fresh = ((first + offset, state) for offset, (_, _, state) in enumerate(new))
         for index, state in (*changed, *fresh):
             for key in feeds[index]:
-                total = sums.get(key)
-                if total is None:
-                    total = sums[key] = new_sink(series[index].type)
-                total.merge_state(state)
+                have = gathered.get(key)
+                if have is None:
+                    gathered[key] = [state]
+                    kinds[key] = series[index].type
+                else:
+                    have.append(state)
         out: list[SeriesState] = []
-        for key, total in sums.items():
-            state = total.state()
-            if isinstance(total, TrendSink):
-                self._live_counts[key] += total.count
+        for key, states in gathered.items():
+            kind = kinds[key]
+            state = merge_states(kind, states)
+            if kind is MetricType.TREND:
+                self._live_counts[key] += state[0]
                 # past the exact limit here, the receiver's aggregate (which holds at least this
                 # sender's values) is a histogram: bucketing costs this sender, not the receiver
                 if self._live_counts[key] > EXACT_LIMIT:

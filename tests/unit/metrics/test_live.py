@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
 from typing import Any
 
 import pytest
 
 from loadpy.metrics.deltas import DeltaReceiver, DeltaSender, SeriesBatch
 from loadpy.metrics.live import LiveThresholds, live_keys
+from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import EXACT_LIMIT, CounterSink, TrendSink
+from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink, merge_states
 from loadpy.metrics.thresholds import Thresholds, sink_values
 from loadpy.workers.coordinator import detail_interval
 from loadpy.workers.merge import VU_GAUGES
@@ -164,10 +166,10 @@ def test_detail_waits_for_its_tick_and_then_carries_everything_since() -> None:
 
 def test_a_series_batch_merges_states_as_a_receiver_would() -> None:
     batch = SeriesBatch()
-    kind = CounterSink()
-    batch.add(0, kind, 2.0)
+
+    batch.add(0, MetricType.COUNTER, 2.0)
     batch.name("http_reqs", (), 0)
-    batch.add(0, kind, 3.0)
+    batch.add(0, MetricType.COUNTER, 3.0)
     assert bool(batch)
     assert batch.flush() == ([], [("http_reqs", (), 5.0)])
     assert not batch and batch.flush() == ([], [])
@@ -189,3 +191,37 @@ def test_live_trend_aggregates_go_as_buckets_past_the_exact_limit() -> None:
 def test_detail_every_tick_up_to_eight_workers_and_with_a_report() -> None:
     assert [detail_interval(n, report=False) for n in (1, 2, 8, 9, 16, 64)] == [1, 1, 1, 2, 2, 8]
     assert detail_interval(64, report=True) == 1
+
+
+def test_staggered_detail_of_bucketed_series_merges_as_every_delta_would() -> None:
+    rng = random.Random(8)
+    single, coordinator = Registry(), Registry()
+    workers = [Registry(), Registry()]
+    links = [(DeltaSender(reg), DeltaReceiver(coordinator)) for reg in workers]
+    duration = single.metrics["http_req_duration"]
+    bodies: list[type] = []
+    for tick in range(1, 9):  # 8 x 2 x 1,500 values: the coordinator's series turns histogram on the way
+        for index, (worker, (sender, receiver)) in enumerate(zip(workers, links, strict=True)):
+            for _ in range(1_500):
+                value = rng.lognormvariate(0, 1)
+                worker.add(duration, (), value)
+                single.add(duration, (), value)
+            delta = sender.take((tick + index) % 3 == 0)
+            bodies.extend(type(state[4]) for _, state in delta["series"])
+            sender.bucket(receiver.merge(delta))
+    for sender, receiver in links:
+        receiver.merge(sender.take(True))
+    assert array in bodies  # bucket keys gathered over ticks travel uncounted, as one array
+    stats = ["count", "min", "max", "med", "p(90)", "p(99)"]
+    assert coordinator.aggregate(duration).values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
+
+
+def test_merged_states_keep_values_raw_and_keys_uncounted() -> None:
+    raw = [(1, 2.0, 2.0, 2.0, array("d", [2.0]).tobytes()), (2, 4.0, 1.0, 3.0, array("d", [1.0, 3.0]).tobytes())]
+    assert merge_states(MetricType.TREND, raw) == (3, 6.0, 1.0, 3.0, array("d", [2.0, 1.0, 3.0]).tobytes())
+    keys = [(1, 2.0, 2.0, 2.0, array("Q", [7])), (1, 1.0, 1.0, 1.0, array("Q", [5]))]
+    assert merge_states(MetricType.TREND, keys) == (2, 3.0, 1.0, 2.0, array("Q", [7, 5]))
+    mixed = merge_states(MetricType.TREND, [raw[0], keys[1]])  # raw and keys: one histogram's state
+    assert mixed[:4] == (2, 3.0, 1.0, 2.0) and isinstance(mixed[4], dict) and sum(mixed[4].values()) == 2
+    assert merge_states(MetricType.RATE, [(1, 2), (0, 3)]) == (1, 5)
+    assert merge_states(MetricType.GAUGE, [(5.0, 1.0, 5.0, 2), (2.0, 2.0, 2.0, 1)]) == (2.0, 1.0, 5.0, 3)
