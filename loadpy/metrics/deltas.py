@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import EXACT_LIMIT, Sink, TrendSink, bucketed_state, merge_states
@@ -186,3 +187,71 @@ class DeltaReceiver:
             sinks.append(sink)
         reg.groups.root.merge_state(delta["groups"])
         return histograms
+
+
+class DeltaMerger:
+    """Several senders' deltas merged into one, as one sender holding all their series would send
+    it (a Ray node agent forwards its workers' deltas as one a second): their series renamed into
+    one index space and gathered like deferred detail (`SeriesBatch`), the live aggregates per key,
+    check results summed, every definition once. Merging its deltas gives what merging every
+    sender's would."""
+
+    def __init__(self, live: Sequence[LiveKey] = ()) -> None:
+        self._live_names = [name for name, _ in live]
+        self._types: dict[str, MetricType] = {}  # every metric defined so far
+        self._undefined: list[tuple[str, str, str]] = []  # definitions not forwarded yet
+        self._index: dict[tuple[str, TagSet], int] = {}  # a series' merged index
+        self._kinds: list[MetricType] = []  # per merged index
+        self._counts: list[int] = []  # values forwarded so far, per merged index (trends)
+        self._renamed: dict[int, list[int]] = {}  # per sender: its series index -> the merged one
+        self._batch = SeriesBatch()
+        self._live: dict[int, list[Any]] = {}
+        self._groups = GroupTree()
+        self.pending = False  # something to take
+
+    def add(self, sender: int, delta: dict[str, Any]) -> None:
+        for name, mtype, contains in delta["metrics"]:
+            if name not in self._types:
+                self._types[name] = MetricType(mtype)
+                self._undefined.append((name, mtype, contains))
+        renamed = self._renamed.setdefault(sender, [])
+        batch, kinds = self._batch, self._kinds
+        for index, state in delta["series"]:
+            merged = renamed[index]
+            batch.add(merged, kinds[merged], state)
+        for name, tags, state in delta["new"]:
+            merged = self._index.get((name, tags))
+            if merged is None:
+                merged = self._index[name, tags] = len(kinds)
+                kinds.append(self._types[name])
+                self._counts.append(0)
+                batch.name(name, tags, merged)
+            renamed.append(merged)
+            batch.add(merged, kinds[merged], state)
+        self._groups.root.merge_state(delta["groups"])
+        for key, state in delta["live"]:
+            self._live.setdefault(key, []).append(state)
+        self.pending = True
+
+    def take(self) -> dict[str, Any]:
+        """Everything added since the previous call, as one delta."""
+        series, new = self._batch.flush()
+        series = [(index, self._bucketed(index, state)) for index, state in series]
+        new = [(name, tags, self._bucketed(self._index[name, tags], state)) for name, tags, state in new]
+        live = [(key, merge_states(self._types[self._live_names[key]], states)) for key, states in self._live.items()]
+        defined, self._undefined, self._live, self.pending = self._undefined, [], {}, False
+        return {
+            "metrics": defined,
+            "series": series,
+            "new": new,
+            "groups": self._groups.root.delta_state(),
+            "live": live,
+        }
+
+    def _bucketed(self, index: int, state: Any) -> Any:
+        """Past the exact limit here, the receiver's series (which holds at least what this merger
+        forwarded) is a histogram: bucketing the values costs this process, not the receiver."""
+        if self._kinds[index] is not MetricType.TREND:
+            return state
+        self._counts[index] += state[0]
+        return bucketed_state(state) if self._counts[index] > EXACT_LIMIT else state

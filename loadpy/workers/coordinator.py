@@ -28,6 +28,7 @@ import os
 import pickle
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -146,11 +147,14 @@ class Launcher(Protocol):
 
     `spawn` starts worker `assignment.index` with its job and returns what WorkerHandle uses of an
     asyncio.subprocess.Process (returncode, stdin.write/is_closing, kill, wait); `relay` then feeds
-    that worker's frame bytes (and end of stream) to `frames`, the coordinator's own frame protocol."""
+    that worker's frame bytes (and end of stream) to `frames`, the coordinator's own frame protocol,
+    and a node's pre-merged `node` frames to a merge made by `node_reports` (one per node)."""
 
     async def spawn(self, assignment: Assignment, job: Job) -> Any: ...
 
-    def relay(self, worker: WorkerHandle, frames: asyncio.Protocol) -> None: ...
+    def relay(
+        self, worker: WorkerHandle, frames: asyncio.Protocol, node_reports: Callable[[], Callable[[Any], None]]
+    ) -> None: ...
 
     def describe(self) -> str:
         """One banner line: where the workers run."""
@@ -240,21 +244,42 @@ class Coordinator:
     # -- merged views ---------------------------------------------------------------------------
     def _merge(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
         """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
-        then its samples to --out, in the order the worker recorded them."""
+        then its figures. No delta: a node agent merged it into its node's (`node_reports`)."""
+        delta = payload.pop("delta", None)
+        if delta is not None:
+            histograms = w.receiver.merge(delta)
+            self.live.merge(delta["live"])
+            if histograms and w.done is None:  # bucketing those values is cheaper in the worker
+                data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
+                w.send_bytes(f"buckets {len(data)}\n".encode() + data)
+        self._report(w, payload)
+
+    def _report(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
+        """A worker's samples to --out, in the order it recorded them, and its VUs and progress."""
         registry = self.p.registry
-        delta = payload.pop("delta")
-        histograms = w.receiver.merge(delta)
-        self.live.merge(delta["live"])
-        if histograms and w.done is None:  # bucketing those values is cheaper in the worker
-            data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
-            w.send_bytes(f"buckets {len(data)}\n".encode() + data)
         samples = payload.pop("samples", None)
         if samples and registry.listeners:
             metrics = registry.metrics
             for name, tags, value, when, metadata in samples:
                 registry.emit(metrics[name], tags, value, when, metadata)
-        w.latest = payload
-        w.vus_max = int(payload["vus_max"])
+        if "vus_max" in payload:  # a node frame may bring only the samples of a worker that ended
+            w.latest = payload
+            w.vus_max = int(payload["vus_max"])
+
+    def node_reports(self) -> Callable[[Any], None]:
+        """The merge of one node agent's `node` frames (loadpy.cluster.agent): its node delta, in the
+        node's own index space, into the running registry, then each of its workers' figures."""
+        receiver = DeltaReceiver(self.p.registry)
+
+        def merge(payload: Any) -> None:
+            delta = payload["delta"]
+            receiver.merge(delta)  # no buckets to tell: the agent buckets past the exact limit itself
+            self.live.merge(delta["live"])
+            handles = {w.assignment.index: w for w in self.workers}
+            for index, report in payload["workers"].items():
+                self._report(handles[index], report)
+
+        return merge
 
     def progress(self) -> list[Any]:
         return merge_progress([w.latest["progress"] for w in self.workers if w.latest is not None])
@@ -345,7 +370,7 @@ class Coordinator:
         if self.launcher is not None:
             proc = await self.launcher.spawn(assignment, spec)
             remote = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
-            self.launcher.relay(remote, _FrameProtocol(self, remote))
+            self.launcher.relay(remote, _FrameProtocol(self, remote), self.node_reports)
             return remote
         job = encode("job", spec)
         proc, read_fd = await start_worker_process()
