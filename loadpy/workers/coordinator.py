@@ -5,8 +5,11 @@ The plan validated everything already (loadpy.pipeline.plan) and the one lifecyc
 once here, then the start barrier (N workers, one execution segment each, every one has created
 its VUs), one start signal with setup()'s data, teardown once after the last worker ended. Each
 worker's delta (what its metrics gained in the last second) is merged into the plan's registry as
-it arrives — one running registry, against which the lifecycle evaluates the thresholds (abortOnFail
-across workers) and records the VU gauges (sums over the workers) —, so the summary, export,
+it arrives — one running registry, where the lifecycle records the VU gauges (sums over the workers).
+While the workers run, the thresholds (abortOnFail across workers) read the one aggregate per
+threshold each delta carries (loadpy.metrics.live), and beyond DETAIL_WORKERS_PER_TICK workers the
+per-series detail arrives staggered (`detail_interval`): a tick costs about thresholds x workers
+plus the detail of that many workers, not series x workers. So the summary, export,
 --out (the workers' samples come with their deltas, each written once), --report and the REST API
 (served by the lifecycle) have exactly the shape of a single process's.
 
@@ -206,7 +209,9 @@ class Coordinator:
         self.lifecycle = Lifecycle(self, **prepared.lifecycle_options())
         self.live = LiveThresholds(prepared.thresholds)
         self.live_keys = tuple(live_keys(prepared.thresholds))
-        self.detail_every = detail_interval(count, report=bool(prepared.request.report))
+        # a node agent merges its workers' detail into one node delta a second anyway: no staggering there
+        report = bool(prepared.request.report)
+        self.detail_every = 1 if launcher is not None else detail_interval(count, report=report)
 
     @property
     def banner_note(self) -> str:
