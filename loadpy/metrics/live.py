@@ -68,15 +68,13 @@ class LiveThresholds:
 
     def __init__(self, thresholds: Thresholds | None) -> None:
         self._groups = _live_groups(thresholds)
-        self._bases: list[SeriesView] = []
-        self._views: list[LiveView] = []
+        self._views: list[LiveView] = []  # while installed, one per group
 
     def install(self) -> None:
         """From now on the thresholds read the running sinks (call when the workers start)."""
         for group in self._groups:
             assert isinstance(group.view, SeriesView)
             view = LiveView(group.view)
-            self._bases.append(group.view)
             self._views.append(view)
             group.view = view
 
@@ -88,7 +86,9 @@ class LiveThresholds:
                 views[key].merge(state)
 
     def remove(self) -> None:
-        """Back to the registry's series (the workers' detail is all there)."""
-        for group, base in zip(self._groups, self._bases, strict=True):
-            group.view = base
-        self._bases, self._views = [], []
+        """Back to the registry's series (the workers' detail is all there); nothing if never installed."""
+        if not self._views:  # never installed: the run stopped before the workers started
+            return
+        for group, view in zip(self._groups, self._views, strict=True):
+            group.view = view.base
+        self._views = []

@@ -227,3 +227,16 @@ def test_merged_states_keep_values_raw_and_keys_uncounted() -> None:
     assert mixed[:4] == (2, 3.0, 1.0, 2.0) and isinstance(mixed[4], dict) and sum(mixed[4].values()) == 2
     assert merge_states(MetricType.RATE, [(1, 2), (0, 3)]) == (1, 5)
     assert merge_states(MetricType.GAUGE, [(5.0, 1.0, 5.0, 2), (2.0, 2.0, 2.0, 1)]) == (2.0, 1.0, 5.0, 3)
+
+
+def test_removing_views_never_installed_leaves_the_series_views() -> None:
+    reg = Registry()
+    thresholds = Thresholds.parse({"http_reqs": ["count>0"]}, reg)
+    view = thresholds.metrics["http_reqs"].view
+    live = LiveThresholds(thresholds)
+    live.remove()  # a run stopped before the workers started: nothing was installed
+    assert thresholds.metrics["http_reqs"].view is view
+    live.install()
+    assert thresholds.metrics["http_reqs"].view is not view
+    live.remove()
+    assert thresholds.metrics["http_reqs"].view is view
