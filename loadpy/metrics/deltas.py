@@ -13,7 +13,8 @@ its series' deltas, as k6 dispatches samples to submetrics when they are added, 
 merges one state per threshold, not one per series. The per-series detail, read at the end
 (summary, export, handleSummary) and by the few live readers that want series, may be sent every
 `n`-th delta only (`take(detail=False)` in between): the sender then gathers what its series
-gained in a `SeriesBatch` and sends it as one state per series.
+gained in a `SeriesBatch` and sends it as one state per series. A Ray node agent merges its
+workers' deltas into one the same way (`DeltaMerger`), one a second.
 """
 
 from __future__ import annotations
