@@ -12,6 +12,10 @@ requests per second. One tick is what the coordinator does with one second of th
 * after (deltas): unpickle every worker's delta (what it gained in that second), merge it into the
   one running registry and evaluate the thresholds parsed once. Series the running registry holds
   as histograms get buckets from the workers, as the coordinator tells them (`buckets` command).
+  With loadpy.metrics.live (a tree that has it), each delta carries one aggregate per threshold
+  (sub)metric, which the thresholds read while the workers run, and the per-series detail comes
+  staggered, every `detail_interval(workers)` ticks per worker, as `--workers N` does; the cost of the
+  end of the run (every worker's last detail, the final evaluation on the series) is printed apart.
 
 Worker-side costs (taking the delta, pickling) are paid by the workers, in parallel, and are not
 counted. Prints the median, max and mean tick in ms of CPU time (process_time: the machine is
@@ -112,14 +116,22 @@ def before_tick(frames: list[bytes]) -> float:
 
 
 def after_tick(
-    receivers: list[Any], thresholds: Thresholds, frames: list[bytes]
+    receivers: list[Any], live: Any, thresholds: Thresholds, frames: list[bytes], *, final: bool = False
 ) -> tuple[float, float, list[list[int]]]:
-    """The coordinator with deltas: merge what is new into the running registry, evaluate: (ms, ms,
-    per worker the series to bucket from now on, as the coordinator tells its workers)."""
+    """The coordinator with deltas: merge what is new into the running registry (and the live
+    aggregates), evaluate: (ms, ms, per worker the series to bucket from now on, as the coordinator
+    tells its workers). `final`: the last frames, then the evaluation on the series."""
     start = time.process_time()
-    told = [receiver.merge(pickle.loads(frame)) for receiver, frame in zip(receivers, frames, strict=True)]
+    told = []
+    for receiver, frame in zip(receivers, frames, strict=True):
+        delta = pickle.loads(frame)
+        told.append(receiver.merge(delta))
+        if live is not None:
+            live.merge(delta["live"])
+    if final and live is not None:
+        live.remove()
     merged = time.process_time()
-    thresholds.evaluate(60.0)
+    thresholds.evaluate(60.0, final=final)
     return (merged - start) * 1000, (time.process_time() - merged) * 1000, told
 
 
@@ -127,23 +139,46 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
     workers = [SimulatedWorker(i, urls, history_s, rate) for i in range(count)]
     # a tree from before deltas (benchmarks/README.md: PYTHONPATH=old-tree) measures "before" only
     deltas_exist = importlib.util.find_spec("loadpy.metrics.deltas") is not None
+    # a tree without live threshold aggregates: every delta carries every series' detail
+    live_exists = importlib.util.find_spec("loadpy.metrics.live") is not None
     running = Registry()
+    thresholds = Thresholds.parse(THRESHOLDS, running)
     senders: list[Any] = []
     receivers: list[Any] = []
+    live: Any = None
+    every = 1
     if deltas_exist:
         from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
 
-        senders = [DeltaSender(w.registry, skip=("vus", "vus_max")) for w in workers]
+        options: dict[str, Any] = {}
+        if live_exists:
+            from loadpy.metrics.live import LiveThresholds, live_keys
+            from loadpy.workers.coordinator import detail_interval
+
+            options["live"] = live_keys(thresholds)
+            every = detail_interval(count, report=False)
+            live = LiveThresholds(thresholds)
+            live.install()
+        senders = [DeltaSender(w.registry, skip=("vus", "vus_max"), **options) for w in workers]
         receivers = [DeltaReceiver(running) for _ in workers]
         for sender, receiver in zip(senders, receivers, strict=True):  # the history, before measuring
-            sender.bucket(receiver.merge(sender.take()))
-    thresholds = Thresholds.parse(THRESHOLDS, running)
+            delta = sender.take()
+            sender.bucket(receiver.merge(delta))
+            if live is not None:
+                live.merge(delta["live"])
+    for tick in range(1, every):  # one round of staggered detail: each worker learns what to bucket
+        for w in workers:
+            w.second()
+        for i, (sender, receiver) in enumerate(zip(senders, receivers, strict=True)):
+            delta = _take(sender, (tick + i) % every == 0, live_exists)
+            sender.bucket(receiver.merge(delta))
+            live.merge(delta["live"])
     before: list[float] = []
     after: list[float] = []
     merge: list[float] = []
     snap_sizes: list[float] = []
     delta_sizes: list[float] = []
-    for _ in range(ticks):
+    for tick in range(1, ticks + 1):
         for w in workers:
             w.second()
         if with_before or not deltas_exist:
@@ -151,9 +186,12 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
             snap_sizes.append(statistics.mean(map(len, snaps)))
             before.append(before_tick(snaps))
         if deltas_exist:
-            deltas = [pickle.dumps(sender.take(), pickle.HIGHEST_PROTOCOL) for sender in senders]
+            deltas = [
+                pickle.dumps(_take(sender, (tick + i) % every == 0, live_exists), pickle.HIGHEST_PROTOCOL)
+                for i, sender in enumerate(senders)
+            ]
             delta_sizes.append(statistics.mean(map(len, deltas)))
-            merge_ms, evaluate_ms, told = after_tick(receivers, thresholds, deltas)
+            merge_ms, evaluate_ms, told = after_tick(receivers, live, thresholds, deltas)
             for sender, series in zip(senders, told, strict=True):
                 sender.bucket(series)
             merge.append(merge_ms)
@@ -163,6 +201,13 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
     start = time.process_time()
     running.fold()
     left_over = (time.process_time() - start) * 1000
+    end_ms = float("nan")
+    if deltas_exist:  # the end of the run: every worker's last delta (all its detail), the final evaluation
+        for w in workers:
+            w.second()
+        last = [pickle.dumps(_take(sender, True, live_exists), pickle.HIGHEST_PROTOCOL) for sender in senders]
+        merge_ms, evaluate_ms, _ = after_tick(receivers, live, thresholds, last, final=True)
+        end_ms = merge_ms + evaluate_ms
     if not after:
         after = merge = delta_sizes = [float("nan")]
     if not before:
@@ -174,9 +219,14 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
         "after_max_ms": max(after),
         "after_mean_ms": (sum(after) + left_over) / len(after),
         "merge_median_ms": statistics.median(merge),
+        "end_ms": end_ms,
         "snapshot_kb": statistics.mean(snap_sizes) / 1024,
         "delta_kb": statistics.mean(delta_sizes) / 1024,
     }
+
+
+def _take(sender: Any, detail: bool, live_exists: bool) -> Any:
+    return sender.take(detail) if live_exists else sender.take()
 
 
 def main() -> None:
@@ -190,7 +240,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{'workers':>7}  {'before med/max ms':>18}  {'after med/max ms':>17}  {'after mean':>10}  "
-        f"{'of it merge':>11}  {'snapshot KB':>11}  {'delta KB':>8}",
+        f"{'of it merge':>11}  {'end of run':>10}  {'snapshot KB':>11}  {'delta KB':>8}",
         flush=True,
     )
     for count in (int(n) for n in args.workers.split(",")):
@@ -198,7 +248,7 @@ def main() -> None:
         print(
             f"{count:>7}  {r['before_median_ms']:>9.1f} / {r['before_max_ms']:<6.1f}  "
             f"{r['after_median_ms']:>8.1f} / {r['after_max_ms']:<6.1f}  {r['after_mean_ms']:>10.1f}  "
-            f"{r['merge_median_ms']:>11.1f}  "
+            f"{r['merge_median_ms']:>11.1f}  {r['end_ms']:>10.1f}  "
             f"{r['snapshot_kb']:>11.0f}  {r['delta_kb']:>8.0f}",
             flush=True,
         )

@@ -1,10 +1,15 @@
-"""The node agent: one Ray actor per node that starts the node's worker processes and relays their frames.
+"""The node agent: one Ray actor per node that starts the node's worker processes and pre-merges their reports.
 
 A worker on another node is the same `python -m loadpy.workers.worker` process as with `--workers`:
-the agent hands it its job on stdin and reads its frame pipe, but does not decode the frames — it
-passes the bytes on, and the coordinator's own frame protocol reads them in the driver. Bytes wait
-here until the driver's next `poll` (a long poll: it returns as soon as there is something, or after
-`wait_s` with nothing, which is the node's heartbeat for the driver's watchdog).
+the agent hands it its job on stdin and reads its frame pipe. Its deltas (one a second from every
+worker) are merged here into one node delta (loadpy.metrics.deltas.DeltaMerger, the same merge of
+sink states the coordinator does), forwarded once a second with each worker's own figures (VUs,
+progress, --out samples) as one `node` frame: the coordinator merges series x nodes a second, not
+series x workers. A worker's other frames (ready, error, done) go on as they are, re-encoded; before
+a `done`, the node delta holding that worker's last data goes first, so the coordinator has all of a
+worker's data when it sees its end. Frames wait here until the driver's next `poll` (a long poll: it
+returns as soon as there is something to send, or after `wait_s` with nothing, which is the node's
+heartbeat for the driver's watchdog).
 
 The class is plain Python: loadpy.cluster.launcher makes it a Ray actor (Ray is imported there only).
 """
@@ -19,9 +24,13 @@ import socket
 import sys
 from typing import Any
 
+from loadpy.metrics.deltas import DeltaMerger
 from loadpy.workers.coordinator import start_worker_process
-from loadpy.workers.frames import encode
+from loadpy.workers.frames import FrameDecoder, FrameError, encode
 from loadpy.workers.job import Job
+
+NODE_FRAMES = -1  # the index `poll` gives the node's merged frames (workers have indexes from 0)
+MERGE_INTERVAL_S = 1.0  # one node delta a second at most (and one before each worker's `done`)
 
 
 @dataclasses.dataclass
@@ -35,6 +44,9 @@ class _Worker:
     reaper: asyncio.Task[None] | None = None  # waits for its exit code
     next_write: int = 0  # writes arrive numbered: Ray does not order an async actor's calls
     early_writes: dict[int, bytes] = dataclasses.field(default_factory=dict)
+    decoder: FrameDecoder = dataclasses.field(default_factory=FrameDecoder)
+    report: dict[str, Any] | None = None  # its figures of the last delta not forwarded yet
+    samples: list[Any] = dataclasses.field(default_factory=list)  # --out samples not forwarded yet
 
 
 class _Relay(asyncio.Protocol):
@@ -43,8 +55,17 @@ class _Relay(asyncio.Protocol):
         self.worker = worker
 
     def data_received(self, data: bytes) -> None:
-        self.worker.pending += data
-        self.agent.changed.set()
+        worker = self.worker
+        try:
+            messages = worker.decoder.feed(data)
+        except FrameError:  # garbage from our own child: let the driver's decoder say so, and kill it
+            worker.pending += data
+            with contextlib.suppress(ProcessLookupError):
+                worker.proc.kill()
+            self.agent.changed.set()
+            return
+        for kind, payload in messages:
+            self.agent.on_message(worker, kind, payload)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.worker.eof = True
@@ -55,6 +76,43 @@ class NodeAgent:
     def __init__(self) -> None:
         self.workers: dict[int, _Worker] = {}
         self.changed = asyncio.Event()
+        self.merger: DeltaMerger | None = None  # made with the first job (its live keys)
+        self.node_frames: list[bytes] = []  # merged node frames not polled yet
+        self._last_merge = 0.0  # loop time of the last node frame
+
+    # -- the workers' frames ------------------------------------------------------------------------
+    def on_message(self, worker: _Worker, kind: str, payload: Any) -> None:
+        """A worker's deltas into the node delta; its other frames on to the driver as they are."""
+        if kind in ("delta", "done") and self.merger is not None:
+            self.merger.add(self._index_of(worker), payload.pop("delta"))
+            worker.samples.extend(payload.pop("samples", None) or ())
+            if kind == "delta":
+                worker.report = payload
+                self.changed.set()
+                return
+            worker.report = None
+            self.merge_now()  # the driver must have all of this worker's data before its end
+        worker.pending += encode(kind, payload)
+        self.changed.set()
+
+    def merge_now(self) -> None:
+        """The node delta and every worker's figures since the last one, as one `node` frame."""
+        assert self.merger is not None
+        workers: dict[int, Any] = {}
+        for index, w in self.workers.items():
+            if w.report is not None or w.samples:
+                workers[index] = {**(w.report or {}), "samples": w.samples}
+                w.report, w.samples = None, []
+        self.node_frames.append(encode("node", {"delta": self.merger.take(), "workers": workers}))
+        self._last_merge = asyncio.get_running_loop().time()
+
+    def _merge_due(self) -> bool:
+        if self.merger is None or not self.merger.pending:
+            return False
+        return asyncio.get_running_loop().time() - self._last_merge >= MERGE_INTERVAL_S
+
+    def _index_of(self, worker: _Worker) -> int:
+        return next(index for index, w in self.workers.items() if w is worker)
 
     async def info(self) -> dict[str, Any]:
         """Where this agent runs: the driver names nodes by it and counts its cores for the workers."""
@@ -67,6 +125,8 @@ class NodeAgent:
     async def spawn(self, index: int, job: Job, cwd: str | None) -> int:
         """Start worker `index` (the job's global index) with its job; its pid."""
         job = dataclasses.replace(job, coordinator_pid=os.getpid())  # the worker dies with its parent: us
+        if self.merger is None:
+            self.merger = DeltaMerger(job.live)
         proc, read_fd = await start_worker_process(cwd)
         worker = self.workers[index] = _Worker(proc)
         assert proc.stdin is not None
@@ -99,12 +159,25 @@ class NodeAgent:
                 worker.proc.kill()
 
     async def poll(self, wait_s: float) -> list[tuple[int, bytes, bool, int | None]]:
-        """What every worker sent since the last poll: (index, frame bytes, its pipe closed, its exit code)."""
-        if not self._news():
+        """What the node has to say since the last poll: its merged frames first, as (NODE_FRAMES, frame
+        bytes, False, None), then per worker (index, its other frames' bytes, its pipe closed, its exit code)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while not self._news():
             self.changed.clear()
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            if self.merger is not None and self.merger.pending:  # wake when the next node delta is due
+                left = min(left, max(0.0, self._last_merge + MERGE_INTERVAL_S - loop.time()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), wait_s)
+                await asyncio.wait_for(self.changed.wait(), left)
+        if self._merge_due():
+            self.merge_now()
         out: list[tuple[int, bytes, bool, int | None]] = []
+        if self.node_frames:
+            out.append((NODE_FRAMES, b"".join(self.node_frames), False, None))
+            self.node_frames = []
         for index, w in self.workers.items():
             eof = w.eof and not w.eof_sent
             code = w.returncode if w.returncode is not None and w.eof and not w.exit_sent else None
@@ -116,9 +189,13 @@ class NodeAgent:
         return out
 
     def _news(self) -> bool:
-        return any(
-            w.pending or (w.eof and not w.eof_sent) or (w.eof and w.returncode is not None and not w.exit_sent)
-            for w in self.workers.values()
+        return (
+            bool(self.node_frames)
+            or self._merge_due()
+            or any(
+                w.pending or (w.eof and not w.eof_sent) or (w.eof and w.returncode is not None and not w.exit_sent)
+                for w in self.workers.values()
+            )
         )
 
     async def shutdown(self) -> None:

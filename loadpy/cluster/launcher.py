@@ -16,13 +16,15 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadpy.cluster.agent import NodeAgent
+from loadpy.cluster.agent import NODE_FRAMES, NodeAgent
 from loadpy.errors import ConfigError, LoadpyError
 from loadpy.workers.assign import Assignment
 from loadpy.workers.coordinator import WorkerHandle
+from loadpy.workers.frames import FrameDecoder
 from loadpy.workers.job import Job
 
 log = logging.getLogger("loadpy.cluster")
@@ -97,6 +99,8 @@ class NodeLink:
     workers: int = 0  # how many workers it runs
     streams: dict[int, _Stream] = field(default_factory=dict)
     lost: str | None = None  # why, once lost
+    merge: Callable[[Any], None] | None = None  # the coordinator's merge of this node's `node` frames
+    decoder: FrameDecoder = field(default_factory=FrameDecoder)  # of its `node` frames
 
     @property
     def name(self) -> str:
@@ -192,8 +196,12 @@ class RayLauncher:
             self._relays.append(asyncio.create_task(self._relay(node), name=node.name))
         return proc
 
-    def relay(self, worker: WorkerHandle, frames: asyncio.Protocol) -> None:
+    def relay(
+        self, worker: WorkerHandle, frames: asyncio.Protocol, node_reports: Callable[[], Callable[[Any], None]]
+    ) -> None:
         stream = _stream_of(worker.proc)
+        if stream.proc.node.merge is None:
+            stream.proc.node.merge = node_reports()
         stream.frames = frames
         for chunk in stream.early:
             frames.data_received(chunk)
@@ -226,6 +234,9 @@ class RayLauncher:
                 continue
             last_answer = time.monotonic()
             for index, data, eof, returncode in batch:
+                if index == NODE_FRAMES:  # the node's merged deltas: before its workers' other frames
+                    self._merge(node, data)
+                    continue
                 stream = node.streams[index]
                 if data:
                     self._feed(stream, data)
@@ -233,6 +244,12 @@ class RayLauncher:
                     self._close(stream)
                 if returncode is not None:
                     stream.proc.exited(returncode)
+
+    @staticmethod
+    def _merge(node: NodeLink, data: bytes) -> None:
+        assert node.merge is not None  # relay() ran right after the node's first spawn
+        for _kind, payload in node.decoder.feed(data):
+            node.merge(payload)
 
     @staticmethod
     def _feed(stream: _Stream, data: bytes) -> None:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import islice
+from typing import Protocol
 
 from loadpy.errors import ConfigError
 from loadpy.metrics.metric import Metric
@@ -103,6 +104,14 @@ def unevaluated_submetric_keys(keys: Iterable[str], registry: Registry) -> list[
         elif key.inner is not None:
             out.append(key)
     return out
+
+
+class SinkView(Protocol):
+    """What a threshold reads: the merged values of its (sub)metric (SeriesView; loadpy.metrics.live)."""
+
+    def sink(self) -> Sink: ...
+
+    def has_series(self) -> bool: ...
 
 
 class SeriesView:

@@ -465,8 +465,7 @@ class TrendSink:
         none were. Raw values while this sink is exact, their histogram buckets once it is not: a
         merge of deltas stays exact up to EXACT_LIMIT values in all, as one process's sink does.
         Buckets too once the receiver says its sink is a histogram (`bucketed_deltas`): bucketing
-        then costs the senders, in parallel, not the one receiver. Buckets go as an array of keys
-        (one per value: counted in C on arrival, ~0.1 µs a value) or, when keys repeat, {key: count}."""
+        then costs the senders, in parallel, not the one receiver (`bucket_body`)."""
         self.fold()
         if self._since is None:
             self._since = array("d")
@@ -475,14 +474,7 @@ class TrendSink:
         if not fresh:
             return None
         self._since = array("d")
-        body: Any
-        if self._exact is not None and not self.bucketed_deltas:
-            body = fresh.tobytes()
-        else:  # each value's bucket key; counted per key when keys repeat enough to be worth it
-            with memoryview(fresh) as raw, raw.cast("B").cast("Q") as bits:
-                keys = array("Q", map(rshift, bits, repeat(_SHIFT)))
-            counts = Counter(keys)
-            body = dict(counts) if len(counts) * 4 <= len(keys) else keys
+        body: Any = fresh.tobytes() if self._exact is not None and not self.bucketed_deltas else bucket_body(fresh)
         return (len(fresh), math.fsum(fresh), min(fresh), max(fresh), body)
 
     @classmethod
@@ -496,6 +488,52 @@ class TrendSink:
             sink._exact = None
             sink._hist = Counter(body)
         return sink
+
+
+def bucket_body(values: array) -> array | dict[int, int]:
+    """Trend values as a histogram receiving them counts them: each value's bucket key (an array,
+    counted in C on arrival, ~0.1 µs a value) or, when keys repeat enough, {key: count}."""
+    with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+        keys = array("Q", map(rshift, bits, repeat(_SHIFT)))
+    counts = Counter(keys)
+    return dict(counts) if len(counts) * 4 <= len(keys) else keys
+
+
+def bucketed_state(state: Any) -> Any:
+    """A TrendSink state holding raw values as the same state with their buckets: the figures are
+    the same once merged into a histogram (for a receiver known to hold one)."""
+    count, total, low, high, body = state
+    if isinstance(body, bytes):
+        values = array("d")
+        values.frombytes(body)
+        body = bucket_body(values)
+    return (count, total, low, high, body)
+
+
+def merge_states(metric_type: MetricType, states: list[Any]) -> Any:
+    """Several delta states of one series as one: merging it gives the figures merging each in turn
+    gives. Trend values stay raw and bucket keys stay uncounted (concatenated), so the receiver does
+    with them what it does with any delta (keep them exact, or count the keys in its batches)."""
+    if len(states) == 1:
+        return states[0]
+    if metric_type is MetricType.TREND:
+        bodies = [state[4] for state in states]
+        if all(isinstance(body, bytes) for body in bodies) or all(isinstance(body, array) for body in bodies):
+            count = sum(state[0] for state in states)
+            low = min(state[2] for state in states)
+            high = max(state[3] for state in states)
+            joined: Any
+            if isinstance(bodies[0], bytes):
+                joined = b"".join(bodies)
+            else:
+                joined = array("Q")
+                for body in bodies:
+                    joined.extend(body)
+            return (count, math.fsum(state[1] for state in states), low, high, joined)
+    sink = new_sink(metric_type)
+    for state in states:
+        sink.merge_state(state)
+    return sink.state()
 
 
 def _add_counts(into: Counter[int], counts: dict[int, int]) -> None:

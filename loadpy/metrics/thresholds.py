@@ -21,7 +21,7 @@ from loadpy.base.schema import described
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.metrics.metric import Metric, MetricType
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.selectors import MetricKey, SeriesView, parse_metric_key
+from loadpy.metrics.selectors import MetricKey, SeriesView, SinkView, parse_metric_key
 from loadpy.metrics.sinks import CounterSink, GaugeSink, RateSink, Sink, TrendSink
 
 # k6 scans for operators in this order; the first one found splits the expression.
@@ -160,10 +160,10 @@ class MetricThresholds:
 
     __slots__ = ("abort", "key", "metric", "thresholds", "view")
 
-    def __init__(self, key: MetricKey, metric: Metric, view: SeriesView) -> None:
+    def __init__(self, key: MetricKey, metric: Metric, view: SinkView) -> None:
         self.key = key
         self.metric = metric
-        self.view = view
+        self.view: SinkView = view
         self.thresholds: list[Threshold] = []
         self.abort = False  # sticky, like k6's Thresholds.Abort
 

@@ -5,8 +5,11 @@ The plan validated everything already (loadpy.pipeline.plan) and the one lifecyc
 once here, then the start barrier (N workers, one execution segment each, every one has created
 its VUs), one start signal with setup()'s data, teardown once after the last worker ended. Each
 worker's delta (what its metrics gained in the last second) is merged into the plan's registry as
-it arrives — one running registry, against which the lifecycle evaluates the thresholds (abortOnFail
-across workers) and records the VU gauges (sums over the workers) —, so the summary, export,
+it arrives — one running registry, where the lifecycle records the VU gauges (sums over the workers).
+While the workers run, the thresholds (abortOnFail across workers) read the one aggregate per
+threshold each delta carries (loadpy.metrics.live), and beyond DETAIL_WORKERS_PER_TICK workers the
+per-series detail arrives staggered (`detail_interval`): a tick costs about thresholds x workers
+plus the detail of that many workers, not series x workers. So the summary, export,
 --out (the workers' samples come with their deltas, each written once), --report and the REST API
 (served by the lifecycle) have exactly the shape of a single process's.
 
@@ -23,16 +26,19 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import pickle
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
 from loadpy.metrics.deltas import DeltaReceiver
+from loadpy.metrics.live import LiveThresholds, live_keys
 from loadpy.pipeline.lifecycle import Lifecycle
 from loadpy.pipeline.request import RunRequest
 from loadpy.workers.assign import Assignment, worker_segments
@@ -47,6 +53,8 @@ WORKERS_PER_CORE = 4
 # Exit codes with which a worker ends a test normally; any other one stops the other workers.
 NORMAL_END = frozenset({int(ExitCode.OK), int(ExitCode.TEST_FAILED)})
 SETTLE_TIMEOUT_S = 30.0  # workers told to stop before their start end at once; never wait forever
+# Workers whose per-series detail one tick merges, about: more workers send theirs less often.
+DETAIL_WORKERS_PER_TICK = 8
 
 
 def max_workers(cores: int | None = None) -> int:
@@ -74,6 +82,13 @@ def resolve_worker_count(requested: int | None) -> int:
     if requested > cores:
         log.warning("--workers %d is more than the %d cores here; workers will share cores", requested, cores)
     return requested
+
+
+def detail_interval(count: int, *, report: bool) -> int:
+    """Every how many deltas a worker sends its per-series detail (the threshold aggregates go in every
+    one): each, up to DETAIL_WORKERS_PER_TICK workers or with --report (it draws every second from the
+    series); beyond, staggered so that a tick merges the detail of about that many workers."""
+    return 1 if report else max(1, math.ceil(count / DETAIL_WORKERS_PER_TICK))
 
 
 def check_supported(options: Any, count: int, *, dashboard: bool, flag: str | None = None) -> None:
@@ -135,11 +150,14 @@ class Launcher(Protocol):
 
     `spawn` starts worker `assignment.index` with its job and returns what WorkerHandle uses of an
     asyncio.subprocess.Process (returncode, stdin.write/is_closing, kill, wait); `relay` then feeds
-    that worker's frame bytes (and end of stream) to `frames`, the coordinator's own frame protocol."""
+    that worker's frame bytes (and end of stream) to `frames`, the coordinator's own frame protocol,
+    and a node's pre-merged `node` frames to a merge made by `node_reports` (one per node)."""
 
     async def spawn(self, assignment: Assignment, job: Job) -> Any: ...
 
-    def relay(self, worker: WorkerHandle, frames: asyncio.Protocol) -> None: ...
+    def relay(
+        self, worker: WorkerHandle, frames: asyncio.Protocol, node_reports: Callable[[], Callable[[Any], None]]
+    ) -> None: ...
 
     def describe(self) -> str:
         """One banner line: where the workers run."""
@@ -186,8 +204,14 @@ class Coordinator:
         self._settled = False
         self._lost_workers: set[int] = set()  # the workers whose end without a result was handled
         self._stop_command: str | None = None  # the last stop sent to the workers (halt)
-        # the thresholds are evaluated here, on the merged metrics (the workers evaluate none)
+        # the thresholds are evaluated here, on the merged metrics (the workers evaluate none): while
+        # the workers run, on the aggregates each delta carries for them (loadpy.metrics.live)
         self.lifecycle = Lifecycle(self, **prepared.lifecycle_options())
+        self.live = LiveThresholds(prepared.thresholds)
+        self.live_keys = tuple(live_keys(prepared.thresholds))
+        # a node agent merges its workers' detail into one node delta a second anyway: no staggering there
+        report = bool(prepared.request.report)
+        self.detail_every = 1 if launcher is not None else detail_interval(count, report=report)
 
     @property
     def banner_note(self) -> str:
@@ -225,19 +249,42 @@ class Coordinator:
     # -- merged views ---------------------------------------------------------------------------
     def _merge(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
         """A worker's delta into the one running registry (beside setup/teardown and the VU gauges),
-        then its samples to --out, in the order the worker recorded them."""
+        then its figures. No delta: a node agent merged it into its node's (`node_reports`)."""
+        delta = payload.pop("delta", None)
+        if delta is not None:
+            histograms = w.receiver.merge(delta)
+            self.live.merge(delta["live"])
+            if histograms and w.done is None:  # bucketing those values is cheaper in the worker
+                data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
+                w.send_bytes(f"buckets {len(data)}\n".encode() + data)
+        self._report(w, payload)
+
+    def _report(self, w: WorkerHandle, payload: dict[str, Any]) -> None:
+        """A worker's samples to --out, in the order it recorded them, and its VUs and progress."""
         registry = self.p.registry
-        histograms = w.receiver.merge(payload.pop("delta"))
-        if histograms and w.done is None:  # bucketing those values is cheaper in the worker
-            data = pickle.dumps(histograms, protocol=pickle.HIGHEST_PROTOCOL)
-            w.send_bytes(f"buckets {len(data)}\n".encode() + data)
         samples = payload.pop("samples", None)
         if samples and registry.listeners:
             metrics = registry.metrics
             for name, tags, value, when, metadata in samples:
                 registry.emit(metrics[name], tags, value, when, metadata)
-        w.latest = payload
-        w.vus_max = int(payload["vus_max"])
+        if "vus_max" in payload:  # a node frame may bring only the samples of a worker that ended
+            w.latest = payload
+            w.vus_max = int(payload["vus_max"])
+
+    def node_reports(self) -> Callable[[Any], None]:
+        """The merge of one node agent's `node` frames (loadpy.cluster.agent): its node delta, in the
+        node's own index space, into the running registry, then each of its workers' figures."""
+        receiver = DeltaReceiver(self.p.registry)
+
+        def merge(payload: Any) -> None:
+            delta = payload["delta"]
+            receiver.merge(delta)  # no buckets to tell: the agent buckets past the exact limit itself
+            self.live.merge(delta["live"])
+            handles = {w.assignment.index: w for w in self.workers}
+            for index, report in payload["workers"].items():
+                self._report(handles[index], report)
+
+        return merge
 
     def progress(self) -> list[Any]:
         return merge_progress([w.latest["progress"] for w in self.workers if w.latest is not None])
@@ -261,10 +308,14 @@ class Coordinator:
     async def run_scenarios(self, setup_data: Any) -> None:
         """setup()'s data to every worker with the start signal, then until the last worker ended."""
         if not self.lifecycle.stopped:
+            self.live.install()  # after setup(): its samples are where the running sinks start
             data = json.dumps(setup_data).encode()
             for w in self.workers:
                 w.send_bytes(f"start {len(data)}\n".encode() + data)
-        await self._settle()
+        try:
+            await self._settle()
+        finally:
+            self.live.remove()  # every worker's detail is in the registry: the final evaluation reads it
 
     async def _settle(self) -> None:
         """Until every worker ended (its result read or its death seen)."""
@@ -311,11 +362,20 @@ class Coordinator:
     async def _spawn(self, assignment: Assignment) -> WorkerHandle:
         stream = self.stream_samples
         request = worker_request(self.p.request, assignment)
-        spec = Job(assignment.index, self.count, request, self.p.demo_url, os.getpid(), stream)
+        spec = Job(
+            assignment.index,
+            self.count,
+            request,
+            self.p.demo_url,
+            os.getpid(),
+            stream,
+            self.live_keys,
+            self.detail_every,
+        )
         if self.launcher is not None:
             proc = await self.launcher.spawn(assignment, spec)
             remote = WorkerHandle(assignment, self.count, proc, DeltaReceiver(self.p.registry))
-            self.launcher.relay(remote, _FrameProtocol(self, remote))
+            self.launcher.relay(remote, _FrameProtocol(self, remote), self.node_reports)
             return remote
         job = encode("job", spec)
         proc, read_fd = await start_worker_process()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from loadpy.metrics.tags import TagSet
 from loadpy.pipeline.request import RunRequest
 from loadpy.workers.frames import HEADER, MAX_FRAME, FrameDecoder, FrameError
 
@@ -19,6 +20,10 @@ class Job:
     demo_url: str | None
     coordinator_pid: int
     stream_samples: bool = False  # the coordinator writes --out: send every sample with each delta
+    # the threshold (sub)metrics every delta carries an aggregate of (loadpy.metrics.live.live_keys)
+    live: tuple[tuple[str, TagSet], ...] = ()
+    # per-series detail in every `detail_every`-th delta only (worker i: ticks where (tick + i) % n == 0)
+    detail_every: int = 1
 
 
 def read_exactly(fd: int, size: int) -> bytes:

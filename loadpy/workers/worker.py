@@ -8,9 +8,10 @@ URL — then commands. The worker prepares the same file and options, runs no se
 its own, and:
 
 * writes frames to FRAME_FD: `ready` once its VUs exist, a `delta` every second (what its
-  registry gained since the previous one: loadpy.metrics.deltas, and with --out every
-  sample recorded since), and `done` (the last delta and its exit code) at the end, or a single
-  `error` when it cannot start;
+  registry gained since the previous one: loadpy.metrics.deltas — the threshold aggregates every
+  second, the per-series detail every `job.detail_every` seconds —, and with --out every
+  sample recorded since), and `done` (the last delta, with all the detail, and its exit code) at
+  the end, or a single `error` when it cannot start;
 * reads one command per line on stdin: `start N` followed by N bytes of setup()'s data as JSON,
   `buckets N` followed by N bytes of a pickled list of the trend series (indexes) the coordinator holds as
   histograms (their deltas go as buckets from then on: DeltaSender.bucket), `interrupt`
@@ -115,9 +116,9 @@ class SampleTap:
         return samples
 
 
-def _state(engine: Any, sender: DeltaSender, tap: SampleTap | None) -> dict[str, Any]:
+def _state(engine: Any, sender: DeltaSender, tap: SampleTap | None, detail: bool = True) -> dict[str, Any]:
     return {
-        "delta": sender.take(),
+        "delta": sender.take(detail),
         "samples": tap.take() if tap is not None else None,
         "vus": engine.active_vus(),
         "vus_max": engine.pool.initialized,
@@ -156,10 +157,14 @@ async def _commands(engine: Any, sender: DeltaSender, started: asyncio.Event) ->
             started.set()
 
 
-async def _deltas(engine: Any, sender: DeltaSender, tap: SampleTap | None, out: FrameWriter) -> None:
+async def _deltas(engine: Any, sender: DeltaSender, tap: SampleTap | None, out: FrameWriter, job: Job) -> None:
+    tick = 0
     while True:
         await asyncio.sleep(DELTA_INTERVAL_S)
-        out.send("delta", _state(engine, sender, tap))
+        tick += 1
+        # the workers' detail arrives staggered: each tick brings about count / detail_every workers'
+        detail = (tick + job.index) % job.detail_every == 0
+        out.send("delta", _state(engine, sender, tap, detail))
 
 
 async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
@@ -191,14 +196,14 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
         control_address=None,
     )
     started = asyncio.Event()
-    sender = DeltaSender(prepared.registry, skip=VU_GAUGES)
+    sender = DeltaSender(prepared.registry, skip=VU_GAUGES, live=job.live)
     run = asyncio.ensure_future(engine.run())
     commands = asyncio.ensure_future(_commands(engine, sender, started))
     while engine.phase is not Phase.PAUSED_BEFORE_RUN and not run.done():
         await asyncio.sleep(0.002)
     out.send("ready", {"vus_max": engine.pool.initialized})
     await started.wait()
-    deltas = asyncio.ensure_future(_deltas(engine, sender, tap, out))
+    deltas = asyncio.ensure_future(_deltas(engine, sender, tap, out, job))
     try:
         result = await run
     finally:

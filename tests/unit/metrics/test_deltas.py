@@ -100,7 +100,7 @@ def test_a_delta_holds_only_what_changed() -> None:
     assert first["series"] == []
     assert len(first["metrics"]) == len(reg.metrics)  # every definition, once
     assert first["groups"] == ([("ok", 1, 0)], [])
-    assert sender.take() == {"metrics": [], "series": [], "new": [], "groups": ([], [])}
+    assert sender.take() == {"metrics": [], "series": [], "new": [], "groups": ([], []), "live": []}
     reg.add(reqs, (), 3.0)
     reg.add(duration, (), 7.0)
     reg.add(duration, (), 1.0)
