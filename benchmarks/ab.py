@@ -9,7 +9,8 @@ nginx pinned to CPU 1, the generator pinned to CPU 0. Prints per-tree medians of
 request (whole process, startup included: compare trees, not absolute figures) and req/s.
 
 `--js` runs the same workload as a k6 script (`export default function () { http.get(url); }`)
-through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row.
+through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row;
+`--check` adds `check(res, {'status is 200': (r) => r.status === 200})` to each iteration.
 """
 
 from __future__ import annotations
@@ -50,10 +51,19 @@ def scenario(
     return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
 
 
-def k6_script(url: str, vus: int, requests: int) -> str:
+def k6_script(url: str, vus: int, requests: int, check: bool = False) -> str:
     options = {
         "scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests, "maxDuration": "120s"}}
     }
+    if check:  # the commonest k6 iteration: a request and a check of its status
+        return (
+            "import http from 'k6/http';\nimport { check } from 'k6';\n"
+            f"export const options = {json.dumps(options)};\n"
+            "export default function () {\n"
+            f"  const res = http.get({json.dumps(url)});\n"
+            "  check(res, { 'status is 200': (r) => r.status === 200 });\n"
+            "}\n"
+        )
     return (
         "import http from 'k6/http';\n"
         f"export const options = {json.dumps(options)};\n"
@@ -76,6 +86,7 @@ def main() -> int:
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     ap.add_argument("--js", action="store_true", help="run the workload as a k6 script (the JS front end)")
     ap.add_argument("--k6", action="store_true", help="with --js: add the real k6 (on PATH) as a row")
+    ap.add_argument("--check", action="store_true", help="with --js: each iteration also checks the status")
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
@@ -89,7 +100,7 @@ def main() -> int:
     with Nginx(args.nginx, cpu=1) as target:
         if args.js:
             path = work / "script.js"
-            path.write_text(k6_script(target.url, args.vus, args.requests))
+            path.write_text(k6_script(target.url, args.vus, args.requests, args.check))
         else:
             path = work / ("script.py" if args.python else "scenario.yaml")
             path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))

@@ -65,8 +65,10 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         if resp.body is None or discard:
             return None
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
-        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary
-        return "J" + json.dumps(text) if binary or "\x00" in text else "T" + text
+        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary; "B" + JSON: bytes
+        if binary:
+            return "B" + json.dumps(text)
+        return "J" + json.dumps(text) if "\x00" in text else "T" + text
     if name == "timings":
         t = resp.timings
         values = (
