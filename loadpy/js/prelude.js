@@ -530,7 +530,8 @@ var __lp = (function () {
   function request(method, url, body, params) {
     // the commonest call, http.get(url) with no params: nothing to build, no options to send
     if (params === undefined && body === null && globalCallback === undefined && typeof url === "string") {
-      return new Response(r(hostHttp(method, url, null, null)), url);
+      const head = hostHttp(method, url, null, null);
+      return new Response(typeof head === "number" ? head : r(head), url);
     }
     const req = buildRequest(method, url, body, params);
     return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.url);
