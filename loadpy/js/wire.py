@@ -1,9 +1,10 @@
 """How a request and a response cross between the prelude's k6/http and Python.
 
-A request arrives as (method, url, body, options JSON or null); a response goes back as a head line
-(id, status, proto, url, error code, error) and each other field on first use, as text the prelude's
-LAZY decoders read (see prelude.js). Strings reach QuickJS as C strings: anything that may hold NUL
-travels as JSON.
+A request arrives as (method, url, body, options JSON or null); a response goes back as its head
+(loadpy/js/host.py `_head`: a line of id, status, proto, url, error code, error, or for a plain
+HTTP/1.1 answer from the URL asked for the number id * 1000 + status) and each other field on first
+use, as text the prelude's LAZY decoders read (see prelude.js). Strings reach QuickJS as C strings:
+anything that may hold NUL travels as JSON.
 """
 
 from __future__ import annotations
