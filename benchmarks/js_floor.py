@@ -87,7 +87,7 @@ def main() -> int:
         host = Host(Shared())
         context = JsContext(program, host, {}, vu_id)
         host.vu = FakeVU()
-        host.state = FakeState()  # type: ignore[attr-defined]
+        host.state = FakeState()
         host._await = lambda awaitable: awaitable  # type: ignore[method-assign]  # answered at once
         contexts.append(context)
     per_round = []
