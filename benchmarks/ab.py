@@ -9,7 +9,10 @@ nginx pinned to CPU 1, the generator pinned to CPU 0. Prints per-tree medians of
 request (whole process, startup included: compare trees, not absolute figures) and req/s.
 
 `--js` runs the same workload as a k6 script (`export default function () { http.get(url); }`)
-through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row.
+through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row;
+`--check` adds `check(res, {'status is 200': (r) => r.status === 200})` to each iteration.
+`--marginal` also runs each tree with one iteration per VU and prints its startup CPU and the marginal
+cost, (CPU - startup CPU) / (requests - VUs): the per-request figure without the process's start.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -50,10 +54,19 @@ def scenario(
     return yaml.safe_dump({"options": options, "flows": {"default": [{"request": {"url": url}}]}})
 
 
-def k6_script(url: str, vus: int, requests: int) -> str:
+def k6_script(url: str, vus: int, requests: int, check: bool = False) -> str:
     options = {
         "scenarios": {"s": {"executor": "shared-iterations", "vus": vus, "iterations": requests, "maxDuration": "120s"}}
     }
+    if check:  # the commonest k6 iteration: a request and a check of its status
+        return (
+            "import http from 'k6/http';\nimport { check } from 'k6';\n"
+            f"export const options = {json.dumps(options)};\n"
+            "export default function () {\n"
+            f"  const res = http.get({json.dumps(url)});\n"
+            "  check(res, { 'status is 200': (r) => r.status === 200 });\n"
+            "}\n"
+        )
     return (
         "import http from 'k6/http';\n"
         f"export const options = {json.dumps(options)};\n"
@@ -76,6 +89,12 @@ def main() -> int:
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     ap.add_argument("--js", action="store_true", help="run the workload as a k6 script (the JS front end)")
     ap.add_argument("--k6", action="store_true", help="with --js: add the real k6 (on PATH) as a row")
+    ap.add_argument("--check", action="store_true", help="with --js: each iteration also checks the status")
+    ap.add_argument(
+        "--marginal",
+        action="store_true",
+        help="also run one iteration per VU: startup CPU, and (full - startup) / extra requests per request",
+    )
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
@@ -85,49 +104,74 @@ def main() -> int:
             print("--k6: no k6 on PATH", file=sys.stderr)
             return 1
         trees.append(("k6", Path(k6)))
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
+    for name, tree in trees:
+        if name != "k6":  # as installed: with bytecode (see `_compile`)
+            _compile(tree)
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in trees}
     with Nginx(args.nginx, cpu=1) as target:
-        if args.js:
-            path = work / "script.js"
-            path.write_text(k6_script(target.url, args.vus, args.requests))
-        else:
-            path = work / ("script.py" if args.python else "scenario.yaml")
-            path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))
+        scripts = [("", args.requests)] + ([("startup", args.vus)] if args.marginal else [])
+        paths = {}
+        for label, requests in scripts:
+            if args.js:
+                path = work / f"script{label}.js"
+                path.write_text(k6_script(target.url, args.vus, requests, args.check))
+            else:
+                path = work / (f"script{label}.py" if args.python else f"scenario{label}.yaml")
+                text = scenario(target.url, args.vus, requests, args.executor, args.seconds, args.python)
+                path.write_text(text)
+            paths[label] = path
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
-                export = work / "export.json"
-                env = dict(os.environ, PYTHONPATH=str(tree))
-                tool = [str(tree)] if name == "k6" else [sys.executable, "-m", "loadpy"]
-                m = run_measured(
-                    [
-                        *tool,
-                        "run",
-                        "-q",
-                        "--address",
-                        "",
-                        "--summary-export",
-                        str(export),
-                        *(arg for out in args.out for arg in ("--out", out) if name != "k6"),
-                        str(path),
-                    ],
-                    0,
-                    300,
-                    cwd=work,
-                    env=env,
-                )
-                if m.code != 0:
-                    print(f"{name}: exit {m.code}\n{m.stderr[-2000:]}", file=sys.stderr)
-                    return 1
-                reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"]
-                results[name].append((m.cpu_s / reqs * 1e6, reqs / m.wall_s))
-                print(f"round {r + 1} {name:>8}: {m.cpu_s / reqs * 1e6:6.2f} µs/req  {reqs / m.wall_s:9.0f} req/s")
+                runs = {}
+                for label, path in paths.items():
+                    measured = _run(name, tree, path, work, args.out)
+                    if measured is None:
+                        return 1
+                    runs[label] = measured
+                cpu_s, wall_s, reqs = runs[""]
+                line = f"round {r + 1} {name:>8}: {cpu_s / reqs * 1e6:6.2f} µs/req  {reqs / wall_s:9.0f} req/s"
+                marginal = 0.0
+                if "startup" in runs:
+                    start_cpu, _, start_reqs = runs["startup"]
+                    marginal = (cpu_s - start_cpu) / (reqs - start_reqs) * 1e6
+                    line += f"  startup {start_cpu:5.2f} s CPU  marginal {marginal:6.2f} µs/req"
+                results[name].append((cpu_s / reqs * 1e6, reqs / wall_s, marginal))
+                print(line, flush=True)
     print("median:")
     for name, rows in results.items():
-        cpu = statistics.median(c for c, _ in rows)
-        rps = statistics.median(x for _, x in rows)
-        print(f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s")
+        cpu = statistics.median(c for c, _, _ in rows)
+        rps = statistics.median(x for _, x, _ in rows)
+        marginal = f"  marginal {statistics.median(m for _, _, m in rows):6.2f} µs/req" if args.marginal else ""
+        print(f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s{marginal}")
     return 0
+
+
+def _compile(tree: Path) -> None:
+    """Write the tree's bytecode, as `pip install` does. Where PYTHONDONTWRITEBYTECODE is set (this
+    machine), a tree without it compiles ~180 modules on every run: ~0.8 s CPU of a loadpy start
+    that an installed loadpy does not pay (k6 is a compiled binary)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")], check=True)
+
+
+def _run(name: str, tree: Path, path: Path, work: Path, outs: list[str]) -> tuple[float, float, int] | None:
+    """One run of `path` by a tree (or k6): CPU seconds, wall seconds, requests; None if it failed."""
+    export = work / "export.json"
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    tool = [str(tree)] if name == "k6" else [sys.executable, "-m", "loadpy"]
+    out_args = [arg for out in outs for arg in ("--out", out) if name != "k6"]
+    m = run_measured(
+        [*tool, "run", "-q", "--address", "", "--summary-export", str(export), *out_args, str(path)],
+        0,
+        300,
+        cwd=work,
+        env=env,
+    )
+    if m.code != 0:
+        print(f"{name}: exit {m.code}\n{m.stderr[-2000:]}", file=sys.stderr)
+        return None
+    reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"]
+    return m.cpu_s, m.wall_s, reqs
 
 
 if __name__ == "__main__":

@@ -188,6 +188,7 @@ class JsRuntime(BaseRuntime):
         """Ready the context for one call of `name` by `state`; the call itself, to run on its greenlet."""
         host = context.host
         host.vu = state.user
+        host.state = state
         host.client = state.http_client
         host.new_iteration()
         host.interrupted = False

@@ -32,12 +32,14 @@ from loadpy.js.throw import capture, thrown_message
 from loadpy.js.wire import request_body, request_kwargs, request_url, response_field
 from loadpy.js.ws import WsHost
 from loadpy.k6lib.errors import K6Error
+from loadpy.metrics.tags import tagset
 
 log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
 console_log = logging.getLogger("loadpy.js.console")
 console_log.setLevel(logging.INFO)
 
+SELF_GUARDED = frozenset({"__lp_host_http", "__lp_host_check"})  # installed without `_guarded`
 KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
 ERROR = "\x01E"
 GO_ERROR = "\x01G"
@@ -76,6 +78,7 @@ class Host:
     def __init__(self, shared: Shared) -> None:
         self.shared = shared
         self.vu: Any = None
+        self.state: Any = None  # the VUState behind `vu` (checks are recorded on it directly)
         self.init = True  # in init code: no requests, metrics may be declared
         self.interrupted = False
         self.abort_reason: str | None = None
@@ -93,8 +96,12 @@ class Host:
         self.ws = WsHost(self._await_value, lambda: self.vu, self._ws_jar, lambda: self.interrupted)
 
     def callables(self) -> dict[str, Callable[..., Any]]:
-        """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
-        return {name: _guarded(name, fn) for name, fn in {**self._functions(), **self.ws.functions()}.items()}
+        """The functions installed in the context, each guarded (nothing may raise into QuickJS) but
+        those of every iteration that catch everything themselves: one Python frame less per call."""
+        return {
+            name: fn if name in SELF_GUARDED else _guarded(name, fn)
+            for name, fn in {**self._functions(), **self.ws.functions()}.items()
+        }
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
         return {
@@ -161,29 +168,34 @@ class Host:
         return None
 
     # -- k6/http -------------------------------------------------------------------------------
-    def http(self, method: str, url: str, body: str | None, options_json: str | None) -> str:
-        refused = self._vu_call("making http requests")
-        if refused:
-            return refused
-        options = None
+    def http(self, method: str, url: str, body: str | None, options_json: str | None) -> str | float:
+        """One request; its head (`_number_head`). Installed unguarded (`SELF_GUARDED`): nothing raises."""
         try:
-            failed: list[str] | None = [] if self.shared.throw else None
-            if options_json is None and body is None and failed is None:  # http.get(url): the VU's jar
+            if self.init or self.vu is None or self.interrupted:
+                return self._vu_call("making http requests") or ERROR
+            if options_json is None and body is None and not self.shared.throw:  # http.get(url): the VU's jar
                 outcome = self._await(self.vu.http.request(method, url))
-            else:
-                options = json.loads(options_json) if options_json else None
-                kwargs = request_kwargs(options)
-                with self._jar_of(options):
-                    url = request_url(url, options)
-                    request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
-                    outcome = self._await(request if failed is None else capture(request, failed))
+                if isinstance(outcome, Failure):
+                    return _error(outcome.error)
+                return self._number_head(outcome, None, url)
+            return self._http(method, url, body, options_json)
         except Exception as exc:
             return _error(exc)
+
+    def _http(self, method: str, url: str, body: str | None, options_json: str | None) -> str | float:
+        """A request with params, a body or the `throw` option."""
+        options = json.loads(options_json) if options_json else None
+        failed: list[str] | None = [] if self.shared.throw else None
+        kwargs = request_kwargs(options)
+        with self._jar_of(options):
+            url = request_url(url, options)
+            request = self.vu.http.request(method, url, request_body(body, options), **kwargs)
+            outcome = self._await(request if failed is None else capture(request, failed))
         if isinstance(outcome, Failure):
             return _error(outcome.error)
         if failed is not None and outcome.error:
             return f"{GO_ERROR}{thrown_message(method, url, outcome.error, failed)}"
-        return self._head(outcome, options)
+        return self._number_head(outcome, options, url)
 
     def batch(self, requests_json: str) -> str:
         refused = self._vu_call("making http requests")
@@ -281,11 +293,28 @@ class Host:
             client.cookies = own
 
     def _head(self, resp: Any, options: Mapping[str, Any] | None) -> str:
-        """The fields every script reads, and an id for the rest (see `response`)."""
-        self._last_id += 1
-        response_type = options.get("responseType") if options else None
-        self._responses[self._last_id] = (resp, response_type == "binary", response_type == "none")
-        return f"{self._last_id}\x02{resp.status}\x02{resp.proto}\x02{resp.url}\x02{resp.error_code}\x02{resp.error}"
+        """The fields every script reads, and an id for the rest (see `response`), as text."""
+        response_id = self._keep(resp, options)
+        return f"{response_id}\x02{resp.status}\x02{resp.proto}\x02{resp.url}\x02{resp.error_code}\x02{resp.error}"
+
+    def _number_head(self, resp: Any, options: Mapping[str, Any] | None, asked_url: str) -> str | float:
+        """`_head`, as one number (id * 1000 + status) for an HTTP/1.1 response without error from
+        the URL asked for, the commonest answer (the prelude fills in the rest): nothing to format,
+        cross as text and split. A float: the binding truncates ints to 32 bits."""
+        status = resp.status
+        if resp.url != asked_url or resp.error_code or resp.proto != "HTTP/1.1" or not 0 < status < 1000:
+            return self._head(resp, options)
+        return self._keep(resp, options) * 1000.0 + status
+
+    def _keep(self, resp: Any, options: Mapping[str, Any] | None) -> int:
+        """An id for the response, whose other fields the script reads on first use."""
+        response_id = self._last_id = self._last_id + 1
+        if options is None:
+            self._responses[response_id] = (resp, False, False)
+        else:
+            response_type = options.get("responseType")
+            self._responses[response_id] = (resp, response_type == "binary", response_type == "none")
+        return response_id
 
     def response(self, response_id: int, name: str) -> str | None:
         """One field of a Response made in this iteration, as the prelude's LAZY decoders expect it."""
@@ -349,10 +378,10 @@ class Host:
                 ws_event.cancel()
 
     def check(self, name: str, passed: bool, tags_json: str) -> None:
-        if self.vu is None or self.interrupted:  # k6 runs no more code of a hard-stopped iteration
-            return
+        """One `checks` sample (the prelude's check() runs the conditions). Installed unguarded."""
         try:
-            self.vu.check(None, {name: bool(passed)}, json.loads(tags_json) if tags_json else None)
+            if self.state is not None and not self.interrupted:  # k6 runs no more code of a hard-stopped iteration
+                self.state.record_check(name, bool(passed), tagset(json.loads(tags_json)) if tags_json else ())
         except Exception as exc:
             log.error("check %r: %s", name, exc)
 

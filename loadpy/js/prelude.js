@@ -212,23 +212,27 @@ var __lp = (function () {
   globalThis.console = { log: logAt("info"), info: logAt("info"), warn: logAt("warning"), error: logAt("error"), debug: logAt("debug") };
 
   // ---- k6 --------------------------------------------------------------------------------------
+  // per call: no iterator (an indexed loop), the host function from a closure constant, not the global
+  const hostCheck = __lp_host_check;
   function check(value, sets, tags) {
-    const extra = tagsJson(tags);
+    const extra = tags === undefined || tags === null ? "" : tagsJson(tags);
+    const names = Object.keys(sets || {});
     let all = true;
-    for (const name of Object.keys(sets || {})) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const cond = sets[name];
       let passed;
       if (typeof cond === "function") {
         try {
           passed = !!cond(value);
         } catch (e) {
-          __lp_host_check(name, false, extra);
+          hostCheck(name, false, extra);
           throw e;
         }
       } else {
         passed = !!cond;
       }
-      __lp_host_check(name, passed, extra);
+      hostCheck(name, passed, extra);
       all = all && passed;
     }
     return all;
@@ -428,7 +432,6 @@ var __lp = (function () {
       }
     }
     if (any) req.options = JSON.stringify(options);
-    req.responseType = options.responseType;
     return req;
   }
 
@@ -446,7 +449,14 @@ var __lp = (function () {
   // (then kept), by the id the host gave the response (valid during the iteration that made it).
   const TIMINGS = ["blocked", "looking_up", "connecting", "tls_handshaking", "sending", "waiting", "receiving", "duration"];
   const LAZY = {
-    body: (raw) => (raw === null ? null : raw.charAt(0) === "T" ? raw.substring(1) : JSON.parse(raw.substring(1))),
+    // "T" + text; "J" + JSON (text holding NUL); "B" + JSON of latin-1 text (responseType "binary")
+    body: (raw) => {
+      if (raw === null) return null;
+      const kind = raw.charAt(0);
+      if (kind === "T") return raw.substring(1);
+      const text = JSON.parse(raw.substring(1));
+      return kind === "B" ? stringToBytes(text) : text;
+    },
     headers: JSON.parse,
     cookies: JSON.parse,
     request: JSON.parse,
@@ -462,24 +472,33 @@ var __lp = (function () {
     tls_version: String,
   };
 
-  // the per-request path reads closure constants, not globals (each global is a hash lookup in
-  // the VU's own global object), and reuses two descriptors instead of allocating them
+  // The per-request path touches little in the VU's (cold) context: closure constants instead of
+  // globals, and the response id under a symbol (a plain property add: not enumerable by Object.keys,
+  // for-in or JSON.stringify, so no defineProperty). The host answers a plain HTTP/1.1 response of
+  // the URL asked for as one number, id * 1000 + status (loadpy/js/host.py `_head`): no head text to
+  // build, cross and split.
   const hostHttp = __lp_host_http;
-  const defineProperty = Object.defineProperty;
-  const HIDDEN_ID = { value: 0 };
-  const HIDDEN_BINARY = { value: false };
+  const hostResponse = __lp_host_response;
+  const RESPONSE_ID = Symbol("loadpy response");
   class Response {
-    constructor(head, responseType) {
+    constructor(head, url) {
+      if (typeof head === "number") {
+        const status = head % 1000;
+        this.status = status;
+        this.proto = "HTTP/1.1";
+        this.url = url;
+        this.error_code = 0;
+        this.error = "";
+        this[RESPONSE_ID] = (head - status) / 1000;
+        return;
+      }
       const p = head.split("\u0002");
-      HIDDEN_ID.value = +p[0];
-      defineProperty(this, "__lp_id", HIDDEN_ID);
-      HIDDEN_BINARY.value = responseType === "binary";
-      defineProperty(this, "__lp_binary", HIDDEN_BINARY);
       this.status = +p[1];
       this.proto = p[2];
       this.url = p[3];
       this.error_code = +p[4];
       this.error = p[5];
+      this[RESPONSE_ID] = +p[0];
     }
     json(selector) {
       const body = this.body;
@@ -497,8 +516,7 @@ var __lp = (function () {
     const own = (obj, value) => Object.defineProperty(obj, field, { value, writable: true, enumerable: true, configurable: true });
     Object.defineProperty(Response.prototype, field, {
       get() {
-        let value = LAZY[field](r(__lp_host_response(this.__lp_id, field)));
-        if (field === "body" && this.__lp_binary && value !== null) value = stringToBytes(value);
+        const value = LAZY[field](r(hostResponse(this[RESPONSE_ID], field)));
         own(this, value);
         return value;
       },
@@ -512,10 +530,11 @@ var __lp = (function () {
   function request(method, url, body, params) {
     // the commonest call, http.get(url) with no params: nothing to build, no options to send
     if (params === undefined && body === null && globalCallback === undefined && typeof url === "string") {
-      return new Response(r(hostHttp(method, url, null, null)), undefined);
+      const head = hostHttp(method, url, null, null);
+      return new Response(typeof head === "number" ? head : r(head), url);
     }
     const req = buildRequest(method, url, body, params);
-    return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.responseType);
+    return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.url);
   }
 
   function batchItem(item) {
@@ -528,7 +547,7 @@ var __lp = (function () {
     const keys = Array.isArray(requests) ? null : Object.keys(requests);
     const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k]));
     const heads = r(__lp_host_batch(JSON.stringify(list))).split("\u0003");
-    const results = heads.map((head, i) => new Response(head, list[i].responseType));
+    const results = heads.map((head, i) => new Response(head, list[i].url));
     if (keys === null) return results;
     const out = {};
     keys.forEach((k, i) => (out[k] = results[i]));
@@ -546,13 +565,13 @@ var __lp = (function () {
   // asyncRequest: the request starts now on the VU's event loop, several run at once; its promise
   // settles when the host reports it done (settleRequests, called by the lifecycle's fireTimer).
   // A request with its own cookie jar is sent at once: the client holds one jar at a time.
-  const inFlight = new Map(); // id -> { resolve, reject, responseType }
+  const inFlight = new Map(); // id -> { resolve, reject, url }
   function asyncRequest(method, url, body, params) {
     try {
       if (params && params.jar !== undefined && params.jar !== null) return Promise.resolve(request(method, url, body, params));
       const req = buildRequest(method, url, body, params);
       const id = r(__lp_host_http_start(req.method, req.url, req.body, req.options));
-      return new Promise((resolve, reject) => inFlight.set(id, { resolve, reject, responseType: req.responseType }));
+      return new Promise((resolve, reject) => inFlight.set(id, { resolve, reject, url: req.url }));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -568,7 +587,7 @@ var __lp = (function () {
       const waiting = inFlight.get(id);
       inFlight.delete(id);
       try {
-        waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.responseType));
+        waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.url));
       } catch (e) {
         waiting.reject(e);
       }

@@ -1,9 +1,10 @@
 """How a request and a response cross between the prelude's k6/http and Python.
 
-A request arrives as (method, url, body, options JSON or null); a response goes back as a head line
-(id, status, proto, url, error code, error) and each other field on first use, as text the prelude's
-LAZY decoders read (see prelude.js). Strings reach QuickJS as C strings: anything that may hold NUL
-travels as JSON.
+A request arrives as (method, url, body, options JSON or null); a response goes back as its head
+(loadpy/js/host.py `_head`: a line of id, status, proto, url, error code, error, or for a plain
+HTTP/1.1 answer from the URL asked for the number id * 1000 + status) and each other field on first
+use, as text the prelude's LAZY decoders read (see prelude.js). Strings reach QuickJS as C strings:
+anything that may hold NUL travels as JSON.
 """
 
 from __future__ import annotations
@@ -65,8 +66,10 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         if resp.body is None or discard:
             return None
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
-        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary
-        return "J" + json.dumps(text) if binary or "\x00" in text else "T" + text
+        # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary; "B" + JSON: bytes
+        if binary:
+            return "B" + json.dumps(text)
+        return "J" + json.dumps(text) if "\x00" in text else "T" + text
     if name == "timings":
         t = resp.timings
         values = (
