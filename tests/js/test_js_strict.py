@@ -73,7 +73,8 @@ def test_es_modules_and_commonjs_files_are_strict_as_in_k6(tmp_path: Path) -> No
             }
             """,
         # neither import nor export: k6 runs it as CommonJS, strict too
-        "lib.js": _PROBE + 'console.log("lib this is its exports:", this === module.exports);\nmodule.exports = { probe };\n',
+        "lib.js": _PROBE
+        + 'console.log("lib this is its exports:", this === module.exports);\nmodule.exports = { probe };\n',
     }
     k6, loadpy = both(tmp_path, files)
     assert loadpy == k6
