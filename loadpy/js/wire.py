@@ -8,6 +8,7 @@ travels as JSON.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
@@ -85,15 +86,7 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
     if name == "cookies":
         return json.dumps(response_cookies(resp.headers.get("Set-Cookie", "")))
     if name == "request":
-        return json.dumps(
-            {
-                "method": resp.method,
-                "url": resp.url,
-                "headers": {k: [v] for k, v in resp.request_headers.items()},
-                "body": resp.request_body.decode("utf-8", "replace") if resp.request_body else "",
-                "cookies": {},
-            }
-        )
+        return json.dumps(request_field(resp.first_hop or resp))
     if name == "status_text":
         return str(resp.status_text)
     if name == "remote_ip":
@@ -103,6 +96,32 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
     if name == "tls_version":
         return str(resp.tls_version)
     raise KeyError(name)
+
+
+def request_field(sent: Any) -> dict[str, Any]:
+    """k6's `res.request`: the request the script made (the first one when redirected), its headers
+    as Go's http.Request held them (canonical names, values in arrays, the Cookie header sent; no
+    Content-Length) and its cookies as Go's Request.Cookies() reads that header."""
+    headers = {k: [v] for k, v in sent.request_headers.items()}
+    if headers.get("Authorization") == [_basic_of_userinfo(sent.url)]:
+        del headers["Authorization"]  # Go's client adds it to a copy of the request: k6 does not show it
+    cookies: dict[str, list[dict[str, Any]]] = {}
+    if sent.request_cookie:
+        headers["Cookie"] = [sent.request_cookie]
+        for pair in sent.request_cookie.split(";"):
+            name, eq, value = pair.strip().partition("=")
+            if name and eq:
+                cookies.setdefault(name, []).append({"name": name, "value": value, "replace": False})
+    body = sent.request_body.decode("utf-8", "replace") if sent.request_body else ""
+    return {"method": sent.method, "url": sent.url, "headers": headers, "body": body, "cookies": cookies}
+
+
+def _basic_of_userinfo(url: str) -> str | None:
+    """The Basic Authorization the URL's credentials make (None without credentials)."""
+    netloc = url.split("://", 1)[-1].split("/", 1)[0]
+    if "@" not in netloc:
+        return None
+    return "Basic " + base64.b64encode(netloc.rsplit("@", 1)[0].encode()).decode()
 
 
 def response_cookies(set_cookie: str) -> dict[str, list[dict[str, Any]]]:

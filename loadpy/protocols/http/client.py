@@ -43,6 +43,7 @@ from loadpy.protocols.http.errcodes import (
 from loadpy.protocols.http.h1 import (
     LENGTH_REQUIRED_METHODS,
     UrlParts,
+    canonical_header,
     canonical_header_bytes,
     prepare_head,
     wire_payload,
@@ -204,6 +205,7 @@ class PreparedRequest:
         "failure",
         "h2_headers",
         "head",
+        "head_after_cookie",
         "headers",
         "is_head",
         "key",
@@ -229,7 +231,8 @@ class PreparedRequest:
         self.headers: dict[str, str] = {}
         self.body: bytes | None = None
         self.payload = b""  # what follows the head on the wire (the body, or an empty chunked body)
-        self.head = b""  # request line + headers, no blank line, no Cookie
+        self.head = b""  # request line + the headers before Cookie (Go sorts them by name), no blank line
+        self.head_after_cookie = b""  # the headers after Cookie
         self.wire = b""  # the complete bytes when the jar adds nothing
         self.user_cookie = ""
         self.cookie_path = "/"
@@ -247,7 +250,7 @@ class PreparedRequest:
 
     def wire_with_cookies(self, jar_cookie: str) -> bytes:
         cookie = self.cookie_value(jar_cookie)
-        tail = b"\r\n" + self.payload
+        tail = self.head_after_cookie + b"\r\n" + self.payload
         if not cookie:
             return self.head + tail
         return self.head + b"Cookie: " + cookie.encode("latin-1") + b"\r\n" + tail
@@ -342,14 +345,14 @@ class HttpClient:
                     continue
                 has_ua = has_ua or lname == "user-agent"
                 has_auth = has_auth or lname == "authorization"
-                merged[name] = str(value)
+                merged[canonical_header(name)] = str(value)  # Go's Header.Set: one canonical name, the last value
         if not has_ua and self._user_agent:
             merged = {"User-Agent": self._user_agent, **merged}
         if parts.userinfo and not has_auth:
             merged["Authorization"] = "Basic " + base64.b64encode(parts.userinfo.encode()).decode()
         req.headers = merged
         try:
-            req.head = prepare_head(method, parts, merged.items(), body)
+            req.head, req.head_after_cookie = prepare_head(method, parts, merged.items(), body)
             req.payload = wire_payload(method, merged.items(), body)
         except (ValueError, UnicodeEncodeError) as exc:
             req.failure = HttpFailure(1000, f"net/http: invalid header: {exc}")
@@ -413,11 +416,13 @@ class HttpClient:
         req = prepared
         hops = 0
         challenged = prepared.auth is not None  # the first response answers a Digest challenge
+        first: Response | None = None  # the first hop's, once the request was redirected
         while True:
             if req.failure is not None:
                 resp = self._failed_before_sending(req)
                 if resp.sent and on_response is not None:
                     on_response(resp, record)
+                resp.first_hop = first
                 return resp
             if req is not prepared:
                 t0 = now()
@@ -453,11 +458,15 @@ class HttpClient:
                 req = self._authorised(req, resp)
                 continue
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
+                resp.first_hop = first
                 return resp
             location = resp.headers.get("Location")
             if not location:
+                resp.first_hop = first
                 return resp
             req = self._redirected(req, resp, location)
+            if first is None:
+                first = resp
             hops += 1
 
     def _failed_before_sending(self, req: PreparedRequest) -> Response:
@@ -473,6 +482,7 @@ class HttpClient:
             log.warning("Request Failed", extra={"error": failure.message})
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(self._jar_cookie(req)) if req.parts is not None else req.user_cookie
         resp.end_time = now()
         return resp
 
@@ -645,6 +655,8 @@ class HttpClient:
             t_done,
             head,
         )
+        if req.user_cookie or self.cookies:
+            resp.request_cookie = req.cookie_value(self._jar_cookie(req))
         set_cookies = head.set_cookies
         if set_cookies:
             resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
@@ -719,6 +731,7 @@ class HttpClient:
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(self._jar_cookie(req))
         resp.remote_ip, resp.remote_port, resp.tls_version = conn.remote
         return resp
 
@@ -743,6 +756,7 @@ class HttpClient:
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(self._jar_cookie(req))
         return resp
 
     async def _roundtrip_h2(
@@ -793,6 +807,7 @@ class HttpClient:
         resp.remote_ip, resp.remote_port, resp.tls_version = remote
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(cookie)
         if failure is None:
             headers: dict[str, str] = resp.headers
             set_cookies: list[str] = []
