@@ -399,9 +399,15 @@ var __lp = (function () {
         any = true;
       }
       if (params.cookies && Object.keys(params.cookies).length) {
-        options.headers = options.headers || {};
-        const existing = options.headers.Cookie;
-        options.headers.Cookie = (existing ? existing + "; " : "") + cookieHeader(params.cookies);
+        const headers = (options.headers = options.headers || {});
+        const own = Object.keys(headers).find((h) => h.toLowerCase() === "cookie") || "Cookie";
+        headers[own] = (headers[own] ? headers[own] + "; " : "") + cookieHeader(params.cookies);
+        // `replace: true`: the jar's cookie of that name is not sent (k6's SetRequestCookies)
+        const replaced = Object.keys(params.cookies).filter((name) => {
+          const c = params.cookies[name];
+          return c !== null && typeof c === "object" && c.replace;
+        });
+        if (replaced.length) options.replaceCookies = replaced;
         any = true;
       }
       if (params.timeout !== undefined) (options.timeout = seconds(params.timeout, "timeout")), (any = true);

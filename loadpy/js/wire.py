@@ -53,6 +53,7 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
         ("redirects", "redirects"),
         ("responseType", "response_type"),
         ("auth", "auth"),
+        ("replaceCookies", "replace_cookies"),
     ):
         if key in options:
             kwargs[name] = options[key]

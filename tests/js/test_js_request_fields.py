@@ -43,6 +43,10 @@ export default function () {
   show("binary", http.put(B + "/b", new Uint8Array([104, 105]).buffer));
   show("same name twice", http.get(B + "/m", { headers: { "X-A": "1", "x-a": "2", "user-agent": "mine" } }));
   show("own cookie header", http.get(B + "/u", { headers: { cookie: "own=1" } }));
+  // one cookie each: k6 adds a request's cookies from a Go map (in no set order)
+  show("replace", http.get(B + "/r", { cookies: { jarcookie: { value: "mine", replace: true } } }));
+  show("no replace", http.get(B + "/r", { cookies: { jarcookie: { value: "mine" } } }));
+  show("own header and cookies", http.get(B + "/o", { headers: { cookie: "own=1" }, cookies: { p: "2" } }));
   show("userinfo and host", http.get(B.replace("//", "//user:pw@") + "/a", { headers: { host: "example.com" } }));
   show("redirected", http.get(B + "/redirect", { headers: { "x-one": "1" } }));
 }
@@ -92,3 +96,7 @@ def test_res_request_and_the_wire_as_k6(tmp_path: Path) -> None:
         "X-Upper: v2",
         "X_under: u",
     ]
+    # a request cookie with `replace: true` keeps the jar's cookie of that name from the wire
+    replaced, kept = (head for head in lp_server.heads if head[0] == "GET /r HTTP/1.1")
+    assert replaced[-1] == "Cookie: jarcookie=mine; srv=1"
+    assert kept[-1] == "Cookie: jarcookie=mine; jarcookie=jv; srv=1"

@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -213,6 +213,7 @@ class PreparedRequest:
         "parts",
         "payload",
         "redirects",
+        "replaced",
         "response_type",
         "timeout",
         "url",
@@ -235,6 +236,7 @@ class PreparedRequest:
         self.head_after_cookie = b""  # the headers after Cookie
         self.wire = b""  # the complete bytes when the jar adds nothing
         self.user_cookie = ""
+        self.replaced: frozenset[str] = frozenset()  # jar cookies the request's own cookies replace
         self.cookie_path = "/"
         self.is_head = method == "HEAD"
         self.h2_headers: list[tuple[bytes, bytes]] | None = None
@@ -318,12 +320,16 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         body: bytes | str | None = None,
         auth: str | None = None,
+        replace_cookies: Collection[str] = (),
     ) -> PreparedRequest:
         """Validate the URL and serialise the request once. Never raises for a bad URL:
         the returned request carries the failure (1020 / 1000) and `send` reports it.
-        `auth` "digest": the URL's credentials answer a Digest challenge (see `send`)."""
+        `auth` "digest": the URL's credentials answer a Digest challenge (see `send`).
+        `replace_cookies`: names of the user's Cookie header whose jar cookies are not sent."""
         method = method.upper()
         req = PreparedRequest(method, url)
+        if replace_cookies:
+            req.replaced = frozenset(replace_cookies)
         if isinstance(body, str):
             body = body.encode("utf-8")
         req.body = body
@@ -497,7 +503,7 @@ class HttpClient:
         headers["Authorization"] = digest_authorization(challenge, req.method, target, *req.auth, entity)
         if req.user_cookie:
             headers["Cookie"] = req.user_cookie
-        nxt = self.prepare(req.method, req.url, headers, req.body)
+        nxt = self.prepare(req.method, req.url, headers, req.body, replace_cookies=req.replaced)
         nxt.timeout, nxt.redirects, nxt.response_type = req.timeout, req.redirects, req.response_type
         return nxt
 
@@ -519,7 +525,7 @@ class HttpClient:
                 k: v for k, v in headers.items() if k.lower() not in ("authorization", "www-authenticate", "cookie")
             }
         auto_referer = _set_referer(headers, req, url)
-        nxt = self.prepare(method, url, headers, body)
+        nxt = self.prepare(method, url, headers, body, replace_cookies=req.replaced)
         nxt.auto_referer = auto_referer
         return nxt
 
@@ -541,7 +547,7 @@ class HttpClient:
             # (`_jar_cookie` inlined: this runs for every request)
             parts = req.parts
             assert parts is not None
-            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path, req.replaced)
             if cookie:
                 return req.wire_with_cookies(cookie)
         return req.wire
@@ -552,7 +558,7 @@ class HttpClient:
             return ""
         parts = req.parts
         assert parts is not None
-        return self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+        return self.cookies.header_for(parts.scheme, parts.host, req.cookie_path, req.replaced)
 
     async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool, t0: float) -> Response:
         """One hop on whatever connection serves it (HTTP/2, idle HTTP/1.1 or a new one); a Response
@@ -779,7 +785,7 @@ class HttpClient:
         if jar:
             parts = req.parts
             assert parts is not None
-            cookie = jar.header_for(parts.scheme, parts.host, req.cookie_path)
+            cookie = jar.header_for(parts.scheme, parts.host, req.cookie_path, req.replaced)
         stream = conn.request(req.h2_request_headers(cookie), req.body, keep_body, deadline - now())
         try:
             failure = await stream.future
