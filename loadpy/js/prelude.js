@@ -177,11 +177,14 @@ var __lp = (function () {
     });
   }
 
+  // console.* arguments as k6 v1.1 prints them: an object as its JSON (an Error too: its own
+  // enumerable properties, usually `{}`), a function as null, a symbol as its description
   function fmt(value) {
     if (typeof value === "string") return value;
-    if (value instanceof Error) return String(value);
     if (value === undefined) return "undefined";
-    if (typeof value === "function") return "[object Function]";
+    if (typeof value === "function") return "null";
+    if (typeof value === "symbol") return value.description || "";
+    if (value instanceof Error && value.name === "GoError") return String(value); // k6 dumps Go's error struct
     if (typeof value === "object" && value !== null) {
       try {
         return JSON.stringify(value);
