@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import stat
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -414,11 +415,20 @@ class Host:
         console_log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})
 
     def open(self, folder: str, path: str, binary: bool) -> str:
+        if not path:
+            return f"{GO_ERROR}open() can't be used with an empty filename"
         full = path if os.path.isabs(path) else os.path.normpath(os.path.join(folder, path))
         key = (full, bool(binary))
         cached = self.shared.files.get(key)
         if cached is not None:
             return cached
+        try:  # k6 stats the file first: a missing one is Go's `stat` error, a directory is refused by name
+            mode = os.stat(full).st_mode
+        except OSError as exc:
+            return f"{GO_ERROR}stat {full}: {exc.strerror.lower() if exc.strerror else exc}"
+        if stat.S_ISDIR(mode):
+            return f'{GO_ERROR}open() can\'t be used with directories, path: "{full}"'
+
         try:
             with open(full, "rb") as handle:
                 data = handle.read()
