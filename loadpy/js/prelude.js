@@ -441,16 +441,6 @@ var __lp = (function () {
     return req;
   }
 
-  function gjson(value, path) {
-    if (path === undefined || path === "") return value;
-    for (const raw of path.split(".")) {
-      if (value === undefined || value === null) return undefined;
-      if (raw === "#" && Array.isArray(value)) return value.length;
-      value = value[raw];
-    }
-    return value;
-  }
-
   // Response: the scalar fields come with the answer; the rest is read from Python on first use
   // (then kept), by the id the host gave the response (valid during the iteration that made it).
   const TIMINGS = ["blocked", "looking_up", "connecting", "tls_handshaking", "sending", "waiting", "receiving", "duration"];
@@ -493,8 +483,10 @@ var __lp = (function () {
     json(selector) {
       const body = this.body;
       if (body === null || body === undefined) throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
-      const parsed = JSON.parse(typeof body === "string" ? body : bytesToString(body));
-      return selector === undefined ? parsed : gjson(parsed, String(selector));
+      if (selector === undefined) return JSON.parse(typeof body === "string" ? body : bytesToString(body));
+      // a GJSON path, read by loadpy/k6lib/gjson.py on the body Python holds: its JSON, or null (undefined)
+      const found = r(__lp_host_response(this.__lp_id, "gjson:" + String(selector)));
+      return found === null ? undefined : JSON.parse(found);
     }
     html(selector) {
       const body = this.body;

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from loadpy.k6lib.gjson import select
 from loadpy.protocols.http.cookies import parse_set_cookie
 from loadpy.protocols.http.errcodes import INVALID_URL
 from loadpy.protocols.http.urls import NotAUrl
@@ -69,6 +70,8 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
         # "T" + text, or "J" + JSON when NUL bytes would be cut at the C-string boundary
         return "J" + json.dumps(text) if binary or "\x00" in text else "T" + text
+    if name.startswith("gjson:"):  # res.json(selector)
+        return select((resp.body or b"").decode("utf-8", "replace"), name[6:])
     if name == "timings":
         t = resp.timings
         values = (

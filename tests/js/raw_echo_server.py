@@ -2,7 +2,8 @@
 
 Every request is answered with its own head (request line and header lines as received, names
 spelled as sent, in the order sent) as a text/plain body, a `Set-Cookie: srv=1; Path=/` and
-`Connection: close`; `/redirect` answers 302 to `/landed` (with `Set-Cookie: hop=2; Path=/`).
+`Connection: close`; `/redirect` answers 302 to `/landed` (with `Set-Cookie: hop=2; Path=/`), `/body`
+answers with the request's body instead.
 `heads` lists the received heads in arrival order (lines, without the blank line).
 `python -m tests.js.raw_echo_server` serves on an ephemeral port and prints it.
 """
@@ -60,14 +61,16 @@ class RawEchoServer:
                 body += chunk
             with self._lock:
                 self.heads.append(lines)
-            if lines[0].split(" ")[1] == "/redirect":
+            target = lines[0].split(" ")[1]
+            if target == "/redirect":
                 status, extra, cookie = "302 Found", "Location: /landed\r\n", "hop=2"
             else:
                 status, extra, cookie = "200 OK", "", "srv=1"
+            answer = body if target == "/body" else head
             conn.sendall(
                 f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nSet-Cookie: {cookie}; Path=/\r\n{extra}"
-                f"Connection: close\r\nContent-Length: {len(head)}\r\n\r\n".encode()
-                + head
+                f"Connection: close\r\nContent-Length: {len(answer)}\r\n\r\n".encode()
+                + answer
             )
 
 
