@@ -33,10 +33,12 @@ from loadpy.js.throw import capture, thrown_message
 from loadpy.js.wire import request_body, request_kwargs, request_url, response_field
 from loadpy.js.ws import WsHost
 from loadpy.k6lib.errors import K6Error
+from loadpy.protocols.http.model import Response
 
 log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
 console_log = logging.getLogger("loadpy.js.console")
+http_log = logging.getLogger("loadpy.http")  # the HTTP client's warnings ("Request Failed" ...)
 console_log.setLevel(logging.INFO)
 
 KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
@@ -192,6 +194,10 @@ class Host:
             return refused
         try:
             requests = json.loads(requests_json)
+            invalid = next((req["invalid"] for req in requests if "invalid" in req), None)
+            if invalid is not None:  # k6 sends none of the batch: empty responses
+                http_log.warning("A batch request failed", extra={"error": invalid})
+                return "\x03".join(self._head(Response("", "", sent=False), None) for _ in requests)
             calls = []
             jars = set()
             for req in requests:

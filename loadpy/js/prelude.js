@@ -519,18 +519,39 @@ var __lp = (function () {
     return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.responseType);
   }
 
-  function batchItem(item) {
+  function batchItem(item, key) {
     if (typeof item === "string" || (item && item.__lp_record === "TaggedURL")) return buildRequest("GET", item);
-    if (Array.isArray(item)) return buildRequest(item[0], item[1], item[2], item[3]);
+    // a malformed item fails the whole batch, nothing sent (k6's parseBatchRequest errors)
+    if (Array.isArray(item)) {
+      if (item.length < 2) return { invalid: `invalid batch request '[]interface {}{${item.map(goSharp).join(", ")}}'` };
+      if (typeof item[0] !== "string") return { invalid: `invalid method type '${goText(item[0])}'` };
+      return buildRequest(item[0], item[1], item[2], item[3]);
+    }
+    if (item !== null && typeof item === "object" && item.url === undefined) return { invalid: `batch request ${key} doesn't have a url key` };
+    if (item === null || typeof item !== "object") return { invalid: `invalid URL: '#${goText(item)}'` };
     return buildRequest(item.method || "GET", item.url, item.body, item.params);
   }
 
+  // Go's %#v of a value inside an []interface{}
+  function goSharp(v) {
+    if (typeof v === "string") return JSON.stringify(v);
+    if (v === null || v === undefined) return "interface {}(nil)";
+    return goText(v);
+  }
+
   function batch(requests) {
+    if (requests === null || typeof requests !== "object") {
+      const number = typeof requests === "number" && (Number.isInteger(requests) ? "int64" : "float64");
+      const goType = { string: "string", boolean: "bool" }[typeof requests] || number || "<nil>";
+      throw goError(`invalid http.batch() argument type ${goType}`);
+    }
     const keys = Array.isArray(requests) ? null : Object.keys(requests);
-    const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k]));
+    const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k], k));
+    if (list.length === 0) return keys === null ? [] : {};
     const heads = r(__lp_host_batch(JSON.stringify(list))).split("\u0003");
     const results = heads.map((head, i) => new Response(head, list[i].responseType));
-    if (keys === null) return results;
+    const failedAt = list.findIndex((req) => req.invalid !== undefined);
+    if (keys === null) return failedAt < 0 ? results : results.map((res, i) => (i > failedAt ? null : res)); // k6 stopped there
     const out = {};
     keys.forEach((k, i) => (out[k] = results[i]));
     return out;

@@ -63,8 +63,8 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
     if name == "body":
-        if resp.body is None and resp.error_code == INVALID_URL and not binary and not discard:
-            return "J[]"  # k6 answers a URL it cannot parse with an empty byte slice: scripts see []
+        if resp.body is None and (resp.error_code == INVALID_URL or not resp.method) and not binary and not discard:
+            return "J[]"  # k6 answers a URL it cannot parse (or a failed batch) with an empty byte slice: []
         if resp.body is None or discard:
             return None
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
@@ -89,8 +89,8 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         return json.dumps(dict(resp.headers))
     if name == "cookies":
         return json.dumps(response_cookies(resp.headers.get("Set-Cookie", "")))
-    if name == "request":
-        return json.dumps(request_field(resp.first_hop or resp))
+    if name == "request":  # null for the empty responses of a failed http.batch
+        return json.dumps(request_field(resp.first_hop or resp) if resp.method else None)
     if name == "status_text":
         return str(resp.status_text)
     if name == "remote_ip":
