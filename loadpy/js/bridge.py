@@ -48,6 +48,7 @@ class JsVU(VUState):
         self.scenario_ctx: ScenarioContext | None = None
         self.in_scenario: dict[str, int] = {}
         self.js.host.exec_info = self._exec_info
+        self.js.host.set_vu_tag = self.set_vu_tag
 
     async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
         self.scenario_ctx = scenario
@@ -76,6 +77,7 @@ class JsVU(VUState):
                 "tags": {
                     **(dict(scenario.tags) if scenario is not None else {}),
                     "group": "".join(f"::{g}" for g in self.js.host.group_names),
+                    **self.vu_tags,
                 },
             }
         if key == "scenario" and scenario is not None:

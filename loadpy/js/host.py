@@ -83,6 +83,7 @@ class Host:
         self.interrupted = False
         self.abort_reason: str | None = None
         self.exec_info: Callable[[str], dict[str, Any]] = lambda key: {}
+        self.set_vu_tag: Callable[[str, str | None], None] = lambda key, value: None  # the VU's (bridge.py)
         self._groups: list[Any] = []
         self.group_names: list[str] = []  # the current group path, innermost last
         self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
@@ -120,6 +121,7 @@ class Host:
             "__lp_host_shared_store": self.shared_store,
             "__lp_host_shared_get": self.shared_get,
             "__lp_host_exec": self.exec,
+            "__lp_host_vu_tag": self.vu_tag,
             "__lp_host_abort": self.abort,
             "__lp_host_fail": self.fail,
             "__lp_host_init": lambda: self.init,
@@ -467,6 +469,10 @@ class Host:
         if key == "instance":
             return json.dumps(self.shared.instance())
         return json.dumps(self.exec_info(key))
+
+    def vu_tag(self, key: str, value: str | None) -> None:
+        """exec.vu.metrics.tags[key] = value (None: delete)."""
+        self.set_vu_tag(key, value)
 
     def abort(self, reason: str) -> str:
         self.abort_reason = reason or "test aborted"

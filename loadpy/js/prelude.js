@@ -673,19 +673,27 @@ var __lp = (function () {
 
   // ---- k6/execution ----------------------------------------------------------------------------
   const execInfo = (key) => JSON.parse(__lp_host_exec(key));
+  const vuMetadata = {};
   const execution = {
     get vu() {
       const v = execInfo("vu");
-      const readOnly = (what) => ({
-        set() {
-          throw new Error(`${what}: setting VU tags or metadata is not supported by loadpy yet`);
+      // the VU's tags: set on every later sample of this VU (k6 takes strings, numbers and booleans)
+      v.tags = new Proxy(v.tags || {}, {
+        set(target, key, value) {
+          if (!["string", "number", "boolean"].includes(typeof value)) {
+            throw new TypeError(`invalid value for metric tag '${String(key)}': only String, Boolean and Number types are accepted as a metric tag values`);
+          }
+          __lp_host_vu_tag(String(key), String(value));
+          target[key] = String(value);
+          return true;
         },
-        deleteProperty() {
-          throw new Error(`${what}: setting VU tags or metadata is not supported by loadpy yet`);
+        deleteProperty(target, key) {
+          __lp_host_vu_tag(String(key), null);
+          delete target[key];
+          return true;
         },
       });
-      v.tags = new Proxy(v.tags || {}, readOnly("exec.vu.tags"));
-      v.metrics = { tags: new Proxy(v.tags, readOnly("exec.vu.metrics.tags")), metadata: new Proxy({}, readOnly("exec.vu.metrics.metadata")) };
+      v.metrics = { tags: v.tags, metadata: vuMetadata }; // metadata is kept, not sent to outputs
       return v;
     },
     get scenario() {
