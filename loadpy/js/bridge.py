@@ -34,6 +34,8 @@ log = logging.getLogger("loadpy.js")
 class JsError(ScriptError):
     """A JavaScript exception, rendered as k6 logs it (message and `file:///path:line` frames)."""
 
+    logged = False  # already logged as k6 logs it (setup/teardown): not to be logged again
+
 
 class JsVU(VUState):
     """A VU with its own JavaScript context (init code ran when it was created, as in k6)."""
@@ -174,6 +176,7 @@ class JsRuntime(BaseRuntime):
                 result = await self._call(context, state, name, 0)
             except JsError as exc:
                 log.error("%s", exc, extra={"hint": "script exception"})  # k6 logs it; the run ends with 107
+                exc.logged = True
                 raise
             return None if result is None else json.loads(result)
 

@@ -154,7 +154,6 @@ class JsContext:
         for name, fn in host.callables().items():
             ctx.add_callable(name, fn)
         ctx.set("__VU", vu_id)
-        ctx.set("__ITER", 0)
         ctx.set("__lp_env_json", json.dumps(env))
         self._env = env
         self.host_env: Any = None  # the env mapping last applied to __ENV (by identity)

@@ -25,7 +25,7 @@ from typing import Any
 
 import greenlet
 
-from loadpy.errors import LoadpyError
+from loadpy.errors import LoadpyError, ScriptError
 from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
@@ -38,7 +38,11 @@ from loadpy.protocols.http.model import Response
 log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
 console_log = logging.getLogger("loadpy.js.console")
-http_log = logging.getLogger("loadpy.http")  # the HTTP client's warnings ("Request Failed" ...)
+http_log = logging.getLogger("loadpy.http")
+OPEN_OUTSIDE_INIT = (
+    'the "open" function is only available in the init stage (i.e. the global scope), '
+    "see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle/ for more information"
+)  # the HTTP client's warnings ("Request Failed" ...)
 console_log.setLevel(logging.INFO)
 
 KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
@@ -371,6 +375,8 @@ class Host:
         try:
             manager = self.vu.group(name)
             outcome = _run_now(manager.__aenter__())
+        except ScriptError as exc:  # a name with '::': k6's GoError
+            return f"{GO_ERROR}{exc}"
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
@@ -423,6 +429,8 @@ class Host:
         console_log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})
 
     def open(self, folder: str, path: str, binary: bool) -> str:
+        if not self.init:
+            return f"{GO_ERROR}{OPEN_OUTSIDE_INIT}"
         if not path:
             return f"{GO_ERROR}open() can't be used with an empty filename"
         full = path if os.path.isabs(path) else os.path.normpath(os.path.join(folder, path))

@@ -1217,7 +1217,7 @@ var __lp = (function () {
       t.fn(...t.args);
     },
     call(name, iter, withData) {
-      globalThis.__ITER = iter;
+      if (name !== "setup" && name !== "teardown") globalThis.__ITER = iter; // k6 defines it in iterations only
       if (timers.size !== 0) timers.clear(); // what an earlier, failed iteration left
       if (inFlight.size !== 0) inFlight.clear();
       if (wsLive.size !== 0) wsLive.clear();
