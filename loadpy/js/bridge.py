@@ -18,6 +18,7 @@ from loadpy.base.runtime import ScenarioContext
 from loadpy.clock import now, wall_ns
 from loadpy.errors import ConfigError, ScriptError, TestAbort
 from loadpy.js.engine import JsContext, JSException, Program
+from loadpy.js.exec_options import k6_test_options
 from loadpy.js.fiber import drive
 from loadpy.js.host import Host
 from loadpy.js.script import JsScript
@@ -116,7 +117,7 @@ class JsRuntime(BaseRuntime):
         # exec.test.options: the consolidated options (CLI flags, config file, env applied), as k6 gives them
         raw = getattr(options, "raw", None)
         if isinstance(raw, Mapping):
-            shared.options_json = json.dumps(raw, default=str)
+            shared.options_json = json.dumps(k6_test_options(raw), default=str)
         shared.instance = self._instance
         shared.throw = bool(getattr(options, "throw", False))
         functions = [n for n, kind in script.exports.items() if kind == "function"]
