@@ -488,6 +488,16 @@ var __lp = (function () {
       const found = r(__lp_host_response(this.__lp_id, "gjson:" + String(selector)));
       return found === null ? undefined : JSON.parse(found);
     }
+    // JSON.stringify(res) and console.log(res): k6's fields, in k6's order (the lazy ones read now)
+    toJSON() {
+      const t = this.timings;
+      const timings = { duration: t.duration, blocked: t.blocked, looking_up: t.looking_up, connecting: t.connecting };
+      Object.assign(timings, { tls_handshaking: t.tls_handshaking, sending: t.sending, waiting: t.waiting, receiving: t.receiving });
+      const ocsp = { produced_at: 0, this_update: 0, next_update: 0, revoked_at: 0, revocation_reason: "", status: "" };
+      const { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body } = this;
+      const out = { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body, timings };
+      return Object.assign(out, { tls_version: this.tls_version, tls_cipher_suite: "", ocsp, error: this.error, error_code: this.error_code, request: this.request });
+    }
     html(selector) {
       const body = this.body;
       const doc = pyCall("k6/html", "parseHTML", [body === null || body === undefined ? "" : body, this.url]);

@@ -86,7 +86,12 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         )
         return ",".join(repr(v) for v in values)
     if name == "headers":
-        return json.dumps(dict(resp.headers))
+        headers = resp.headers
+        connection = headers.get("Connection")
+        if connection is not None and "close" in (token.strip().lower() for token in connection.split(",")):
+            # Go's response reader drops `Connection: close` (it closes the connection instead)
+            headers = {k: v for k, v in headers.items() if k != "Connection"}
+        return json.dumps(dict(headers))
     if name == "cookies":
         return json.dumps(response_cookies(resp.headers.get("Set-Cookie", "")))
     if name == "request":  # null for the empty responses of a failed http.batch
