@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import stat
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -39,6 +40,13 @@ log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
 console_log = logging.getLogger("loadpy.js.console")
 http_log = logging.getLogger("loadpy.http")
+# k6's rule for a custom metric's name, and its words when a name breaks it
+_K6_METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{1,128}\Z")  # 2 to 129 characters, as k6 v1.1 checks
+_K6_METRIC_NAME_RULE = (
+    "Metric names must only include up to 128 ASCII letters, numbers, or underscores "
+    "and start with a letter or an underscore."
+)
+_REDEFINED = re.compile(r"already exists as an? (\w+)\b.*redefined as an? (\w+)")
 OPEN_OUTSIDE_INIT = (
     'the "open" function is only available in the init stage (i.e. the global scope), '
     "see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle/ for more information"
@@ -404,9 +412,15 @@ class Host:
 
     # -- k6/metrics ----------------------------------------------------------------------------
     def metric_define(self, name: str, type_: str, is_time: bool) -> str | None:
+        if not _K6_METRIC_NAME.match(name):
+            return f"{GO_ERROR}Invalid metric name: '{name}'. {_K6_METRIC_NAME_RULE}"
         try:
             self.shared.define_metric(name, type_, bool(is_time))
         except (LoadpyError, ValueError) as exc:
+            redefined = _REDEFINED.search(str(exc))
+            if redefined:  # in k6's words
+                was, wanted = redefined.group(1), redefined.group(2)
+                return f"{GO_ERROR}metric '{name}' already exists but with type {was}, instead of {wanted}"
             return _error(exc)
         return None
 

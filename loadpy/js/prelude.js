@@ -216,6 +216,7 @@ var __lp = (function () {
 
   // ---- k6 --------------------------------------------------------------------------------------
   function check(value, sets, tags) {
+    if (sets === undefined || sets === null) throw goError("no checks provided to `check`");
     const extra = tagsJson(tags);
     let all = true;
     for (const name of Object.keys(sets || {})) {
@@ -633,12 +634,14 @@ var __lp = (function () {
   function metricClass(type) {
     return class {
       constructor(name, isTime) {
-        if (!__lp_host_init()) throw new Error("metrics must be declared in the init context");
+        if (!__lp_host_init()) throw goError("metrics must be declared in the init context");
         r(__lp_host_metric_define(String(name), type, !!isTime));
         this.name = String(name);
       }
       add(value, tags) {
-        return __lp_host_metric_add(this.name, value, tagsJson(tags));
+        // k6 names an invalid value as JavaScript prints it ('NaN', '[object Object]')
+        const shown = Number.isNaN(value) ? "NaN" : value !== null && typeof value === "object" ? String(value) : value;
+        return __lp_host_metric_add(this.name, shown, tagsJson(tags));
       }
     };
   }
@@ -647,12 +650,14 @@ var __lp = (function () {
   // ---- k6/data ---------------------------------------------------------------------------------
   class SharedArray {
     constructor(name, fn) {
-      if (typeof fn !== "function") throw new Error("a function is expected as the second argument of SharedArray");
+      if (!__lp_host_init()) throw goError("new SharedArray must be called in the init context");
+      if (name === undefined || name === null || String(name) === "") throw goError("empty name provided to SharedArray's constructor");
+      if (typeof fn !== "function") throw goError("a function is expected as the second argument of SharedArray's constructor");
       name = String(name);
       let length = __lp_host_shared_length(name);
       if (length < 0) {
         const data = fn();
-        if (!Array.isArray(data)) throw new Error("only arrays can be made into SharedArray");
+        if (!Array.isArray(data)) throw goError("only arrays can be made into SharedArray");
         length = r(__lp_host_shared_store(name, JSON.stringify(data)));
       }
       const items = [];
