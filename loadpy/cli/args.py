@@ -14,7 +14,10 @@ from loadpy.pipeline.request import RunRequest
 
 # Flags whose value is optional but must be attached with "=" (pflag's NoOptDefVal): a bare flag takes
 # this value, so `--http-debug script.js` does not read the script as the flag's value.
-_BARE_FLAG_VALUES = {"--http-debug": "headers"}
+_BARE_FLAG_VALUES = {"--http-debug": "headers", "--include-system-env-vars": "true"}
+# Go's strconv.ParseBool, which pflag's boolean flags use
+_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True}
+_GO_BOOLS.update({"0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False})
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -29,6 +32,12 @@ class ArgumentParser(argparse.ArgumentParser):
             end = args.index("--") if "--" in args else len(args)
             args[:end] = [f"{a}={_BARE_FLAG_VALUES[a]}" if a in _BARE_FLAG_VALUES else a for a in args[:end]]
         return super().parse_known_args(args, namespace)
+
+
+def _go_bool(text: str) -> bool:
+    if text not in _GO_BOOLS:
+        raise argparse.ArgumentTypeError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
+    return _GO_BOOLS[text]
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -80,6 +89,13 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
 
     env = parser.add_argument_group("environment and tags")
     env.add_argument("-e", "--env", action="append", default=[], type=_key_value, metavar="KEY=VALUE")
+    env.add_argument(
+        "--include-system-env-vars",
+        type=_go_bool,
+        default=True,
+        metavar="BOOL",
+        help="pass the process environment to __ENV (default true, as k6 run); =false: only -e values",
+    )
     env.add_argument(
         "--secret",
         action="append",
@@ -220,6 +236,7 @@ def run_request(args: argparse.Namespace, environ: Mapping[str, str]) -> RunRequ
         command=args.command,
         options=cli_options(args),
         env=tuple(args.env),
+        system_env=args.include_system_env_vars,
         config_path=args.config,
         environ=dict(environ),
         workers=args.workers,

@@ -18,6 +18,7 @@ from loadpy.base.runtime import ScenarioContext
 from loadpy.clock import now, wall_ns
 from loadpy.errors import ConfigError, ScriptError, TestAbort
 from loadpy.js.engine import JsContext, JSException, Program
+from loadpy.js.exec_options import k6_test_options
 from loadpy.js.fiber import drive
 from loadpy.js.host import Host
 from loadpy.js.script import JsScript
@@ -34,6 +35,8 @@ log = logging.getLogger("loadpy.js")
 class JsError(ScriptError):
     """A JavaScript exception, rendered as k6 logs it (message and `file:///path:line` frames)."""
 
+    logged = False  # already logged as k6 logs it (setup/teardown): not to be logged again
+
 
 class JsVU(VUState):
     """A VU with its own JavaScript context (init code ran when it was created, as in k6)."""
@@ -48,6 +51,7 @@ class JsVU(VUState):
         self.scenario_ctx: ScenarioContext | None = None
         self.in_scenario: dict[str, int] = {}
         self.js.host.exec_info = self._exec_info
+        self.js.host.set_vu_tag = self.set_vu_tag
 
     async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
         self.scenario_ctx = scenario
@@ -76,6 +80,7 @@ class JsVU(VUState):
                 "tags": {
                     **(dict(scenario.tags) if scenario is not None else {}),
                     "group": "".join(f"::{g}" for g in self.js.host.group_names),
+                    **self.vu_tags,
                 },
             }
         if key == "scenario" and scenario is not None:
@@ -112,7 +117,7 @@ class JsRuntime(BaseRuntime):
         # exec.test.options: the consolidated options (CLI flags, config file, env applied), as k6 gives them
         raw = getattr(options, "raw", None)
         if isinstance(raw, Mapping):
-            shared.options_json = json.dumps(raw, default=str)
+            shared.options_json = json.dumps(k6_test_options(raw), default=str)
         shared.instance = self._instance
         shared.throw = bool(getattr(options, "throw", False))
         functions = [n for n, kind in script.exports.items() if kind == "function"]
@@ -172,6 +177,7 @@ class JsRuntime(BaseRuntime):
                 result = await self._call(context, state, name, 0)
             except JsError as exc:
                 log.error("%s", exc, extra={"hint": "script exception"})  # k6 logs it; the run ends with 107
+                exc.logged = True
                 raise
             return None if result is None else json.loads(result)
 

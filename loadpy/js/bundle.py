@@ -58,6 +58,7 @@ class Unit:
     code: str  # rewritten, same number of lines as the original
     resolved: dict[str, str | dict[str, str]]  # specifier -> module id, or {"error": why} for a require()
     one_liners: list[tuple[str, int]] = field(default_factory=list)  # (function name, line)
+    is_es: bool = False  # an ES module (import/export), not CommonJS
 
 
 @dataclass
@@ -374,7 +375,7 @@ class Bundler:
         footer = _module_footer(rw)
         if footer:
             code = f"{code}\n{footer}"
-        unit = Unit(module_id, shown, f"{header} {code}", {}, rw.one_liners)
+        unit = Unit(module_id, shown, f"{header} {code}", {}, rw.one_liners, is_es)
         self.units[module_id] = unit
         for spec, line, is_require in rw.specifiers:
             try:
@@ -427,10 +428,13 @@ class Bundler:
             lines.spans.append((line, count, unit.module_id))
             for name, at in unit.one_liners:
                 lines.one_liners[name] = None if name in lines.one_liners else (unit.module_id, at)
+            # k6 compiles every module strict, CommonJS too; an ES module's top-level `this` is
+            # undefined (bound: the prelude calls each module with its exports as `this`, CommonJS's)
             head = (
                 f"__lp_define({json.dumps(unit.module_id)}, {json.dumps(unit.resolved)}, "
-                f"function (exports, module, require, __lp_import, open, __lp_n) {{"
+                f'function (exports, module, require, __lp_import, open, __lp_n) {{"use strict"; '
             )
-            pieces.append(f"{head}{unit.code}\n}});")
+            tail = ".bind(undefined)" if unit.is_es else ""
+            pieces.append(f"{head}{unit.code}\n}}{tail});")
             line += count + 1
         return Bundle(main_id, "\n".join(pieces) + "\n", lines)

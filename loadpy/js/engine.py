@@ -40,6 +40,19 @@ def _goja_message(head: str) -> str:
     return head
 
 
+# QuickJS's wording of the SyntaxErrors of strict mode (every k6 module is strict) → goja's
+_STRICT_SYNTAX = {
+    "invalid keyword: with": "Strict mode code may not include a with statement",
+    "octal literals are deprecated in strict mode": "Octal literals are not allowed in strict mode",
+    "duplicate argument names not allowed in this context": "Duplicate parameter name not allowed in this context",
+    "invalid variable name in strict mode": "Assignment to eval or arguments is not allowed in strict mode",
+    "invalid lvalue in strict mode": "Assignment to eval or arguments is not allowed in strict mode",
+    "cannot delete a direct reference in strict mode": "Delete of an unqualified identifier in strict mode",
+    "variable name expected": "Unexpected strict mode reserved word",
+}
+_COMPILE_FRAME = re.compile(r"^\s*at <input>:(?P<line>\d+)\s*$")
+
+
 @dataclass(frozen=True)
 class Program:
     """One script, ready to evaluate in any number of contexts."""
@@ -53,13 +66,30 @@ class Program:
         """A QuickJS exception as k6's message: first line, then `\\tat name (file:///path:line)` frames."""
         text = str(exc.args[0]) if exc.args else str(exc)
         head, _, stack = text.partition("\n")
+        compile_error = self._compile_error(head, stack)
+        if compile_error:
+            return compile_error
         head = _goja_message(head)
-        frames = []
-        for raw in stack.splitlines():
+        frames: list[str] = []
+        raws = stack.splitlines()
+        for at, raw in enumerate(raws):
             frame = self._frame(raw)
-            if frame:
+            # a native function the prelude called (the module loader's `call`) is hidden with it
+            if frame and not (frame.endswith("(native)") and at + 1 < len(raws) and not self._frame(raws[at + 1])):
                 frames.append(frame)
         return head + "".join(f"\n\tat {f}" for f in frames)
+
+    def _compile_error(self, head: str, stack: str) -> str:
+        """A SyntaxError QuickJS found compiling the bundle (tree-sitter let it through: strict mode's
+        rules) as k6 words it: `GoError: SyntaxError: ... at file:///path:line` ("" for any other error)."""
+        match = _COMPILE_FRAME.match(stack.strip("\n"))
+        if not head.startswith("SyntaxError: ") or match is None:
+            return ""
+        located = self.lines.locate(int(match.group("line")))
+        if located is None:
+            return ""
+        message = head.removeprefix("SyntaxError: ")
+        return f"GoError: SyntaxError: {_STRICT_SYNTAX.get(message, message)} at file://{located[0]}:{located[1]}"
 
     def _frame(self, raw: str) -> str | None:
         match = _FRAME.match(raw)
@@ -124,7 +154,6 @@ class JsContext:
         for name, fn in host.callables().items():
             ctx.add_callable(name, fn)
         ctx.set("__VU", vu_id)
-        ctx.set("__ITER", 0)
         ctx.set("__lp_env_json", json.dumps(env))
         self._env = env
         self.host_env: Any = None  # the env mapping last applied to __ENV (by identity)

@@ -17,6 +17,8 @@ import asyncio
 import json
 import logging
 import os
+import re
+import stat
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from typing import Any
 
 import greenlet
 
-from loadpy.errors import LoadpyError
+from loadpy.errors import LoadpyError, ScriptError
 from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
@@ -33,10 +35,23 @@ from loadpy.js.wire import request_body, request_kwargs, request_url, response_f
 from loadpy.js.ws import WsHost
 from loadpy.k6lib.errors import K6Error
 from loadpy.metrics.tags import tagset
+from loadpy.protocols.http.model import Response
 
 log = logging.getLogger("loadpy.js")
 # console.* output is the script's own: shown under --quiet too, as k6 does (debug only with --verbose)
 console_log = logging.getLogger("loadpy.js.console")
+http_log = logging.getLogger("loadpy.http")
+# k6's rule for a custom metric's name, and its words when a name breaks it
+_K6_METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{1,128}\Z")  # 2 to 129 characters, as k6 v1.1 checks
+_K6_METRIC_NAME_RULE = (
+    "Metric names must only include up to 128 ASCII letters, numbers, or underscores "
+    "and start with a letter or an underscore."
+)
+_REDEFINED = re.compile(r"already exists as an? (\w+)\b.*redefined as an? (\w+)")
+OPEN_OUTSIDE_INIT = (
+    'the "open" function is only available in the init stage (i.e. the global scope), '
+    "see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle/ for more information"
+)  # the HTTP client's warnings ("Request Failed" ...)
 console_log.setLevel(logging.INFO)
 
 SELF_GUARDED = frozenset({"__lp_host_http", "__lp_host_check"})  # installed without `_guarded`
@@ -83,6 +98,7 @@ class Host:
         self.interrupted = False
         self.abort_reason: str | None = None
         self.exec_info: Callable[[str], dict[str, Any]] = lambda key: {}
+        self.set_vu_tag: Callable[[str, str | None], None] = lambda key, value: None  # the VU's (bridge.py)
         self._groups: list[Any] = []
         self.group_names: list[str] = []  # the current group path, innermost last
         self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
@@ -124,6 +140,7 @@ class Host:
             "__lp_host_shared_store": self.shared_store,
             "__lp_host_shared_get": self.shared_get,
             "__lp_host_exec": self.exec,
+            "__lp_host_vu_tag": self.vu_tag,
             "__lp_host_abort": self.abort,
             "__lp_host_fail": self.fail,
             "__lp_host_init": lambda: self.init,
@@ -203,6 +220,10 @@ class Host:
             return refused
         try:
             requests = json.loads(requests_json)
+            invalid = next((req["invalid"] for req in requests if "invalid" in req), None)
+            if invalid is not None:  # k6 sends none of the batch: empty responses
+                http_log.warning("A batch request failed", extra={"error": invalid})
+                return "\x03".join(self._head(Response("", "", sent=False), None) for _ in requests)
             calls = []
             jars = set()
             for req in requests:
@@ -391,6 +412,8 @@ class Host:
         try:
             manager = self.vu.group(name)
             outcome = _run_now(manager.__aenter__())
+        except ScriptError as exc:  # a name with '::': k6's GoError
+            return f"{GO_ERROR}{exc}"
         except Exception as exc:
             return _error(exc)
         if isinstance(outcome, Failure):
@@ -418,9 +441,15 @@ class Host:
 
     # -- k6/metrics ----------------------------------------------------------------------------
     def metric_define(self, name: str, type_: str, is_time: bool) -> str | None:
+        if not _K6_METRIC_NAME.match(name):
+            return f"{GO_ERROR}Invalid metric name: '{name}'. {_K6_METRIC_NAME_RULE}"
         try:
             self.shared.define_metric(name, type_, bool(is_time))
         except (LoadpyError, ValueError) as exc:
+            redefined = _REDEFINED.search(str(exc))
+            if redefined:  # in k6's words
+                was, wanted = redefined.group(1), redefined.group(2)
+                return f"{GO_ERROR}metric '{name}' already exists but with type {was}, instead of {wanted}"
             return _error(exc)
         return None
 
@@ -443,11 +472,22 @@ class Host:
         console_log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})
 
     def open(self, folder: str, path: str, binary: bool) -> str:
+        if not self.init:
+            return f"{GO_ERROR}{OPEN_OUTSIDE_INIT}"
+        if not path:
+            return f"{GO_ERROR}open() can't be used with an empty filename"
         full = path if os.path.isabs(path) else os.path.normpath(os.path.join(folder, path))
         key = (full, bool(binary))
         cached = self.shared.files.get(key)
         if cached is not None:
             return cached
+        try:  # k6 stats the file first: a missing one is Go's `stat` error, a directory is refused by name
+            mode = os.stat(full).st_mode
+        except OSError as exc:
+            return f"{GO_ERROR}stat {full}: {exc.strerror.lower() if exc.strerror else exc}"
+        if stat.S_ISDIR(mode):
+            return f'{GO_ERROR}open() can\'t be used with directories, path: "{full}"'
+
         try:
             with open(full, "rb") as handle:
                 data = handle.read()
@@ -480,6 +520,10 @@ class Host:
         if key == "instance":
             return json.dumps(self.shared.instance())
         return json.dumps(self.exec_info(key))
+
+    def vu_tag(self, key: str, value: str | None) -> None:
+        """exec.vu.metrics.tags[key] = value (None: delete)."""
+        self.set_vu_tag(key, value)
 
     def abort(self, reason: str) -> str:
         self.abort_reason = reason or "test aborted"

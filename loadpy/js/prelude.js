@@ -177,11 +177,14 @@ var __lp = (function () {
     });
   }
 
+  // console.* arguments as k6 v1.1 prints them: an object as its JSON (an Error too: its own
+  // enumerable properties, usually `{}`), a function as null, a symbol as its description
   function fmt(value) {
     if (typeof value === "string") return value;
-    if (value instanceof Error) return String(value);
     if (value === undefined) return "undefined";
-    if (typeof value === "function") return "[object Function]";
+    if (typeof value === "function") return "null";
+    if (typeof value === "symbol") return value.description || "";
+    if (value instanceof Error && value.name === "GoError") return String(value); // k6 dumps Go's error struct
     if (typeof value === "object" && value !== null) {
       try {
         return JSON.stringify(value);
@@ -215,8 +218,9 @@ var __lp = (function () {
   // per call: no iterator (an indexed loop), the host function from a closure constant, not the global
   const hostCheck = __lp_host_check;
   function check(value, sets, tags) {
+    if (sets === undefined || sets === null) throw goError("no checks provided to `check`");
     const extra = tags === undefined || tags === null ? "" : tagsJson(tags);
-    const names = Object.keys(sets || {});
+    const names = Object.keys(sets);
     let all = true;
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
@@ -403,9 +407,15 @@ var __lp = (function () {
         any = true;
       }
       if (params.cookies && Object.keys(params.cookies).length) {
-        options.headers = options.headers || {};
-        const existing = options.headers.Cookie;
-        options.headers.Cookie = (existing ? existing + "; " : "") + cookieHeader(params.cookies);
+        const headers = (options.headers = options.headers || {});
+        const own = Object.keys(headers).find((h) => h.toLowerCase() === "cookie") || "Cookie";
+        headers[own] = (headers[own] ? headers[own] + "; " : "") + cookieHeader(params.cookies);
+        // `replace: true`: the jar's cookie of that name is not sent (k6's SetRequestCookies)
+        const replaced = Object.keys(params.cookies).filter((name) => {
+          const c = params.cookies[name];
+          return c !== null && typeof c === "object" && c.replace;
+        });
+        if (replaced.length) options.replaceCookies = replaced;
         any = true;
       }
       if (params.timeout !== undefined) (options.timeout = seconds(params.timeout, "timeout")), (any = true);
@@ -433,16 +443,6 @@ var __lp = (function () {
     }
     if (any) req.options = JSON.stringify(options);
     return req;
-  }
-
-  function gjson(value, path) {
-    if (path === undefined || path === "") return value;
-    for (const raw of path.split(".")) {
-      if (value === undefined || value === null) return undefined;
-      if (raw === "#" && Array.isArray(value)) return value.length;
-      value = value[raw];
-    }
-    return value;
   }
 
   // Response: the scalar fields come with the answer; the rest is read from Python on first use
@@ -503,8 +503,20 @@ var __lp = (function () {
     json(selector) {
       const body = this.body;
       if (body === null || body === undefined) throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
-      const parsed = JSON.parse(typeof body === "string" ? body : bytesToString(body));
-      return selector === undefined ? parsed : gjson(parsed, String(selector));
+      if (selector === undefined) return JSON.parse(typeof body === "string" ? body : bytesToString(body));
+      // a GJSON path, read by loadpy/k6lib/gjson.py on the body Python holds: its JSON, or null (undefined)
+      const found = r(hostResponse(this[RESPONSE_ID], "gjson:" + String(selector)));
+      return found === null ? undefined : JSON.parse(found);
+    }
+    // JSON.stringify(res) and console.log(res): k6's fields, in k6's order (the lazy ones read now)
+    toJSON() {
+      const t = this.timings;
+      const timings = { duration: t.duration, blocked: t.blocked, looking_up: t.looking_up, connecting: t.connecting };
+      Object.assign(timings, { tls_handshaking: t.tls_handshaking, sending: t.sending, waiting: t.waiting, receiving: t.receiving });
+      const ocsp = { produced_at: 0, this_update: 0, next_update: 0, revoked_at: 0, revocation_reason: "", status: "" };
+      const { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body } = this;
+      const out = { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body, timings };
+      return Object.assign(out, { tls_version: this.tls_version, tls_cipher_suite: "", ocsp, error: this.error, error_code: this.error_code, request: this.request });
     }
     html(selector) {
       const body = this.body;
@@ -537,18 +549,39 @@ var __lp = (function () {
     return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.url);
   }
 
-  function batchItem(item) {
+  function batchItem(item, key) {
     if (typeof item === "string" || (item && item.__lp_record === "TaggedURL")) return buildRequest("GET", item);
-    if (Array.isArray(item)) return buildRequest(item[0], item[1], item[2], item[3]);
+    // a malformed item fails the whole batch, nothing sent (k6's parseBatchRequest errors)
+    if (Array.isArray(item)) {
+      if (item.length < 2) return { invalid: `invalid batch request '[]interface {}{${item.map(goSharp).join(", ")}}'` };
+      if (typeof item[0] !== "string") return { invalid: `invalid method type '${goText(item[0])}'` };
+      return buildRequest(item[0], item[1], item[2], item[3]);
+    }
+    if (item !== null && typeof item === "object" && item.url === undefined) return { invalid: `batch request ${key} doesn't have a url key` };
+    if (item === null || typeof item !== "object") return { invalid: `invalid URL: '#${goText(item)}'` };
     return buildRequest(item.method || "GET", item.url, item.body, item.params);
   }
 
+  // Go's %#v of a value inside an []interface{}
+  function goSharp(v) {
+    if (typeof v === "string") return JSON.stringify(v);
+    if (v === null || v === undefined) return "interface {}(nil)";
+    return goText(v);
+  }
+
   function batch(requests) {
+    if (requests === null || typeof requests !== "object") {
+      const number = typeof requests === "number" && (Number.isInteger(requests) ? "int64" : "float64");
+      const goType = { string: "string", boolean: "bool" }[typeof requests] || number || "<nil>";
+      throw goError(`invalid http.batch() argument type ${goType}`);
+    }
     const keys = Array.isArray(requests) ? null : Object.keys(requests);
-    const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k]));
+    const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k], k));
+    if (list.length === 0) return keys === null ? [] : {};
     const heads = r(__lp_host_batch(JSON.stringify(list))).split("\u0003");
     const results = heads.map((head, i) => new Response(head, list[i].url));
-    if (keys === null) return results;
+    const failedAt = list.findIndex((req) => req.invalid !== undefined);
+    if (keys === null) return failedAt < 0 ? results : results.map((res, i) => (i > failedAt ? null : res)); // k6 stopped there
     const out = {};
     keys.forEach((k, i) => (out[k] = results[i]));
     return out;
@@ -620,12 +653,14 @@ var __lp = (function () {
   function metricClass(type) {
     return class {
       constructor(name, isTime) {
-        if (!__lp_host_init()) throw new Error("metrics must be declared in the init context");
+        if (!__lp_host_init()) throw goError("metrics must be declared in the init context");
         r(__lp_host_metric_define(String(name), type, !!isTime));
         this.name = String(name);
       }
       add(value, tags) {
-        return __lp_host_metric_add(this.name, value, tagsJson(tags));
+        // k6 names an invalid value as JavaScript prints it ('NaN', '[object Object]')
+        const shown = Number.isNaN(value) ? "NaN" : value !== null && typeof value === "object" ? String(value) : value;
+        return __lp_host_metric_add(this.name, shown, tagsJson(tags));
       }
     };
   }
@@ -634,12 +669,14 @@ var __lp = (function () {
   // ---- k6/data ---------------------------------------------------------------------------------
   class SharedArray {
     constructor(name, fn) {
-      if (typeof fn !== "function") throw new Error("a function is expected as the second argument of SharedArray");
+      if (!__lp_host_init()) throw goError("new SharedArray must be called in the init context");
+      if (name === undefined || name === null || String(name) === "") throw goError("empty name provided to SharedArray's constructor");
+      if (typeof fn !== "function") throw goError("a function is expected as the second argument of SharedArray's constructor");
       name = String(name);
       let length = __lp_host_shared_length(name);
       if (length < 0) {
         const data = fn();
-        if (!Array.isArray(data)) throw new Error("only arrays can be made into SharedArray");
+        if (!Array.isArray(data)) throw goError("only arrays can be made into SharedArray");
         length = r(__lp_host_shared_store(name, JSON.stringify(data)));
       }
       const items = [];
@@ -670,19 +707,27 @@ var __lp = (function () {
 
   // ---- k6/execution ----------------------------------------------------------------------------
   const execInfo = (key) => JSON.parse(__lp_host_exec(key));
+  const vuMetadata = {};
   const execution = {
     get vu() {
       const v = execInfo("vu");
-      const readOnly = (what) => ({
-        set() {
-          throw new Error(`${what}: setting VU tags or metadata is not supported by loadpy yet`);
+      // the VU's tags: set on every later sample of this VU (k6 takes strings, numbers and booleans)
+      v.tags = new Proxy(v.tags || {}, {
+        set(target, key, value) {
+          if (!["string", "number", "boolean"].includes(typeof value)) {
+            throw new TypeError(`invalid value for metric tag '${String(key)}': only String, Boolean and Number types are accepted as a metric tag values`);
+          }
+          __lp_host_vu_tag(String(key), String(value));
+          target[key] = String(value);
+          return true;
         },
-        deleteProperty() {
-          throw new Error(`${what}: setting VU tags or metadata is not supported by loadpy yet`);
+        deleteProperty(target, key) {
+          __lp_host_vu_tag(String(key), null);
+          delete target[key];
+          return true;
         },
       });
-      v.tags = new Proxy(v.tags || {}, readOnly("exec.vu.tags"));
-      v.metrics = { tags: new Proxy(v.tags, readOnly("exec.vu.metrics.tags")), metadata: new Proxy({}, readOnly("exec.vu.metrics.metadata")) };
+      v.metrics = { tags: v.tags, metadata: vuMetadata }; // metadata is kept, not sent to outputs
       return v;
     },
     get scenario() {
@@ -1206,7 +1251,7 @@ var __lp = (function () {
       t.fn(...t.args);
     },
     call(name, iter, withData) {
-      globalThis.__ITER = iter;
+      if (name !== "setup" && name !== "teardown") globalThis.__ITER = iter; // k6 defines it in iterations only
       if (timers.size !== 0) timers.clear(); // what an earlier, failed iteration left
       if (inFlight.size !== 0) inFlight.clear();
       if (wsLive.size !== 0) wsLive.clear();

@@ -9,12 +9,14 @@ anything that may hold NUL travels as JSON.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from loadpy.k6lib.gjson import select
 from loadpy.protocols.http.cookies import parse_set_cookie
 from loadpy.protocols.http.errcodes import INVALID_URL
 from loadpy.protocols.http.urls import NotAUrl
@@ -53,6 +55,7 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
         ("redirects", "redirects"),
         ("responseType", "response_type"),
         ("auth", "auth"),
+        ("replaceCookies", "replace_cookies"),
     ):
         if key in options:
             kwargs[name] = options[key]
@@ -61,8 +64,8 @@ def request_kwargs(options: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | None:
     if name == "body":
-        if resp.body is None and resp.error_code == INVALID_URL and not binary and not discard:
-            return "J[]"  # k6 answers a URL it cannot parse with an empty byte slice: scripts see []
+        if resp.body is None and (resp.error_code == INVALID_URL or not resp.method) and not binary and not discard:
+            return "J[]"  # k6 answers a URL it cannot parse (or a failed batch) with an empty byte slice: []
         if resp.body is None or discard:
             return None
         text = resp.body.decode("latin-1") if binary else resp.body.decode("utf-8", "replace")
@@ -70,6 +73,8 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         if binary:
             return "B" + json.dumps(text)
         return "J" + json.dumps(text) if "\x00" in text else "T" + text
+    if name.startswith("gjson:"):  # res.json(selector)
+        return select((resp.body or b"").decode("utf-8", "replace"), name[6:])
     if name == "timings":
         t = resp.timings
         values = (
@@ -84,19 +89,16 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
         )
         return ",".join(repr(v) for v in values)
     if name == "headers":
-        return json.dumps(dict(resp.headers))
+        headers = resp.headers
+        connection = headers.get("Connection")
+        if connection is not None and "close" in (token.strip().lower() for token in connection.split(",")):
+            # Go's response reader drops `Connection: close` (it closes the connection instead)
+            headers = {k: v for k, v in headers.items() if k != "Connection"}
+        return json.dumps(dict(headers))
     if name == "cookies":
         return json.dumps(response_cookies(resp.headers.get("Set-Cookie", "")))
-    if name == "request":
-        return json.dumps(
-            {
-                "method": resp.method,
-                "url": resp.url,
-                "headers": {k: [v] for k, v in resp.request_headers.items()},
-                "body": resp.request_body.decode("utf-8", "replace") if resp.request_body else "",
-                "cookies": {},
-            }
-        )
+    if name == "request":  # null for the empty responses of a failed http.batch
+        return json.dumps(request_field(resp.first_hop or resp) if resp.method else None)
     if name == "status_text":
         return str(resp.status_text)
     if name == "remote_ip":
@@ -106,6 +108,32 @@ def response_field(resp: Any, name: str, binary: bool, discard: bool) -> str | N
     if name == "tls_version":
         return str(resp.tls_version)
     raise KeyError(name)
+
+
+def request_field(sent: Any) -> dict[str, Any]:
+    """k6's `res.request`: the request the script made (the first one when redirected), its headers
+    as Go's http.Request held them (canonical names, values in arrays, the Cookie header sent; no
+    Content-Length) and its cookies as Go's Request.Cookies() reads that header."""
+    headers = {k: [v] for k, v in sent.request_headers.items()}
+    if headers.get("Authorization") == [_basic_of_userinfo(sent.url)]:
+        del headers["Authorization"]  # Go's client adds it to a copy of the request: k6 does not show it
+    cookies: dict[str, list[dict[str, Any]]] = {}
+    if sent.request_cookie:
+        headers["Cookie"] = [sent.request_cookie]
+        for pair in sent.request_cookie.split(";"):
+            name, eq, value = pair.strip().partition("=")
+            if name and eq:
+                cookies.setdefault(name, []).append({"name": name, "value": value, "replace": False})
+    body = sent.request_body.decode("utf-8", "replace") if sent.request_body else ""
+    return {"method": sent.method, "url": sent.url, "headers": headers, "body": body, "cookies": cookies}
+
+
+def _basic_of_userinfo(url: str) -> str | None:
+    """The Basic Authorization the URL's credentials make (None without credentials)."""
+    netloc = url.split("://", 1)[-1].split("/", 1)[0]
+    if "@" not in netloc:
+        return None
+    return "Basic " + base64.b64encode(netloc.rsplit("@", 1)[0].encode()).decode()
 
 
 def response_cookies(set_cookie: str) -> dict[str, list[dict[str, Any]]]:

@@ -359,5 +359,8 @@ class Lifecycle:
 
 
 def _log_phase_error(exc: LoadpyError) -> None:
-    """A setup()/teardown() failure ends the run with its exit code: the user must see why."""
+    """A setup()/teardown() failure ends the run with its exit code: the user must see why (once: a
+    JavaScript exception was logged where it was thrown, as k6 logs it)."""
+    if getattr(exc, "logged", False):
+        return
     log.error("test aborted: %s" if isinstance(exc, TestAbort) else "%s", exc)

@@ -77,6 +77,7 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
     from loadpy.config.loader import resolve_env
 
     cli_env = _cli_env(request, demo_url)
+    script_env = environ if request.system_env else {}  # __ENV; K6_* options are read from `environ` anyway
     config_path = request.config_path or environ.get("K6_CONFIG") or None
     config_file = _load_config_file(config_path, bool(request.config_path))
     cli = dict(request.options)
@@ -93,7 +94,7 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
             if not os.path.isdir(request.jslib_dir):
                 raise ConfigError(f"no such directory: {request.jslib_dir}", key="--jslib-dir")
             os.environ[JSLIB_DIR_ENV] = request.jslib_dir  # read by the bundler (and by workers' own runs)
-        env = resolve_env(None, environ, cli_env)
+        env = resolve_env(None, script_env, cli_env)
         js_script = load_js_script(path, env, registry)
         try:
             options = resolve_options(
@@ -113,7 +114,7 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
         from loadpy.vu.script import PythonRuntime, load_python_script
 
         script = load_python_script(path)
-        env = resolve_env(script.env, environ, cli_env)
+        env = resolve_env(script.env, script_env, cli_env)
         options = resolve_options(
             script.options or {}, config_file=config_file, env=environ, cli=cli, doc=None, config_path=config_path
         )
@@ -124,7 +125,7 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
         from loadpy.flows.runtime import FlowRuntime
 
         doc = load_document(path)
-        env = resolve_env(doc.env_defaults, environ, cli_env)
+        env = resolve_env(doc.env_defaults, script_env, cli_env)
         options = resolve_options(
             doc.data.get("options") or {},
             config_file=config_file,

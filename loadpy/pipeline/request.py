@@ -22,6 +22,7 @@ class RunRequest:
     # the k6 options set on the command line (camelCase keys, as cli_options maps them); unset flags absent
     options: Mapping[str, Any] = field(default_factory=dict)
     env: tuple[tuple[str, str], ...] = ()  # -e NAME=VALUE, in the order given (a later one wins)
+    system_env: bool = True  # --include-system-env-vars: the process environment is part of __ENV
     config_path: str | None = None  # --config (K6_CONFIG in `environ` is read when this is absent)
     environ: Mapping[str, str] = field(default_factory=dict)  # the process environment: K6_* options, __ENV
     workers: int | None = None  # --workers, as given (None: one process)

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import json as _json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -62,15 +62,21 @@ class HttpApi:
         response_type: str | None = None,
         expected_statuses: list[Any] | bool | None = True,
         auth: str | None = None,
+        replace_cookies: Collection[str] = (),
     ) -> Response:
         """Send one request (timeout in seconds); records http_* like a YAML request step.
-        `auth="digest"`: the URL's credentials answer a Digest challenge, as k6's params.auth."""
+        `auth="digest"`: the URL's credentials answer a Digest challenge, as k6's params.auth.
+        `replace_cookies`: the jar's cookies of these names are not sent (the `Cookie` header's
+        replace them, as k6's request cookies with `replace: true`)."""
         state = self._state
-        if body is None and json is None and headers is None and params is None and auth is None:
+        plain = headers is None and params is None and auth is None and not replace_cookies
+        if body is None and json is None and plain:
             site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
             prepared = state.prepared_plain(method, url)
         else:
             prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses, auth)
+            if replace_cookies:  # k6's request cookies with `replace: true`: the jar's of that name stay home
+                prepared.replaced = frozenset(replace_cookies)
         return await state.send(prepared, site, name, timeout, redirects, response_type)
 
     def start(
@@ -89,10 +95,13 @@ class HttpApi:
         response_type: str | None = None,
         expected_statuses: list[Any] | bool | None = True,
         auth: str | None = None,
+        replace_cookies: Collection[str] = (),
     ) -> Awaitable[Response]:
         """`request`, its tags and group taken now, sent when the result is awaited (JavaScript's
         http.asyncRequest starts several on the VU's event loop before awaiting any)."""
         prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses, auth)
+        if replace_cookies:
+            prepared.replaced = frozenset(replace_cookies)
         return self._state.send(prepared, site, name, timeout, redirects, response_type)
 
     def _prepare(
@@ -155,6 +164,8 @@ class HttpApi:
                 kw.get("auth"),
             )
             prepared.timeout, prepared.redirects = kw.get("timeout"), kw.get("redirects")
+            if kw.get("replace_cookies"):
+                prepared.replaced = frozenset(kw["replace_cookies"])
             prepared.response_type = kw.get("response_type")
             records.append(state.http_record(site, kw.get("name")))
             prepared_list.append(prepared)

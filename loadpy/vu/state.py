@@ -64,6 +64,7 @@ class VUState:
     """
 
     __slots__ = (
+        "_base",
         "_client",
         "_close_idle_each_iteration",
         "_core",
@@ -87,6 +88,7 @@ class VUState:
         "scenario",
         "setup_data",
         "user",
+        "vu_tags",
     )
 
     def __init__(
@@ -106,6 +108,8 @@ class VUState:
         self.captures: dict[str, Any] = {}
         self.user: Any = None  # the public VU (loadpy.vu.api), set by whoever builds it
         self._ctx: TagContext = core.recorder.context(core.run_tags)
+        self._base: TagSet = core.run_tags  # the scenario's tags, before the VU's own
+        self.vu_tags: dict[str, str] = {}  # k6's exec.vu.metrics.tags: on every later sample of the VU
         self._current: ScenarioState | None = None  # the scenario of the last iteration
         self._client: HttpClientLike | None = None
         self._close_idle_each_iteration = core.no_vu_connection_reuse
@@ -207,6 +211,23 @@ class VUState:
         self._recorder.record_http(resp, ctx, site, name, self._meta() if self._recorder.metadata else None)
 
     # -- samples -----------------------------------------------------------------------------
+    def set_vu_tag(self, key: str, value: str | None) -> None:
+        """Set (None: remove) a tag of this VU: every sample from now on carries it, across iterations."""
+        if value is None:
+            self.vu_tags.pop(key, None)
+        else:
+            self.vu_tags[key] = value
+        ctx = self._ctx
+        self._ctx = self._recorder.context(self._tagged(self._base), ctx.group)
+
+    def _with_vu_tags(self, ctx: TagContext) -> TagContext:
+        """`ctx` (a scenario's) with the VU's own tags; remembers its base for `set_vu_tag`."""
+        self._base = ctx.base
+        return self._recorder.context(self._tagged(ctx.base), ctx.group) if self.vu_tags else ctx
+
+    def _tagged(self, base: TagSet) -> TagSet:
+        return tuple(sorted({**dict(base), **self.vu_tags}.items())) if self.vu_tags else base
+
     def _meta(self) -> dict[str, str] | None:
         """The `vu` / `iter` sample metadata, when those system tags are enabled."""
         recorder = self._recorder
@@ -292,7 +313,7 @@ class VUState:
             current = self._current = self._scenarios(scenario)
             self.scenario = scenario.name
             self.env = current.env
-        ctx = current.ctx
+        ctx = self._with_vu_tags(current.ctx)
         core = self._core
         # fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts
         if self._setup_version != core.setup_version:
@@ -333,7 +354,9 @@ class VUState:
             received += client.bytes_received - self._received0
             if self._close_idle_each_iteration:
                 client.close_idle()
-        self._ctx = ctx  # a group left open by a failing step does not leak into the next iteration
+        # a group left open by a failing step does not leak into the next iteration; the iteration's
+        # samples carry the VU's tags as they are at its end (as k6's)
+        self._ctx = ctx = self._with_vu_tags(current.ctx)
         recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
         self.iteration += 1
         if aborted is not None:
@@ -361,7 +384,8 @@ class VUState:
         """setup/teardown run in a VU of their own (id 0), group ::setup / ::teardown, no scenario tag."""
         core = self._core
         self.setup_data = setup_data
-        self._ctx = ctx = self._recorder.context(core.run_tags, f"::{phase}")
+        self._base = core.run_tags
+        self._ctx = ctx = self._recorder.context(self._tagged(core.run_tags), f"::{phase}")
         return ctx
 
     async def close(self, record_bytes_in: TagContext | None = None) -> None:

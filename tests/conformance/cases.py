@@ -8,6 +8,7 @@ from typing import Any
 from tests.conformance.cases_config import CONFIG
 from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_http import HTTP_CLIENT
+from tests.conformance.cases_jsfid import JSFID
 from tests.conformance.cases_metrics import METRICS
 from tests.conformance.cases_schema import SCHEMA
 from tests.conformance.cases_streaming import STREAMING
@@ -952,6 +953,7 @@ FLOW_STEPS: list[Case] = [
 
 CASES: list[Case] = [
     *VU_CASES,
+    *JSFID,
     *EXECUTORS,
     *OPTIONS,
     *THRESHOLDS,

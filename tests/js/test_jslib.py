@@ -123,7 +123,7 @@ def test_instrumented_requests_carry_the_trace_and_baggage_headers(tmp_path: Pat
             import tempo from 'https://jslib.k6.io/http-instrumentation-tempo/1.0.0/index.js';
             import pyroscope from 'https://jslib.k6.io/http-instrumentation-pyroscope/1.0.1/index.js';
             export const options = {{ iterations: 1 }};
-            // res.request.headers by lower-case name (loadpy keeps the script's spelling, k6 canonicalises it)
+            // res.request.headers by lower-case name (both canonicalise it: Uber-Trace-Id)
             const sent = (res, name) =>
               Object.entries(res.request.headers).find(([k]) => k.toLowerCase() === name)[1][0];
             export default function () {{

@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -43,6 +43,7 @@ from loadpy.protocols.http.errcodes import (
 from loadpy.protocols.http.h1 import (
     LENGTH_REQUIRED_METHODS,
     UrlParts,
+    canonical_header,
     canonical_header_bytes,
     prepare_head,
     wire_payload,
@@ -204,6 +205,7 @@ class PreparedRequest:
         "failure",
         "h2_headers",
         "head",
+        "head_after_cookie",
         "headers",
         "is_head",
         "key",
@@ -211,6 +213,7 @@ class PreparedRequest:
         "parts",
         "payload",
         "redirects",
+        "replaced",
         "response_type",
         "timeout",
         "url",
@@ -229,9 +232,11 @@ class PreparedRequest:
         self.headers: dict[str, str] = {}
         self.body: bytes | None = None
         self.payload = b""  # what follows the head on the wire (the body, or an empty chunked body)
-        self.head = b""  # request line + headers, no blank line, no Cookie
+        self.head = b""  # request line + the headers before Cookie (Go sorts them by name), no blank line
+        self.head_after_cookie = b""  # the headers after Cookie
         self.wire = b""  # the complete bytes when the jar adds nothing
         self.user_cookie = ""
+        self.replaced: frozenset[str] = frozenset()  # jar cookies the request's own cookies replace
         self.cookie_path = "/"
         self.is_head = method == "HEAD"
         self.h2_headers: list[tuple[bytes, bytes]] | None = None
@@ -247,7 +252,7 @@ class PreparedRequest:
 
     def wire_with_cookies(self, jar_cookie: str) -> bytes:
         cookie = self.cookie_value(jar_cookie)
-        tail = b"\r\n" + self.payload
+        tail = self.head_after_cookie + b"\r\n" + self.payload
         if not cookie:
             return self.head + tail
         return self.head + b"Cookie: " + cookie.encode("latin-1") + b"\r\n" + tail
@@ -315,12 +320,16 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         body: bytes | str | None = None,
         auth: str | None = None,
+        replace_cookies: Collection[str] = (),
     ) -> PreparedRequest:
         """Validate the URL and serialise the request once. Never raises for a bad URL:
         the returned request carries the failure (1020 / 1000) and `send` reports it.
-        `auth` "digest": the URL's credentials answer a Digest challenge (see `send`)."""
+        `auth` "digest": the URL's credentials answer a Digest challenge (see `send`).
+        `replace_cookies`: names of the user's Cookie header whose jar cookies are not sent."""
         method = method.upper()
         req = PreparedRequest(method, url)
+        if replace_cookies:
+            req.replaced = frozenset(replace_cookies)
         if isinstance(body, str):
             body = body.encode("utf-8")
         req.body = body
@@ -342,14 +351,14 @@ class HttpClient:
                     continue
                 has_ua = has_ua or lname == "user-agent"
                 has_auth = has_auth or lname == "authorization"
-                merged[name] = str(value)
+                merged[canonical_header(name)] = str(value)  # Go's Header.Set: one canonical name, the last value
         if not has_ua and self._user_agent:
             merged = {"User-Agent": self._user_agent, **merged}
         if parts.userinfo and not has_auth:
             merged["Authorization"] = "Basic " + base64.b64encode(parts.userinfo.encode()).decode()
         req.headers = merged
         try:
-            req.head = prepare_head(method, parts, merged.items(), body)
+            req.head, req.head_after_cookie = prepare_head(method, parts, merged.items(), body)
             req.payload = wire_payload(method, merged.items(), body)
         except (ValueError, UnicodeEncodeError) as exc:
             req.failure = HttpFailure(1000, f"net/http: invalid header: {exc}")
@@ -413,11 +422,13 @@ class HttpClient:
         req = prepared
         hops = 0
         challenged = prepared.auth is not None  # the first response answers a Digest challenge
+        first: Response | None = None  # the first hop's, once the request was redirected
         while True:
             if req.failure is not None:
                 resp = self._failed_before_sending(req)
                 if resp.sent and on_response is not None:
                     on_response(resp, record)
+                resp.first_hop = first
                 return resp
             if req is not prepared:
                 t0 = now()
@@ -453,11 +464,15 @@ class HttpClient:
                 req = self._authorised(req, resp)
                 continue
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
+                resp.first_hop = first
                 return resp
             location = resp.headers.get("Location")
             if not location:
+                resp.first_hop = first
                 return resp
             req = self._redirected(req, resp, location)
+            if first is None:
+                first = resp
             hops += 1
 
     def _failed_before_sending(self, req: PreparedRequest) -> Response:
@@ -473,6 +488,7 @@ class HttpClient:
             log.warning("Request Failed", extra={"error": failure.message})
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(self._jar_cookie(req)) if req.parts is not None else req.user_cookie
         resp.end_time = now()
         return resp
 
@@ -487,7 +503,7 @@ class HttpClient:
         headers["Authorization"] = digest_authorization(challenge, req.method, target, *req.auth, entity)
         if req.user_cookie:
             headers["Cookie"] = req.user_cookie
-        nxt = self.prepare(req.method, req.url, headers, req.body)
+        nxt = self.prepare(req.method, req.url, headers, req.body, replace_cookies=req.replaced)
         nxt.timeout, nxt.redirects, nxt.response_type = req.timeout, req.redirects, req.response_type
         return nxt
 
@@ -509,7 +525,7 @@ class HttpClient:
                 k: v for k, v in headers.items() if k.lower() not in ("authorization", "www-authenticate", "cookie")
             }
         auto_referer = _set_referer(headers, req, url)
-        nxt = self.prepare(method, url, headers, body)
+        nxt = self.prepare(method, url, headers, body, replace_cookies=req.replaced)
         nxt.auto_referer = auto_referer
         return nxt
 
@@ -531,7 +547,7 @@ class HttpClient:
             # (`_jar_cookie` inlined: this runs for every request)
             parts = req.parts
             assert parts is not None
-            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+            cookie = self.cookies.header_for(parts.scheme, parts.host, req.cookie_path, req.replaced)
             if cookie:
                 return req.wire_with_cookies(cookie)
         return req.wire
@@ -542,7 +558,7 @@ class HttpClient:
             return ""
         parts = req.parts
         assert parts is not None
-        return self.cookies.header_for(parts.scheme, parts.host, req.cookie_path)
+        return self.cookies.header_for(parts.scheme, parts.host, req.cookie_path, req.replaced)
 
     async def _roundtrip(self, req: PreparedRequest, deadline: float, keep_body: bool, t0: float) -> Response:
         """One hop on whatever connection serves it (HTTP/2, idle HTTP/1.1 or a new one); a Response
@@ -645,6 +661,8 @@ class HttpClient:
             t_done,
             head,
         )
+        if req.user_cookie or self.cookies:
+            resp.request_cookie = req.cookie_value(self._jar_cookie(req))
         set_cookies = head.set_cookies
         if set_cookies:
             resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
@@ -719,6 +737,7 @@ class HttpClient:
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(self._jar_cookie(req))
         resp.remote_ip, resp.remote_port, resp.tls_version = conn.remote
         return resp
 
@@ -743,6 +762,7 @@ class HttpClient:
         resp.end_time = t_end
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(self._jar_cookie(req))
         return resp
 
     async def _roundtrip_h2(
@@ -765,7 +785,7 @@ class HttpClient:
         if jar:
             parts = req.parts
             assert parts is not None
-            cookie = jar.header_for(parts.scheme, parts.host, req.cookie_path)
+            cookie = jar.header_for(parts.scheme, parts.host, req.cookie_path, req.replaced)
         stream = conn.request(req.h2_request_headers(cookie), req.body, keep_body, deadline - now())
         try:
             failure = await stream.future
@@ -793,6 +813,7 @@ class HttpClient:
         resp.remote_ip, resp.remote_port, resp.tls_version = remote
         resp.request_headers = req.headers
         resp.request_body = req.body
+        resp.request_cookie = req.cookie_value(cookie)
         if failure is None:
             headers: dict[str, str] = resp.headers
             set_cookies: list[str] = []

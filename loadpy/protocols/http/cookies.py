@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -171,11 +171,13 @@ class CookieJar:
         out.sort(key=lambda c: (-len(c.path), c.created))  # RFC 6265 5.4: longer paths first
         return out
 
-    def header_for(self, scheme: str, host: str, path: str) -> str:
-        """The Cookie header value for a request, "" when no cookie applies."""
+    def header_for(self, scheme: str, host: str, path: str, replaced: Collection[str] = ()) -> str:
+        """The Cookie header value for a request, "" when no cookie applies; cookies named in
+        `replaced` are left out (k6's request cookies with `replace: true` take their place)."""
         if not self._cookies:
             return ""
-        return "; ".join(f"{c.name}={c.value}" for c in self._matching(scheme, host.lower(), path or "/"))
+        matching = self._matching(scheme, host.lower(), path or "/")
+        return "; ".join(f"{c.name}={c.value}" for c in matching if c.name not in replaced)
 
     def cookies_for_url(self, url: str) -> dict[str, list[str]]:
         """k6's jar.cookiesForURL: {name: [values]} that would be sent to `url`."""

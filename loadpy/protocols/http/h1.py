@@ -48,9 +48,15 @@ class UrlParts:
         return f"UrlParts({self.scheme!r}, {self.host!r}, {self.port}, {self.target!r})"
 
 
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 @lru_cache(maxsize=4096)
 def canonical_header(name: str) -> str:
-    """Go's textproto canonical form ("content-type" -> "Content-Type"), memoised because names repeat."""
+    """Go's textproto canonical form ("content-type" -> "Content-Type"), memoised because names repeat;
+    a name with a byte that is not a token character stays as it is (Go's CanonicalMIMEHeaderKey)."""
+    if not _TOKEN.issuperset(name):
+        return name
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
@@ -70,29 +76,39 @@ def prepare_head(
     url: UrlParts,
     headers: Iterable[tuple[str, str]],
     body: bytes | None,
-) -> bytes:
-    """The request line and header block WITHOUT the final blank line (so a Cookie header can be appended).
+) -> tuple[bytes, bytes]:
+    """The request line and header block WITHOUT the final blank line, in two parts: the Cookie
+    header (the jar's, known when sending) goes between them.
 
     k6/Go send only Host and User-Agent by default, plus Content-Length when there is a body;
-    `headers` overrides those (a user Host or User-Agent replaces the default).
+    `headers` overrides those (a user Host or User-Agent replaces the default). Go's order: Host,
+    User-Agent, the body's framing, then every other header sorted by name (Header.Write).
     """
     host = url.host_header
-    extra: list[str] = []
-    has_length = False
+    agent = ""
+    length = ""
+    rest: list[tuple[str, str]] = []
     for name, value in headers:
         _check_header(name, value)
         lname = name.lower()
         if lname == "host":
             host = value
-            continue
-        if lname == "content-length":
-            has_length = True
-        extra.append(f"{name}: {value}\r\n")
-    lines = [f"{method} {url.target} HTTP/1.1\r\nHost: {host}\r\n"]
-    lines.extend(extra)
-    if not has_length:
-        lines.append(_framing_header(method, body))
-    return "".join(lines).encode("latin-1")
+        elif lname == "user-agent":
+            agent = f"{name}: {value}\r\n"
+        elif lname == "content-length":
+            length = f"{name}: {value}\r\n"
+        else:
+            rest.append((name, value))
+    rest.sort(key=_by_name)
+    before = [f"{method} {url.target} HTTP/1.1\r\nHost: {host}\r\n{agent}{length or _framing_header(method, body)}"]
+    after: list[str] = []
+    for name, value in rest:
+        (before if name < "Cookie" else after).append(f"{name}: {value}\r\n")
+    return "".join(before).encode("latin-1"), "".join(after).encode("latin-1")
+
+
+def _by_name(header: tuple[str, str]) -> str:
+    return header[0]
 
 
 # Go's requestMethodUsuallyLacksBody: an empty body is probed and dropped for these
@@ -129,7 +145,8 @@ def prepare_request(
 ) -> bytes:
     """The full wire bytes of one request (computed once for constant requests)."""
     headers = list(headers)
-    return prepare_head(method, url, headers, body) + b"\r\n" + wire_payload(method, headers, body)
+    before, after = prepare_head(method, url, headers, body)
+    return before + after + b"\r\n" + wire_payload(method, headers, body)
 
 
 class ResponseHead:

@@ -82,11 +82,13 @@ class Response:
         "end_time",
         "error",
         "error_code",
+        "first_hop",
         "method",
         "proto",
         "remote_ip",
         "remote_port",
         "request_body",
+        "request_cookie",
         "request_headers",
         "sent",
         "status",
@@ -133,6 +135,9 @@ class Response:
         self.tls_version = tls_version
         self.request_headers = {} if request_headers is None else request_headers
         self.request_body = request_body
+        self.request_cookie = ""  # the Cookie header sent (the user's, then the jar's), "" when none
+        # the response of the first request when this one answers a redirect (k6's res.request is that request)
+        self.first_hop: Response | None = None
         self.sent = sent
         self.cookies = {} if cookies is None else cookies
         self.end_time = end_time

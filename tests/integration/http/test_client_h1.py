@@ -337,8 +337,8 @@ def test_request_headers_body_user_agent_and_user_cookie_merge() -> None:
             assert (
                 r.body
                 == (
-                    f"PUT / HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\nUser-Agent: custom/1\r\nX-Test: 1\r\n"
-                    "Content-Length: 7\r\nCookie: mine=2\r\n\r\npayload"
+                    f"PUT / HTTP/1.1\r\nHost: 127.0.0.1:{srv.port}\r\nUser-Agent: custom/1\r\nContent-Length: 7\r\n"
+                    "Cookie: mine=2\r\nX-Test: 1\r\n\r\npayload"
                 ).encode()
             )
             r = await client.request("GET", srv.base + "/", headers={"Cookie": "mine=2"})
@@ -417,7 +417,7 @@ def test_cross_host_redirect_drops_credentials_keeps_other_headers() -> None:
                     r.body
                     == (
                         f"GET /landed HTTP/1.1\r\nHost: b.test:{other.port}\r\nUser-Agent: {USER_AGENT}\r\n"
-                        f"X-Keep: yes\r\nReferer: {srv.base}/away\r\n\r\n"
+                        f"Referer: {srv.base}/away\r\nX-Keep: yes\r\n\r\n"
                     ).encode()
                 )
                 await client.aclose()

@@ -169,7 +169,15 @@ def test_prepare_request_sends_only_host_and_user_agent_by_default() -> None:
 
 def test_prepare_request_with_body_adds_content_length_and_default_port_is_omitted() -> None:
     raw = prepare_request("POST", parse_url("https://example.com:443"), [("X-A", "1")], b"abc")
-    assert raw == b"POST / HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nContent-Length: 3\r\n\r\nabc"
+    # Go's order: Host, User-Agent, the body's framing, then the other headers sorted by name
+    assert raw == b"POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: 3\r\nX-A: 1\r\n\r\nabc"
+
+
+def test_prepare_request_puts_headers_in_gos_order() -> None:
+    headers = [("X-B", "2"), ("Accept", "*/*"), ("User-Agent", "ua"), ("X-A", "1")]
+    raw = prepare_request("PUT", parse_url("http://a/"), headers, b"x")
+    head = b"PUT / HTTP/1.1\r\nHost: a\r\nUser-Agent: ua\r\nContent-Length: 1\r\nAccept: */*\r\nX-A: 1\r\nX-B: 2\r\n"
+    assert raw == head + b"\r\nx"
 
 
 @pytest.mark.parametrize(
