@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,8 @@ import quickjs
 from loadpy.errors import ScriptError
 from loadpy.js.bundle import Bundler, LineMap
 from loadpy.js.host import Host
-from loadpy.js.modules import builtin_names, glue_source
+from loadpy.js.modules import builtin_names
+from loadpy.js.prelude import prelude_source
 
 _FRAME = re.compile(r"^\s*at (?P<name>\S+(?: \S+)*?)(?: \((?P<where>[^)]*)\))?\s*$")
 _WHERE = re.compile(r"^<input>(?::(?P<line>\d+))?$")
@@ -96,18 +96,12 @@ class Program:
         return ""
 
 
-def _prelude() -> str:
-    return resources.files("loadpy.js").joinpath("prelude.js").read_text(encoding="utf-8") + glue_source()
-
-
 def compile_program(path: str) -> Program:
     """Bundle the script and its local modules (ScriptError on syntax errors and bad imports)."""
-    prelude = _prelude()
-    if not prelude.endswith("\n"):
-        prelude += "\n"
-    prelude_lines = prelude.count("\n")
     bundler = Bundler(builtin_names())
     main_id = bundler.add_file(path, path)
+    prelude = prelude_source(bundler.builtins_imported())
+    prelude_lines = prelude.count("\n")
     bundle = bundler.bundle(main_id, prelude_lines + 1)
     source = prelude + bundle.source + f"__lp.boot({json.dumps(main_id)}); undefined;\n"
     return Program(str(Path(path)), source, bundle.lines, prelude_lines)

@@ -598,6 +598,7 @@ var __lp = (function () {
   });
 
   // ---- k6/metrics ------------------------------------------------------------------------------
+  //#section k6/metrics
   function metricClass(type) {
     return class {
       constructor(name, isTime) {
@@ -611,8 +612,10 @@ var __lp = (function () {
     };
   }
   module("k6/metrics", { Counter: metricClass("counter"), Gauge: metricClass("gauge"), Rate: metricClass("rate"), Trend: metricClass("trend") });
+  //#end
 
   // ---- k6/data ---------------------------------------------------------------------------------
+  //#section k6/data
   class SharedArray {
     constructor(name, fn) {
       if (typeof fn !== "function") throw new Error("a function is expected as the second argument of SharedArray");
@@ -648,8 +651,10 @@ var __lp = (function () {
     }
   }
   module("k6/data", { SharedArray });
+  //#end
 
   // ---- k6/execution ----------------------------------------------------------------------------
+  //#section k6/execution
   const execInfo = (key) => JSON.parse(__lp_host_exec(key));
   const execution = {
     get vu() {
@@ -685,8 +690,10 @@ var __lp = (function () {
     },
   };
   module("k6/execution", execution);
+  //#end
 
   // ---- jslib.k6.io/k6-utils (imported by URL; loadpy/js/modules.py maps the URL here) -------------
+  //#section jslib/k6-utils
   function findBetween(content, left, right, repeat) {
     const found = [];
     let from = 0;
@@ -718,6 +725,7 @@ var __lp = (function () {
     },
     findBetween,
   });
+  //#end
 
   // ---- timers: global, and k6/timers (the iteration ends when none is left, as in k6) -------------
   const timers = new Map();
@@ -744,6 +752,11 @@ var __lp = (function () {
   module("k6/timers", { setTimeout: setTimeout_, clearTimeout: clearTimer, setInterval: setInterval_, clearInterval: clearTimer });
 
   // ---- k6/ws and k6/websockets, over loadpy/js/ws.py ----------------------------------------------
+  // (the event loop's side is here: k6/websockets is evaluated only in the scripts that import it)
+  const wsLive = new Map(); // id -> WebSocket not closed yet: the iteration lasts until none is left
+  const WS_WAIT_MS = 86400000; // no timer left, a socket open: wait for its events (a day bounds nothing real)
+  let dispatchWs = null; // delivers the sessions' events: set by k6/websockets when a WebSocket is made
+  //#section k6/ws k6/websockets k6/experimental/websockets
   // k6 hands a Go error to an "error" handler: e.error() and String(e) give its text
   function goErrorValue(text) {
     const e = { error: () => text };
@@ -781,7 +794,9 @@ var __lp = (function () {
     }
     return options;
   }
+  //#end
 
+  //#section k6/ws
   // -- k6/ws: ws.connect blocks while the socket lives, running its handlers and its own timers --
   class WsSocket {
     constructor(id) {
@@ -903,15 +918,15 @@ var __lp = (function () {
     return wsResponse(head);
   }
   module("k6/ws", { connect });
+  //#end
 
+  //#section k6/websockets k6/experimental/websockets
   // -- k6/websockets (and k6/experimental/websockets): events on the VU's event loop --------------
   const CONNECTING = 0;
   const OPEN = 1;
   const CLOSING = 2;
   const CLOSED = 3;
   const WS_EVENTS = ["open", "message", "error", "close", "ping", "pong"];
-  const wsLive = new Map(); // id -> WebSocket not closed yet: the iteration lasts until none is left
-  const WS_WAIT_MS = 86400000; // no timer left, a socket open: wait for its events (a day bounds nothing real)
 
   function utf8(text) {
     return unescape(encodeURIComponent(text)); // a latin-1 string of the UTF-8 bytes
@@ -977,7 +992,7 @@ var __lp = (function () {
       Object.defineProperty(this, "__lp", { value: state });
       Object.defineProperty(this, "url", { value: text, enumerable: true });
       wsLive.set(id, this);
-      wsUsed = true;
+      dispatchWs = deliverWsEvents;
     }
     get readyState() {
       return this.__lp.readyState;
@@ -1109,9 +1124,7 @@ var __lp = (function () {
   }
 
   // the events the sessions delivered since the last turn of the event loop (written data is gone)
-  let wsUsed = false; // no WebSocket made in this context yet: no host call per timer
-  function dispatchWs() {
-    if (!wsUsed) return;
+  function deliverWsEvents() {
     for (const socket of wsLive.values()) socket.__lp.buffered = 0;
     for (const [id, ev] of JSON.parse(r(__lp_host_ws_events()))) {
       const socket = wsLive.get(id);
@@ -1122,6 +1135,7 @@ var __lp = (function () {
   const websockets = { WebSocket, Blob };
   module("k6/experimental/websockets", websockets);
   module("k6/websockets", websockets);
+  //#end
 
   // ---- the lifecycle, called from Python -------------------------------------------------------
   let main = null;
@@ -1134,7 +1148,6 @@ var __lp = (function () {
     load,
     named,
     star,
-    builtins: () => Object.keys(builtin).concat(Object.keys(lazyBuiltin)),
     // a module implemented in Python (loadpy/js/modules.py): each function is one host call
     // built when first imported: a script that does not import it pays no memory for it
     pymodule(name, functions, glue) {
@@ -1174,7 +1187,7 @@ var __lp = (function () {
     // a WebSocket event can end the wait before the timer is due: deliver events, then fire a due timer
     fireTimer() {
       settleRequests();
-      dispatchWs();
+      if (dispatchWs !== null) dispatchWs();
       const found = earliestTimer();
       if (found === null || found[1].due > Date.now()) return;
       const t = found[1];
