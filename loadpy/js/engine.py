@@ -19,6 +19,8 @@ from loadpy.js.prelude import prelude_source
 
 _FRAME = re.compile(r"^\s*at (?P<name>\S+(?: \S+)*?)(?: \((?P<where>[^)]*)\))?\s*$")
 _WHERE = re.compile(r"^<input>(?::(?P<line>\d+))?$")
+# a context is given only the host functions its prelude calls (each costs it a function object)
+_HOST_NAME = re.compile(r"\b__lp_host_\w+")
 
 JSException = quickjs.JSException
 # a default export is compiled as `var __lp_default_export = function ...` (loadpy/js/bundle.py)
@@ -48,6 +50,7 @@ class Program:
     source: str
     lines: LineMap
     prelude_lines: int
+    host_names: frozenset[str]  # the host functions (`__lp_host_*`) the prelude kept calls
 
     def render_error(self, exc: BaseException) -> str:
         """A QuickJS exception as k6's message: first line, then `\\tat name (file:///path:line)` frames."""
@@ -104,7 +107,8 @@ def compile_program(path: str) -> Program:
     prelude_lines = prelude.count("\n")
     bundle = bundler.bundle(main_id, prelude_lines + 1)
     source = prelude + bundle.source + f"__lp.boot({json.dumps(main_id)}); undefined;\n"
-    return Program(str(Path(path)), source, bundle.lines, prelude_lines)
+    host_names = frozenset(_HOST_NAME.findall(prelude))
+    return Program(str(Path(path)), source, bundle.lines, prelude_lines, host_names)
 
 
 class JsContext:
@@ -115,7 +119,7 @@ class JsContext:
         self.host = host
         ctx = self.ctx = quickjs.Context()
         ctx.set_max_stack_size(8 * 1024 * 1024)  # deep recursion reports a RangeError, not a crash
-        for name, fn in host.callables().items():
+        for name, fn in host.callables(program.host_names).items():
             ctx.add_callable(name, fn)
         ctx.set("__VU", vu_id)
         ctx.set("__ITER", 0)

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,9 +92,11 @@ class Host:
         self._in_flight: dict[int, tuple[asyncio.Future[Any], str, str, Any, list[str] | None]] = {}
         self.ws = WsHost(self._await_value, lambda: self.vu, self._ws_jar, lambda: self.interrupted)
 
-    def callables(self) -> dict[str, Callable[..., Any]]:
-        """The functions installed in the context, each guarded: nothing may raise into QuickJS."""
-        return {name: _guarded(name, fn) for name, fn in {**self._functions(), **self.ws.functions()}.items()}
+    def callables(self, names: Collection[str]) -> dict[str, Callable[..., Any]]:
+        """The functions of these names (the ones the program calls) to install in the context, each
+        guarded: nothing may raise into QuickJS."""
+        functions = {**self._functions(), **self.ws.functions()}
+        return {name: _guarded(name, functions[name]) for name in names}
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
         return {
