@@ -137,14 +137,12 @@ class JsContext:
         finally:
             host.init = False
             host.objects.end_init()
-        lp = ctx.get("__lp")
-        self._call = ctx.eval("(name, iter, withData) => __lp.call(name, iter, withData)")
-        self._settle = ctx.eval("() => __lp.settle()")
-        self._set_data = ctx.eval("(json) => __lp.setData(json)")
-        self._set_env = ctx.eval("(json) => __lp.setEnv(json)")
-        self._next_timer = ctx.eval("() => __lp.nextTimer()")
-        self._fire_timer = ctx.eval("() => __lp.fireTimer()")
-        self._lp = lp
+        self._call = ctx.get("__lp_call")  # (name, iteration, withData)
+        self._settle = ctx.get("__lp_settle")
+        self._set_data = ctx.get("__lp_set_data")  # (json)
+        self._set_env = ctx.get("__lp_set_env")  # (json)
+        self._next_timer = ctx.get("__lp_next_timer")
+        self._fire_timer = ctx.get("__lp_fire_timer")
 
     def exports(self) -> dict[str, str]:
         """Exported name -> typeof."""

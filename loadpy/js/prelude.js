@@ -1244,3 +1244,5 @@ var __lp = (function () {
   };
 })();
 var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star, __lp_tick = __lp.tick;
+// what loadpy/js/engine.py calls, as globals it can get: no function compiled per context to reach them
+var __lp_call = __lp.call, __lp_settle = __lp.settle, __lp_set_data = __lp.setData, __lp_set_env = __lp.setEnv, __lp_next_timer = __lp.nextTimer, __lp_fire_timer = __lp.fireTimer;

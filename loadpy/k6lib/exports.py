@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from loadpy.k6lib.html import Selection
 
 
-def parse_html(source: str) -> Selection:
-    """k6/html's parseHTML. Its parser (selectolax, ~2 MB resident) is loaded by the first call, not by
-    every run that could import k6/html."""
+def parse_html(source: str, url: str = "") -> Selection:
+    """k6/html's parseHTML (and a Response's html(), which gives the URL). Its parser (selectolax, ~2 MB
+    resident) is loaded by the first call, not by every run that could import k6/html."""
     from loadpy.k6lib.html import parse_html as parse
 
-    return parse(source)
+    return parse(source, url)
 
 
 JS_EXPORTS: dict[str, dict[str, Callable[..., Any]]] = {
