@@ -130,7 +130,7 @@ class JsContext:
         self.greenlet: Any = None  # the greenlet its exported functions run on (loadpy/js/bridge.py)
         self.async_call = False  # the last call() ran an async function
         try:
-            ctx.eval("var __ENV = JSON.parse(__lp_env_json);")
+            ctx.eval("var __ENV = JSON.parse(__lp_env_json); delete globalThis.__lp_env_json;")  # (one copy kept)
             ctx.eval(program.source)
         except JSException as exc:
             raise ScriptError(program.render_error(exc)) from None

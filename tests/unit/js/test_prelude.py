@@ -143,3 +143,9 @@ def test_stack_traces_keep_the_script_lines_whatever_is_imported(tmp_path: Path,
     with pytest.raises(quickjs.JSException) as info:
         ctx.call("default", 0, False)
     assert ctx.program.render_error(info.value) == f"Error: boom\n\tat default (file://{main.resolve()}:{line})"
+
+
+def test_the_environment_is_kept_once_per_context(tmp_path: Path) -> None:
+    main = write(tmp_path, "main.js", "export default function () { return [__ENV.K, typeof __lp_env_json]; }\n")
+    ctx = JsContext(compile_program(str(main)), Host(Shared()), {"K": "v"}, 0)
+    assert json.loads(ctx.call("default", 0, False)) == ["v", "undefined"]  # the JSON it came as is gone
