@@ -1,5 +1,7 @@
 // loadpy's k6 modules, in JavaScript over a few host functions (__lp_host_*, see loadpy/js/host.py).
 // Evaluated at the top of every VU's bundle; frames on these lines are shown as "(native)".
+// `//#section <module> ...` to `//#end`: kept only in the programs that import one of those modules
+// (loadpy/js/prelude.py): every function evaluated here costs each VU's context memory.
 var __lp = (function () {
   "use strip"; // no source text or line table kept for loadpy's own functions (their frames are hidden)
   const defs = Object.create(null);
