@@ -418,6 +418,16 @@ class Bundler:
             f"{importer}:{line}: cannot import {spec}: only k6 modules and relative paths (./, ../) can be imported"
         )
 
+    def builtins_imported(self) -> set[str]:
+        """The built-in modules the units import or require (resolved ones: a require() that names no
+        module stays an error when it runs)."""
+        return {
+            target
+            for unit in self.units.values()
+            for target in unit.resolved.values()
+            if isinstance(target, str) and target in self.builtins
+        }
+
     def bundle(self, main_id: str, first_line: int) -> Bundle:
         """All units as `__lp_define(id, deps, function (...) {<code>\n});`, starting at `first_line`."""
         pieces: list[str] = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,13 @@ import quickjs
 from loadpy.errors import ScriptError
 from loadpy.js.bundle import Bundler, LineMap
 from loadpy.js.host import Host
-from loadpy.js.modules import builtin_names, glue_source
+from loadpy.js.modules import builtin_names
+from loadpy.js.prelude import prelude_source
 
 _FRAME = re.compile(r"^\s*at (?P<name>\S+(?: \S+)*?)(?: \((?P<where>[^)]*)\))?\s*$")
 _WHERE = re.compile(r"^<input>(?::(?P<line>\d+))?$")
+# a context is given only the host functions its prelude calls (each costs it a function object)
+_HOST_NAME = re.compile(r"\b__lp_host_\w+")
 
 JSException = quickjs.JSException
 # a default export is compiled as `var __lp_default_export = function ...` (loadpy/js/bundle.py)
@@ -61,6 +63,7 @@ class Program:
     source: str
     lines: LineMap
     prelude_lines: int
+    host_names: frozenset[str]  # the host functions (`__lp_host_*`) the prelude kept calls
 
     def render_error(self, exc: BaseException) -> str:
         """A QuickJS exception as k6's message: first line, then `\\tat name (file:///path:line)` frames."""
@@ -126,21 +129,16 @@ class Program:
         return ""
 
 
-def _prelude() -> str:
-    return resources.files("loadpy.js").joinpath("prelude.js").read_text(encoding="utf-8") + glue_source()
-
-
 def compile_program(path: str) -> Program:
     """Bundle the script and its local modules (ScriptError on syntax errors and bad imports)."""
-    prelude = _prelude()
-    if not prelude.endswith("\n"):
-        prelude += "\n"
-    prelude_lines = prelude.count("\n")
     bundler = Bundler(builtin_names())
     main_id = bundler.add_file(path, path)
+    prelude = prelude_source(bundler.builtins_imported())
+    prelude_lines = prelude.count("\n")
     bundle = bundler.bundle(main_id, prelude_lines + 1)
     source = prelude + bundle.source + f"__lp.boot({json.dumps(main_id)}); undefined;\n"
-    return Program(str(Path(path)), source, bundle.lines, prelude_lines)
+    host_names = frozenset(_HOST_NAME.findall(prelude))
+    return Program(str(Path(path)), source, bundle.lines, prelude_lines, host_names)
 
 
 class JsContext:
@@ -151,7 +149,7 @@ class JsContext:
         self.host = host
         ctx = self.ctx = quickjs.Context()
         ctx.set_max_stack_size(8 * 1024 * 1024)  # deep recursion reports a RangeError, not a crash
-        for name, fn in host.callables().items():
+        for name, fn in host.callables(program.host_names).items():
             ctx.add_callable(name, fn)
         ctx.set("__VU", vu_id)
         ctx.set("__lp_env_json", json.dumps(env))
@@ -161,21 +159,19 @@ class JsContext:
         self.greenlet: Any = None  # the greenlet its exported functions run on (loadpy/js/bridge.py)
         self.async_call = False  # the last call() ran an async function
         try:
-            ctx.eval("var __ENV = JSON.parse(__lp_env_json);")
+            ctx.eval("var __ENV = JSON.parse(__lp_env_json); delete globalThis.__lp_env_json;")  # (one copy kept)
             ctx.eval(program.source)
         except JSException as exc:
             raise ScriptError(program.render_error(exc)) from None
         finally:
             host.init = False
             host.objects.end_init()
-        lp = ctx.get("__lp")
-        self._call = ctx.eval("(name, iter, withData) => __lp.call(name, iter, withData)")
-        self._settle = ctx.eval("() => __lp.settle()")
-        self._set_data = ctx.eval("(json) => __lp.setData(json)")
-        self._set_env = ctx.eval("(json) => __lp.setEnv(json)")
-        self._next_timer = ctx.eval("() => __lp.nextTimer()")
-        self._fire_timer = ctx.eval("() => __lp.fireTimer()")
-        self._lp = lp
+        self._call = ctx.get("__lp_call")  # (name, iteration, withData)
+        self._settle = ctx.get("__lp_settle")
+        self._set_data = ctx.get("__lp_set_data")  # (json)
+        self._set_env = ctx.get("__lp_set_env")  # (json)
+        self._next_timer = ctx.get("__lp_next_timer")
+        self._fire_timer = ctx.get("__lp_fire_timer")
 
     def exports(self) -> dict[str, str]:
         """Exported name -> typeof."""

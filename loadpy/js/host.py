@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,13 +111,12 @@ class Host:
         self._in_flight: dict[int, tuple[asyncio.Future[Any], str, str, Any, list[str] | None]] = {}
         self.ws = WsHost(self._await_value, lambda: self.vu, self._ws_jar, lambda: self.interrupted)
 
-    def callables(self) -> dict[str, Callable[..., Any]]:
-        """The functions installed in the context, each guarded (nothing may raise into QuickJS) but
-        those of every iteration that catch everything themselves: one Python frame less per call."""
-        return {
-            name: fn if name in SELF_GUARDED else _guarded(name, fn)
-            for name, fn in {**self._functions(), **self.ws.functions()}.items()
-        }
+    def callables(self, names: Collection[str]) -> dict[str, Callable[..., Any]]:
+        """The functions of these names (the ones the program calls) to install in the context, each
+        guarded (nothing may raise into QuickJS) but those of every iteration that catch everything
+        themselves: one Python frame less per call."""
+        functions = {**self._functions(), **self.ws.functions()}
+        return {name: functions[name] if name in SELF_GUARDED else _guarded(name, functions[name]) for name in names}
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
         return {

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -41,6 +41,8 @@ _JSLIB_GLUE = {
     "jslib/http-instrumentation-tempo": "__lp_jslib.tempo(m);",
     "jslib/http-instrumentation-pyroscope": "__lp_jslib.pyroscope(m);",
 }
+# built-in modules whose JavaScript loads another one (jslib.js: the Pyroscope baggage names the scenario)
+_NEEDS = {"jslib/http-instrumentation-pyroscope": ("k6/execution",)}
 
 
 def jslib_module(url: str) -> str | None:
@@ -77,10 +79,23 @@ def builtin_names() -> set[str]:
     return set(JS_MODULES) | {name for name in _PY_MODULES if not name.startswith("loadpy:")}
 
 
-def glue_source() -> str:
-    """JavaScript that defines every registered Python module, after jslib.js (part of the prelude's lines)."""
-    parts = [resources.files("loadpy.js").joinpath("jslib.js").read_text(encoding="utf-8")]
+def needed_modules(imported: Collection[str]) -> set[str]:
+    """The built-in modules a program evaluates: the ones imported, and what their JavaScript loads."""
+    needed = set(imported)
+    for name in imported:
+        needed.update(_NEEDS.get(name, ()))
+    return needed
+
+
+def glue_source(imported: Collection[str]) -> str:
+    """JavaScript that defines the registered Python modules a script imports (and loadpy's own, which the
+    prelude imports), after jslib.js when one of its modules is imported (part of the prelude's lines)."""
+    parts = []
+    if not _JSLIB_GLUE.keys().isdisjoint(imported):
+        parts.append(resources.files("loadpy.js").joinpath("jslib.js").read_text(encoding="utf-8"))
     for module in _PY_MODULES.values():
+        if module.name not in imported and not module.name.startswith("loadpy:"):
+            continue
         names = json.dumps(sorted(module.functions))
         body = module.glue.replace("\n", " ")  # one line per module: keeps the line arithmetic simple
         parts.append(f"__lp.pymodule({json.dumps(module.name)}, {names}, function (m, bytes, text) {{ {body} }});")

@@ -1,5 +1,7 @@
 // loadpy's k6 modules, in JavaScript over a few host functions (__lp_host_*, see loadpy/js/host.py).
 // Evaluated at the top of every VU's bundle; frames on these lines are shown as "(native)".
+// `//#section <module> ...` to `//#end`: kept only in the programs that import one of those modules
+// (loadpy/js/prelude.py): every function evaluated here costs each VU's context memory.
 var __lp = (function () {
   "use strip"; // no source text or line table kept for loadpy's own functions (their frames are hidden)
   const defs = Object.create(null);
@@ -650,6 +652,7 @@ var __lp = (function () {
   });
 
   // ---- k6/metrics ------------------------------------------------------------------------------
+  //#section k6/metrics
   function metricClass(type) {
     return class {
       constructor(name, isTime) {
@@ -665,8 +668,10 @@ var __lp = (function () {
     };
   }
   module("k6/metrics", { Counter: metricClass("counter"), Gauge: metricClass("gauge"), Rate: metricClass("rate"), Trend: metricClass("trend") });
+  //#end
 
   // ---- k6/data ---------------------------------------------------------------------------------
+  //#section k6/data
   class SharedArray {
     constructor(name, fn) {
       if (!__lp_host_init()) throw goError("new SharedArray must be called in the init context");
@@ -704,8 +709,10 @@ var __lp = (function () {
     }
   }
   module("k6/data", { SharedArray });
+  //#end
 
   // ---- k6/execution ----------------------------------------------------------------------------
+  //#section k6/execution
   const execInfo = (key) => JSON.parse(__lp_host_exec(key));
   const vuMetadata = {};
   const execution = {
@@ -749,8 +756,10 @@ var __lp = (function () {
     },
   };
   module("k6/execution", execution);
+  //#end
 
   // ---- jslib.k6.io/k6-utils (imported by URL; loadpy/js/modules.py maps the URL here) -------------
+  //#section jslib/k6-utils
   function findBetween(content, left, right, repeat) {
     const found = [];
     let from = 0;
@@ -782,6 +791,7 @@ var __lp = (function () {
     },
     findBetween,
   });
+  //#end
 
   // ---- timers: global, and k6/timers (the iteration ends when none is left, as in k6) -------------
   const timers = new Map();
@@ -808,6 +818,11 @@ var __lp = (function () {
   module("k6/timers", { setTimeout: setTimeout_, clearTimeout: clearTimer, setInterval: setInterval_, clearInterval: clearTimer });
 
   // ---- k6/ws and k6/websockets, over loadpy/js/ws.py ----------------------------------------------
+  // (the event loop's side is here: k6/websockets is evaluated only in the scripts that import it)
+  const wsLive = new Map(); // id -> WebSocket not closed yet: the iteration lasts until none is left
+  const WS_WAIT_MS = 86400000; // no timer left, a socket open: wait for its events (a day bounds nothing real)
+  let dispatchWs = null; // delivers the sessions' events: set by k6/websockets when a WebSocket is made
+  //#section k6/ws k6/websockets k6/experimental/websockets
   // k6 hands a Go error to an "error" handler: e.error() and String(e) give its text
   function goErrorValue(text) {
     const e = { error: () => text };
@@ -845,7 +860,9 @@ var __lp = (function () {
     }
     return options;
   }
+  //#end
 
+  //#section k6/ws
   // -- k6/ws: ws.connect blocks while the socket lives, running its handlers and its own timers --
   class WsSocket {
     constructor(id) {
@@ -967,15 +984,15 @@ var __lp = (function () {
     return wsResponse(head);
   }
   module("k6/ws", { connect });
+  //#end
 
+  //#section k6/websockets k6/experimental/websockets
   // -- k6/websockets (and k6/experimental/websockets): events on the VU's event loop --------------
   const CONNECTING = 0;
   const OPEN = 1;
   const CLOSING = 2;
   const CLOSED = 3;
   const WS_EVENTS = ["open", "message", "error", "close", "ping", "pong"];
-  const wsLive = new Map(); // id -> WebSocket not closed yet: the iteration lasts until none is left
-  const WS_WAIT_MS = 86400000; // no timer left, a socket open: wait for its events (a day bounds nothing real)
 
   function utf8(text) {
     return unescape(encodeURIComponent(text)); // a latin-1 string of the UTF-8 bytes
@@ -1041,7 +1058,7 @@ var __lp = (function () {
       Object.defineProperty(this, "__lp", { value: state });
       Object.defineProperty(this, "url", { value: text, enumerable: true });
       wsLive.set(id, this);
-      wsUsed = true;
+      dispatchWs = deliverWsEvents;
     }
     get readyState() {
       return this.__lp.readyState;
@@ -1173,9 +1190,7 @@ var __lp = (function () {
   }
 
   // the events the sessions delivered since the last turn of the event loop (written data is gone)
-  let wsUsed = false; // no WebSocket made in this context yet: no host call per timer
-  function dispatchWs() {
-    if (!wsUsed) return;
+  function deliverWsEvents() {
     for (const socket of wsLive.values()) socket.__lp.buffered = 0;
     for (const [id, ev] of JSON.parse(r(__lp_host_ws_events()))) {
       const socket = wsLive.get(id);
@@ -1186,6 +1201,7 @@ var __lp = (function () {
   const websockets = { WebSocket, Blob };
   module("k6/experimental/websockets", websockets);
   module("k6/websockets", websockets);
+  //#end
 
   // ---- the lifecycle, called from Python -------------------------------------------------------
   let main = null;
@@ -1198,7 +1214,6 @@ var __lp = (function () {
     load,
     named,
     star,
-    builtins: () => Object.keys(builtin).concat(Object.keys(lazyBuiltin)),
     // a module implemented in Python (loadpy/js/modules.py): each function is one host call
     // built when first imported: a script that does not import it pays no memory for it
     pymodule(name, functions, glue) {
@@ -1238,7 +1253,7 @@ var __lp = (function () {
     // a WebSocket event can end the wait before the timer is due: deliver events, then fire a due timer
     fireTimer() {
       settleRequests();
-      dispatchWs();
+      if (dispatchWs !== null) dispatchWs();
       const found = earliestTimer();
       if (found === null || found[1].due > Date.now()) return;
       const t = found[1];
@@ -1295,3 +1310,5 @@ var __lp = (function () {
   };
 })();
 var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star, __lp_tick = __lp.tick;
+// what loadpy/js/engine.py calls, as globals it can get: no function compiled per context to reach them
+var __lp_call = __lp.call, __lp_settle = __lp.settle, __lp_set_data = __lp.setData, __lp_set_env = __lp.setEnv, __lp_next_timer = __lp.nextTimer, __lp_fire_timer = __lp.fireTimer;

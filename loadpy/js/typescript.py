@@ -8,12 +8,20 @@ namespaces, constructor parameter properties, decorators) is refused with file:l
 
 from __future__ import annotations
 
-import tree_sitter_typescript
+from functools import cache
+
 from tree_sitter import Language, Node, Parser
 
 from loadpy.errors import ScriptError
 
-_PARSER = Parser(Language(tree_sitter_typescript.language_typescript()))
+
+@cache
+def _parser() -> Parser:
+    """The TypeScript grammar, loaded by the first `.ts` file (a JavaScript run does without it)."""
+    import tree_sitter_typescript
+
+    return Parser(Language(tree_sitter_typescript.language_typescript()))
+
 
 # nodes that are only types: erased whole
 _ERASE = frozenset(
@@ -49,7 +57,7 @@ _MARKED = frozenset({"optional_parameter", "public_field_definition", "property_
 
 def strip_types(source: bytes, path: str) -> bytes:
     """The JavaScript of a TypeScript file, same lines and columns; ScriptError on what cannot be erased."""
-    tree = _PARSER.parse(source)
+    tree = _parser().parse(source)
     spans: list[tuple[int, int]] = []
     stack = [tree.root_node]
     while stack:

@@ -20,13 +20,15 @@ import asyncio
 import json
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from loadpy import clock
 from loadpy.k6lib.errors import K6Error
 from loadpy.protocols.http.cookies import CookieJar
-from loadpy.protocols.ws import WsError, WsSession
+
+if TYPE_CHECKING:  # the WebSocket client (and `websockets`, ~3 MB) is loaded by the first socket opened
+    from loadpy.protocols.ws import WsError, WsSession
 
 Event = list[Any]
 CLOSE_SENT = "websocket: close sent"  # gorilla's error for a write after the close frame (what k6 shows)
@@ -120,6 +122,8 @@ class WsHost:
         error}; k6/websockets: answer the id at once, the outcome comes as an event."""
         if self._vu() is None:  # (k6/ws refuses it too, once it waits for the connection)
             raise K6Error("using websockets in the init context is not supported")
+        from loadpy.protocols.ws import WsError
+
         options = json.loads(options_json) if options_json else {}
         socket = _Socket(url, bool(legacy), options.get("tags") or {})
         self._last_id += 1
@@ -149,6 +153,8 @@ class WsHost:
         return json.dumps({"id": socket_id, **_handshake(session), "body": "", "url": url, "error": ""})
 
     async def _open_in_background(self, socket_id: int, options: Mapping[str, Any]) -> None:
+        from loadpy.protocols.ws import WsError
+
         socket = self._sockets[socket_id]
         try:
             session = await self._connect(socket, options)

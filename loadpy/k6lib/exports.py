@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpy.k6lib import crypto, encoding, http, utils
-from loadpy.k6lib.html import parse_html
+
+if TYPE_CHECKING:
+    from loadpy.k6lib.html import Selection
+
+
+def parse_html(source: str, url: str = "") -> Selection:
+    """k6/html's parseHTML (and a Response's html(), which gives the URL). Its parser (selectolax, ~2 MB
+    resident) is loaded by the first call, not by every run that could import k6/html."""
+    from loadpy.k6lib.html import parse_html as parse
+
+    return parse(source, url)
+
 
 JS_EXPORTS: dict[str, dict[str, Callable[..., Any]]] = {
     "k6/encoding": {"b64encode": encoding.b64encode, "b64decode": encoding.b64decode},

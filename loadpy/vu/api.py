@@ -13,21 +13,23 @@ import json as _json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loadpy.errors import TestAbort
 from loadpy.metrics.tags import tagset
-from loadpy.protocols.graphql import SubscriptionResult, run_subscription
 from loadpy.protocols.graphql.subscription import TRANSPORT_WS
 from loadpy.protocols.http.auth import check_auth
 from loadpy.protocols.http.model import Response
-from loadpy.protocols.ws import WsSession
 from loadpy.vu.bodies import encode_body, with_query
 from loadpy.vu.custom import MetricsView
 from loadpy.vu.graphql import define_subscription_metrics, graphql_payload, graphql_tags
 from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite
 from loadpy.vu.state import VUState
 from loadpy.vu.ws_record import WsRecord
+
+if TYPE_CHECKING:  # the WebSocket client (and `websockets`, ~3 MB) is loaded by the first session
+    from loadpy.protocols.graphql.client import SubscriptionResult
+    from loadpy.protocols.ws import WsSession
 
 log = logging.getLogger("loadpy.vu")
 
@@ -283,6 +285,8 @@ class VU:
     ) -> WsSession:
         """Open a WebSocket session (send, receive(timeout), ping, close; raises WsError when it
         cannot). Closed at the end of the iteration if still open; k6/ws metrics, bytes counted."""
+        from loadpy.protocols.ws import WsSession
+
         record = WsRecord(self._state, tagset(tags) if tags else ())
         session = await WsSession.open(
             url,
@@ -333,6 +337,8 @@ class VU:
     ) -> SubscriptionResult:
         """One GraphQL subscription over a WebSocket (graphql-transport-ws or graphql-ws), as the
         `subscription` step runs it (never raises for network errors: look at `result.error`)."""
+        from loadpy.protocols.graphql.client import run_subscription
+
         state = self._state
         define_subscription_metrics(state.registry)
         result = await run_subscription(

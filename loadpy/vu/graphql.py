@@ -8,11 +8,13 @@ from typing import Any
 
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet, tagset
-from loadpy.protocols.graphql import SUBSCRIPTION_METRICS, operation_info
+from loadpy.protocols.graphql import operation_info
 
 
 def define_subscription_metrics(registry: Registry) -> None:
     """graphql_subscription_* (idempotent: an identical definition returns the existing metric)."""
+    from loadpy.protocols.graphql.client import SUBSCRIPTION_METRICS  # (the client loads websockets)
+
     for name, (mtype, contains) in SUBSCRIPTION_METRICS.items():
         registry.define(name, mtype, contains)
 

@@ -24,7 +24,8 @@ from loadpy.flows.steps.ws import (
     ws_url,
 )
 from loadpy.metrics.tags import TagSet, tagset
-from loadpy.protocols.graphql import PROTOCOLS, TRANSPORT_WS, run_subscription
+from loadpy.protocols.graphql import PROTOCOLS, TRANSPORT_WS
+from loadpy.protocols.graphql.client import run_subscription
 from loadpy.protocols.graphql.document import operation_info
 from loadpy.vu.expressions import Expr, Value
 from loadpy.vu.graphql import define_subscription_metrics, graphql_payload, graphql_tags

@@ -11,7 +11,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from loadpy.demo import DemoServer
 from loadpy.metrics.tags import TagSet
-from loadpy.protocols.graphql import run_subscription
+from loadpy.protocols.graphql.client import run_subscription
 from loadpy.protocols.ws import WsSession, run_ws_session
 
 
