@@ -822,17 +822,18 @@ var __lp = (function () {
   const wsLive = new Map(); // id -> WebSocket not closed yet: the iteration lasts until none is left
   const WS_WAIT_MS = 86400000; // no timer left, a socket open: wait for its events (a day bounds nothing real)
   let dispatchWs = null; // delivers the sessions' events: set by k6/websockets when a WebSocket is made
+  // a Go error as k6 throws it (check, http.batch, the WebSocket modules)
+  function goError(text) {
+    const err = new Error(text);
+    err.name = "GoError";
+    return err;
+  }
   //#section k6/ws k6/websockets k6/experimental/websockets
   // k6 hands a Go error to an "error" handler: e.error() and String(e) give its text
   function goErrorValue(text) {
     const e = { error: () => text };
     Object.defineProperty(e, "toString", { value: () => text });
     return e;
-  }
-  function goError(text) {
-    const err = new Error(text);
-    err.name = "GoError";
-    return err;
   }
 
   // the params both modules take: headers, tags, jar; compression is refused (loadpy's client has none)
