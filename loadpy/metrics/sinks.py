@@ -41,17 +41,6 @@ def _key(value: float) -> int:
     return _PACK_Q.unpack(_PACK_D.pack(value))[0] >> _SHIFT
 
 
-def _bucket_counts(values: array) -> tuple[list[int], list[int]]:
-    """The histogram buckets of many values and how many fell in each, computed in bulk by numpy:
-    the keys of one fold (~5,000-50,000 values) cost ~3x less than a Python int per value counted
-    by `Counter.update` (numpy is imported on first use: only a series past EXACT_LIMIT needs it)."""
-    import numpy  # here: heavy (~100 ms, 14 MB), and most runs never bucket
-
-    keys = numpy.frombuffer(values, dtype=numpy.uint64) >> numpy.uint64(_SHIFT)  # a new array: no view kept
-    unique, counts = numpy.unique(keys, return_counts=True)
-    return unique.tolist(), counts.tolist()
-
-
 def _bucket_mid(key: int) -> float:
     return _PACK_D.unpack(_PACK_Q.pack((key << _SHIFT) | _HALF_BUCKET))[0]
 
@@ -314,8 +303,8 @@ class TrendSink:
 
     def _bucket(self, values: array) -> None:
         assert self._hist is not None
-        keys, counts = _bucket_counts(values)
-        _add_counts(self._hist, dict(zip(keys, counts, strict=True)))
+        with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+            self._hist.update(map(rshift, bits, repeat(_SHIFT)))
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -526,12 +515,13 @@ class TrendSink:
 
 class TrendBatch:
     """Trend series always recorded together (one HTTP response's seven timings): their values
-    wait as rows of one array, so a sample costs one `add` (an `array.extend` of a tuple) instead of
-    one call per series. A row is moved into the series' own buffers (one strided copy per series,
-    in C) when any of them is read: every read path folds first, and `fold` flushes its batch, so
-    no reader sees a series without its pending values. A series belongs to one batch at most."""
+    wait as rows of one array, so a sample group costs `add(pack(*row))`, two C calls, instead of
+    one `append` per series (213 vs 532 ns for seven values; `extend` of a tuple: 594). The rows
+    are moved into the series' own buffers (one strided copy per series, in C) when any of them is
+    read: every read path folds first, and `fold` flushes the batch, so no reader sees a series
+    without its pending values. A series belongs to one batch at most."""
 
-    __slots__ = ("_values", "add", "sinks", "width")
+    __slots__ = ("_values", "add", "pack", "sinks", "width")
 
     def __init__(self, sinks: tuple[TrendSink, ...]) -> None:
         for sink in sinks:
@@ -540,7 +530,8 @@ class TrendBatch:
         self.sinks = sinks
         self.width = len(sinks)
         self._values = array("d")
-        self.add = self._values.extend  # the hot path: one row (a tuple of `width` values), one C call
+        self.pack = _row_format(self.width).pack  # row values -> bytes, native doubles as array("d")
+        self.add = self._values.frombytes  # the hot path: one packed row
         for sink in sinks:
             sink._batch = self
 
@@ -558,6 +549,10 @@ class TrendBatch:
         for i, sink in enumerate(self.sinks):
             sink._buf.extend(values[i::width])
         del values[:]
+
+
+def _row_format(width: int) -> struct.Struct:
+    return struct.Struct(f"={width}d")
 
 
 def _add_counts(into: Counter[int], counts: dict[int, int]) -> None:

@@ -1,8 +1,8 @@
 """Metric recording for VUs: the HTTP hot path, checks, groups, iterations.
 
 Everything is cached per distinct tag combination, so a steady-state request costs one
-tuple key, one dict lookup and three bound `add` calls (http_reqs, the seven http_req_* trends as
-one row of a `TrendBatch`, http_req_failed); tag dicts are only built on a miss.
+tuple key, one dict lookup, two bound `add` calls (http_reqs, http_req_failed) and the seven
+http_req_* trend values packed as one row of a `TrendBatch`; tag dicts are only built on a miss.
 A `TagContext` (scenario tags + group) is interned per runtime and hashed by identity.
 """
 
@@ -176,18 +176,19 @@ class Recorder:
             entry = self._http_entry(resp, ctx, site, url)
         t = resp.timings
         sending, waiting, receiving = t.sending, t.waiting, t.receiving
-        # in the order of HTTP_METRICS[1:8]: one row of the entry's TrendBatch
-        timed = (sending + waiting + receiving, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving)
-        reqs, trends, failed, failed_value, tags = entry
+        duration = sending + waiting + receiving
+        reqs, add_row, pack_row, failed, failed_value, tags = entry
         reqs(1.0)
-        trends(timed)
+        # one row of the entry's TrendBatch, in the order of HTTP_METRICS[1:8]
+        add_row(pack_row(duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving))
         if failed is not None:
             failed(failed_value)
         if self.registry.listeners:
+            values = (1.0, duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving)
             if failed is None:
-                self.registry.emit_many(self._http_timed, tags, (1.0, *timed), resp.end_time, meta)
+                self.registry.emit_many(self._http_timed, tags, values, resp.end_time, meta)
             else:
-                self.registry.emit_many(self._http_metrics, tags, (1.0, *timed, failed_value), resp.end_time, meta)
+                self.registry.emit_many(self._http_metrics, tags, (*values, failed_value), resp.end_time, meta)
 
     def _http_entry(self, resp: Response, ctx: TagContext, site: RequestSite, url: str) -> tuple[Any, ...]:
         expected_rule = self.expected if site.expected is True else site.expected
@@ -216,11 +217,11 @@ class Recorder:
         merged.update(site.tags)
         tags = tagset(merged)
         reqs = self.registry.sink(self._http_metrics[0], tags).add
-        trends = self.registry.trend_batch(self._http_trends, tags).add
+        trends = self.registry.trend_batch(self._http_trends, tags)
         failed: Add | None = None
         if isinstance(expected_rule, ExpectedStatuses):  # no callback: no http_req_failed series at all
             failed = self.registry.sink(self._http_metrics[8], tags).add
-        entry = (reqs, trends, failed, 0.0 if expected else 1.0, tags)
+        entry = (reqs, trends.add, trends.pack, failed, 0.0 if expected else 1.0, tags)
         self._http[
             (site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto, resp.tls_version)
         ] = entry
