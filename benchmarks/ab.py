@@ -8,6 +8,10 @@ alike): `python -m loadpy run` of a 50-VU shared-iterations scenario doing `GET 
 nginx pinned to CPU 1, the generator pinned to CPU 0. Prints per-tree medians of CPU µs per
 request (whole process, startup included: compare trees, not absolute figures) and req/s.
 
+`--executor constant-arrival-rate` runs `--requests` arrivals over `--seconds` (rate = their quotient)
+and also prints the achieved ratio, dropped_iterations and the p50/p99 start lateness of the arrivals
+(`LOADPY_DEBUG_LATENCY_FILE`).
+
 `--js` runs the same workload as a k6 script (`export default function () { http.get(url); }`)
 through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row.
 """
@@ -30,7 +34,13 @@ from bench.target import Nginx
 
 
 def scenario(
-    url: str, vus: int, requests: int, executor: str = "shared-iterations", seconds: int = 5, python: bool = False
+    url: str,
+    vus: int,
+    requests: int,
+    executor: str = "shared-iterations",
+    seconds: int = 5,
+    python: bool = False,
+    max_vus: int | None = None,
 ) -> str:
     import yaml
 
@@ -41,7 +51,7 @@ def scenario(
             "rate": requests // seconds,
             "duration": f"{seconds}s",
             "preAllocatedVUs": vus,
-            "maxVUs": vus,
+            "maxVUs": max_vus or vus,
         },
     }
     options = {"scenarios": {"s": {"executor": executor, **plans[executor]}}}
@@ -73,6 +83,7 @@ def main() -> int:
     )
     ap.add_argument("--python", action="store_true", help="a Python script (vu.http.get) instead of YAML")
     ap.add_argument("--seconds", type=int, default=5, help="duration of ramping-vus / constant-arrival-rate")
+    ap.add_argument("--max-vus", type=int, help="constant-arrival-rate maxVUs (default: --vus, as preAllocatedVUs)")
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     ap.add_argument("--js", action="store_true", help="run the workload as a k6 script (the JS front end)")
     ap.add_argument("--k6", action="store_true", help="with --js: add the real k6 (on PATH) as a row")
@@ -92,12 +103,20 @@ def main() -> int:
             path.write_text(k6_script(target.url, args.vus, args.requests))
         else:
             path = work / ("script.py" if args.python else "scenario.yaml")
-            path.write_text(scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python))
+            path.write_text(
+                scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python, args.max_vus)
+            )
+        arrivals = args.executor == "constant-arrival-rate"
+        starts: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in trees}
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
                 export = work / "export.json"
                 env = dict(os.environ, PYTHONPATH=str(tree))
+                lateness = work / "lateness.jsonl"  # start lateness of each arrival (loadpy/executors/lateness.py)
+                lateness.unlink(missing_ok=True)
+                if arrivals:
+                    env["LOADPY_DEBUG_LATENCY_FILE"] = str(lateness)
                 tool = [str(tree)] if name == "k6" else [sys.executable, "-m", "loadpy"]
                 m = run_measured(
                     [
@@ -119,14 +138,27 @@ def main() -> int:
                 if m.code != 0:
                     print(f"{name}: exit {m.code}\n{m.stderr[-2000:]}", file=sys.stderr)
                     return 1
-                reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"]
+                metrics = json.loads(export.read_text())["metrics"]
+                reqs = metrics["http_reqs"]["count"]
                 results[name].append((m.cpu_s / reqs * 1e6, reqs / m.wall_s))
-                print(f"round {r + 1} {name:>8}: {m.cpu_s / reqs * 1e6:6.2f} µs/req  {reqs / m.wall_s:9.0f} req/s")
+                line = f"round {r + 1} {name:>8}: {m.cpu_s / reqs * 1e6:6.2f} µs/req  {reqs / m.wall_s:9.0f} req/s"
+                if arrivals and name != "k6":
+                    late = json.loads(lateness.read_text().splitlines()[0])
+                    dropped = metrics.get("dropped_iterations", {}).get("count", 0)
+                    row = (reqs / args.requests, dropped, late["p50_ms"], late["p99_ms"])
+                    starts[name].append(row)
+                    line += "  achieved {:.4f} dropped {:.0f} lateness p50 {:.2f} p99 {:.2f} ms".format(*row)
+                print(line)
     print("median:")
     for name, rows in results.items():
         cpu = statistics.median(c for c, _ in rows)
         rps = statistics.median(x for _, x in rows)
-        print(f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s")
+        line = f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s"
+        if starts.get(name):
+            line += "  achieved {:.4f} dropped {:.0f} lateness p50 {:.2f} p99 {:.2f} ms".format(
+                *(statistics.median(row[i] for row in starts[name]) for i in range(4))
+            )
+        print(line)
     return 0
 
 
