@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -86,7 +87,7 @@ def main() -> int:
     ap.add_argument("--max-vus", type=int, help="constant-arrival-rate maxVUs (default: --vus, as preAllocatedVUs)")
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     ap.add_argument("--js", action="store_true", help="run the workload as a k6 script (the JS front end)")
-    ap.add_argument("--k6", action="store_true", help="with --js: add the real k6 (on PATH) as a row")
+    ap.add_argument("--k6", action="store_true", help="add the real k6 (on PATH) running the workload as a k6 script")
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-ab-"))
@@ -106,18 +107,31 @@ def main() -> int:
             path.write_text(
                 scenario(target.url, args.vus, args.requests, args.executor, args.seconds, args.python, args.max_vus)
             )
+        k6_path = path
+        if args.k6 and not args.js:  # k6 runs the same workload as its script
+            k6_path = work / "script.js"
+            k6_path.write_text(k6_script(target.url, args.vus, args.requests))
         arrivals = args.executor == "constant-arrival-rate"
         starts: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in trees}
+        # bytecode cached (outside the trees), as an installed package has it: without it every run
+        # compiles all of loadpy again (~0.5 s of CPU here when PYTHONDONTWRITEBYTECODE is set)
+        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        base_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        for name, tree in trees:
+            if name != "k6":
+                compile_all = [sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")]
+                subprocess.run(compile_all, env=base_env, check=True)
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
                 export = work / "export.json"
-                env = dict(os.environ, PYTHONPATH=str(tree))
+                env = dict(base_env, PYTHONPATH=str(tree))
                 lateness = work / "lateness.jsonl"  # start lateness of each arrival (loadpy/executors/lateness.py)
                 lateness.unlink(missing_ok=True)
                 if arrivals:
                     env["LOADPY_DEBUG_LATENCY_FILE"] = str(lateness)
                 tool = [str(tree)] if name == "k6" else [sys.executable, "-m", "loadpy"]
+                script = k6_path if name == "k6" else path
                 m = run_measured(
                     [
                         *tool,
@@ -128,7 +142,7 @@ def main() -> int:
                         "--summary-export",
                         str(export),
                         *(arg for out in args.out for arg in ("--out", out) if name != "k6"),
-                        str(path),
+                        str(script),
                     ],
                     0,
                     300,
