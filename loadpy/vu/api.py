@@ -69,7 +69,10 @@ class HttpApi:
         runs one frame less per request); its tags and group are the VU's at this call."""
         state = self._state
         if body is None and json is None and headers is None and params is None and auth is None:
-            site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
+            if tags is None and expected_statuses is True:
+                site = state.default_site
+            else:
+                site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
             prepared = state.prepared_plain(method, url)
         else:
             prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses, auth)
