@@ -2,6 +2,7 @@
 
     python benchmarks/call_count.py before=/tmp/before now=.            # a YAML `request` step
     python benchmarks/call_count.py before=/tmp/before now=. --python   # `await vu.http.get(url)`
+    python benchmarks/call_count.py before=/tmp/before now=. --rate 1000 --small 5000 --large 15000
 
 Per tree: `python -m cProfile -m loadpy run` of a 50-VU shared-iterations workload against nginx
 pinned to CPU 1, once with `--small` and once with `--large` iterations; the difference of
@@ -34,6 +35,9 @@ def main() -> int:
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--large", type=int, default=40_000)
     ap.add_argument("--nginx", default="nginx")
+    ap.add_argument(
+        "--rate", type=int, help="constant-arrival-rate at this many per second instead (--small/--large arrivals)"
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="loadpy-calls-"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -45,7 +49,11 @@ def main() -> int:
             calls = []
             for n in (args.small, args.large):
                 path = work / f"workload{n}.{suffix}"
-                path.write_text(scenario(target.url, 50, n, python=args.python))
+                if args.rate:  # the starter's wakes follow the clock: close to, not exactly, deterministic
+                    plan = scenario(target.url, 100, n, "constant-arrival-rate", n // args.rate, args.python, 1000)
+                else:
+                    plan = scenario(target.url, 50, n, python=args.python)
+                path.write_text(plan)
                 profile = work / "run.prof"
                 cmd = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "loadpy", "run", "-q"]
                 cmd += ["--no-summary", "--address", "", str(path)]
