@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -34,7 +35,13 @@ from bench.target import Nginx
 
 
 def scenario(
-    url: str, vus: int, requests: int, executor: str = "shared-iterations", seconds: int = 5, python: bool = False
+    url: str,
+    vus: int,
+    requests: int,
+    executor: str = "shared-iterations",
+    seconds: int = 5,
+    python: bool = False,
+    max_vus: int | None = None,
 ) -> str:
     import yaml
 
@@ -45,7 +52,7 @@ def scenario(
             "rate": requests // seconds,
             "duration": f"{seconds}s",
             "preAllocatedVUs": vus,
-            "maxVUs": vus,
+            "maxVUs": max_vus or vus,
         },
     }
     options = {"scenarios": {"s": {"executor": executor, **plans[executor]}}}
@@ -86,9 +93,10 @@ def main() -> int:
     )
     ap.add_argument("--python", action="store_true", help="a Python script (vu.http.get) instead of YAML")
     ap.add_argument("--seconds", type=int, default=5, help="duration of ramping-vus / constant-arrival-rate")
+    ap.add_argument("--max-vus", type=int, help="constant-arrival-rate maxVUs (default: --vus, as preAllocatedVUs)")
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
     ap.add_argument("--js", action="store_true", help="run the workload as a k6 script (the JS front end)")
-    ap.add_argument("--k6", action="store_true", help="with --js: add the real k6 (on PATH) as a row")
+    ap.add_argument("--k6", action="store_true", help="add the real k6 (on PATH) running the workload as a k6 script")
     ap.add_argument("--check", action="store_true", help="with --js: each iteration also checks the status")
     ap.add_argument(
         "--marginal",
@@ -104,60 +112,83 @@ def main() -> int:
             print("--k6: no k6 on PATH", file=sys.stderr)
             return 1
         trees.append(("k6", Path(k6)))
-    for name, tree in trees:
-        if name != "k6":  # as installed: with bytecode (see `_compile`)
-            _compile(tree)
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in trees}
     with Nginx(args.nginx, cpu=1) as target:
-        scripts = [("", args.requests)] + ([("startup", args.vus)] if args.marginal else [])
-        paths = {}
-        for label, requests in scripts:
+        # the measured workload, and with --marginal the same with one iteration per VU (the start)
+        sizes = [("", args.requests)] + ([("startup", args.vus)] if args.marginal else [])
+        paths: dict[str, Path] = {}
+        k6_paths: dict[str, Path] = {}
+        for label, requests in sizes:
+            k6_paths[label] = work / f"script{label}.js"
+            k6_paths[label].write_text(k6_script(target.url, args.vus, requests, args.check))
             if args.js:
-                path = work / f"script{label}.js"
-                path.write_text(k6_script(target.url, args.vus, requests, args.check))
+                paths[label] = k6_paths[label]
             else:
-                path = work / (f"script{label}.py" if args.python else f"scenario{label}.yaml")
-                text = scenario(target.url, args.vus, requests, args.executor, args.seconds, args.python)
-                path.write_text(text)
-            paths[label] = path
+                paths[label] = work / (f"script{label}.py" if args.python else f"scenario{label}.yaml")
+                paths[label].write_text(
+                    scenario(target.url, args.vus, requests, args.executor, args.seconds, args.python, args.max_vus)
+                )
+        arrivals = args.executor == "constant-arrival-rate"
+        starts: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in trees}
+        # bytecode cached (outside the trees), as an installed package has it: without it every run
+        # compiles all of loadpy again (~0.5 s of CPU here when PYTHONDONTWRITEBYTECODE is set)
+        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        base_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        for name, tree in trees:
+            if name != "k6":
+                compile_all = [sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")]
+                subprocess.run(compile_all, env=base_env, check=True)
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:
-                runs = {}
-                for label, path in paths.items():
-                    measured = _run(name, tree, path, work, args.out)
+                env = dict(base_env, PYTHONPATH=str(tree))
+                lateness = work / "lateness.jsonl"  # start lateness of each arrival (loadpy/executors/lateness.py)
+                lateness.unlink(missing_ok=True)
+                if arrivals:
+                    env["LOADPY_DEBUG_LATENCY_FILE"] = str(lateness)
+                runs: dict[str, tuple[float, float, dict[str, Any]]] = {}
+                for label, _ in sizes:
+                    script = k6_paths[label] if name == "k6" else paths[label]
+                    measured = _run(name, tree, script, work, args.out, env)
                     if measured is None:
                         return 1
                     runs[label] = measured
-                cpu_s, wall_s, reqs = runs[""]
+                cpu_s, wall_s, metrics = runs[""]
+                reqs = metrics["http_reqs"]["count"]
                 line = f"round {r + 1} {name:>8}: {cpu_s / reqs * 1e6:6.2f} µs/req  {reqs / wall_s:9.0f} req/s"
                 marginal = 0.0
                 if "startup" in runs:
-                    start_cpu, _, start_reqs = runs["startup"]
-                    marginal = (cpu_s - start_cpu) / (reqs - start_reqs) * 1e6
+                    start_cpu, _, start_metrics = runs["startup"]
+                    marginal = (cpu_s - start_cpu) / (reqs - start_metrics["http_reqs"]["count"]) * 1e6
                     line += f"  startup {start_cpu:5.2f} s CPU  marginal {marginal:6.2f} µs/req"
                 results[name].append((cpu_s / reqs * 1e6, reqs / wall_s, marginal))
+                if arrivals and name != "k6":
+                    late = json.loads(lateness.read_text().splitlines()[0])
+                    dropped = metrics.get("dropped_iterations", {}).get("count", 0)
+                    row = (reqs / args.requests, dropped, late["p50_ms"], late["p99_ms"])
+                    starts[name].append(row)
+                    line += "  achieved {:.4f} dropped {:.0f} lateness p50 {:.2f} p99 {:.2f} ms".format(*row)
                 print(line, flush=True)
     print("median:")
     for name, rows in results.items():
         cpu = statistics.median(c for c, _, _ in rows)
         rps = statistics.median(x for _, x, _ in rows)
-        marginal = f"  marginal {statistics.median(m for _, _, m in rows):6.2f} µs/req" if args.marginal else ""
-        print(f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s{marginal}")
+        line = f"  {name:>8}: {cpu:6.2f} µs/req  {rps:9.0f} req/s"
+        if args.marginal:
+            line += f"  marginal {statistics.median(m for _, _, m in rows):6.2f} µs/req"
+        if starts.get(name):
+            line += "  achieved {:.4f} dropped {:.0f} lateness p50 {:.2f} p99 {:.2f} ms".format(
+                *(statistics.median(row[i] for row in starts[name]) for i in range(4))
+            )
+        print(line)
     return 0
 
 
-def _compile(tree: Path) -> None:
-    """Write the tree's bytecode, as `pip install` does. Where PYTHONDONTWRITEBYTECODE is set (this
-    machine), a tree without it compiles ~180 modules on every run: ~0.8 s CPU of a loadpy start
-    that an installed loadpy does not pay (k6 is a compiled binary)."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")], check=True)
-
-
-def _run(name: str, tree: Path, path: Path, work: Path, outs: list[str]) -> tuple[float, float, int] | None:
-    """One run of `path` by a tree (or k6): CPU seconds, wall seconds, requests; None if it failed."""
+def _run(
+    name: str, tree: Path, path: Path, work: Path, outs: list[str], env: dict[str, str]
+) -> tuple[float, float, dict[str, Any]] | None:
+    """One run of `path` by a tree (or k6): CPU seconds, wall seconds, the export's metrics; None if it failed."""
     export = work / "export.json"
-    env = dict(os.environ, PYTHONPATH=str(tree))
     tool = [str(tree)] if name == "k6" else [sys.executable, "-m", "loadpy"]
     out_args = [arg for out in outs for arg in ("--out", out) if name != "k6"]
     m = run_measured(
@@ -170,8 +201,7 @@ def _run(name: str, tree: Path, path: Path, work: Path, outs: list[str]) -> tupl
     if m.code != 0:
         print(f"{name}: exit {m.code}\n{m.stderr[-2000:]}", file=sys.stderr)
         return None
-    reqs = json.loads(export.read_text())["metrics"]["http_reqs"]["count"]
-    return m.cpu_s, m.wall_s, reqs
+    return m.cpu_s, m.wall_s, json.loads(export.read_text())["metrics"]
 
 
 if __name__ == "__main__":

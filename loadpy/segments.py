@@ -148,6 +148,11 @@ class Stripe:
 
     def owned(self, upto: int | None = None) -> Iterator[int]:
         """Owned global indexes in increasing order (below `upto` when given)."""
+        if self.is_full:  # every index: no Python call per index (an arrival-rate starter takes one per arrival)
+            return iter(range(upto)) if upto is not None else itertools.count()
+        return self._owned(upto)
+
+    def _owned(self, upto: int | None) -> Iterator[int]:
         n = 0
         while True:
             unit = self.nth(n)

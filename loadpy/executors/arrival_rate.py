@@ -26,6 +26,9 @@ from loadpy.segments import SegmentArg, Stripe, as_stripe
 log = logging.getLogger("loadpy.executors")
 
 TICK = 0.001
+# waits up to this long are a plain `asyncio.sleep` (a stop is noticed when it ends); longer ones
+# race the stop event (`sleep_until`, which costs a task and a timeout handle per wait)
+SHORT_WAIT = 0.05
 
 
 @dataclass
@@ -110,8 +113,11 @@ class ArrivalRateRunner(ExecutorRunner):
         start = self.started_at
         for index, offset in self.config.arrivals(arrival_stripe):
             due = start + offset
-            while not self.stopping and now() < due:
-                await self.sleep_until(max(due, now() + TICK))
+            while not self.stopping and (wait := due - now()) > 0:
+                if wait > SHORT_WAIT:
+                    await self.sleep_until(due)  # wakes at once when the scenario is stopped
+                else:  # a plain timer: no stop-event task and timeout handle per arrival
+                    await asyncio.sleep(max(wait, TICK))
             if self.stopping:
                 break
             if free:

@@ -55,8 +55,10 @@ class ConstantArrivalRateConfig(ArrivalRateConfig):
 
     def arrivals(self, stripe: Stripe) -> Iterator[tuple[int, float]]:
         period = Fraction(to_ns(self.time_unit), self.rate or 1)  # ns, exact
+        num, den = period.numerator, period.denominator
         for index in stripe.owned(self.total_ticks()):
-            yield index, float(index * period) / 1e9
+            # float(index * period) without a Fraction per arrival: int / int rounds the exact quotient once
+            yield index, index * num / den / 1e9
 
     def describe(self, segment: SegmentArg = None) -> str:
         stripe = as_stripe(segment)

@@ -21,7 +21,7 @@ from loadpy.errors import ScriptError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
-from loadpy.metrics.sinks import Sink, TrendSink, merge_all, new_sink
+from loadpy.metrics.sinks import Sink, TrendBatch, TrendSink, merge_all, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 log = logging.getLogger("loadpy.metrics")
@@ -48,6 +48,7 @@ class Registry:
         self.grouped: dict[SampleListener, GroupListener] = {}
         self._series_count = 0
         self._warned_cardinality = False
+        self._batches: dict[tuple[tuple[Metric, ...], TagSet], TrendBatch] = {}
         for name, (mtype, contains) in BUILTIN_METRICS.items():
             self.define(name, mtype, contains)
 
@@ -93,6 +94,17 @@ class Registry:
                     SERIES_WARNING_LIMIT,
                 )
         return sink
+
+    def trend_batch(self, metrics: tuple[Metric, ...], tags: TagSet) -> TrendBatch:
+        """The batch of the trend series `metrics` under `tags` (one row of values per sample group,
+        `TrendBatch`), created on first use. Cache the result; always the same metrics tuple per tags."""
+        key = (metrics, tags)
+        batch = self._batches.get(key)
+        if batch is None:
+            sinks = tuple(self.sink(m, tags) for m in metrics)
+            assert all(isinstance(s, TrendSink) for s in sinks), "a batch holds trend series only"
+            batch = self._batches[key] = TrendBatch(sinks)  # type: ignore[arg-type]
+        return batch
 
     @property
     def series_count(self) -> int:

@@ -36,6 +36,11 @@ _PACK_Q = struct.Struct("<Q")
 _PACK_D = struct.Struct("<d")
 
 
+def _key(value: float) -> int:
+    """The histogram bucket of one value (`_bucket` computes the same for many at once)."""
+    return _PACK_Q.unpack(_PACK_D.pack(value))[0] >> _SHIFT
+
+
 def _bucket_mid(key: int) -> float:
     return _PACK_D.unpack(_PACK_Q.pack((key << _SHIFT) | _HALF_BUCKET))[0]
 
@@ -205,6 +210,7 @@ class TrendSink:
     """All values of a Trend time series: exact up to EXACT_LIMIT, then a <0.05 % histogram."""
 
     __slots__ = (
+        "_batch",
         "_bcache",
         "_bdone",
         "_buf",
@@ -226,6 +232,8 @@ class TrendSink:
     def __init__(self) -> None:
         self._buf = array("d")
         self.add = self._buf.append  # the hot path: one C call per value
+        # the rows this series shares with others recorded together (TrendBatch), if any
+        self._batch: TrendBatch | None = None
         self._exact: array | None = array("d")
         self._hist: Counter[int] | None = None
         # bucket keys merged in from other processes' deltas, not counted into _hist yet: counting
@@ -250,6 +258,8 @@ class TrendSink:
     # -- folding -----------------------------------------------------------------
     def fold(self) -> None:
         """Move buffered values into the exact store or the histogram."""
+        if self._batch is not None:
+            self._batch.flush()
         if self._keys:
             self._count_keys()
         buf = self._buf
@@ -270,7 +280,12 @@ class TrendSink:
         else:
             if self._exact is not None:
                 self._to_histogram()
-            self._bucket(buf)
+            if low == high and (low != 0.0 or not buf.tobytes().strip(b"\0")):
+                # one value repeated (0 ms connecting on a kept-alive connection): one bucket, no key per value
+                assert self._hist is not None
+                self._hist[_key(low)] += len(buf)
+            else:
+                self._bucket(buf)
         del buf[:]
 
     def _to_histogram(self) -> None:
@@ -294,12 +309,12 @@ class TrendSink:
     # -- reading -----------------------------------------------------------------
     @property
     def empty(self) -> bool:
-        return self.count == 0 and not self._buf
+        return self.count == 0 and not self._buf and (self._batch is None or not self._batch.rows)
 
     @property
     def buffered(self) -> int:
         """Values added since the last fold."""
-        return len(self._buf)
+        return len(self._buf) + (0 if self._batch is None else self._batch.rows)
 
     @property
     def exact(self) -> bool:
@@ -534,6 +549,48 @@ def merge_states(metric_type: MetricType, states: list[Any]) -> Any:
     for state in states:
         sink.merge_state(state)
     return sink.state()
+
+
+class TrendBatch:
+    """Trend series always recorded together (one HTTP response's seven timings): their values
+    wait as rows of one array, so a sample group costs `add(pack(*row))`, two C calls, instead of
+    one `append` per series (213 vs 532 ns for seven values; `extend` of a tuple: 594). The rows
+    are moved into the series' own buffers (one strided copy per series, in C) when any of them is
+    read: every read path folds first, and `fold` flushes the batch, so no reader sees a series
+    without its pending values. A series belongs to one batch at most."""
+
+    __slots__ = ("_values", "add", "pack", "sinks", "width")
+
+    def __init__(self, sinks: tuple[TrendSink, ...]) -> None:
+        for sink in sinks:
+            if sink._batch is not None:
+                raise ValueError("a trend series belongs to one batch at most")
+        self.sinks = sinks
+        self.width = len(sinks)
+        self._values = array("d")
+        self.pack = _row_format(self.width).pack  # row values -> bytes, native doubles as array("d")
+        self.add = self._values.frombytes  # the hot path: one packed row
+        for sink in sinks:
+            sink._batch = self
+
+    @property
+    def rows(self) -> int:
+        """Rows added since the last flush."""
+        return len(self._values) // self.width
+
+    def flush(self) -> None:
+        """Move the pending rows into each series' buffer (column i to series i)."""
+        values = self._values
+        if not values:
+            return
+        width = self.width
+        for i, sink in enumerate(self.sinks):
+            sink._buf.extend(values[i::width])
+        del values[:]
+
+
+def _row_format(width: int) -> struct.Struct:
+    return struct.Struct(f"={width}d")
 
 
 def _add_counts(into: Counter[int], counts: dict[int, int]) -> None:

@@ -48,7 +48,7 @@ class HttpApi:
     def __init__(self, state: VUState) -> None:
         self._state = state
 
-    async def request(
+    def request(
         self,
         method: str,
         url: str,
@@ -65,21 +65,25 @@ class HttpApi:
         expected_statuses: list[Any] | bool | None = True,
         auth: str | None = None,
         replace_cookies: Collection[str] = (),
-    ) -> Response:
+    ) -> Awaitable[Response]:
         """Send one request (timeout in seconds); records http_* like a YAML request step.
         `auth="digest"`: the URL's credentials answer a Digest challenge, as k6's params.auth.
         `replace_cookies`: the jar's cookies of these names are not sent (the `Cookie` header's
-        replace them, as k6's request cookies with `replace: true`)."""
+        replace them, as k6's request cookies with `replace: true`).
+        Returns the client's own coroutine (no coroutine level of its own: `await vu.http.get(url)`
+        runs one frame less per request); its tags and group are the VU's at this call."""
         state = self._state
-        plain = headers is None and params is None and auth is None and not replace_cookies
-        if body is None and json is None and plain:
-            site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
+        if body is None and json is None and headers is None and params is None and auth is None and not replace_cookies:
+            if tags is None and expected_statuses is True:
+                site = state.default_site
+            else:
+                site = state.site(tagset(tags) if tags else (), _expected(expected_statuses))
             prepared = state.prepared_plain(method, url)
         else:
             prepared, site = self._prepare(method, url, body, json, headers, params, tags, expected_statuses, auth)
             if replace_cookies:  # k6's request cookies with `replace: true`: the jar's of that name stay home
                 prepared.replaced = frozenset(replace_cookies)
-        return await state.send(prepared, site, name, timeout, redirects, response_type)
+        return state.send(prepared, site, name, timeout, redirects, response_type)
 
     def start(
         self,
@@ -125,26 +129,26 @@ class HttpApi:
         scheme = check_auth(auth)  # refuses "ntlm" before anything is sent
         return state.http_client().prepare(method.upper(), with_query(url, params), hdrs, data, scheme), site
 
-    async def get(self, url: str, **kw: Any) -> Response:
-        return await self.request("GET", url, **kw)
+    def get(self, url: str, **kw: Any) -> Awaitable[Response]:
+        return self.request("GET", url, **kw)
 
-    async def head(self, url: str, **kw: Any) -> Response:
-        return await self.request("HEAD", url, **kw)
+    def head(self, url: str, **kw: Any) -> Awaitable[Response]:
+        return self.request("HEAD", url, **kw)
 
-    async def options(self, url: str, body: Any = None, **kw: Any) -> Response:
-        return await self.request("OPTIONS", url, body, **kw)
+    def options(self, url: str, body: Any = None, **kw: Any) -> Awaitable[Response]:
+        return self.request("OPTIONS", url, body, **kw)
 
-    async def post(self, url: str, body: Any = None, **kw: Any) -> Response:
-        return await self.request("POST", url, body, **kw)
+    def post(self, url: str, body: Any = None, **kw: Any) -> Awaitable[Response]:
+        return self.request("POST", url, body, **kw)
 
-    async def put(self, url: str, body: Any = None, **kw: Any) -> Response:
-        return await self.request("PUT", url, body, **kw)
+    def put(self, url: str, body: Any = None, **kw: Any) -> Awaitable[Response]:
+        return self.request("PUT", url, body, **kw)
 
-    async def patch(self, url: str, body: Any = None, **kw: Any) -> Response:
-        return await self.request("PATCH", url, body, **kw)
+    def patch(self, url: str, body: Any = None, **kw: Any) -> Awaitable[Response]:
+        return self.request("PATCH", url, body, **kw)
 
-    async def delete(self, url: str, body: Any = None, **kw: Any) -> Response:
-        return await self.request("DELETE", url, body, **kw)
+    def delete(self, url: str, body: Any = None, **kw: Any) -> Awaitable[Response]:
+        return self.request("DELETE", url, body, **kw)
 
     async def batch(self, requests: Sequence[Mapping[str, Any] | str]) -> list[Response]:
         """Parallel requests (batch / batchPerHost limits): URL strings or dicts of `request`

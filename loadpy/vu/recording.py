@@ -1,7 +1,8 @@
 """Metric recording for VUs: the HTTP hot path, checks, groups, iterations.
 
 Everything is cached per distinct tag combination, so a steady-state request costs one
-tuple key, one dict lookup and nine bound `add` calls; tag dicts are only built on a miss.
+tuple key, one dict lookup, two bound `add` calls (http_reqs, http_req_failed) and the seven
+http_req_* trend values packed as one row of a `TrendBatch`; tag dicts are only built on a miss.
 A `TagContext` (scenario tags + group) is interned per runtime and hashed by identity.
 """
 
@@ -131,6 +132,7 @@ class Recorder:
         )
         self._http_metrics = tuple(registry.metrics[n] for n in HTTP_METRICS)
         self._http_timed = self._http_metrics[:8]  # without http_req_failed (no expected-status rule)
+        self._http_trends = self._http_metrics[1:8]  # the seven http_req_* trends: one TrendBatch per tag set
         self._m = registry.metrics
         self.metadata = "vu" in self.system_tags or "iter" in self.system_tags
         self._sites: dict[tuple[TagSet, Any], RequestSite] = {}
@@ -173,20 +175,16 @@ class Recorder:
         if entry is None:
             entry = self._http_entry(resp, ctx, site, url)
         t = resp.timings
-        duration = t.sending + t.waiting + t.receiving
-        reqs, dur, blocked, connecting, tls, sending, waiting, receiving, failed, failed_value, tags = entry
+        sending, waiting, receiving = t.sending, t.waiting, t.receiving
+        duration = sending + waiting + receiving
+        reqs, add_row, pack_row, failed, failed_value, tags = entry
         reqs(1.0)
-        dur(duration)
-        blocked(t.blocked)
-        connecting(t.connecting)
-        tls(t.tls_handshaking)
-        sending(t.sending)
-        waiting(t.waiting)
-        receiving(t.receiving)
+        # one row of the entry's TrendBatch, in the order of HTTP_METRICS[1:8]
+        add_row(pack_row(duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving))
         if failed is not None:
             failed(failed_value)
         if self.registry.listeners:
-            values = (1.0, duration, t.blocked, t.connecting, t.tls_handshaking, t.sending, t.waiting, t.receiving)
+            values = (1.0, duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving)
             if failed is None:
                 self.registry.emit_many(self._http_timed, tags, values, resp.end_time, meta)
             else:
@@ -218,11 +216,12 @@ class Recorder:
         merged.update((k, v) for k, v in system.items() if k in self.system_tags)
         merged.update(site.tags)
         tags = tagset(merged)
-        sinks = [self.registry.sink(m, tags).add for m in self._http_metrics[:8]]
+        reqs = self.registry.sink(self._http_metrics[0], tags).add
+        trends = self.registry.trend_batch(self._http_trends, tags)
         failed: Add | None = None
         if isinstance(expected_rule, ExpectedStatuses):  # no callback: no http_req_failed series at all
             failed = self.registry.sink(self._http_metrics[8], tags).add
-        entry = (*sinks, failed, 0.0 if expected else 1.0, tags)
+        entry = (reqs, trends.add, trends.pack, failed, 0.0 if expected else 1.0, tags)
         self._http[
             (site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto, resp.tls_version)
         ] = entry

@@ -30,6 +30,10 @@ def python_body(fn: Callable[..., Any]) -> Body:
     setup data as second argument when it takes one (k6 passes setup()'s data to scenario
     functions and teardown)."""
     takes_data = _positional_count(fn) >= 2
+    if inspect.iscoroutinefunction(fn):  # its own coroutine is the body: one coroutine level less per iteration
+        if takes_data:
+            return lambda state: fn(state.user, state.setup_data)  # type: ignore[no-any-return]
+        return lambda state: fn(state.user)  # type: ignore[no-any-return]
 
     async def run(state: VUState) -> Any:
         result = fn(state.user, state.setup_data) if takes_data else fn(state.user)

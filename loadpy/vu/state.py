@@ -80,6 +80,7 @@ class VUState:
         "_ws_sent",
         "_ws_sessions",
         "captures",
+        "default_site",
         "env",
         "id",
         "id_in_test",
@@ -97,6 +98,7 @@ class VUState:
         self._core = core
         self._scenarios = scenarios  # the runtime's scenario lookup (None: a setup/teardown VU)
         self._recorder = core.recorder
+        self.default_site = core.recorder.default_site  # a request without tags or expected_statuses
         self.id = id_in_instance
         self.id_in_test = id_in_test
         self.iteration = 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import islice
 
 import pytest
 
 from loadpy.errors import ConfigError
 from loadpy.executors import parse_scenario
+from loadpy.executors.base import to_ns
 from loadpy.executors.constant_arrival_rate import ConstantArrivalRateConfig
 from loadpy.executors.ramping_arrival_rate import RampingArrivalRateConfig
 from loadpy.executors.ramping_vus import RampingVUsConfig, local_steps, raw_steps
@@ -209,6 +211,22 @@ def test_ramping_vus_steps_are_integer_ceil_steps() -> None:
     third = resolve("1/3:2/3", "0,1/3,2/3,1")
     assert local_steps(1, jump.stages, third) == [(0, 0), (0, 3)]  # type: ignore[attr-defined]
     assert jump.max_vus(third) == 3
+
+
+@pytest.mark.parametrize(("rate", "unit", "duration"), [(7, "13s", "40s"), (5000, "1s", "3s"), (3, "1ms", "2s")])
+def test_constant_arrival_rate_offsets_are_the_exact_fraction_rounded_once(rate: int, unit: str, duration: str) -> None:
+    """The starter computes each offset with integers (no Fraction per arrival): bit for bit the
+    float of the exact planned time, whole stripe and a segment's alike."""
+    fields = {"rate": rate, "timeUnit": unit, "duration": duration, "preAllocatedVUs": 3}
+    cfg = parse_scenario("c", {"executor": "constant-arrival-rate", **fields})
+    assert isinstance(cfg, ConstantArrivalRateConfig)
+    period = Fraction(to_ns(cfg.time_unit), rate)
+    for stripe in (FULL, cfg.arrival_stripe(resolve("1/3:2/3", "0,1/3,2/3,1"))):
+        assert stripe is not None
+        got = list(cfg.arrivals(stripe))
+        assert got == [(i, float(i * period) / 1e9) for i in stripe.owned(cfg.total_ticks())]
+        assert [i for i, _ in got] == [i for i in range(cfg.total_ticks()) if stripe.owns(i)]
+    assert len(list(cfg.arrivals(FULL))) == cfg.total_ticks()
 
 
 def test_constant_arrival_rate_ticks_from_zero_including_the_end() -> None:
