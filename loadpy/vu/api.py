@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapp
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from loadpy import clock
 from loadpy.errors import TestAbort
 from loadpy.metrics.tags import tagset
 from loadpy.protocols.graphql.subscription import TRANSPORT_WS
@@ -259,7 +260,7 @@ class VU:
             yield
 
     async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        await clock.sleep(seconds)
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking call (a sync driver, `requests`, heavy CPU work) on a worker thread, so the

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from loadpy import clock
 from loadpy.base.runtime import ScenarioContext
 from loadpy.clock import now
 from loadpy.errors import TestAbort
@@ -365,7 +366,7 @@ class VUState:
             raise aborted
         pad = core.min_iteration_duration - elapsed
         if pad > 0:
-            await asyncio.sleep(pad)  # not part of iteration_duration (k6)
+            await clock.sleep(pad)  # not part of iteration_duration (k6)
 
     def _interrupted(self, ctx: TagContext, meta: dict[str, str] | None) -> None:
         """A hard-stopped iteration: only the bytes it moved are recorded (k6)."""

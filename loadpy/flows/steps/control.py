@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from loadpy import clock
 from loadpy.base.durations import parse_duration
 from loadpy.errors import ConfigError, TestAbort, did_you_mean
 from loadpy.flows.steps.base import Check, Flow, PyFunction, Step, run_checks
@@ -32,7 +32,7 @@ class SleepStep(Step):
         self.high = high
 
     async def run(self, vu: VUState) -> None:
-        await asyncio.sleep(self.low if self.high is None else random.uniform(self.low, self.high))
+        await clock.sleep(self.low if self.high is None else random.uniform(self.low, self.high))
 
 
 class GroupStep(Step):
