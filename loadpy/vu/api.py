@@ -74,7 +74,8 @@ class HttpApi:
         Returns the client's own coroutine (no coroutine level of its own: `await vu.http.get(url)`
         runs one frame less per request); its tags and group are the VU's at this call."""
         state = self._state
-        if body is None and json is None and headers is None and params is None and auth is None and not replace_cookies:
+        plain = headers is None and params is None and auth is None and not replace_cookies
+        if body is None and json is None and plain:
             if tags is None and expected_statuses is True:
                 site = state.default_site
             else:
