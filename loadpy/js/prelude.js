@@ -16,11 +16,7 @@ var __lp = (function () {
       if (kind === "G") err.name = "GoError";
       if (kind === "A") err.name = "AbortError";
       if (kind === "N") throw namedError(value.substring(2));
-      if (kind === "C") {
-        const thrown = callbackError; // a JavaScript callback Python called threw: that error goes on
-        callbackError = undefined;
-        throw thrown;
-      }
+      if (kind === "C") throw pyValues().takeCallbackError(); // a JavaScript callback Python called threw: that error goes on
       throw err;
     }
     return value;
@@ -101,83 +97,112 @@ var __lp = (function () {
     return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
   }
 
+  // A lazy part (`//#lazy <name>` to `//#end`, which prelude.py keeps out of the prelude): compiled in
+  // this context the first time it is needed, from the one copy of its text the host keeps. `needs`
+  // gives it the core's functions it uses (an indirect eval sees only globals).
+  const globalEval = eval;
+  function lazyPart(name, needs) {
+    let part;
+    return () => part || (part = globalEval(r(__lp_host_source(name)))(needs()));
+  }
+
   // ---- values of modules bound from Python (loadpy/js/pyvalues.py has the other side) -------------
-  let callbackError;
-  function pyArg(v, fns) {
-    if (v === undefined || v === null || typeof v !== "object") {
-      if (typeof v === "function") {
-        fns.push((argsJson) => {
-          try {
-            return JSON.stringify(pyArg(v(...pyValue(JSON.parse(argsJson))), []));
-          } catch (e) {
-            callbackError = e;
-            return "\u0001C";
-          }
-        });
-        return { __lp_fn: fns.length - 1 };
-      }
-      return v === undefined ? null : v;
-    }
-    if (isBinary(v)) return { __lp_bytes: bytesToString(v) };
-    if (v.__lp_obj !== undefined) return { __lp_obj: v.__lp_obj };
-    if (Array.isArray(v)) return v.map((x) => pyArg(x, fns));
-    const out = {};
-    if (v.__lp_record !== undefined) out.__lp_record = v.__lp_record;
-    for (const key of Object.keys(v)) out[key] = pyArg(v[key], fns);
-    return out;
-  }
-
-  function pyValue(v) {
-    if (v === null) return undefined; // Python's None is k6's undefined (docs/k6-modules.md)
-    if (typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map(pyValue);
-    if (v.__lp_bytes !== undefined) return stringToBytes(v.__lp_bytes);
-    if (v.__lp_obj !== undefined) return pyObject(v.__lp_obj, v.__lp_kind);
-    const out = {};
-    for (const key of Object.keys(v)) if (key !== "__lp_record") out[key] = pyValue(v[key]);
-    if (v.__lp_record !== undefined) Object.defineProperty(out, "__lp_record", { value: v.__lp_record });
-    return out;
-  }
-
-  // the arguments of a call to Python: JSON, and the callbacks as extra host-call arguments
-  function pyArgs(args) {
-    const fns = [];
-    while (args.length && args[args.length - 1] === undefined) args = args.slice(0, -1);
-    return [JSON.stringify(args.map((a) => pyArg(a, fns))), fns];
-  }
-
+  // compiled in a context on first use (a module bound from Python called, an object body, ...)
+  const pyValues = lazyPart("values:py", () => ({ r, isBinary, bytesToString, stringToBytes }));
   function pyCall(moduleName, fn, args) {
-    const [json, fns] = pyArgs(args);
-    return pyValue(JSON.parse(r(__lp_host_py(moduleName, fn, json, ...fns))));
+    return pyValues().pyCall(moduleName, fn, args);
   }
 
-  // A Python object (Selection, Element, Hasher): its methods and properties by their k6 names.
-  const pyMembers = Object.create(null); // "kind.name" -> "m" (a method) or "" (none); values are not cached
-  function pyObject(id, kind) {
-    const target = Object.create(null);
-    target.__lp_obj = id;
-    target.__lp_kind = kind;
-    return new Proxy(target, {
-      get(t, prop) {
-        if (typeof prop !== "string" || prop in t) return t[prop];
-        const key = kind + "." + prop;
-        let found = pyMembers[key];
-        if (found === undefined) {
-          found = r(__lp_host_py_member(id, prop));
-          if (found.charAt(0) === "p") return pyValue(JSON.parse(found.substring(1)));
-          pyMembers[key] = found;
+  //#lazy values:py
+  (function (d) {
+    "use strip";
+    const { r, isBinary, bytesToString, stringToBytes } = d;
+    let callbackError; // what a JavaScript callback Python called threw (r() throws it on)
+    function pyArg(v, fns) {
+      if (v === undefined || v === null || typeof v !== "object") {
+        if (typeof v === "function") {
+          fns.push((argsJson) => {
+            try {
+              return JSON.stringify(pyArg(v(...pyValue(JSON.parse(argsJson))), []));
+            } catch (e) {
+              callbackError = e;
+              return "\u0001C";
+            }
+          });
+          return { __lp_fn: fns.length - 1 };
         }
-        if (found === "m") {
-          return (...args) => {
-            const [json, fns] = pyArgs(args);
-            return pyValue(JSON.parse(r(__lp_host_py_call(id, prop, json, ...fns))));
-          };
-        }
-        if (prop === "toString") return () => `[object ${kind}]`;
-        return undefined;
-      },
-    });
-  }
+        return v === undefined ? null : v;
+      }
+      if (isBinary(v)) return { __lp_bytes: bytesToString(v) };
+      if (v.__lp_obj !== undefined) return { __lp_obj: v.__lp_obj };
+      if (Array.isArray(v)) return v.map((x) => pyArg(x, fns));
+      const out = {};
+      if (v.__lp_record !== undefined) out.__lp_record = v.__lp_record;
+      for (const key of Object.keys(v)) out[key] = pyArg(v[key], fns);
+      return out;
+    }
+
+    function pyValue(v) {
+      if (v === null) return undefined; // Python's None is k6's undefined (docs/k6-modules.md)
+      if (typeof v !== "object") return v;
+      if (Array.isArray(v)) return v.map(pyValue);
+      if (v.__lp_bytes !== undefined) return stringToBytes(v.__lp_bytes);
+      if (v.__lp_obj !== undefined) return pyObject(v.__lp_obj, v.__lp_kind);
+      const out = {};
+      for (const key of Object.keys(v)) if (key !== "__lp_record") out[key] = pyValue(v[key]);
+      if (v.__lp_record !== undefined) Object.defineProperty(out, "__lp_record", { value: v.__lp_record });
+      return out;
+    }
+
+    // the arguments of a call to Python: JSON, and the callbacks as extra host-call arguments
+    function pyArgs(args) {
+      const fns = [];
+      while (args.length && args[args.length - 1] === undefined) args = args.slice(0, -1);
+      return [JSON.stringify(args.map((a) => pyArg(a, fns))), fns];
+    }
+
+    function pyCall(moduleName, fn, args) {
+      const [json, fns] = pyArgs(args);
+      return pyValue(JSON.parse(r(__lp_host_py(moduleName, fn, json, ...fns))));
+    }
+
+    // A Python object (Selection, Element, Hasher): its methods and properties by their k6 names.
+    const pyMembers = Object.create(null); // "kind.name" -> "m" (a method) or "" (none); values are not cached
+    function pyObject(id, kind) {
+      const target = Object.create(null);
+      target.__lp_obj = id;
+      target.__lp_kind = kind;
+      return new Proxy(target, {
+        get(t, prop) {
+          if (typeof prop !== "string" || prop in t) return t[prop];
+          const key = kind + "." + prop;
+          let found = pyMembers[key];
+          if (found === undefined) {
+            found = r(__lp_host_py_member(id, prop));
+            if (found.charAt(0) === "p") return pyValue(JSON.parse(found.substring(1)));
+            pyMembers[key] = found;
+          }
+          if (found === "m") {
+            return (...args) => {
+              const [json, fns] = pyArgs(args);
+              return pyValue(JSON.parse(r(__lp_host_py_call(id, prop, json, ...fns))));
+            };
+          }
+          if (prop === "toString") return () => `[object ${kind}]`;
+          return undefined;
+        },
+      });
+    }
+
+    function takeCallbackError() {
+      const thrown = callbackError;
+      callbackError = undefined;
+      return thrown;
+    }
+
+    return { pyArgs, pyCall, takeCallbackError };
+  })
+  //#end
 
   // console.* arguments as k6 v1.1 prints them: an object as its JSON (an Error too: its own
   // enumerable properties, usually `{}`), a function as null, a symbol as its description
@@ -266,22 +291,30 @@ var __lp = (function () {
     throw err;
   }
 
-  let seeded = null;
-  const nativeRandom = Math.random;
-  function randomSeed(seed) {
-    let state = Number(seed) >>> 0;
-    seeded = function () {
-      // mulberry32: a small, fast, well-spread PRNG (k6 seeds Go's rand; sequences differ)
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    Math.random = seeded;
-  }
+  // k6's randomSeed (rare, and its PRNG's constants cost every context): compiled on first use
+  const seeding = lazyPart("k6:randomSeed", () => null);
+  //#lazy k6:randomSeed
+  (function () {
+    "use strip";
+    let seeded = null;
+    const nativeRandom = Math.random;
+    function randomSeed(seed) {
+      let state = Number(seed) >>> 0;
+      seeded = function () {
+        // mulberry32: a small, fast, well-spread PRNG (k6 seeds Go's rand; sequences differ)
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      Math.random = seeded;
+    }
+    return randomSeed;
+  })
+  //#end
 
-  module("k6", { check, group, sleep, fail, randomSeed });
+  module("k6", { check, group, sleep, fail, randomSeed: (seed) => seeding()(seed) });
 
   // ---- k6/http ---------------------------------------------------------------------------------
   let globalCallback; // undefined: loadpy's default (200-399); null: none
@@ -292,7 +325,7 @@ var __lp = (function () {
   }
 
   // params loadpy honours; any other key (compression, ...) is warned about once
-  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies", "jar", "auth"]);
+  const KNOWN_PARAMS = { __proto__: null, headers: 1, tags: 1, timeout: 1, redirects: 1, responseType: 1, responseCallback: 1, cookies: 1, jar: 1, auth: 1 };
 
   // ---- cookie jars (loadpy/js/jars.py): jar 0 is the VU's own ---------------------------------
   const jarIds = new WeakMap(); // a CookieJar (the rare part below makes them) -> its id in the host
@@ -300,7 +333,6 @@ var __lp = (function () {
   const HTTP_PURE = "loadpy:k6/http";
 
 
-  const warnedParams = new Set();
 
 
   // A request crosses to Python as (method, url, body, options JSON): the options only when the
@@ -321,10 +353,7 @@ var __lp = (function () {
     }
     if (params) {
       for (const key of Object.keys(params)) {
-        if (!KNOWN_PARAMS.has(key) && !warnedParams.has(key)) {
-          warnedParams.add(key);
-          __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
-        }
+        if (!(key in KNOWN_PARAMS)) httpRare().warnParam(key);
       }
       if (params.headers) {
         options.headers = {};
@@ -448,20 +477,24 @@ var __lp = (function () {
       return httpRare().html(this, selector);
     }
   }
-  for (const field of Object.keys(LAZY)) {
-    const own = (obj, value) => Object.defineProperty(obj, field, { value, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(Response.prototype, field, {
+  // a field's getter and setter: made by one function, so a field costs 2 closures (not 3 per loop turn)
+  function ownField(res, field, value) {
+    Object.defineProperty(res, field, { value, writable: true, enumerable: true, configurable: true });
+  }
+  function lazyField(field) {
+    return {
       get() {
         const value = LAZY[field](r(hostResponse(this[RESPONSE_ID], field)));
-        own(this, value);
+        ownField(this, field, value);
         return value;
       },
       set(value) {
-        own(this, value);
+        ownField(this, field, value);
       },
       configurable: true,
-    });
+    };
   }
+  for (const field of Object.keys(LAZY)) Object.defineProperty(Response.prototype, field, lazyField(field));
 
   function request(method, url, body, params) {
     // the commonest call, http.get(url) with no params: nothing to build, no options to send
@@ -473,44 +506,19 @@ var __lp = (function () {
     return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.url);
   }
 
-  // asyncRequest's requests not settled yet; settleRequests (called by the lifecycle's fireTimer) settles them
+  // asyncRequest's requests not settled yet (the rare part's settleRequests settles them, from the lifecycle's fireTimer)
   const inFlight = new Map(); // id -> { resolve, reject, url }
 
-  function settleRequests() {
-    if (inFlight.size === 0) return;
-    const done = __lp_host_http_done();
-    if (!done) return;
-    for (const entry of done.split("\u0004")) {
-      const cut = entry.indexOf("\u0005");
-      const id = Number(entry.substring(0, cut));
-      const waiting = inFlight.get(id);
-      inFlight.delete(id);
-      try {
-        waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.url));
-      } catch (e) {
-        waiting.reject(e);
-      }
-    }
-  }
 
-  // The rarely used parts of k6/http (the `//#lazy k6/http:rare` block below) cost a context nothing
-  // until one is called: prelude.py keeps their text out of the prelude, the host hands it over once.
-  const globalEval = eval; // indirect: the part sees only what it is given
-  let rare;
-  function httpRare() {
-    if (rare === undefined) {
-      const d = { r, goError, fmt, pyArgs, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE };
-      rare = globalEval(r(__lp_host_source("k6/http:rare")))(d);
-    }
-    return rare;
-  }
+  // The rarely used parts of k6/http (the `//#lazy k6/http:rare` part below) cost a context nothing until one is called
+  const httpRare = lazyPart("k6/http:rare", () => ({ r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE }));
   const rareExport = (name) => (...args) => httpRare()[name](...args);
 
   //#lazy k6/http:rare
   // the rarely used parts of k6/http, compiled in a context on its first call of one (httpRare)
   (function (d) {
     "use strip";
-    const { r, goError, fmt, pyArgs, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE } = d;
+    const { r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE } = d;
 
     const DURATION = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)/g;
     const UNIT = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
@@ -532,7 +540,7 @@ var __lp = (function () {
     // an object body as k6 sends it (form-urlencoded, or multipart/form-data with an http.file()):
     // [the body as a latin-1 string, its Content-Type]
     function objectBody(obj) {
-      const [json, fns] = pyArgs([obj]);
+      const [json, fns] = pyValues().pyArgs([obj]);
       const [body, contentType] = JSON.parse(r(__lp_host_py(HTTP_PURE, "objectBody", json, ...fns)));
       return [body.__lp_bytes, contentType];
     }
@@ -668,7 +676,31 @@ var __lp = (function () {
       }
     }
 
-    return { seconds, objectBody, cookieHeader, goText, expectedStatuses, callbackValue, CookieJar, cookieJar, jsonPath, responseJSON, html, batch, url, file, asyncRequest };
+    function settleRequests() {
+      if (inFlight.size === 0) return;
+      const done = __lp_host_http_done();
+      if (!done) return;
+      for (const entry of done.split("\u0004")) {
+        const cut = entry.indexOf("\u0005");
+        const id = Number(entry.substring(0, cut));
+        const waiting = inFlight.get(id);
+        inFlight.delete(id);
+        try {
+          waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.url));
+        } catch (e) {
+          waiting.reject(e);
+        }
+      }
+    }
+
+    const warnedParams = new Set();
+    function warnParam(key) {
+      if (warnedParams.has(key)) return;
+      warnedParams.add(key);
+      __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
+    }
+
+    return { seconds, objectBody, cookieHeader, goText, expectedStatuses, callbackValue, CookieJar, cookieJar, jsonPath, responseJSON, html, batch, url, file, asyncRequest, settleRequests, warnParam };
   })
   //#end
 
@@ -1296,7 +1328,7 @@ var __lp = (function () {
     },
     // a WebSocket event can end the wait before the timer is due: deliver events, then fire a due timer
     fireTimer() {
-      settleRequests();
+      if (inFlight.size !== 0) httpRare().settleRequests();
       if (dispatchWs !== null) dispatchWs();
       const found = earliestTimer();
       if (found === null || found[1].due > Date.now()) return;

@@ -63,9 +63,14 @@ def test_the_rare_parts_of_k6_http_are_compiled_in_a_context_on_first_use(tmp_pa
         "main.js",
         """
         import http from 'k6/http';
+        import { randomSeed } from 'k6';
         export function rare() {
           const expected = http.expectedStatuses(200, { min: 300, max: 304 });
-          return [expected, http.expectedStatuses(201), typeof http.batch, typeof http.CookieJar];
+          randomSeed(3);
+          const first = Math.random();
+          randomSeed(3);
+          const seeded = first === Math.random();
+          return [expected, http.expectedStatuses(201), typeof http.batch, typeof http.CookieJar, seeded];
         }
         export function wrongBatch() {
           http.batch(3);
@@ -76,6 +81,7 @@ def test_the_rare_parts_of_k6_http_are_compiled_in_a_context_on_first_use(tmp_pa
     program = compile_program(str(main))
     assert "function batchItem" not in program.source and "function CookieJar" not in program.source
     assert "function expectedStatuses" in lazy_source("k6/http:rare")
+    assert "0x6d2b79f5" not in program.source and "0x6d2b79f5" in lazy_source("k6:randomSeed")
     # what the rare part calls is installed with the prelude (the part finds it when compiled)
     assert {"__lp_host_batch", "__lp_host_jar", "__lp_host_http_start", "__lp_host_source"} <= program.host_names
     ctx = context(main)
@@ -85,13 +91,14 @@ def test_the_rare_parts_of_k6_http_are_compiled_in_a_context_on_first_use(tmp_pa
         {"__lp_expected": [201]},
         "function",
         "function",
+        True,
     ]
     assert ctx.ctx.memory()["malloc_size"] - before > 5_000  # compiled now, in this context only
     with pytest.raises(quickjs.JSException) as info:
         ctx.call("wrongBatch", 0, False)
     # the part's own frames are hidden like the prelude's
     assert ctx.program.render_error(info.value) == (
-        f"GoError: invalid http.batch() argument type int64\n\tat wrongBatch (file://{main.resolve()}:7)"
+        f"GoError: invalid http.batch() argument type int64\n\tat wrongBatch (file://{main.resolve()}:12)"
     )
 
 
