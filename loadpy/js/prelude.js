@@ -2,6 +2,7 @@
 // Evaluated at the top of every VU's bundle; frames on these lines are shown as "(native)".
 // `//#section <module> ...` to `//#end`: kept only in the programs that import one of those modules
 // (loadpy/js/prelude.py): every function evaluated here costs each VU's context memory.
+// `//#lazy <name>` to `//#end`: rarely used code, in no program; a context compiles it on first use (lazyPart).
 var __lp = (function () {
   "use strip"; // no source text or line table kept for loadpy's own functions (their frames are hidden)
   const defs = Object.create(null);
