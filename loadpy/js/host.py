@@ -29,6 +29,7 @@ import greenlet
 from loadpy.errors import LoadpyError, ScriptError
 from loadpy.js.jars import VU_JAR, Jars
 from loadpy.js.modules import call_method, call_py, member
+from loadpy.js.prelude import lazy_source
 from loadpy.js.pyvalues import CALLBACK_THREW, CallbackThrew, PyObjects
 from loadpy.js.throw import capture, thrown_message
 from loadpy.js.wire import request_body, request_kwargs, request_url, response_field
@@ -54,7 +55,7 @@ OPEN_OUTSIDE_INIT = (
 )  # the HTTP client's warnings ("Request Failed" ...)
 console_log.setLevel(logging.INFO)
 
-SELF_GUARDED = frozenset({"__lp_host_http", "__lp_host_check"})  # installed without `_guarded`
+SELF_GUARDED = frozenset({"__lp_host_http", "__lp_host_check", "__lp_host_source"})  # installed without `_guarded`
 KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
 ERROR = "\x01E"
 GO_ERROR = "\x01G"
@@ -147,6 +148,7 @@ class Host:
             "__lp_host_py_member": self.py_member,
             "__lp_host_py_call": self.py_call,
             "__lp_host_jar": self.jar,
+            "__lp_host_source": lazy_source,  # one text per process, compiled per context
         }
 
     # -- waiting on the VU's asyncio task ------------------------------------------------------

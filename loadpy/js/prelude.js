@@ -2,6 +2,7 @@
 // Evaluated at the top of every VU's bundle; frames on these lines are shown as "(native)".
 // `//#section <module> ...` to `//#end`: kept only in the programs that import one of those modules
 // (loadpy/js/prelude.py): every function evaluated here costs each VU's context memory.
+// `//#lazy <name>` to `//#end`: rarely used code, in no program; a context compiles it on first use (lazyPart).
 var __lp = (function () {
   "use strip"; // no source text or line table kept for loadpy's own functions (their frames are hidden)
   const defs = Object.create(null);
@@ -16,11 +17,7 @@ var __lp = (function () {
       if (kind === "G") err.name = "GoError";
       if (kind === "A") err.name = "AbortError";
       if (kind === "N") throw namedError(value.substring(2));
-      if (kind === "C") {
-        const thrown = callbackError; // a JavaScript callback Python called threw: that error goes on
-        callbackError = undefined;
-        throw thrown;
-      }
+      if (kind === "C") throw pyValues().takeCallbackError(); // a JavaScript callback Python called threw: that error goes on
       throw err;
     }
     return value;
@@ -101,83 +98,112 @@ var __lp = (function () {
     return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
   }
 
+  // A lazy part (`//#lazy <name>` to `//#end`, which prelude.py keeps out of the prelude): compiled in
+  // this context the first time it is needed, from the one copy of its text the host keeps. `needs`
+  // gives it the core's functions it uses (an indirect eval sees only globals).
+  const globalEval = eval;
+  function lazyPart(name, needs) {
+    let part;
+    return () => part || (part = globalEval(r(__lp_host_source(name)))(needs()));
+  }
+
   // ---- values of modules bound from Python (loadpy/js/pyvalues.py has the other side) -------------
-  let callbackError;
-  function pyArg(v, fns) {
-    if (v === undefined || v === null || typeof v !== "object") {
-      if (typeof v === "function") {
-        fns.push((argsJson) => {
-          try {
-            return JSON.stringify(pyArg(v(...pyValue(JSON.parse(argsJson))), []));
-          } catch (e) {
-            callbackError = e;
-            return "\u0001C";
-          }
-        });
-        return { __lp_fn: fns.length - 1 };
-      }
-      return v === undefined ? null : v;
-    }
-    if (isBinary(v)) return { __lp_bytes: bytesToString(v) };
-    if (v.__lp_obj !== undefined) return { __lp_obj: v.__lp_obj };
-    if (Array.isArray(v)) return v.map((x) => pyArg(x, fns));
-    const out = {};
-    if (v.__lp_record !== undefined) out.__lp_record = v.__lp_record;
-    for (const key of Object.keys(v)) out[key] = pyArg(v[key], fns);
-    return out;
-  }
-
-  function pyValue(v) {
-    if (v === null) return undefined; // Python's None is k6's undefined (docs/k6-modules.md)
-    if (typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map(pyValue);
-    if (v.__lp_bytes !== undefined) return stringToBytes(v.__lp_bytes);
-    if (v.__lp_obj !== undefined) return pyObject(v.__lp_obj, v.__lp_kind);
-    const out = {};
-    for (const key of Object.keys(v)) if (key !== "__lp_record") out[key] = pyValue(v[key]);
-    if (v.__lp_record !== undefined) Object.defineProperty(out, "__lp_record", { value: v.__lp_record });
-    return out;
-  }
-
-  // the arguments of a call to Python: JSON, and the callbacks as extra host-call arguments
-  function pyArgs(args) {
-    const fns = [];
-    while (args.length && args[args.length - 1] === undefined) args = args.slice(0, -1);
-    return [JSON.stringify(args.map((a) => pyArg(a, fns))), fns];
-  }
-
+  // compiled in a context on first use (a module bound from Python called, an object body, ...)
+  const pyValues = lazyPart("values:py", () => ({ r, isBinary, bytesToString, stringToBytes }));
   function pyCall(moduleName, fn, args) {
-    const [json, fns] = pyArgs(args);
-    return pyValue(JSON.parse(r(__lp_host_py(moduleName, fn, json, ...fns))));
+    return pyValues().pyCall(moduleName, fn, args);
   }
 
-  // A Python object (Selection, Element, Hasher): its methods and properties by their k6 names.
-  const pyMembers = Object.create(null); // "kind.name" -> "m" (a method) or "" (none); values are not cached
-  function pyObject(id, kind) {
-    const target = Object.create(null);
-    target.__lp_obj = id;
-    target.__lp_kind = kind;
-    return new Proxy(target, {
-      get(t, prop) {
-        if (typeof prop !== "string" || prop in t) return t[prop];
-        const key = kind + "." + prop;
-        let found = pyMembers[key];
-        if (found === undefined) {
-          found = r(__lp_host_py_member(id, prop));
-          if (found.charAt(0) === "p") return pyValue(JSON.parse(found.substring(1)));
-          pyMembers[key] = found;
+  //#lazy values:py
+  (function (d) {
+    "use strip";
+    const { r, isBinary, bytesToString, stringToBytes } = d;
+    let callbackError; // what a JavaScript callback Python called threw (r() throws it on)
+    function pyArg(v, fns) {
+      if (v === undefined || v === null || typeof v !== "object") {
+        if (typeof v === "function") {
+          fns.push((argsJson) => {
+            try {
+              return JSON.stringify(pyArg(v(...pyValue(JSON.parse(argsJson))), []));
+            } catch (e) {
+              callbackError = e;
+              return "\u0001C";
+            }
+          });
+          return { __lp_fn: fns.length - 1 };
         }
-        if (found === "m") {
-          return (...args) => {
-            const [json, fns] = pyArgs(args);
-            return pyValue(JSON.parse(r(__lp_host_py_call(id, prop, json, ...fns))));
-          };
-        }
-        if (prop === "toString") return () => `[object ${kind}]`;
-        return undefined;
-      },
-    });
-  }
+        return v === undefined ? null : v;
+      }
+      if (isBinary(v)) return { __lp_bytes: bytesToString(v) };
+      if (v.__lp_obj !== undefined) return { __lp_obj: v.__lp_obj };
+      if (Array.isArray(v)) return v.map((x) => pyArg(x, fns));
+      const out = {};
+      if (v.__lp_record !== undefined) out.__lp_record = v.__lp_record;
+      for (const key of Object.keys(v)) out[key] = pyArg(v[key], fns);
+      return out;
+    }
+
+    function pyValue(v) {
+      if (v === null) return undefined; // Python's None is k6's undefined (docs/k6-modules.md)
+      if (typeof v !== "object") return v;
+      if (Array.isArray(v)) return v.map(pyValue);
+      if (v.__lp_bytes !== undefined) return stringToBytes(v.__lp_bytes);
+      if (v.__lp_obj !== undefined) return pyObject(v.__lp_obj, v.__lp_kind);
+      const out = {};
+      for (const key of Object.keys(v)) if (key !== "__lp_record") out[key] = pyValue(v[key]);
+      if (v.__lp_record !== undefined) Object.defineProperty(out, "__lp_record", { value: v.__lp_record });
+      return out;
+    }
+
+    // the arguments of a call to Python: JSON, and the callbacks as extra host-call arguments
+    function pyArgs(args) {
+      const fns = [];
+      while (args.length && args[args.length - 1] === undefined) args = args.slice(0, -1);
+      return [JSON.stringify(args.map((a) => pyArg(a, fns))), fns];
+    }
+
+    function pyCall(moduleName, fn, args) {
+      const [json, fns] = pyArgs(args);
+      return pyValue(JSON.parse(r(__lp_host_py(moduleName, fn, json, ...fns))));
+    }
+
+    // A Python object (Selection, Element, Hasher): its methods and properties by their k6 names.
+    const pyMembers = Object.create(null); // "kind.name" -> "m" (a method) or "" (none); values are not cached
+    function pyObject(id, kind) {
+      const target = Object.create(null);
+      target.__lp_obj = id;
+      target.__lp_kind = kind;
+      return new Proxy(target, {
+        get(t, prop) {
+          if (typeof prop !== "string" || prop in t) return t[prop];
+          const key = kind + "." + prop;
+          let found = pyMembers[key];
+          if (found === undefined) {
+            found = r(__lp_host_py_member(id, prop));
+            if (found.charAt(0) === "p") return pyValue(JSON.parse(found.substring(1)));
+            pyMembers[key] = found;
+          }
+          if (found === "m") {
+            return (...args) => {
+              const [json, fns] = pyArgs(args);
+              return pyValue(JSON.parse(r(__lp_host_py_call(id, prop, json, ...fns))));
+            };
+          }
+          if (prop === "toString") return () => `[object ${kind}]`;
+          return undefined;
+        },
+      });
+    }
+
+    function takeCallbackError() {
+      const thrown = callbackError;
+      callbackError = undefined;
+      return thrown;
+    }
+
+    return { pyArgs, pyCall, takeCallbackError };
+  })
+  //#end
 
   // console.* arguments as k6 v1.1 prints them: an object as its JSON (an Error too: its own
   // enumerable properties, usually `{}`), a function as null, a symbol as its description
@@ -266,110 +292,49 @@ var __lp = (function () {
     throw err;
   }
 
-  let seeded = null;
-  const nativeRandom = Math.random;
-  function randomSeed(seed) {
-    let state = Number(seed) >>> 0;
-    seeded = function () {
-      // mulberry32: a small, fast, well-spread PRNG (k6 seeds Go's rand; sequences differ)
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    Math.random = seeded;
-  }
+  // k6's randomSeed (rare, and its PRNG's constants cost every context): compiled on first use
+  const seeding = lazyPart("k6:randomSeed", () => null);
+  //#lazy k6:randomSeed
+  (function () {
+    "use strip";
+    let seeded = null;
+    const nativeRandom = Math.random;
+    function randomSeed(seed) {
+      let state = Number(seed) >>> 0;
+      seeded = function () {
+        // mulberry32: a small, fast, well-spread PRNG (k6 seeds Go's rand; sequences differ)
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      Math.random = seeded;
+    }
+    return randomSeed;
+  })
+  //#end
 
-  module("k6", { check, group, sleep, fail, randomSeed });
+  module("k6", { check, group, sleep, fail, randomSeed: (seed) => seeding()(seed) });
 
   // ---- k6/http ---------------------------------------------------------------------------------
   let globalCallback; // undefined: loadpy's default (200-399); null: none
-  const DURATION = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)/g;
-  const UNIT = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
-  function seconds(value, what) {
-    if (typeof value === "number") return value / 1000; // k6: a number of milliseconds
-    const text = String(value);
-    let total = 0;
-    let matched = "";
-    text.replace(DURATION, (all, n, unit) => {
-      total += Number(n) * UNIT[unit];
-      matched += all;
-      return "";
-    });
-    if (matched !== text || text === "") throw new Error(`invalid ${what} "${text}"`);
-    return total;
-  }
-
-  function expectedStatuses(...specs) {
-    for (const spec of specs) {
-      const ok = (typeof spec === "number" && Number.isInteger(spec)) || (spec && Number.isInteger(spec.min) && Number.isInteger(spec.max));
-      if (!ok) throw new Error(`expectedStatuses: invalid argument ${fmt(spec)} (integers and {min, max} objects)`);
-    }
-    return { __lp_expected: specs.map((s) => (typeof s === "number" ? s : { min: s.min, max: s.max })) };
-  }
-
-  function callbackValue(cb) {
-    if (cb === undefined) return true;
-    if (cb === null) return null;
-    if (cb && cb.__lp_expected) return cb.__lp_expected;
-    throw new Error("responseCallback: only http.expectedStatuses(...) callbacks are supported");
-  }
 
   function setResponseCallback(cb) {
-    callbackValue(cb);
+    if (cb !== undefined) httpRare().callbackValue(cb);
     globalCallback = cb;
   }
 
   // params loadpy honours; any other key (compression, ...) is warned about once
-  const KNOWN_PARAMS = new Set(["headers", "tags", "timeout", "redirects", "responseType", "responseCallback", "cookies", "jar", "auth"]);
+  const KNOWN_PARAMS = { __proto__: null, headers: 1, tags: 1, timeout: 1, redirects: 1, responseType: 1, responseCallback: 1, cookies: 1, jar: 1, auth: 1 };
 
   // ---- cookie jars (loadpy/js/jars.py): jar 0 is the VU's own ---------------------------------
-  const jarIds = new WeakMap();
-  function CookieJar(id) {
-    const jarId = id === undefined ? JSON.parse(r(__lp_host_jar("new", -1, "[]"))) : id;
-    const call = (op, args) => JSON.parse(r(__lp_host_jar(op, jarId, JSON.stringify(args))));
-    // own properties, as k6's jar has them (Object.keys(jar) lists the four)
-    this.clear = (url) => call("clear", [String(url)]);
-    this.cookiesForURL = (url) => call("cookiesForURL", [String(url)]);
-    this.delete = (url, name) => call("delete", [String(url), String(name)]);
-    this.set = (url, name, value, opts) => call("set", [String(url), String(name), String(value), opts || null]);
-    jarIds.set(this, jarId);
-  }
-  function cookieJar() {
-    r(__lp_host_jar("check", 0, "[]")); // refused in init code, as in k6
-    return new CookieJar(0);
-  }
-
+  const jarIds = new WeakMap(); // a CookieJar (the rare part below makes them) -> its id in the host
   // the pure parts of k6/http are loadpy.k6lib.http's (bound in loadpy/js/modules.py)
   const HTTP_PURE = "loadpy:k6/http";
 
-  // an object body as k6 sends it (form-urlencoded, or multipart/form-data with an http.file()):
-  // [the body as a latin-1 string, its Content-Type]
-  function objectBody(obj) {
-    const [json, fns] = pyArgs([obj]);
-    const [body, contentType] = JSON.parse(r(__lp_host_py(HTTP_PURE, "objectBody", json, ...fns)));
-    return [body.__lp_bytes, contentType];
-  }
 
-  function cookieHeader(cookies) {
-    return Object.keys(cookies)
-      .map((name) => {
-        const c = cookies[name];
-        return `${name}=${c !== null && typeof c === "object" ? c.value : c}`;
-      })
-      .join("; ");
-  }
-  const warnedParams = new Set();
 
-  // A value as Go's %v prints what goja exports: k6 names a non-string URL argument this way.
-  function goText(v) {
-    if (v === null || v === undefined) return "<nil>";
-    if (Array.isArray(v)) return `[${v.map(goText).join(" ")}]`;
-    if (typeof v === "object") return `map[${Object.keys(v).sort().map((k) => `${k}:${goText(v[k])}`).join(" ")}]`;
-    return String(v);
-  }
 
   // A request crosses to Python as (method, url, body, options JSON): the options only when the
   // script gave params or a response callback, so a plain http.get() parses no JSON at all.
@@ -384,15 +349,12 @@ var __lp = (function () {
     } else if (typeof url === "string" || url instanceof String) {
       req.url = String(url);
     } else {
-      options.notURL = goText(url); // k6's ToURL refuses it: 1020, nothing sent
+      options.notURL = httpRare().goText(url); // k6's ToURL refuses it: 1020, nothing sent
       any = true;
     }
     if (params) {
       for (const key of Object.keys(params)) {
-        if (!KNOWN_PARAMS.has(key) && !warnedParams.has(key)) {
-          warnedParams.add(key);
-          __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
-        }
+        if (!(key in KNOWN_PARAMS)) httpRare().warnParam(key);
       }
       if (params.headers) {
         options.headers = {};
@@ -411,7 +373,7 @@ var __lp = (function () {
       if (params.cookies && Object.keys(params.cookies).length) {
         const headers = (options.headers = options.headers || {});
         const own = Object.keys(headers).find((h) => h.toLowerCase() === "cookie") || "Cookie";
-        headers[own] = (headers[own] ? headers[own] + "; " : "") + cookieHeader(params.cookies);
+        headers[own] = (headers[own] ? headers[own] + "; " : "") + httpRare().cookieHeader(params.cookies);
         // `replace: true`: the jar's cookie of that name is not sent (k6's SetRequestCookies)
         const replaced = Object.keys(params.cookies).filter((name) => {
           const c = params.cookies[name];
@@ -420,20 +382,20 @@ var __lp = (function () {
         if (replaced.length) options.replaceCookies = replaced;
         any = true;
       }
-      if (params.timeout !== undefined) (options.timeout = seconds(params.timeout, "timeout")), (any = true);
+      if (params.timeout !== undefined) (options.timeout = httpRare().seconds(params.timeout, "timeout")), (any = true);
       if (params.redirects !== undefined) (options.redirects = Number(params.redirects)), (any = true);
       if (params.responseType !== undefined) (options.responseType = String(params.responseType)), (any = true);
       if (params.auth !== undefined && params.auth !== null) (options.auth = String(params.auth)), (any = true);
     }
     const callback = params && "responseCallback" in params ? params.responseCallback : globalCallback;
-    if (callback !== undefined) (options.expected = callbackValue(callback)), (any = true);
+    if (callback !== undefined) (options.expected = httpRare().callbackValue(callback)), (any = true);
     if (body !== undefined && body !== null) {
       if (isBinary(body)) {
         req.body = JSON.stringify(bytesToString(body)); // JSON: the bytes may hold NUL
         options.binary = true;
         any = true;
       } else if (typeof body === "object") {
-        const [encoded, contentType] = objectBody(body);
+        const [encoded, contentType] = httpRare().objectBody(body);
         req.body = JSON.stringify(encoded); // latin-1 bytes, as JSON: file data may hold NUL
         options.binary = true;
         const headers = (options.headers = options.headers || {});
@@ -506,40 +468,34 @@ var __lp = (function () {
       const body = this.body;
       if (body === null || body === undefined) throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
       if (selector === undefined) return JSON.parse(typeof body === "string" ? body : bytesToString(body));
-      // a GJSON path, read by loadpy/k6lib/gjson.py on the body Python holds: its JSON, or null (undefined)
-      const found = r(hostResponse(this[RESPONSE_ID], "gjson:" + String(selector)));
-      return found === null ? undefined : JSON.parse(found);
+      return httpRare().jsonPath(this, selector);
     }
-    // JSON.stringify(res) and console.log(res): k6's fields, in k6's order (the lazy ones read now)
+    // JSON.stringify(res) and console.log(res)
     toJSON() {
-      const t = this.timings;
-      const timings = { duration: t.duration, blocked: t.blocked, looking_up: t.looking_up, connecting: t.connecting };
-      Object.assign(timings, { tls_handshaking: t.tls_handshaking, sending: t.sending, waiting: t.waiting, receiving: t.receiving });
-      const ocsp = { produced_at: 0, this_update: 0, next_update: 0, revoked_at: 0, revocation_reason: "", status: "" };
-      const { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body } = this;
-      const out = { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body, timings };
-      return Object.assign(out, { tls_version: this.tls_version, tls_cipher_suite: "", ocsp, error: this.error, error_code: this.error_code, request: this.request });
+      return httpRare().responseJSON(this);
     }
     html(selector) {
-      const body = this.body;
-      const doc = pyCall("k6/html", "parseHTML", [body === null || body === undefined ? "" : body, this.url]);
-      return selector === undefined ? doc : doc.find(selector);
+      return httpRare().html(this, selector);
     }
   }
-  for (const field of Object.keys(LAZY)) {
-    const own = (obj, value) => Object.defineProperty(obj, field, { value, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(Response.prototype, field, {
+  // a field's getter and setter: made by one function, so a field costs 2 closures (not 3 per loop turn)
+  function ownField(res, field, value) {
+    Object.defineProperty(res, field, { value, writable: true, enumerable: true, configurable: true });
+  }
+  function lazyField(field) {
+    return {
       get() {
         const value = LAZY[field](r(hostResponse(this[RESPONSE_ID], field)));
-        own(this, value);
+        ownField(this, field, value);
         return value;
       },
       set(value) {
-        own(this, value);
+        ownField(this, field, value);
       },
       configurable: true,
-    });
+    };
   }
+  for (const field of Object.keys(LAZY)) Object.defineProperty(Response.prototype, field, lazyField(field));
 
   function request(method, url, body, params) {
     // the commonest call, http.get(url) with no params: nothing to build, no options to send
@@ -551,87 +507,207 @@ var __lp = (function () {
     return new Response(r(hostHttp(req.method, req.url, req.body, req.options)), req.url);
   }
 
-  function batchItem(item, key) {
-    if (typeof item === "string" || (item && item.__lp_record === "TaggedURL")) return buildRequest("GET", item);
-    // a malformed item fails the whole batch, nothing sent (k6's parseBatchRequest errors)
-    if (Array.isArray(item)) {
-      if (item.length < 2) return { invalid: `invalid batch request '[]interface {}{${item.map(goSharp).join(", ")}}'` };
-      if (typeof item[0] !== "string") return { invalid: `invalid method type '${goText(item[0])}'` };
-      return buildRequest(item[0], item[1], item[2], item[3]);
-    }
-    if (item !== null && typeof item === "object" && item.url === undefined) return { invalid: `batch request ${key} doesn't have a url key` };
-    if (item === null || typeof item !== "object") return { invalid: `invalid URL: '#${goText(item)}'` };
-    return buildRequest(item.method || "GET", item.url, item.body, item.params);
-  }
-
-  // Go's %#v of a value inside an []interface{}
-  function goSharp(v) {
-    if (typeof v === "string") return JSON.stringify(v);
-    if (v === null || v === undefined) return "interface {}(nil)";
-    return goText(v);
-  }
-
-  function batch(requests) {
-    if (requests === null || typeof requests !== "object") {
-      const number = typeof requests === "number" && (Number.isInteger(requests) ? "int64" : "float64");
-      const goType = { string: "string", boolean: "bool" }[typeof requests] || number || "<nil>";
-      throw goError(`invalid http.batch() argument type ${goType}`);
-    }
-    const keys = Array.isArray(requests) ? null : Object.keys(requests);
-    const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k], k));
-    if (list.length === 0) return keys === null ? [] : {};
-    const heads = r(__lp_host_batch(JSON.stringify(list))).split("\u0003");
-    const results = heads.map((head, i) => new Response(head, list[i].url));
-    const failedAt = list.findIndex((req) => req.invalid !== undefined);
-    if (keys === null) return failedAt < 0 ? results : results.map((res, i) => (i > failedAt ? null : res)); // k6 stopped there
-    const out = {};
-    keys.forEach((k, i) => (out[k] = results[i]));
-    return out;
-  }
-
-  function url(strings, ...values) {
-    return pyCall(HTTP_PURE, "url", [Array.from(strings), ...values.map(String)]);
-  }
-
-  function file(data, filename, contentType) {
-    return pyCall(HTTP_PURE, "file", [data, filename, contentType]);
-  }
-
-  // asyncRequest: the request starts now on the VU's event loop, several run at once; its promise
-  // settles when the host reports it done (settleRequests, called by the lifecycle's fireTimer).
-  // A request with its own cookie jar is sent at once: the client holds one jar at a time.
+  // asyncRequest's requests not settled yet (the rare part's settleRequests settles them, from the lifecycle's fireTimer)
   const inFlight = new Map(); // id -> { resolve, reject, url }
-  function asyncRequest(method, url, body, params) {
-    try {
-      if (params && params.jar !== undefined && params.jar !== null) return Promise.resolve(request(method, url, body, params));
-      const req = buildRequest(method, url, body, params);
-      const id = r(__lp_host_http_start(req.method, req.url, req.body, req.options));
-      return new Promise((resolve, reject) => inFlight.set(id, { resolve, reject, url: req.url }));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
 
-  function settleRequests() {
-    if (inFlight.size === 0) return;
-    const done = __lp_host_http_done();
-    if (!done) return;
-    for (const entry of done.split("\u0004")) {
-      const cut = entry.indexOf("\u0005");
-      const id = Number(entry.substring(0, cut));
-      const waiting = inFlight.get(id);
-      inFlight.delete(id);
+
+  // The rarely used parts of k6/http (the `//#lazy k6/http:rare` part below) cost a context nothing until one is called
+  const httpRare = lazyPart("k6/http:rare", () => ({ r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE }));
+  const rareExport = (name) => (...args) => httpRare()[name](...args);
+
+  //#lazy k6/http:rare
+  // the rarely used parts of k6/http, compiled in a context on its first call of one (httpRare)
+  (function (d) {
+    "use strip";
+    const { r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE } = d;
+
+    const DURATION = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)/g;
+    const UNIT = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+    function seconds(value, what) {
+      if (typeof value === "number") return value / 1000; // k6: a number of milliseconds
+      const text = String(value);
+      let total = 0;
+      let matched = "";
+      text.replace(DURATION, (all, n, unit) => {
+        total += Number(n) * UNIT[unit];
+        matched += all;
+        return "";
+      });
+      if (matched !== text || text === "") throw new Error(`invalid ${what} "${text}"`);
+      return total;
+    }
+
+    // an object body as k6 sends it (form-urlencoded, or multipart/form-data with an http.file()):
+    // [the body as a latin-1 string, its Content-Type]
+    function objectBody(obj) {
+      const [json, fns] = pyValues().pyArgs([obj]);
+      const [body, contentType] = JSON.parse(r(__lp_host_py(HTTP_PURE, "objectBody", json, ...fns)));
+      return [body.__lp_bytes, contentType];
+    }
+
+    function cookieHeader(cookies) {
+      return Object.keys(cookies)
+        .map((name) => {
+          const c = cookies[name];
+          return `${name}=${c !== null && typeof c === "object" ? c.value : c}`;
+        })
+        .join("; ");
+    }
+
+    // A value as Go's %v prints what goja exports: k6 names a non-string URL argument this way.
+    function goText(v) {
+      if (v === null || v === undefined) return "<nil>";
+      if (Array.isArray(v)) return `[${v.map(goText).join(" ")}]`;
+      if (typeof v === "object") return `map[${Object.keys(v).sort().map((k) => `${k}:${goText(v[k])}`).join(" ")}]`;
+      return String(v);
+    }
+
+    function expectedStatuses(...specs) {
+      for (const spec of specs) {
+        const ok = (typeof spec === "number" && Number.isInteger(spec)) || (spec && Number.isInteger(spec.min) && Number.isInteger(spec.max));
+        if (!ok) throw new Error(`expectedStatuses: invalid argument ${fmt(spec)} (integers and {min, max} objects)`);
+      }
+      return { __lp_expected: specs.map((s) => (typeof s === "number" ? s : { min: s.min, max: s.max })) };
+    }
+
+    function callbackValue(cb) {
+      if (cb === undefined) return true;
+      if (cb === null) return null;
+      if (cb && cb.__lp_expected) return cb.__lp_expected;
+      throw new Error("responseCallback: only http.expectedStatuses(...) callbacks are supported");
+    }
+
+    // ---- cookie jars (loadpy/js/jars.py): jar 0 is the VU's own
+    function CookieJar(id) {
+      const jarId = id === undefined ? JSON.parse(r(__lp_host_jar("new", -1, "[]"))) : id;
+      const call = (op, args) => JSON.parse(r(__lp_host_jar(op, jarId, JSON.stringify(args))));
+      // own properties, as k6's jar has them (Object.keys(jar) lists the four)
+      this.clear = (url) => call("clear", [String(url)]);
+      this.cookiesForURL = (url) => call("cookiesForURL", [String(url)]);
+      this.delete = (url, name) => call("delete", [String(url), String(name)]);
+      this.set = (url, name, value, opts) => call("set", [String(url), String(name), String(value), opts || null]);
+      jarIds.set(this, jarId);
+    }
+    function cookieJar() {
+      r(__lp_host_jar("check", 0, "[]")); // refused in init code, as in k6
+      return new CookieJar(0);
+    }
+
+    function jsonPath(res, selector) {
+      // a GJSON path, read by loadpy/k6lib/gjson.py on the body Python holds: its JSON, or null (undefined)
+      const found = r(__lp_host_response(res[RESPONSE_ID], "gjson:" + String(selector)));
+      return found === null ? undefined : JSON.parse(found);
+    }
+
+    // JSON.stringify(res) and console.log(res): k6's fields, in k6's order (the lazy ones read now)
+    function responseJSON(res) {
+      const t = res.timings;
+      const timings = { duration: t.duration, blocked: t.blocked, looking_up: t.looking_up, connecting: t.connecting };
+      Object.assign(timings, { tls_handshaking: t.tls_handshaking, sending: t.sending, waiting: t.waiting, receiving: t.receiving });
+      const ocsp = { produced_at: 0, this_update: 0, next_update: 0, revoked_at: 0, revocation_reason: "", status: "" };
+      const { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body } = res;
+      const out = { remote_ip, remote_port, url, status, status_text, proto, headers, cookies, body, timings };
+      return Object.assign(out, { tls_version: res.tls_version, tls_cipher_suite: "", ocsp, error: res.error, error_code: res.error_code, request: res.request });
+    }
+
+    function html(res, selector) {
+      const body = res.body;
+      const doc = pyCall("k6/html", "parseHTML", [body === null || body === undefined ? "" : body, res.url]);
+      return selector === undefined ? doc : doc.find(selector);
+    }
+
+    function batchItem(item, key) {
+      if (typeof item === "string" || (item && item.__lp_record === "TaggedURL")) return buildRequest("GET", item);
+      // a malformed item fails the whole batch, nothing sent (k6's parseBatchRequest errors)
+      if (Array.isArray(item)) {
+        if (item.length < 2) return { invalid: `invalid batch request '[]interface {}{${item.map(goSharp).join(", ")}}'` };
+        if (typeof item[0] !== "string") return { invalid: `invalid method type '${goText(item[0])}'` };
+        return buildRequest(item[0], item[1], item[2], item[3]);
+      }
+      if (item !== null && typeof item === "object" && item.url === undefined) return { invalid: `batch request ${key} doesn't have a url key` };
+      if (item === null || typeof item !== "object") return { invalid: `invalid URL: '#${goText(item)}'` };
+      return buildRequest(item.method || "GET", item.url, item.body, item.params);
+    }
+
+    // Go's %#v of a value inside an []interface{}
+    function goSharp(v) {
+      if (typeof v === "string") return JSON.stringify(v);
+      if (v === null || v === undefined) return "interface {}(nil)";
+      return goText(v);
+    }
+
+    function batch(requests) {
+      if (requests === null || typeof requests !== "object") {
+        const number = typeof requests === "number" && (Number.isInteger(requests) ? "int64" : "float64");
+        const goType = { string: "string", boolean: "bool" }[typeof requests] || number || "<nil>";
+        throw goError(`invalid http.batch() argument type ${goType}`);
+      }
+      const keys = Array.isArray(requests) ? null : Object.keys(requests);
+      const list = keys === null ? requests.map(batchItem) : keys.map((k) => batchItem(requests[k], k));
+      if (list.length === 0) return keys === null ? [] : {};
+      const heads = r(__lp_host_batch(JSON.stringify(list))).split("\u0003");
+      const results = heads.map((head, i) => new Response(head, list[i].url));
+      const failedAt = list.findIndex((req) => req.invalid !== undefined);
+      if (keys === null) return failedAt < 0 ? results : results.map((res, i) => (i > failedAt ? null : res)); // k6 stopped there
+      const out = {};
+      keys.forEach((k, i) => (out[k] = results[i]));
+      return out;
+    }
+
+    function url(strings, ...values) {
+      return pyCall(HTTP_PURE, "url", [Array.from(strings), ...values.map(String)]);
+    }
+
+    function file(data, filename, contentType) {
+      return pyCall(HTTP_PURE, "file", [data, filename, contentType]);
+    }
+
+    // asyncRequest: the request starts now on the VU's event loop, several run at once; its promise
+    // settles when the host reports it done (settleRequests, called by the lifecycle's fireTimer).
+    // A request with its own cookie jar is sent at once: the client holds one jar at a time.
+    function asyncRequest(method, url, body, params) {
       try {
-        waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.url));
+        if (params && params.jar !== undefined && params.jar !== null) return Promise.resolve(request(method, url, body, params));
+        const req = buildRequest(method, url, body, params);
+        const id = r(__lp_host_http_start(req.method, req.url, req.body, req.options));
+        return new Promise((resolve, reject) => inFlight.set(id, { resolve, reject, url: req.url }));
       } catch (e) {
-        waiting.reject(e);
+        return Promise.reject(e);
       }
     }
-  }
+
+    function settleRequests() {
+      if (inFlight.size === 0) return;
+      const done = __lp_host_http_done();
+      if (!done) return;
+      for (const entry of done.split("\u0004")) {
+        const cut = entry.indexOf("\u0005");
+        const id = Number(entry.substring(0, cut));
+        const waiting = inFlight.get(id);
+        inFlight.delete(id);
+        try {
+          waiting.resolve(new Response(r(entry.substring(cut + 1)), waiting.url));
+        } catch (e) {
+          waiting.reject(e);
+        }
+      }
+    }
+
+    const warnedParams = new Set();
+    function warnParam(key) {
+      if (warnedParams.has(key)) return;
+      warnedParams.add(key);
+      __lp_host_log("warning", `http params: "${key}" is not supported by loadpy and is ignored`);
+    }
+
+    return { seconds, objectBody, cookieHeader, goText, expectedStatuses, callbackValue, CookieJar, cookieJar, jsonPath, responseJSON, html, batch, url, file, asyncRequest, settleRequests, warnParam };
+  })
+  //#end
 
   module("k6/http", {
     request,
-    asyncRequest,
+    asyncRequest: rareExport("asyncRequest"),
     get: (u, p) => request("GET", u, null, p),
     head: (u, p) => request("HEAD", u, null, p),
     options: (u, b, p) => request("OPTIONS", u, b, p),
@@ -639,14 +715,14 @@ var __lp = (function () {
     put: (u, b, p) => request("PUT", u, b, p),
     patch: (u, b, p) => request("PATCH", u, b, p),
     del: (u, b, p) => request("DELETE", u, b, p),
-    batch,
-    url,
-    file,
-    cookieJar,
+    batch: rareExport("batch"),
+    url: rareExport("url"),
+    file: rareExport("file"),
+    cookieJar: rareExport("cookieJar"),
     CookieJar: function () {
-      return new CookieJar();
+      return new (httpRare().CookieJar)();
     },
-    expectedStatuses,
+    expectedStatuses: rareExport("expectedStatuses"),
     setResponseCallback,
     OCSP_STATUS_GOOD: "good",
   });
@@ -1253,7 +1329,7 @@ var __lp = (function () {
     },
     // a WebSocket event can end the wait before the timer is due: deliver events, then fire a due timer
     fireTimer() {
-      settleRequests();
+      if (inFlight.size !== 0) httpRare().settleRequests();
       if (dispatchWs !== null) dispatchWs();
       const found = earliestTimer();
       if (found === null || found[1].due > Date.now()) return;

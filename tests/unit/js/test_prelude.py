@@ -15,7 +15,7 @@ import quickjs
 from loadpy.js.engine import JsContext, compile_program
 from loadpy.js.host import Host, Shared
 from loadpy.js.modules import JS_MODULES, builtin_names
-from loadpy.js.prelude import split_sections
+from loadpy.js.prelude import lazy_source, split_lazy, split_sections
 
 PRELUDE = resources.files("loadpy.js").joinpath("prelude.js").read_text(encoding="utf-8")
 
@@ -45,8 +45,65 @@ def test_sections_split_and_markers_out_of_place_are_refused() -> None:
         split_sections("//#section k6/x\nb\n", "t.js")
 
 
+def test_lazy_parts_leave_the_prelude_for_a_comment_naming_their_host_calls() -> None:
+    text = "a\n//#lazy p:one\n(function () { __lp_host_b(); __lp_host_a(__lp_host_b); })\n//#end\nc\n"
+    assert split_lazy(text, "t.js") == (
+        "a\n// p:one: compiled on first use, calls __lp_host_a __lp_host_b\nc\n",
+        {"p:one": "(function () { __lp_host_b(); __lp_host_a(__lp_host_b); })\n"},
+    )
+    with pytest.raises(ValueError, match=r"^t\.js:2: '//#section k6/x' inside the lazy part p$"):
+        split_lazy("//#lazy p\n//#section k6/x\n", "t.js")
+    with pytest.raises(ValueError, match=r"^t\.js: the lazy part p has no //#end$"):
+        split_lazy("//#lazy p\nb\n", "t.js")
+
+
+def test_the_rare_parts_of_k6_http_are_compiled_in_a_context_on_first_use(tmp_path: Path) -> None:
+    main = write(
+        tmp_path,
+        "main.js",
+        """
+        import http from 'k6/http';
+        import { randomSeed } from 'k6';
+        export function rare() {
+          const expected = http.expectedStatuses(200, { min: 300, max: 304 });
+          randomSeed(3);
+          const first = Math.random();
+          randomSeed(3);
+          const seeded = first === Math.random();
+          return [expected, http.expectedStatuses(201), typeof http.batch, typeof http.CookieJar, seeded];
+        }
+        export function wrongBatch() {
+          http.batch(3);
+        }
+        export default function () {}
+        """,
+    )
+    program = compile_program(str(main))
+    assert "function batchItem" not in program.source and "function CookieJar" not in program.source
+    assert "function expectedStatuses" in lazy_source("k6/http:rare")
+    assert "0x6d2b79f5" not in program.source and "0x6d2b79f5" in lazy_source("k6:randomSeed")
+    # what the rare part calls is installed with the prelude (the part finds it when compiled)
+    assert {"__lp_host_batch", "__lp_host_jar", "__lp_host_http_start", "__lp_host_source"} <= program.host_names
+    ctx = context(main)
+    before = ctx.ctx.memory()["malloc_size"]
+    assert json.loads(ctx.call("rare", 0, False)) == [
+        {"__lp_expected": [200, {"min": 300, "max": 304}]},
+        {"__lp_expected": [201]},
+        "function",
+        "function",
+        True,
+    ]
+    assert ctx.ctx.memory()["malloc_size"] - before > 5_000  # compiled now, in this context only
+    with pytest.raises(quickjs.JSException) as info:
+        ctx.call("wrongBatch", 0, False)
+    # the part's own frames are hidden like the prelude's
+    assert ctx.program.render_error(info.value) == (
+        f"GoError: invalid http.batch() argument type int64\n\tat wrongBatch (file://{main.resolve()}:12)"
+    )
+
+
 def test_every_section_names_an_importable_module() -> None:
-    named = set().union(*(modules for modules, _ in split_sections(PRELUDE, "prelude.js")))
+    named = set().union(*(modules for modules, _ in split_sections(split_lazy(PRELUDE, "prelude.js")[0], "prelude.js")))
     assert named == {
         "k6/metrics",
         "k6/data",
