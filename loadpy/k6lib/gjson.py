@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Iterator
 from typing import Any
 
 _MISSING = object()
@@ -67,13 +68,13 @@ def _split_pipe(path: str) -> tuple[str, str | None]:
         rest = tail
 
 
-def _next_component(path: str) -> tuple[str, str, str]:
-    """`a.b|c` → ("a", ".", "b|c"): the first component (escapes kept), its separator, the rest."""
+def _top_level(text: str) -> Iterator[int]:
+    """Indexes of the characters of `text` outside quotes and brackets, escapes skipped."""
     depth = 0
     quoted = False
     i = 0
-    while i < len(path):
-        c = path[i]
+    while i < len(text):
+        c = text[i]
         if c == "\\":
             i += 2
             continue
@@ -85,9 +86,16 @@ def _next_component(path: str) -> tuple[str, str, str]:
             depth += 1
         elif c in ")]}":
             depth -= 1
-        elif depth == 0 and c in ".|":
-            return path[:i], c, path[i + 1 :]
+        elif depth == 0:
+            yield i
         i += 1
+
+
+def _next_component(path: str) -> tuple[str, str, str]:
+    """`a.b|c` → ("a", ".", "b|c"): the first component (escapes kept), its separator, the rest."""
+    for i in _top_level(path):
+        if path[i] in ".|":
+            return path[:i], path[i], path[i + 1 :]
     return path, "", ""
 
 
@@ -269,27 +277,11 @@ def _multipath(value: Any, head: str) -> Any:
 
 def _split_commas(text: str) -> list[str]:
     parts: list[str] = []
-    depth = 0
-    quoted = False
     start = 0
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if quoted:
-            quoted = c != '"'
-        elif c == '"':
-            quoted = True
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
+    for i in _top_level(text):
+        if text[i] == ",":
             parts.append(text[start:i].strip())
             start = i + 1
-        i += 1
     parts.append(text[start:].strip())
     return [p for p in parts if p]
 

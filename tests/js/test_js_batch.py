@@ -4,15 +4,13 @@ sent, every response is empty, k6 warns "A batch request failed")."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+from tests.js.logged_run import run_logged
 from tests.js.raw_echo_server import RawEchoServer
 from tests.unit.k6lib.oracle import k6_binary
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import http from "k6/http";
 export const options = { iterations: 1, vus: 1 };
@@ -49,15 +47,8 @@ export default function () {
 
 
 def _logged(command: list[str], script: Path, target: str) -> list[str]:
-    proc = subprocess.run(
-        [*command, "run", "-q", "--no-summary", "--address", "", "--log-format", "raw", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TARGET": target},
-        cwd=script.parent,
-    )
-    return [*proc.stdout.splitlines(), *proc.stderr.splitlines(), f"exit {proc.returncode}"]
+    run = run_logged(command, script, env={"TARGET": target})
+    return [*run.lines, f"exit {run.code}"]
 
 
 def test_batch_forms_and_malformed_batches_as_k6(tmp_path: Path) -> None:

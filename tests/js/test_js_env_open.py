@@ -3,17 +3,15 @@ missing file, a directory and an empty name: the same script through k6 and load
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.js.logged_run import run_logged
 from tests.unit.k6lib.oracle import k6_binary
 
-REPO = Path(__file__).resolve().parents[2]
 ENV_SCRIPT = """
 export const options = { iterations: 1, vus: 1 };
 export default function () {
@@ -24,15 +22,8 @@ export default function () {
 
 
 def _run(command: list[str], script: Path, *flags: str) -> tuple[int, list[str]]:
-    proc = subprocess.run(
-        [*command, "run", "-q", "--no-summary", "--address", "", "--log-format", "raw", *flags, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO), "JSFID_SYSTEM": "from the shell", "JSFID_BOTH": "shell"},
-        cwd=script.parent,
-    )
-    return proc.returncode, [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    run = run_logged(command, script, *flags, env={"JSFID_SYSTEM": "from the shell", "JSFID_BOTH": "shell"})
+    return run.code, [line for line in (run.stdout + run.stderr).splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize(

@@ -5,18 +5,16 @@ each path and logs the result; objects are logged with sorted keys (k6 builds th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from loadpy.k6lib.gjson import select
+from tests.js.logged_run import run_logged
 from tests.js.raw_echo_server import RawEchoServer
 from tests.unit.k6lib.oracle import k6_binary
 
-REPO = Path(__file__).resolve().parents[2]
 DOC = {
     "name": {"first": "Tom", "last": "Anderson"},
     "age": 37,
@@ -72,15 +70,8 @@ export default function () {
 
 
 def _logged(command: list[str], script: Path, target: str) -> list[str]:
-    proc = subprocess.run(
-        [*command, "run", "-q", "--no-summary", "--address", "", "--log-format", "raw", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TARGET": target},
-        cwd=script.parent,
-    )
-    return [*proc.stdout.splitlines(), *proc.stderr.splitlines(), f"exit {proc.returncode}"]
+    run = run_logged(command, script, env={"TARGET": target})
+    return [*run.lines, f"exit {run.code}"]
 
 
 def test_json_selectors_as_k6(tmp_path: Path) -> None:

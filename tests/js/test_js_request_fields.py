@@ -8,15 +8,12 @@ heads the server recorded, byte for byte: Go's canonical header names, Go's head
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+from tests.js.logged_run import run_logged
 from tests.js.raw_echo_server import RawEchoServer
 from tests.unit.k6lib.oracle import k6_binary
-
-REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import http from "k6/http";
@@ -54,15 +51,8 @@ export default function () {
 
 
 def _run(command: list[str], script: Path, target: str) -> tuple[int, list[str]]:
-    proc = subprocess.run(
-        [*command, "run", "-q", "--no-summary", "--address", "", "--log-format", "raw", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TARGET": target},
-        cwd=script.parent,
-    )
-    return proc.returncode, proc.stdout.splitlines() + proc.stderr.splitlines()
+    run = run_logged(command, script, env={"TARGET": target})
+    return run.code, run.lines
 
 
 def test_res_request_and_the_wire_as_k6(tmp_path: Path) -> None:

@@ -4,15 +4,13 @@ k6 against loadpy on a raw-socket server; Go maps (headers) are compared with so
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+from tests.js.logged_run import run_logged
 from tests.js.raw_echo_server import RawEchoServer
 from tests.unit.k6lib.oracle import k6_binary
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import http from "k6/http";
 export const options = { iterations: 1, vus: 1, userAgent: "probe/1" };
@@ -33,15 +31,8 @@ export default function () {
 
 
 def _logged(command: list[str], script: Path, target: str) -> list[str]:
-    proc = subprocess.run(
-        [*command, "run", "-q", "--no-summary", "--address", "", "--log-format", "raw", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TARGET": target},
-        cwd=script.parent,
-    )
-    return [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith(("posted", "refused"))]
+    run = run_logged(command, script, env={"TARGET": target})
+    return [line for line in (run.stdout + run.stderr).splitlines() if line.startswith(("posted", "refused"))]
 
 
 def test_json_of_a_response_as_k6(tmp_path: Path) -> None:

@@ -5,34 +5,25 @@ runs through the real k6 binary and through loadpy; what they log and their exit
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.js.logged_run import run_logged
 from tests.unit.k6lib.oracle import k6_binary
 
-REPO = Path(__file__).resolve().parents[2]
 # k6 places a frame as `file:///x.js:7:3(8)` and a syntax error as `file:///x.js:1:28`: loadpy gives the line
 _K6_COLUMN = re.compile(r"(file://[^\s:]+:\d+):\d+(?:\(\d+\))?")
 
 
 def _run(command: list[str], script: Path) -> tuple[int, list[str]]:
     """Exit code and the lines logged (raw log format), k6's columns dropped, blank lines left out."""
-    proc = subprocess.run(
-        [*command, "run", "-q", "--no-summary", "--address", "", "--log-format", "raw", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        cwd=script.parent,
-    )
-    text = _K6_COLUMN.sub(r"\1", proc.stdout + proc.stderr)
-    return proc.returncode, [line for line in text.splitlines() if line.strip()]
+    run = run_logged(command, script)
+    text = _K6_COLUMN.sub(r"\1", run.stdout + run.stderr)
+    return run.code, [line for line in text.splitlines() if line.strip()]
 
 
 def _write(folder: Path, files: dict[str, str]) -> Path:

@@ -6,15 +6,13 @@ samples both write with `--out json`."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+from tests.js.logged_run import run_logged
 from tests.js.raw_echo_server import RawEchoServer
 from tests.unit.k6lib.oracle import k6_binary
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import exec from "k6/execution";
 import http from "k6/http";
@@ -47,25 +45,7 @@ WATCHED = ("http_reqs", "iterations", "checks", "my_counter", "data_sent")
 
 def _run(command: list[str], script: Path, target: str, out: Path) -> tuple[int, list[str], list[str]]:
     """Exit code, the lines logged, and one `metric url group phase` line per watched sample (sorted)."""
-    proc = subprocess.run(
-        [
-            *command,
-            "run",
-            "-q",
-            "--no-summary",
-            "--address",
-            "",
-            "--log-format",
-            "raw",
-            f"--out=json={out}",
-            str(script),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO), "TARGET": target},
-        cwd=script.parent,
-    )
+    run = run_logged(command, script, f"--out=json={out}", env={"TARGET": target})
     samples = []
     for line in out.read_text().splitlines():
         point = json.loads(line)
@@ -73,7 +53,7 @@ def _run(command: list[str], script: Path, target: str, out: Path) -> tuple[int,
             tags = point["data"]["tags"]
             where = tags.get("url", "").rsplit("/", 1)[-1]
             samples.append(f"{point['metric']} {where} {tags.get('group')} {tags.get('phase')}")
-    return proc.returncode, (proc.stdout + proc.stderr).splitlines(), sorted(samples)
+    return run.code, (run.stdout + run.stderr).splitlines(), sorted(samples)
 
 
 def test_vu_tags_as_k6(tmp_path: Path) -> None:
