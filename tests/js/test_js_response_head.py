@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from loadpy.demo import DemoServer
+from tests.unit.k6lib.oracle import k6_binary
 
 REPO = Path(__file__).resolve().parents[2]
 _CONSOLE = re.compile(r'msg="?(.*?)"? source=console')
@@ -62,13 +62,7 @@ export default function () {
 
 @pytest.fixture(scope="module")
 def k6_bin() -> str:
-    path = shutil.which("k6")
-    if path is None:
-        reason = "THE k6 BINARY IS NOT ON PATH: the Response differential test cannot run"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
+    return k6_binary()
 
 
 def _console(tool: list[str], script: Path, base_url: str) -> list[str]:

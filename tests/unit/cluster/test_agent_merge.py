@@ -13,10 +13,10 @@ from loadpy.cluster.agent import MERGE_INTERVAL_S, NODE_FRAMES, NodeAgent, _Work
 from loadpy.metrics.deltas import DeltaMerger, DeltaReceiver, DeltaSender
 from loadpy.metrics.live import LiveThresholds, live_keys
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import TrendSink
 from loadpy.metrics.thresholds import Thresholds, sink_values
 from loadpy.workers.frames import FrameDecoder
 from loadpy.workers.merge import VU_GAUGES
+from tests.unit.metrics.figures import summary_figures
 
 THRESHOLDS: dict[str, Any] = {
     "http_req_duration": ["p(95)<5", "avg<3"],
@@ -38,18 +38,6 @@ def _record(reg: Registry, rng: random.Random, tick: int, requests: int) -> None
         check.passes += 1
     if tick >= 3:  # a custom metric one worker defines mid-run
         reg.add(reg.define("late", "counter"), (), 1.0)
-
-
-def _figures(reg: Registry) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for metric, tags, sink in reg.all_series():
-        if isinstance(sink, TrendSink):
-            stats = sink.values(1.0, ["count", "min", "max", "med", "p(90)", "p(99)"])
-            out[f"{metric.name}{tags}"] = {**stats, "sum": round(sink.sum, 6), "exact": sink.exact}
-        else:
-            out[f"{metric.name}{tags}"] = sink.values(1.0)
-    out["checks"] = [(c.path, c.passes, c.fails) for g in reg.groups.root.walk() for c in g.checks.values()]
-    return out
 
 
 def test_node_deltas_merge_into_what_every_workers_deltas_merge_into() -> None:
@@ -94,7 +82,7 @@ def test_node_deltas_merge_into_what_every_workers_deltas_merge_into() -> None:
             merger.add(worker, sender.take(True))
         receiver.merge(merger.take())
     live.remove()
-    assert _figures(coordinator) == _figures(single)
+    assert summary_figures(coordinator) == summary_figures(single)
 
 
 class _Proc:

@@ -15,10 +15,11 @@ from loadpy.metrics.deltas import DeltaReceiver, DeltaSender, SeriesBatch
 from loadpy.metrics.live import LiveThresholds, live_keys
 from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import Registry
-from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink, merge_states
+from loadpy.metrics.sinks import EXACT_LIMIT, merge_states
 from loadpy.metrics.thresholds import Thresholds, sink_values
 from loadpy.workers.coordinator import detail_interval
 from loadpy.workers.merge import VU_GAUGES
+from tests.unit.metrics.figures import summary_figures
 
 THRESHOLDS: dict[str, Any] = {
     "http_req_duration": ["p(95)<5", "avg<3", "max<1000"],
@@ -85,18 +86,6 @@ def _same(got: dict[str, Any], want: dict[str, Any]) -> None:
                 assert got[name][stat] == value, (name, stat)
 
 
-def _figures(reg: Registry) -> dict[str, Any]:
-    """What the summary reads, series by series."""
-    out: dict[str, Any] = {}
-    for metric, tags, sink in reg.all_series():
-        if isinstance(sink, TrendSink):
-            stats = sink.values(1.0, ["count", "min", "max", "med", "p(90)", "p(99)"])
-            out[f"{metric.name}{tags}"] = {**stats, "sum": round(sink.sum, 6), "exact": sink.exact}
-        else:
-            out[f"{metric.name}{tags}"] = sink.values(1.0)
-    return out
-
-
 @pytest.mark.parametrize(("workers", "every", "requests", "seed"), [(3, 1, 300, 1), (3, 2, 1_500, 2), (4, 3, 900, 3)])
 def test_live_thresholds_read_what_one_registry_reads_at_every_tick(
     workers: int, every: int, requests: int, seed: int
@@ -136,7 +125,7 @@ def test_live_thresholds_read_what_one_registry_reads_at_every_tick(
         receiver.merge(delta)
         live.merge(delta["live"])
     live.remove()
-    assert _figures(coordinator) == _figures(single)
+    assert summary_figures(coordinator) == summary_figures(single)
     _same(_values(thresholds, 9.0), _values(want_thresholds, 9.0))
     if requests * workers * 8 > EXACT_LIMIT:  # the aggregates crossed into histograms on the way
         assert not want_thresholds.metrics["http_req_duration"].view.sink().exact  # type: ignore[union-attr]
