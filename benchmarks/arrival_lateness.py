@@ -29,6 +29,7 @@ import argparse
 import itertools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ def child(scenario: str, out: str) -> int:
     gcs: list[tuple[float, float, int, float]] = []  # (start, end, generation, CPU seconds)
     ticks: list[tuple[float, float, str, float]] = []  # (start, end, what, CPU seconds)
     probes: list[tuple[float, float, int]] = []  # (fired, lag, run-queue wait ns so far)
+    cpu = [0.0, 0.0]  # process CPU seconds when the scenarios start and end
 
     class Recording(lateness.LatenessLog):
         def __init__(self) -> None:
@@ -136,9 +138,11 @@ def child(scenario: str, out: str) -> int:
 
     async def run_scenarios(self: Any, setup_data: Any) -> None:
         task = asyncio.ensure_future(probe())
+        cpu[0] = time.process_time()
         try:
             await original_run_scenarios(self, setup_data)
         finally:
+            cpu[1] = time.process_time()
             task.cancel()
 
     scheduler.Engine.run_scenarios = run_scenarios  # type: ignore[method-assign]
@@ -146,7 +150,9 @@ def child(scenario: str, out: str) -> int:
     from loadpy.cli.main import main
 
     code = main(["run", "-q", "--address", "", scenario])
-    Path(out).write_text(json.dumps({"starts": starts, "gcs": gcs, "ticks": ticks, "probes": probes}))
+    Path(out).write_text(
+        json.dumps({"starts": starts, "gcs": gcs, "ticks": ticks, "probes": probes, "cpu_s": cpu[1] - cpu[0]})
+    )
     return code
 
 
@@ -220,6 +226,7 @@ def analyse(data: dict[str, Any], late_ms: float) -> dict[str, Any]:
     waits = [(w1 - w0) for (_, _, w0), (_, _, w1) in itertools.pairwise(probes)]
     return {
         "started": len(lates),
+        "cpu_us_per_arrival": round(data["cpu_s"] * 1e6 / max(1, len(lates)), 2),
         "late_ms": {k: round(pct(lates, p), 3) for k, p in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))},
         f"later_than_{late_ms}ms": len(late),
         "causes": dict(sorted(causes.items(), key=lambda kv: -kv[1])),
@@ -261,15 +268,17 @@ def realtime_tree(root: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("trees", nargs="*", help="name=dir: a directory holding a loadpy package (default: this tree)")
     ap.add_argument("--rate", type=int, default=5000)
     ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--tree", default=str(HERE.parent), help="a directory holding the loadpy package to run")
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds (the trees rotated each round)")
     ap.add_argument("--late-ms", type=float, default=2.0)
     ap.add_argument(
         "--rt",
         action="store_true",
         help="run loadpy and nginx SCHED_FIFO (chrt -f 1): their CPUs as if the machine were quiet (needs root)",
     )
+    ap.add_argument("--json", help="write every run's full analysis here")
     ap.add_argument("--child", nargs=2, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -279,39 +288,56 @@ def main(argv: list[str] | None = None) -> int:
     from bench.target import Nginx
     from bench.tools import Workload, loadpy_scenario
 
+    trees = [(t.split("=", 1)[0], t.split("=", 1)[1]) for t in args.trees] or [("now", str(HERE.parent))]
+    planned = int(args.rate * args.seconds) + 1  # the arrival at exactly `duration` starts too
     tools = ensure_tools([])
     work = Path(tempfile.mkdtemp(prefix="loadpy-lateness-"))
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in trees}
     with Nginx(tools["nginx"] or "nginx", 1) as target:
+        if args.rt:
+            realtime_tree(target.proc.pid if target.proc else 0)
         scenario = work / "scenario.yaml"
         scenario.write_text(loadpy_scenario(Workload("car", target.url, rate=args.rate, duration_s=args.seconds)))
         out = work / "probes.json"
-        load_before = os.getloadavg()
-        cmd = [
-            *(["chrt", "-f", "1"] if args.rt else []),
-            "taskset",
-            "-c",
-            "0",
-            sys.executable,
-            __file__,
-            "--child",
-            str(scenario),
-            str(out),
-        ]
-        env = dict(os.environ, PYTHONPATH=args.tree, LOADPY_DEBUG_LATENCY_FILE=str(work / "lateness.jsonl"))
-        t0 = time.monotonic()
-        if args.rt:
-            realtime_tree(target.proc.pid if target.proc else 0)
-        subprocess.run(cmd, env=env, check=True, cwd=work, stdout=subprocess.DEVNULL)
-        result = analyse(json.loads(out.read_text()), args.late_ms)
-    result = {
-        "rate": args.rate,
-        "seconds": args.seconds,
-        "wall_s": round(time.monotonic() - t0, 1),
-        "loadavg": [round(x, 2) for x in (*load_before[:1], *os.getloadavg()[:1])],
-        **result,
-    }
-    print(json.dumps(result, indent=1))
+        for r in range(args.rounds):
+            for name, tree in trees[r % len(trees) :] + trees[: r % len(trees)]:
+                load_before = os.getloadavg()[0]
+                cmd = [*(["chrt", "-f", "1"] if args.rt else []), "taskset", "-c", "0"]
+                cmd += [sys.executable, __file__, "--child", str(scenario), str(out)]
+                env = dict(os.environ, PYTHONPATH=tree, LOADPY_DEBUG_LATENCY_FILE=str(work / "lateness.jsonl"))
+                subprocess.run(cmd, env=env, check=True, cwd=work, stdout=subprocess.DEVNULL)
+                result = {
+                    "loadavg": [load_before, os.getloadavg()[0]],
+                    **analyse(json.loads(out.read_text()), args.late_ms),
+                }
+                result["achieved"] = round(result["started"] / planned, 4)
+                runs[name].append(result)
+                print(f"round {r + 1} {name:>8}: {brief(result)}", flush=True)
+    print(f"median ({args.rate}/s for {args.seconds:g} s, {args.rounds} rounds{', SCHED_FIFO' if args.rt else ''}):")
+    for name, results in runs.items():
+        print(f"  {name:>8}: {brief({k: median_of(results, k) for k in results[0]})}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=1) + "\n")
     return 0
+
+
+def median_of(results: list[dict[str, Any]], key: str) -> Any:
+    values = [r[key] for r in results]
+    if isinstance(values[0], dict):
+        return {k: median_of(values, k) for k in values[0] if all(k in v for v in values)}
+    if isinstance(values[0], int | float):
+        return statistics.median(values)
+    return values[0]
+
+
+def brief(r: dict[str, Any]) -> str:
+    late = r["late_ms"]
+    return (
+        f"achieved {r['achieved']:.4f}  late p50 {late['p50']:.2f} p90 {late['p90']:.2f} p99 {late['p99']:.2f}"
+        f" max {late['max']:.1f} ms  CPU {r['cpu_us_per_arrival']:.1f} µs/arrival"
+        f"  off-CPU {r['run_queue_wait_ms']:.0f} ms"
+        f"  load {r['loadavg'][0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import ctypes
 import os
 import sys
 import time
+from functools import partial
 from typing import Any
 
 now = time.perf_counter
@@ -47,12 +48,15 @@ class Alarm:
     `Alarm.open()` gives None where there is no timerfd (not Linux, or a loop without readers):
     callers then sleep with the loop's own timers."""
 
-    __slots__ = ("_fd", "_loop", "_spec", "_waiter")
+    __slots__ = ("_arm", "_fd", "_loop", "_spec", "_value", "_waiter")
 
     def __init__(self, fd: int, loop: asyncio.AbstractEventLoop) -> None:
         self._fd = fd
         self._loop = loop
         self._spec = _ItimerSpec()
+        self._value = self._spec.it_value  # a view into _spec: set per wait without a new object
+        spec_ref = ctypes.byref(self._spec)
+        self._arm = partial(_timerfd_settime, fd, _TFD_TIMER_ABSTIME, spec_ref, None)
         self._waiter: asyncio.Future[None] | None = None
         loop.add_reader(fd, self._fired)
 
@@ -72,9 +76,9 @@ class Alarm:
         """A future done at `now()` time `when` (at once when it has passed)."""
         waiter = self._waiter = self._loop.create_future()
         ns = max(int(when * 1e9), 1)  # all zeros would disarm the timer instead
-        value = self._spec.it_value
+        value = self._value
         value.tv_sec, value.tv_nsec = divmod(ns, 1_000_000_000)
-        if _timerfd_settime(self._fd, _TFD_TIMER_ABSTIME, ctypes.byref(self._spec), None) != 0:
+        if self._arm() != 0:
             waiter.set_result(None)  # cannot arm (never seen): the caller's loop checks the time again
         return waiter
 
@@ -106,17 +110,20 @@ _TFD_CLOEXEC = 0o2000000
 _TFD_TIMER_ABSTIME = 1
 
 
-def _libc_function(name: str) -> Any:
+def _libc_function(name: str, *argtypes: Any) -> Any:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return getattr(ctypes.CDLL(None, use_errno=True), name)
+        function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
+    function.argtypes = argtypes  # declared: no per-call guessing of the conversions
+    function.restype = ctypes.c_int
+    return function
 
 
-_create = _libc_function("timerfd_create")
-_timerfd_settime = _libc_function("timerfd_settime")
+_create = _libc_function("timerfd_create", ctypes.c_int, ctypes.c_int)
+_timerfd_settime = _libc_function("timerfd_settime", ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 
 
 def _timerfd_create() -> int | None:

@@ -32,9 +32,10 @@ TICK = 0.001
 # waits up to this long are a plain wait on the alarm (a stop is noticed when it ends); longer ones
 # race the stop event (`sleep_until`, which costs a task and a timeout handle per wait)
 SHORT_WAIT = 0.05
-# the starter wakes at most once per MIN_WAKE_GAP (at 5,000/s: ~2 arrivals a wake, not one), so
-# at most this much of any start lateness is the starter's granularity
-MIN_WAKE_GAP = 0.0005
+# the starter wakes at most once per MIN_WAKE_GAP: no more often than uvloop's 1 ms timers woke it,
+# but on time. Every wake is a sleep and a wake-up of the process, which costs more than the arrivals
+# it starts: at 5,000/s a 0.5 ms gap took ~20 µs more CPU per arrival (benchmarks/README.md)
+MIN_WAKE_GAP = 0.001
 
 Arrival = tuple[int, float]  # (global 0-based iteration index, planned `now()` time)
 
