@@ -278,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run loadpy and nginx SCHED_FIFO (chrt -f 1): their CPUs as if the machine were quiet (needs root)",
     )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="N > 1: `loadpy run --workers N`, unpinned, without the in-process probes: each worker's"
+        " share (started, dropped, start lateness) from the lateness hook, achieved from the summary",
+    )
     ap.add_argument("--json", help="write every run's full analysis here")
     ap.add_argument("--child", nargs=2, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -302,6 +309,12 @@ def main(argv: list[str] | None = None) -> int:
         for r in range(args.rounds):
             for name, tree in trees[r % len(trees) :] + trees[: r % len(trees)]:
                 load_before = os.getloadavg()[0]
+                if args.workers > 1:
+                    result = run_workers(args.workers, tree, scenario, work, args.rt, planned)
+                    result["loadavg"] = [load_before, os.getloadavg()[0]]
+                    runs[name].append(result)
+                    print(f"round {r + 1} {name:>8}: {json.dumps(result)}", flush=True)
+                    continue
                 cmd = [*(["chrt", "-f", "1"] if args.rt else []), "taskset", "-c", "0"]
                 cmd += [sys.executable, __file__, "--child", str(scenario), str(out)]
                 env = dict(os.environ, PYTHONPATH=tree, LOADPY_DEBUG_LATENCY_FILE=str(work / "lateness.jsonl"))
@@ -313,12 +326,39 @@ def main(argv: list[str] | None = None) -> int:
                 result["achieved"] = round(result["started"] / planned, 4)
                 runs[name].append(result)
                 print(f"round {r + 1} {name:>8}: {brief(result)}", flush=True)
+    if args.workers > 1:
+        if args.json:
+            Path(args.json).write_text(json.dumps(runs, indent=1) + "\n")
+        return 0
     print(f"median ({args.rate}/s for {args.seconds:g} s, {args.rounds} rounds{', SCHED_FIFO' if args.rt else ''}):")
     for name, results in runs.items():
         print(f"  {name:>8}: {brief({k: median_of(results, k) for k in results[0]})}")
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1) + "\n")
     return 0
+
+
+def run_workers(workers: int, tree: str, scenario: Path, work: Path, rt: bool, planned: int) -> dict[str, Any]:
+    """One `loadpy run --workers N` (unpinned): achieved and dropped from its summary export, each
+    worker's share from the lateness hook's lines, CPU of the whole process tree."""
+    lateness, export = work / "lateness.jsonl", work / "export.json"
+    lateness.unlink(missing_ok=True)
+    cmd = [*(["chrt", "-f", "1"] if rt else []), sys.executable, "-m", "loadpy", "run", "-q", "--address", ""]
+    cmd += ["--workers", str(workers), "--summary-export", str(export), str(scenario)]
+    env = dict(os.environ, PYTHONPATH=tree, LOADPY_DEBUG_LATENCY_FILE=str(lateness))
+    before = os.times()
+    subprocess.run(cmd, env=env, check=True, cwd=work, stdout=subprocess.DEVNULL)
+    after = os.times()
+    metrics = json.loads(export.read_text())["metrics"]
+    iterations = metrics.get("iterations", {}).get("count", 0)
+    cpu_s = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    keys = ("started", "dropped", "p50_ms", "p90_ms", "p99_ms", "max_ms")
+    return {
+        "achieved": round(iterations / planned, 4),
+        "dropped": metrics.get("dropped_iterations", {}).get("count", 0),
+        "cpu_us_per_arrival": round(cpu_s * 1e6 / max(1, iterations), 2),
+        "per_worker": [{k: line[k] for k in keys} for line in map(json.loads, lateness.read_text().splitlines())],
+    }
 
 
 def median_of(results: list[dict[str, Any]], key: str) -> Any:

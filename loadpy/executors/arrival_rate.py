@@ -207,4 +207,4 @@ class ArrivalRateRunner(ExecutorRunner):
 
     def finish(self) -> None:
         if self._lateness is not None and self._lateness_file:
-            self._lateness.write(self._lateness_file, self.config.name, self.config.executor)
+            self._lateness.write(self._lateness_file, self.config.name, self.config.executor, self.dropped)
