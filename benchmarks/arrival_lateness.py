@@ -357,7 +357,7 @@ def run_workers(workers: int, tree: str, scenario: Path, work: Path, rt: bool, p
         "achieved": round(iterations / planned, 4),
         "dropped": metrics.get("dropped_iterations", {}).get("count", 0),
         "cpu_us_per_arrival": round(cpu_s * 1e6 / max(1, iterations), 2),
-        "per_worker": [{k: line[k] for k in keys} for line in map(json.loads, lateness.read_text().splitlines())],
+        "per_worker": [{k: line.get(k) for k in keys} for line in map(json.loads, lateness.read_text().splitlines())],
     }
 
 
