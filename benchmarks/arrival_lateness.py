@@ -285,12 +285,18 @@ def main(argv: list[str] | None = None) -> int:
         help="N > 1: `loadpy run --workers N`, unpinned, without the in-process probes: each worker's"
         " share (started, dropped, start lateness) from the lateness hook, achieved from the summary",
     )
+    ap.add_argument(
+        "--thresholds",
+        action="store_true",
+        help="add thresholds on http_req_duration p(95)/p(99) and http_req_failed (evaluated every 2 s)",
+    )
     ap.add_argument("--json", help="write every run's full analysis here")
     ap.add_argument("--child", nargs=2, metavar=("SCENARIO", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         return child(args.child[0], args.child[1])
 
+    import yaml
     from bench.setup_tools import ensure_tools
     from bench.target import Nginx
     from bench.tools import Workload, loadpy_scenario
@@ -304,7 +310,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.rt:
             realtime_tree(target.proc.pid if target.proc else 0)
         scenario = work / "scenario.yaml"
-        scenario.write_text(loadpy_scenario(Workload("car", target.url, rate=args.rate, duration_s=args.seconds)))
+        text = loadpy_scenario(Workload("car", target.url, rate=args.rate, duration_s=args.seconds))
+        if args.thresholds:
+            doc = yaml.safe_load(text)
+            doc["options"]["thresholds"] = {
+                "http_req_duration": ["p(95)<500", "p(99)<1000"],
+                "http_req_failed": ["rate<0.01"],
+            }
+            text = yaml.safe_dump(doc, sort_keys=False)
+        scenario.write_text(text)
         out = work / "probes.json"
         for r in range(args.rounds):
             for name, tree in trees[r % len(trees) :] + trees[: r % len(trees)]:
