@@ -8,6 +8,7 @@ import gc
 
 import pytest
 
+from loadpy.engine import upkeep
 from loadpy.engine.upkeep import fold_in_slices, setup_objects_frozen
 from loadpy.metrics.registry import FOLD_BATCH, Registry
 from loadpy.metrics.sinks import TrendSink
@@ -67,3 +68,27 @@ def test_the_objects_of_the_start_are_frozen_for_the_block_only() -> None:
     with pytest.raises(RuntimeError), setup_objects_frozen():
         raise RuntimeError("a scenario failed")
     assert gc.get_freeze_count() == 0
+
+
+def test_the_scan_hands_the_loop_back_every_chunk_of_series(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = Registry()
+    for url in range(5):  # none needs folding: only looked at
+        registry.sink(registry.metrics["http_req_duration"], (("url", str(url)),)).add(1.0)
+    monkeypatch.setattr(upkeep, "SCAN_CHUNK", 2)
+    looked_at: list[int] = []
+    turns = 0
+    monkeypatch.setattr(TrendSink, "buffered", property(lambda sink: looked_at.append(turns) or 0))
+
+    async def scenario() -> None:
+        nonlocal turns
+        folder = asyncio.ensure_future(fold_in_slices(registry, every=0.001))
+        try:
+            while len(looked_at) < 5 and turns < 100_000:
+                turns += 1
+                await asyncio.sleep(0)
+        finally:
+            folder.cancel()
+
+    asyncio.run(scenario())
+    first = looked_at[0]
+    assert looked_at[:5] == [first, first, first + 1, first + 1, first + 2]  # 2 series a turn
