@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
                 args.rounds or (1 if args.quick else 3),
                 ("achieved_ratio", "dropped", "late_p50_ms", "late_p99_ms", "cpu_us_per_req"),
             )
+            if "loadpy" in runners:
+                figs["2_arrival_rate_workers"] = arrival_rate_workers(
+                    runners, target.url, args.rounds or 1, HERE.parent
+                )
         if 3 in figures:
             sleep_s = 3.0 if args.quick else 5.0
             figs["3_memory_per_vu"] = figure(
@@ -134,6 +138,31 @@ def main(argv: list[str] | None = None) -> int:
     out_file.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nresults: {out_file}")
     return 0
+
+
+def arrival_rate_workers(runners: dict[str, Runner], url: str, rounds: int, repo: Path) -> dict[str, Any]:
+    """Figure 2, workers row: constant-arrival-rate 10k/s for 10 s, one process on CPU 0 against
+    `--workers 2` unpinned (both CPUs; the second worker shares CPU 1 with nginx), k6 on CPU 0
+    beside; each worker's share (started, dropped, start lateness) from the lateness hook."""
+
+    def w2(w: Workload, d: Path) -> dict[str, Any]:
+        return run_loadpy(w, d, None, run_timeout(w), repo, ("--workers", "2"))
+
+    result = figure(
+        "2. constant-arrival-rate 10k/s, 10 s: one process (CPU 0) vs --workers 2 (unpinned)",
+        {**runners, "loadpy-w2": w2},
+        ["loadpy", "loadpy-w2", "k6"],
+        {"10000/s": Workload("car", url, rate=10000, duration_s=10.0)},
+        rounds,
+        ("achieved_ratio", "dropped", "late_p50_ms", "late_p99_ms", "cpu_us_per_req"),
+    )
+    for i, run in enumerate(result["runs"]["10000/s"].get("loadpy-w2", [])):
+        for n, share in enumerate(run.get("per_worker", []), 1):
+            print(
+                f"  round {i + 1} loadpy-w2 worker {n}: started {share['started']}, dropped {share['dropped']},"
+                f" start lateness p50 {share['p50_ms']} / p99 {share['p99_ms']} ms"
+            )
+    return result
 
 
 def latency_overhead(runners: dict[str, Runner], url: str, duration_s: float, rounds: int) -> dict[str, Any]:

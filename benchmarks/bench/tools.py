@@ -179,17 +179,22 @@ def run_loadpy(
     return out
 
 
-def _lateness(path: Path) -> dict[str, float]:
-    """p50/p99 start lateness (ms) from the hook's JSON lines (the worst line when several)."""
+def _lateness(path: Path) -> dict[str, Any]:
+    """p50/p99 start lateness (ms) from the hook's JSON lines (the worst line when several); with
+    several lines (`--workers N`) also each worker's started / dropped / p50 / p99."""
     if not path.exists():
         return {}
     lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     if not lines:
         return {}
-    return {
+    out: dict[str, Any] = {
         "late_p50_ms": max(float(line["p50_ms"]) for line in lines),
         "late_p99_ms": max(float(line["p99_ms"]) for line in lines),
     }
+    if len(lines) > 1:
+        keys = ("started", "dropped", "p50_ms", "p99_ms")
+        out["per_worker"] = [{k: line.get(k) for k in keys} for line in lines]
+    return out
 
 
 # -- the latency floor (figure 4) ----------------------------------------------------

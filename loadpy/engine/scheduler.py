@@ -16,10 +16,11 @@ from loadpy.base.progress import ScenarioProgress
 from loadpy.base.runtime import Runtime
 from loadpy.clock import now
 from loadpy.engine.pool import VUPool, planned_pool_size
+from loadpy.engine.upkeep import fold_in_slices, setup_objects_frozen
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, TestAbort
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
 from loadpy.executors.externally_controlled import ExternallyControlledRunner
-from loadpy.metrics.registry import FOLD_BATCH, Registry
+from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet
 from loadpy.pipeline.lifecycle import Lifecycle, Phase
 from loadpy.pipeline.results import RunState
@@ -151,6 +152,16 @@ class Engine:
 
     async def run_scenarios(self, setup_data: Any) -> None:
         """Every scenario at its startTime (counted from the end of setup); setup's data is in the runtime."""
+        with setup_objects_frozen():
+            folder = asyncio.ensure_future(fold_in_slices(self.registry))
+            try:
+                await self._run_all_scenarios()
+            finally:
+                folder.cancel()
+        if not any(r.completed for r in self.runners.values()) and self.lifecycle.exit_code is None:
+            log.warning("No script iterations fully finished, consider making the test duration longer")
+
+    async def _run_all_scenarios(self) -> None:
         exec_start = now()
         tasks = [asyncio.ensure_future(self._run_scenario(r, exec_start)) for r in self.runners.values()]
         try:
@@ -160,8 +171,6 @@ class Engine:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
-        if not any(r.completed for r in self.runners.values()) and self.lifecycle.exit_code is None:
-            log.warning("No script iterations fully finished, consider making the test duration longer")
 
     async def _run_scenario(self, runner: ExecutorRunner, exec_start: float) -> None:
         delay = exec_start + runner.config.start_time - now()
@@ -184,7 +193,7 @@ class Engine:
         return self.pool.initialized
 
     def on_tick(self) -> None:
-        self.registry.fold(FOLD_BATCH)  # trend values into their bounded stores: flat memory
+        """Nothing: the trend values are folded in slices while the scenarios run (loadpy.engine.upkeep)."""
 
     def test_failed(self) -> bool:
         return bool(self.runtime.test_failed)

@@ -2,15 +2,18 @@
 starter that fires every planned arrival at its time, whether or not the last one finished.
 
 Timing: arrival times come from a closed form relative to the scenario start, never from
-accumulated sleeps. uvloop rounds sleeps under 1 ms to zero, so the starter never sleeps
-less than TICK: it wakes about every millisecond at worst and starts every arrival whose
-time has come (each iteration's lateness behind its planned time is tracked).
+accumulated sleeps. The starter waits for the next arrival on a timerfd (`loadpy.clock.Alarm`:
+microseconds late, where uvloop's millisecond timers are up to ~2 ms late), at most once per
+MIN_WAKE_GAP, and starts every arrival whose time has come (each iteration's lateness behind its
+planned time is tracked). Without a timerfd it sleeps on the loop's timers, never less than TICK
+(uvloop rounds sleeps under 1 ms to zero).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ from typing import ClassVar
 
 from loadpy.base.progress import ScenarioProgress, active_vus_column, time_column
 from loadpy.base.runtime import VirtualUser
-from loadpy.clock import now
+from loadpy.clock import Alarm, now
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv, or_default
 from loadpy.executors.lateness import LatenessLog, lateness_path
 from loadpy.segments import SegmentArg, Stripe, as_stripe
@@ -26,9 +29,15 @@ from loadpy.segments import SegmentArg, Stripe, as_stripe
 log = logging.getLogger("loadpy.executors")
 
 TICK = 0.001
-# waits up to this long are a plain `asyncio.sleep` (a stop is noticed when it ends); longer ones
+# waits up to this long are a plain wait on the alarm (a stop is noticed when it ends); longer ones
 # race the stop event (`sleep_until`, which costs a task and a timeout handle per wait)
 SHORT_WAIT = 0.05
+# the starter wakes at most once per MIN_WAKE_GAP: no more often than uvloop's 1 ms timers woke it,
+# but on time. Every wake is a sleep and a wake-up of the process, which costs more than the arrivals
+# it starts: at 5,000/s a 0.5 ms gap took ~20 µs more CPU per arrival (benchmarks/README.md)
+MIN_WAKE_GAP = 0.001
+
+Arrival = tuple[int, float]  # (global 0-based iteration index, planned `now()` time)
 
 
 @dataclass
@@ -94,6 +103,10 @@ class ArrivalRateConfig(ExecutorConfig):
 
 
 class ArrivalRateRunner(ExecutorRunner):
+    """The starter hands each arrival to an idle VU's loop: every VU runs one long-lived task that
+    parks on a future between iterations (no task per arrival), and the starter resolves the future
+    of the VU idle longest with the arrival's (index, planned time)."""
+
     config: ArrivalRateConfig
     counts_running_only: ClassVar[bool] = True
 
@@ -101,6 +114,8 @@ class ArrivalRateRunner(ExecutorRunner):
         super().__init__(config, env)
         self._lateness_file = lateness_path()
         self._lateness = LatenessLog() if self._lateness_file else None
+        self._idle: deque[asyncio.Future[Arrival | None]] = deque()  # parked VUs, idle longest first
+        self._arrivals_over = False
 
     async def drive(self) -> None:
         assert self.started_at is not None
@@ -108,55 +123,88 @@ class ArrivalRateRunner(ExecutorRunner):
         if arrival_stripe is None:
             return
         limit = self.stripe.scale(self.config.max_vus_total)
-        free: deque[VirtualUser] = deque(self.take_vus(self.config.planned_vus(self.stripe)))
+        for vu in self.take_vus(self.config.planned_vus(self.stripe)):
+            self._park_new(vu)
+        idle = self._idle
+        alarm = Alarm.open()
         warned = False
         start = self.started_at
-        for index, offset in self.config.arrivals(arrival_stripe):
-            due = start + offset
-            while not self.stopping and (wait := due - now()) > 0:
-                if wait > SHORT_WAIT:
-                    await self.sleep_until(due)  # wakes at once when the scenario is stopped
-                else:  # a plain timer: no stop-event task and timeout handle per arrival
-                    await asyncio.sleep(max(wait, TICK))
-            if self.stopping:
-                break
-            if free:
-                self.spawn(self._run(free, free.popleft(), index, due))
-                continue
-            self.drop(1)  # no free VU: the arrival is lost, never queued
-            if self.allocated_vus < limit:
-                free.append(self.take_vus(1)[0])  # grow by one VU, for the next arrivals
-            elif not warned:
-                warned = True
-                log.warning(
-                    "Insufficient VUs, reached %d active VUs and cannot initialize more (scenario %s)",
-                    self.allocated_vus,
-                    self.config.name,
-                )
+        last_wake = -math.inf
+        try:
+            for index, offset in self.config.arrivals(arrival_stripe):
+                due = start + offset
+                while not self.stopping and (wait := due - now()) > 0:
+                    if wait > SHORT_WAIT:
+                        await self.sleep_until(due)  # wakes at once when the scenario is stopped
+                    elif alarm is not None:  # no stop-event task per wait
+                        await alarm.until(max(due, last_wake + MIN_WAKE_GAP))
+                        last_wake = now()
+                    else:
+                        await asyncio.sleep(max(wait, TICK))
+                if self.stopping:
+                    break
+                if idle:
+                    idle.popleft().set_result((index, due))
+                    continue
+                self.drop(1)  # no free VU: the arrival is lost, never queued
+                if self.allocated_vus < limit:
+                    self._park_new(self.take_vus(1)[0])  # grow by one VU, for the next arrivals
+                elif not warned:
+                    warned = True
+                    log.warning(
+                        "Insufficient VUs, reached %d active VUs and cannot initialize more (scenario %s)",
+                        self.allocated_vus,
+                        self.config.name,
+                    )
+        finally:
+            if alarm is not None:
+                alarm.close()
+            self._arrivals_over = True
+            while idle:  # the parked VUs' loops end
+                waiter = idle.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _run(self, free: deque[VirtualUser], vu: VirtualUser, index: int, due: float) -> None:
-        # lateness is measured when the iteration really starts (its task's first step)
-        late = now() - due
-        if late > self.lateness_max:
-            self.lateness_max = late
-        if self._lateness is not None:
-            self._lateness.add(late)
-        # `iteration`, inlined: one coroutine level less per iteration
-        self._begin_iteration()
-        try:
-            await vu.run_iteration(self.ctx, index)
-        except asyncio.CancelledError:
-            self.interrupted += 1
-            raise
-        except Exception as exc:
-            self._iteration_failed(exc)
-            return
-        finally:
-            self.active_vus -= 1  # counts_running_only
-            free.append(vu)
-        self.completed += 1
+    def _park_new(self, vu: VirtualUser) -> None:
+        """Start `vu`'s loop, parked: it is free for the very next arrival."""
+        waiter: asyncio.Future[Arrival | None] = asyncio.get_running_loop().create_future()
+        self._idle.append(waiter)
+        self.spawn(self._vu_loop(vu, waiter))
+
+    async def _vu_loop(self, vu: VirtualUser, waiter: asyncio.Future[Arrival | None]) -> None:
+        """Iterations of one VU, each when the starter hands it an arrival, until the arrivals end."""
+        create_future = asyncio.get_running_loop().create_future
+        idle = self._idle
+        ctx = self.ctx
+        run = vu.run_iteration
+        record = None if self._lateness is None else self._lateness.add
+        while (arrival := await waiter) is not None:
+            index, due = arrival
+            # lateness is measured when the iteration really starts
+            late = now() - due
+            if late > self.lateness_max:
+                self.lateness_max = late
+            if record is not None:
+                record(late)
+            # `iteration`, inlined: one coroutine level less per iteration
+            self._begin_iteration()
+            try:
+                await run(ctx, index)
+            except asyncio.CancelledError:
+                self.interrupted += 1
+                raise
+            except Exception as exc:
+                self._iteration_failed(exc)
+            else:
+                self.completed += 1
+            finally:
+                self.active_vus -= 1  # counts_running_only
+            if self._arrivals_over:
+                return
+            waiter = create_future()
+            idle.append(waiter)
 
     def finish(self) -> None:
         if self._lateness is not None and self._lateness_file:
-            self._lateness.write(self._lateness_file, self.config.name, self.config.executor)
+            self._lateness.write(self._lateness_file, self.config.name, self.config.executor, self.dropped)

@@ -5,11 +5,12 @@ registry. When the environment variable LOADPY_DEBUG_LATENCY_FILE names a file, 
 arrival-rate scenario keeps how late each iteration actually started behind its planned
 time and appends one JSON line to that file when the scenario ends:
 
-    {"scenario": "car", "executor": "constant-arrival-rate", "pid": 123, "started": 30001,
-     "p50_ms": 0.41, "p90_ms": 0.8, "p99_ms": 1.3, "max_ms": 4.2}
+    {"scenario": "car", "executor": "constant-arrival-rate", "pid": 123, "dropped": 0,
+     "started": 30001, "p50_ms": 0.41, "p90_ms": 0.8, "p99_ms": 1.3, "max_ms": 4.2}
 
-(one line per scenario and process, so `--workers N` appends N lines). `benchmarks/run.py`
-reads it for figure 2. Without the variable nothing is recorded.
+(one line per scenario and process, so `--workers N` appends N lines, each with that worker's
+share: its started and dropped iterations). `benchmarks/run.py` reads it for figure 2. Without the
+variable nothing is recorded.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ class LatenessLog:
             out[name] = round(_nearest_rank(ordered, pct) * 1000.0, 4) if ordered else 0.0
         return out
 
-    def write(self, path: str, scenario: str, executor: str) -> None:
+    def write(self, path: str, scenario: str, executor: str, dropped: int = 0) -> None:
         """Append this scenario's summary as one JSON line; a benchmark hook never fails the run."""
-        line = {"scenario": scenario, "executor": executor, "pid": os.getpid(), **self.summary()}
+        line = {"scenario": scenario, "executor": executor, "pid": os.getpid(), "dropped": dropped, **self.summary()}
         try:
             with open(path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(line) + "\n")

@@ -34,7 +34,12 @@ def test_arrival_rate_scenario_appends_one_line_per_scenario(tmp_path: Path, mon
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == 1  # closed-model executors have no schedule to be late against
     line = lines[0]
-    assert (line["scenario"], line["executor"], line["started"]) == ("car", "constant-arrival-rate", 21)
+    assert (line["scenario"], line["executor"], line["started"], line["dropped"]) == (
+        "car",
+        "constant-arrival-rate",
+        21,
+        0,
+    )
     assert 0.0 <= line["p50_ms"] <= line["p90_ms"] <= line["p99_ms"] <= line["max_ms"]
     assert line["max_ms"] == pytest.approx(engine.runners["car"].lateness_max * 1000.0, abs=1e-3)
 
@@ -51,3 +56,17 @@ def test_without_the_variable_nothing_is_kept(monkeypatch: pytest.MonkeyPatch) -
     run(engine.run())
     assert engine.runners["car"]._lateness is None  # type: ignore[attr-defined]
     assert len(rt.completed_calls()) == 11
+
+
+@pytest.mark.slow
+def test_the_line_carries_the_processes_dropped_iterations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "lateness.jsonl"
+    monkeypatch.setenv(LATENESS_ENV, str(out))
+    rt = FakeRuntime(sleep=0.25)  # one VU busy 0.25 s, arrivals every 0.1 s: two of every three dropped
+    config = scenario("car", executor="constant-arrival-rate", rate=10, duration="1s", preAllocatedVUs=1, maxVUs=1)
+    engine = Engine(scenarios={"car": config}, runtime=rt, registry=rt.registry)
+    run(engine.run())
+    (line,) = [json.loads(text) for text in out.read_text().splitlines()]
+    runner = engine.runners["car"]
+    assert line["dropped"] == runner.dropped > 0
+    assert line["started"] + line["dropped"] == 11 == len(rt.calls) + runner.dropped
