@@ -6,11 +6,14 @@ import asyncio
 from dataclasses import dataclass
 from typing import ClassVar
 
+from loadpy.base.collector import long_lived_burst
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, count_of
 from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, as_stripe
+
+START_BATCH = 1000  # VUs whose tasks are created between two turns of the event loop
 
 
 @dataclass
@@ -45,7 +48,19 @@ class PerVUIterationsRunner(ExecutorRunner):
     async def drive(self) -> None:
         vus = self.take_vus(self.config.planned_vus(self.stripe))
         self._left = [self.config.iterations] * len(vus)
-        tasks = [self.spawn_vu(self._vu_loop(k, vu)) for k, vu in enumerate(vus)]
+        tasks: list[asyncio.Task[None]] = []
+        # Every VU is active from the scenario's start (k6), also the ones of batches not started yet.
+        self.active_vus += len(vus)
+        try:
+            with long_lived_burst():  # the VUs' tasks live for the run (base/collector.py)
+                for first in range(0, len(vus), START_BATCH):
+                    for k in range(first, min(first + START_BATCH, len(vus))):
+                        task = self.spawn(self._vu_loop(k, vus[k]))
+                        task.add_done_callback(self._vu_done)
+                        tasks.append(task)
+                    await asyncio.sleep(0)  # this batch's first steps run; the loop serves the API meanwhile
+        finally:
+            self.active_vus -= len(vus) - len(tasks)  # a stop during the start: never-spawned VUs
         await asyncio.gather(*tasks)
 
     async def _vu_loop(self, local_index: int, vu: VirtualUser) -> None:
