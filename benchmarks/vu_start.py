@@ -14,61 +14,36 @@ The generator runs on CPU 0 (`--cpu -1`: unpinned); bytecode is cached outside t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench.marker import MarkerServer
 from bench.procs import run_measured
 from bench.setup_tools import _which as which_tool
+from bench.tools import Workload, k6_script, loadpy_scenario
 
 COLUMNS = ("to_first_s", "to_last_s", "cpu_to_last_s", "rss_at_last_mb", "wall_s", "cpu_s", "peak_rss_mb")
 
 
-def yaml_flow(vus: int, sleep_s: float, marker: str) -> str:
-    import yaml
-
-    flow = [
-        {"if": "vu == 1", "then": [{"request": {"url": f"{marker}/first"}}]},
-        {"if": f"vu == {vus}", "then": [{"request": {"url": f"{marker}/last"}}]},
-        {"sleep": sleep_s},
-    ]
-    return yaml.safe_dump({"options": _options(vus), "flows": {"default": flow}}, sort_keys=False)
-
-
-def python_script(vus: int, sleep_s: float, marker: str) -> str:
+def python_script(w: Workload) -> str:
+    """The sleepers workload as a Python script (k6_script and loadpy_scenario write the others)."""
+    assert w.marker is not None
+    options = {"scenarios": {"s": {"executor": "per-vu-iterations", "vus": w.vus, "iterations": 1}}}
     return (
-        f"options = {_options(vus)!r}\n\n\n"
+        f"options = {options!r}\n\n\n"
         "async def default(vu):\n"
         "    if vu.id == 1:\n"
-        f"        await vu.http.get({marker + '/first'!r})\n"
-        f"    if vu.id == {vus}:\n"
-        f"        await vu.http.get({marker + '/last'!r})\n"
-        f"    await vu.sleep({sleep_s!r})\n"
+        f"        await vu.http.get({w.marker.url + '/first'!r})\n"
+        f"    if vu.id == {w.vus}:\n"
+        f"        await vu.http.get({w.marker.url + '/last'!r})\n"
+        f"    await vu.sleep({w.sleep_s!r})\n"
     )
-
-
-def k6_script(vus: int, sleep_s: float, marker: str) -> str:
-    return (
-        "import http from 'k6/http';\nimport { sleep } from 'k6';\n"
-        f"export const options = {json.dumps(_options(vus))};\n"
-        "export default function () {\n"
-        f"  if (__VU === 1) http.get({json.dumps(marker + '/first')});\n"
-        f"  if (__VU === {vus}) http.get({json.dumps(marker + '/last')});\n"
-        f"  sleep({sleep_s});\n"
-        "}\n"
-    )
-
-
-def _options(vus: int) -> dict[str, Any]:
-    return {"scenarios": {"s": {"executor": "per-vu-iterations", "vus": vus, "iterations": 1}}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,10 +102,10 @@ def _run(
     base_env: dict[str, str],
     marker: MarkerServer,
 ) -> dict[str, float]:
-    writers = {"yaml": (yaml_flow, "yaml"), "py": (python_script, "py"), "js": (k6_script, "js")}
+    writers = {"yaml": (loadpy_scenario, "yaml"), "py": (python_script, "py"), "js": (k6_script, "js")}
     write, ext = writers[kind]
     script = work / f"s{vus}.{ext}"
-    script.write_text(write(vus, sleep_s, marker.url))
+    script.write_text(write(Workload("sleepers", "", vus=vus, sleep_s=sleep_s, marker=marker)))
     if tree is None:
         assert k6 is not None
         cmd, env = [k6, "run", "-q", "--address", "", str(script)], None
