@@ -7,10 +7,14 @@ seconds and the CPU seconds the cyclic garbage collector took so far (gc.callbac
 up, the pool's pre-allocation begins and ends, the per-vu-iterations drive begins, the first and
 the last VU loop run (every VU started), the drive ends, exit. It wraps loadpy's own methods
 (VUPool.preallocate_in_chunks, PerVUIterationsRunner.drive and _vu_loop): a benchmark hook only.
+
+With LOADPY_TRACEMALLOC=1, allocations are traced (slower) and 1 s after the last VU loop runs the
+biggest allocation sites still alive are printed per VU (what a sleeping VU is made of).
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import gc
 import os
@@ -39,8 +43,24 @@ def mark(what: str) -> None:
     print(f"{what:<28} wall {wall:6.2f} s  cpu {cpu:6.2f} s  gc cpu {_gc['cpu']:5.2f} s", file=sys.stderr, flush=True)
 
 
+def sites_per_vu(vus: int, top: int = 20) -> None:
+    """The `top` allocation sites alive now, in bytes and blocks per VU (line of the allocation)."""
+    import tracemalloc
+
+    stats = tracemalloc.take_snapshot().statistics("lineno")
+    print(f"traced now: {sum(s.size for s in stats) / 1e6:.1f} MB for {vus:,} VUs", file=sys.stderr)
+    for stat in stats[:top]:
+        frame = stat.traceback[0]
+        where = f"{frame.filename}:{frame.lineno}"
+        print(f"{stat.size / vus:8.1f} B/VU {stat.count / vus:6.2f} blocks/VU  {where}", file=sys.stderr)
+
+
 def main() -> None:
     gc.callbacks.append(_collector)
+    if os.environ.get("LOADPY_TRACEMALLOC"):
+        import tracemalloc
+
+        tracemalloc.start(1)
     mark("interpreter up")
     import loadpy.engine.pool as pool
     import loadpy.executors.per_vu_iterations as pvi
@@ -65,6 +85,8 @@ def main() -> None:
             mark("first VU loop runs")
         if started[0] == self.config.planned_vus(self.stripe):
             mark("last VU loop runs")
+            if os.environ.get("LOADPY_TRACEMALLOC"):
+                asyncio.get_running_loop().call_later(1.0, sites_per_vu, started[0])
         await vu_loop(self, index, vu)
 
     pool.VUPool.preallocate_in_chunks = marked_preallocate  # type: ignore[method-assign]
