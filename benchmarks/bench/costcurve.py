@@ -5,7 +5,9 @@
    VUs + R requests. The difference is the steady cost of R requests on warm connections (VU
    creation, connecting, teardown and the summary cancel out); what is left of the short run is
    the fixed cost of that many VUs.
-8. Peak RSS of 1k, 10k and 100k sleeping VUs, and the marginal KB of one more VU between them.
+8. Peak RSS of 1k, 10k and 100k sleeping VUs, and the marginal KB of one more VU between them;
+   the start: seconds (and CPU seconds) from the launch to the last VU's first iteration, from a
+   marker request that iteration sends (bench/marker.py; the same request in every tool).
 9. Requests/s and CPU per request with `--out json=` and `--out csv=` on and off, loadpy and k6.
 
 A run that would not fit in the memory available now (the machine is shared) is skipped with the
@@ -21,10 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.figure import Runner, figure, fmt
+from bench.marker import MarkerServer
 from bench.tools import ToolSkipped, Workload, run_k6, run_loadpy, run_timeout
 
 CURVE_VUS = (1, 50, 1000, 10000)
 MEMORY_VUS = (1000, 10000, 100000)
+# Figure 8's VUs sleep this much longer per VU: the first VUs must still sleep when the last start
+# (VUs start while earlier ones iterate, in batches; 100k loadpy VUs took 7 s at load 16).
+SLEEP_PER_VU_S = 1e-4
 # Peak RSS per VU measured on this machine (sleeping VUs; rounded up) and the process's own base:
 # what a run is expected to need before it is started.
 EXPECTED_KB_PER_VU = {"loadpy": 10, "loadpy-js": 300, "k6": 140}
@@ -103,27 +109,40 @@ def cost_curve(runners: dict[str, Runner], url: str, quick: bool, rounds: int) -
 
 
 def memory_curve(runners: dict[str, Runner], url: str, quick: bool, rounds: int) -> dict[str, Any]:
-    """Figure 8: peak RSS of 1k, 10k and 100k VUs sleeping in one iteration, and KB per added VU."""
-    sleep_s = 3.0 if quick else 5.0
+    """Figure 8: peak RSS of 1k, 10k and 100k VUs sleeping in one iteration, KB per added VU, and the
+    start: seconds and CPU seconds from the launch to all VUs running (`to_last_s`, `cpu_to_last_s`)."""
+    base_s = 3.0 if quick else 5.0
+    marker = MarkerServer()
     tools = ["loadpy", "loadpy-js", "k6"]
 
-    def with_mb(run: Runner) -> Runner:
+    def with_mb(tool: str, run: Runner) -> Runner:
         def measure(w: Workload, work: Path) -> dict[str, Any]:
             out = run(w, work)
             out["peak_rss_mb"] = round(out["peak_rss_kb"] / 1024, 1)
+            spread = out.get("to_last_s", 0.0) - out.get("to_first_s", 0.0)
+            if spread > w.sleep_s:  # VU 1's iteration ended before the last VU's began
+                print(
+                    f"  note: {tool}, {w.vus:,} VUs: the last VU started {spread:g} s after the first, "
+                    f"past its sleep({w.sleep_s:g}): not all slept at once (peak RSS low)"
+                )
             return out
 
         return measure
 
-    measured = {t: guarded(t, with_mb(runners[t]), quick) for t in tools if t in runners}
+    measured = {t: guarded(t, with_mb(t, runners[t]), quick) for t in tools if t in runners}
     result = figure(
-        f"8. memory curve: peak RSS of sleeping VUs (one iteration of sleep({sleep_s:g}))",
+        f"8. memory curve: peak RSS of sleeping VUs (one iteration of sleep({base_s:g} s + "
+        f"{SLEEP_PER_VU_S * 1e3:g} ms per VU))",
         measured,
         tools,
-        {_vus(n): Workload("sleepers", url, vus=n, sleep_s=sleep_s) for n in MEMORY_VUS},
+        {
+            _vus(n): Workload("sleepers", url, vus=n, sleep_s=base_s + n * SLEEP_PER_VU_S, marker=marker)
+            for n in MEMORY_VUS
+        },
         rounds,
-        ("peak_rss_mb", "kb_per_vu", "wall_s"),
+        ("peak_rss_mb", "kb_per_vu", "to_last_s", "cpu_to_last_s", "wall_s"),
     )
+    marker.close()
     medians = result["medians"]
     added: dict[str, dict[str, float]] = {}
     for tool in tools:

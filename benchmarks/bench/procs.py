@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ class Measured:
     peak_rss_kb: int
     stdout: str
     stderr: str
+    launched: float = 0.0  # perf_counter() just before the process was started
 
 
 def pinned(cmd: list[str], cpu: int | None) -> list[str]:
@@ -24,13 +26,21 @@ def pinned(cmd: list[str], cpu: int | None) -> list[str]:
 
 
 def run_measured(
-    cmd: list[str], cpu: int | None, timeout: float, cwd: Path | None = None, env: dict[str, str] | None = None
+    cmd: list[str],
+    cpu: int | None,
+    timeout: float,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Measured:
-    """Run to completion; CPU and peak RSS come from wait4's rusage of exactly this child."""
+    """Run to completion; CPU and peak RSS come from wait4's rusage of exactly this child.
+    `on_start` gets the child's pid as soon as it runs (a marker server watches it)."""
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}"
     with open(f"{out_path}.out", "w+b") as out, open(f"{out_path}.err", "w+b") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(pinned(cmd, cpu), stdout=out, stderr=err, cwd=cwd, env=env)
+        if on_start is not None:
+            on_start(proc.pid)  # taskset execs the command: the same pid
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -48,4 +58,4 @@ def run_measured(
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     for suffix in (".out", ".err"):
         Path(f"{out_path}{suffix}").unlink(missing_ok=True)
-    return Measured(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout, stderr)
+    return Measured(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, stdout, stderr, start)

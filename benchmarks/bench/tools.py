@@ -14,10 +14,12 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.marker import MarkerServer
 from bench.procs import Measured, run_measured
 
 
@@ -38,6 +40,9 @@ class Workload:
     rate: int = 0
     sleep_s: float = 0.0
     iterations: int = 0
+    # sleepers: VU 1's and the last VU's first iterations ask this server GET /first and /last
+    # (bench/marker.py: seconds from the launch to all VUs running, and the CPU spent until then)
+    marker: MarkerServer | None = None
 
 
 def run_timeout(w: Workload) -> float:
@@ -93,6 +98,9 @@ def _k6_options(w: Workload) -> dict[str, Any]:
 def k6_script(w: Workload) -> str:
     """The k6 script of a workload (run by k6, and by `loadpy run` for the loadpy-js rows)."""
     body = f"sleep({w.sleep_s});" if w.kind == "sleepers" else f"http.get({json.dumps(w.url)});"
+    if w.kind == "sleepers" and w.marker is not None:
+        first, last = json.dumps(f"{w.marker.url}/first"), json.dumps(f"{w.marker.url}/last")
+        body = f"if (__VU === 1) http.get({first}); if (__VU === {w.vus}) http.get({last}); {body}"
     return (
         "import http from 'k6/http';\nimport { sleep } from 'k6';\n"
         f"export const options = {json.dumps(_k6_options(w))};\n"
@@ -108,9 +116,14 @@ def run_k6(
     export = work / "k6-export.json"
     export.unlink(missing_ok=True)
     cmd = [binary, "run", "--address", "", "-q", "--summary-export", str(export), *extra, str(script)]
-    m = run_measured(cmd, cpu, timeout)
+    m = run_measured(cmd, cpu, timeout, on_start=_marker_watch(w))
     _check(m, "k6")
     return _from_export(json.loads(export.read_text()), m, w)
+
+
+def _marker_watch(w: Workload) -> Callable[[int], None] | None:
+    """What the marker server watches from the launch on: the process about to ask it (its marks reset)."""
+    return w.marker.reset if w.marker is not None else None
 
 
 def _from_export(data: dict[str, Any], m: Measured, w: Workload) -> dict[str, Any]:
@@ -129,6 +142,8 @@ def _from_export(data: dict[str, Any], m: Measured, w: Workload) -> dict[str, An
         out["dropped"] = int(metrics.get("dropped_iterations", {}).get("count", 0))
     if w.kind == "sleepers":
         out["kb_per_vu"] = round(m.peak_rss_kb / w.vus, 2)
+        if w.marker is not None:
+            out.update(w.marker.figures(m.launched))
     out.update(_common(m, reqs))
     return out
 
@@ -137,8 +152,13 @@ def _from_export(data: dict[str, Any], m: Measured, w: Workload) -> dict[str, An
 def loadpy_scenario(w: Workload) -> str:
     import yaml
 
-    step: dict[str, Any] = {"sleep": w.sleep_s} if w.kind == "sleepers" else {"request": {"url": w.url}}
-    return yaml.safe_dump({"options": _k6_options(w), "flows": {"default": [step]}}, sort_keys=False)
+    steps: list[dict[str, Any]] = [{"sleep": w.sleep_s} if w.kind == "sleepers" else {"request": {"url": w.url}}]
+    if w.kind == "sleepers" and w.marker is not None:
+        steps[:0] = [
+            {"if": f"vu == {vu}", "then": [{"request": {"url": f"{w.marker.url}/{name}"}}]}
+            for vu, name in ((1, "first"), (w.vus, "last"))
+        ]
+    return yaml.safe_dump({"options": _k6_options(w), "flows": {"default": steps}}, sort_keys=False)
 
 
 def loadpy_cmd() -> list[str]:
@@ -169,6 +189,7 @@ def run_loadpy(
         timeout,
         cwd=repo,
         env=env,
+        on_start=_marker_watch(w),
     )
     _check(m, "loadpy")
     if not export.exists():

@@ -12,6 +12,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 
+from loadpy.base.collector import long_lived_burst, thaw
 from loadpy.base.runtime import Runtime, VirtualUser
 from loadpy.executors.base import ExecutorConfig
 from loadpy.segments import FULL, Stripe
@@ -66,10 +67,12 @@ class VUPool:
 
     async def preallocate_in_chunks(self, count: int, chunk: int = PREALLOCATE_CHUNK) -> None:
         """`preallocate`, handing the loop back every `chunk` VUs: creating 100k VUs takes seconds,
-        during which the REST API, signals and the progress display must still be served."""
-        while len(self.all) < count:
-            self.preallocate(min(count, len(self.all) + chunk))
-            await asyncio.sleep(0)
+        during which the REST API, signals and the progress display must still be served.
+        The VUs live for the run: the garbage collector does not traverse them (base/collector.py)."""
+        with long_lived_burst():
+            while len(self.all) < count:
+                self.preallocate(min(count, len(self.all) + chunk))
+                await asyncio.sleep(0)
 
     def take(self, count: int) -> list[VirtualUser]:
         out = []
@@ -81,5 +84,8 @@ class VUPool:
         self._free.extend(vus)
 
     async def close(self) -> None:
-        for vu in self.all:
-            await vu.close()
+        try:
+            for vu in self.all:
+                await vu.close()
+        finally:
+            thaw()  # the run is over: its VUs and tasks are the collector's again

@@ -334,6 +334,7 @@ class ExecutorRunner:
         self.lateness_max = 0.0  # arrival-rate: worst start lag behind the planned time (s)
         self._started = 0
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._forget_task = self._tasks.discard  # one bound method for every task (not one each: 100k VUs)
         self._stop_event: asyncio.Event | None = None
         self._wake: asyncio.Event | None = None
         self._vus: list[VirtualUser] = []
@@ -411,9 +412,9 @@ class ExecutorRunner:
         return not self.stopping and now() < self.regular_end
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
+        task = asyncio.get_running_loop().create_task(coro)  # not ensure_future: ~2 µs less per VU
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._forget_task)
         return task
 
     def spawn_vu(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:

@@ -6,11 +6,14 @@ import asyncio
 from dataclasses import dataclass
 from typing import ClassVar
 
+from loadpy.base.collector import long_lived_burst
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, count_of
 from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, as_stripe
+
+START_BATCH = 1000  # VUs whose tasks are created between two turns of the event loop
 
 
 @dataclass
@@ -41,12 +44,34 @@ class PerVUIterationsRunner(ExecutorRunner):
     def __init__(self, config: PerVUIterationsConfig, env: RunEnv) -> None:
         super().__init__(config, env)
         self._left: list[int] = []  # per VU: iterations not started yet
+        self._all_ended: asyncio.Future[None]  # set when the last VU loop has ended
 
     async def drive(self) -> None:
         vus = self.take_vus(self.config.planned_vus(self.stripe))
         self._left = [self.config.iterations] * len(vus)
-        tasks = [self.spawn_vu(self._vu_loop(k, vu)) for k, vu in enumerate(vus)]
-        await asyncio.gather(*tasks)
+        self._all_ended = asyncio.get_running_loop().create_future()
+        # Every VU is active from the scenario's start (k6), also the ones of batches not started yet.
+        self.active_vus += len(vus)
+        spawned = 0
+        ended = self._vu_ended  # one bound method for every task's callback list (64 B a VU otherwise)
+        try:
+            with long_lived_burst():  # the VUs' tasks live for the run (base/collector.py)
+                for first in range(0, len(vus), START_BATCH):
+                    for k in range(first, min(first + START_BATCH, len(vus))):
+                        self.spawn(self._vu_loop(k, vus[k])).add_done_callback(ended)
+                        spawned += 1
+                    await asyncio.sleep(0)  # this batch's first steps run; the loop serves the API meanwhile
+        finally:
+            self.active_vus -= len(vus) - spawned  # a stop during the start: never-spawned VUs
+        if self.active_vus > 0:
+            await self._all_ended  # not a gather of 100k tasks: one callback per VU, no list
+
+    def _vu_ended(self, _task: asyncio.Task[None]) -> None:
+        # a VU loop raises nothing but CancelledError (run_iterations reports the rest); the
+        # supervisor gathers every task at the end
+        self.active_vus -= 1
+        if self.active_vus == 0 and not self._all_ended.done():
+            self._all_ended.set_result(None)
 
     async def _vu_loop(self, local_index: int, vu: VirtualUser) -> None:
         iterations = self.config.iterations

@@ -119,6 +119,8 @@ class BoundMetric:
 class MetricsView(Mapping[str, BoundMetric]):
     """`vu.metrics["orders"]`: every metric of the registry, bound to the VU; `define` adds one."""
 
+    __slots__ = ("_bound", "_state")  # one per VU
+
     def __init__(self, state: VUState) -> None:
         self._state = state
         self._bound: dict[str, BoundMetric] = {}

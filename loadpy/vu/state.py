@@ -116,9 +116,9 @@ class VUState:
         self._current: ScenarioState | None = None  # the scenario of the last iteration
         self._client: HttpClientLike | None = None
         self._close_idle_each_iteration = core.no_vu_connection_reuse
-        self._logged: set[Hashable] = set()
+        self._logged: set[Hashable] | None = None  # made on the first error logged once (most VUs have none)
         self._sent0 = self._received0 = 0
-        self._ws_sessions: list[WsSession] = []  # opened from Python; closed at iteration end
+        self._ws_sessions: tuple[WsSession, ...] = ()  # opened from Python; closed at iteration end
         self._ws_sent = 0  # bytes of finished sessions (steps, subscriptions) this iteration
         self._ws_received = 0
 
@@ -252,9 +252,12 @@ class VUState:
 
     def first_time(self, key: Hashable) -> bool:
         """True the first time this VU reports `key` (an error logged once per VU and step)."""
-        if key in self._logged:
+        logged = self._logged
+        if logged is None:
+            logged = self._logged = set()
+        elif key in logged:
             return False
-        self._logged.add(key)
+        logged.add(key)
         return True
 
     @asynccontextmanager
@@ -280,7 +283,7 @@ class VUState:
     # -- WebSocket traffic (added to data_sent / data_received at the iteration's end) --------
     def track_ws(self, session: WsSession) -> None:
         """A session Python code opened: closed at the end of the iteration if still open."""
-        self._ws_sessions.append(session)
+        self._ws_sessions += (session,)
 
     def add_ws_bytes(self, sent: int, received: int) -> None:
         self._ws_sent += sent
@@ -288,18 +291,18 @@ class VUState:
 
     async def close_ws(self) -> None:
         """Close the sessions Python code left open (their bytes count for this iteration)."""
-        sessions, self._ws_sessions = self._ws_sessions, []
+        sessions, self._ws_sessions = self._ws_sessions, ()
         for session in sessions:
             await session.close()
             self.add_ws_bytes(session.bytes_sent, session.bytes_received)
 
     def _drop_ws(self) -> tuple[int, int]:
-        sessions, self._ws_sessions = self._ws_sessions, []
+        sessions, self._ws_sessions = self._ws_sessions, ()
         for session in sessions:
             session._abort()  # (the ws module's own teardown path: no close handshake)
         return self._take_ws_bytes(sessions)
 
-    def _take_ws_bytes(self, sessions: list[WsSession]) -> tuple[int, int]:
+    def _take_ws_bytes(self, sessions: tuple[WsSession, ...]) -> tuple[int, int]:
         sent = self._ws_sent + sum(s.bytes_sent for s in sessions)
         received = self._ws_received + sum(s.bytes_received for s in sessions)
         self._ws_sent = self._ws_received = 0
@@ -350,7 +353,7 @@ class VUState:
         if self._ws_sessions:
             await self.close_ws()
         elapsed = now() - start
-        sent, received = self._take_ws_bytes([]) if self._ws_sent or self._ws_received else (0, 0)
+        sent, received = self._take_ws_bytes(()) if self._ws_sent or self._ws_received else (0, 0)
         client = self._client
         if client is not None:
             sent += client.bytes_sent - self._sent0
@@ -395,7 +398,7 @@ class VUState:
         """Close the VU's connections; with a context (setup/teardown), record the bytes moved first."""
         if record_bytes_in is not None:
             await self.close_ws()
-            sent, received = self._moved(*self._take_ws_bytes([]))
+            sent, received = self._moved(*self._take_ws_bytes(()))
             core = self._core
             self._recorder.add(core.m_data_sent, record_bytes_in, float(sent))
             self._recorder.add(core.m_data_received, record_bytes_in, float(received))
