@@ -146,8 +146,9 @@ def go_floats(values: list[Any]) -> list[bytes]:
         while at >= 0:
             odd.append(at)
             at = body.find(needle, at + 1)
-    # one pass when no value is negative (a C comparison a value: the costliest step of this function)
-    if max(values) >= 1e6 or (b"-" in body and min(values) <= -1e6):
+    # max() over a NaN (orjson's null) can miss a big value: search for them all then; else one pass when
+    # no value is negative (a C comparison a value: the costliest step of this function)
+    if b"n" in body or max(values) >= 1e6 or (b"-" in body and min(values) <= -1e6):
         odd.extend(found.start() for found in _BIG.finditer(b"," + body))  # the comma's, one before the text
     if odd:
         odd.sort()

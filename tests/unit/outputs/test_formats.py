@@ -115,6 +115,11 @@ def test_a_batch_of_values_is_what_each_value_alone_gives(values: list[float]) -
     assert go_floats(values) == [go_float(v).encode() for v in values]
 
 
+def test_a_big_value_after_a_nan_is_written_as_go_does() -> None:
+    """max() over [nan, 1234567.5] is nan: the batch formatter must not take it for "nothing >= 1e6"."""
+    assert go_floats([math.nan, 1_234_567.5, -1e7]) == [b"NaN", b"1.2345675e+06", b"-1e+07"]
+
+
 def test_every_odd_value_among_plain_ones() -> None:
     values = [0.25, *ODD_VALUES, 3.5]
     assert go_floats(values) == [go_float(v).encode() for v in values]
