@@ -11,7 +11,7 @@ round 4"). Lines stay in emission order, as k6 writes them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import chain, repeat
 from operator import call
@@ -38,6 +38,7 @@ class ColumnarOutput(BufferedOutput):
         self._prefixes: dict[int, list[bytes]] = {}
         self._counts: dict[int, int] = {}  # the same ids -> lines per entry
         self._singles: dict[int, Metric] = {}  # the ids of single samples (their value is not a tuple)
+        self._getters: dict[int, Callable[[Any], Iterable[Any]]] = {}  # the same ids -> an entry's values
         self._keep: list[object] = []
         self._tails: dict[TagSet, bytes] = {}  # the tail of an entry without metadata, per tag set
 
@@ -75,8 +76,7 @@ class ColumnarOutput(BufferedOutput):
         if self._singles.keys().isdisjoint(ids):
             flat = list(chain.from_iterable(valuess))
         else:  # one getter per entry: the group's tuple itself, or a single value made one
-            getters = [iter if i not in self._singles else _ONE for i in ids]
-            flat = list(chain.from_iterable(map(call, getters, valuess)))
+            flat = list(chain.from_iterable(map(call, map(self._getters.__getitem__, ids), valuess)))
         lines = len(flat)
         pieces: list[bytes] = [b""] * (PIECES_PER_LINE * lines)
         pieces[0::4] = list(chain.from_iterable(map(prefixes.__getitem__, ids)))
@@ -94,6 +94,7 @@ class ColumnarOutput(BufferedOutput):
         for index in sorted(ids.index(i) for i in new):
             first = firsts[index]
             group: tuple[Metric, ...] = first if first.__class__ is tuple else (first,)
+            self._getters[id(first)] = iter if first.__class__ is tuple else _ONE
             if first.__class__ is not tuple:
                 self._singles[id(first)] = first
             self._keep.append(first)
