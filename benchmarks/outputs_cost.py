@@ -34,10 +34,10 @@ SAMPLES_PER_REQUEST = 13
 
 
 def measure(kind: str, requests: int, path: str) -> float:
-    """CPU seconds of `requests` recorded requests with output `kind` ("none", "json", "csv")."""
+    """CPU seconds of `requests` recorded requests with output `kind` ("none", "json", "csv", "json.gz", "csv.gz")."""
     registry = Registry()
     recorder = Recorder(registry)
-    outputs: list[Output] = {"json": [JsonOutput(path)], "csv": [CsvOutput(path)], "none": []}[kind]
+    outputs: list[Output] = [] if kind == "none" else [JsonOutput(path) if kind.startswith("json") else CsvOutput(path)]
     manager = OutputManager(registry, outputs)
     manager.start()
     ctx = recorder.context((("scenario", "default"),))
@@ -71,7 +71,7 @@ def measure(kind: str, requests: int, path: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["none", "json", "csv"])
+    parser.add_argument("kind", choices=["none", "json", "csv", "json.gz", "csv.gz"])
     parser.add_argument("requests", type=int, nargs="?", default=50_000)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
@@ -80,7 +80,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
             base = measure("none", args.requests, "")
-            cpu = base if args.kind == "none" else measure(args.kind, args.requests, os.path.join(tmp, args.kind))
+            cpu = (
+                base
+                if args.kind == "none"
+                else measure(args.kind, args.requests, os.path.join(tmp, f"out.{args.kind}"))
+            )
             totals.append(cpu / args.requests * 1e6)
             added.append((cpu - base) / args.requests * 1e6)
     total, extra = statistics.median(totals), statistics.median(added)
