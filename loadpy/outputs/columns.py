@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import chain, repeat
-from operator import call
+from operator import call, itemgetter
 from typing import Any
 
 from loadpy.clock import wall_ns_many
@@ -25,6 +25,17 @@ from loadpy.outputs.files import TextSink
 
 PIECES_PER_LINE = 4
 _ONE = partial(repeat, times=1)  # a single sample's value as an iterable of one, in C
+_COLUMNS = tuple(itemgetter(i) for i in range(5))  # an Entry's first, tags, value(s), time, metadata
+
+
+def _by_distinct(keys: Sequence[Any], compute: Callable[[list[Any]], list[bytes]]) -> list[bytes]:
+    """`compute` of each distinct key once, handed back per key: single samples of one request share
+    their time, and formatting a time costs more than finding it again."""
+    distinct = list(dict.fromkeys(keys))
+    if len(distinct) == len(keys):
+        return compute(distinct)
+    found = dict(zip(distinct, compute(distinct), strict=True))
+    return list(map(found.__getitem__, keys))
 
 
 class ColumnarOutput(BufferedOutput):
@@ -66,29 +77,38 @@ class ColumnarOutput(BufferedOutput):
     # -- the batch ---------------------------------------------------------------
     def _write_entries(self, batch: list[Entry]) -> None:
         assert self._file is not None
-        firsts, tagss, valuess, whens, metas = zip(*batch, strict=True)
+        # the batch's columns (zip(*batch) would make an iterator per entry: twice the cost)
+        firsts, tagss, valuess, whens, metas = (list(map(column, batch)) for column in _COLUMNS)
         ids = list(map(id, firsts))
         prefixes = self._prefixes
         new = set(ids).difference(prefixes)
         if new:
             announced = self._learn_shapes(new, ids, firsts)
         counts = list(map(self._counts.__getitem__, ids))
-        if self._singles.keys().isdisjoint(ids):
-            flat = list(chain.from_iterable(valuess))
-        else:  # one getter per entry: the group's tuple itself, or a single value made one
-            flat = list(chain.from_iterable(map(call, map(self._getters.__getitem__, ids), valuess)))
-        lines = len(flat)
+        times = _by_distinct(whens, lambda distinct: self._times(*wall_ns_many(distinct)))
+        tails = self._entry_tails(tagss, metas)
+        lines = sum(counts)
+        if lines == len(ids):  # single samples only (the coordinator of --workers emits those): a line an entry
+            flat = list(valuess)
+        else:
+            # each entry's time and tail once per line of it
+            times = list(chain.from_iterable(map(repeat, times, counts)))
+            tails = list(chain.from_iterable(map(repeat, tails, counts)))
+            if self._singles.keys().isdisjoint(ids):
+                flat = list(chain.from_iterable(valuess))
+            else:  # one getter per entry: the group's tuple itself, or a single value made one
+                flat = list(chain.from_iterable(map(call, map(self._getters.__getitem__, ids), valuess)))
         pieces: list[bytes] = [b""] * (PIECES_PER_LINE * lines)
         pieces[0::PIECES_PER_LINE] = list(chain.from_iterable(map(prefixes.__getitem__, ids)))
-        pieces[1::PIECES_PER_LINE] = list(chain.from_iterable(map(repeat, self._times(*wall_ns_many(whens)), counts)))
+        pieces[1::PIECES_PER_LINE] = times
         pieces[2::PIECES_PER_LINE] = self._values(flat)
-        pieces[3::PIECES_PER_LINE] = list(chain.from_iterable(map(repeat, self._entry_tails(tagss, metas), counts)))
+        pieces[3::PIECES_PER_LINE] = tails
         if new and announced:
             self._insert_announcements(pieces, announced, ids, firsts, counts)
         self._file.write_bytes(b"".join(pieces))
         self._file.flush()
 
-    def _learn_shapes(self, new: set[int], ids: list[int], firsts: tuple[Any, ...]) -> dict[Metric, bytes]:
+    def _learn_shapes(self, new: set[int], ids: list[int], firsts: Sequence[Any]) -> dict[Metric, bytes]:
         """Cache the prefixes of entries seen for the first time; what to announce for their metrics."""
         metrics: list[Metric] = []
         for index in sorted(ids.index(i) for i in new):
@@ -108,7 +128,7 @@ class ColumnarOutput(BufferedOutput):
         pieces: list[bytes],
         announced: dict[Metric, bytes],
         ids: list[int],
-        firsts: tuple[Any, ...],
+        firsts: Sequence[Any],
         counts: list[int],
     ) -> None:
         """Put each announcement before its metric's first line of the batch (its prefix piece)."""
@@ -126,19 +146,23 @@ class ColumnarOutput(BufferedOutput):
                 return
             line += count
 
-    def _entry_tails(self, tagss: tuple[TagSet, ...], metas: tuple[dict[str, str] | None, ...]) -> list[bytes]:
-        """Each entry's tail: cached per tag set; an entry with metadata gets its own."""
+    def _entry_tails(self, tagss: Sequence[TagSet], metas: Sequence[dict[str, str] | None]) -> list[bytes]:
+        """Each entry's tail: cached per tag set (looked up once per tag set object of the batch: hashing
+        a tag set costs more than its id); an entry with metadata gets its own."""
+        tag_ids = list(map(id, tagss))
         tails = self._tails
-        out: list[bytes | None] = list(map(tails.get, tagss))
-        if None in out:  # a tag set's first time
-            for index, tags in enumerate(tagss):
-                if out[index] is None:
-                    out[index] = tails[tags] = tails.get(tags) or self._tail(tags, None)
+        by_id: dict[int, bytes] = {}
+        for key, tags in dict(zip(tag_ids, tagss, strict=True)).items():
+            tail = tails.get(tags)
+            if tail is None:
+                tail = tails[tags] = self._tail(tags, None)
+            by_id[key] = tail
+        out = list(map(by_id.__getitem__, tag_ids))
         if any(metas):
             for index, meta in enumerate(metas):
                 if meta:
                     out[index] = self._tail(tagss[index], meta)
-        return out  # type: ignore[return-value]
+        return out
 
     def _close(self) -> None:
         if self._file is not None:
