@@ -9,7 +9,8 @@ Each request records what a kept-alive `GET` records (`Recorder.record_http`: 9 
 flushed every 5,000 requests as its 200 ms timer would at 25k requests/s. Each round measures the
 same recording without an output (`none`) right before, and prints process CPU µs per request
 with the output, and what the output **adds** per request and per sample (13 a request):
-formatting and file writes included. Compare trees in interleaved runs only.
+formatting and file writes included. `--singles` hands the output every sample alone (no groups), as
+the coordinator of `--workers` does. Compare trees in interleaved runs only.
 """
 
 from __future__ import annotations
@@ -33,13 +34,15 @@ from loadpy.vu.recording import Recorder
 SAMPLES_PER_REQUEST = 13
 
 
-def measure(kind: str, requests: int, path: str) -> float:
+def measure(kind: str, requests: int, path: str, singles: bool = False) -> float:
     """CPU seconds of `requests` recorded requests with output `kind` ("none", "json", "csv", "json.gz", "csv.gz")."""
     registry = Registry()
     recorder = Recorder(registry)
     outputs: list[Output] = [] if kind == "none" else [JsonOutput(path) if kind.startswith("json") else CsvOutput(path)]
     manager = OutputManager(registry, outputs)
     manager.start()
+    if singles:  # every sample on its own, as the coordinator of --workers re-emits its workers' samples
+        registry.grouped.clear()
     ctx = recorder.context((("scenario", "default"),))
     rng = random.Random(1)
     responses = [
@@ -74,16 +77,17 @@ def main() -> None:
     parser.add_argument("kind", choices=["none", "json", "csv", "json.gz", "csv.gz"])
     parser.add_argument("requests", type=int, nargs="?", default=50_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--singles", action="store_true", help="each sample emitted alone (the --workers coordinator)")
     args = parser.parse_args()
     totals: list[float] = []
     added: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.rounds):
-            base = measure("none", args.requests, "")
+            base = measure("none", args.requests, "", args.singles)
             cpu = (
                 base
                 if args.kind == "none"
-                else measure(args.kind, args.requests, os.path.join(tmp, f"out.{args.kind}"))
+                else measure(args.kind, args.requests, os.path.join(tmp, f"out.{args.kind}"), args.singles)
             )
             totals.append(cpu / args.requests * 1e6)
             added.append((cpu - base) / args.requests * 1e6)
