@@ -81,20 +81,21 @@ class ColumnarOutput(BufferedOutput):
         firsts, tagss, valuess, whens, metas = (list(map(column, batch)) for column in _COLUMNS)
         ids = list(map(id, firsts))
         prefixes = self._prefixes
-        new = set(ids).difference(prefixes)
+        distinct = set(ids)
+        new = distinct.difference(prefixes)
         if new:
             announced = self._learn_shapes(new, ids, firsts)
         counts = list(map(self._counts.__getitem__, ids))
         times = _by_distinct(whens, lambda distinct: self._times(*wall_ns_many(distinct)))
         tails = self._entry_tails(tagss, metas)
         lines = sum(counts)
-        if lines == len(ids):  # single samples only (the coordinator of --workers emits those): a line an entry
+        if self._singles.keys() >= distinct:  # single samples only (the --workers coordinator's): a line an entry
             flat = list(valuess)
         else:
             # each entry's time and tail once per line of it
             times = list(chain.from_iterable(map(repeat, times, counts)))
             tails = list(chain.from_iterable(map(repeat, tails, counts)))
-            if self._singles.keys().isdisjoint(ids):
+            if self._singles.keys().isdisjoint(distinct):
                 flat = list(chain.from_iterable(valuess))
             else:  # one getter per entry: the group's tuple itself, or a single value made one
                 flat = list(chain.from_iterable(map(call, map(self._getters.__getitem__, ids), valuess)))
@@ -104,7 +105,7 @@ class ColumnarOutput(BufferedOutput):
         pieces[2::PIECES_PER_LINE] = self._values(flat)
         pieces[3::PIECES_PER_LINE] = tails
         if new and announced:
-            self._insert_announcements(pieces, announced, ids, firsts, counts)
+            self._insert_announcements(pieces, announced, firsts, counts)
         self._file.write_bytes(b"".join(pieces))
         self._file.flush()
 
@@ -127,7 +128,6 @@ class ColumnarOutput(BufferedOutput):
         self,
         pieces: list[bytes],
         announced: dict[Metric, bytes],
-        ids: list[int],
         firsts: Sequence[Any],
         counts: list[int],
     ) -> None:

@@ -107,3 +107,24 @@ def test_a_batch_formatted_in_columns_is_the_lines_written_one_by_one(tmp_path: 
         first = lines.index(next(line for line in lines if line.startswith('{"metric":"late_trend"')))
         assert lines[first - 1].startswith('{"type":"Metric","data":{"name":"late_trend"')
         assert 0.3 < first / len(lines) < 0.7
+
+
+@pytest.mark.parametrize("kind", ["json", "csv"])
+def test_a_batch_of_one_metric_groups_is_not_taken_for_single_samples(tmp_path: Path, kind: str) -> None:
+    """Every entry of the batch has one line either way; a group's value is still a tuple."""
+    texts = []
+    for grouped in (True, False):
+        reg = Registry()
+        path = tmp_path / f"{grouped}.{kind}"
+        mgr = OutputManager(reg, [JsonOutput(str(path)) if kind == "json" else CsvOutput(str(path))])
+        mgr.start()
+        one = (reg.metrics["vus"],)
+        for i, value in enumerate((1.0, 2.5, 1e6)):
+            if grouped:
+                reg.emit_many(one, TAGS[0], (value,), 1000.0 + i, None)
+            else:
+                reg.emit(one[0], TAGS[0], value, 1000.0 + i, None)
+        mgr.stop()
+        texts.append(path.read_text(encoding="utf-8"))
+    assert texts[0] == texts[1]
+    assert ("1e+06" if kind == "json" else "1000000.000000") in texts[0]
