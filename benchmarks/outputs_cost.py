@@ -2,12 +2,15 @@
 
     python benchmarks/outputs_cost.py json 50000          # one output, 50k requests
     PYTHONPATH=/tmp/before python benchmarks/outputs_cost.py csv 50000   # another tree
+    python benchmarks/outputs_cost.py json --rounds 5     # the median of 5 rounds
 
 Each request records what a kept-alive `GET` records (`Recorder.record_http`: 9 samples, then
 `Recorder.iteration_done`: 4 samples) with the output registered by a real `OutputManager`,
-flushed every 5,000 requests as its 200 ms timer would at 25k requests/s. Prints process CPU
-µs per request and per sample (13 a request), formatting and file writes included; `none`
-measures the same recording without an output. Compare trees in interleaved runs only.
+flushed every 5,000 requests as its 200 ms timer would at 25k requests/s. Each round measures the
+same recording without an output (`none`) right before, and prints process CPU µs per request
+with the output, and what the output **adds** per request and per sample (13 a request):
+formatting and file writes included. `--singles` hands the output every sample alone (no groups), as
+the coordinator of `--workers` does. Compare trees in interleaved runs only.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import tempfile
 import time
 
@@ -30,13 +34,15 @@ from loadpy.vu.recording import Recorder
 SAMPLES_PER_REQUEST = 13
 
 
-def measure(kind: str, requests: int, path: str) -> float:
-    """CPU seconds of `requests` recorded requests with output `kind` ("none", "json", "csv")."""
+def measure(kind: str, requests: int, path: str, singles: bool = False) -> float:
+    """CPU seconds of `requests` recorded requests with output `kind` ("none", "json", "csv", "json.gz", "csv.gz")."""
     registry = Registry()
     recorder = Recorder(registry)
-    outputs: list[Output] = {"json": [JsonOutput(path)], "csv": [CsvOutput(path)], "none": []}[kind]
+    outputs: list[Output] = [] if kind == "none" else [JsonOutput(path) if kind.startswith("json") else CsvOutput(path)]
     manager = OutputManager(registry, outputs)
     manager.start()
+    if singles:  # every sample on its own, as the coordinator of --workers re-emits its workers' samples
+        registry.grouped.clear()
     ctx = recorder.context((("scenario", "default"),))
     rng = random.Random(1)
     responses = [
@@ -68,13 +74,29 @@ def measure(kind: str, requests: int, path: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["none", "json", "csv"])
+    parser.add_argument("kind", choices=["none", "json", "csv", "json.gz", "csv.gz"])
     parser.add_argument("requests", type=int, nargs="?", default=50_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--singles", action="store_true", help="each sample emitted alone (the --workers coordinator)")
     args = parser.parse_args()
+    totals: list[float] = []
+    added: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
-        cpu = measure(args.kind, args.requests, os.path.join(tmp, f"out.{args.kind}"))
-    per_request = cpu / args.requests * 1e6
-    print(f"{args.kind}: {per_request:.2f} µs/request = {per_request / SAMPLES_PER_REQUEST:.3f} µs/sample", flush=True)
+        for _ in range(args.rounds):
+            base = measure("none", args.requests, "", args.singles)
+            cpu = (
+                base
+                if args.kind == "none"
+                else measure(args.kind, args.requests, os.path.join(tmp, f"out.{args.kind}"), args.singles)
+            )
+            totals.append(cpu / args.requests * 1e6)
+            added.append((cpu - base) / args.requests * 1e6)
+    total, extra = statistics.median(totals), statistics.median(added)
+    print(
+        f"{args.kind}: {total:.2f} µs/request; the output adds {extra:.2f} µs/request = "
+        f"{extra / SAMPLES_PER_REQUEST:.3f} µs/sample (median of {args.rounds})",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

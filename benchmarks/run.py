@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer rounds, shorter runs (~7 min; ~3 without figures 7-9)")
     ap.add_argument("--figures", default="1,2,3,4,5,6,7,8,9", help="comma-separated figure numbers to run")
     ap.add_argument("--rounds", type=int, help="override the number of interleaved rounds of every figure")
+    ap.add_argument(
+        "--before", type=Path, help="figure 9: a second tree (a directory holding loadpy/) run in the same rounds"
+    )
     args = ap.parse_args(argv)
     figures = {int(f) for f in args.figures.split(",") if f.strip()}
     rounds = args.rounds or (2 if args.quick else 5)
@@ -129,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
             figs["8_memory_curve"] = memory_curve(runners, target.url, args.quick, args.rounds or 1)
         if 9 in figures:
             figs["9_outputs"] = outputs_cost(
-                tools["k6"], target.url, args.rounds or (1 if args.quick else 3), closed_s, GENERATOR_CPU, HERE.parent
+                tools["k6"],
+                target.url,
+                args.rounds or (1 if args.quick else 3),
+                closed_s,
+                GENERATOR_CPU,
+                HERE.parent,
+                args.before,
             )
     out_dir = HERE / "results"
     out_dir.mkdir(exist_ok=True)

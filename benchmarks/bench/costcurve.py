@@ -155,8 +155,11 @@ def memory_curve(runners: dict[str, Runner], url: str, quick: bool, rounds: int)
     return result
 
 
-def outputs_cost(k6: str | None, url: str, rounds: int, duration_s: float, cpu: int, repo: Path) -> dict[str, Any]:
-    """Figure 9: 50 VUs closed loop with no output, `--out json=` and `--out csv=`, loadpy and k6."""
+def outputs_cost(
+    k6: str | None, url: str, rounds: int, duration_s: float, cpu: int, repo: Path, before: Path | None = None
+) -> dict[str, Any]:
+    """Figure 9: 50 VUs closed loop with no output, `--out json=` and `--out csv=`, loadpy and k6; with
+    `before` (a tree holding loadpy/), that tree too as "loadpy-before", in the same interleaved rounds."""
     w = Workload("closed", url, vus=50, duration_s=duration_s)
     timeout = run_timeout(w)
 
@@ -174,13 +177,17 @@ def outputs_cost(k6: str | None, url: str, rounds: int, duration_s: float, cpu: 
 
         return measure
 
+    trees = {"loadpy": repo, **({"loadpy-before": before} if before else {})}
     runners: dict[str, Runner] = {}
     for kind in (None, "json", "csv"):
         suffix = f"+{kind}" if kind else ""
-        runners[f"loadpy{suffix}"] = with_out(kind, lambda w, d, extra: run_loadpy(w, d, cpu, timeout, repo, extra))
+        for name, tree in trees.items():
+            runners[f"{name}{suffix}"] = with_out(
+                kind, lambda w, d, extra, tree=tree: run_loadpy(w, d, cpu, timeout, tree, extra)
+            )
         if k6:
             runners[f"k6{suffix}"] = with_out(kind, lambda w, d, extra: run_k6(k6, w, d, cpu, timeout, extra))
-    tools = [f"{tool}{s}" for tool in ("loadpy", "k6") for s in ("", "+json", "+csv")]
+    tools = [f"{tool}{s}" for tool in (*trees, "k6") for s in ("", "+json", "+csv")]
     result = figure(
         "9. outputs: 50 VUs closed loop with --out json= / --out csv= on and off",
         runners,
@@ -192,16 +199,20 @@ def outputs_cost(k6: str | None, url: str, rounds: int, duration_s: float, cpu: 
     medians = result["medians"]["50 VUs"]
     summary: dict[str, dict[str, float]] = {}
     for kind in ("json", "csv"):
-        for tool in ("loadpy", "k6"):
+        for tool in (*trees, "k6"):
             on, off = medians.get(f"{tool}+{kind}"), medians.get(tool)
             if on and off:
                 summary[f"{tool}+{kind}"] = {
                     "rps_vs_no_output": round(on["rps"] / off["rps"], 3),
                     "added_cpu_us_per_req": round(on["cpu_us_per_req"] - off["cpu_us_per_req"], 2),
                 }
-        loadpy, k6_on = medians.get(f"loadpy+{kind}"), medians.get(f"k6+{kind}")
-        if loadpy and k6_on:
-            summary.setdefault(f"loadpy+{kind}", {})["rps_vs_k6_same_output"] = round(loadpy["rps"] / k6_on["rps"], 3)
+        k6_on = medians.get(f"k6+{kind}")
+        for name in trees:
+            loadpy = medians.get(f"{name}+{kind}")
+            if loadpy and k6_on:
+                summary.setdefault(f"{name}+{kind}", {})["rps_vs_k6_same_output"] = round(
+                    loadpy["rps"] / k6_on["rps"], 3
+                )
     for name, vals in summary.items():
         print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in vals.items()))
     result["with_output"] = summary

@@ -34,8 +34,9 @@ FOLD_BATCH = 64
 
 # (metric, tags, value, mono_time, metadata) -> None
 SampleListener = Callable[[Metric, TagSet, float, float, "dict[str, str] | None"], None]
-# (metrics, tags, values, mono_time, metadata) -> None: samples sharing tags and time (one request's)
-GroupListener = Callable[[tuple[Metric, ...], TagSet, tuple[float, ...], float, "dict[str, str] | None"], None]
+# samples sharing tags and time (one request's) as one tuple (metrics, tags, values, mono_time, metadata) -> None:
+# a file output's is its buffer's `list.append` (C), so a group costs the hot path no Python call
+GroupListener = Callable[[tuple[tuple[Metric, ...], TagSet, tuple[float, ...], float, "dict[str, str] | None"]], None]
 
 
 class Registry:
@@ -138,7 +139,7 @@ class Registry:
         for listener in self.listeners:
             many = grouped.get(listener)
             if many is not None:
-                many(metrics, tags, values, when, metadata)
+                many((metrics, tags, values, when, metadata))
             else:
                 for metric, value in zip(metrics, values, strict=True):
                     listener(metric, tags, value, when, metadata)

@@ -1,6 +1,6 @@
 """The streaming output interface and a buffered base class for file outputs.
 
-The hot path calls `add` once per sample (it only appends a tuple); formatting and
+The hot path calls `add` once per sample, `add_group` once per group (each only appends a tuple); formatting and
 writing happen in `flush`, which the OutputManager calls every 200 ms from a worker
 thread and once more at `stop`. One module per output format implements `_write`.
 """
@@ -66,6 +66,9 @@ class BufferedOutput:
         self._pending: list[Entry] = []
         # The hot path appends to this one list for the whole run (it is never replaced), so an
         # append racing a flush on the writer thread lands in the list, never in a written batch.
+        # A group of samples (one request's, `Registry.emit_many`) arrives as one Group tuple through
+        # `add_group`, the list's own append (the OutputManager registers it in `Registry.grouped`).
+        self.add_group = self._pending.append
         self._lock = threading.RLock()
         self._started = False
         self._closed = False
@@ -75,17 +78,6 @@ class BufferedOutput:
 
     def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
         self._pending.append((metric, tags, value, when, metadata))
-
-    def add_many(
-        self,
-        metrics: tuple[Metric, ...],
-        tags: TagSet,
-        values: tuple[float, ...],
-        when: float,
-        metadata: dict[str, str] | None,
-    ) -> None:
-        """One request's samples in one append (the OutputManager registers it in `Registry.grouped`)."""
-        self._pending.append((metrics, tags, values, when, metadata))
 
     def start(self) -> None:
         with self._lock:

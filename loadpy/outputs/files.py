@@ -39,6 +39,11 @@ STDOUT = "-"
 _STREAM_PREFIXES = ("/dev/", "/proc/")
 
 
+def encoded(text: str) -> bytes:
+    """Text as a streaming output writes it: UTF-8, a lone surrogate (from a non-UTF-8 name) kept as its byte."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 class TextSink:
     """Writes whole text chunks; `flush` makes everything so far readable (gzip: a sync flush)."""
 
@@ -55,10 +60,14 @@ class TextSink:
             self._raw = open(path, "wb")  # noqa: SIM115 - closed in close()
             self._owned = True
             if path.endswith(".gz"):
-                self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb")
+                # k6's gzip.NewWriter: the default level (6), not Python's 9, which costs twice the CPU
+                self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6)
 
     def write(self, text: str) -> None:
-        data = text.encode("utf-8", "surrogateescape")
+        self.write_bytes(encoded(text))
+
+    def write_bytes(self, data: bytes) -> None:
+        """Text already encoded as UTF-8 (with surrogateescape, as `write`)."""
         if self._gz is not None:
             self._gz.write(data)
         else:

@@ -7,8 +7,14 @@ with HTML characters escaped, times as RFC3339 with trimmed nanoseconds.
 from __future__ import annotations
 
 import math
+import re
 import time
 from decimal import Decimal
+from itertools import repeat
+from operator import add, mod, sub, truediv
+from typing import Any
+
+import orjson
 
 # easyjson escapes control characters (\t \r \n by name), '"', '\\', HTML's < > & and U+2028/9.
 _ESCAPES: dict[int, str] = {c: f"\\u{c:04x}" for c in range(0x20)}
@@ -113,6 +119,71 @@ class Rfc3339Nano:
         if frac == 0:
             return self._prefix + "Z"
         return f"{self._prefix}.{frac:09d}".rstrip("0") + "Z"
+
+
+# orjson writes these values unlike Go: exponents (Go writes 2 digits at least), null (NaN, ±Inf), false and
+# true hold a letter; 0 < |v| < 1e-4 is 0.0000d (Go: de-05); |v| >= 1e6 has 7 digits or more before its
+# point (Go: d.ddde+06), found by _BIG after a comma.
+_NOT_GO_TEXTS = (b"e", b"n", b"0.0000")
+_BIG = re.compile(rb",-?\d{7}")
+
+
+def go_floats(values: list[Any]) -> list[bytes]:
+    """`go_float` of every value, as UTF-8: formatted at once in C by orjson (the shortest digits, as
+    Go), then the few texts that differ by go_float."""
+    if not values:
+        return []
+    try:
+        body = orjson.dumps(values)[1:-1]
+    except TypeError:  # an int past 64 bits: repr (_BIG holds for it)
+        body = ",".join(map(repr, values)).encode()
+    # a whole number has ".0", which Go omits (a shortest form has no other trailing zero)
+    texts = (body + b",").replace(b".0,", b",").split(b",")
+    texts.pop()
+    odd: list[int] = []  # where in body an odd text is: C-level searches, a Python step per odd text only
+    for needle in _NOT_GO_TEXTS:
+        at = body.find(needle)
+        while at >= 0:
+            odd.append(at)
+            at = body.find(needle, at + 1)
+    # max() over a NaN (orjson's null) can miss a big value: search for them all then; else one pass when
+    # no value is negative (a C comparison a value: the costliest step of this function)
+    if b"n" in body or max(values) >= 1e6 or (b"-" in body and min(values) <= -1e6):
+        odd.extend(found.start() for found in _BIG.finditer(b"," + body))  # the comma's, one before the text
+    if odd:
+        odd.sort()
+        index = start = 0
+        for at in odd:
+            index += body.count(b",", start, at)  # the text holding body[at]
+            start = at
+            texts[index] = go_float(values[index]).encode()
+    return texts
+
+
+def rfc3339_nanos(origin: int, ns: list[int], suffix: bytes) -> list[bytes]:
+    """`Rfc3339Nano` of each time (`origin` + ns, origin a whole multiple of 10 s), each followed by
+    `suffix`, as UTF-8, formatted in C passes: the seconds' last digit and the fraction make one number
+    below 10 (ns mod 10 s / 1e9, exact to the nanosecond: a correctly rounded quotient of two exact
+    doubles) whose shortest digits orjson writes with the fraction's trailing zeros trimmed, as Go's;
+    the rest is one strftime per 10 s."""
+    rests = list(map(mod, ns, repeat(10**10)))
+    blocks = list(map(sub, ns, rests))
+    heads = {
+        block: time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((origin + block) // 10**9))[:-1].encode()
+        for block in set(blocks)
+    }
+    numbers = list(map(truediv, rests, repeat(1e9)))
+    body = orjson.dumps(numbers)[1:-1]
+    # "2.0" is a whole second, which Go writes without a fraction ("...:42Z"); the suffix goes on in the
+    # same pass (it may hold commas: it is split on NUL, which no number holds)
+    ends = (body + b",").replace(b".0,", b",").replace(b",", b"Z" + suffix + b"\0").split(b"\0")
+    texts = list(map(add, map(heads.__getitem__, blocks), ends))
+    if b"e" in body or b"0.0000" in body:  # below 0.0001 s into a 10-s block: orjson's exponent or 0.0000d
+        single = Rfc3339Nano()
+        for index, number in enumerate(numbers):
+            if number < 1e-4:
+                texts[index] = single(origin + ns[index]).encode() + suffix
+    return texts
 
 
 def go_float_fixed(value: float) -> str:

@@ -6,19 +6,14 @@ nanosecond time, the value, the tags and (when non-empty) the metadata.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from itertools import chain
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from loadpy.clock import wall_ns
 from loadpy.metrics.metric import Metric
 from loadpy.metrics.tags import TagSet
-from loadpy.outputs.base import BufferedOutput, Entry
-from loadpy.outputs.files import TextSink
-from loadpy.outputs.formats import Rfc3339Nano, go_float, json_str_map, json_string, json_string_plain
+from loadpy.outputs.columns import ColumnarOutput
+from loadpy.outputs.files import TextSink, encoded
+from loadpy.outputs.formats import go_floats, json_str_map, json_string, json_string_plain, rfc3339_nanos
 
 if TYPE_CHECKING:
     from loadpy.secrets import Masker
@@ -75,30 +70,7 @@ def metric_line(
     )
 
 
-# orjson's numbers that are not Go's: exponents (Go writes 2 digits at least), null (NaN, ±Inf),
-# 0 < |v| < 1e-4 (orjson: 0.0000d, Go: de-05) and |v| >= 1e6 (Go: d.ddde+06); false, true
-_NOT_GO = re.compile(r"(?<![^,])(?:[^,]*[a-z][^,]*|-?0\.0000[^,]*|-?\d{7,}[^,]*)")
-
-
-def _format_values(batch: list[Entry]) -> list[str]:
-    """Every group's values as Go writes them, in order: formatted at once in C by orjson (the
-    shortest digits, as Go), then the few texts that differ (_NOT_GO) by go_float."""
-    values = list(chain.from_iterable(entry[2] for entry in batch if entry[0].__class__ is tuple))  # type: ignore[misc]
-    try:
-        text = orjson.dumps(values)[1:-1].decode()
-    except TypeError:  # an int past 64 bits: repr (_NOT_GO holds for it)
-        text = ",".join(map(repr, values))
-    # a whole number has ".0", which Go omits (a shortest form has no other trailing zero)
-    texts = (text + ",").replace(".0,", ",").split(",")
-    index = start = 0
-    for odd in _NOT_GO.finditer(text):
-        index += text.count(",", start, odd.start())
-        start = odd.start()
-        texts[index] = go_float(values[index])
-    return texts
-
-
-class JsonOutput(BufferedOutput):
+class JsonOutput(ColumnarOutput):
     def __init__(
         self,
         path: str,
@@ -109,13 +81,7 @@ class JsonOutput(BufferedOutput):
         self.path = path
         self.thresholds_by_metric: Mapping[str, Sequence[str]] = thresholds_by_metric or {}
         self.submetrics: Mapping[str, Sequence[Submetric]] = submetrics or {}
-        self._file: TextSink | None = None
         self._announced: set[str] = set()
-        self._point_prefix: dict[str, str] = {}
-        self._tags_json: dict[TagSet, str] = {}
-        # id(metrics tuple of a group) -> (the tuple, kept so the id stays its own; its lines' template)
-        self._templates: dict[int, tuple[tuple[Metric, ...], str]] = {}
-        self._time = Rfc3339Nano()
 
     def describe(self) -> str:
         return f"json ({self.path})"
@@ -123,88 +89,32 @@ class JsonOutput(BufferedOutput):
     def _open(self) -> None:
         self._file = TextSink(self.path)
 
-    def _write_entries(self, batch: list[Entry]) -> None:
-        assert self._file is not None
-        lines: list[str] = []
-        append = lines.append
-        templates = self._templates
-        fmt_time = self._time
-        # every group's values formatted at once (orjson, in C)
-        texts = _format_values(batch)
-        at = 0
-        # The samples of one request share their time: format it once per distinct reading.
-        last_when = -1.0
-        time_text = ""
-        # ... and their tags object (a tuple's hash is not cached, so skip the lookup).
-        last_tags: TagSet | None = None
-        tags_text = ""
-        for entry in batch:
-            first, tags, value, when, metadata = entry
-            if when != last_when:
-                last_when = when
-                time_text = fmt_time(wall_ns(when))
-            if tags is not last_tags:
-                last_tags = tags
-                tags_text = self._tags_text(tags)
-            tail = tags_text if not metadata else tags_text + ',"metadata":' + self._metadata_text(metadata)
-            if first.__class__ is tuple:  # a group (one request's samples): one format call for all
-                template = templates.get(id(first))
-                mine = texts[at : at + len(first)]  # type: ignore[arg-type]
-                at += len(first)  # type: ignore[arg-type]
-                if template is None:  # its first time: line by line, announcing its metrics
-                    for metric, one in zip(first, mine, strict=True):  # type: ignore[call-overload]
-                        append(f'{self._prefix(metric, lines)}{time_text}","value":{one},"tags":{tail}}}}}\n')
-                    templates[id(first)] = (first, self._template(first))
-                else:
-                    append(template[1].format(time_text, tail, *mine))
-            else:
-                prefix = self._prefix(first, lines)  # type: ignore[arg-type]
-                append(f'{prefix}{time_text}","value":{go_float(value)},"tags":{tail}}}}}\n')  # type: ignore[arg-type]
-        self._file.write("".join(lines))
-        self._file.flush()
+    def _prefix(self, metric: Metric) -> bytes:
+        name = metric.name if self.masker is None else self.masker.mask_key(metric.name)
+        return encoded('{"metric":' + json_string(name) + ',"type":"Point","data":{"time":"')
 
-    def _prefix(self, metric: Metric, lines: list[str]) -> str:
-        """The start of a Point line of `metric`; its Metric line goes to `lines` the first time."""
-        prefix = self._point_prefix.get(metric.name)
-        if prefix is None:
-            masker = self.masker
+    def _times(self, origin: int, ns: list[int]) -> list[bytes]:
+        return rfc3339_nanos(origin, ns, b'","value":')
+
+    def _values(self, values: list[Any]) -> list[bytes]:
+        return go_floats(values)
+
+    def _tail(self, tags: TagSet, metadata: dict[str, str] | None) -> bytes:
+        # secrets are masked here, once per tag set, before JSON escaping
+        masker = self.masker
+        text = ',"tags":' + json_str_map(tags if masker is None else masker.mask_pairs(tags))
+        if metadata:
+            items = list(metadata.items())
+            text += ',"metadata":' + json_str_map(items if masker is None else masker.mask_pairs(items))
+        return encoded(text + "}}\n")
+
+    def _announce(self, metrics: Sequence[Metric]) -> dict[Metric, bytes]:
+        """The Metric line of each metric not seen before: k6 writes it before the metric's first Point."""
+        lines: dict[Metric, bytes] = {}
+        for metric in metrics:
             if metric.name not in self._announced:
                 self._announced.add(metric.name)
-                lines.append(
-                    metric_line(
-                        metric,
-                        self.thresholds_by_metric.get(metric.name, ()),
-                        self.submetrics.get(metric.name),
-                        masker,
-                    )
-                )
-            name = metric.name if masker is None else masker.mask_key(metric.name)
-            prefix = self._point_prefix[metric.name] = (
-                '{"metric":' + json_string(name) + ',"type":"Point","data":{"time":"'
-            )
-        return prefix
-
-    def _template(self, metrics: tuple[Metric, ...]) -> str:
-        """A str.format template of a group's lines: {0} the time, {1} the tags (and metadata), {2}...
-        the values' texts (`_format_values`)."""
-        parts = []
-        for i, metric in enumerate(metrics):
-            prefix = self._point_prefix[metric.name].replace("{", "{{").replace("}", "}}")
-            parts.append(prefix + '{0}","value":{' + str(i + 2) + '},"tags":{1}}}}}\n')
-        return "".join(parts)
-
-    def _tags_text(self, tags: TagSet) -> str:
-        cached = self._tags_json.get(tags)
-        if cached is None:
-            # secrets are masked here, once per tag set, before JSON escaping
-            masker = self.masker
-            cached = self._tags_json[tags] = json_str_map(tags if masker is None else masker.mask_pairs(tags))
-        return cached
-
-    def _metadata_text(self, metadata: dict[str, str]) -> str:
-        masker = self.masker
-        return json_str_map(list(metadata.items()) if masker is None else masker.mask_pairs(metadata.items()))
-
-    def _close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+                thresholds = self.thresholds_by_metric.get(metric.name, ())
+                submetrics = self.submetrics.get(metric.name)
+                lines[metric] = encoded(metric_line(metric, thresholds, submetrics, self.masker))
+        return lines

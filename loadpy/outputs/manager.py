@@ -154,7 +154,7 @@ class OutputManager:
         self.registry.listeners.extend(self._listeners)
         for out in self._streaming:
             if isinstance(out, BufferedOutput):
-                self.registry.grouped[out.add] = out.add_many
+                self.registry.grouped[out.add] = out.add_group
         if loop is not None and self._streaming:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadpy-outputs")
             self._task = loop.create_task(self._flush_periodically())
