@@ -12,12 +12,11 @@ import ctypes
 import os
 import sys
 import time
-from functools import partial
-from typing import Any
-
 from collections.abc import Iterable
+from functools import partial
 from itertools import repeat
 from operator import add, mul, sub
+from typing import Any
 
 now = time.perf_counter
 """Monotonic seconds; the only clock used for measurements."""
