@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, count_of
@@ -48,7 +49,8 @@ class PerVUIterationsRunner(ExecutorRunner):
         tasks = [self.spawn_vu(self._vu_loop(k, vu)) for k, vu in enumerate(vus)]
         await asyncio.gather(*tasks)
 
-    async def _vu_loop(self, local_index: int, vu: VirtualUser) -> None:
+    def _vu_loop(self, local_index: int, vu: VirtualUser) -> Coroutine[Any, Any, None]:
+        """The VU's iteration loop (`run_iterations` itself: no coroutine around it)."""
         iterations = self.config.iterations
         first = self.stripe.nth(local_index) * iterations  # this VU's first global iteration index
         left = self._left
@@ -63,7 +65,7 @@ class PerVUIterationsRunner(ExecutorRunner):
             left[local_index] -= 1
             return first + iterations - left[local_index] - 1
 
-        await self.run_iterations(vu, next_index)
+        return self.run_iterations(vu, next_index)
 
     def finish(self) -> None:
         # One sample per VU with everything it did not get to start (k6), also when the hard stop

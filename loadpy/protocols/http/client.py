@@ -543,7 +543,7 @@ class HttpClient:
 
     def _wire(self, req: PreparedRequest) -> bytes:
         """The request bytes, with the jar's Cookie header when it has cookies for this URL."""
-        if self.cookies:
+        if self.cookies.entries:
             # (`_jar_cookie` inlined: this runs for every request)
             parts = req.parts
             assert parts is not None
@@ -636,40 +636,21 @@ class HttpClient:
             else:
                 self._pool.idle[key] = [conn]
         parser = conn.parser
-        status = parser.status
-        remote = conn.remote
-        version = parser.version
         head = parser.head
-        resp = Response(
-            req.method,
-            req.url,
-            status,
-            None,  # "<status> <reason>", from the head when read
-            "HTTP/1.1" if version == "1.1" else f"HTTP/{version}",
-            None,  # parsed from the head when read
-            None,
-            "",
-            1000 + status if status >= 400 else 0,
-            timings,
-            remote[0],
-            remote[1],
-            remote[2],
-            req.headers,
-            req.body,
-            True,
-            None,
-            t_done,
-            head,
+        resp = Response.from_h1(
+            req.method, req.url, parser.status, head.proto, timings, conn.remote, req.headers, req.body, t_done, head
         )
-        if req.user_cookie or self.cookies:
+        if req.user_cookie or self.cookies.entries:
             resp.request_cookie = req.cookie_value(self._jar_cookie(req))
-        set_cookies = head.set_cookies
-        if set_cookies:
-            resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
+        rare = head.rare_headers()  # Set-Cookie or Content-Encoding may be there (a find in the head)
+        if rare:
+            set_cookies = head.set_cookies
+            if set_cookies:
+                resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
         if keep_body:
             chunks = parser.body
-            resp.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            if resp.body and head.may_have(b"content-encoding") and "Content-Encoding" in resp.headers:
+            body = resp.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if rare and body and "Content-Encoding" in resp.headers:
                 self._decode(resp)
         return resp
 

@@ -200,6 +200,23 @@ class ResponseHead:
             return "1.1"
         return raw[start + 5 : raw.index(b" ", start)].decode("latin-1")  # llhttp checked "HTTP/d.d "
 
+    @property
+    def proto(self) -> str:
+        """The final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")."""
+        if self.heads == 1 and self.raw.startswith(b"HTTP/1.1 "):
+            return "HTTP/1.1"
+        return f"HTTP/{self.version}"
+
+    def rare_headers(self) -> bool:
+        """False when the head has neither Set-Cookie nor Content-Encoding (True may be wrong: body
+        bytes): the client's one test per response for what most responses lack."""
+        if self._headers is not None:
+            return True
+        lower = self._lower
+        if not lower:
+            lower = self._lower = self.raw.lower()
+        return lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
+
     def _final_start(self) -> int:
         """Where the final head starts in `raw` (interim 1xx heads have no body)."""
         start = 0
