@@ -434,14 +434,22 @@ class HttpClient:
                 t0 = now()
             if debug is not None:
                 request_id = debug.request(req, self._jar_cookie(req), record)
-            conn = self._idle_h1(req.key)
+            # a kept-alive HTTP/1.1 connection (none while HTTP/2 may serve it: `_roundtrip` decides)
+            conn: H1Connection | None = None
+            idle = None if self._pool.h2 else self._pool.idle.get(req.key)
+            while idle:
+                conn = idle.pop()
+                if not conn.closed:
+                    break
+                conn = None
             if conn is None:
                 resp = await self._roundtrip(req, deadline, keep_body, t0)
             else:
                 # the hot path (a kept-alive HTTP/1.1 connection) inlined: one coroutine level less
+                wire = self._wire(req) if self.cookies.entries else req.wire
                 try:
                     # (deadline - t0: the clock read just above, not a fresh one)
-                    failure = await conn.send(self._wire(req), req.is_head, keep_body, deadline - t0)
+                    failure = await conn.send(wire, req.is_head, keep_body, deadline - t0)
                 except asyncio.CancelledError:
                     conn.abort()
                     raise
@@ -528,18 +536,6 @@ class HttpClient:
         nxt = self.prepare(method, url, headers, body, replace_cookies=req.replaced)
         nxt.auto_referer = auto_referer
         return nxt
-
-    def _idle_h1(self, key: tuple[str, str, int]) -> H1Connection | None:
-        """A kept-alive HTTP/1.1 connection for `key`, or None (none idle, or HTTP/2 may serve it)."""
-        pool = self._pool
-        if pool.h2:
-            return None  # the general path decides between HTTP/2 and HTTP/1.1
-        idle = pool.idle.get(key)
-        while idle:
-            conn = idle.pop()
-            if not conn.closed:
-                return conn
-        return None
 
     def _wire(self, req: PreparedRequest) -> bytes:
         """The request bytes, with the jar's Cookie header when it has cookies for this URL."""

@@ -156,16 +156,15 @@ class ResponseHead:
     rarely reads the headers, so that work (~1.6 µs per response) is deferred to here.
     """
 
-    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "framing", "heads", "raw")
-
-    def __init__(self) -> None:
-        self.raw = b""  # the bytes fed up to and including the final head (maybe some body too)
-        self.heads = 0  # heads completed so far: interim 1xx heads precede the final one
-        self._headers: dict[str, str] | None = None
-        self._lower = b""  # raw.lower(), for the presence tests
-        self._reason = ""
-        self._set_cookies: list[str] = []
-        self.framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
+    # Class-level defaults and no __init__: the parser makes one per response, and an instance then
+    # stores only what it sets (the raw head, its count; the rest when parsed).
+    raw = b""  # the bytes fed up to and including the final head (maybe some body too)
+    heads = 0  # heads completed so far: interim 1xx heads precede the final one
+    _headers: dict[str, str] | None = None
+    _lower = b""  # raw.lower(), for the presence tests
+    _reason = ""
+    _set_cookies: list[str] = []  # noqa: RUF012  # never appended to: `_parse` makes the instance's list
+    framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -246,7 +245,8 @@ class ResponseHead:
         if len(status_line) > 2:
             self._reason = status_line[2].decode("latin-1")
         # llhttp validated the head already: strict CRLF, no obs-fold, token names, no trailing spaces
-        set_cookies = self._set_cookies
+        set_cookies: list[str] = []
+        self._set_cookies = set_cookies
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             key = canonical_header_bytes(name)
