@@ -195,7 +195,7 @@ class ExternallyControlledRunner(ExecutorRunner):
             return None
         index = self._local_iterations
         self._local_iterations += 1
-        return self.stripe.nth(index)
+        return index if self.whole else self.stripe.nth(index)
 
 
 class _Slot:

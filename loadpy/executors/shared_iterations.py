@@ -49,6 +49,7 @@ class SharedIterationsRunner(ExecutorRunner):
     def __init__(self, config: SharedIterationsConfig, env: RunEnv) -> None:
         super().__init__(config, env)
         self.derived, self.total = config.iterations_for(self.stripe)
+        self.whole = self.derived is None or self.derived.is_full  # (of the derived stripe, here)
         self.attempted = 0  # the shared counter (single-threaded loop: no lock needed)
 
     async def drive(self) -> None:
@@ -61,9 +62,11 @@ class SharedIterationsRunner(ExecutorRunner):
     def _next_index(self) -> int | None:
         if not (self.attempted < self.total and self.may_start()):
             return None
-        assert self.derived is not None
         index = self.attempted
         self.attempted += 1
+        if self.whole:
+            return index
+        assert self.derived is not None
         return self.derived.nth(index)
 
     def finish(self) -> None:
