@@ -151,8 +151,9 @@ class Response:
         end_time: float,
         head: LazyHead,
     ) -> Response:
-        """A completed HTTP/1.1 exchange (the hot path): only the fields that differ from the defaults;
-        headers and status text come from `head` when read."""
+        """A completed HTTP/1.1 exchange (the hot path): the fields that differ from the defaults, and
+        those the recorder reads of every response (an attribute found on the instance is read faster
+        than a class default); headers and status text come from `head` when read."""
         resp = cls.__new__(cls)
         resp.method = method
         resp.url = url
@@ -165,8 +166,9 @@ class Response:
         resp.request_headers = request_headers
         resp.request_body = request_body
         resp.end_time = end_time
-        if status >= 400:
-            resp.error_code = 1000 + status
+        resp.error = ""
+        resp.error_code = 1000 + status if status >= 400 else 0
+        resp.sent = True
         return resp
 
     @property
