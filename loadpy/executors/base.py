@@ -311,6 +311,8 @@ class ExecutorRunner:
         self.config = config
         self.env = env
         self.stripe = env.stripe
+        # this instance runs the whole test: its n-th iteration is the test's n-th (no Stripe.nth per iteration)
+        self.whole = env.stripe.is_full
         tags = with_tags(env.run_tags, config.tags)
         if env.scenario_tag:
             tags = with_tags(tags, {"scenario": config.name})
@@ -465,7 +467,9 @@ class ExecutorRunner:
         ctx = self.ctx
         run = vu.run_iteration
         while (index := next_index()) is not None:
-            self._begin_iteration()
+            # (`_begin_iteration` inlined: this runs for every iteration, and nothing counts running VUs here)
+            ctx.iterations_in_instance = self._started
+            self._started += 1
             try:
                 await run(ctx, index)
             except asyncio.CancelledError:

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, time_column
-from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import (
     MIN_DURATION,
     ExecutorConfig,
@@ -69,14 +68,12 @@ class ConstantVUsRunner(ExecutorRunner):
     async def drive(self) -> None:
         vus = self.take_vus(self.config.planned_vus(self.stripe))
         self._local_iterations = 0
-        await asyncio.gather(*(self.spawn_vu(self._vu_loop(vu)) for vu in vus))
-
-    async def _vu_loop(self, vu: VirtualUser) -> None:
-        await self.run_iterations(vu, self._next_index)
+        # each VU's task is the iteration loop itself (no coroutine around it: one level less per request)
+        await asyncio.gather(*(self.spawn_vu(self.run_iterations(vu, self._next_index)) for vu in vus))
 
     def _next_index(self) -> int | None:
         if not self.may_start():
             return None
         index = self._local_iterations
         self._local_iterations += 1
-        return self.stripe.nth(index)
+        return index if self.whole else self.stripe.nth(index)

@@ -114,7 +114,7 @@ class ExternallyControlledRunner(ExecutorRunner):
             if k < want and not slot.active:
                 slot.active = True
                 if slot.task is None or slot.task.done():
-                    slot.task = self.spawn_vu(self._vu_loop(slot))
+                    slot.task = self.spawn_vu(self.run_iterations(slot.vu, partial(self._next_index, slot)))
             elif k >= want and slot.active:
                 slot.active = False
                 if not self.paused and slot.task is not None:
@@ -189,16 +189,13 @@ class ExternallyControlledRunner(ExecutorRunner):
         if paused:
             await self._wait_idle(self._slots)
 
-    async def _vu_loop(self, slot: _Slot) -> None:
-        await self.run_iterations(slot.vu, partial(self._next_index, slot))
-
     def _next_index(self, slot: _Slot) -> int | None:
         """The next iteration's index in the test while `slot`'s VU may start one, else None."""
         if not (slot.active and self.may_start()):
             return None
         index = self._local_iterations
         self._local_iterations += 1
-        return self.stripe.nth(index)
+        return index if self.whole else self.stripe.nth(index)
 
 
 class _Slot:

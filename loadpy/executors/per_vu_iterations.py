@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from loadpy.base.collector import long_lived_burst
 from loadpy.base.durations import format_duration
@@ -73,7 +74,8 @@ class PerVUIterationsRunner(ExecutorRunner):
         if self.active_vus == 0 and not self._all_ended.done():
             self._all_ended.set_result(None)
 
-    async def _vu_loop(self, local_index: int, vu: VirtualUser) -> None:
+    def _vu_loop(self, local_index: int, vu: VirtualUser) -> Coroutine[Any, Any, None]:
+        """The VU's iteration loop (`run_iterations` itself: no coroutine around it)."""
         iterations = self.config.iterations
         first = self.stripe.nth(local_index) * iterations  # this VU's first global iteration index
         left = self._left
@@ -88,7 +90,7 @@ class PerVUIterationsRunner(ExecutorRunner):
             left[local_index] -= 1
             return first + iterations - left[local_index] - 1
 
-        await self.run_iterations(vu, next_index)
+        return self.run_iterations(vu, next_index)
 
     def finish(self) -> None:
         # One sample per VU with everything it did not get to start (k6), also when the hard stop

@@ -155,7 +155,7 @@ class RampingVUsRunner(ExecutorRunner):
             slot.kill.cancel()
             slot.kill = None
         if slot.task is None or slot.task.done():
-            slot.task = self.spawn_vu(self._vu_loop(slot))
+            slot.task = self.spawn_vu(self.run_iterations(slot.vu, partial(self._next_index, slot)))
 
     def _ramp_down(self, slot: _Slot) -> None:
         slot.active = False
@@ -167,13 +167,10 @@ class RampingVUsRunner(ExecutorRunner):
         else:
             slot.kill = asyncio.get_running_loop().call_later(self.config.graceful_ramp_down, task.cancel)
 
-    async def _vu_loop(self, slot: _Slot) -> None:
-        await self.run_iterations(slot.vu, partial(self._next_index, slot))
-
     def _next_index(self, slot: _Slot) -> int | None:
         """The next iteration's index in the test while `slot`'s VU may start one, else None."""
         if not (slot.active and self.may_start()):
             return None
         index = self._local_iterations
         self._local_iterations += 1
-        return self.stripe.nth(index)
+        return index if self.whole else self.stripe.nth(index)

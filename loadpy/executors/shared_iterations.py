@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, count_of
-from loadpy.base.runtime import VirtualUser
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
@@ -50,23 +49,24 @@ class SharedIterationsRunner(ExecutorRunner):
     def __init__(self, config: SharedIterationsConfig, env: RunEnv) -> None:
         super().__init__(config, env)
         self.derived, self.total = config.iterations_for(self.stripe)
+        self.whole = self.derived is None or self.derived.is_full  # (of the derived stripe, here)
         self.attempted = 0  # the shared counter (single-threaded loop: no lock needed)
 
     async def drive(self) -> None:
         if self.total <= 0:
             return
         vus = self.take_vus(self.config.planned_vus(self.stripe))
-        await asyncio.gather(*(self.spawn_vu(self._vu_loop(vu)) for vu in vus))
-
-    async def _vu_loop(self, vu: VirtualUser) -> None:
-        await self.run_iterations(vu, self._next_index)
+        # each VU's task is the iteration loop itself (no coroutine around it: one level less per request)
+        await asyncio.gather(*(self.spawn_vu(self.run_iterations(vu, self._next_index)) for vu in vus))
 
     def _next_index(self) -> int | None:
         if not (self.attempted < self.total and self.may_start()):
             return None
-        assert self.derived is not None
         index = self.attempted
         self.attempted += 1
+        if self.whole:
+            return index
+        assert self.derived is not None
         return self.derived.nth(index)
 
     def finish(self) -> None:

@@ -163,6 +163,12 @@ class Recorder:
         return self.context(ctx.base, f"{ctx.group}::{name}")
 
     # -- HTTP ----------------------------------------------------------------------
+    def record_response(self, resp: Response, record: HttpRecord) -> None:
+        """A client's `on_response` hook when samples carry no `vu` / `iter` metadata (the VU's own
+        hook adds them): every hop recorded under what its own call said (see HttpRecord)."""
+        site, name, ctx = record
+        self.record_http(resp, ctx, site, name, None)
+
     def record_http(
         self, resp: Response, ctx: TagContext, site: RequestSite, name: str | None, meta: dict[str, str] | None
     ) -> None:

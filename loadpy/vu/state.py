@@ -47,9 +47,10 @@ class ScenarioState:
         self.scenario = scenario
         self.ctx = ctx
         self.env = env
-        self.body = body
-        # a body that does not wrap its own errors says where they came from (flows' OneStepBody)
+        # a body that does not wrap its own errors says where they came from (flows' OneStepBody);
+        # the VU locates whatever its body raises, so it may call what the body calls (`direct`)
         self.locate: Callable[[Exception], Exception] | None = getattr(body, "locate", None)
+        self.body: Body = getattr(body, "direct", body) if self.locate is not None else body
 
 
 Scenarios = Callable[[ScenarioContext], ScenarioState]
@@ -140,7 +141,10 @@ class VUState:
         """The VU's HTTP client, created on first use (10,000 idle VUs cost no clients)."""
         client = self._client
         if client is None:
-            client = self._client = self._core.client_factory(self._on_response)
+            recorder = self._recorder
+            # without vu/iter metadata the recorder is the hook itself (one call less per response)
+            on_response = self._on_response if recorder.metadata else recorder.record_response
+            client = self._client = self._core.client_factory(on_response)
             client.on_challenge = self._on_challenge
             client.vu_id = self.id  # localIPs: the n-th VU dials from the n-th source address
             debug = getattr(client, "debug", None)
@@ -211,7 +215,7 @@ class VUState:
     def _on_response(self, resp: Response, record: HttpRecord) -> None:
         """Every hop of every request: recorded under what its own call said (see HttpRecord)."""
         site, name, ctx = record
-        self._recorder.record_http(resp, ctx, site, name, self._meta() if self._recorder.metadata else None)
+        self._recorder.record_http(resp, ctx, site, name, self._meta())
 
     # -- samples -----------------------------------------------------------------------------
     def set_vu_tag(self, key: str, value: str | None) -> None:
@@ -319,7 +323,10 @@ class VUState:
             current = self._current = self._scenarios(scenario)
             self.scenario = scenario.name
             self.env = current.env
-        ctx = self._with_vu_tags(current.ctx)
+        ctx = current.ctx
+        self._base = ctx.base  # (as `_with_vu_tags` does: inlined for a VU without tags of its own)
+        if self.vu_tags:
+            ctx = self._with_vu_tags(ctx)
         core = self._core
         # fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts
         if self._setup_version != core.setup_version:
@@ -362,7 +369,7 @@ class VUState:
                 client.close_idle()
         # a group left open by a failing step does not leak into the next iteration; the iteration's
         # samples carry the VU's tags as they are at its end (as k6's)
-        self._ctx = ctx = self._with_vu_tags(current.ctx)
+        self._ctx = ctx = self._with_vu_tags(current.ctx) if self.vu_tags else current.ctx
         recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
         self.iteration += 1
         if aborted is not None:

@@ -62,12 +62,14 @@ def located(step: Step, exc: Exception) -> StepError:
 class OneStepBody:
     """The iteration body of a one-step flow: the step's awaitable itself, one coroutine level
     less per iteration than `Flow.run`. An error escaping the await is located by the VU through
-    `locate`, so it reads exactly as Flow.run would have raised it."""
+    `locate`, so it reads exactly as Flow.run would have raised it; a VU that locates whatever its
+    body raises calls `direct` (the step's own `run`: one call less per iteration)."""
 
-    __slots__ = ("step",)
+    __slots__ = ("direct", "step")
 
     def __init__(self, step: Step) -> None:
         self.step = step
+        self.direct: Callable[[VUState], Awaitable[Any]] = step.run
 
     def __call__(self, vu: VUState) -> Awaitable[Any]:
         try:

@@ -434,14 +434,22 @@ class HttpClient:
                 t0 = now()
             if debug is not None:
                 request_id = debug.request(req, self._jar_cookie(req), record)
-            conn = self._idle_h1(req.key)
+            # a kept-alive HTTP/1.1 connection (none while HTTP/2 may serve it: `_roundtrip` decides)
+            conn: H1Connection | None = None
+            idle = None if self._pool.h2 else self._pool.idle.get(req.key)
+            while idle:
+                conn = idle.pop()
+                if not conn.closed:
+                    break
+                conn = None
             if conn is None:
                 resp = await self._roundtrip(req, deadline, keep_body, t0)
             else:
                 # the hot path (a kept-alive HTTP/1.1 connection) inlined: one coroutine level less
+                wire = self._wire(req) if self.cookies.entries else req.wire
                 try:
                     # (deadline - t0: the clock read just above, not a fresh one)
-                    failure = await conn.send(self._wire(req), req.is_head, keep_body, deadline - t0)
+                    failure = await conn.send(wire, req.is_head, keep_body, deadline - t0)
                 except asyncio.CancelledError:
                     conn.abort()
                     raise
@@ -529,21 +537,9 @@ class HttpClient:
         nxt.auto_referer = auto_referer
         return nxt
 
-    def _idle_h1(self, key: tuple[str, str, int]) -> H1Connection | None:
-        """A kept-alive HTTP/1.1 connection for `key`, or None (none idle, or HTTP/2 may serve it)."""
-        pool = self._pool
-        if pool.h2:
-            return None  # the general path decides between HTTP/2 and HTTP/1.1
-        idle = pool.idle.get(key)
-        while idle:
-            conn = idle.pop()
-            if not conn.closed:
-                return conn
-        return None
-
     def _wire(self, req: PreparedRequest) -> bytes:
         """The request bytes, with the jar's Cookie header when it has cookies for this URL."""
-        if self.cookies:
+        if self.cookies.entries:
             # (`_jar_cookie` inlined: this runs for every request)
             parts = req.parts
             assert parts is not None
@@ -636,40 +632,21 @@ class HttpClient:
             else:
                 self._pool.idle[key] = [conn]
         parser = conn.parser
-        status = parser.status
-        remote = conn.remote
-        version = parser.version
         head = parser.head
-        resp = Response(
-            req.method,
-            req.url,
-            status,
-            None,  # "<status> <reason>", from the head when read
-            "HTTP/1.1" if version == "1.1" else f"HTTP/{version}",
-            None,  # parsed from the head when read
-            None,
-            "",
-            1000 + status if status >= 400 else 0,
-            timings,
-            remote[0],
-            remote[1],
-            remote[2],
-            req.headers,
-            req.body,
-            True,
-            None,
-            t_done,
-            head,
+        resp = Response.from_h1(
+            req.method, req.url, parser.status, head.proto, timings, conn.remote, req.headers, req.body, t_done, head
         )
-        if req.user_cookie or self.cookies:
+        if req.user_cookie or self.cookies.entries:
             resp.request_cookie = req.cookie_value(self._jar_cookie(req))
-        set_cookies = head.set_cookies
-        if set_cookies:
-            resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
+        rare = head.may_have(b"set-cookie", b"content-encoding")  # one test for what most responses lack
+        if rare:
+            set_cookies = head.set_cookies
+            if set_cookies:
+                resp.cookies = self.cookies.set_from_headers(key[0], key[1], req.cookie_path, set_cookies)
         if keep_body:
             chunks = parser.body
-            resp.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            if resp.body and head.may_have(b"content-encoding") and "Content-Encoding" in resp.headers:
+            body = resp.body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if rare and body and "Content-Encoding" in resp.headers:
                 self._decode(resp)
         return resp
 

@@ -70,21 +70,22 @@ def _path_match(req_path: str, cookie_path: str) -> bool:
 class CookieJar:
     """Cookies keyed by (domain, path, name). `clock` returns unix seconds (injectable for tests)."""
 
-    __slots__ = ("_clock", "_cookies", "_counter")
+    __slots__ = ("_clock", "_counter", "entries")
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._cookies: dict[tuple[str, str, str], Cookie] = {}
+        # read-only outside: every request tests `jar.entries` (a dict's truth, no `__bool__` call)
+        self.entries: dict[tuple[str, str, str], Cookie] = {}
         self._clock = clock
         self._counter = 0
 
     def __len__(self) -> int:
-        return len(self._cookies)
+        return len(self.entries)
 
     def __bool__(self) -> bool:
-        return bool(self._cookies)
+        return bool(self.entries)
 
     def clear(self) -> None:
-        self._cookies.clear()
+        self.entries.clear()
 
     def set_from_response(self, url: str, set_cookie_values: list[str]) -> dict[str, list[str]]:
         """Store the Set-Cookie values of a response to `url`; returns {name: [values]} accepted."""
@@ -104,11 +105,11 @@ class CookieJar:
                 continue
             key = (cookie.domain, cookie.path, cookie.name)
             if cookie.expires is not None and cookie.expires <= now:
-                self._cookies.pop(key, None)  # an expired Set-Cookie deletes
+                self.entries.pop(key, None)  # an expired Set-Cookie deletes
                 continue
-            old = self._cookies.get(key)
+            old = self.entries.get(key)
             cookie.created = old.created if old else self._next()
-            self._cookies[key] = cookie
+            self.entries[key] = cookie
             accepted.setdefault(name, []).append(value)
         return accepted
 
@@ -152,7 +153,7 @@ class CookieJar:
         now = self._clock()
         out: list[Cookie] = []
         expired: list[tuple[str, str, str]] = []
-        for key, c in self._cookies.items():
+        for key, c in self.entries.items():
             if c.expires is not None and c.expires <= now:
                 expired.append(key)
                 continue
@@ -167,14 +168,14 @@ class CookieJar:
                 continue
             out.append(c)
         for key in expired:
-            del self._cookies[key]
+            del self.entries[key]
         out.sort(key=lambda c: (-len(c.path), c.created))  # RFC 6265 5.4: longer paths first
         return out
 
     def header_for(self, scheme: str, host: str, path: str, replaced: Collection[str] = ()) -> str:
         """The Cookie header value for a request, "" when no cookie applies; cookies named in
         `replaced` are left out (k6's request cookies with `replace: true` take their place)."""
-        if not self._cookies:
+        if not self.entries:
             return ""
         matching = self._matching(scheme, host.lower(), path or "/")
         return "; ".join(f"{c.name}={c.value}" for c in matching if c.name not in replaced)

@@ -156,16 +156,15 @@ class ResponseHead:
     rarely reads the headers, so that work (~1.6 µs per response) is deferred to here.
     """
 
-    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "framing", "heads", "raw")
-
-    def __init__(self) -> None:
-        self.raw = b""  # the bytes fed up to and including the final head (maybe some body too)
-        self.heads = 0  # heads completed so far: interim 1xx heads precede the final one
-        self._headers: dict[str, str] | None = None
-        self._lower = b""  # raw.lower(), for the presence tests
-        self._reason = ""
-        self._set_cookies: list[str] = []
-        self.framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
+    # Class-level defaults and no __init__: the parser makes one per response, and an instance then
+    # stores only what it sets (the raw head, its count; the rest when parsed).
+    raw = b""  # the bytes fed up to and including the final head (maybe some body too)
+    heads = 0  # heads completed so far: interim 1xx heads precede the final one
+    _headers: dict[str, str] | None = None
+    _lower = b""  # raw.lower(), for the presence tests
+    _reason = ""
+    _set_cookies: list[str] = []  # noqa: RUF012  # never appended to: `_parse` makes the instance's list
+    framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -200,6 +199,13 @@ class ResponseHead:
             return "1.1"
         return raw[start + 5 : raw.index(b" ", start)].decode("latin-1")  # llhttp checked "HTTP/d.d "
 
+    @property
+    def proto(self) -> str:
+        """The final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")."""
+        if self.heads == 1 and self.raw.startswith(b"HTTP/1.1 "):
+            return "HTTP/1.1"
+        return f"HTTP/{self.version}"
+
     def _final_start(self) -> int:
         """Where the final head starts in `raw` (interim 1xx heads have no body)."""
         start = 0
@@ -207,14 +213,18 @@ class ResponseHead:
             start = self.raw.index(b"\r\n\r\n", start) + 4
         return start
 
-    def may_have(self, lowercase_name: bytes) -> bool:
-        """False when no header of that name is in the head (True may be wrong: body bytes)."""
+    def may_have(self, *lowercase_names: bytes) -> bool:
+        """False when no header of any of these names is in the head (True may be wrong: body bytes).
+        One call tests all the names a caller needs (the client: Set-Cookie and Content-Encoding)."""
         if self._headers is not None:
             return True
         lower = self._lower
         if not lower:
             lower = self._lower = self.raw.lower()
-        return lower.find(lowercase_name) >= 0  # (find: about half the cost of `in` on 3.11)
+        for name in lowercase_names:  # noqa: SIM110  (any() of a generator costs more, per response)
+            if lower.find(name) >= 0:  # (find: about half the cost of `in` on 3.11)
+                return True
+        return False
 
     def _parse(self) -> dict[str, str]:
         headers: dict[str, str] = {}
@@ -229,7 +239,8 @@ class ResponseHead:
         if len(status_line) > 2:
             self._reason = status_line[2].decode("latin-1")
         # llhttp validated the head already: strict CRLF, no obs-fold, token names, no trailing spaces
-        set_cookies = self._set_cookies
+        set_cookies: list[str] = []
+        self._set_cookies = set_cookies
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             key = canonical_header_bytes(name)

@@ -67,35 +67,33 @@ _FIELDS = (
 class Response:
     """One HTTP response (or the failed attempt: status 0, error and error_code set).
 
-    A plain slotted class rather than a dataclass: one is built per request, and the headers
-    and status text of an HTTP/1.1 response are only parsed from the raw head (`head`) when read.
+    Built once per request, so cheap to build: a plain class whose defaults are class attributes (an
+    instance stores only what differs from them: `from_h1` sets a dozen fields), the headers and
+    status text of an HTTP/1.1 response parsed from the raw head (`head`) only when read, and
+    `cookies` made on first read.
     """
 
-    __slots__ = (
-        "_head",
-        "_headers",
-        "_json_cache",
-        "_json_parsed",
-        "_status_text",
-        "body",
-        "cookies",
-        "end_time",
-        "error",
-        "error_code",
-        "first_hop",
-        "method",
-        "proto",
-        "remote_ip",
-        "remote_port",
-        "request_body",
-        "request_cookie",
-        "request_headers",
-        "sent",
-        "status",
-        "timings",
-        "tls_version",
-        "url",
-    )
+    # the defaults of the fields a response that went well does not set
+    status = 0
+    proto = ""
+    body: bytes | None = None
+    error = ""
+    error_code = 0
+    remote_ip = ""
+    remote_port = 0
+    tls_version = ""
+    request_body: bytes | None = None
+    request_cookie = ""  # the Cookie header sent (the user's, then the jar's), "" when none
+    # the response of the first request when this one answers a redirect (k6's res.request is that request)
+    first_hop: Response | None = None
+    sent = True
+    end_time = 0.0
+    _status_text: str | None = ""
+    _headers: dict[str, str] | None = None
+    _head: LazyHead | None = None
+    _cookies: dict[str, list[str]] | None = None
+    _json_cache: Any = None
+    _json_parsed = False
 
     def __init__(
         self,
@@ -135,14 +133,55 @@ class Response:
         self.tls_version = tls_version
         self.request_headers = {} if request_headers is None else request_headers
         self.request_body = request_body
-        self.request_cookie = ""  # the Cookie header sent (the user's, then the jar's), "" when none
-        # the response of the first request when this one answers a redirect (k6's res.request is that request)
-        self.first_hop: Response | None = None
         self.sent = sent
-        self.cookies = {} if cookies is None else cookies
+        self._cookies = cookies
         self.end_time = end_time
-        self._json_cache: Any = None
-        self._json_parsed = False
+
+    @classmethod
+    def from_h1(
+        cls,
+        method: str,
+        url: str,
+        status: int,
+        proto: str,
+        timings: Timings,
+        remote: tuple[str, int, str],
+        request_headers: dict[str, str],
+        request_body: bytes | None,
+        end_time: float,
+        head: LazyHead,
+    ) -> Response:
+        """A completed HTTP/1.1 exchange (the hot path): the fields that differ from the defaults, and
+        those the recorder reads of every response (an attribute found on the instance is read faster
+        than a class default); headers and status text come from `head` when read."""
+        resp = cls.__new__(cls)
+        resp.method = method
+        resp.url = url
+        resp.status = status
+        resp._status_text = None
+        resp.proto = proto
+        resp._head = head
+        resp.timings = timings
+        resp.remote_ip, resp.remote_port, resp.tls_version = remote
+        resp.request_headers = request_headers
+        resp.request_body = request_body
+        resp.end_time = end_time
+        resp.error = ""
+        resp.error_code = 1000 + status if status >= 400 else 0
+        resp.sent = True
+        return resp
+
+    @property
+    def cookies(self) -> dict[str, list[str]]:
+        """The cookies this response set ({name: [values]})."""
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = {}
+        return cookies
+
+    @cookies.setter
+    def cookies(self, value: dict[str, list[str]]) -> None:
+        self._cookies = value
 
     @property
     def headers(self) -> dict[str, str]:
