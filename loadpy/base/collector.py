@@ -43,6 +43,21 @@ def long_lived_burst() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def frozen_while_scenarios_run() -> Iterator[None]:
+    """Freeze what exists when the scenarios start (modules, the VUs, their scripts) out of the
+    collector until they end, after a young collection (so the frozen objects are not garbage
+    already): a full collection during the run then walks only what the run allocated since
+    (measured: ~20-30 ms per full collection otherwise, an arrival-rate start that late)."""
+    gc.collect(1)
+    gc.freeze()
+    _Pause.frozen = True
+    try:
+        yield
+    finally:
+        thaw()
+
+
 def thaw() -> None:
     """The run is over: what the bursts froze is the collector's again."""
     if _Pause.frozen and _Pause.depth == 0:

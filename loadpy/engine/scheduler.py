@@ -12,11 +12,12 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from loadpy.base.collector import frozen_while_scenarios_run
 from loadpy.base.progress import ScenarioProgress
 from loadpy.base.runtime import Runtime
 from loadpy.clock import now
 from loadpy.engine.pool import VUPool, planned_pool_size
-from loadpy.engine.upkeep import fold_in_slices, setup_objects_frozen
+from loadpy.engine.upkeep import fold_in_slices
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, TestAbort
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
 from loadpy.executors.externally_controlled import ExternallyControlledRunner
@@ -152,7 +153,7 @@ class Engine:
 
     async def run_scenarios(self, setup_data: Any) -> None:
         """Every scenario at its startTime (counted from the end of setup); setup's data is in the runtime."""
-        with setup_objects_frozen():
+        with frozen_while_scenarios_run():
             folder = asyncio.ensure_future(fold_in_slices(self.registry))
             try:
                 await self._run_all_scenarios()

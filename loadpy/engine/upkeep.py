@@ -9,17 +9,12 @@ benchmarks/arrival_lateness.py at 5,000 arrivals/s: folding a second's trend val
   (a tenth of a second of values: well under a millisecond), not a whole second's at once; the
   series are looked at SCAN_CHUNK per turn, and the passes space out when there are so many
   series that looking at them all would cost more than SCAN_SHARE of the time;
-* the objects that exist when the scenarios start (modules, the VUs, their scripts) are frozen
-  out of the collector (`gc.freeze`) until they end: a full collection then walks only what the
-  run allocated since, and they are unfrozen after the scenarios.
+* (the collector's side, freezing what exists when the scenarios start, is loadpy/base/collector.py)
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from loadpy.clock import now
 from loadpy.metrics.metric import MetricType
@@ -54,15 +49,3 @@ async def fold_in_slices(registry: Registry, every: float = FOLD_EVERY_S) -> Non
                     since = now()
         scanning += now() - since
         pause = max(every, scanning / SCAN_SHARE)
-
-
-@contextmanager
-def setup_objects_frozen() -> Iterator[None]:
-    """Freeze what exists now out of the collector for the block (after a young collection, so
-    that the frozen objects are not garbage already)."""
-    gc.collect(1)
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loadpy.base.collector import long_lived_burst, thaw
+from loadpy.base.collector import frozen_while_scenarios_run, long_lived_burst, thaw
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +57,14 @@ def test_a_collector_the_host_disabled_is_left_alone() -> None:
         pass
     thaw()
     assert not gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_objects_of_the_start_are_frozen_for_the_block_only() -> None:
+    before = gc.get_freeze_count()
+    keep = [object() for _ in range(10)]
+    with frozen_while_scenarios_run():
+        assert gc.get_freeze_count() >= before + len(keep)
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen_while_scenarios_run():
+        raise RuntimeError("a scenario failed")
+    assert gc.get_freeze_count() == 0

@@ -4,12 +4,11 @@ collector kept off the objects that exist when the scenarios start."""
 from __future__ import annotations
 
 import asyncio
-import gc
 
 import pytest
 
 from loadpy.engine import upkeep
-from loadpy.engine.upkeep import fold_in_slices, setup_objects_frozen
+from loadpy.engine.upkeep import fold_in_slices
 from loadpy.metrics.registry import FOLD_BATCH, Registry
 from loadpy.metrics.sinks import TrendSink
 
@@ -57,17 +56,6 @@ def test_busy_series_are_folded_one_per_loop_turn_and_sparse_ones_left_for_later
     assert [sink.stat("count") for sink in busy] == [FOLD_BATCH] * 3
     assert sparse.buffered == FOLD_BATCH - 1  # under FOLD_BATCH: waits for more (or for a read)
     assert sparse.stat("count") == FOLD_BATCH - 1  # a read folds everything
-
-
-def test_the_objects_of_the_start_are_frozen_for_the_block_only() -> None:
-    before = gc.get_freeze_count()
-    keep = [object() for _ in range(10)]
-    with setup_objects_frozen():
-        assert gc.get_freeze_count() >= before + len(keep)
-    assert gc.get_freeze_count() == 0
-    with pytest.raises(RuntimeError), setup_objects_frozen():
-        raise RuntimeError("a scenario failed")
-    assert gc.get_freeze_count() == 0
 
 
 def test_the_scan_hands_the_loop_back_every_chunk_of_series(monkeypatch: pytest.MonkeyPatch) -> None:
