@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from loadpy.base.collector import long_lived_burst
 from loadpy.base.durations import format_duration, parse_duration
 from loadpy.base.go_values import go_json_type
 from loadpy.base.progress import ScenarioProgress, fixed_duration, generic_columns
@@ -426,6 +427,14 @@ class ExecutorRunner:
         task = self.spawn(coro)
         task.add_done_callback(self._vu_done)
         return task
+
+    async def run_loops_of(self, vus: list[VirtualUser], next_index: Callable[[], int | None]) -> None:
+        """One iteration loop per VU, all started now, until every loop ends. Each VU's task is the
+        iteration loop itself (no coroutine around it: one level less per request); the tasks live
+        for the run, so they are made with the collector paused (base/collector.py)."""
+        with long_lived_burst():
+            tasks = [self.spawn_vu(self.run_iterations(vu, next_index)) for vu in vus]
+        await asyncio.gather(*tasks)
 
     def _vu_done(self, _task: asyncio.Task[Any]) -> None:
         self.active_vus -= 1

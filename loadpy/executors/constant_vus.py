@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -68,8 +67,7 @@ class ConstantVUsRunner(ExecutorRunner):
     async def drive(self) -> None:
         vus = self.take_vus(self.config.planned_vus(self.stripe))
         self._local_iterations = 0
-        # each VU's task is the iteration loop itself (no coroutine around it: one level less per request)
-        await asyncio.gather(*(self.spawn_vu(self.run_iterations(vu, self._next_index)) for vu in vus))
+        await self.run_loops_of(vus, self._next_index)
 
     def _next_index(self) -> int | None:
         if not self.may_start():

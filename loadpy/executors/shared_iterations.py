@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -56,8 +55,7 @@ class SharedIterationsRunner(ExecutorRunner):
         if self.total <= 0:
             return
         vus = self.take_vus(self.config.planned_vus(self.stripe))
-        # each VU's task is the iteration loop itself (no coroutine around it: one level less per request)
-        await asyncio.gather(*(self.spawn_vu(self.run_iterations(vu, self._next_index)) for vu in vus))
+        await self.run_loops_of(vus, self._next_index)
 
     def _next_index(self) -> int | None:
         if not (self.attempted < self.total and self.may_start()):
