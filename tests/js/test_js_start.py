@@ -22,6 +22,8 @@ NOT_AT_START = (
     "loadpy.report",  # --report, the dashboard's page
     "loadpy.workers.coordinator",  # --workers
     "h2",  # HTTP/2: a TLS connection whose ALPN chose it
+    "orjson",  # --out json
+    "xml.etree.ElementTree",  # --out junit
     "loadpy.executors.constant_arrival_rate",  # executors no scenario names
     "loadpy.executors.ramping_vus",
     "loadpy.executors.per_vu_iterations",
