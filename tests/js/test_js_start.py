@@ -30,7 +30,10 @@ NOT_AT_START = (
 )
 # PyYAML reads scenario files; GraphQL's document parser is the YAML flows' `graphql` step's (registered
 # with the other step kinds) and vu.graphql's
-NOT_FOR_A_SCRIPT = ("yaml", "loadpy.config.yaml_source", "loadpy.protocols.graphql.document", "loadpy.vu.graphql")
+NOT_FOR_A_SCRIPT = (
+    *("yaml", "loadpy.config.yaml_source", "loadpy.protocols.graphql.document", "loadpy.vu.graphql"),
+    *("loadpy.k6lib.crypto", "loadpy.k6lib.encoding", "loadpy.js.jslib"),  # modules the script does not import
+)
 
 # `loadpy run` in this process, then the names of the modules it imported
 RECORDER = """
