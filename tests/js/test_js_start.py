@@ -27,6 +27,8 @@ NOT_AT_START = (
     "loadpy.executors.constant_arrival_rate",  # executors no scenario names
     "loadpy.executors.ramping_vus",
     "loadpy.executors.per_vu_iterations",
+    "loadpy.executors.externally_controlled",  # (the REST API imports it with its first pause or scale)
+    "tracemalloc",
 )
 # PyYAML reads scenario files; GraphQL's document parser is the YAML flows' `graphql` step's (registered
 # with the other step kinds) and vu.graphql's
