@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from loadpy.base.durations import format_duration
 from loadpy.base.go_values import first_bad_number, fold_keys, go_json_type
 from loadpy.base.schema import Invalid, KeyPath, check_scenario_name, format_keypath
@@ -204,6 +202,8 @@ def _substitute(value: Any, env: Mapping[str, str], doc: SourceDoc | None, path:
     except ConfigError as exc:
         raise _script_locator(doc)(str(path[0]), path[1:], exc.message) from None
     if re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", value):
+        import yaml  # (only a document with `${VAR}` values reads them as YAML scalars)
+
         try:
             parsed = yaml.safe_load(text)
         except yaml.YAMLError:

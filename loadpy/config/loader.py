@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from loadpy.base.schema import Invalid, KeyPath, format_keypath, kind_of, scalar_text
-from loadpy.config.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, read_yaml, too_deep
+from loadpy.config.bounds import MAX_DEPTH, MAX_FILE_BYTES, too_deep
 from loadpy.errors import ConfigError, did_you_mean
 
 log = logging.getLogger("loadpy")
@@ -120,6 +120,8 @@ def json_data(text: str, path: str) -> Any:
 
 def parse_document(text: str, path: str = "<string>") -> SourceDoc:
     """`load_document` for text already in memory."""
+    from loadpy.config.yaml_source import read_yaml  # (PyYAML: loaded by the first YAML document, not for a k6 script)
+
     data, lines = read_yaml(text, path)
     if data is None:
         data = {}

@@ -20,13 +20,10 @@ from typing import Any
 import yaml
 
 from loadpy.base.schema import KeyPath, format_keypath
+from loadpy.config.bounds import MAX_DEPTH, MAX_FILE_BYTES
 from loadpy.config.yaml_events import NotPlain, read_events
 from loadpy.errors import ConfigError
 
-# A scenario file is a few KB; a generated one with thousands of steps a few MB.
-MAX_FILE_BYTES = 64 * 1024 * 1024
-# Far deeper than any scenario or request body needs; keeps every later recursive walk off the stack limit.
-MAX_DEPTH = 100
 # Nodes that aliases may add to what is written (a shared header block reused 1000 times adds ~5000).
 MAX_ALIAS_NODES = 100_000
 
@@ -176,20 +173,6 @@ def _push_mapping(
         if not isinstance(value_node, yaml.ScalarNode):
             children.append((value_node, key_path, depth + 1, line))
     stack.extend(reversed(children))
-
-
-def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
-    """Whether nested lists/dicts in `value` go deeper than `limit` (iteratively: safe at any depth)."""
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False
 
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"

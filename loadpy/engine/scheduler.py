@@ -10,7 +10,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loadpy.base.collector import frozen_while_scenarios_run
 from loadpy.base.progress import ScenarioProgress
@@ -20,12 +20,14 @@ from loadpy.engine.pool import VUPool, planned_pool_size
 from loadpy.engine.upkeep import fold_in_slices
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, TestAbort
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
-from loadpy.executors.externally_controlled import ExternallyControlledRunner
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet
 from loadpy.pipeline.lifecycle import Lifecycle, Phase
 from loadpy.pipeline.results import RunState
 from loadpy.segments import resolve
+
+if TYPE_CHECKING:
+    from loadpy.executors.externally_controlled import ExternallyControlledRunner
 
 log = logging.getLogger("loadpy.engine")
 
@@ -233,6 +235,9 @@ class Engine:
 
     # -- REST control -----------------------------------------------------------------
     def external_runner(self) -> ExternallyControlledRunner | None:
+        # (the REST API's calls only: a run that nobody controls does not import the executor)
+        from loadpy.executors.externally_controlled import ExternallyControlledRunner
+
         for runner in self.runners.values():
             if isinstance(runner, ExternallyControlledRunner):
                 return runner
@@ -240,6 +245,8 @@ class Engine:
 
     async def set_paused_running(self, paused: bool) -> str | None:
         """Pause/resume after the start: only externally-controlled scenarios can (k6's error otherwise)."""
+        from loadpy.executors.externally_controlled import ExternallyControlledRunner
+
         for runner in self.runners.values():
             if not isinstance(runner, ExternallyControlledRunner):
                 return (

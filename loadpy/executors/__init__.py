@@ -7,32 +7,45 @@ into a validated, pure `ExecutorConfig` (or raises Invalid at the field that is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from loadpy.base.schema import Invalid, format_keypath
 from loadpy.errors import did_you_mean
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, RunEnv
-from loadpy.executors.constant_arrival_rate import ConstantArrivalRateConfig
-from loadpy.executors.constant_vus import ConstantVUsConfig
-from loadpy.executors.externally_controlled import ExternallyControlledConfig
-from loadpy.executors.per_vu_iterations import PerVUIterationsConfig
-from loadpy.executors.ramping_arrival_rate import RampingArrivalRateConfig
-from loadpy.executors.ramping_vus import RampingVUsConfig
-from loadpy.executors.shared_iterations import SharedIterationsConfig
 
-EXECUTORS: dict[str, type[ExecutorConfig]] = {
-    cls.executor: cls
-    for cls in (
-        SharedIterationsConfig,
-        PerVUIterationsConfig,
-        ConstantVUsConfig,
-        RampingVUsConfig,
-        ConstantArrivalRateConfig,
-        RampingArrivalRateConfig,
-        ExternallyControlledConfig,
-    )
+# each executor's module: imported when a scenario names it (a run loads the one or two it uses)
+_MODULES = {
+    "shared-iterations": "shared_iterations",
+    "per-vu-iterations": "per_vu_iterations",
+    "constant-vus": "constant_vus",
+    "ramping-vus": "ramping_vus",
+    "constant-arrival-rate": "constant_arrival_rate",
+    "ramping-arrival-rate": "ramping_arrival_rate",
+    "externally-controlled": "externally_controlled",
 }
+
+
+class _Executors(Mapping[str, type[ExecutorConfig]]):
+    """k6's executor names -> their config classes, each module imported on first lookup."""
+
+    def __getitem__(self, name: str) -> type[ExecutorConfig]:
+        module = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+        return next(
+            cls
+            for cls in vars(module).values()
+            if isinstance(cls, type) and issubclass(cls, ExecutorConfig) and cls.executor == name
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+EXECUTORS: Mapping[str, type[ExecutorConfig]] = _Executors()
 
 __all__ = ["EXECUTORS", "ExecutorConfig", "ExecutorRunner", "RunEnv", "parse_scenario"]
 

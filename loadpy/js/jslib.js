@@ -1,7 +1,7 @@
 // jslib.k6.io libraries written in JavaScript (loadpy/js/jslib.py has the Python ones): they wrap
 // k6/http's request functions so that every request carries a trace header (http-instrumentation-
 // tempo) or Pyroscope's baggage header (http-instrumentation-pyroscope).
-var __lp_jslib = (function () {
+var __lp_jslib = function () {  // (no parentheses: see prelude.js)
   const VERBS = { get: "GET", head: "HEAD", del: "DELETE", options: "OPTIONS", patch: "PATCH", post: "POST", put: "PUT" };
 
   // args are (body, params, ...) after the URL: the headers go into params, made if missing
@@ -104,4 +104,4 @@ var __lp_jslib = (function () {
       m.instrumentHTTP = () => instrument(new PyroscopeClient());
     },
   };
-})();
+}();

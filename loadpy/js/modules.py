@@ -18,14 +18,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from importlib import resources
 from typing import Any
 
-from loadpy.js.jslib import JSLIB_EXPORTS
 from loadpy.js.pyvalues import PyObjects
-from loadpy.k6lib.exports import JS_EXPORTS, python_name
 from loadpy.k6lib.http import object_body
 
 K6HTTP_PURE = "loadpy:k6/http"  # not importable by a script: the bundler resolves only k6 names
@@ -33,8 +32,15 @@ JS_MODULES = frozenset(
     {"k6", "k6/http", "k6/metrics", "k6/data", "k6/execution", "k6/timers", "jslib/k6-utils"}
     | {"k6/ws", "k6/websockets", "k6/experimental/websockets"}  # loadpy/js/ws.py
 )
+# the jslib modules with a Python half (loadpy/js/jslib.py JSLIB_EXPORTS, imported by the first one used)
+JSLIB_PY = (
+    "jslib/k6-summary",
+    "jslib/papaparse",
+    "jslib/http-instrumentation-tempo",
+    "jslib/http-instrumentation-pyroscope",
+)
 # jslib.k6.io libraries provided built in: https://jslib.k6.io/<name>/<version>/index.js -> module
-JSLIB = {"k6-utils": "jslib/k6-utils", **{name.removeprefix("jslib/"): name for name in JSLIB_EXPORTS}}
+JSLIB = {"k6-utils": "jslib/k6-utils", **{name.removeprefix("jslib/"): name for name in JSLIB_PY}}
 _JSLIB_URL = re.compile(r"^https://jslib\.k6\.io/(?P<name>[a-z0-9-]+)/v?[0-9.]+/index\.js$")
 # JavaScript halves of the jslib modules (jslib.js defines them; the module's glue calls one)
 _JSLIB_GLUE = {
@@ -56,6 +62,27 @@ class PyModule:
     name: str  # the import specifier, e.g. "k6/encoding"
     functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     glue: str = ""  # JavaScript run with `m`, `bytes`, `text` in scope
+
+
+class LazyFunctions(Mapping[str, Callable[..., Any]]):
+    """A module's functions from a table imported on first use (hashing, CSV, the jslib summary...): a
+    script that imports none of these modules does not load them."""
+
+    def __init__(self, load: Callable[[], Mapping[str, Callable[..., Any]]]) -> None:
+        self._load = load
+
+    @cached_property
+    def _functions(self) -> Mapping[str, Callable[..., Any]]:
+        return self._load()
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        return self._functions[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._functions)
+
+    def __len__(self) -> int:
+        return len(self._functions)
 
 
 _PY_MODULES: dict[str, PyModule] = {}
@@ -88,13 +115,14 @@ def needed_modules(imported: Collection[str]) -> set[str]:
 
 
 def glue_source(imported: Collection[str]) -> str:
-    """JavaScript that defines the registered Python modules a script imports (and loadpy's own, which the
-    prelude imports), after jslib.js when one of its modules is imported (part of the prelude's lines)."""
+    """JavaScript that defines the registered Python modules a script imports, after jslib.js when one of
+    its modules is imported (part of the prelude's lines). loadpy's own ("loadpy:") modules need none:
+    the prelude calls their functions by name (`pyCall`)."""
     parts = []
     if not _JSLIB_GLUE.keys().isdisjoint(imported):
         parts.append(resources.files("loadpy.js").joinpath("jslib.js").read_text(encoding="utf-8"))
     for module in _PY_MODULES.values():
-        if module.name not in imported and not module.name.startswith("loadpy:"):
+        if module.name not in imported:
             continue
         names = json.dumps(sorted(module.functions))
         body = module.glue.replace("\n", " ")  # one line per module: keeps the line arithmetic simple
@@ -129,6 +157,8 @@ _MISSING = object()
 def _attribute(obj: Any, js_name: str) -> Any:
     """A method of `obj`, or a field when it is a dataclass (an Attribute's name and value): its other
     attributes are loadpy's own (an Element's node), not part of k6's API."""
+    from loadpy.k6lib.exports import python_name  # (k6lib's hashing and encoding: with the first object)
+
     name = python_name(js_name)
     if name.startswith("_"):
         return _MISSING
@@ -139,15 +169,27 @@ def _attribute(obj: Any, js_name: str) -> Any:
     return value if is_field else _MISSING
 
 
+def _k6lib_functions(name: str) -> Mapping[str, Callable[..., Any]]:
+    from loadpy.k6lib.exports import JS_EXPORTS
+
+    return JS_EXPORTS[name]
+
+
+def _jslib_functions(name: str) -> Mapping[str, Callable[..., Any]]:
+    from loadpy.js.jslib import JSLIB_EXPORTS
+
+    return JSLIB_EXPORTS[name]
+
+
 def _register_k6lib() -> None:
     """k6/encoding, k6/crypto and k6/html are loadpy.k6lib's, as they are (pyvalues.py carries
     ArrayBuffers, Selections, Elements and Hashers across)."""
     for name in ("k6/encoding", "k6/crypto", "k6/html"):
-        register(PyModule(name, JS_EXPORTS[name]))
+        register(PyModule(name, LazyFunctions(partial(_k6lib_functions, name))))
     # the pure parts of k6/http (http.url, http.file, object bodies): prelude.js calls these
-    register(PyModule(K6HTTP_PURE, {**JS_EXPORTS["k6/http"], "objectBody": _object_body}))
-    for name, functions in JSLIB_EXPORTS.items():
-        register(PyModule(name, functions, glue=_JSLIB_GLUE.get(name, "")))
+    register(PyModule(K6HTTP_PURE, LazyFunctions(lambda: {**_k6lib_functions("k6/http"), "objectBody": _object_body})))
+    for name in JSLIB_PY:
+        register(PyModule(name, LazyFunctions(partial(_jslib_functions, name)), glue=_JSLIB_GLUE.get(name, "")))
 
 
 def _object_body(data: Mapping[str, Any]) -> list[Any]:

@@ -3,7 +3,9 @@
 // `//#section <module> ...` to `//#end`: kept only in the programs that import one of those modules
 // (loadpy/js/prelude.py): every function evaluated here costs each VU's context memory.
 // `//#lazy <name>` to `//#end`: rarely used code, in no program; a context compiles it on first use (lazyPart).
-var __lp = (function () {
+// (no parentheses around the function: QuickJS scans ahead to the matching one on every "(" it meets,
+// looking for an arrow function, which here would be the whole prelude once more per context)
+var __lp = function () {
   "use strip"; // no source text or line table kept for loadpy's own functions (their frames are hidden)
   const defs = Object.create(null);
   const cache = Object.create(null);
@@ -1385,7 +1387,7 @@ var __lp = (function () {
       return 0;
     },
   };
-})();
+}();
 var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star, __lp_tick = __lp.tick;
 // what loadpy/js/engine.py calls, as globals it can get: no function compiled per context to reach them
 var __lp_call = __lp.call, __lp_settle = __lp.settle, __lp_set_data = __lp.setData, __lp_set_env = __lp.setEnv, __lp_next_timer = __lp.nextTimer, __lp_fire_timer = __lp.fireTimer;

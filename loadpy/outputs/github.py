@@ -1,13 +1,18 @@
-"""A Markdown summary appended to $GITHUB_STEP_SUMMARY when GitHub Actions sets it."""
+"""A Markdown summary appended to $GITHUB_STEP_SUMMARY when GitHub Actions sets it, and the end-of-run
+reports of every run (`finish_reports`: here, so that a run without --out imports no output module)."""
 
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from loadpy.outputs.files import describe_os_error
-from loadpy.outputs.results import CheckResult, ThresholdResult
+from loadpy.outputs.results import CheckResult, ThresholdResult, mask_results
+
+if TYPE_CHECKING:
+    from loadpy.secrets import Masker
 
 log = logging.getLogger("loadpy.outputs")
 
@@ -64,3 +69,21 @@ def write_github_summary(
         log.error("could not append to $%s (%s): %s", ENV_VAR, path, describe_os_error(exc))
         return False
     return True
+
+
+def finish_reports(
+    manager: Any,
+    thresholds: Sequence[ThresholdResult],
+    checks: Sequence[CheckResult],
+    masker: Masker | None = None,
+) -> None:
+    """End-of-run reports whether or not any --out was given (the GitHub summary needs no flag).
+
+    With a manager its own masker applies; without one, `masker` does.
+    """
+    if manager is not None:
+        manager.finish(thresholds, checks)
+        return
+    if masker:
+        thresholds, checks = mask_results(thresholds, checks, masker)
+    write_github_summary(thresholds, checks)

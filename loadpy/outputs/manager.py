@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from loadpy.errors import ConfigError, did_you_mean
 from loadpy.metrics.registry import Registry
@@ -219,21 +219,3 @@ class OutputManager:
             if isinstance(out, JunitOutput):
                 out.finish(thresholds, checks)
         write_github_summary(thresholds, checks, metrics, env=env)
-
-
-def finish_reports(
-    manager: Any,
-    thresholds: Sequence[ThresholdResult],
-    checks: Sequence[CheckResult],
-    masker: Masker | None = None,
-) -> None:
-    """End-of-run reports whether or not any --out was given (the GitHub summary needs no flag).
-
-    With a manager its own masker applies; without one, `masker` does.
-    """
-    if manager is not None:
-        manager.finish(thresholds, checks)
-        return
-    if masker:
-        thresholds, checks = mask_results(thresholds, checks, masker)
-    write_github_summary(thresholds, checks)

@@ -37,7 +37,7 @@ def write_html_report(path: str, p: TestPlan, summary: Any, recorder: Any, durat
 
 def finish_reports(p: TestPlan, outputs: Any, results: RunResults) -> None:
     """JUnit files (--out junit=) and the GitHub step summary ($GITHUB_STEP_SUMMARY), after the verdict."""
-    from loadpy.outputs.manager import finish_reports as write_reports
+    from loadpy.outputs.github import finish_reports as write_reports  # (not the --out outputs' modules)
 
     summary = results.summary
     write_reports(outputs, summary.threshold_results(), summary.check_results(), p.masker)

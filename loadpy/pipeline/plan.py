@@ -173,7 +173,6 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
 def _check_run_flags(options: Any, request: RunRequest) -> None:
     """Options only the engine and outputs read: validate them here, before any file or socket opens."""
     from loadpy.outputs.files import check_writable
-    from loadpy.outputs.manager import parse_out_arg
     from loadpy.segments import resolve
 
     if options.address and request.command == "run":  # k6 exits 106 on a bad --address
@@ -186,6 +185,8 @@ def _check_run_flags(options: Any, request: RunRequest) -> None:
     except ConfigError as exc:
         raise exc.located(file="command line" if from_cli else request.file) from None
     for text in options.out or ():
+        from loadpy.outputs.manager import parse_out_arg  # (the outputs' modules: for a run with --out only)
+
         where = "command line" if text in (request.options.get("out") or ()) else request.file
         try:
             output = parse_out_arg(text, options.system_tags)

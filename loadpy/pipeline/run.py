@@ -47,11 +47,13 @@ def run(request: RunRequest) -> int:
             from loadpy.cluster.ray_engine import run_on_ray
 
             return run_on_ray(plan, request.cluster, _Execute(dashboard))
-        from loadpy.workers.coordinator import check_supported, resolve_worker_count
+        workers = 1
+        if request.workers is not None:  # (the coordinator's module is loaded by who asks for workers)
+            from loadpy.workers.coordinator import check_supported, resolve_worker_count
 
-        workers = resolve_worker_count(request.workers)
-        if workers > 1:  # --workers N: one coordinator, N processes (loadpy/workers)
-            check_supported(plan.options, workers, dashboard=dashboard is not None)
+            workers = resolve_worker_count(request.workers)
+            if workers > 1:  # --workers N: one coordinator, N processes (loadpy/workers)
+                check_supported(plan.options, workers, dashboard=dashboard is not None)
         install_event_loop()
         return asyncio.run(execute(plan, workers, dashboard))
 

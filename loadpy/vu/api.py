@@ -23,7 +23,6 @@ from loadpy.protocols.http.auth import check_auth
 from loadpy.protocols.http.model import Response
 from loadpy.vu.bodies import encode_body, with_query
 from loadpy.vu.custom import MetricsView
-from loadpy.vu.graphql import define_subscription_metrics, graphql_payload, graphql_tags
 from loadpy.vu.recording import ExpectedStatuses, HttpRecord, RequestSite
 from loadpy.vu.state import VUState
 from loadpy.vu.ws_record import WsRecord
@@ -320,6 +319,8 @@ class VU:
     ) -> Response:
         """A GraphQL query or mutation over HTTP POST {query, variables, operationName}, tagged
         operation / operation_type like a `graphql` step."""
+        from loadpy.vu.graphql import graphql_payload, graphql_tags  # (its document parser: loaded by who uses it)
+
         state = self._state
         site = state.site(graphql_tags(query, operation_name, tags), _expected(expected_statuses))
         hdrs = dict(headers or {})
@@ -344,6 +345,7 @@ class VU:
         """One GraphQL subscription over a WebSocket (graphql-transport-ws or graphql-ws), as the
         `subscription` step runs it (never raises for network errors: look at `result.error`)."""
         from loadpy.protocols.graphql.client import run_subscription
+        from loadpy.vu.graphql import define_subscription_metrics
 
         state = self._state
         define_subscription_metrics(state.registry)

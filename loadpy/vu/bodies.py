@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from loadpy.k6lib.http import object_body
-
 
 def encode_body(body: Any, json: Any, headers: dict[str, str]) -> bytes | None:
     """k6's body rules: str/bytes as is; a mapping is form-encoded (or multipart); `json` is serialised."""
@@ -22,6 +20,8 @@ def encode_body(body: Any, json: Any, headers: dict[str, str]) -> bytes | None:
     if isinstance(body, str):
         return body.encode()
     if isinstance(body, Mapping):  # k6's rules: sorted form fields, or multipart when a value is a file
+        from loadpy.k6lib.http import object_body  # (k6lib's Go formatting: loaded by the first form body)
+
         data, content_type = object_body(body)
         headers.setdefault("Content-Type", content_type)
         return data

@@ -8,7 +8,7 @@ from typing import Any
 
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet, tagset
-from loadpy.protocols.graphql import operation_info
+from loadpy.protocols.graphql.document import operation_info
 
 
 def define_subscription_metrics(registry: Registry) -> None:

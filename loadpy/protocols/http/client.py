@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urljoin, urlsplit
 
 from loadpy.clock import now
@@ -25,7 +25,7 @@ from loadpy.errors import ConfigError
 from loadpy.protocols.http.auth import DIGEST, digest_authorization, parse_challenge
 from loadpy.protocols.http.cert_validity import validity_failure
 from loadpy.protocols.http.ciphers import openssl_cipher_list, validate_cipher_suites
-from loadpy.protocols.http.connection import H1Connection, connect
+from loadpy.protocols.http.connection import ByteCounter, H1Connection, connect
 from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.debug import HttpDebug
 from loadpy.protocols.http.decoding import DecodeError, decode_body
@@ -48,11 +48,13 @@ from loadpy.protocols.http.h1 import (
     prepare_head,
     wire_payload,
 )
-from loadpy.protocols.http.h2 import H2Connection
 from loadpy.protocols.http.model import Response, Timings
 from loadpy.protocols.http.ratelimit import RequestRateLimiter
 from loadpy.protocols.http.urls import UrlError, parse_url
 from loadpy.version import USER_AGENT
+
+if TYPE_CHECKING:
+    from loadpy.protocols.http.h2 import H2Connection
 
 __all__ = ["HttpClient", "HttpOptions", "OnResponse", "PreparedRequest"]
 
@@ -585,7 +587,7 @@ class HttpClient:
             if isinstance(opened, Response):
                 return opened
             proto, conn_remote = opened
-            if isinstance(proto, H2Connection):
+            if not isinstance(proto, H1Connection):  # HTTP/2: ALPN chose "h2" (`_new_h2`)
                 return await self._roundtrip_h2(req, proto, deadline, keep_body, t0, (setup, conn_remote))
             conn = proto
             conn.remote = conn_remote
@@ -671,7 +673,7 @@ class HttpClient:
                     port,
                     ssl_context=ctx,
                     server_hostname=parts.host if ctx is not None else "",
-                    make_h2=H2Connection,
+                    make_h2=_new_h2,
                     local_ip=dialing.local_address(self.vu_id),
                 )
         except TimeoutError:
@@ -689,8 +691,8 @@ class HttpClient:
             timings.tls_handshaking = (opened.t_tls - opened.t_connected) * _MS
         proto = opened.protocol
         remote = (opened.remote_ip, opened.remote_port, opened.tls_version)
-        if isinstance(proto, H2Connection):
-            self._pool.h2.setdefault(req.key, proto)
+        if not isinstance(proto, H1Connection):  # HTTP/2: ALPN chose "h2" (`_new_h2`)
+            self._pool.h2.setdefault(req.key, cast("H2Connection", proto))
         return proto, remote
 
     def _h1_failure(
@@ -915,3 +917,11 @@ def _status_text(status: int) -> str:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return f"{status} "
+
+
+def _new_h2(loop: asyncio.AbstractEventLoop, counter: ByteCounter) -> H2Connection:
+    """The protocol of a connection whose ALPN chose "h2": the h2 library is imported by the first one
+    (a run that speaks HTTP/1.1 only does without it)."""
+    from loadpy.protocols.http.h2 import H2Connection
+
+    return H2Connection(loop, counter)

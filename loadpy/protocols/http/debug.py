@@ -19,7 +19,6 @@ The client holds one `HttpDebug` only when the option is set; otherwise its hook
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -154,6 +153,8 @@ class HttpDebug:
 
     def request(self, req: OutgoingRequest, jar_cookie: str, record: Any = None) -> str:
         """Log the request about to be sent; returns its request_id for the response."""
+        import uuid  # (with platform and friends: loaded by --http-debug runs only)
+
         request_id = str(uuid.uuid4())
         parts = req.parts
         target, host = (parts.target, parts.host_header) if parts is not None else ("/", "")
