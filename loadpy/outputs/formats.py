@@ -14,8 +14,6 @@ from itertools import repeat
 from operator import add, mod, sub, truediv
 from typing import Any
 
-import orjson
-
 # easyjson escapes control characters (\t \r \n by name), '"', '\\', HTML's < > & and U+2028/9.
 _ESCAPES: dict[int, str] = {c: f"\\u{c:04x}" for c in range(0x20)}
 _ESCAPES.update(
@@ -133,6 +131,8 @@ def go_floats(values: list[Any]) -> list[bytes]:
     Go), then the few texts that differ by go_float."""
     if not values:
         return []
+    import orjson  # here: go_float's importers (k6lib.gofmt, every VU) must not pay orjson's ~8 ms import
+
     try:
         body = orjson.dumps(values)[1:-1]
     except TypeError:  # an int past 64 bits: repr (_BIG holds for it)
@@ -173,6 +173,8 @@ def rfc3339_nanos(origin: int, ns: list[int], suffix: bytes) -> list[bytes]:
         for block in set(blocks)
     }
     numbers = list(map(truediv, rests, repeat(1e9)))
+    import orjson  # (see go_floats)
+
     body = orjson.dumps(numbers)[1:-1]
     # "2.0" is a whole second, which Go writes without a fraction ("...:42Z"); the suffix goes on in the
     # same pass (it may hold commas: it is split on NUL, which no number holds)
