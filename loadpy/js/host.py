@@ -56,7 +56,7 @@ OPEN_OUTSIDE_INIT = (
 console_log.setLevel(logging.INFO)
 
 SELF_GUARDED = frozenset({"__lp_host_http", "__lp_host_check", "__lp_host_source"})  # installed without `_guarded`
-KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
+KEEP_RESPONSES = 32  # at least as many of earlier iterations' responses can still be read on first use
 ERROR = "\x01E"
 GO_ERROR = "\x01G"
 ABORT = "\x01A"
@@ -192,7 +192,8 @@ class Host:
             if self.init or self.vu is None or self.interrupted:
                 return self._vu_call("making http requests") or ERROR
             if options_json is None and body is None and not self.shared.throw:  # http.get(url): the VU's jar
-                outcome = self._await(self.vu.http.request(method, url))
+                state = self.state  # what `vu.http.request(method, url)` does, without its keyword handling
+                outcome = self._await(state.send(state.prepared_plain(method, url), state.default_site, None))
                 if isinstance(outcome, Failure):
                     return _error(outcome.error)
                 return self._number_head(outcome, None, url)
@@ -294,6 +295,8 @@ class Host:
 
     def cancel_in_flight(self) -> None:
         """The iteration is over (or interrupted): no request it started goes on."""
+        if not self._in_flight:
+            return
         for task, *_ in self._in_flight.values():
             task.cancel()
         self._in_flight.clear()
@@ -350,12 +353,13 @@ class Host:
             return _error(exc)
 
     def new_iteration(self) -> None:
-        """Forget older responses: all of the current iteration's stay readable, and the last
+        """Forget older responses: all of the current iteration's stay readable, and at least the last
         KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
         self.ws.reset()
         responses = self._responses
-        while len(responses) > KEEP_RESPONSES:
-            del responses[next(iter(responses))]  # the oldest (ids only grow: insertion order)
+        if len(responses) > 2 * KEEP_RESPONSES:  # (not one at a time: deleting a dict's oldest key leaves
+            # a hole its next iteration skips, so that costs more than this copy every KEEP_RESPONSES)
+            self._responses = dict(list(responses.items())[-KEEP_RESPONSES:])  # ids only grow: the newest
 
     # -- k6 ------------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> str | None:
