@@ -56,7 +56,7 @@ OPEN_OUTSIDE_INIT = (
 console_log.setLevel(logging.INFO)
 
 SELF_GUARDED = frozenset({"__lp_host_http", "__lp_host_check", "__lp_host_source"})  # installed without `_guarded`
-KEEP_RESPONSES = 32  # at least as many of earlier iterations' responses can still be read on first use
+KEEP_RESPONSES = 32  # earlier iterations' responses whose fields can still be read on first use
 ERROR = "\x01E"
 GO_ERROR = "\x01G"
 ABORT = "\x01A"
@@ -104,6 +104,7 @@ class Host:
         self.group_names: list[str] = []  # the current group path, innermost last
         self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
         self._last_id = 0
+        self._oldest_kept = 1  # no response has a smaller id in _responses
         self._metric_views: dict[str, Any] = {}
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
         self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
@@ -353,13 +354,19 @@ class Host:
             return _error(exc)
 
     def new_iteration(self) -> None:
-        """Forget older responses: all of the current iteration's stay readable, and at least the last
+        """Forget older responses: all of the current iteration's stay readable, and the last
         KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
         self.ws.reset()
         responses = self._responses
-        if len(responses) > 2 * KEEP_RESPONSES:  # (not one at a time: deleting a dict's oldest key leaves
-            # a hole its next iteration skips, so that costs more than this copy every KEEP_RESPONSES)
-            self._responses = dict(list(responses.items())[-KEEP_RESPONSES:])  # ids only grow: the newest
+        if len(responses) > KEEP_RESPONSES:
+            # the oldest by id (ids only grow), one at a time: not `next(iter(responses))`, which walks
+            # the holes earlier deletions left; not in batches, whose burst of frees makes Python's
+            # collector run more often
+            oldest = self._oldest_kept
+            while len(responses) > KEEP_RESPONSES:
+                responses.pop(oldest, None)
+                oldest += 1
+            self._oldest_kept = oldest
 
     # -- k6 ------------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> str | None:
