@@ -63,6 +63,16 @@ class FakeVU:
 
 
 class FakeState:
+    """The VU state a host records on and sends through (`send` answers at once)."""
+
+    default_site = None
+
+    def prepared_plain(self, method: str, url: str) -> tuple[str, str]:
+        return method, url
+
+    def send(self, prepared: Any, site: Any, name: Any, *args: Any) -> CannedResponse:
+        return CannedResponse()
+
     def record_check(self, name: str, passed: bool, extra: Any) -> None:
         pass
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from loadpy.base.runtime import ScenarioContext
@@ -53,20 +53,11 @@ class JsVU(VUState):
         self.js.host.exec_info = self._exec_info
         self.js.host.set_vu_tag = self.set_vu_tag
 
-    async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
+    def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> Coroutine[Any, Any, None]:
+        """VUState's own coroutine (no coroutine level of its own: one frame less per iteration); the
+        iteration counters of k6/execution are kept by the body (`JsRuntime._body`)."""
         self.scenario_ctx = scenario
-        stats = self.stats
-        stats["active"] += 1
-        try:
-            await super().run_iteration(scenario, iteration_in_test)
-        except asyncio.CancelledError:
-            stats["interrupted"] += 1
-            raise
-        else:
-            stats["completed"] += 1
-        finally:
-            stats["active"] -= 1
-            self.in_scenario[scenario.name] = self.in_scenario.get(scenario.name, 0) + 1
+        return super().run_iteration(scenario, iteration_in_test)
 
     def _exec_info(self, key: str) -> dict[str, Any]:
         scenario = self.scenario_ctx
@@ -158,14 +149,31 @@ class JsRuntime(BaseRuntime):
 
     # -- bodies ----------------------------------------------------------------------------------
     def _body(self, name: str) -> Body:
+        stats = self.stats
+
         async def run(state: VUState) -> None:
             assert isinstance(state, JsVU), "scenario bodies run on the runtime's own VUs"
             context = state.js
-            # one coroutine level per iteration: the job is built and judged here, driven by `drive`
+            # one coroutine level per iteration: the job is built and judged here, driven by `drive`;
+            # k6/execution's counters: an iteration that ended (an exception included) is completed,
+            # a hard-stopped one interrupted, one that aborted the test neither
+            stats["active"] += 1
             try:
                 outcome = await drive(context, self._job(context, state, name, state.iteration))
+            except asyncio.CancelledError:
+                stats["interrupted"] += 1
+                raise
+            except Exception:
+                stats["completed"] += 1
+                raise
             finally:
+                stats["active"] -= 1
+                in_scenario = state.in_scenario
+                scenario = state.scenario
+                in_scenario[scenario] = in_scenario.get(scenario, 0) + 1
                 context.host.cancel_in_flight()  # what an interrupted or failed iteration started (asyncRequest)
+            if context.host.abort_reason is None:
+                stats["completed"] += 1
             self._finish(context, outcome)
 
         return run
@@ -193,9 +201,10 @@ class JsRuntime(BaseRuntime):
     def _job(self, context: JsContext, state: VUState, name: str, iteration: int) -> Callable[[], Any]:
         """Ready the context for one call of `name` by `state`; the call itself, to run on its greenlet."""
         host = context.host
-        host.vu = state.user
-        host.state = state
-        host.client = state.http_client
+        if host.state is not state:
+            host.vu = state.user
+            host.state = state
+            host.client = state.http_client
         host.new_iteration()
         host.interrupted = False
         host.abort_reason = None

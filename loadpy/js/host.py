@@ -104,6 +104,7 @@ class Host:
         self.group_names: list[str] = []  # the current group path, innermost last
         self._responses: dict[int, tuple[Any, bool, bool]] = {}  # this iteration's, by id
         self._last_id = 0
+        self._oldest_kept = 1  # no response has a smaller id in _responses
         self._metric_views: dict[str, Any] = {}
         self.objects = PyObjects()  # Python objects of bound modules (a Selection, a Hasher) by id
         self.client: Callable[[], Any] = lambda: None  # the VU's HTTP client (set with `vu`)
@@ -192,7 +193,8 @@ class Host:
             if self.init or self.vu is None or self.interrupted:
                 return self._vu_call("making http requests") or ERROR
             if options_json is None and body is None and not self.shared.throw:  # http.get(url): the VU's jar
-                outcome = self._await(self.vu.http.request(method, url))
+                state = self.state  # what `vu.http.request(method, url)` does, without its keyword handling
+                outcome = self._await(state.send(state.prepared_plain(method, url), state.default_site, None))
                 if isinstance(outcome, Failure):
                     return _error(outcome.error)
                 return self._number_head(outcome, None, url)
@@ -294,6 +296,8 @@ class Host:
 
     def cancel_in_flight(self) -> None:
         """The iteration is over (or interrupted): no request it started goes on."""
+        if not self._in_flight:
+            return
         for task, *_ in self._in_flight.values():
             task.cancel()
         self._in_flight.clear()
@@ -354,8 +358,15 @@ class Host:
         KEEP_RESPONSES of earlier ones (a script may keep `last = res` across iterations)."""
         self.ws.reset()
         responses = self._responses
-        while len(responses) > KEEP_RESPONSES:
-            del responses[next(iter(responses))]  # the oldest (ids only grow: insertion order)
+        if len(responses) > KEEP_RESPONSES:
+            # the oldest by id (ids only grow), one at a time: not `next(iter(responses))`, which walks
+            # the holes earlier deletions left; not in batches, whose burst of frees makes Python's
+            # collector run more often
+            oldest = self._oldest_kept
+            while len(responses) > KEEP_RESPONSES:
+                responses.pop(oldest, None)
+                oldest += 1
+            self._oldest_kept = oldest
 
     # -- k6 ------------------------------------------------------------------------------------
     def sleep(self, seconds: float) -> str | None:

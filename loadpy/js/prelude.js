@@ -514,14 +514,14 @@ var __lp = function () {
 
 
   // The rarely used parts of k6/http (the `//#lazy k6/http:rare` part below) cost a context nothing until one is called
-  const httpRare = lazyPart("k6/http:rare", () => ({ r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE }));
+  const httpRare = lazyPart("k6/http:rare", () => ({ r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, useLoop, HTTP_PURE }));
   const rareExport = (name) => (...args) => httpRare()[name](...args);
 
   //#lazy k6/http:rare
   // the rarely used parts of k6/http, compiled in a context on its first call of one (httpRare)
   (function (d) {
     "use strip";
-    const { r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, HTTP_PURE } = d;
+    const { r, goError, fmt, pyValues, pyCall, buildRequest, request, Response, RESPONSE_ID, jarIds, inFlight, useLoop, HTTP_PURE } = d;
 
     const DURATION = /(\d+(?:\.\d+)?)(ms|us|µs|ns|s|m|h)/g;
     const UNIT = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
@@ -673,6 +673,7 @@ var __lp = function () {
         if (params && params.jar !== undefined && params.jar !== null) return Promise.resolve(request(method, url, body, params));
         const req = buildRequest(method, url, body, params);
         const id = r(__lp_host_http_start(req.method, req.url, req.body, req.options));
+        useLoop();
         return new Promise((resolve, reject) => inFlight.set(id, { resolve, reject, url: req.url }));
       } catch (e) {
         return Promise.reject(e);
@@ -872,6 +873,12 @@ var __lp = function () {
   //#end
 
   // ---- timers: global, and k6/timers (the iteration ends when none is left, as in k6) -------------
+  // Whatever keeps an iteration's event loop going (a timer, a started request, an open WebSocket)
+  // calls useLoop(): an iteration that used none ends without looking at any of them.
+  let loopInUse = false;
+  function useLoop() {
+    loopInUse = true;
+  }
   const timers = new Map();
   let timerSeq = 0;
   function addTimer(fn, ms, args, repeat) {
@@ -879,6 +886,7 @@ var __lp = function () {
     const delay = Math.max(0, Number(ms) || 0);
     const id = ++timerSeq;
     timers.set(id, { fn, args, delay, repeat, due: Date.now() + delay, seq: id });
+    useLoop();
     return id;
   }
   function earliestTimer() {
@@ -1137,6 +1145,7 @@ var __lp = function () {
       Object.defineProperty(this, "__lp", { value: state });
       Object.defineProperty(this, "url", { value: text, enumerable: true });
       wsLive.set(id, this);
+      useLoop();
       dispatchWs = deliverWsEvents;
     }
     get readyState() {
@@ -1286,6 +1295,15 @@ var __lp = function () {
   let main = null;
   let data;
   let settled = null;
+  let lastName = null; // the exported function called last, and that function (k6 reads an export once per VU)
+  let lastFn = null;
+  // __ITER: a global accessor over a closure variable, defined by the first iteration (k6 defines it
+  // in iterations only): an iteration writes one variable, not a property of the global object
+  let iterNow;
+  function defineIter() {
+    const property = { get: () => iterNow, set: (v) => void (iterNow = v), enumerable: true, configurable: true };
+    Object.defineProperty(globalThis, "__ITER", property);
+  }
   return {
     define(id, deps, fn) {
       defs[id] = { deps, fn };
@@ -1345,12 +1363,23 @@ var __lp = function () {
       t.fn(...t.args);
     },
     call(name, iter, withData) {
-      if (name !== "setup" && name !== "teardown") globalThis.__ITER = iter; // k6 defines it in iterations only
-      if (timers.size !== 0) timers.clear(); // what an earlier, failed iteration left
-      if (inFlight.size !== 0) inFlight.clear();
-      if (wsLive.size !== 0) wsLive.clear();
-      const fn = main[name];
-      if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
+      if (name !== "setup" && name !== "teardown") {
+        if (iterNow === undefined) defineIter();
+        iterNow = iter;
+      }
+      if (loopInUse) {
+        timers.clear(); // what an earlier, failed iteration left
+        inFlight.clear();
+        wsLive.clear();
+        loopInUse = false;
+      }
+      let fn = lastFn;
+      if (name !== lastName) {
+        fn = main[name];
+        if (typeof fn !== "function") throw new Error(`function '${name}' not found in exports`);
+        lastName = name;
+        lastFn = fn;
+      }
       const result = withData ? fn(data) : fn();
       settled = null;
       if (result && typeof result.then === "function") {
@@ -1362,6 +1391,7 @@ var __lp = function () {
         return "\u0001P";
       }
       const json = result === undefined ? undefined : JSON.stringify(result);
+      if (!loopInUse) return json;
       // Python runs the event loop while a timer, a started request or an open WebSocket is left
       const waiting = timers.size !== 0 || inFlight.size !== 0 || wsLive.size !== 0;
       return waiting ? "\u0001T" + (json === undefined ? "" : json) : json;

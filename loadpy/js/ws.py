@@ -111,6 +111,8 @@ class WsHost:
     def reset(self) -> None:
         """A new iteration: whatever an earlier (failed, interrupted) one left is dropped. Sessions
         themselves are closed by the VU at the end of the iteration that opened them (`vu.ws`)."""
+        if not self._sockets:
+            return
         for socket in self._sockets.values():
             if socket.opening is not None:
                 socket.opening.cancel()

@@ -62,3 +62,39 @@ def test_a_setup_exception_is_logged_once_and_exits_107(tmp_path: Path) -> None:
         107,
         ["setup 0 undefined", "ReferenceError: __ITER is not defined", f"\tat setup (file://{tmp_path}/script.js:2)"],
     )
+
+
+def test_iteration_state_between_iterations_as_k6(tmp_path: Path) -> None:
+    """What one iteration leaves to the next: a timer of an iteration that threw never fires, one that is
+    due fires in its own iteration; `__ITER` and k6/execution's counters (a failed iteration is completed)."""
+    files = {
+        "script.js": """
+            import exec from "k6/execution";
+            export const options = { scenarios: { s: { executor: "per-vu-iterations", vus: 1, iterations: 4 } } };
+            export default function () {
+              const i = exec.instance;
+              console.log("iteration", __ITER, i.iterationsCompleted, i.vusActive, exec.vu.iterationInScenario);
+              if (__ITER === 1) {
+                setTimeout(() => console.log("stale timer"), 50);
+                throw new Error("boom");
+              }
+              if (__ITER === 2) setTimeout(() => console.log("timer of", __ITER), 1);
+            }
+            export function teardown() {
+              console.log("teardown", typeof __ITER);
+            }
+            """
+    }
+    k6, loadpy = both(tmp_path, files)
+    # k6 also warns of the dropped timer; loadpy does not (yet): the only difference
+    stopped = "setTimeout 1 was stopped because the VU iteration was interrupted"
+    assert stopped in k6[1]
+    assert loadpy == (k6[0], [line for line in k6[1] if line != stopped])
+    assert [line for line in loadpy[1] if not line.startswith(("Error: boom", "\tat default"))] == [
+        "iteration 0 0 1 0",
+        "iteration 1 1 1 1",
+        "iteration 2 2 1 2",
+        "timer of 2",
+        "iteration 3 3 1 3",
+        "teardown undefined",
+    ]
