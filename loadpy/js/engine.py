@@ -172,6 +172,7 @@ class JsContext:
         self._set_env = ctx.get("__lp_set_env")  # (json)
         self._next_timer = ctx.get("__lp_next_timer")
         self._fire_timer = ctx.get("__lp_fire_timer")
+        self._stop_timers = ctx.get("__lp_stop_timers")
 
     def exports(self) -> dict[str, str]:
         """Exported name -> typeof."""
@@ -215,7 +216,11 @@ class JsContext:
                 result = self._settle()
                 pending = result == "\x01P"
             wait_ms = self._next_timer()
-            if wait_ms < 0 or (wait_ms > 0 and not self.host.wait(wait_ms / 1000.0)):
+            if wait_ms < 0:
+                break
+            if wait_ms > 0 and not self.host.wait(wait_ms / 1000.0):
+                if self.host.interrupted:
+                    self._stop_timers()  # k6 warns of each timer a hard stop leaves unrun
                 break
             self._fire_timer()
         if pending:  # nothing left that could settle it: k6 would wait forever

@@ -479,6 +479,9 @@ class Host:
 
     # -- console, open(), SharedArray ----------------------------------------------------------
     def log(self, level: str, text: str) -> None:
+        if level == "stopped":  # k6's own warning (not console output) of a timer an iteration left unrun
+            log.warning("%s", text)
+            return
         if self.interrupted:
             return
         console_log.log(logging.getLevelName(level.upper()), "%s", text, extra={"source": "console"})

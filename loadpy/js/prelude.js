@@ -885,7 +885,7 @@ var __lp = function () {
     if (typeof fn !== "function") throw new TypeError("a timer needs a function as its first argument");
     const delay = Math.max(0, Number(ms) || 0);
     const id = ++timerSeq;
-    timers.set(id, { fn, args, delay, repeat, due: Date.now() + delay, seq: id });
+    timers.set(id, { fn, args, delay, repeat, due: Date.now() + delay, seq: id, id });
     useLoop();
     return id;
   }
@@ -896,6 +896,14 @@ var __lp = function () {
       if (found === null || t.due < found[1].due || (t.due === found[1].due && t.seq < found[1].seq)) found = entry;
     }
     return found;
+  }
+  // an iteration that threw or was interrupted leaves its timers unrun: k6 warns of each, in the order due
+  function stopTimers() {
+    const left = [...timers.values()].sort((a, b) => a.due - b.due || a.seq - b.seq);
+    for (const t of left) {
+      __lp_host_log("stopped", `${t.repeat ? "setInterval" : "setTimeout"} ${t.id} was stopped because the VU iteration was interrupted`);
+    }
+    timers.clear();
   }
   const setTimeout_ = (fn, ms, ...args) => addTimer(fn, ms, args, false);
   const setInterval_ = (fn, ms, ...args) => addTimer(fn, ms, args, true);
@@ -1347,6 +1355,9 @@ var __lp = function () {
       if (__lp_host_http_ready()) return 0;
       return timer < 0 ? 1e9 : timer; // the host's wait ends early when a request completes
     },
+    stopTimers() {
+      stopTimers();
+    },
     // a WebSocket event can end the wait before the timer is due: deliver events, then fire a due timer
     fireTimer() {
       if (inFlight.size !== 0) httpRare().settleRequests();
@@ -1380,7 +1391,13 @@ var __lp = function () {
         lastName = name;
         lastFn = fn;
       }
-      const result = withData ? fn(data) : fn();
+      let result;
+      try {
+        result = withData ? fn(data) : fn();
+      } catch (e) {
+        if (loopInUse && timers.size !== 0) stopTimers(); // (before the error's own line, as k6)
+        throw e;
+      }
       settled = null;
       if (result && typeof result.then === "function") {
         settled = { done: false };
@@ -1420,4 +1437,4 @@ var __lp = function () {
 }();
 var __lp_define = __lp.define, __lp_default = (m) => __lp.named(m, "default"), __lp_named = __lp.named, __lp_star = __lp.star, __lp_tick = __lp.tick;
 // what loadpy/js/engine.py calls, as globals it can get: no function compiled per context to reach them
-var __lp_call = __lp.call, __lp_settle = __lp.settle, __lp_set_data = __lp.setData, __lp_set_env = __lp.setEnv, __lp_next_timer = __lp.nextTimer, __lp_fire_timer = __lp.fireTimer;
+var __lp_call = __lp.call, __lp_settle = __lp.settle, __lp_set_data = __lp.setData, __lp_set_env = __lp.setEnv, __lp_next_timer = __lp.nextTimer, __lp_fire_timer = __lp.fireTimer, __lp_stop_timers = __lp.stopTimers;
