@@ -6,7 +6,8 @@ into the same figures as one process.
 
 Trend precision: a TrendSink keeps every value exactly until it holds EXACT_LIMIT of
 them; past that it folds values into a log-linear histogram keyed by the top 22 bits of
-the IEEE-754 double (sign, exponent, 10 mantissa bits). Every bucket spans at most 2^-10
+the IEEE-754 double (sign, exponent, 10 mantissa bits; dense per octave:
+loadpy.metrics.histogram). Every bucket spans at most 2^-10
 of its values' magnitude, and a percentile is read at the bucket midpoint, so a reported
 percentile is within 2^-11 (< 0.05 %) of k6's exact value; count, sum, avg, min and max
 stay exact. Values are appended to an array('d') on the hot path (one C call) and folded
@@ -22,15 +23,16 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from itertools import accumulate, repeat
-from operator import add, rshift
+from operator import rshift
 from typing import Any
 
+from loadpy.metrics.histogram import SHIFT as _SHIFT
+from loadpy.metrics.histogram import Histogram
 from loadpy.metrics.metric import MetricType
 
 EXACT_LIMIT = 10_000
 # bucket keys a histogram holds uncounted at most (8 bytes each; TrendSink._keys)
 KEY_BATCH = 8192
-_SHIFT = 42  # 64 - (1 sign + 11 exponent + 10 mantissa) bits
 _HALF_BUCKET = 1 << (_SHIFT - 1)
 _PACK_Q = struct.Struct("<Q")
 _PACK_D = struct.Struct("<d")
@@ -235,7 +237,7 @@ class TrendSink:
         # the rows this series shares with others recorded together (TrendBatch), if any
         self._batch: TrendBatch | None = None
         self._exact: array | None = array("d")
-        self._hist: Counter[int] | None = None
+        self._hist: Histogram | None = None
         # bucket keys merged in from other processes' deltas, not counted into _hist yet: counting
         # them per series in one batch keeps that series' histogram in the CPU cache (a coordinator
         # counting 64 workers' few keys per series each second spends most of its time on misses)
@@ -283,7 +285,7 @@ class TrendSink:
             if low == high and (low != 0.0 or not buf.tobytes().strip(b"\0")):
                 # one value repeated (0 ms connecting on a kept-alive connection): one bucket, no key per value
                 assert self._hist is not None
-                self._hist[_key(low)] += len(buf)
+                self._hist.add(_key(low), len(buf))
             else:
                 self._bucket(buf)
         del buf[:]
@@ -291,20 +293,19 @@ class TrendSink:
     def _to_histogram(self) -> None:
         """Past EXACT_LIMIT: the exact store becomes the histogram."""
         assert self._exact is not None
-        self._hist = Counter()
-        self._bucket(self._exact)
+        self._hist = Histogram()
+        self._hist.count_values(self._exact)
         self._exact = self._bcache = None
         self._bdone = 0
 
     def _count_keys(self) -> None:
         assert self._hist is not None and self._keys is not None
-        self._hist.update(self._keys)
+        self._hist.count_keys(self._keys)
         del self._keys[:]
 
     def _bucket(self, values: array) -> None:
         assert self._hist is not None
-        with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
-            self._hist.update(map(rshift, bits, repeat(_SHIFT)))
+        self._hist.count_values(values)
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -359,8 +360,7 @@ class TrendSink:
             return self._sorted[rank]
         if self._ranked is None:
             assert self._hist is not None
-            keys = _value_order(self._hist)
-            self._ranked = (keys, list(accumulate(self._hist[k] for k in keys)))
+            self._ranked = self._hist.ranked()
         keys, cumulative = self._ranked
         i = bisect_right(cumulative, rank)
         if i >= len(keys):
@@ -372,7 +372,8 @@ class TrendSink:
         percentiles: diff two readings, then `percentile_from_buckets`)."""
         self.fold()
         if self._exact is None:
-            return Counter(self._hist)
+            assert self._hist is not None
+            return Counter(self._hist.counts())
         return Counter(self._exact_buckets())
 
     def _exact_buckets(self) -> Counter[int]:
@@ -430,7 +431,7 @@ class TrendSink:
             self._bucket(other._exact)
         else:
             assert other._hist is not None
-            _add_counts(self._hist, other._hist)
+            self._hist.merge(other._hist)
 
     def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink: the same figures, exact or histogram
@@ -453,8 +454,7 @@ class TrendSink:
             if self._exact is not None:
                 self._to_histogram()
             assert self._hist is not None
-            with memoryview(body) as raw, raw.cast("Q") as bits:
-                self._hist.update(map(rshift, bits, repeat(_SHIFT)))
+            self._hist.count_values(body)
             return True
         if self._exact is not None:
             self._to_histogram()
@@ -467,12 +467,12 @@ class TrendSink:
             if len(keys) >= KEY_BATCH:
                 self._count_keys()
         else:
-            _add_counts(self._hist, body)  # {key: count}
+            self._hist.add_counts(body)  # {key: count}
         return False
 
     def state(self) -> Any:
         self.fold()
-        body: Any = self._exact.tobytes() if self._exact is not None else dict(self._hist or {})
+        body: Any = self._exact.tobytes() if self._exact is not None else self._hist.counts() if self._hist else {}
         return (self.count, self.sum, self.min, self.max, body)
 
     def delta(self) -> Any:
@@ -501,7 +501,11 @@ class TrendSink:
             sink._exact.frombytes(body)
         else:
             sink._exact = None
-            sink._hist = Counter(body)
+            sink._hist = Histogram()
+            if isinstance(body, array):  # bucket keys (a delta's)
+                sink._hist.count_keys(body)
+            else:
+                sink._hist.add_counts(body)
         return sink
 
 
@@ -591,16 +595,6 @@ class TrendBatch:
 
 def _row_format(width: int) -> struct.Struct:
     return struct.Struct(f"={width}d")
-
-
-def _add_counts(into: Counter[int], counts: dict[int, int]) -> None:
-    """`into.update(counts)` in C: Counter.update loops in Python over a mapping (1.5x slower for
-    the ~4,000-bucket histograms a threshold on a whole metric merges every evaluation)."""
-    if not into:
-        dict.update(into, counts)
-        return
-    keys = counts.keys()
-    dict.update(into, zip(keys, map(add, counts.values(), map(into.get, keys, repeat(0))), strict=True))
 
 
 _SIGN_KEY = 1 << (63 - _SHIFT)  # keys at or above this hold negative values
