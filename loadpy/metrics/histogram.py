@@ -17,7 +17,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Mapping
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import add, rshift
 from typing import Any
 
@@ -82,6 +82,13 @@ class Histogram:
             self._count_numpy(_np.frombuffer(keys, dtype=_np.uint64))
         else:
             self.add_counts(Counter(keys))
+
+    def count_key_arrays(self, arrays: list[array]) -> None:
+        """Count several arrays('Q') of bucket keys (many deltas' few keys each: one batch)."""
+        if _np is not None:
+            self._count_numpy(_np.frombuffer(b"".join(arrays), dtype=_np.uint64))
+        else:
+            self.add_counts(Counter(chain.from_iterable(arrays)))
 
     def count_values(self, values: array | bytes) -> None:
         """Count values (an array('d') or its bytes) into their buckets."""

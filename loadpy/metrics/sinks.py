@@ -11,7 +11,8 @@ loadpy.metrics.histogram). Every bucket spans at most 2^-10
 of its values' magnitude, and a percentile is read at the bucket midpoint, so a reported
 percentile is within 2^-11 (< 0.05 %) of k6's exact value; count, sum, avg, min and max
 stay exact. Values are appended to an array('d') on the hot path (one C call) and folded
-in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value.
+in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value
+(a Python step per distinct bucket, or none with numpy: `Histogram.count_values`).
 """
 
 from __future__ import annotations
@@ -219,6 +220,7 @@ class TrendSink:
         "_exact",
         "_hist",
         "_keys",
+        "_pending",
         "_ranked",
         "_since",
         "_sorted",
@@ -241,7 +243,8 @@ class TrendSink:
         # bucket keys merged in from other processes' deltas, not counted into _hist yet: counting
         # them per series in one batch keeps that series' histogram in the CPU cache (a coordinator
         # counting 64 workers' few keys per series each second spends most of its time on misses)
-        self._keys: array | None = None
+        self._keys: list[array] = []
+        self._pending = 0  # keys in _keys
         self._sorted: list[float] | None = None
         # the histogram's buckets in value order and their cumulative counts (built once per reading)
         self._ranked: tuple[list[int], list[int]] | None = None
@@ -299,9 +302,15 @@ class TrendSink:
         self._bdone = 0
 
     def _count_keys(self) -> None:
-        assert self._hist is not None and self._keys is not None
-        self._hist.count_keys(self._keys)
-        del self._keys[:]
+        assert self._hist is not None
+        self._hist.count_key_arrays(self._keys)
+        self._keys = []
+        self._pending = 0
+
+    @property
+    def pending_keys(self) -> int:
+        """Bucket keys merged in and not counted yet."""
+        return self._pending
 
     def _bucket(self, values: array) -> None:
         assert self._hist is not None
@@ -460,11 +469,10 @@ class TrendSink:
             self._to_histogram()
         assert self._hist is not None
         if isinstance(body, array):  # bucket keys: counted in a batch at the next fold (or when many)
-            keys = self._keys
-            if keys is None:
-                keys = self._keys = array("Q")
-            keys.extend(body)
-            if len(keys) >= KEY_BATCH:
+            # kept as they came (no copy: growing one array reallocated and copied it again and again)
+            self._keys.append(body)
+            self._pending += len(body)
+            if self._pending >= KEY_BATCH:
                 self._count_keys()
         else:
             self._hist.add_counts(body)  # {key: count}
