@@ -166,7 +166,9 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
             sender.bucket(receiver.merge(delta))
             if live is not None:
                 live.merge(delta["live"])
-    for tick in range(1, every):  # one round of staggered detail: each worker learns what to bucket
+    # one round of staggered detail: each worker learns what to bucket (ticks 0..every-1: every worker's
+    # turn once; from 1, the workers whose turn is tick 0 met the coordinator's histograms measured)
+    for tick in range(every):
         for w in workers:
             w.second()
         for i, (sender, receiver) in enumerate(zip(senders, receivers, strict=True)):
