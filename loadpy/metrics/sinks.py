@@ -23,7 +23,7 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
-from itertools import accumulate, repeat
+from itertools import accumulate, cycle, repeat
 from operator import rshift
 from typing import Any
 
@@ -34,6 +34,9 @@ from loadpy.metrics.metric import MetricType
 EXACT_LIMIT = 10_000
 # bucket keys a histogram holds uncounted at most (8 bytes each; TrendSink._keys)
 KEY_BATCH = 8192
+# each series counts its keys from a batch size of its own, between KEY_BATCH/2 and KEY_BATCH: series fed
+# alike (a coordinator's per-URL series) then reach their batch in different ticks, not in the same one
+_BATCH_SIZES = cycle(range(KEY_BATCH // 2, KEY_BATCH, 181))
 _HALF_BUCKET = 1 << (_SHIFT - 1)
 _PACK_Q = struct.Struct("<Q")
 _PACK_D = struct.Struct("<d")
@@ -214,6 +217,7 @@ class TrendSink:
 
     __slots__ = (
         "_batch",
+        "_batch_size",
         "_bcache",
         "_bdone",
         "_buf",
@@ -245,6 +249,7 @@ class TrendSink:
         # counting 64 workers' few keys per series each second spends most of its time on misses)
         self._keys: list[array] = []
         self._pending = 0  # keys in _keys
+        self._batch_size = 0  # counted when _pending reaches it; drawn from _BATCH_SIZES at the first keys
         self._sorted: list[float] | None = None
         # the histogram's buckets in value order and their cumulative counts (built once per reading)
         self._ranked: tuple[list[int], list[int]] | None = None
@@ -472,7 +477,9 @@ class TrendSink:
             # kept as they came (no copy: growing one array reallocated and copied it again and again)
             self._keys.append(body)
             self._pending += len(body)
-            if self._pending >= KEY_BATCH:
+            if not self._batch_size:
+                self._batch_size = next(_BATCH_SIZES)
+            if self._pending >= self._batch_size:
                 self._count_keys()
         else:
             self._hist.add_counts(body)  # {key: count}
