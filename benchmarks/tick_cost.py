@@ -166,7 +166,9 @@ def measure(count: int, ticks: int, urls: int, history_s: int, rate: int, with_b
             sender.bucket(receiver.merge(delta))
             if live is not None:
                 live.merge(delta["live"])
-    for tick in range(1, every):  # one round of staggered detail: each worker learns what to bucket
+    # one round of staggered detail: each worker learns what to bucket (ticks 0..every-1: every worker's
+    # turn once; from 1, the workers whose turn is tick 0 met the coordinator's histograms measured)
+    for tick in range(every):
         for w in workers:
             w.second()
         for i, (sender, receiver) in enumerate(zip(senders, receivers, strict=True)):
@@ -229,6 +231,20 @@ def _take(sender: Any, detail: bool, live_exists: bool) -> Any:
     return sender.take(detail) if live_exists else sender.take()
 
 
+def _count_keys_with(choice: str, count: int) -> None:
+    """How the running registry counts bucket keys (loadpy.metrics.histogram), in a tree that chooses."""
+    if importlib.util.find_spec("loadpy.metrics.histogram") is None:
+        return
+    from loadpy.metrics.histogram import use_numpy
+    from loadpy.workers.coordinator import count_with_numpy
+
+    use_numpy(False)
+    if choice == "on":
+        use_numpy()
+    elif choice == "auto":
+        count_with_numpy(count)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", default="2,16,64", help="comma-separated worker counts (default 2,16,64)")
@@ -237,6 +253,12 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=30, help="seconds of load before measuring (default 30)")
     parser.add_argument("--rate", type=int, default=500, help="requests per second per worker (default 500)")
     parser.add_argument("--no-before", action="store_true", help="skip the full-snapshot rebuild (slow at 64)")
+    parser.add_argument(
+        "--numpy",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="count bucket keys with numpy: as --workers N does (auto, a tree that has it), always, never",
+    )
     args = parser.parse_args()
     print(
         f"{'workers':>7}  {'before med/max ms':>18}  {'after med/max ms':>17}  {'after mean':>10}  "
@@ -244,6 +266,7 @@ def main() -> None:
         flush=True,
     )
     for count in (int(n) for n in args.workers.split(",")):
+        _count_keys_with(args.numpy, count)
         r = measure(count, args.ticks, args.urls, args.history, args.rate, not args.no_before)
         print(
             f"{count:>7}  {r['before_median_ms']:>9.1f} / {r['before_max_ms']:<6.1f}  "

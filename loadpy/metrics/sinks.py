@@ -6,11 +6,13 @@ into the same figures as one process.
 
 Trend precision: a TrendSink keeps every value exactly until it holds EXACT_LIMIT of
 them; past that it folds values into a log-linear histogram keyed by the top 22 bits of
-the IEEE-754 double (sign, exponent, 10 mantissa bits). Every bucket spans at most 2^-10
+the IEEE-754 double (sign, exponent, 10 mantissa bits; dense per octave:
+loadpy.metrics.histogram). Every bucket spans at most 2^-10
 of its values' magnitude, and a percentile is read at the bucket midpoint, so a reported
 percentile is within 2^-11 (< 0.05 %) of k6's exact value; count, sum, avg, min and max
 stay exact. Values are appended to an array('d') on the hot path (one C call) and folded
-in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value.
+in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value
+(a Python step per distinct bucket, or none with numpy: `Histogram.count_values`).
 """
 
 from __future__ import annotations
@@ -21,16 +23,20 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
-from itertools import accumulate, repeat
-from operator import add, rshift
+from itertools import accumulate, cycle, repeat
+from operator import rshift
 from typing import Any
 
+from loadpy.metrics.histogram import SHIFT as _SHIFT
+from loadpy.metrics.histogram import Histogram
 from loadpy.metrics.metric import MetricType
 
 EXACT_LIMIT = 10_000
 # bucket keys a histogram holds uncounted at most (8 bytes each; TrendSink._keys)
 KEY_BATCH = 8192
-_SHIFT = 42  # 64 - (1 sign + 11 exponent + 10 mantissa) bits
+# each series counts its keys from a batch size of its own, between KEY_BATCH/2 and KEY_BATCH: series fed
+# alike (a coordinator's per-URL series) then reach their batch in different ticks, not in the same one
+_BATCH_SIZES = cycle(range(KEY_BATCH // 2, KEY_BATCH, 181))
 _HALF_BUCKET = 1 << (_SHIFT - 1)
 _PACK_Q = struct.Struct("<Q")
 _PACK_D = struct.Struct("<d")
@@ -211,12 +217,14 @@ class TrendSink:
 
     __slots__ = (
         "_batch",
+        "_batch_size",
         "_bcache",
         "_bdone",
         "_buf",
         "_exact",
         "_hist",
         "_keys",
+        "_pending",
         "_ranked",
         "_since",
         "_sorted",
@@ -235,11 +243,13 @@ class TrendSink:
         # the rows this series shares with others recorded together (TrendBatch), if any
         self._batch: TrendBatch | None = None
         self._exact: array | None = array("d")
-        self._hist: Counter[int] | None = None
+        self._hist: Histogram | None = None
         # bucket keys merged in from other processes' deltas, not counted into _hist yet: counting
         # them per series in one batch keeps that series' histogram in the CPU cache (a coordinator
         # counting 64 workers' few keys per series each second spends most of its time on misses)
-        self._keys: array | None = None
+        self._keys: list[array] = []
+        self._pending = 0  # keys in _keys
+        self._batch_size = 0  # counted when _pending reaches it; drawn from _BATCH_SIZES at the first keys
         self._sorted: list[float] | None = None
         # the histogram's buckets in value order and their cumulative counts (built once per reading)
         self._ranked: tuple[list[int], list[int]] | None = None
@@ -283,7 +293,7 @@ class TrendSink:
             if low == high and (low != 0.0 or not buf.tobytes().strip(b"\0")):
                 # one value repeated (0 ms connecting on a kept-alive connection): one bucket, no key per value
                 assert self._hist is not None
-                self._hist[_key(low)] += len(buf)
+                self._hist.add(_key(low), len(buf))
             else:
                 self._bucket(buf)
         del buf[:]
@@ -291,20 +301,25 @@ class TrendSink:
     def _to_histogram(self) -> None:
         """Past EXACT_LIMIT: the exact store becomes the histogram."""
         assert self._exact is not None
-        self._hist = Counter()
-        self._bucket(self._exact)
+        self._hist = Histogram()
+        self._hist.count_values(self._exact)
         self._exact = self._bcache = None
         self._bdone = 0
 
     def _count_keys(self) -> None:
-        assert self._hist is not None and self._keys is not None
-        self._hist.update(self._keys)
-        del self._keys[:]
+        assert self._hist is not None
+        self._hist.count_key_arrays(self._keys)
+        self._keys = []
+        self._pending = 0
+
+    @property
+    def pending_keys(self) -> int:
+        """Bucket keys merged in and not counted yet."""
+        return self._pending
 
     def _bucket(self, values: array) -> None:
         assert self._hist is not None
-        with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
-            self._hist.update(map(rshift, bits, repeat(_SHIFT)))
+        self._hist.count_values(values)
 
     # -- reading -----------------------------------------------------------------
     @property
@@ -359,8 +374,7 @@ class TrendSink:
             return self._sorted[rank]
         if self._ranked is None:
             assert self._hist is not None
-            keys = _value_order(self._hist)
-            self._ranked = (keys, list(accumulate(self._hist[k] for k in keys)))
+            self._ranked = self._hist.ranked()
         keys, cumulative = self._ranked
         i = bisect_right(cumulative, rank)
         if i >= len(keys):
@@ -372,7 +386,8 @@ class TrendSink:
         percentiles: diff two readings, then `percentile_from_buckets`)."""
         self.fold()
         if self._exact is None:
-            return Counter(self._hist)
+            assert self._hist is not None
+            return Counter(self._hist.counts())
         return Counter(self._exact_buckets())
 
     def _exact_buckets(self) -> Counter[int]:
@@ -430,7 +445,7 @@ class TrendSink:
             self._bucket(other._exact)
         else:
             assert other._hist is not None
-            _add_counts(self._hist, other._hist)
+            self._hist.merge(other._hist)
 
     def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink: the same figures, exact or histogram
@@ -453,26 +468,26 @@ class TrendSink:
             if self._exact is not None:
                 self._to_histogram()
             assert self._hist is not None
-            with memoryview(body) as raw, raw.cast("Q") as bits:
-                self._hist.update(map(rshift, bits, repeat(_SHIFT)))
+            self._hist.count_values(body)
             return True
         if self._exact is not None:
             self._to_histogram()
         assert self._hist is not None
         if isinstance(body, array):  # bucket keys: counted in a batch at the next fold (or when many)
-            keys = self._keys
-            if keys is None:
-                keys = self._keys = array("Q")
-            keys.extend(body)
-            if len(keys) >= KEY_BATCH:
+            # kept as they came (no copy: growing one array reallocated and copied it again and again)
+            self._keys.append(body)
+            self._pending += len(body)
+            if not self._batch_size:
+                self._batch_size = next(_BATCH_SIZES)
+            if self._pending >= self._batch_size:
                 self._count_keys()
         else:
-            _add_counts(self._hist, body)  # {key: count}
+            self._hist.add_counts(body)  # {key: count}
         return False
 
     def state(self) -> Any:
         self.fold()
-        body: Any = self._exact.tobytes() if self._exact is not None else dict(self._hist or {})
+        body: Any = self._exact.tobytes() if self._exact is not None else self._hist.counts() if self._hist else {}
         return (self.count, self.sum, self.min, self.max, body)
 
     def delta(self) -> Any:
@@ -501,7 +516,11 @@ class TrendSink:
             sink._exact.frombytes(body)
         else:
             sink._exact = None
-            sink._hist = Counter(body)
+            sink._hist = Histogram()
+            if isinstance(body, array):  # bucket keys (a delta's)
+                sink._hist.count_keys(body)
+            else:
+                sink._hist.add_counts(body)
         return sink
 
 
@@ -591,16 +610,6 @@ class TrendBatch:
 
 def _row_format(width: int) -> struct.Struct:
     return struct.Struct(f"={width}d")
-
-
-def _add_counts(into: Counter[int], counts: dict[int, int]) -> None:
-    """`into.update(counts)` in C: Counter.update loops in Python over a mapping (1.5x slower for
-    the ~4,000-bucket histograms a threshold on a whole metric merges every evaluation)."""
-    if not into:
-        dict.update(into, counts)
-        return
-    keys = counts.keys()
-    dict.update(into, zip(keys, map(add, counts.values(), map(into.get, keys, repeat(0))), strict=True))
 
 
 _SIGN_KEY = 1 << (63 - _SHIFT)  # keys at or above this hold negative values

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
 from loadpy.metrics.deltas import DeltaReceiver
+from loadpy.metrics.histogram import use_numpy
 from loadpy.metrics.live import LiveThresholds, live_keys
 from loadpy.pipeline.lifecycle import Lifecycle
 from loadpy.pipeline.request import RunRequest
@@ -55,6 +56,9 @@ NORMAL_END = frozenset({int(ExitCode.OK), int(ExitCode.TEST_FAILED)})
 SETTLE_TIMEOUT_S = 30.0  # workers told to stop before their start end at once; never wait forever
 # Workers whose per-series detail one tick merges, about: more workers send theirs less often.
 DETAIL_WORKERS_PER_TICK = 8
+# per second ~0.1 µs of CPU for each bucket key counted with the standard library, ~0.01 with numpy,
+# whose import costs ~100 ms of CPU and ~14 MB once (benchmarks/README.md, "Coordinator tick cost")
+NUMPY_FROM_WORKERS = 8
 
 
 def max_workers(cores: int | None = None) -> int:
@@ -89,6 +93,12 @@ def detail_interval(count: int, *, report: bool) -> int:
     one): each, up to DETAIL_WORKERS_PER_TICK workers or with --report (it draws every second from the
     series); beyond, staggered so that a tick merges the detail of about that many workers."""
     return 1 if report else max(1, math.ceil(count / DETAIL_WORKERS_PER_TICK))
+
+
+def count_with_numpy(count: int) -> bool:
+    """From NUMPY_FROM_WORKERS workers on, the coordinator counts the bucket keys their deltas bring
+    with numpy (loadpy.metrics.histogram), if installed: whether it does."""
+    return count >= NUMPY_FROM_WORKERS and use_numpy()
 
 
 def check_supported(options: Any, count: int, *, dashboard: bool, flag: str | None = None) -> None:
@@ -212,6 +222,7 @@ class Coordinator:
         # a node agent merges its workers' detail into one node delta a second anyway: no staggering there
         report = bool(prepared.request.report)
         self.detail_every = 1 if launcher is not None else detail_interval(count, report=report)
+        count_with_numpy(count)
 
     @property
     def banner_note(self) -> str:

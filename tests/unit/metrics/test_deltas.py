@@ -196,7 +196,7 @@ def test_bucket_keys_are_counted_in_batches_and_read_in_full() -> None:
             sender.bucket(receiver.merge(sender.take()))
         (sink,) = coordinator.series(duration).values()
         assert isinstance(sink, TrendSink)
-        pending.append(len(sink._keys or ()))
+        pending.append(sink.pending_keys)
         if tick % 9 == 4:  # a threshold evaluation reads mid-run: every merged value counts
             assert sink.values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
     assert max(pending) < KEY_BATCH and any(pending)  # keys did wait, never more than a batch
