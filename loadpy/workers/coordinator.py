@@ -97,7 +97,7 @@ def detail_interval(count: int, *, report: bool) -> int:
 
 def count_with_numpy(count: int) -> bool:
     """From NUMPY_FROM_WORKERS workers on, the coordinator counts the bucket keys their deltas bring
-    with numpy (loadpy.metrics.histogram), if installed: whether it does."""
+    with numpy (loadpy.metrics.histogram; a dependency, imported only then): whether it does."""
     return count >= NUMPY_FROM_WORKERS and use_numpy()
 
 
