@@ -33,18 +33,10 @@ import statistics
 import time
 from typing import Any
 
+from loadpy.metrics.builtin import HTTP_TRENDS as TRENDS
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.thresholds import Thresholds
 
-TRENDS = (
-    "http_req_duration",
-    "http_req_blocked",
-    "http_req_connecting",
-    "http_req_tls_handshaking",
-    "http_req_sending",
-    "http_req_waiting",
-    "http_req_receiving",
-)
 THRESHOLDS: dict[str, Any] = {
     "http_req_duration": ["p(95)<500", "avg<400"],
     "http_req_duration{name:/api/item/3}": ["p(99)<1000"],

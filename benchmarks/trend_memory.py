@@ -16,18 +16,10 @@ import argparse
 import random
 import tracemalloc
 
+from loadpy.metrics.builtin import HTTP_TRENDS as TRENDS
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.sinks import TrendSink
 
-TRENDS = (
-    "http_req_duration",
-    "http_req_blocked",
-    "http_req_connecting",
-    "http_req_tls_handshaking",
-    "http_req_sending",
-    "http_req_waiting",
-    "http_req_receiving",
-)
 FOLD_EVERY = 20_000
 
 

@@ -185,7 +185,7 @@ class Recorder:
         duration = sending + waiting + receiving
         reqs, add_row, pack_row, failed, failed_value, tags = entry
         reqs(1.0)
-        # one row of the entry's TrendBatch, in the order of HTTP_METRICS[1:8]
+        # one row of the entry's TrendBatch, in the order of HTTP_TRENDS
         add_row(pack_row(duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving))
         if failed is not None:
             failed(failed_value)
