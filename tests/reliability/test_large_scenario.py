@@ -8,6 +8,7 @@ shared, and a loaded neighbour stretches wall time several-fold without changing
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -69,15 +70,20 @@ def test_a_10mb_scenario_loads_in_seconds_and_a_bounded_amount_of_memory(tmp_pat
 
 
 @pytest.mark.slow
-def test_twice_the_steps_take_about_twice_the_time() -> None:
-    texts = {steps: scenario_text(steps) for steps in (4_000, 8_000)}
+def test_four_times_the_steps_take_about_four_times_the_time() -> None:
+    texts = {steps: scenario_text(steps) for steps in (2_000, 8_000)}
     best = dict.fromkeys(texts, float("inf"))
     parse_document(scenario_text(200))  # warm up imports and caches
     for _ in range(5):  # interleaved, fastest of five: what the code costs, less the neighbours' noise
         for steps, text in texts.items():
-            started = time.process_time()
-            parse_document(text)
-            best[steps] = min(best[steps], time.process_time() - started)
-    # 2.0-2.1 on a quiet machine, up to 2.5 at load average 13 (larger dicts miss caches more);
-    # anything quadratic is 4 and more
-    assert best[8_000] < 3.0 * best[4_000], best
+            gc.collect()
+            gc.disable()  # a collection's cost depends on every live object, not on this parse
+            try:
+                started = time.process_time()
+                parse_document(text)
+                best[steps] = min(best[steps], time.process_time() - started)
+            finally:
+                gc.enable()
+    # 4.0-4.2 on a quiet machine; a loaded CI machine stretched a 2x ratio to 3.1 (larger dicts miss caches
+    # more), so the sizes are 4x apart: linear is 4, anything quadratic is 16 and more
+    assert best[8_000] < 8.0 * best[2_000], best
