@@ -11,6 +11,7 @@ round 4"). Lines stay in emission order, as k6 writes them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import chain, repeat
@@ -26,6 +27,8 @@ from loadpy.outputs.writer_child import WriterChild, blueprint
 
 if TYPE_CHECKING:
     from loadpy.secrets import Masker
+
+log = logging.getLogger("loadpy.outputs")
 
 PIECES_PER_LINE = 4
 _ONE = partial(repeat, times=1)  # a single sample's value as an iterable of one, in C
@@ -97,7 +100,11 @@ class ColumnarOutput(BufferedOutput):
             fd = self._file.handover() if self.offload and self._file is not None else None
             if fd is not None:
                 assert self._file is not None
-                self._child = WriterChild(fd, blueprint(self, self._constructor_args(), fd))
+                try:
+                    self._child = WriterChild(fd, blueprint(self, self._constructor_args(), fd))
+                except OSError as exc:  # no process to spare (EAGAIN, ENOMEM): this process writes the file
+                    log.warning("writing %s in this process: its writer process did not start (%s)", self.path, exc)
+                    return
                 self._file.release()
 
     @property

@@ -1,0 +1,100 @@
+"""Which files the writer child (loadpy/outputs/writer_child.py) writes, and that its bytes are the
+in-process output's: the same varied stream through both gives the same file."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadpy.metrics.registry import Registry
+from loadpy.metrics.tags import tagset
+from loadpy.outputs import CsvOutput, JsonOutput, OutputManager
+from loadpy.outputs.columns import ColumnarOutput
+
+
+def _record(registry: Registry, manager: OutputManager) -> None:
+    """Groups and single samples, metadata, a custom metric first seen mid-run, odd values and tags
+    (non-ASCII, a lone surrogate, quotes), over several flushes."""
+    http = tuple(registry.metrics[n] for n in ("http_reqs", "http_req_duration", "http_req_failed"))
+    loop = tuple(registry.metrics[n] for n in ("iterations", "iteration_duration"))
+    odd = tagset({"status": "200", "name": 'é "q", x\udcff', "url": "http://127.0.0.1/"})
+    plain = tagset({"status": "404", "scenario": "default"})
+    values = (0.0, 1e-7, 123456789.125, float("nan"), float("inf"), -2.5, 1e21)
+    for flush in range(4):
+        for i in range(300):
+            tags = odd if i % 3 else plain
+            registry.emit_many(http, tags, (1.0, values[i % len(values)], float(i % 2)), 1000.0 + flush + i / 1e3)
+            registry.emit_many(
+                loop, tags, (1.0, 9.5 + i), 1000.0 + flush + i / 1e3, {"trace": f"t{i}"} if i % 50 == 0 else None
+            )
+            if flush >= 2 and i % 40 == 0:
+                custom = registry.define("custom_wait", "trend", "time")
+                registry.emit(custom, plain, 0.125 * i, 1000.5 + flush, None)
+        manager.flush()
+
+
+def _write(path: Path, offload: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, Any]:
+    monkeypatch.setattr(ColumnarOutput, "offload", offload)
+    registry = Registry()
+    name = path.name
+    out = JsonOutput(str(path)) if ".json" in name else CsvOutput(str(path))
+    manager = OutputManager(registry, [out], thresholds_by_metric={"http_req_duration": ["p(95)<200"]})
+    manager.start()
+    pid = out.writer_pid
+    _record(registry, manager)
+    manager.stop()
+    data = path.read_bytes()
+    return (gzip.decompress(data) if name.endswith(".gz") else data), pid
+
+
+@pytest.mark.parametrize("name", ["out.json", "out.json.gz", "out.csv"])
+def test_the_writer_childs_file_is_the_in_process_file_byte_for_byte(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, none = _write(tmp_path / f"here-{name}", False, monkeypatch)
+    there, pid = _write(tmp_path / f"there-{name}", True, monkeypatch)
+    assert none is None and isinstance(pid, int)
+    assert here.count(b"\n") >= 4 * 600
+    assert there == here
+
+
+def test_stdout_and_csv_gz_are_written_in_this_process(
+    tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    outputs = [JsonOutput("-"), CsvOutput(str(tmp_path / "out.csv.gz")), JsonOutput(str(tmp_path / "out.json"))]
+    manager = OutputManager(Registry(), outputs)
+    manager.start()
+    try:
+        assert [out.writer_pid is None for out in outputs] == [True, True, False]
+    finally:
+        manager.stop()
+
+
+def test_a_writer_child_that_cannot_start_leaves_the_file_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    registry = Registry()
+    out = JsonOutput(str(tmp_path / "out.json"))
+    manager = OutputManager(registry, [out])
+    manager.start()
+    assert out.writer_pid is None
+    registry.emit(registry.metrics["http_reqs"], tagset({"status": "200"}), 1.0, 1000.0, None)
+    manager.stop()
+    lines = (tmp_path / "out.json").read_text().splitlines()
+    assert [line[:40] for line in lines] == [
+        '{"type":"Metric","data":{"name":"http_re',
+        '{"metric":"http_reqs","type":"Point","da',
+    ]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"writing {tmp_path / 'out.json'} in this process: its writer process did not start "
+        "([Errno 11] Resource temporarily unavailable)"
+    ]
