@@ -11,10 +11,12 @@ same recording without an output (`none`) right before, and prints process CPU Â
 with the output, and what the output **adds** per request and per sample (13 a request):
 formatting and file writes included. A file output formats and writes in a writer child process
 (loadpy/outputs/writer_child.py): the generator's figure is this process's CPU, the whole tree's
-adds the child's (its rusage once it exited); `--in-process` formats here, as before the child. `--singles` hands the output every sample alone (no groups), as
-the coordinator of `--workers` does. `--heap N` keeps N small tracked objects alive during the
-rounds (what a run with many VUs holds): the buffered entries' cost in garbage-collector passes
-grows with it. Compare trees in interleaved runs only.
+adds the child's (its rusage once it exited, its start included). Pinned to one CPU (`taskset -c 0`)
+the output formats in this process unless `--child` (see `ColumnarOutput.offload`); `--in-process`
+formats here anyway. `--singles` hands the output every sample alone (no groups), as the coordinator
+of `--workers` does. `--heap N` keeps N small tracked objects alive during the rounds (what a run
+with many VUs holds): the buffered entries' cost in garbage-collector passes grows with it.
+Compare trees in interleaved runs only.
 """
 
 from __future__ import annotations
@@ -91,13 +93,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--singles", action="store_true", help="each sample emitted alone (the --workers coordinator)")
     parser.add_argument("--in-process", action="store_true", help="no writer child: format in this process")
+    parser.add_argument("--child", action="store_true", help="a writer child even when pinned to one CPU")
     parser.add_argument("--heap", type=int, default=0, help="tracked objects kept alive meanwhile (a big run's heap)")
     args = parser.parse_args()
     heap = [[i] for i in range(args.heap)]  # noqa: F841 - alive during the rounds, that is its purpose
-    if args.in_process:
+    if args.in_process or args.child:
         from loadpy.outputs.columns import ColumnarOutput
 
-        ColumnarOutput.offload = False  # type: ignore[misc,unused-ignore]
+        ColumnarOutput.offload = args.child  # type: ignore[misc,unused-ignore]
     totals: list[float] = []
     added: list[float] = []
     tree: list[float] = []

@@ -12,6 +12,7 @@ round 4"). Lines stay in emission order, as k6 writes them.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import chain, repeat
@@ -49,10 +50,13 @@ class ColumnarOutput(BufferedOutput):
     """A BufferedOutput whose lines are prefix(metric) + time(entry) + value(sample) + tail(entry).
 
     A file is formatted and written by a writer child (`loadpy.outputs.writer_child`) when `offload`
-    is set and the file can be handed over (not stdout, whose lines must stay ordered with the
+    says so and the file can be handed over (not stdout, whose lines must stay ordered with the
     summary's; not a gzip stream begun at open: csv.gz's header); else in this process."""
 
-    offload = True
+    # None: a child when this process may run on more than one CPU. On one CPU the child only moves
+    # the work, and the whole tree pays more than it saves (unmarshalling, its start): benchmarks/README.md,
+    # "Outputs, round 5". True / False force it (benchmarks, tests).
+    offload: bool | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,7 +101,7 @@ class ColumnarOutput(BufferedOutput):
             if self._started:
                 return
             super().start()  # the file opens here (csv: its header), so a failure is the run's bad input
-            fd = self._file.handover() if self.offload and self._file is not None else None
+            fd = self._file.handover() if self._offloads() and self._file is not None else None
             if fd is not None:
                 assert self._file is not None
                 try:
@@ -106,6 +110,11 @@ class ColumnarOutput(BufferedOutput):
                     log.warning("writing %s in this process: its writer process did not start (%s)", self.path, exc)
                     return
                 self._file.release()
+
+    def _offloads(self) -> bool:
+        if self.offload is not None:
+            return self.offload
+        return len(os.sched_getaffinity(0)) > 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 1
 
     @property
     def writer_pid(self) -> int | None:
