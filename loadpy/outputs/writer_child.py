@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import marshal
 import os
 import pickle
@@ -42,6 +43,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from loadpy.clock import anchor, use_anchor
 from loadpy.outputs.base import Entry, Shapes
+from loadpy.outputs.files import describe_os_error
 
 if TYPE_CHECKING:
     from loadpy.outputs.columns import ColumnarOutput
@@ -87,8 +89,6 @@ class WriterChild:
         self._pipe: IO[bytes] = self._process.stdin
         self._reports: IO[bytes] = self._process.stdout
         with contextlib.suppress(OSError):  # a bigger pipe where the kernel allows it
-            import fcntl
-
             fcntl.fcntl(self._pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         os.set_blocking(self._reports.fileno(), False)
         self._sent: set[int] = set()
@@ -163,8 +163,6 @@ def _read_message(stream: BinaryIO) -> tuple[bytes, Any] | None:
 
 
 def _report(exc: OSError) -> None:
-    from loadpy.outputs.files import describe_os_error
-
     sys.stdout.buffer.write(f"{exc.errno or errno.EIO}\t{describe_os_error(exc)}\n".encode())
     sys.stdout.buffer.flush()
 
