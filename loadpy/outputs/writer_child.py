@@ -22,7 +22,7 @@ What an interrupted run needs from the child:
 
 The child imports only the outputs' modules: `loadpy/__init__` (the script API, ~0.3 s of imports) is
 skipped by registering the package bare (`_BOOT`), which also pins the child to the parent's tree; its
-start costs ~0.16 s of CPU (measured on a loaded machine), off the generator's process.
+start costs ~0.15 s of CPU, off the generator's process.
 """
 
 from __future__ import annotations
