@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 _HEAD = struct.Struct("<cQ")  # the message's kind, its length
 _SETUP, _SHAPES, _BATCH, _PICKLED_BATCH = b"u", b"s", b"b", b"p"
 _KEY = itemgetter(0)
+ENDED = "the output's writer process ended"  # what a dead child's output logs: its later samples are lost
 PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux F_SETPIPE_SZ): a flush rarely waits for the child
 _BOOT = (
     "import sys, types\n"
@@ -122,6 +123,9 @@ class WriterChild:
         reports = self._read_reports() + self._reports.read()
         self._reports.close()
         self._raise_reported(reports)
+        if self._process.returncode != 0 and not self._raised:  # killed (or crashed) with batches unwritten
+            self._raised = True
+            raise WriteFailed(errno.EPIPE, ENDED)
 
     def _send(self, kind: bytes, data: bytes) -> None:
         try:
@@ -132,7 +136,8 @@ class WriterChild:
             self._process.wait()
             os.set_blocking(self._reports.fileno(), True)
             self._raise_reported(self._read_reports() + self._reports.read())
-            raise OSError(errno.EPIPE, "the output's writer process ended") from None
+            self._raised = True
+            raise WriteFailed(errno.EPIPE, ENDED) from None
 
     def _read_reports(self) -> bytes:
         try:

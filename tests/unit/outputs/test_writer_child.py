@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import gzip
+import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -64,8 +66,9 @@ def test_the_writer_childs_file_is_the_in_process_file_byte_for_byte(
 
 
 def test_stdout_and_csv_gz_are_written_in_this_process(
-    tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]
+    tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(ColumnarOutput, "offload", True)
     outputs = [JsonOutput("-"), CsvOutput(str(tmp_path / "out.csv.gz")), JsonOutput(str(tmp_path / "out.json"))]
     manager = OutputManager(Registry(), outputs)
     manager.start()
@@ -82,6 +85,7 @@ def test_a_writer_child_that_cannot_start_leaves_the_file_to_this_process(
         raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
 
     monkeypatch.setattr(subprocess, "Popen", no_process)
+    monkeypatch.setattr(ColumnarOutput, "offload", True)
     registry = Registry()
     out = JsonOutput(str(tmp_path / "out.json"))
     manager = OutputManager(registry, [out])
@@ -98,3 +102,43 @@ def test_a_writer_child_that_cannot_start_leaves_the_file_to_this_process(
         f"writing {tmp_path / 'out.json'} in this process: its writer process did not start "
         "([Errno 11] Resource temporarily unavailable)"
     ]
+
+
+def test_a_writer_child_that_dies_is_logged_once_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(ColumnarOutput, "offload", True)
+    registry = Registry()
+    path = tmp_path / "out.json"
+    out = JsonOutput(str(path))
+    manager = OutputManager(registry, [out])
+    manager.start()
+    reqs = registry.metrics["http_reqs"]
+    registry.emit(reqs, tagset({"status": "200"}), 1.0, 1000.0, None)
+    manager.flush()
+    assert out.writer_pid is not None
+    os.kill(out.writer_pid, signal.SIGKILL)
+    for second in range(3):
+        registry.emit(reqs, tagset({"status": "200"}), 1.0, 1001.0 + second, None)
+        manager.flush()
+    manager.stop()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"writing --out json={path} failed: the output's writer process ended; "
+        "its samples are dropped from now on, the test goes on"
+    ]
+    text = path.read_text()
+    assert text == "" or text.endswith("\n")  # killed before or after its one batch: never half a line
+
+
+def test_by_default_a_writer_child_only_when_this_process_may_run_on_more_than_one_cpu(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for cpus, child in (({0}, False), ({0, 1}, True)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, cpus=cpus: cpus)
+        out = JsonOutput(str(tmp_path / f"{len(cpus)}.json"))
+        manager = OutputManager(Registry(), [out])
+        manager.start()
+        try:
+            assert (out.writer_pid is not None) is child
+        finally:
+            manager.stop()
