@@ -1,9 +1,11 @@
-"""Which files the writer child (loadpy/outputs/writer_child.py) writes, and that its bytes are the
-in-process output's: the same varied stream through both gives the same file."""
+"""Which files the writer child (loadpy/outputs/writer_child.py) writes, that its bytes are the
+in-process output's (the same varied stream through both gives the same file), and the buffered
+entries it is sent: ints, strings and floats only."""
 
 from __future__ import annotations
 
 import errno
+import gc
 import gzip
 import os
 import signal
@@ -142,3 +144,27 @@ def test_by_default_a_writer_child_only_when_this_process_may_run_on_more_than_o
             assert (out.writer_pid is not None) is child
         finally:
             manager.stop()
+
+
+def test_buffered_entries_hold_only_atomic_values_so_the_collector_untracks_them() -> None:
+    registry = Registry()
+    out = JsonOutput("-")
+    manager = OutputManager(registry, [out])
+    manager.start()
+    try:
+        http = tuple(registry.metrics[n] for n in ("http_reqs", "http_req_duration"))
+        tags = tagset({"status": "200", "scenario": "default"})
+        for _ in range(2):  # a run's tag sets are long-lived: untracked by its first collections (pairs, then set)
+            gc.collect()
+        assert not gc.is_tracked(tags)
+        registry.emit_many(http, tags, (1.0, 2.5), 1000.0, None)
+        registry.emit_many(http, tags, (1.0, 3.5), 1000.0, {"trace": "t1"})
+        registry.emit(registry.metrics["vus"], tags, 4.0, 1000.0, None)
+        entries = list(out._pending)
+        assert [entry[0] for entry in entries] == [id(http), id(http), id(registry.metrics["vus"])]
+        gc.collect(0)  # their first collection: the youngest generation's
+        # the one with metadata stays tracked: CPython untracks a tuple holding no container but
+        # untracked tuples, and a dict (even an untracked one) is a container
+        assert [gc.is_tracked(entry) for entry in entries] == [False, True, False]
+    finally:
+        manager.stop()
