@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from itertools import chain, repeat
@@ -114,6 +115,8 @@ class ColumnarOutput(BufferedOutput):
     def _offloads(self) -> bool:
         if self.offload is not None:
             return self.offload
+        if getattr(sys, "frozen", False):  # a bundled executable: sys.executable is not a Python to start
+            return False
         return len(os.sched_getaffinity(0)) > 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 1
 
     @property
