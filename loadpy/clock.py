@@ -30,6 +30,17 @@ def wall_ns(mono: float) -> int:
     return _ANCHOR_WALL_NS + int((mono - _ANCHOR_MONO) * 1e9)
 
 
+def anchor() -> tuple[float, int]:
+    """The (`now()`, Unix nanoseconds) pair `wall_ns` converts with: a process that formats another's
+    samples (the outputs' writer child) adopts it with `use_anchor`, so its times are the same digits."""
+    return _ANCHOR_MONO, _ANCHOR_WALL_NS
+
+
+def use_anchor(mono: float, wall_ns: int) -> None:
+    global _ANCHOR_MONO, _ANCHOR_WALL_NS
+    _ANCHOR_MONO, _ANCHOR_WALL_NS = mono, wall_ns
+
+
 def wall_ns_many(monos: Iterable[float]) -> tuple[int, list[int]]:
     """`wall_ns` of each reading, the same arithmetic in C passes (a streaming output's whole batch), as an
     origin (a whole multiple of 10 s) and each reading's nanoseconds after it: small integers, which a

@@ -34,9 +34,10 @@ FOLD_BATCH = 64
 
 # (metric, tags, value, mono_time, metadata) -> None
 SampleListener = Callable[[Metric, TagSet, float, float, "dict[str, str] | None"], None]
-# samples sharing tags and time (one request's) as one tuple (metrics, tags, values, mono_time, metadata) -> None:
-# a file output's is its buffer's `list.append` (C), so a group costs the hot path no Python call
-GroupListener = Callable[[tuple[tuple[Metric, ...], TagSet, tuple[float, ...], float, "dict[str, str] | None"]], None]
+# samples sharing tags and time (one request's) as one tuple (key, tags, values, mono_time, metadata) -> None, the
+# key an int naming the metrics tuple in `Registry.shapes`: a file output's is its buffer's `list.append` (C), so a
+# group costs the hot path no Python call, and the buffered tuple holds only atomic values (see `emit_many`)
+GroupListener = Callable[[tuple[int, TagSet, tuple[float, ...], float, "dict[str, str] | None"]], None]
 
 
 class Registry:
@@ -47,6 +48,9 @@ class Registry:
         self.listeners: list[SampleListener] = []
         # a listener's form taking a whole group of samples at once (`emit_many`), when it has one
         self.grouped: dict[SampleListener, GroupListener] = {}
+        # id -> the metrics tuple (or Metric) a buffered entry names by that id; holding the object keeps its id
+        # its own for the whole run
+        self.shapes: dict[int, tuple[Metric, ...] | Metric] = {}
         self._series_count = 0
         self._warned_cardinality = False
         self._batches: dict[tuple[tuple[Metric, ...], TagSet], TrendBatch] = {}
@@ -134,12 +138,22 @@ class Registry:
     ) -> None:
         """Hand samples that share tags and time (one request's) to the streaming outputs: one call
         per output that takes them as a group (`grouped`), else one per sample. Callers check
-        `streaming` first; `metrics` is a long-lived tuple (outputs cache per tuple)."""
+        `streaming` first; `metrics` is a long-lived tuple (outputs cache per tuple).
+
+        A group names its metrics by `id` (resolved through `shapes` at flush): a buffered tuple holding
+        only ints, strings and floats is untracked by the garbage collector at its first pass, where one
+        holding the Metric objects survived it and made the full collections of a big heap more frequent
+        (benchmarks/README.md, "Outputs, round 5")."""
         grouped = self.grouped
+        key = 0
         for listener in self.listeners:
             many = grouped.get(listener)
             if many is not None:
-                many((metrics, tags, values, when, metadata))
+                if not key:
+                    key = id(metrics)
+                    if key not in self.shapes:
+                        self.shapes[key] = metrics
+                many((key, tags, values, when, metadata))
             else:
                 for metric, value in zip(metrics, values, strict=True):
                     listener(metric, tags, value, when, metadata)

@@ -20,22 +20,23 @@ if TYPE_CHECKING:
 
 # (metric, tags, value, mono_time, metadata): exactly what Registry.emit hands over.
 Sample = tuple[Metric, TagSet, float, float, "dict[str, str] | None"]
-# (metrics, tags, values, mono_time, metadata): samples sharing tags and time (Registry.emit_many)
-Group = tuple[tuple[Metric, ...], TagSet, tuple[float, ...], float, "dict[str, str] | None"]
-# what the buffer holds: a Group is told apart by its first item, a tuple (a Sample's is a Metric)
-Entry = Sample | Group
+# What the buffer holds, one tuple per sample or per group of samples sharing tags and time (Registry.emit_many):
+# (key, tags, value or values, mono_time, metadata). The key is the `id` of the Metric (a single sample) or of the
+# metrics tuple (a group), resolved through `Shapes` at flush: an entry holding only ints, strings and floats is
+# untracked by the garbage collector at its first pass (benchmarks/README.md, "Outputs, round 5").
+Entry = tuple[int, TagSet, "float | tuple[float, ...]", float, "dict[str, str] | None"]
+Shapes = dict[int, "tuple[Metric, ...] | Metric"]
 
 
-def expand(batch: Iterable[Entry]) -> list[Sample]:
+def expand(batch: Iterable[Entry], shapes: Shapes) -> list[Sample]:
     """Every entry as single samples, in order."""
     out: list[Sample] = []
-    for entry in batch:
-        first = entry[0]
-        if first.__class__ is tuple:
-            _, tags, values, when, metadata = entry
-            out.extend((metric, tags, value, when, metadata) for metric, value in zip(first, values, strict=True))  # type: ignore[arg-type]
+    for key, tags, value, when, metadata in batch:
+        shape = shapes[key]
+        if shape.__class__ is tuple:
+            out.extend((metric, tags, v, when, metadata) for metric, v in zip(shape, value, strict=True))  # type: ignore[arg-type]
         else:
-            out.append(entry)  # type: ignore[arg-type]
+            out.append((shape, tags, value, when, metadata))  # type: ignore[arg-type]
     return out
 
 
@@ -69,6 +70,9 @@ class BufferedOutput:
         # A group of samples (one request's, `Registry.emit_many`) arrives as one Group tuple through
         # `add_group`, the list's own append (the OutputManager registers it in `Registry.grouped`).
         self.add_group = self._pending.append
+        # what the entries' keys name; the OutputManager shares the registry's (`Registry.shapes`), which
+        # `emit_many` fills for groups and `add` for single samples
+        self.shapes: Shapes = {}
         self._lock = threading.RLock()
         self._started = False
         self._closed = False
@@ -77,7 +81,10 @@ class BufferedOutput:
         self.masker: Masker | None = None
 
     def add(self, metric: Metric, tags: TagSet, value: float, when: float, metadata: dict[str, str] | None) -> None:
-        self._pending.append((metric, tags, value, when, metadata))
+        key = id(metric)
+        if key not in self.shapes:
+            self.shapes[key] = metric
+        self._pending.append((key, tags, value, when, metadata))
 
     def start(self) -> None:
         with self._lock:
@@ -127,7 +134,7 @@ class BufferedOutput:
 
     def _write_entries(self, batch: list[Entry]) -> None:
         """Write samples and groups; formats that gain from a group's shared time and tags override it."""
-        self._write(expand(batch))
+        self._write(expand(batch, self.shapes))
 
     def _close(self) -> None:
         raise NotImplementedError

@@ -41,6 +41,9 @@ class CsvOutput(ColumnarOutput):
     def describe(self) -> str:
         return f"csv ({self.path})"
 
+    def _constructor_args(self) -> tuple[Any, ...]:
+        return (self.path, self.columns)
+
     def _open(self) -> None:
         self._file = TextSink(self.path)
         self._file.write(csv_header(self.columns) + "\n")

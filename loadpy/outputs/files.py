@@ -45,43 +45,63 @@ def encoded(text: str) -> bytes:
 
 
 class TextSink:
-    """Writes whole text chunks; `flush` makes everything so far readable (gzip: a sync flush)."""
+    """Writes whole text chunks; `flush` makes everything so far readable (gzip: a sync flush).
 
-    def __init__(self, path: str) -> None:
+    A gzip stream begins at the first write (or at `close`): until then the open file can be handed to
+    another process (`handover`: the outputs' writer child), which continues it as a sink of its own."""
+
+    def __init__(self, path: str, raw: BinaryIO | None = None) -> None:
         self.path = path
         self._raw: BinaryIO
         self._gz: gzip.GzipFile | None = None
+        self._compress = False
         if path == STDOUT:
             # the output masks its samples itself, field by field: the terminal's text masking
             # would also hit digits of the values when a secret is a number
             self._raw = unmasked(sys.stdout).buffer
             self._owned = False
         else:
-            self._raw = open(path, "wb")  # noqa: SIM115 - closed in close()
+            self._raw = raw if raw is not None else open(path, "wb")  # noqa: SIM115 - closed in close()
             self._owned = True
-            if path.endswith(".gz"):
-                # k6's gzip.NewWriter: the default level (6), not Python's 9, which costs twice the CPU
-                self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6)
+            self._compress = path.endswith(".gz")
 
     def write(self, text: str) -> None:
         self.write_bytes(encoded(text))
 
     def write_bytes(self, data: bytes) -> None:
         """Text already encoded as UTF-8 (with surrogateescape, as `write`)."""
-        if self._gz is not None:
-            self._gz.write(data)
+        if self._compress:
+            (self._gz or self._begin_gzip()).write(data)
         else:
             self._raw.write(data)
+
+    def _begin_gzip(self) -> gzip.GzipFile:
+        # k6's gzip.NewWriter: the default level (6), not Python's 9, which costs twice the CPU
+        self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6)
+        return self._gz
 
     def flush(self) -> None:
         if self._gz is not None:
             self._gz.flush(zlib.Z_SYNC_FLUSH)
         self._raw.flush()
 
+    def handover(self) -> int | None:
+        """The file's descriptor, everything written so far flushed, for another process to continue
+        the file from (then `release` this sink); None when it can't be: stdout, a gzip stream begun."""
+        if not self._owned or self._gz is not None:
+            return None
+        self._raw.flush()
+        return self._raw.fileno()
+
+    def release(self) -> None:
+        """Close this process's handle on a handed-over file without writing anything more."""
+        self._compress = False
+        self._raw.close()
+
     def close(self) -> None:
         try:
-            if self._gz is not None:
-                self._gz.close()
+            if self._compress:
+                (self._gz or self._begin_gzip()).close()  # a run without samples: an empty gzip file, as before
         finally:
             if self._owned:
                 self._raw.close()

@@ -86,6 +86,9 @@ class JsonOutput(ColumnarOutput):
     def describe(self) -> str:
         return f"json ({self.path})"
 
+    def _constructor_args(self) -> tuple[Any, ...]:
+        return (self.path, dict(self.thresholds_by_metric), dict(self.submetrics))
+
     def _open(self) -> None:
         self._file = TextSink(self.path)
 

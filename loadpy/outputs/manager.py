@@ -27,11 +27,13 @@ from loadpy.outputs.json_out import JsonOutput, Submetric
 from loadpy.outputs.junit import JunitOutput
 from loadpy.outputs.results import CheckResult, ThresholdResult, mask_results
 from loadpy.outputs.streaming import STREAMING_OUTPUT_TYPES, streaming_output
+from loadpy.outputs.writer_child import WriteFailed
 
 if TYPE_CHECKING:
     from loadpy.secrets import Masker
 
 log = logging.getLogger("loadpy.outputs")
+DROPPED = "its samples are dropped from now on, the test goes on"
 
 FLUSH_INTERVAL = 0.2  # seconds, as k6's json output
 OUTPUT_TYPES = ("json", "csv", "junit", *STREAMING_OUTPUT_TYPES)
@@ -151,10 +153,11 @@ class OutputManager:
                 raise ConfigError(
                     f"can't write {path}: {describe_os_error(exc)}", file="command line", key=flag
                 ) from None
-        self.registry.listeners.extend(self._listeners)
         for out in self._streaming:
             if isinstance(out, BufferedOutput):
+                out.shapes = self.registry.shapes
                 self.registry.grouped[out.add] = out.add_group
+        self.registry.listeners.extend(self._listeners)
         if loop is not None and self._streaming:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loadpy-outputs")
             self._task = loop.create_task(self._flush_periodically())
@@ -176,7 +179,7 @@ class OutputManager:
             try:
                 out.flush()
             except OSError as exc:
-                _log_write_error(out, exc, "its samples are dropped from now on, the test goes on")
+                _log_write_error(out, exc, DROPPED)
 
     def stop(self) -> None:
         """Unregister, write everything still buffered and close the files. Idempotent."""
@@ -194,6 +197,8 @@ class OutputManager:
         for out in self._streaming:
             try:
                 out.stop()
+            except WriteFailed as exc:  # the writer child's failure, reported when it closed the file
+                _log_write_error(out, exc, DROPPED)
             except OSError as exc:
                 _log_write_error(out, exc, "its last samples are lost")
 
