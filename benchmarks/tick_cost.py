@@ -221,15 +221,7 @@ class _Timed:
         self.phases._add(self.label, time.process_time() - self.start)
 
 
-class _NotTimed:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NOT_TIMED = _NotTimed()
+_NOT_TIMED = contextlib.nullcontext()
 PHASES = Phases()
 
 
@@ -317,7 +309,9 @@ def record(count: int, ticks: int, urls: int, history_s: int, rate: int, with_be
             for w in workers:
                 w.second()
             send(tick, out.unmeasured)
-    for tick in range(1, ticks + 1):
+    # the ticks go on from the warm-up's (a worker's detail every `every` ticks, as in a run: restarting
+    # at 1 made the workers whose turn is 0 wait 2 x every - 1 ticks once, their keys doubled in one tick)
+    for tick in range(every, every + ticks):
         for w in workers:
             w.second()
         if with_before or not deltas_exist:
