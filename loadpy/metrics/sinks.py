@@ -34,9 +34,12 @@ from loadpy.metrics.metric import MetricType
 EXACT_LIMIT = 10_000
 # bucket keys a histogram holds uncounted at most (8 bytes each; TrendSink._keys)
 KEY_BATCH = 8192
-# each series counts its keys from a batch size of its own, between KEY_BATCH/2 and KEY_BATCH: series fed
-# alike (a coordinator's per-URL series) then reach their batch in different ticks, not in the same one
-_BATCH_SIZES = cycle(range(KEY_BATCH // 2, KEY_BATCH, 181))
+# a series counts its keys every KEY_BATCH keys received, the first time after one of these sizes in
+# turn (KEY_BATCH/23 .. KEY_BATCH): series fed alike (a coordinator's per-URL series, all turned into
+# histograms in the same second) then count in different ticks, a phase apart for good, whatever reads
+# count in between. A batch size of their own per series (round 4) drifted in and out of phase: up to
+# 3x the mean number of series counting in one tick (benchmarks/README.md, "Coordinator tick cost")
+_FIRST_BATCH_SIZES = cycle(range(KEY_BATCH // 23, KEY_BATCH + 1, KEY_BATCH // 23))
 _HALF_BUCKET = 1 << (_SHIFT - 1)
 _PACK_Q = struct.Struct("<Q")
 _PACK_D = struct.Struct("<d")
@@ -217,7 +220,6 @@ class TrendSink:
 
     __slots__ = (
         "_batch",
-        "_batch_size",
         "_bcache",
         "_bdone",
         "_buf",
@@ -228,6 +230,7 @@ class TrendSink:
         "_ranked",
         "_since",
         "_sorted",
+        "_until_due",
         "add",
         "bucketed_deltas",
         "count",
@@ -249,7 +252,7 @@ class TrendSink:
         # counting 64 workers' few keys per series each second spends most of its time on misses)
         self._keys: list[array] = []
         self._pending = 0  # keys in _keys
-        self._batch_size = 0  # counted when _pending reaches it; drawn from _BATCH_SIZES at the first keys
+        self._until_due = 0  # keys to receive before counting them; 0: none received yet
         self._sorted: list[float] | None = None
         # the histogram's buckets in value order and their cumulative counts (built once per reading)
         self._ranked: tuple[list[int], list[int]] | None = None
@@ -477,10 +480,12 @@ class TrendSink:
             # kept as they came (no copy: growing one array reallocated and copied it again and again)
             self._keys.append(body)
             self._pending += len(body)
-            if not self._batch_size:
-                self._batch_size = next(_BATCH_SIZES)
-            if self._pending >= self._batch_size:
+            if not self._until_due:
+                self._until_due = next(_FIRST_BATCH_SIZES)
+            self._until_due -= len(body)
+            if self._until_due <= 0:  # due: count; the next time KEY_BATCH keys after this due point
                 self._count_keys()
+                self._until_due = self._until_due % KEY_BATCH or KEY_BATCH
         else:
             self._hist.add_counts(body)  # {key: count}
         return False

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from loadpy.base.collector import frozen_while_scenarios_run
 from loadpy.clock import now
 from loadpy.errors import ConfigError, ExitCode, LoadpyError
 from loadpy.metrics.deltas import DeltaReceiver
@@ -317,16 +318,22 @@ class Coordinator:
         await self._barrier()
 
     async def run_scenarios(self, setup_data: Any) -> None:
-        """setup()'s data to every worker with the start signal, then until the last worker ended."""
-        if not self.lifecycle.stopped:
-            self.live.install()  # after setup(): its samples are where the running sinks start
-            data = json.dumps(setup_data).encode()
-            for w in self.workers:
-                w.send_bytes(f"start {len(data)}\n".encode() + data)
-        try:
-            await self._settle()
-        finally:
-            self.live.remove()  # every worker's detail is in the registry: the final evaluation reads it
+        """setup()'s data to every worker with the start signal, then until the last worker ended.
+
+        What exists at the start (modules, the script's runtime, setup's objects) is frozen out of the
+        collector until the end, as a single process's engine does: a full collection while the deltas
+        arrive then walks only what the run allocated, not the whole process (benchmarks/README.md,
+        "Coordinator tick cost", round 5)."""
+        with frozen_while_scenarios_run():
+            if not self.lifecycle.stopped:
+                self.live.install()  # after setup(): its samples are where the running sinks start
+                data = json.dumps(setup_data).encode()
+                for w in self.workers:
+                    w.send_bytes(f"start {len(data)}\n".encode() + data)
+            try:
+                await self._settle()
+            finally:
+                self.live.remove()  # every worker's detail is in the registry: the final evaluation reads it
 
     async def _settle(self) -> None:
         """Until every worker ended (its result read or its death seen)."""

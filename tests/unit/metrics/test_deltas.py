@@ -201,3 +201,31 @@ def test_bucket_keys_are_counted_in_batches_and_read_in_full() -> None:
             assert sink.values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
     assert max(pending) < KEY_BATCH and any(pending)  # keys did wait, never more than a batch
     assert coordinator.aggregate(duration).values(0.0, stats) == single.aggregate(duration).values(0.0, stats)
+
+
+def test_series_fed_alike_count_their_keys_in_different_ticks() -> None:
+    """A coordinator's per-URL series get as many keys as each other every tick (64 workers' detail:
+    8 deltas of 80 keys): each counts every KEY_BATCH keys, the first time after a batch of its own
+    size, so a tick counts its share of them, not all at once — and a read that counts everything
+    (a REST API poll) does not bring them back in step. Every key is counted by the end."""
+    key = 0x4029000000000000 >> 42  # 12.5's bucket
+    series = [TrendSink() for _ in range(46)]
+    for sink in series:  # a histogram from its first keys
+        sink.merge_state((1, 12.5, 12.5, 12.5, array("Q", [key])))
+    per_tick, most_pending = [], 0
+    for tick in range(80):
+        counting = 0
+        for sink in series:
+            before = sink.pending_keys
+            for _ in range(8):
+                sink.merge_state((80, 1000.0, 12.5, 12.5, array("Q", [key]) * 80))
+            counting += sink.pending_keys < before + 640
+            most_pending = max(most_pending, sink.pending_keys)
+        per_tick.append(counting)
+        if tick == 30:
+            for sink in series:
+                sink.fold()
+    assert max(per_tick) == math.ceil(len(series) * 640 / KEY_BATCH)  # 4 of 46 series a tick at most
+    assert min(per_tick[1:]) >= 2  # and some in every tick: the counting is spread, not bunched
+    assert most_pending < KEY_BATCH + 640  # the keys waiting stay bounded
+    assert all(sink.bucket_counts() == {key: 1 + 80 * 640} for sink in series)
