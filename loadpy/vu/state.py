@@ -214,8 +214,7 @@ class VUState:
 
     def _on_response(self, resp: Response, record: HttpRecord) -> None:
         """Every hop of every request: recorded under what its own call said (see HttpRecord)."""
-        site, name, ctx = record
-        self._recorder.record_http(resp, ctx, site, name, self._meta())
+        self._recorder.record_response(resp, record, self._meta())
 
     # -- samples -----------------------------------------------------------------------------
     def set_vu_tag(self, key: str, value: str | None) -> None:
