@@ -348,7 +348,7 @@ class VUState:
                 self._ctx = ctx
                 client = self._client
                 if client is not None:
-                    if not core.no_cookies_reset and client.cookies:
+                    if not core.no_cookies_reset and client.cookies.entries:  # (the dict: no `__bool__` call)
                         client.cookies.clear()
                     self._sent0, self._received0 = client.bytes_sent, client.bytes_received
                 else:

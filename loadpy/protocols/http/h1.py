@@ -226,6 +226,16 @@ class ResponseHead:
                 return True
         return False
 
+    def may_have_cookies_or_encoding(self) -> bool:
+        """`may_have(b"set-cookie", b"content-encoding")`, written out: the client asks it of every
+        response (no argument tuple, no loop)."""
+        if self._headers is not None:
+            return True
+        lower = self._lower
+        if not lower:
+            lower = self._lower = self.raw.lower()
+        return lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
+
     def _parse(self) -> dict[str, str]:
         headers: dict[str, str] = {}
         raw = self.raw
