@@ -38,17 +38,10 @@ class IterationTally(Protocol):
     def iteration_failed(self, exc: Exception) -> None: ...
 
 
-class OneIndex:
-    """`next_index` of a single iteration: `index`, then None."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index: int) -> None:
-        self.index: int | None = index
-
-    def __call__(self) -> int | None:
-        index, self.index = self.index, None
-        return index
+def one_index(index: int) -> Callable[[], int | None]:
+    """`next_index` of a single iteration: `index`, then None (a C iterator's `__next__`: no Python
+    call per use, as an arrival-rate VU makes one per arrival)."""
+    return iter((index, None)).__next__
 
 
 class VirtualUser(Protocol):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from loadpy.base.progress import ScenarioProgress, active_vus_column, time_column
-from loadpy.base.runtime import OneIndex, VirtualUser
+from loadpy.base.runtime import VirtualUser, one_index
 from loadpy.clock import Alarm, now
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv, or_default
 from loadpy.executors.lateness import LatenessLog, lateness_path
@@ -190,7 +190,7 @@ class ArrivalRateRunner(ExecutorRunner):
             # one iteration of the VU's loop, counting into this runner; a VU counts as active while it runs
             self.active_vus += 1
             try:
-                await run(ctx, OneIndex(index), self)
+                await run(ctx, one_index(index), self)
             finally:
                 self.active_vus -= 1  # counts_running_only
             if self._arrivals_over:

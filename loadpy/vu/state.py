@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from loadpy import clock
-from loadpy.base.runtime import IterationTally, OneIndex, ScenarioContext
+from loadpy.base.runtime import IterationTally, ScenarioContext, one_index
 from loadpy.clock import now
 from loadpy.errors import TestAbort
 from loadpy.metrics.metric import Metric
@@ -400,7 +400,7 @@ class VUState:
         completed (its code's errors logged), raises CancelledError when cancelled and TestAbort (or a
         runtime bug) after recording."""
         once = _Once()
-        await self.run_iterations(scenario, OneIndex(iteration_in_test), once)
+        await self.run_iterations(scenario, one_index(iteration_in_test), once)
         if once.failure is not None:
             raise once.failure
 
