@@ -11,6 +11,7 @@ request (whole process, startup included: compare trees, not absolute figures) a
 `--js` runs the same workload as a k6 script (`export default function () { http.get(url); }`)
 through loadpy's JavaScript front end; `--k6` adds the real k6 running that script as one more row;
 `--check` adds `check(res, {'status is 200': (r) => r.status === 200})` to each iteration.
+`--body-bytes N` requests a static body of N bytes (nginx from disk) instead of the 2-byte `ok`.
 `--marginal` also runs each tree with one iteration per VU and prints its startup CPU and the marginal
 cost, (CPU - startup CPU) / (requests - VUs): the per-request figure without the process's start.
 """
@@ -92,6 +93,7 @@ def main() -> int:
         "--executor", default="shared-iterations", choices=["shared-iterations", "ramping-vus", "constant-arrival-rate"]
     )
     ap.add_argument("--python", action="store_true", help="a Python script (vu.http.get) instead of YAML")
+    ap.add_argument("--body-bytes", type=int, help="GET a static body of N bytes, not nginx's `ok`")
     ap.add_argument("--seconds", type=int, default=5, help="duration of ramping-vus / constant-arrival-rate")
     ap.add_argument("--max-vus", type=int, help="constant-arrival-rate maxVUs (default: --vus, as preAllocatedVUs)")
     ap.add_argument("--out", action="append", default=[], help="a loadpy --out, e.g. json=out.json (in a temp dir)")
@@ -114,19 +116,20 @@ def main() -> int:
         trees.append(("k6", Path(k6)))
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in trees}
     with Nginx(args.nginx, cpu=1) as target:
+        url = target.body_url(args.body_bytes) if args.body_bytes else target.url
         # the measured workload, and with --marginal the same with one iteration per VU (the start)
         sizes = [("", args.requests)] + ([("startup", args.vus)] if args.marginal else [])
         paths: dict[str, Path] = {}
         k6_paths: dict[str, Path] = {}
         for label, requests in sizes:
             k6_paths[label] = work / f"script{label}.js"
-            k6_paths[label].write_text(k6_script(target.url, args.vus, requests, args.check))
+            k6_paths[label].write_text(k6_script(url, args.vus, requests, args.check))
             if args.js:
                 paths[label] = k6_paths[label]
             else:
                 paths[label] = work / (f"script{label}.py" if args.python else f"scenario{label}.yaml")
                 paths[label].write_text(
-                    scenario(target.url, args.vus, requests, args.executor, args.seconds, args.python, args.max_vus)
+                    scenario(url, args.vus, requests, args.executor, args.seconds, args.python, args.max_vus)
                 )
         arrivals = args.executor == "constant-arrival-rate"
         starts: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in trees}

@@ -2,6 +2,7 @@
 
     PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --vus 50 --requests 60000
     PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --profile 30   # cProfile, top 30
+    PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --body-bytes 8192   # an 8 KB body with its head
 
 `loadpy run` of the `ab.py` workload (50 VUs, shared-iterations, one `request` step) in this
 process, with every connection an in-memory one: a write is answered by nginx's exact response
@@ -39,6 +40,20 @@ NGINX_RESPONSE = (
     b"Content-Type: text/plain\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok"
 )
 
+RESPONSE = [NGINX_RESPONSE]  # what every write is answered with (`--body-bytes` replaces it)
+
+
+def response_with_body(size: int) -> bytes:
+    """nginx's response with a JSON-like body of `size` bytes (head and body in one read)."""
+    body = (b'{"k": "v"}, ' * (size // 12 + 1))[:size]
+    return (
+        NGINX_RESPONSE.replace(
+            b"Content-Type: text/plain\r\nContent-Length: 2\r\n",
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n" % size,
+        ).removesuffix(b"ok")
+        + body
+    )
+
 
 class MemoryTransport:
     """The part of a transport H1Connection uses; every write is answered on the next loop turn."""
@@ -49,7 +64,7 @@ class MemoryTransport:
         self._closing = False
 
     def write(self, data: bytes) -> None:
-        self._loop.call_soon(self._protocol.data_received, NGINX_RESPONSE)
+        self._loop.call_soon(self._protocol.data_received, RESPONSE[0])
 
     def writelines(self, chunks: Any) -> None:
         self.write(b"".join(chunks))
@@ -116,6 +131,7 @@ def main() -> int:
     ap.add_argument("--vus", type=int, default=50)
     ap.add_argument("--requests", type=int, default=60_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--body-bytes", type=int, help="answer with a body of N bytes instead of nginx's 2-byte `ok`")
     ap.add_argument("--profile", type=int, metavar="N", help="cProfile one long run, print the top N by own time")
     ap.add_argument(
         "--once",
@@ -123,6 +139,8 @@ def main() -> int:
         help="one run of VUs + R requests, nothing else (for an instruction counter: see the module doc)",
     )
     args = ap.parse_args()
+    if args.body_bytes is not None:
+        RESPONSE[0] = response_with_body(args.body_bytes)
     patch_connect()
     work = Path(tempfile.mkdtemp(prefix="loadpy-floor-"))
     short, long = work / "short.yaml", work / "long.yaml"

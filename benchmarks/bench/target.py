@@ -30,6 +30,7 @@ http {{
         listen 127.0.0.1:{port} backlog=4096;
         location / {{ default_type text/plain; return 200 "ok"; }}
         location /delay {{ default_type text/plain; return 200 "ok"; }}
+        location /static/ {{ root {dir}; default_type application/json; }}
     }}
 }}
 """
@@ -52,6 +53,16 @@ class Nginx:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+    def body_url(self, size: int) -> str:
+        """The URL of a static JSON-like body of `size` bytes (written now; nginx serves it from disk)."""
+        static = self.dir / "static"
+        static.mkdir(exist_ok=True)
+        body = static / f"{size}.json"
+        body.write_bytes((b'{"k": "v"}, ' * (size // 12 + 1))[:size])
+        for path, mode in ((self.dir, 0o755), (static, 0o755), (body, 0o644)):
+            path.chmod(mode)  # nginx's worker runs as another user
+        return f"{self.url}static/{size}.json"
 
     def __enter__(self) -> Nginx:
         affinity = format(1 << self.cpu, "b")

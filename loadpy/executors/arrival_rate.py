@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from loadpy.base.progress import ScenarioProgress, active_vus_column, time_column
-from loadpy.base.runtime import VirtualUser
+from loadpy.base.runtime import VirtualUser, one_index
 from loadpy.clock import Alarm, now
 from loadpy.executors.base import ExecutorConfig, ExecutorRunner, Fields, Problem, RunEnv, or_default
 from loadpy.executors.lateness import LatenessLog, lateness_path
@@ -177,7 +177,7 @@ class ArrivalRateRunner(ExecutorRunner):
         create_future = asyncio.get_running_loop().create_future
         idle = self._idle
         ctx = self.ctx
-        run = vu.run_iteration
+        run = vu.run_iterations
         record = None if self._lateness is None else self._lateness.add
         while (arrival := await waiter) is not None:
             index, due = arrival
@@ -187,17 +187,10 @@ class ArrivalRateRunner(ExecutorRunner):
                 self.lateness_max = late
             if record is not None:
                 record(late)
-            # `iteration`, inlined: one coroutine level less per iteration
-            self._begin_iteration()
+            # one iteration of the VU's loop, counting into this runner; a VU counts as active while it runs
+            self.active_vus += 1
             try:
-                await run(ctx, index)
-            except asyncio.CancelledError:
-                self.interrupted += 1
-                raise
-            except Exception as exc:
-                self._iteration_failed(exc)
-            else:
-                self.completed += 1
+                await run(ctx, one_index(index), self)
             finally:
                 self.active_vus -= 1  # counts_running_only
             if self._arrivals_over:

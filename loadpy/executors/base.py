@@ -335,7 +335,7 @@ class ExecutorRunner:
         self.regular_end = math.inf
         self.hard_end = math.inf
         self.lateness_max = 0.0  # arrival-rate: worst start lag behind the planned time (s)
-        self._started = 0
+        self.started = 0  # iterations started (IterationTally; counted by the VU's loop)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._forget_task = self._tasks.discard  # one bound method for every task (not one each: 100k VUs)
         self._stop_event: asyncio.Event | None = None
@@ -452,52 +452,14 @@ class ExecutorRunner:
                 pass
         return not self.stopping
 
-    async def iteration(self, vu: VirtualUser, iteration_in_test: int) -> bool:
-        """Run one iteration; True when it completed (False: the test is being aborted)."""
-        self._begin_iteration()
-        try:
-            await vu.run_iteration(self.ctx, iteration_in_test)
-        except asyncio.CancelledError:
-            self.interrupted += 1
-            raise
-        except Exception as exc:
-            self._iteration_failed(exc)
-            return False
-        finally:
-            if self.counts_running_only:
-                self.active_vus -= 1
-        self.completed += 1
-        return True
+    def run_iterations(self, vu: VirtualUser, next_index: Callable[[], int | None]) -> Coroutine[Any, Any, None]:
+        """The VU's own iteration loop on this scenario, counting into this runner (no coroutine around
+        it: one level less per request): iterations while `next_index()` gives their index in the test."""
+        assert not self.counts_running_only  # arrival-rate executors count running VUs around each one
+        return vu.run_iterations(self.ctx, next_index, self)
 
-    async def run_iterations(self, vu: VirtualUser, next_index: Callable[[], int | None]) -> None:
-        """`iteration` in a loop, inlined (one coroutine level less per iteration for the looping
-        executors): runs iterations on `vu` while `next_index()` gives their index in the test."""
-        assert not self.counts_running_only  # arrival-rate executors count running VUs: use iteration()
-        ctx = self.ctx
-        run = vu.run_iteration
-        while (index := next_index()) is not None:
-            # (`_begin_iteration` inlined: this runs for every iteration, and nothing counts running VUs here)
-            ctx.iterations_in_instance = self._started
-            self._started += 1
-            try:
-                await run(ctx, index)
-            except asyncio.CancelledError:
-                self.interrupted += 1
-                raise
-            except Exception as exc:
-                self._iteration_failed(exc)
-                return
-            self.completed += 1
-
-    def _begin_iteration(self) -> None:
-        # The runtime reads the shared context synchronously at entry, so this is the 0-based
-        # index of the iteration being started.
-        self.ctx.iterations_in_instance = self._started
-        self._started += 1
-        if self.counts_running_only:
-            self.active_vus += 1
-
-    def _iteration_failed(self, exc: Exception) -> None:
+    def iteration_failed(self, exc: Exception) -> None:
+        """An iteration ended the VU's loop with `exc` (IterationTally)."""
         if isinstance(exc, TestAbort):
             self.completed += 1  # k6 counts the iteration that aborts the test
         else:  # a bug in the runtime: stop the test, do not hide it

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, time_column
+from loadpy.clock import now
 from loadpy.executors.base import (
     MIN_DURATION,
     ExecutorConfig,
@@ -70,7 +71,7 @@ class ConstantVUsRunner(ExecutorRunner):
         await self.run_loops_of(vus, self._next_index)
 
     def _next_index(self) -> int | None:
-        if not self.may_start():
+        if self.stopping or now() >= self.regular_end:  # (`may_start` inlined: it runs for every iteration)
             return None
         index = self._local_iterations
         self._local_iterations += 1

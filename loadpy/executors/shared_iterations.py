@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from loadpy.base.durations import format_duration
 from loadpy.base.progress import ScenarioProgress, count_of
+from loadpy.clock import now
 from loadpy.executors.base import ExecutorRunner, IterationsConfig, RunEnv
 from loadpy.segments import SegmentArg, Stripe, as_stripe
 
@@ -58,7 +59,8 @@ class SharedIterationsRunner(ExecutorRunner):
         await self.run_loops_of(vus, self._next_index)
 
     def _next_index(self) -> int | None:
-        if not (self.attempted < self.total and self.may_start()):
+        # (`may_start` inlined: this runs for every iteration)
+        if not (self.attempted < self.total and not self.stopping and now() < self.regular_end):
             return None
         index = self.attempted
         self.attempted += 1

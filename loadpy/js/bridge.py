@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from loadpy.base.runtime import ScenarioContext
+from loadpy.base.runtime import IterationTally, ScenarioContext
 from loadpy.clock import now, wall_ns
 from loadpy.errors import ConfigError, ScriptError, TestAbort
 from loadpy.js.engine import JsContext, JSException, Program
@@ -53,11 +53,13 @@ class JsVU(VUState):
         self.js.host.exec_info = self._exec_info
         self.js.host.set_vu_tag = self.set_vu_tag
 
-    def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> Coroutine[Any, Any, None]:
-        """VUState's own coroutine (no coroutine level of its own: one frame less per iteration); the
+    def run_iterations(
+        self, scenario: ScenarioContext, next_index: Callable[[], int | None], tally: IterationTally
+    ) -> Coroutine[Any, Any, None]:
+        """VUState's own loop (no coroutine level of its own: one frame less per iteration); the
         iteration counters of k6/execution are kept by the body (`JsRuntime._body`)."""
         self.scenario_ctx = scenario
-        return super().run_iteration(scenario, iteration_in_test)
+        return super().run_iterations(scenario, next_index, tally)
 
     def _exec_info(self, key: str) -> dict[str, Any]:
         scenario = self.scenario_ctx

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from loadpy.errors import SetupDataError
 from loadpy.metrics.registry import Registry
 from loadpy.metrics.tags import TagSet, tagset
+from loadpy.protocols.http.cookies import CookieJar
 from loadpy.protocols.http.model import Response
 from loadpy.vu.recording import DEFAULT_EXPECTED, ExpectedStatuses, Recorder
 
@@ -24,7 +25,7 @@ class HttpClientLike(Protocol):
 
     bytes_sent: int
     bytes_received: int
-    cookies: Any
+    cookies: CookieJar
     vu_id: int  # picks the VU's `localIPs` source address
 
     on_challenge: OnResponse | None  # the first response of a Digest request (see HttpClient.send)

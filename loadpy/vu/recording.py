@@ -163,16 +163,11 @@ class Recorder:
         return self.context(ctx.base, f"{ctx.group}::{name}")
 
     # -- HTTP ----------------------------------------------------------------------
-    def record_response(self, resp: Response, record: HttpRecord) -> None:
-        """A client's `on_response` hook when samples carry no `vu` / `iter` metadata (the VU's own
-        hook adds them): every hop recorded under what its own call said (see HttpRecord)."""
+    def record_response(self, resp: Response, record: HttpRecord, meta: dict[str, str] | None = None) -> None:
+        """Record k6's nine http_* samples for one response (one redirect hop) under what its own call
+        said (see HttpRecord). Without `vu` / `iter` metadata this is the client's `on_response` hook
+        itself (the VU's own hook adds the metadata): one call per response."""
         site, name, ctx = record
-        self.record_http(resp, ctx, site, name, None)
-
-    def record_http(
-        self, resp: Response, ctx: TagContext, site: RequestSite, name: str | None, meta: dict[str, str] | None
-    ) -> None:
-        """Record k6's nine http_* samples for one response (one redirect hop)."""
         if not resp.sent:
             return
         url = name or resp.url
@@ -195,6 +190,12 @@ class Recorder:
                 self.registry.emit_many(self._http_timed, tags, values, resp.end_time, meta)
             else:
                 self.registry.emit_many(self._http_metrics, tags, (*values, failed_value), resp.end_time, meta)
+
+    def record_http(
+        self, resp: Response, ctx: TagContext, site: RequestSite, name: str | None, meta: dict[str, str] | None
+    ) -> None:
+        """`record_response` with the record's parts given one by one."""
+        self.record_response(resp, (site, name, ctx), meta)
 
     def _http_entry(self, resp: Response, ctx: TagContext, site: RequestSite, url: str) -> tuple[Any, ...]:
         expected_rule = self.expected if site.expected is True else site.expected

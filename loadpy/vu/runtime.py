@@ -160,7 +160,7 @@ def _running_scenario(frame: FrameType) -> str | None:
     return None
 
 
-_ITERATION_CODE = VUState.run_iteration.__code__
+_ITERATION_CODE = VUState.run_iterations.__code__
 _PHASE_CODE = BaseRuntime._run_phase.__code__
 
 

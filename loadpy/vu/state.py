@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from loadpy import clock
-from loadpy.base.runtime import ScenarioContext
+from loadpy.base.runtime import IterationTally, ScenarioContext, one_index
 from loadpy.clock import now
 from loadpy.errors import TestAbort
 from loadpy.metrics.metric import Metric
@@ -214,8 +214,7 @@ class VUState:
 
     def _on_response(self, resp: Response, record: HttpRecord) -> None:
         """Every hop of every request: recorded under what its own call said (see HttpRecord)."""
-        site, name, ctx = record
-        self._recorder.record_http(resp, ctx, site, name, self._meta())
+        self._recorder.record_response(resp, record, self._meta())
 
     # -- samples -----------------------------------------------------------------------------
     def set_vu_tag(self, key: str, value: str | None) -> None:
@@ -313,70 +312,97 @@ class VUState:
         return sent, received
 
     # -- iterations (the engine's VirtualUser protocol) -------------------------------------------
-    async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
-        """One iteration of `scenario`: iterations, iteration_duration, data_sent, data_received
-        recorded (errors included); CancelledError when hard-stopped (only the bytes recorded);
-        TestAbort passed on after recording."""
+    async def run_iterations(
+        self, scenario: ScenarioContext, next_index: Callable[[], int | None], tally: IterationTally
+    ) -> None:
+        """Iterations of `scenario` while `next_index()` gives one (see `VirtualUser.run_iterations`):
+        iterations, iteration_duration, data_sent, data_received recorded (errors included); only the
+        bytes recorded when hard-stopped; a TestAbort goes to `tally` after recording.
+
+        The looping executors' VU task is this coroutine itself, so it is written out in one frame:
+        what stays the same across iterations is read once, and each request resumes one level less."""
         current = self._current
         if current is None or current.scenario is not scenario:
             assert self._scenarios is not None, "a setup/teardown VU runs no scenario"
             current = self._current = self._scenarios(scenario)
-            self.scenario = scenario.name
-            self.env = current.env
-        ctx = current.ctx
-        self._base = ctx.base  # (as `_with_vu_tags` does: inlined for a VU without tags of its own)
-        if self.vu_tags:
-            ctx = self._with_vu_tags(ctx)
+        self.scenario = scenario.name
+        self.env = current.env
         core = self._core
-        # fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts
-        if self._setup_version != core.setup_version:
-            self.setup_data = core.setup_copy()
-            self._setup_version = core.setup_version
-        self.iteration_in_test = iteration_in_test
-        if self.captures:
-            self.captures = {}
-        self._ctx = ctx
-        client = self._client
-        if client is not None:
-            if not core.no_cookies_reset and client.cookies:
-                client.cookies.clear()
-            self._sent0, self._received0 = client.bytes_sent, client.bytes_received
-        else:
-            self._sent0 = self._received0 = 0
         recorder = self._recorder
-        meta = self._meta() if recorder.metadata else None
-        start = now()
-        aborted: TestAbort | None = None
+        body = current.body
         try:
-            await current.body(self)
+            while (index := next_index()) is not None:
+                scenario.iterations_in_instance = tally.started
+                tally.started += 1
+                ctx = current.ctx
+                self._base = ctx.base  # (as `_with_vu_tags` does: inlined for a VU without tags of its own)
+                if self.vu_tags:
+                    ctx = self._with_vu_tags(ctx)
+                # fresh per-iteration state: setup data, captures, cookies (unless noCookiesReset), byte counts
+                if self._setup_version != core.setup_version:
+                    self.setup_data = core.setup_copy()
+                    self._setup_version = core.setup_version
+                self.iteration_in_test = index
+                if self.captures:
+                    self.captures = {}
+                self._ctx = ctx
+                client = self._client
+                if client is not None:
+                    if not core.no_cookies_reset and client.cookies.entries:  # (the dict: no `__bool__` call)
+                        client.cookies.clear()
+                    self._sent0, self._received0 = client.bytes_sent, client.bytes_received
+                else:
+                    self._sent0 = self._received0 = 0
+                meta = self._meta() if recorder.metadata else None
+                start = now()
+                aborted: TestAbort | None = None
+                try:
+                    await body(self)
+                except asyncio.CancelledError:
+                    self._interrupted(ctx, meta)
+                    raise
+                except TestAbort as exc:
+                    aborted = exc
+                except Exception as exc:
+                    locate = current.locate
+                    log.error(
+                        "%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"}
+                    )
+                if self._ws_sessions:
+                    await self.close_ws()
+                elapsed = now() - start
+                sent, received = self._take_ws_bytes(()) if self._ws_sent or self._ws_received else (0, 0)
+                client = self._client
+                if client is not None:
+                    sent += client.bytes_sent - self._sent0
+                    received += client.bytes_received - self._received0
+                    if self._close_idle_each_iteration:
+                        client.close_idle()
+                # a group left open by a failing step does not leak into the next iteration; the iteration's
+                # samples carry the VU's tags as they are at its end (as k6's)
+                self._ctx = ctx = self._with_vu_tags(current.ctx) if self.vu_tags else current.ctx
+                recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
+                self.iteration += 1
+                if aborted is not None:
+                    raise aborted
+                pad = core.min_iteration_duration - elapsed
+                if pad > 0:
+                    await clock.sleep(pad)  # not part of iteration_duration (k6)
+                tally.completed += 1
         except asyncio.CancelledError:
-            self._interrupted(ctx, meta)
+            tally.interrupted += 1
             raise
-        except TestAbort as exc:
-            aborted = exc
         except Exception as exc:
-            locate = current.locate
-            log.error("%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"})
-        if self._ws_sessions:
-            await self.close_ws()
-        elapsed = now() - start
-        sent, received = self._take_ws_bytes(()) if self._ws_sent or self._ws_received else (0, 0)
-        client = self._client
-        if client is not None:
-            sent += client.bytes_sent - self._sent0
-            received += client.bytes_received - self._received0
-            if self._close_idle_each_iteration:
-                client.close_idle()
-        # a group left open by a failing step does not leak into the next iteration; the iteration's
-        # samples carry the VU's tags as they are at its end (as k6's)
-        self._ctx = ctx = self._with_vu_tags(current.ctx) if self.vu_tags else current.ctx
-        recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
-        self.iteration += 1
-        if aborted is not None:
-            raise aborted
-        pad = core.min_iteration_duration - elapsed
-        if pad > 0:
-            await clock.sleep(pad)  # not part of iteration_duration (k6)
+            tally.iteration_failed(exc)
+
+    async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
+        """One iteration of `scenario` through `run_iterations`, outside any executor: returns when it
+        completed (its code's errors logged), raises CancelledError when cancelled and TestAbort (or a
+        runtime bug) after recording."""
+        once = _Once()
+        await self.run_iterations(scenario, one_index(iteration_in_test), once)
+        if once.failure is not None:
+            raise once.failure
 
     def _interrupted(self, ctx: TagContext, meta: dict[str, str] | None) -> None:
         """A hard-stopped iteration: only the bytes it moved are recorded (k6)."""
@@ -411,3 +437,16 @@ class VUState:
             self._recorder.add(core.m_data_received, record_bytes_in, float(received))
         if self._client is not None:
             await self._client.aclose()
+
+
+class _Once:
+    """The tally of `VUState.run_iteration`: keeps the failure to raise it."""
+
+    __slots__ = ("completed", "failure", "interrupted", "started")
+
+    def __init__(self) -> None:
+        self.started = self.completed = self.interrupted = 0
+        self.failure: Exception | None = None
+
+    def iteration_failed(self, exc: Exception) -> None:
+        self.failure = exc

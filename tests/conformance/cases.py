@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.conformance.cases_config import CONFIG
 from tests.conformance.cases_dashboard import DASHBOARD
+from tests.conformance.cases_hot import HOT
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_jsfid import JSFID
 from tests.conformance.cases_metrics import METRICS
@@ -968,4 +969,5 @@ CASES: list[Case] = [
     *STREAMING,
     *CONFIG,
     *SCHEMA,
+    *HOT,
 ]

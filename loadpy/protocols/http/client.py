@@ -640,7 +640,7 @@ class HttpClient:
         )
         if req.user_cookie or self.cookies.entries:
             resp.request_cookie = req.cookie_value(self._jar_cookie(req))
-        rare = head.may_have(b"set-cookie", b"content-encoding")  # one test for what most responses lack
+        rare = head.may_have_cookies_or_encoding()  # one test for what most responses lack
         if rare:
             set_cookies = head.set_cookies
             if set_cookies:

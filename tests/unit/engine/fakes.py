@@ -13,6 +13,7 @@ from typing import Any
 
 import uvloop
 
+from loadpy.base.runtime import IterationTally
 from loadpy.clock import now
 from loadpy.engine.interfaces import ScenarioContext
 from loadpy.errors import TestAbort
@@ -39,6 +40,23 @@ class FakeVU:
         self.id_in_instance = id_in_instance
         self.id_in_test = id_in_test
         self.closed = False
+
+    async def run_iterations(
+        self, scenario: ScenarioContext, next_index: Callable[[], int | None], tally: IterationTally
+    ) -> None:
+        """The engine's VU loop, counting as `VirtualUser.run_iterations` specifies."""
+        while (index := next_index()) is not None:
+            scenario.iterations_in_instance = tally.started
+            tally.started += 1
+            try:
+                await self.run_iteration(scenario, index)
+            except asyncio.CancelledError:
+                tally.interrupted += 1
+                raise
+            except Exception as exc:
+                tally.iteration_failed(exc)
+                return
+            tally.completed += 1
 
     async def run_iteration(self, scenario: ScenarioContext, iteration_in_test: int) -> None:
         rt = self.runtime

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httptools
 import pytest
 
-from loadpy.protocols.http.h1 import ResponseParser, canonical_header_bytes
+from loadpy.protocols.http.h1 import LOWER_WHOLE_UP_TO, ResponseParser, canonical_header_bytes
 from loadpy.protocols.http.model import Response
 
 
@@ -94,7 +94,43 @@ def test_set_cookies_and_may_have_without_a_full_parse(raw: bytes) -> None:
     # the client's one test per response: False only when neither header is there
     rare = "Content-Encoding" in ref.headers or bool(ref.set_cookies)
     assert parser.head.may_have(b"set-cookie", b"content-encoding") or not rare
+    assert parser.head.may_have_cookies_or_encoding() or not rare
     assert parser.headers == ref.headers
+
+
+# a body that spells the headers the client tests for, after more than LOWER_WHOLE_UP_TO bytes
+SPELLING_BODY = b"x" * LOWER_WHOLE_UP_TO + b"Set-Cookie: a=1\r\nContent-Encoding: gzip\r\n\r\nset-cookie:"
+BODY_SPELLS_HEADERS = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(SPELLING_BODY) + SPELLING_BODY
+)
+
+
+def test_the_presence_tests_of_a_long_response_read_its_head_not_the_body_that_came_with_it() -> None:
+    raw = BODY_SPELLS_HEADERS
+    head_end = raw.index(b"\r\n\r\n")
+    for cut in range(1, len(raw) + 1, 7):  # the body arrives with the head, in part or whole, or after it
+        parser = ResponseParser()
+        parser.start()
+        done = [parser.feed(part) for part in (raw[:cut], raw[cut:]) if part]
+        assert done[-1], cut
+        head = parser.head
+        assert not head.may_have_cookies_or_encoding(), cut
+        assert not head.may_have(b"set-cookie", b"content-encoding"), cut
+        assert head.set_cookies == [], cut
+        if len(head.raw) > LOWER_WHOLE_UP_TO:  # the lowered copy holds no body byte
+            assert head._lower == raw[:head_end].lower(), cut
+        assert b"".join(parser.body) == SPELLING_BODY, cut
+
+
+def test_a_short_response_whose_body_spells_a_header_still_has_none() -> None:
+    """Below LOWER_WHOLE_UP_TO the presence test may say yes from body bytes: the head, parsed, says no."""
+    raw = b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\nSet-Cookie: a=1"
+    parser = ResponseParser()
+    parser.start()
+    assert parser.feed(raw)
+    assert parser.head.set_cookies == []
+    assert parser.headers == {"Content-Length": "15"}
+    assert parser.body == [b"Set-Cookie: a=1"]
 
 
 def test_a_response_keeps_its_head_when_the_parser_moves_on() -> None:
