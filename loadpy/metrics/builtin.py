@@ -46,5 +46,5 @@ HTTP_METRICS: tuple[str, ...] = (
     "http_req_receiving",
     "http_req_failed",
 )
-# The seven trends among them (recorded together through one TrendBatch row).
+# The seven trends among them (recorded together through one RowBatch row).
 HTTP_TRENDS: tuple[str, ...] = HTTP_METRICS[1:8]

@@ -21,7 +21,7 @@ from loadpy.errors import ScriptError
 from loadpy.metrics.builtin import BUILTIN_METRICS
 from loadpy.metrics.groups import GroupTree
 from loadpy.metrics.metric import METRIC_NAME, Contains, Metric, MetricType
-from loadpy.metrics.sinks import Sink, TrendBatch, TrendSink, merge_all, new_sink
+from loadpy.metrics.sinks import BatchedSink, RowBatch, Sink, TrendSink, merge_all, new_sink
 from loadpy.metrics.tags import TagSet, matches
 
 log = logging.getLogger("loadpy.metrics")
@@ -53,7 +53,7 @@ class Registry:
         self.shapes: dict[int, tuple[Metric, ...] | Metric] = {}
         self._series_count = 0
         self._warned_cardinality = False
-        self._batches: dict[tuple[tuple[Metric, ...], TagSet], TrendBatch] = {}
+        self._batches: dict[tuple[tuple[Metric, ...], TagSet], RowBatch] = {}
         for name, (mtype, contains) in BUILTIN_METRICS.items():
             self.define(name, mtype, contains)
 
@@ -100,15 +100,16 @@ class Registry:
                 )
         return sink
 
-    def trend_batch(self, metrics: tuple[Metric, ...], tags: TagSet) -> TrendBatch:
-        """The batch of the trend series `metrics` under `tags` (one row of values per sample group,
-        `TrendBatch`), created on first use. Cache the result; always the same metrics tuple per tags."""
+    def row_batch(self, metrics: tuple[Metric, ...], tags: TagSet) -> RowBatch:
+        """The batch of the series `metrics` under `tags` (counters, rates and trends: one row of
+        values per sample group, `RowBatch`), created on first use. Cache the result."""
         key = (metrics, tags)
         batch = self._batches.get(key)
         if batch is None:
             sinks = tuple(self.sink(m, tags) for m in metrics)
-            assert all(isinstance(s, TrendSink) for s in sinks), "a batch holds trend series only"
-            batch = self._batches[key] = TrendBatch(sinks)  # type: ignore[arg-type]
+            batched = tuple(s for s in sinks if isinstance(s, BatchedSink))
+            assert len(batched) == len(sinks), "a batch holds no gauge"
+            batch = self._batches[key] = RowBatch(batched)
         return batch
 
     @property
@@ -193,7 +194,10 @@ class Registry:
     def fold(self, min_values: int = 1) -> None:
         """Fold buffered trend values into their bounded stores (off the hot path). The engine calls
         `fold(FOLD_BATCH)` once a second, so memory stays flat in a long run; series with fewer
-        values waiting are left for later, as a fold costs a few microseconds per series."""
+        values waiting are left for later, as a fold costs a few microseconds per series. Every batch
+        is flushed first: rows of counters and rates would otherwise wait for a read."""
+        for batch in self._batches.values():
+            batch.flush()
         for metric, series in self._series.items():
             if metric.type is MetricType.TREND:
                 for sink in series.values():

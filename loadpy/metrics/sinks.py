@@ -55,26 +55,42 @@ def _bucket_mid(key: int) -> float:
 
 
 class CounterSink:
-    __slots__ = ("_sent", "total")
+    __slots__ = ("_batches", "_sent", "_total")
     type = MetricType.COUNTER
 
     def __init__(self) -> None:
-        self.total = 0.0
+        self._total = 0.0
         self._sent: float | None = None  # total at the last delta(); None before the first
+        self._batches: tuple[RowBatch, ...] = ()  # rows of this series waiting in batches (RowBatch)
 
     def add(self, value: float) -> None:
-        self.total += value
+        self._total += value
+
+    @property
+    def total(self) -> float:
+        """The sum of every sample, the rows still waiting in a batch included."""
+        for batch in self._batches:
+            batch.flush()
+        return self._total
+
+    @total.setter
+    def total(self, value: float) -> None:
+        self._total = value
+
+    def take_rows(self, column: array) -> None:
+        """A batch's pending column of this series (RowBatch.flush)."""
+        self._total += sum(column)
 
     @property
     def empty(self) -> bool:
         return False  # a counter always has a value (0): k6 fails `count>0` on an empty counter
 
     def merge(self, other: CounterSink) -> None:
-        self.total += other.total
+        self._total += other.total
 
     def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink (a coordinator does it per series per second)."""
-        self.total += state
+        self._total += state
         return False
 
     def state(self) -> Any:
@@ -83,20 +99,22 @@ class CounterSink:
     def delta(self) -> Any:
         """The state of what was added since the previous call (the first: everything); None when
         nothing was. `from_state` + `merge` of every delta in turn rebuild this sink."""
-        if self._sent is not None and self.total == self._sent:
+        total = self.total
+        if self._sent is not None and total == self._sent:
             return None
-        out = self.total - (self._sent or 0.0)
-        self._sent = self.total
+        out = total - (self._sent or 0.0)
+        self._sent = total
         return out
 
     @classmethod
     def from_state(cls, state: Any) -> CounterSink:
         sink = cls()
-        sink.total = state
+        sink._total = state
         return sink
 
     def values(self, duration_s: float) -> dict[str, float]:
-        return {"count": self.total, "rate": self.total / duration_s if duration_s > 0 else 0.0}
+        total = self.total
+        return {"count": total, "rate": total / duration_s if duration_s > 0 else 0.0}
 
 
 class GaugeSink:
@@ -162,32 +180,61 @@ class GaugeSink:
 
 
 class RateSink:
-    __slots__ = ("_sent", "total", "trues")
+    __slots__ = ("_batches", "_sent", "_total", "_trues")
     type = MetricType.RATE
 
     def __init__(self) -> None:
-        self.trues = 0
-        self.total = 0
+        self._trues = 0
+        self._total = 0
         self._sent: tuple[int, int] | None = None  # (trues, total) at the last delta()
+        self._batches: tuple[RowBatch, ...] = ()  # rows of this series waiting in batches (RowBatch)
 
     def add(self, value: float) -> None:
-        self.total += 1
+        self._total += 1
         if value:
-            self.trues += 1
+            self._trues += 1
+
+    @property
+    def total(self) -> int:
+        """Samples, the rows still waiting in a batch included."""
+        for batch in self._batches:
+            batch.flush()
+        return self._total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._total = value
+
+    @property
+    def trues(self) -> int:
+        """Non-zero samples, the rows still waiting in a batch included."""
+        for batch in self._batches:
+            batch.flush()
+        return self._trues
+
+    @trues.setter
+    def trues(self, value: int) -> None:
+        self._trues = value
+
+    def take_rows(self, column: array) -> None:
+        """A batch's pending column of this series (RowBatch.flush): a value counts true as in `add`."""
+        rows = len(column)
+        self._total += rows
+        self._trues += rows - column.count(0.0)
 
     @property
     def empty(self) -> bool:
         return self.total == 0
 
     def merge(self, other: RateSink) -> None:
-        self.trues += other.trues
-        self.total += other.total
+        self._trues += other.trues
+        self._total += other.total
 
     def merge_state(self, state: Any) -> bool:
         """merge(from_state(state)) without building the sink."""
         trues, total = state
-        self.trues += trues
-        self.total += total
+        self._trues += trues
+        self._total += total
         return False
 
     def state(self) -> Any:
@@ -195,31 +242,34 @@ class RateSink:
 
     def delta(self) -> Any:
         """New (trues, total) since the previous call (the first: everything); None when unchanged."""
+        trues, total = self.trues, self.total
         sent_trues, sent_total = self._sent or (0, 0)
-        if self._sent is not None and self.total == sent_total:
+        if self._sent is not None and total == sent_total:
             return None
-        self._sent = (self.trues, self.total)
-        return (self.trues - sent_trues, self.total - sent_total)
+        self._sent = (trues, total)
+        return (trues - sent_trues, total - sent_total)
 
     @classmethod
     def from_state(cls, state: Any) -> RateSink:
         sink = cls()
-        sink.trues, sink.total = state
+        sink._trues, sink._total = state
         return sink
 
     @property
     def rate(self) -> float:
-        return self.trues / self.total if self.total else 0.0
+        total = self.total
+        return self._trues / total if total else 0.0
 
     def values(self, duration_s: float = 0.0) -> dict[str, float]:
-        return {"rate": self.rate, "passes": self.trues, "fails": self.total - self.trues}
+        trues, total = self.trues, self.total
+        return {"rate": trues / total if total else 0.0, "passes": trues, "fails": total - trues}
 
 
 class TrendSink:
     """All values of a Trend time series: exact up to EXACT_LIMIT, then a <0.05 % histogram."""
 
     __slots__ = (
-        "_batch",
+        "_batches",
         "_bcache",
         "_bdone",
         "_buf",
@@ -243,8 +293,8 @@ class TrendSink:
     def __init__(self) -> None:
         self._buf = array("d")
         self.add = self._buf.append  # the hot path: one C call per value
-        # the rows this series shares with others recorded together (TrendBatch), if any
-        self._batch: TrendBatch | None = None
+        # the batches whose rows hold values of this series (RowBatch), if any
+        self._batches: tuple[RowBatch, ...] = ()
         self._exact: array | None = array("d")
         self._hist: Histogram | None = None
         # bucket keys merged in from other processes' deltas, not counted into _hist yet: counting
@@ -271,8 +321,8 @@ class TrendSink:
     # -- folding -----------------------------------------------------------------
     def fold(self) -> None:
         """Move buffered values into the exact store or the histogram."""
-        if self._batch is not None:
-            self._batch.flush()
+        for batch in self._batches:
+            batch.flush()
         if self._keys:
             self._count_keys()
         buf = self._buf
@@ -320,6 +370,10 @@ class TrendSink:
         """Bucket keys merged in and not counted yet."""
         return self._pending
 
+    def take_rows(self, column: array) -> None:
+        """A batch's pending column of this series (RowBatch.flush): buffered, folded as any value."""
+        self._buf.extend(column)
+
     def _bucket(self, values: array) -> None:
         assert self._hist is not None
         self._hist.count_values(values)
@@ -327,12 +381,12 @@ class TrendSink:
     # -- reading -----------------------------------------------------------------
     @property
     def empty(self) -> bool:
-        return self.count == 0 and not self._buf and (self._batch is None or not self._batch.rows)
+        return self.count == 0 and not self._buf and not any(batch.rows for batch in self._batches)
 
     @property
     def buffered(self) -> int:
         """Values added since the last fold."""
-        return len(self._buf) + (0 if self._batch is None else self._batch.rows)
+        return len(self._buf) + sum(batch.rows for batch in self._batches)
 
     @property
     def exact(self) -> bool:
@@ -575,27 +629,31 @@ def merge_states(metric_type: MetricType, states: list[Any]) -> Any:
     return sink.state()
 
 
-class TrendBatch:
-    """Trend series always recorded together (one HTTP response's seven timings): their values
-    wait as rows of one array, so a sample group costs `add(pack(*row))`, two C calls, instead of
-    one `append` per series (213 vs 532 ns for seven values; `extend` of a tuple: 594). The rows
-    are moved into the series' own buffers (one strided copy per series, in C) when any of them is
-    read: every read path folds first, and `fold` flushes the batch, so no reader sees a series
-    without its pending values. A series belongs to one batch at most."""
+# the sink types a RowBatch can hold: each takes a column of pending rows (`take_rows`)
+BatchedSink = CounterSink | RateSink | TrendSink
 
-    __slots__ = ("_values", "add", "pack", "sinks", "width")
 
-    def __init__(self, sinks: tuple[TrendSink, ...]) -> None:
-        for sink in sinks:
-            if sink._batch is not None:
-                raise ValueError("a trend series belongs to one batch at most")
+class RowBatch:
+    """Series always recorded together (one HTTP response's http_reqs, seven timings and
+    http_req_failed; one iteration's count, duration and data): their values wait as rows of one
+    array, so a sample group costs `add(pack(*row))`, two C calls, instead of one `add` per series
+    (a Python call each for a counter or a rate; 213 vs 532 ns for seven trend `append`s). The rows
+    are moved into the series (`take_rows`: one strided copy per series, in C) when any of them is
+    read: every read of a sink (a trend's `fold`, a counter's or rate's `total` / `trues`) flushes
+    its batches first, and the registry's running fold flushes them all, so no reader sees a
+    series without its pending values."""
+
+    __slots__ = ("_takers", "_values", "add", "pack", "sinks", "width")
+
+    def __init__(self, sinks: tuple[BatchedSink, ...]) -> None:
         self.sinks = sinks
         self.width = len(sinks)
         self._values = array("d")
+        self._takers = tuple(sink.take_rows for sink in sinks)
         self.pack = _row_format(self.width).pack  # row values -> bytes, native doubles as array("d")
         self.add = self._values.frombytes  # the hot path: one packed row
         for sink in sinks:
-            sink._batch = self
+            sink._batches = (*sink._batches, self)
 
     @property
     def rows(self) -> int:
@@ -603,14 +661,14 @@ class TrendBatch:
         return len(self._values) // self.width
 
     def flush(self) -> None:
-        """Move the pending rows into each series' buffer (column i to series i)."""
+        """Move the pending rows into their series (column i to series i)."""
         values = self._values
         if not values:
             return
         width = self.width
-        for i, sink in enumerate(self.sinks):
-            sink._buf.extend(values[i::width])
-        del values[:]
+        for i, take in enumerate(self._takers):
+            take(values[i::width])
+        del values[:]  # the same array: `add` is cached by the recorders
 
 
 def _row_format(width: int) -> struct.Struct:

@@ -1,8 +1,9 @@
 """Metric recording for VUs: the HTTP hot path, checks, groups, iterations.
 
 Everything is cached per distinct tag combination, so a steady-state request costs one
-tuple key, one dict lookup, two bound `add` calls (http_reqs, http_req_failed) and the seven
-http_req_* trend values packed as one row of a `TrendBatch`; tag dicts are only built on a miss.
+tuple key, one dict lookup and its nine http_* values (http_reqs, the seven http_req_* trends,
+http_req_failed) packed as one row of a `RowBatch`, an iteration its four values likewise: two C
+calls per sample group, no Python `add` per sample; tag dicts are only built on a miss.
 A `TagContext` (scenario tags + group) is interned per runtime and hashed by identity.
 """
 
@@ -124,15 +125,15 @@ class Recorder:
         self._http: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._checks: dict[tuple[TagContext, str, TagSet], tuple[Add, GroupNode, Any, TagSet]] = {}
         self._plain: dict[tuple[Metric, TagContext, TagSet], tuple[Add, TagSet]] = {}
-        # per context: the iterations, iteration_duration, data_sent, data_received sinks (keyed by
-        # the context alone: hashing a Metric dataclass costs a Python-level __hash__ per sample)
-        self._iteration: dict[TagContext, tuple[Add, Add, Add, Add]] = {}
+        # per context: the batch of iterations, iteration_duration, data_sent, data_received as its `add`
+        # and `pack` (keyed by the context alone: hashing a Metric dataclass costs a Python-level
+        # __hash__ per sample)
+        self._iteration: dict[TagContext, tuple[Callable[[bytes], None], Callable[..., bytes]]] = {}
         self._iteration_metrics: tuple[Metric, ...] = tuple(
             registry.metrics[n] for n in ("iterations", "iteration_duration", "data_sent", "data_received")
         )
         self._http_metrics = tuple(registry.metrics[n] for n in HTTP_METRICS)
         self._http_timed = self._http_metrics[:8]  # without http_req_failed (no expected-status rule)
-        self._http_trends = self._http_metrics[1:8]  # the seven http_req_* trends: one TrendBatch per tag set
         self._m = registry.metrics
         self.metadata = "vu" in self.system_tags or "iter" in self.system_tags
         self._sites: dict[tuple[TagSet, Any], RequestSite] = {}
@@ -178,15 +179,19 @@ class Recorder:
         t = resp.timings
         sending, waiting, receiving = t.sending, t.waiting, t.receiving
         duration = sending + waiting + receiving
-        reqs, add_row, pack_row, failed, failed_value, tags = entry
-        reqs(1.0)
-        # one row of the entry's TrendBatch, in the order of HTTP_TRENDS
-        add_row(pack_row(duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving))
-        if failed is not None:
-            failed(failed_value)
+        add_row, pack_row, failed_value, tags = entry
+        # one row of the entry's RowBatch, in the order of HTTP_METRICS (http_req_failed: when a rule says)
+        if failed_value is None:
+            add_row(pack_row(1.0, duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving))
+        else:
+            add_row(
+                pack_row(
+                    1.0, duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving, failed_value
+                )
+            )
         if self.registry.listeners:
             values = (1.0, duration, t.blocked, t.connecting, t.tls_handshaking, sending, waiting, receiving)
-            if failed is None:
+            if failed_value is None:
                 self.registry.emit_many(self._http_timed, tags, values, resp.end_time, meta)
             else:
                 self.registry.emit_many(self._http_metrics, tags, (*values, failed_value), resp.end_time, meta)
@@ -223,12 +228,10 @@ class Recorder:
         merged.update((k, v) for k, v in system.items() if k in self.system_tags)
         merged.update(site.tags)
         tags = tagset(merged)
-        reqs = self.registry.sink(self._http_metrics[0], tags).add
-        trends = self.registry.trend_batch(self._http_trends, tags)
-        failed: Add | None = None
-        if isinstance(expected_rule, ExpectedStatuses):  # no callback: no http_req_failed series at all
-            failed = self.registry.sink(self._http_metrics[8], tags).add
-        entry = (reqs, trends.add, trends.pack, failed, 0.0 if expected else 1.0, tags)
+        # no callback: no http_req_failed series at all
+        failed = isinstance(expected_rule, ExpectedStatuses)
+        batch = self.registry.row_batch(self._http_metrics if failed else self._http_timed, tags)
+        entry = (batch.add, batch.pack, (0.0 if expected else 1.0) if failed else None, tags)
         self._http[
             (site, ctx, resp.method, url, resp.status, resp.error_code, resp.error, resp.proto, resp.tls_version)
         ] = entry
@@ -286,17 +289,12 @@ class Recorder:
     ) -> None:
         """One completed iteration: iterations, iteration_duration, data_sent, data_received
         (the same series and samples as four `add` calls, without their per-call key building)."""
-        sinks = self._iteration.get(ctx)
-        if sinks is None:
-            tags = ctx.tags
-            sink = self.registry.sink
-            it, dur, snt, rcv = (sink(m, tags).add for m in self._iteration_metrics)
-            sinks = self._iteration[ctx] = (it, dur, snt, rcv)
-        it, dur, snt, rcv = sinks
-        it(1.0)
-        dur(duration_ms)
-        snt(sent)
-        rcv(received)
+        entry = self._iteration.get(ctx)
+        if entry is None:
+            batch = self.registry.row_batch(self._iteration_metrics, ctx.tags)
+            entry = self._iteration[ctx] = (batch.add, batch.pack)
+        add_row, pack_row = entry
+        add_row(pack_row(1.0, duration_ms, sent, received))
         if self.registry.listeners:
             self.registry.emit_many(self._iteration_metrics, ctx.tags, (1.0, duration_ms, sent, received), now(), meta)
 

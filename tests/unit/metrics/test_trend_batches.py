@@ -1,4 +1,4 @@
-"""One HTTP response's seven trend values wait as one row of a TrendBatch; every read sees them.
+"""One HTTP response's seven trend values wait as one row of a RowBatch; every read sees them.
 
 The recorder adds a row per response and folds nothing: whatever reads a series (a summary
 figure, a threshold's aggregate, a snapshot or a delta for the coordinator, the running fold)
@@ -18,7 +18,7 @@ from loadpy.metrics.builtin import HTTP_METRICS
 from loadpy.metrics.deltas import DeltaReceiver, DeltaSender
 from loadpy.metrics.metric import MetricType
 from loadpy.metrics.registry import FOLD_BATCH, Registry
-from loadpy.metrics.sinks import EXACT_LIMIT, TrendBatch, TrendSink, merge_all
+from loadpy.metrics.sinks import EXACT_LIMIT, TrendSink, merge_all
 from loadpy.protocols.http.model import Response, Timings
 from loadpy.vu.recording import Recorder
 
@@ -127,13 +127,20 @@ def test_snapshots_and_deltas_for_the_coordinator_carry_the_pending_rows() -> No
         assert got["count"] == 5_000
 
 
-def test_a_series_belongs_to_one_batch_at_most() -> None:
+def test_a_series_in_two_batches_reads_the_rows_of_both() -> None:
     registry = Registry()
     metrics = tuple(registry.metrics[n] for n in TRENDS)
-    batch = registry.trend_batch(metrics, (("url", "a"),))
-    assert registry.trend_batch(metrics, (("url", "a"),)) is batch
-    with pytest.raises(ValueError, match="one batch at most"):
-        TrendBatch(batch.sinks[:2])
+    tags = (("url", "a"),)
+    batch = registry.row_batch(metrics, tags)
+    assert registry.row_batch(metrics, tags) is batch
+    other = registry.row_batch(metrics[:2], tags)  # http_req_duration and http_req_blocked again
+    batch.add(batch.pack(*range(1, 8)))
+    other.add(other.pack(10.0, 20.0))
+    duration = registry.sink(metrics[0], tags)
+    assert isinstance(duration, TrendSink)
+    assert duration.buffered == 2 and not duration.empty
+    assert duration.values(0.0, ["count", "min", "max"]) == {"count": 2, "min": 1.0, "max": 10.0}
+    assert batch.rows == other.rows == 0  # read once: both flushed
 
 
 def _reference_buckets(values: list[float]) -> Counter[int]:
