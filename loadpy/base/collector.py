@@ -14,7 +14,7 @@ When the host process had disabled the collector, nothing is touched.
 
 While the scenarios run, the young generation's threshold grows with the VUs (YOUNG_PER_VU): a
 young collection starts when the tracked objects allocated since the last one outnumber those
-freed by YOUNG_THRESHOLD, and with N VUs in flight that count swings by 2-3 objects per VU
+freed by its threshold (700 by default), and with N VUs in flight that count swings by 2-3 objects per VU
 as responses arrive in bursts and their iterations' objects are made before the last ones are
 freed. At 700 (CPython's default) 10,000 VUs triggered a young collection every ~280 requests,
 each walking live objects of cold VUs (~1.5 µs each), their survivors promoted until a full
