@@ -11,6 +11,16 @@ collects the previous runs' cycles).
 
 Bursts may overlap (scenarios start concurrently): the collector resumes when the last ends.
 When the host process had disabled the collector, nothing is touched.
+
+While the scenarios run, the young generation's threshold grows with the VUs (YOUNG_PER_VU): a
+young collection starts when the tracked objects allocated since the last one outnumber those
+freed by its threshold (700 by default), and with N VUs in flight that count swings by 2-3 objects per VU
+as responses arrive in bursts and their iterations' objects are made before the last ones are
+freed. At 700 (CPython's default) 10,000 VUs triggered a young collection every ~280 requests,
+each walking live objects of cold VUs (~1.5 µs each), their survivors promoted until a full
+collection walked every VU's client and connection (~150 ms each): 16 µs of CPU per request
+(benchmarks/README.md, "Cost growth with VUs"). Garbage cycles are still collected, after
+YOUNG_PER_VU x VUs of them at most.
 """
 
 from __future__ import annotations
@@ -18,6 +28,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+YOUNG_PER_VU = 3  # young-generation threshold per VU while scenarios run (measured swing: 2-3 per VU)
 
 
 class _Pause:
@@ -44,17 +56,21 @@ def long_lived_burst() -> Iterator[None]:
 
 
 @contextmanager
-def frozen_while_scenarios_run() -> Iterator[None]:
+def frozen_while_scenarios_run(vus: int = 0) -> Iterator[None]:
     """Freeze what exists when the scenarios start (modules, the VUs, their scripts) out of the
     collector until they end, after a young collection (so the frozen objects are not garbage
     already): a full collection during the run then walks only what the run allocated since
-    (measured: ~20-30 ms per full collection otherwise, an arrival-rate start that late)."""
+    (measured: ~20-30 ms per full collection otherwise, an arrival-rate start that late).
+    With `vus` VUs the young threshold is YOUNG_PER_VU per VU meanwhile (never below the one set)."""
     gc.collect(1)
     gc.freeze()
     _Pause.frozen = True
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], YOUNG_PER_VU * vus), *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         thaw()
 
 

@@ -155,7 +155,7 @@ class Engine:
 
     async def run_scenarios(self, setup_data: Any) -> None:
         """Every scenario at its startTime (counted from the end of setup); setup's data is in the runtime."""
-        with frozen_while_scenarios_run():
+        with frozen_while_scenarios_run(len(self.pool.all)):
             folder = asyncio.ensure_future(fold_in_slices(self.registry))
             try:
                 await self._run_all_scenarios()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loadpy.base.collector import frozen_while_scenarios_run, long_lived_burst, thaw
+from loadpy.base.collector import YOUNG_PER_VU, frozen_while_scenarios_run, long_lived_burst, thaw
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +68,15 @@ def test_the_objects_of_the_start_are_frozen_for_the_block_only() -> None:
     with pytest.raises(RuntimeError), frozen_while_scenarios_run():
         raise RuntimeError("a scenario failed")
     assert gc.get_freeze_count() == 0
+
+
+def test_the_young_threshold_grows_with_the_vus_while_the_scenarios_run() -> None:
+    found = gc.get_threshold()
+    with frozen_while_scenarios_run(10_000):
+        assert gc.get_threshold() == (YOUNG_PER_VU * 10_000, *found[1:])
+    assert gc.get_threshold() == found
+    with frozen_while_scenarios_run(50):  # few VUs: CPython's threshold stays (never lowered)
+        assert gc.get_threshold() == found
+    with pytest.raises(RuntimeError), frozen_while_scenarios_run(10_000):
+        raise RuntimeError("a scenario failed")
+    assert gc.get_threshold() == found
