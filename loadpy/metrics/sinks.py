@@ -69,8 +69,7 @@ class CounterSink:
     @property
     def total(self) -> float:
         """The sum of every sample, the rows still waiting in a batch included."""
-        for batch in self._batches:
-            batch.flush()
+        flush_rows(self._batches)
         return self._total
 
     @total.setter
@@ -197,8 +196,7 @@ class RateSink:
     @property
     def total(self) -> int:
         """Samples, the rows still waiting in a batch included."""
-        for batch in self._batches:
-            batch.flush()
+        flush_rows(self._batches)
         return self._total
 
     @total.setter
@@ -208,8 +206,7 @@ class RateSink:
     @property
     def trues(self) -> int:
         """Non-zero samples, the rows still waiting in a batch included."""
-        for batch in self._batches:
-            batch.flush()
+        flush_rows(self._batches)
         return self._trues
 
     @trues.setter
@@ -321,8 +318,7 @@ class TrendSink:
     # -- folding -----------------------------------------------------------------
     def fold(self) -> None:
         """Move buffered values into the exact store or the histogram."""
-        for batch in self._batches:
-            batch.flush()
+        flush_rows(self._batches)
         if self._keys:
             self._count_keys()
         buf = self._buf
@@ -631,6 +627,13 @@ def merge_states(metric_type: MetricType, states: list[Any]) -> Any:
 
 # the sink types a RowBatch can hold: each takes a column of pending rows (`take_rows`)
 BatchedSink = CounterSink | RateSink | TrendSink
+
+
+def flush_rows(batches: tuple[RowBatch, ...]) -> None:
+    """Move a series' rows still waiting in its batches into it (every batch's series, in fact):
+    what each read of a sink does first."""
+    for batch in batches:
+        batch.flush()
 
 
 class RowBatch:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.helpers import loadpy_cmd, subprocess_env, write_scenario
+from tests.integration.cli.helpers import subprocess_env, write_scenario
 from tests.reliability.faulty_server import FaultyServer, faulty_server
 from tests.reliability.helpers import csv_rows
 
@@ -110,6 +110,15 @@ def test_a_killed_parent_leaves_complete_files_of_every_batch_it_sent(tmp_path: 
     assert sum(r["metric_name"] == "http_req_duration" for r in rows) == 3000
 
 
+# `loadpy` with writer children whatever this machine's CPUs (on one, the files are written in-process)
+_WITH_WRITER_CHILDREN = [
+    sys.executable,
+    "-c",
+    "import sys; from loadpy.outputs.columns import ColumnarOutput; ColumnarOutput.offload = True;"
+    " from loadpy.cli.main import main; sys.argv[0] = 'loadpy'; raise SystemExit(main())",
+]
+
+
 def test_sigint_to_the_process_group_mid_run_leaves_files_whose_points_match_the_summary(
     tmp_path: Path, server: FaultyServer
 ) -> None:
@@ -123,10 +132,11 @@ def test_sigint_to_the_process_group_mid_run_leaves_files_whose_points_match_the
             - request: {{url: "{server.base_url}/ok"}}
         """,
     )
-    cmd = loadpy_cmd(
+    cmd = [
+        *_WITH_WRITER_CHILDREN,
         "run", "--quiet", "--summary-export", "export.json",
         "--out", "json=out.json", "--out", "json=out.json.gz", "--out", "csv=out.csv", str(scenario),
-    )  # fmt: skip
+    ]  # fmt: skip
     # a group of its own, as a shell's job: the Ctrl-C goes to every process in it
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=subprocess_env(),
@@ -137,6 +147,8 @@ def test_sigint_to_the_process_group_mid_run_leaves_files_whose_points_match_the
         while server.count("/ok") < 2000:
             assert time.monotonic() < deadline, "the run did not get going"
             time.sleep(0.05)
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 3, children  # a writer child per file: the Ctrl-C must not reach them
         os.killpg(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
     finally:
