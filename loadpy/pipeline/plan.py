@@ -83,11 +83,12 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
     cli = dict(request.options)
     registry = Registry()
 
-    from loadpy.js.bridge import JsRuntime
-
     doc: Any = None
-    if path.endswith((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")):  # loadpy.js.SUFFIXES
+    is_js = path.endswith((".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"))  # loadpy.js.SUFFIXES
+    if is_js:
+        # the JavaScript front end (QuickJS, tree-sitter) is imported by the runs that need it only
         from loadpy.js import load_js_script
+        from loadpy.js.bridge import JsRuntime
         from loadpy.js.bundle import JSLIB_DIR_ENV
 
         if request.jslib_dir:
@@ -138,7 +139,7 @@ def plan_test(request: RunRequest, demo_url: str | None = None) -> TestPlan:
         runtime = FlowRuntime.from_document(doc, options, registry, env)
         handle_summary = getattr(runtime, "handle_summary", None)
 
-    if options.throw and not isinstance(runtime, JsRuntime):
+    if options.throw and not is_js:
         # a Python script or a flow gets failed requests as values; nothing would throw
         raise ConfigError(
             "the k6 option 'throw' applies to k6 scripts (.js, .ts) only: remove it", file=path, key="options.throw"

@@ -25,10 +25,7 @@ from loadpy.flows.steps.ws import (
 )
 from loadpy.metrics.tags import TagSet, tagset
 from loadpy.protocols.graphql import PROTOCOLS, TRANSPORT_WS
-from loadpy.protocols.graphql.client import run_subscription
-from loadpy.protocols.graphql.document import operation_info
 from loadpy.vu.expressions import Expr, Value
-from loadpy.vu.graphql import define_subscription_metrics, graphql_payload, graphql_tags
 from loadpy.vu.state import VUState
 from loadpy.vu.ws_record import WsRecord
 
@@ -151,6 +148,10 @@ def expect_checks(label: str, paths: list[str], where: str) -> list[Check]:
 
 
 def compile_graphql(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
+    # (the document parser: imported by the flows that hold a graphql step only)
+    from loadpy.protocols.graphql.document import operation_info
+    from loadpy.vu.graphql import graphql_payload, graphql_tags
+
     spec, spath = c.step_spec(raw, path, "graphql", GRAPHQL_KEYS)
     query = _query(c, spec, spath)
     op_name = _operation_name(c, spec, spath)
@@ -220,6 +221,9 @@ class SubscriptionStep(Step):
         self.captures = captures
 
     async def run(self, vu: VUState) -> None:
+        # (the subscription client loads `websockets`: imported by the runs that subscribe only)
+        from loadpy.protocols.graphql.client import run_subscription
+
         result = await run_subscription(
             str(self.url.get(vu, None)),
             protocol=self.protocol,
@@ -239,6 +243,8 @@ class SubscriptionStep(Step):
 
 
 def compile_subscription(c: FlowCompiler, flow: str, raw: Mapping[str, Any], path: KeyPath) -> Step:
+    from loadpy.vu.graphql import define_subscription_metrics
+
     spec, spath = c.step_spec(raw, path, "subscription", SUBSCRIPTION_KEYS)
     protocol = spec.get("protocol", TRANSPORT_WS)
     if protocol not in PROTOCOLS:

@@ -18,13 +18,13 @@ from urllib.parse import urlsplit
 
 from loadpy.flows.steps.base import Check, Step, run_checks
 from loadpy.metrics.tags import TagSet, tagset
-from loadpy.protocols.ws import Message, run_ws_session
 from loadpy.vu.expressions import Expr, Value
 from loadpy.vu.state import VUState
 from loadpy.vu.ws_record import WsRecord
 
 if TYPE_CHECKING:
     from loadpy.flows.compiler import FlowCompiler, KeyPath
+    from loadpy.protocols.ws import Message
 
 log = logging.getLogger("loadpy.vu")
 
@@ -91,6 +91,9 @@ class WsStep(Step):
         self.captures = captures
 
     async def run(self, vu: VUState) -> None:
+        # (the WebSocket client loads `websockets`: imported by the runs that open a session only)
+        from loadpy.protocols.ws.runner import run_ws_session
+
         messages = [encode_message(m) for m in (self.send.get(vu, None) or ())]
         result = await run_ws_session(
             str(self.url.get(vu, None)),
