@@ -9,12 +9,21 @@ the table shows, from the launch of the process: seconds to VU 1's first iterati
 start, init and every VU created), to the last VU's (all VUs running), the CPU seconds and RSS of the
 process at that moment, and for the whole run its wall and CPU seconds and peak RSS (wait4).
 The generator runs on CPU 0 (`--cpu -1`: unpinned); bytecode is cached outside the trees as in ab.py.
+
+The start-up and shut-down cost of a short run (issue #17), load-independent: one VU, one iteration,
+
+    python benchmarks/vu_start.py before=/tmp/before now=. --vus 1 --sleep 0 --rounds 10 --kinds yaml,py,js \
+        --instructions 3
+
+adds, per tree and kind, the instructions the whole process executes (valgrind's cachegrind without
+its cache simulation, on the interpreter binary itself; median of N runs with PYTHONHASHSEED=0).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -55,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sleep", type=float, default=3.0)
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--cpu", type=int, default=0, help="CPU the generator is pinned to (-1: not pinned)")
+    ap.add_argument("--instructions", type=int, default=0, help="N runs per tree and kind under cachegrind")
     args = ap.parse_args(argv)
     trees = [(name, Path(d).resolve()) for name, d in (t.split("=", 1) for t in args.trees)]
     kinds = [k for k in args.kinds.split(",") if k]
@@ -81,13 +91,48 @@ def main(argv: list[str] | None = None) -> int:
                     results.setdefault((name, kind, n), []).append(row)
                     cells = "  ".join(f"{c} {row.get(c, float('nan')):g}" for c in COLUMNS)
                     print(f"round {r + 1} {n:>7} VUs {name:>8} {kind:>4}: {cells}", flush=True)
+        instructions: dict[tuple[str, str, int], float] = {}
+        for n in sizes if args.instructions else ():
+            for name, kind, tree in runs:
+                if tree is not None:
+                    counts = [
+                        _instructions(kind, tree, n, args.sleep, work, base_env, marker)
+                        for _ in range(args.instructions)
+                    ]
+                    instructions[name, kind, n] = statistics.median(counts)
+                    print(f"{n:>7} VUs {name:>8} {kind:>4}: instructions (M) {[round(c / 1e6, 1) for c in counts]}")
     marker.close()
     print(f"load average at end: {os.getloadavg()}")
-    print("medians: " + ", ".join(COLUMNS))
+    print("medians: " + ", ".join(COLUMNS) + (", instructions_M" if instructions else ""))
     for (name, kind, n), rows in results.items():
         med = [statistics.median(row.get(c, float("nan")) for row in rows) for c in COLUMNS]
+        if instructions:
+            med.append(instructions.get((name, kind, n), float("nan")) / 1e6)
         print(f"  {n:>7} VUs {name:>8} {kind:>4}: " + "  ".join(f"{v:8.2f}" for v in med))
     return 0
+
+
+def _script(kind: str, vus: int, sleep_s: float, work: Path, marker: MarkerServer) -> Path:
+    writers = {"yaml": (loadpy_scenario, "yaml"), "py": (python_script, "py"), "js": (k6_script, "js")}
+    write, ext = writers[kind]
+    script = work / f"s{vus}.{ext}"
+    script.write_text(write(Workload("sleepers", "", vus=vus, sleep_s=sleep_s, marker=marker)))
+    return script
+
+
+def _instructions(
+    kind: str, tree: Path, vus: int, sleep_s: float, work: Path, base_env: dict[str, str], marker: MarkerServer
+) -> float:
+    """Instructions the whole `loadpy run` executes (the interpreter's, its extensions' and the kernel's not)."""
+    script = _script(kind, vus, sleep_s, work, marker)
+    valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+    env = dict(base_env, PYTHONPATH=str(tree), PYTHONHASHSEED="0")
+    cmd = [*valgrind, os.path.realpath(sys.executable), "-m", "loadpy", "run", "-q", "--address", "", str(script)]
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+    if proc.returncode != 0 or found is None:
+        raise SystemExit(f"{tree} {kind} under cachegrind: exit {proc.returncode}\n{proc.stderr[-1500:]}")
+    return float(found.group(1).replace(",", ""))
 
 
 def _run(
@@ -102,10 +147,7 @@ def _run(
     base_env: dict[str, str],
     marker: MarkerServer,
 ) -> dict[str, float]:
-    writers = {"yaml": (loadpy_scenario, "yaml"), "py": (python_script, "py"), "js": (k6_script, "js")}
-    write, ext = writers[kind]
-    script = work / f"s{vus}.{ext}"
-    script.write_text(write(Workload("sleepers", "", vus=vus, sleep_s=sleep_s, marker=marker)))
+    script = _script(kind, vus, sleep_s, work, marker)
     if tree is None:
         assert k6 is not None
         cmd, env = [k6, "run", "-q", "--address", "", str(script)], None

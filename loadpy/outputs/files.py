@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import json
 import logging
 import os
@@ -27,10 +26,13 @@ import stat
 import sys
 import zlib
 from collections.abc import Mapping
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from loadpy.errors import ConfigError
 from loadpy.secrets import Masker, unmasked
+
+if TYPE_CHECKING:
+    import gzip
 
 log = logging.getLogger("loadpy.outputs")
 
@@ -76,6 +78,8 @@ class TextSink:
             self._raw.write(data)
 
     def _begin_gzip(self) -> gzip.GzipFile:
+        import gzip  # (a run without a .gz output does without it)
+
         # k6's gzip.NewWriter: the default level (6), not Python's 9, which costs twice the CPU
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6)
         return self._gz

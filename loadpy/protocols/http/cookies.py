@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 __all__ = ["Cookie", "CookieJar", "parse_set_cookie"]
@@ -140,6 +139,8 @@ class CookieJar:
             if seconds is not None:
                 expires = now + seconds if seconds > 0 else now - 1
         elif attrs.get("expires"):
+            from email.utils import parsedate_to_datetime  # (the email package: for the cookies that carry a date only)
+
             try:
                 expires = parsedate_to_datetime(attrs["expires"] or "").timestamp()
             except (TypeError, ValueError):
