@@ -5,12 +5,15 @@ The public API for Python scripts (`loadpy run script.py`): the `VU` each functi
 See docs/python-api.md.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from loadpy.base.lazy import lazy_exports
 from loadpy.errors import TestAbort
-from loadpy.protocols.http.model import Response
 from loadpy.version import USER_AGENT, __version__
-from loadpy.vu.api import VU
+
+if TYPE_CHECKING:
+    from loadpy.protocols.http.model import Response
+    from loadpy.vu.api import VU
 
 
 def abort(reason: str = "") -> None:
@@ -29,3 +32,6 @@ def run(path_or_document: Any, **flags: Any) -> Any:
 
 
 __all__ = ["USER_AGENT", "VU", "Response", "TestAbort", "__version__", "abort", "run"]
+# The VU API (asyncio, the HTTP client) is imported on first use: `loadpy version`, `loadpy --help` and a
+# run's own modules do not pay for it when they only need USER_AGENT or a submodule.
+__getattr__ = lazy_exports(__name__, {"VU": "loadpy.vu.api", "Response": "loadpy.protocols.http.model"})

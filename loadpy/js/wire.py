@@ -13,7 +13,6 @@ import base64
 import json
 import re
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from loadpy.k6lib.gjson import select
@@ -176,6 +175,8 @@ def _max_age(text: str | None) -> int:
 def _expires_ms(text: str | None) -> int:
     if not text:
         return GO_ZERO_TIME_MS
+    from email.utils import parsedate_to_datetime  # (the email package: for the cookies that carry a date only)
+
     try:
         return int(parsedate_to_datetime(text).timestamp() * 1000)
     except (TypeError, ValueError):
