@@ -1,5 +1,5 @@
 """`python -m loadpy ...` is the `loadpy` command."""
 
-from loadpy.cli.main import main
+from loadpy.cli.main import command
 
-raise SystemExit(main())
+command()

@@ -74,6 +74,19 @@ def frozen_while_scenarios_run(vus: int = 0) -> Iterator[None]:
         thaw()
 
 
+@contextmanager
+def start_up_burst() -> Iterator[None]:
+    """A run's start (importing its modules, building its plan) as a long-lived burst: what it allocates
+    lives for the run, and the ~50 collections it would trigger only traverse that (8.8 ms of the 220 ms
+    of CPU of a one-iteration run). When the start fails, nothing stays frozen."""
+    try:
+        with long_lived_burst():
+            yield
+    except BaseException:
+        thaw()
+        raise
+
+
 def thaw() -> None:
     """The run is over: what the bursts froze is the collector's again."""
     if _Pause.frozen and _Pause.depth == 0:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from loadpy.base.collector import start_up_burst
 from loadpy.errors import ScriptError
 from loadpy.logs import setup_from_args
 from loadpy.pipeline.backends import open_backend
@@ -41,7 +42,8 @@ def _maybe_demo(enabled: bool) -> Iterator[str | None]:
 def run(request: RunRequest) -> int:
     setup_from_args(request)
     with _maybe_demo(request.demo) as demo_url:
-        plan = plan_test(request, demo_url)
+        with start_up_burst():
+            plan = plan_test(request, demo_url)
         dashboard = _dashboard_options(request)
         if request.cluster is not None:  # --engine ray: the same coordinator, workers on Ray node agents
             from loadpy.cluster.ray_engine import run_on_ray

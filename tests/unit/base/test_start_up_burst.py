@@ -1,0 +1,50 @@
+"""A run's start (its imports and plan) as a long-lived burst: the collector paused meanwhile, what it
+made frozen for the run; a start that fails leaves nothing frozen behind (loadpy.run() in a host)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from loadpy.base.collector import start_up_burst, thaw
+from loadpy.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def collector_as_found() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    if enabled:
+        gc.enable()
+
+
+def test_a_start_pauses_the_collector_then_freezes_what_it_made_until_the_run_ends() -> None:
+    gc.enable()
+    with start_up_burst():
+        assert not gc.isenabled()
+        made = [[] for _ in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(made)
+    thaw()  # the end of the run (the pool's close_all)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_start_that_fails_freezes_nothing() -> None:
+    gc.enable()
+    with pytest.raises(ConfigError, match="bad input"), start_up_burst():
+        made = [[] for _ in range(1000)]
+        raise ConfigError(f"bad input after {len(made)} objects")
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_host_that_disabled_the_collector_keeps_it_so() -> None:
+    gc.disable()
+    with start_up_burst():
+        made = [[] for _ in range(1000)]
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == 0 < len(made)
