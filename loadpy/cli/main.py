@@ -30,11 +30,8 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="loadpy", description="A load generator with k6's semantics, in Python.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
 
-    run = sub.add_parser("run", help="run a load test (like `k6 run`)")
-    add_run_flags(run)
-
-    inspect = sub.add_parser("inspect", help="print the resolved options and scenarios as JSON")
-    add_run_flags(inspect)
+    sub.add_parser("run", help="run a load test (like `k6 run`)", flags=add_run_flags)
+    sub.add_parser("inspect", help="print the resolved options and scenarios as JSON", flags=add_run_flags)
 
     new = sub.add_parser("new", help="write a ready-to-run scenario for a test type")
     new.add_argument("path", nargs="?", default=None, help="file to write (default: print to stdout)")

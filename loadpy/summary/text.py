@@ -14,7 +14,6 @@ from loadpy.metrics.selectors import split_metric_name
 from loadpy.summary.collate import locale_key, metric_sort_key
 from loadpy.summary.failures import failure_lines
 from loadpy.summary.humanize import humanize_value, js_str, non_trend_parts, str_width
-from loadpy.summary.legacy import render_legacy
 from loadpy.summary.model import CheckResult, MetricSummary, Section, Summary
 
 MODES = ("compact", "full", "legacy")
@@ -321,5 +320,10 @@ def render_text(summary: Summary, mode: str = "compact") -> str:
         from loadpy.errors import ConfigError
 
         raise ConfigError(f"invalid summary mode {mode!r}: expected compact, full or legacy", key="summaryMode")
-    body = render_legacy(summary) if mode == "legacy" else _Renderer(summary, mode).render()
+    if mode == "legacy":
+        from loadpy.summary.legacy import render_legacy  # (k6's pre-v1 layout: imported by who asks for it)
+
+        body = render_legacy(summary)
+    else:
+        body = _Renderer(summary, mode).render()
     return "\n" + body + "\n\n"
