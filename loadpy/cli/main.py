@@ -127,12 +127,14 @@ def execute(request: RunRequest, masking: contextlib.ExitStack) -> int:
         from loadpy.pipeline.run import inspect
 
         return inspect(request)
-    from loadpy.base.collector import start_up_burst
+    from loadpy.base.collector import start_up_burst, thaw
 
     with start_up_burst():  # (the pipeline's modules: what a run imports before its plan)
         from loadpy.pipeline.run import run
-
-    return run(request)
+    try:
+        return run(request)
+    finally:
+        thaw()  # what the start froze is the collector's again, however the run ended (loadpy.run()'s host)
 
 
 def _dispatch(argv: list[str], masking: contextlib.ExitStack) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+import loadpy
 from loadpy.base.collector import start_up_burst, thaw
 from loadpy.errors import ConfigError
 
@@ -48,3 +49,18 @@ def test_a_host_that_disabled_the_collector_keeps_it_so() -> None:
         made = [[] for _ in range(1000)]
     assert not gc.isenabled()
     assert gc.get_freeze_count() == 0 < len(made)
+
+
+def test_loadpy_run_whose_start_fails_after_its_plan_leaves_its_host_nothing_frozen(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The plan is built (and frozen) before the dashboard's settings are read: an invalid port then ends
+    the run with 104 before any request, and the host process's objects are the collector's again."""
+    gc.enable()
+    monkeypatch.setenv("K6_WEB_DASHBOARD", "true")
+    monkeypatch.setenv("K6_WEB_DASHBOARD_PORT", "99999")
+    doc = {"options": {"vus": 1, "iterations": 1}, "flows": {"default": [{"request": {"url": "http://127.0.0.1:9/"}}]}}
+    result = loadpy.run(doc, quiet=True)
+    assert result.exit_code == 104
+    assert "key 'K6_WEB_DASHBOARD_PORT': invalid port 99999: at most 65535" in capsys.readouterr().err
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
