@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import logging
 import os
 import sys
@@ -88,14 +87,11 @@ def build_parser() -> ArgumentParser:
 
 
 def command() -> NoReturn:
-    """The `loadpy` executable (its console script and `python -m loadpy`): `main`, then the exit."""
-    code = main()
-    # Every object still alive moves to the permanent generation: the interpreter's finalization then
-    # frees them by reference count as it clears the modules, without the collections that would
-    # traverse them all first (6% of the instructions of a one-iteration run). A process's last act:
-    # `main` itself leaves the collector alone (loadpy.run() and tests call it in their process).
-    gc.freeze()
-    sys.exit(code)
+    """The `loadpy` executable (its console script and `python -m loadpy`): `main`, then the process's
+    exit without the interpreter's last collections (`main` itself is called by hosts: loadpy.run(), tests)."""
+    from loadpy.base.collector import exit_process
+
+    exit_process(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -221,12 +221,14 @@ async def serve(job: Job, prepared: Any, out: FrameWriter) -> int:
 
 
 async def _main_async(job: Job, fd: int) -> int:
+    from loadpy.base.collector import start_up_burst
     from loadpy.pipeline.plan import plan_test
 
     out = await FrameWriter.open(fd)
     try:
         try:
-            prepared = plan_test(job.request, job.demo_url)
+            with start_up_burst():  # (as the coordinator's: loadpy/base/collector.py)
+                prepared = plan_test(job.request, job.demo_url)
             return await serve(job, prepared, out)
         except LoadpyError as exc:
             out.send("error", {"exit_code": int(exc.exit_code), "message": str(exc)})
@@ -253,4 +255,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from loadpy.base.collector import exit_process
+
+    exit_process(main())
