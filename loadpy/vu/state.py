@@ -378,7 +378,7 @@ class VUState:
                 # a group left open by a failing step does not leak into the next iteration; the iteration's
                 # samples carry the VU's tags as they are at its end (as k6's)
                 self._ctx = ctx = self._with_vu_tags(current.ctx) if self.vu_tags else current.ctx
-                recorder.iteration_done(ctx, elapsed * 1000.0, float(sent), float(received), meta)
+                recorder.iteration_done(ctx, elapsed * 1000.0, sent, received, meta)
                 self.iteration += 1
                 if aborted is not None:
                     raise aborted

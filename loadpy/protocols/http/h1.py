@@ -387,7 +387,11 @@ class ResponseParser:
                 raise ProtocolError(f"net/http: server response headers exceeded {MAX_RESPONSE_HEAD} bytes; aborted")
         elif not self.head.raw:  # the final head completed in this chunk: keep it for lazy parsing
             head = self.head
-            raw = head.raw = bytes(self._prefix) + bytes(data) if self._prefix else bytes(data)
+            if self._prefix:
+                raw = bytes(self._prefix) + bytes(data)
+            else:  # (the connection hands over bytes: no `bytes()` call for them)
+                raw = data if data.__class__ is bytes else bytes(data)
+            head.raw = raw
             # what the client reads of every response, found here (no call): `proto`, and `rare`
             # (one lowered copy, two finds)
             if head.heads != 1 or not raw.startswith(b"HTTP/1.1 "):
