@@ -37,7 +37,6 @@ class HttpClientLike(Protocol):
     async def send(
         self,
         prepared: Any,
-        *,
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,

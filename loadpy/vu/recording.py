@@ -288,7 +288,9 @@ class Recorder:
         self, ctx: TagContext, duration_ms: float, sent: float, received: float, meta: dict[str, str] | None = None
     ) -> None:
         """One completed iteration: iterations, iteration_duration, data_sent, data_received
-        (the same series and samples as four `add` calls, without their per-call key building)."""
+        (the same series and samples as four `add` calls, without their per-call key building).
+        The byte counts may be ints: the row packs them as doubles (exact below 2**53), and the
+        samples handed to outputs are floats as from `add`."""
         entry = self._iteration.get(ctx)
         if entry is None:
             batch = self.registry.row_batch(self._iteration_metrics, ctx.tags)
@@ -296,7 +298,8 @@ class Recorder:
         add_row, pack_row = entry
         add_row(pack_row(1.0, duration_ms, sent, received))
         if self.registry.listeners:
-            self.registry.emit_many(self._iteration_metrics, ctx.tags, (1.0, duration_ms, sent, received), now(), meta)
+            values = (1.0, duration_ms, float(sent), float(received))
+            self.registry.emit_many(self._iteration_metrics, ctx.tags, values, now(), meta)
 
     def group_duration(self, ctx: TagContext, ms: float, meta: dict[str, str] | None = None) -> None:
         """group_duration is tagged with the group's own path (ctx is the group's context)."""

@@ -58,7 +58,6 @@ class StubClient:
     async def send(
         self,
         prepared: _Prepared,
-        *,
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,

@@ -69,6 +69,7 @@ _TLS_VERSIONS = {
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
 _MS = 1000.0
+_NEW = object.__new__  # a Timings without its __init__ call (its defaults are class attributes)
 
 # Called once per response (every redirect hop) with the `record` its `send` was given: what the
 # caller records it under (tags, name, group), so concurrent and batched requests never mix up.
@@ -398,18 +399,22 @@ class HttpClient:
     async def send(
         self,
         prepared: PreparedRequest,
-        *,
         timeout: float | None = None,
         redirects: int | None = None,
         response_type: str | None = None,
         record: Any = None,
     ) -> Response:
         """Send `prepared`, following redirects; returns the final response (never raises for HTTP errors).
-        Every hop is reported as `on_response(response, record)`."""
+        Every hop is reported as `on_response(response, record)`. (Not keyword-only: the VU passes its
+        arguments by position, which binds them cheaper, once per request.)"""
         if timeout is None:
-            timeout = prepared.timeout if prepared.timeout is not None else self.options.timeout
+            timeout = prepared.timeout
+            if timeout is None:
+                timeout = self.options.timeout
         if redirects is None:
-            redirects = prepared.redirects if prepared.redirects is not None else self.options.max_redirects
+            redirects = prepared.redirects
+            if redirects is None:
+                redirects = self.options.max_redirects
         if response_type is None:
             response_type = prepared.response_type or self._default_response_type
         elif response_type not in _RESPONSE_TYPES:
@@ -474,7 +479,8 @@ class HttpClient:
                 req = self._authorised(req, resp)
                 continue
             if resp.status not in _REDIRECT_STATUSES or hops >= redirects:
-                resp.first_hop = first
+                if first is not None:  # (None is the class default)
+                    resp.first_hop = first
                 return resp
             location = resp.headers.get("Location")
             if not location:
@@ -608,22 +614,12 @@ class HttpClient:
     ) -> Response:
         """The Response of a completed HTTP/1.1 exchange; the connection goes back to the pool."""
         t_sent, t_written, t_first, t_done = conn.t_sent, conn.t_written or conn.t_done, conn.t_first, conn.t_done
-        if setup is None:
-            timings = Timings(
-                (t_sent - t0) * _MS,
-                0.0,
-                0.0,
-                0.0,
-                (t_written - t_sent) * _MS,
-                (t_first - t_written) * _MS,
-                (t_done - t_first) * _MS,
-            )
-        else:
-            timings = setup
-            timings.blocked = (t_sent - t0) * _MS
-            timings.sending = (t_written - t_sent) * _MS
-            timings.waiting = (t_first - t_written) * _MS
-            timings.receiving = (t_done - t_first) * _MS
+        # a kept-alive connection: no lookup, connecting or handshake (the class defaults, 0.0)
+        timings = _NEW(Timings) if setup is None else setup
+        timings.blocked = (t_sent - t0) * _MS
+        timings.sending = (t_written - t_sent) * _MS
+        timings.waiting = (t_first - t_written) * _MS
+        timings.receiving = (t_done - t_first) * _MS
         key = req.key
         if conn.closed or self.options.no_connection_reuse:
             conn.close()
@@ -640,7 +636,7 @@ class HttpClient:
         )
         if req.user_cookie or self.cookies.entries:
             resp.request_cookie = req.cookie_value(self._jar_cookie(req))
-        rare = head.may_have_cookies_or_encoding()  # one test for what most responses lack
+        rare = head.rare  # one test for what most responses lack (`may_have_cookies_or_encoding`)
         if rare:
             set_cookies = head.set_cookies
             if set_cookies:

@@ -167,6 +167,10 @@ class ResponseHead:
     _reason = ""
     _set_cookies: list[str] = []  # noqa: RUF012  # never appended to: `_parse` makes the instance's list
     framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
+    # set by `ResponseParser.feed` when it stores the final head, so that the client reads two
+    # attributes per response instead of calling a property and a method
+    proto = "HTTP/1.1"  # the final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")
+    rare = False  # `may_have_cookies_or_encoding()`: False when neither header is in the head
 
     @property
     def headers(self) -> dict[str, str]:
@@ -201,13 +205,6 @@ class ResponseHead:
             return "1.1"
         return raw[start + 5 : raw.index(b" ", start)].decode("latin-1")  # llhttp checked "HTTP/d.d "
 
-    @property
-    def proto(self) -> str:
-        """The final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")."""
-        if self.heads == 1 and self.raw.startswith(b"HTTP/1.1 "):
-            return "HTTP/1.1"
-        return f"HTTP/{self.version}"
-
     def _final_start(self) -> int:
         """Where the final head starts in `raw` (interim 1xx heads have no body)."""
         start = 0
@@ -227,15 +224,9 @@ class ResponseHead:
         return False
 
     def may_have_cookies_or_encoding(self) -> bool:
-        """`may_have(b"set-cookie", b"content-encoding")`, written out: the client asks it of every
-        response (no argument tuple, no loop)."""
-        if self._headers is not None:
-            return True
-        lower = self._lower
-        if not lower:
-            raw = self.raw
-            lower = self._lower = raw.lower() if len(raw) <= LOWER_WHOLE_UP_TO else self._lowered()  # (inlined)
-        return lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
+        """`may_have(b"set-cookie", b"content-encoding")`, as the parser found it when it stored the
+        final head (`rare`)."""
+        return self._headers is not None or self.rare
 
     def _lowered(self) -> bytes:
         """`raw` lowered for the presence tests; above `LOWER_WHOLE_UP_TO` bytes its heads only, without
@@ -395,7 +386,18 @@ class ResponseParser:
             if len(self._prefix) > MAX_RESPONSE_HEAD:
                 raise ProtocolError(f"net/http: server response headers exceeded {MAX_RESPONSE_HEAD} bytes; aborted")
         elif not self.head.raw:  # the final head completed in this chunk: keep it for lazy parsing
-            self.head.raw = bytes(self._prefix) + bytes(data) if self._prefix else bytes(data)
+            head = self.head
+            if self._prefix:
+                raw = bytes(self._prefix) + bytes(data)
+            else:  # (the connection hands over bytes: no `bytes()` call for them)
+                raw = data if data.__class__ is bytes else bytes(data)
+            head.raw = raw
+            # what the client reads of every response, found here (no call): `proto`, and `rare`
+            # (one lowered copy, two finds)
+            if head.heads != 1 or not raw.startswith(b"HTTP/1.1 "):
+                head.proto = f"HTTP/{head.version}"
+            lower = head._lower = raw.lower() if len(raw) <= LOWER_WHOLE_UP_TO else head._lowered()
+            head.rare = lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
             if self._lenient and self.complete:
                 self.keep_alive = self._go_keep_alive()
         return self.complete

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
-@dataclass(slots=True)
+@dataclass
 class Timings:
     """k6's timing breakdown of one request, in milliseconds.
 
     duration == sending + waiting + receiving exactly; connecting and tls_handshaking are
     parts of blocked (0 on a reused connection).
+
+    No slots: the defaults are class attributes, so the client's hot path makes one with
+    `object.__new__` and stores the four phases a kept-alive connection has.
     """
 
     blocked: float = 0.0

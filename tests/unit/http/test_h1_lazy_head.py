@@ -81,6 +81,9 @@ def test_lazy_head_equals_the_callbacks_at_every_split(raw: bytes) -> None:
                 ref.set_cookies,
                 ref.version,
             ), (first, second)
+            # what the parser notes for the client when it stores the final head (no parse, no call)
+            assert head.proto == f"HTTP/{ref.version}", (first, second)
+            assert head.rare or not ("Content-Encoding" in ref.headers or ref.set_cookies), (first, second)
 
 
 @pytest.mark.parametrize("raw", RESPONSES)
