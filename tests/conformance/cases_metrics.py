@@ -37,6 +37,8 @@ def _exact(label: str, getter: Any, value: float) -> Expect:
 
 # 0.4 s iterations: each VU starts 3 (t = 0, 0.4, 0.8) before the 1 s cut; the third is cut in flight.
 # k6 counts the 7 never started per VU as dropped, however short gracefulStop is.
+# `vus`/`vus_max` are sampled on a 1 s ticker, and this run ends at 1.0x s: whether a sample lands
+# before the end is a race in k6 itself (and in loadpy), so their presence is not compared. The counts are.
 METRICS: list[Case] = [
     Case(
         f"per_vu_cut_grace_{label}",
@@ -45,6 +47,7 @@ METRICS: list[Case] = [
         {"default": [_get("/"), {"sleep": 0.4}]},
         _per_vu_cut(grace),
         timing=True,
+        ignore_metrics=frozenset({"vus", "vus_max"}),
         expect=(
             _exact("iterations", m("iterations"), 4),
             _exact("dropped", m("dropped_iterations"), 14),

@@ -1,8 +1,8 @@
 """Every conformance case again, with loadpy running the k6 script itself (`loadpy run case.js`).
 
 Same oracle, same tolerances as test_conformance.py; cases the JavaScript front end cannot run yet
-are xfails listed in JS_KNOWN with the reason: strict (they fail loudly once fixed), except a timing race,
-which may go either way.
+are strict xfails listed in JS_KNOWN with the reason (they fail loudly once fixed). A timing race is never
+an xfail (its verdict would flip with machine load): the case compares only what k6 guarantees instead.
 """
 
 from __future__ import annotations
@@ -17,19 +17,14 @@ from tests.conformance.model import Case
 from tests.conformance.target import Target
 
 # case id -> why loadpy's JavaScript front end differs from k6 there
-JS_KNOWN: dict[str, str] = {
-    # A sampled metric, not a count: the run ends 1.0x s after start, and whether the one-second `vus`
-    # sample lands before the end is a race. k6 ends first; the JS run's hard stop (greenlets unwinding at
-    # gracefulStop 0) ends a few ms later, so it gains a vus/vus_max sample. Every count of the case agrees.
-    "per_vu_cut_grace_0ms": "timing: the JS run's hard stop ends after the 1 s vus sample, k6's before it",
-}
+JS_KNOWN: dict[str, str] = {}
 
 
 def _param(case: Case) -> object:
     reason = JS_KNOWN.get(case.id) or case.known_difference
     if not reason:
         return pytest.param(case, id=case.id)
-    return pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=case.id not in JS_KNOWN, reason=reason))
+    return pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
 def test_known_differences_name_real_cases() -> None:

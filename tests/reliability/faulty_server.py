@@ -31,6 +31,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -50,6 +51,7 @@ class FaultyServer:
         self._requests: Counter[str] = Counter()
         self.targets: list[str] = []  # every request target, query included, in arrival order
         self.connections = 0
+        self.first_request_at: float | None = None  # time.monotonic() of the first request since reset
 
     # --- lifecycle (called from the test thread) ---------------------------------------------
 
@@ -85,6 +87,7 @@ class FaultyServer:
             self._requests.clear()
             self.targets.clear()
             self.connections = 0
+            self.first_request_at = None
 
     # --- the server (runs on its own loop) ---------------------------------------------------
 
@@ -123,6 +126,8 @@ class FaultyServer:
                 with self._lock:
                     self._requests[split.path] += 1
                     self.targets.append(target)
+                    if self.first_request_at is None:
+                        self.first_request_at = time.monotonic()
                 served += 1
                 if not await self._answer(split.path, query, served, writer):
                     return

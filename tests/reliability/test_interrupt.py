@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.helpers import loadpy_cmd, subprocess_env, write_scenario
+from tests.integration.cli.helpers import loadpy_cmd, subprocess_env, wait_until, write_scenario
 from tests.reliability.faulty_server import FaultyServer, faulty_server
 from tests.reliability.helpers import csv_rows, json_points, request_tags
 
@@ -45,13 +45,6 @@ def _start(tmp_path: Path, scenario: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=subprocess_env()
     )
-
-
-def _wait_for(predicate, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the run to get going"
-        time.sleep(0.05)
 
 
 def _finish(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
@@ -85,7 +78,7 @@ def test_a_signal_finishes_running_iterations_runs_teardown_and_writes_everythin
         """,
     )
     proc = _start(tmp_path, scenario)
-    _wait_for(lambda: server.count("/ok") >= 2)
+    wait_until(lambda: server.count("/ok") >= 2, "the run did not get going")
     time.sleep(0.3)  # both VUs are inside the pause now
     started = time.monotonic()
     proc.send_signal(sig)
@@ -134,7 +127,7 @@ def test_sigint_in_a_30s_run_exits_105_within_seconds_and_export_matches_the_ser
         """,
     )
     proc = _start(tmp_path, scenario)
-    _wait_for(lambda: server.count("/ok") >= 50)
+    wait_until(lambda: server.count("/ok") >= 50, "the run did not get going")
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, stderr = _finish(proc, timeout=30)
@@ -163,7 +156,7 @@ def test_a_second_sigint_ends_at_once_and_leaves_every_file_parseable(tmp_path: 
         """,
     )
     proc = _start(tmp_path, scenario)
-    _wait_for(lambda: server.count("/hang") >= 2)
+    wait_until(lambda: server.count("/hang") >= 2, "the run did not get going")
     proc.send_signal(signal.SIGINT)
     time.sleep(1.0)
     assert proc.poll() is None  # still waiting for the graceful stop
@@ -200,7 +193,7 @@ def test_sigint_with_workers_runs_teardown_once_and_the_export_matches_the_serve
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=subprocess_env()
     )
-    _wait_for(lambda: server.count("/ok") >= 40 or proc.poll() is not None)
+    wait_until(lambda: server.count("/ok") >= 40 or proc.poll() is not None, "the run did not get going")
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, stderr = _finish(proc, timeout=30)

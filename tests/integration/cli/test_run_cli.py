@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.helpers import loadpy_cmd, metric, run_loadpy, subprocess_env, write_scenario
+from tests.integration.cli.helpers import loadpy_cmd, metric, run_loadpy, subprocess_env, wait_until, write_scenario
 
 
 def server_total(server) -> int:  # type: ignore[no-untyped-def]
@@ -128,7 +128,8 @@ def test_sigint_exits_105_with_a_complete_export(tmp_path: Path, demo_server) ->
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=subprocess_env()
     )
-    time.sleep(2.0)
+    wait_until(lambda: server_total(demo_server) > 0, "no request reached the target")
+    time.sleep(0.5)  # well into the run
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=30)

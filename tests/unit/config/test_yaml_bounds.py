@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -20,11 +21,10 @@ def _bomb(levels: int) -> str:
 
 
 def test_an_alias_bomb_is_refused_within_a_second_naming_the_line() -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the claim is about the work done, not the machine's load
     with pytest.raises(ConfigError) as info:
         parse_document(_bomb(10), "bomb.yaml")  # 10^10 strings once expanded
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0
+    assert time.process_time() - started < 1.0
     err = info.value
     assert err.message == "aliases (*name) expand the document by more than 100,000 nodes"
     assert (err.file, err.line, err.key) == ("bomb.yaml", 5, "a4...")  # a4 holds 10^5 strings
@@ -99,9 +99,14 @@ def test_loading_time_grows_linearly_with_size() -> None:
         )
         best = float("inf")
         for _ in range(2):
-            started = time.perf_counter()
-            parse_document(text)
-            best = min(best, time.perf_counter() - started)
+            gc.collect()
+            gc.disable()  # a collection's cost depends on every live object, not on this parse
+            try:
+                started = time.process_time()  # CPU time: other processes' load does not count
+                parse_document(text)
+                best = min(best, time.process_time() - started)
+            finally:
+                gc.enable()
         return best
 
     small, large = seconds(2000), seconds(16000)

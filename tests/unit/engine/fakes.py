@@ -131,3 +131,11 @@ def scenario(name: str = "default", **raw: Any) -> ExecutorConfig:
 
 def counter(registry: Registry, name: str) -> float:
     return registry.aggregate(registry.metrics[name]).total  # type: ignore[attr-defined]
+
+
+async def until(condition: Callable[[], bool], deadline_s: float = 15.0) -> None:
+    """Wait for `condition` (a loaded machine may take long to get there), failing loudly after the deadline."""
+    give_up = now() + deadline_s
+    while not condition():
+        assert now() < give_up, f"still not true after {deadline_s} s: {condition}"
+        await asyncio.sleep(0.02)

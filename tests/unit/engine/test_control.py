@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from loadpy.clock import now
 from loadpy.engine.control import ApiStartError, handle, parse_address
 from loadpy.engine.scheduler import Engine
 from loadpy.errors import ExitCode
-from tests.unit.engine.fakes import FakeRuntime, run, scenario
+from tests.unit.engine.fakes import FakeRuntime, counter, run, scenario, until
 
 
 async def request(address: str, method: str, body: Any = None) -> tuple[int, Any]:
@@ -51,7 +52,7 @@ def test_c47_status_updates_pause_and_stop() -> None:
     seen: list[tuple[int, Any]] = []
 
     async def drive() -> None:
-        await asyncio.sleep(0.3)
+        await until(lambda: engine.api_address is not None and len(rt.calls) >= 1)
         assert engine.api_address is not None
         seen.append(await request(engine.api_address, "GET"))
         seen.append(
@@ -61,7 +62,7 @@ def test_c47_status_updates_pause_and_stop() -> None:
         )
         seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"vus": 9}}}))
         seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"vus-max": 8, "vus": 6}}}))
-        await asyncio.sleep(0.2)
+        await until(lambda: {c.vu for c in rt.calls} == set(range(1, 7)))  # the 3 new VUs have started
         seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"paused": True}}}))
         seen.append(await request(engine.api_address, "PATCH", {"data": {"attributes": {"stopped": True}}}))
 
@@ -112,7 +113,8 @@ def test_paused_start_waits_for_resume() -> None:
     seen: list[Any] = []
 
     async def drive() -> None:
-        await asyncio.sleep(0.3)
+        await until(lambda: engine.api_address is not None)
+        await asyncio.sleep(0.2)  # time for an iteration to start, were the pause not honoured
         assert engine.api_address is not None
         seen.append((len(rt.calls), attrs((await request(engine.api_address, "GET"))[1])["status"]))
         await request(engine.api_address, "PATCH", {"data": {"attributes": {"paused": False}}})
@@ -253,15 +255,22 @@ def test_metrics_and_groups_in_k6_json_api_shape() -> None:
     engine = externally_controlled(rt)
     seen: dict[str, tuple[int, Any]] = {}
 
+    counter_asked: list[float] = []  # the run's age (engine clock) just before and just after the counter GET
+
     async def drive() -> None:
-        await asyncio.sleep(0.4)
+        # a condition, not a fixed sleep: under load the run may take long to start its first iteration
+        await until(lambda: engine.api_address is not None and counter(reg, "iterations") >= 1)
         address = engine.api_address
-        assert address is not None
+        assert address is not None and engine.started_at is not None
         for path in (
             "/v1/metrics", "/v1/metrics/my_trend", "/v1/metrics/my_counter", "/v1/metrics/never_sampled",
             "/v1/groups", f"/v1/groups/{reg.groups.root.id}", "/v1/groups/nope",
         ):  # fmt: skip
+            if path == "/v1/metrics/my_counter":
+                counter_asked.append(now() - engine.started_at)
             seen[path] = await get(address, path)
+            if path == "/v1/metrics/my_counter":
+                counter_asked.append(now() - engine.started_at)
         seen["POST"] = await get(address, "/v1/metrics", "POST")
         await request(address, "PATCH", {"data": {"attributes": {"stopped": True}}})
 
@@ -305,8 +314,9 @@ def test_metrics_and_groups_in_k6_json_api_shape() -> None:
     )
     status, counter_doc = seen["/v1/metrics/my_counter"]
     sample = counter_doc["data"]["attributes"]["sample"]
-    # the rate is over the time since the run started: at least the 0.4 s the driver waited
-    assert status == 200 and sample["count"] == 3 and 0 < sample["rate"] <= 3 / 0.4
+    # the rate is over the time since the run started, which the server read while the GET was in flight
+    asked, answered = counter_asked
+    assert status == 200 and sample["count"] == 3 and 3 / answered <= sample["rate"] <= 3 / asked
     assert seen["/v1/metrics/never_sampled"] == (
         404,
         {"errors": [{"status": "404", "title": "Not Found", "detail": "No metric with that ID was found"}]},

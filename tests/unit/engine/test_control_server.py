@@ -13,7 +13,7 @@ import pytest
 from loadpy.clock import now
 from loadpy.engine.scheduler import Engine
 from loadpy.errors import ExitCode
-from tests.unit.engine.fakes import FakeRuntime, run, scenario
+from tests.unit.engine.fakes import FakeRuntime, run, scenario, until
 
 
 async def exchange(address: str, raw: bytes, *, responses: int = 1) -> list[tuple[int, Any]]:
@@ -56,7 +56,7 @@ def engine_for(rt: FakeRuntime, address: str = "127.0.0.1:0", duration: str = "6
 def drive(engine: Engine, steps: Any) -> Any:
     async def main() -> Any:
         async def driver() -> None:
-            await asyncio.sleep(0.3)
+            await until(lambda: engine.api_address is not None)
             assert engine.api_address is not None
             try:
                 await steps(engine.api_address)
@@ -167,7 +167,7 @@ def test_an_impossible_vus_max_is_refused_at_once_and_the_test_ends_on_time() ->
         took.append(now() - start)
 
     async def main() -> Any:
-        task = asyncio.ensure_future(_after(0.3, lambda: steps(engine.api_address or "")))
+        task = asyncio.ensure_future(_when_listening(engine, steps))
         result = await engine.run()
         await task
         return result
@@ -192,14 +192,14 @@ def test_growing_vus_max_keeps_the_api_answering_and_stops_with_the_test() -> No
     async def steps(address: str) -> None:
         # 5 million fake VUs (~1.6 GB by the estimate) fit in memory but take far longer than the test has left
         grow = asyncio.ensure_future(exchange(address, patch(b'{"data":{"attributes":{"vus-max":5000000}}}')))
-        await asyncio.sleep(0.2)
+        await until(lambda: engine.status()["vus-max"] > 5)  # the growth is under way
         ((status, doc),) = await exchange(address, b"GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert status == 200
         during.append(doc["data"]["attributes"]["vus-max"])
         growth.extend(await grow)
 
     async def main() -> Any:
-        task = asyncio.ensure_future(_after(0.3, lambda: steps(engine.api_address or "")))
+        task = asyncio.ensure_future(_when_listening(engine, steps))
         result = await engine.run()
         await task
         return result
@@ -212,9 +212,9 @@ def test_growing_vus_max_keeps_the_api_answering_and_stops_with_the_test() -> No
     assert (status, doc["errors"][0]["detail"]) == (400, "context canceled")  # k6's words when the test ends
 
 
-async def _after(delay: float, steps: Any) -> None:
-    await asyncio.sleep(delay)
-    await steps()
+async def _when_listening(engine: Engine, steps: Any) -> None:
+    await until(lambda: engine.api_address is not None)
+    await steps(engine.api_address)
 
 
 @pytest.mark.slow
@@ -224,7 +224,7 @@ def test_metric_counts_are_json_integers_as_k6_prints_them() -> None:
     raw: list[bytes] = []
 
     async def steps(address: str) -> None:
-        await asyncio.sleep(1.2)  # vus is sampled once a second
+        await until(lambda: any(m.name == "vus" for m, _, _ in engine.registry.all_series()))  # sampled once a second
         host, _, port = address.rpartition(":")
         for path in ("/v1/metrics/iterations", "/v1/metrics/vus"):
             reader, writer = await asyncio.open_connection(host, int(port))
