@@ -90,9 +90,7 @@ def command() -> NoReturn:
     """The `loadpy` executable (its console script and `python -m loadpy`): `main`, then the process's
     exit without the interpreter's last collections (`main` itself is called by hosts: loadpy.run(), tests)."""
     from loadpy.base.collector import exit_process
-    from loadpy.metrics.histogram import import_numpy_in_background
 
-    import_numpy_in_background()
     exit_process(main())
 
 

@@ -7,20 +7,13 @@ values) are counted in one array of 1,024 counts, allocated when the octave is f
 long run's memory stops growing once its range has been seen, where a sparse {key: count} grew by
 ~100 bytes with every new tail bucket (benchmarks/README.md, "Soak").
 
-Keys are counted in batches: a C-level Counter of the batch, then one add per distinct key (~370 ns
-a value: a Python int per key), or with numpy: one bincount a batch, every key counted in C (~10-20
-ns a value). Both count the same. numpy's import costs ~100 ms of CPU and ~14 MB of RSS, so a process
-uses it once it is clearly in a long run: when a series first outgrows its exact store
-(`prefer_numpy`, loadpy.metrics.sinks), imported in a background thread so that the event loop keeps
-running meanwhile. Only the loadpy command's own processes do (`import_numpy_in_background`): while
-the import runs, sys.modules holds a half-initialised numpy, which a host's other code (pytest's
-`approx`, hypothesis) may probe. A process that chose (`use_numpy`: the `--workers` coordinator,
-tests) keeps its choice.
+Keys are counted in batches: a C-level Counter of the batch, then one add per distinct key. A
+process merging many others' keys (the `--workers` coordinator) counts with numpy instead
+(`use_numpy`): one bincount a batch, every key counted in C. Both count the same.
 """
 
 from __future__ import annotations
 
-import threading
 from array import array
 from collections import Counter
 from collections.abc import Mapping
@@ -37,69 +30,23 @@ _ZEROS = bytes(8 * OCTAVE_SIZE)
 # numpy's bincount covers at most this many octaves at once (more: np.unique, sparse)
 _NUMPY_SPAN = 64
 
-_np: Any = None  # numpy, once this process counts with it
-_chosen = False  # `use_numpy` decided for this process: `prefer_numpy` leaves it alone
-_importing: threading.Thread | None = None  # prefer_numpy's import, while it runs
-_background = False  # prefer_numpy may import numpy in a thread (the loadpy command's processes)
+_np: Any = None  # numpy, once `use_numpy` imported it
 
 
-def use_numpy(enabled: bool | None = True) -> bool:
-    """Count with numpy from now on in this process (True), with the standard library (False), or
-    as `prefer_numpy` decides (None, the default state); whether it counts with numpy now."""
-    global _np, _chosen
-    _chosen = enabled is not None
+def use_numpy(enabled: bool = True) -> bool:
+    """Count with numpy from now on in this process, if it is installed (its import costs ~100 ms
+    of CPU and ~14 MB of RSS: worth it only where many processes' keys are counted); whether it
+    does. `enabled=False`: back to the standard library."""
+    global _np
     if not enabled:
         _np = None
     elif _np is None:
-        _np = _import_numpy()
-    return _np is not None
-
-
-def counting_with_numpy() -> bool:
-    return _np is not None
-
-
-def import_numpy_in_background(allowed: bool = True) -> None:
-    """Let `prefer_numpy` import numpy in a thread: for the loadpy command's processes, whose other
-    threads never look numpy up in sys.modules half-imported."""
-    global _background
-    _background = allowed
-
-
-def prefer_numpy() -> threading.Thread | None:
-    """Count with numpy as soon as a background thread has imported it, unless `use_numpy` chose or
-    the process is not the loadpy command's; the import's thread (tests join it)."""
-    global _importing
-    if _np is None and _background and not _chosen and (_importing is None or not _importing.is_alive()):
-        _importing = threading.Thread(target=_import_in_background, name="loadpy-numpy-import", daemon=True)
-        _importing.start()
-    return _importing
-
-
-def _import_in_background() -> None:
-    global _np
-    numpy = _import_numpy()
-    if not _chosen:  # (a `use_numpy` call meanwhile wins)
+        try:
+            import numpy
+        except ImportError:
+            return False
         _np = numpy
-
-
-def _import_numpy() -> Any:
-    try:
-        import numpy
-    except ImportError:
-        return None
-    return numpy
-
-
-def minimum_maximum(values: array) -> tuple[float, float]:
-    """min and max of an array('d'): in C with numpy (~0.7 ns a value against ~110), as the standard
-    library has them when a NaN makes numpy's differ."""
-    if _np is not None:
-        view = _np.frombuffer(values)
-        low, high = float(view.min()), float(view.max())
-        if low == low and high == high:  # (no NaN: numpy's then propagates, min()/max() do not)
-            return low, high
-    return min(values), max(values)
+    return _np is not None
 
 
 class Histogram:

@@ -12,8 +12,7 @@ of its values' magnitude, and a percentile is read at the bucket midpoint, so a 
 percentile is within 2^-11 (< 0.05 %) of k6's exact value; count, sum, avg, min and max
 stay exact. Values are appended to an array('d') on the hot path (one C call) and folded
 in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value
-(a Python step per distinct bucket, or none with numpy, which a process takes up once a series
-outgrows its exact store: `Histogram.count_values`, `prefer_numpy`).
+(a Python step per distinct bucket, or none with numpy: `Histogram.count_values`).
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from operator import rshift
 from typing import Any
 
 from loadpy.metrics.histogram import SHIFT as _SHIFT
-from loadpy.metrics.histogram import Histogram, minimum_maximum, prefer_numpy
+from loadpy.metrics.histogram import Histogram
 from loadpy.metrics.metric import MetricType
 
 EXACT_LIMIT = 10_000
@@ -327,7 +326,7 @@ class TrendSink:
             return
         self.count += len(buf)
         self.sum += math.fsum(buf)
-        low, high = minimum_maximum(buf)
+        low, high = min(buf), max(buf)
         if low < self.min:
             self.min = low
         if high > self.max:
@@ -351,7 +350,6 @@ class TrendSink:
     def _to_histogram(self) -> None:
         """Past EXACT_LIMIT: the exact store becomes the histogram."""
         assert self._exact is not None
-        prefer_numpy()  # a long run: count the values to come in C (after a background import)
         self._hist = Histogram()
         self._hist.count_values(self._exact)
         self._exact = self._bcache = None

@@ -98,9 +98,8 @@ def detail_interval(count: int, *, report: bool) -> int:
 
 def count_with_numpy(count: int) -> bool:
     """From NUMPY_FROM_WORKERS workers on, the coordinator counts the bucket keys their deltas bring
-    with numpy (loadpy.metrics.histogram; a dependency, imported only then), below with the standard
-    library (the few keys of a few workers do not pay numpy's import back): whether it uses numpy."""
-    return use_numpy(count >= NUMPY_FROM_WORKERS)
+    with numpy (loadpy.metrics.histogram; a dependency, imported only then): whether it does."""
+    return count >= NUMPY_FROM_WORKERS and use_numpy()
 
 
 def check_supported(options: Any, count: int, *, dashboard: bool, flag: str | None = None) -> None:

@@ -256,7 +256,5 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     from loadpy.base.collector import exit_process
-    from loadpy.metrics.histogram import import_numpy_in_background
 
-    import_numpy_in_background()
     exit_process(main())

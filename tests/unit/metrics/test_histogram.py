@@ -24,10 +24,11 @@ STATS = ["count", "avg", "min", "med", "max", "p(90)", "p(95)", "p(99)", "p(99.9
 
 @pytest.fixture(params=["stdlib", "numpy"])
 def counting(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Each test once per way of counting keys; the process's automatic choice again afterwards."""
-    assert histogram.use_numpy(request.param == "numpy") == (request.param == "numpy")
+    """Each test once per way of counting keys; the standard library again afterwards."""
+    if request.param == "numpy":
+        assert histogram.use_numpy()
     yield request.param
-    histogram.use_numpy(None)
+    histogram.use_numpy(False)
 
 
 def _key(value: float) -> int:
@@ -137,69 +138,3 @@ def test_two_workers_merged_at_a_numpy_coordinator_equal_one_process() -> None:
         histogram.use_numpy(False)
     assert got == want
     assert got["count"] == 36_000
-
-
-def _fed(values: list[float]) -> TrendSink:
-    sink = TrendSink()
-    _feed(sink, values)
-    return sink
-
-
-def _feed(sink: TrendSink, values: list[float]) -> None:
-    for start in range(0, len(values), 1_000):  # folded a batch at a time, as the running upkeep does
-        for v in values[start : start + 1_000]:
-            sink.add(v)
-        sink.fold()
-
-
-def test_a_series_past_its_exact_store_takes_up_numpy_in_the_background() -> None:
-    """A process that chose nothing starts counting with numpy once a series outgrows its exact store
-    (its import in a thread, the loop running meanwhile); the figures are the standard library's."""
-    values = _values(EXACT_LIMIT * 3, seed=11)
-    histogram.use_numpy(False)
-    want = _fed(values).values(0.0, STATS)
-    histogram.use_numpy(None)
-    histogram.import_numpy_in_background()  # (as the loadpy command's processes do)
-    try:
-        assert not histogram.counting_with_numpy()
-        sink = _fed(values[: EXACT_LIMIT - 1])
-        assert sink.exact and not histogram.counting_with_numpy()  # still exact: no import
-        rest = values[EXACT_LIMIT - 1 :]
-        _feed(sink, rest[:2])  # past the exact store: the import starts
-        importing = histogram.prefer_numpy()
-        assert importing is not None
-        importing.join(timeout=60)
-        assert histogram.counting_with_numpy()
-        _feed(sink, rest[2:])
-        assert sink.values(0.0, STATS) == want
-    finally:
-        histogram.import_numpy_in_background(False)
-        histogram.use_numpy(None)
-
-
-def test_a_host_process_never_imports_numpy_in_the_background() -> None:
-    """loadpy inside another program (loadpy.run(), tests): no thread, standard-library counting."""
-    histogram.use_numpy(None)
-    _fed(_values(EXACT_LIMIT * 2, seed=13))
-    importing = histogram.prefer_numpy()
-    assert (importing is None or not importing.is_alive()) and not histogram.counting_with_numpy()
-
-
-def test_a_process_that_chose_keeps_its_choice() -> None:
-    histogram.use_numpy(False)
-    histogram.import_numpy_in_background()
-    try:
-        _fed(_values(EXACT_LIMIT * 2, seed=12))
-        importing = histogram.prefer_numpy()
-        assert importing is None or not importing.is_alive()
-        assert not histogram.counting_with_numpy()
-    finally:
-        histogram.import_numpy_in_background(False)
-        histogram.use_numpy(None)
-
-
-@pytest.mark.parametrize("values", [[3.0, -1.5, 7.25], [float("nan"), 2.0, 1.0], [2.0, float("nan"), 1.0], [5.0]])
-def test_min_and_max_are_the_standard_librarys(counting: str, values: list[float]) -> None:
-    got = histogram.minimum_maximum(array("d", values))
-    want = (min(values), max(values))
-    assert [str(v) for v in got] == [str(v) for v in want]  # (str: NaN equals NaN)
