@@ -5,21 +5,12 @@ is left alone."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
 from loadpy.base.collector import YOUNG_PER_VU, frozen_while_scenarios_run, long_lived_burst, thaw
 
-
-@pytest.fixture(autouse=True)
-def collector_as_found() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.unfreeze()
-    yield
-    gc.unfreeze()
-    if enabled:
-        gc.enable()
+pytestmark = pytest.mark.usefixtures("collector_as_found")
 
 
 def test_a_burst_pauses_the_collector_then_freezes_what_it_made() -> None:

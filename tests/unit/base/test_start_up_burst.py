@@ -4,7 +4,6 @@ made frozen for the run; a start that fails leaves nothing frozen behind (loadpy
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,15 +11,7 @@ import loadpy
 from loadpy.base.collector import start_up_burst, thaw
 from loadpy.errors import ConfigError
 
-
-@pytest.fixture(autouse=True)
-def collector_as_found() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.unfreeze()
-    yield
-    gc.unfreeze()
-    if enabled:
-        gc.enable()
+pytestmark = pytest.mark.usefixtures("collector_as_found")
 
 
 def test_a_start_pauses_the_collector_then_freezes_what_it_made_until_the_run_ends() -> None:
