@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.procs import run_measured
+from bench.procs import installed_env, run_measured
 from bench.setup_tools import _which as which_tool
 from bench.target import Nginx
 
@@ -133,14 +131,7 @@ def main() -> int:
                 )
         arrivals = args.executor == "constant-arrival-rate"
         starts: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name, _ in trees}
-        # bytecode cached (outside the trees), as an installed package has it: without it every run
-        # compiles all of loadpy again (~0.5 s of CPU here when PYTHONDONTWRITEBYTECODE is set)
-        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        base_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-        for name, tree in trees:
-            if name != "k6":
-                compile_all = [sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")]
-                subprocess.run(compile_all, env=base_env, check=True)
+        base_env = installed_env(work / "pycache", [tree for name, tree in trees if name != "k6"])
         for r in range(args.rounds):
             order = trees[r % len(trees) :] + trees[: r % len(trees)]
             for name, tree in order:

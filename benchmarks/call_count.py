@@ -15,7 +15,6 @@ the same path is less work on any machine, however loaded.
 from __future__ import annotations
 
 import argparse
-import os
 import pstats
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ab import scenario
+from bench.procs import installed_env
 from bench.target import Nginx
 
 
@@ -40,8 +40,7 @@ def main() -> int:
     )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="loadpy-calls-"))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    env = installed_env(work / "pycache")
     suffix = "py" if args.python else "yaml"
     with Nginx(args.nginx, cpu=1) as target:
         for tree_arg in args.trees:

@@ -14,9 +14,7 @@ Prints each pair and per (VUs, tree) the medians of the steady µs/request, the 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ab import _run, scenario
+from bench.procs import installed_env
 from bench.target import Nginx
 
 
@@ -37,10 +36,7 @@ def main() -> int:
     args = ap.parse_args()
     trees = [(t.split("=", 1)[0], Path(t.split("=", 1)[1]).resolve()) for t in args.trees]
     work = Path(tempfile.mkdtemp(prefix="loadpy-vu-growth-"))
-    base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    base_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")  # bytecode cached, as installed
-    for _, tree in trees:
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")], env=base_env, check=True)
+    base_env = installed_env(work / "pycache", [tree for _, tree in trees])
     # (VUs, tree) -> [(steady µs/request, short run's CPU s, long run's req/s)]
     rows: dict[tuple[int, str], list[tuple[float, float, float]]] = {}
     with Nginx(args.nginx, cpu=1) as target:

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench.marker import MarkerServer
-from bench.procs import run_measured
+from bench.procs import installed_env, run_measured
 from bench.setup_tools import _which as which_tool
 from bench.tools import Workload, k6_script, loadpy_scenario
 
@@ -76,10 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, str, int], list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="vu-start-") as tmp:
         work = Path(tmp)
-        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        base_env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-        for _, tree in trees:
-            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "loadpy")], env=base_env, check=True)
+        base_env = installed_env(work / "pycache", [tree for _, tree in trees])
         runs: list[tuple[str, str, Path | None]] = [(name, kind, tree) for name, tree in trees for kind in kinds]
         if k6:
             runs.append(("k6", "js", None))
