@@ -217,6 +217,7 @@ class PreparedRequest:
         "payload",
         "redirects",
         "replaced",
+        "resolved",
         "response_type",
         "timeout",
         "url",
@@ -243,9 +244,11 @@ class PreparedRequest:
         self.cookie_path = "/"
         self.is_head = method == "HEAD"
         self.h2_headers: list[tuple[bytes, bytes]] | None = None
+        # set before the first `send` (which resolves them against the client's options once: `resolved`)
         self.timeout: float | None = None
         self.redirects: int | None = None
         self.response_type: str | None = None
+        self.resolved: tuple[HttpOptions, float, int, bool] | None = None  # (options, timeout, redirects, keep_body)
 
     def cookie_value(self, jar_cookie: str) -> str:
         """Go appends jar cookies to a user-supplied Cookie header."""
@@ -407,19 +410,14 @@ class HttpClient:
         """Send `prepared`, following redirects; returns the final response (never raises for HTTP errors).
         Every hop is reported as `on_response(response, record)`. (Not keyword-only: the VU passes its
         arguments by position, which binds them cheaper, once per request.)"""
-        if timeout is None:
-            timeout = prepared.timeout
-            if timeout is None:
-                timeout = self.options.timeout
-        if redirects is None:
-            redirects = prepared.redirects
-            if redirects is None:
-                redirects = self.options.max_redirects
-        if response_type is None:
-            response_type = prepared.response_type or self._default_response_type
-        elif response_type not in _RESPONSE_TYPES:
-            raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
-        keep_body = response_type != "none"
+        if timeout is None and redirects is None and response_type is None:
+            # the request's own settings (most requests): resolved once per prepared request, not per send
+            resolved = prepared.resolved
+            if resolved is None or resolved[0] is not self.options:
+                resolved = prepared.resolved = (self.options, *self._settings(prepared, None, None, None))
+            _options, timeout, redirects, keep_body = resolved
+        else:
+            timeout, redirects, keep_body = self._settings(prepared, timeout, redirects, response_type)
         if self._rate_limiter is not None:
             await self._rate_limiter.wait()  # before any timing starts, as in k6
         t0 = now()
@@ -490,6 +488,24 @@ class HttpClient:
             if first is None:
                 first = resp
             hops += 1
+
+    def _settings(
+        self, prepared: PreparedRequest, timeout: float | None, redirects: int | None, response_type: str | None
+    ) -> tuple[float, int, bool]:
+        """Timeout, redirects and whether the body is kept: the call's, else the request's, else the options'."""
+        if timeout is None:
+            timeout = prepared.timeout
+            if timeout is None:
+                timeout = self.options.timeout
+        if redirects is None:
+            redirects = prepared.redirects
+            if redirects is None:
+                redirects = self.options.max_redirects
+        if response_type is None:
+            response_type = prepared.response_type or self._default_response_type
+        elif response_type not in _RESPONSE_TYPES:
+            raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
+        return timeout, redirects, response_type != "none"
 
     def _failed_before_sending(self, req: PreparedRequest) -> Response:
         failure = req.failure
