@@ -69,7 +69,7 @@ _TLS_VERSIONS = {
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
 _MS = 1000.0
-_NEW = object.__new__  # a Timings without its __init__ call (its defaults are class attributes)
+_NEW = object.__new__  # a Timings without its __init__ call (the hot path stores all its fields)
 
 # Called once per response (every redirect hop) with the `record` its `send` was given: what the
 # caller records it under (tags, name, group), so concurrent and batched requests never mix up.
@@ -630,8 +630,11 @@ class HttpClient:
     ) -> Response:
         """The Response of a completed HTTP/1.1 exchange; the connection goes back to the pool."""
         t_sent, t_written, t_first, t_done = conn.t_sent, conn.t_written or conn.t_done, conn.t_first, conn.t_done
-        # a kept-alive connection: no lookup, connecting or handshake (the class defaults, 0.0)
-        timings = _NEW(Timings) if setup is None else setup
+        if setup is None:  # a kept-alive connection: no lookup, connecting or handshake
+            timings = _NEW(Timings)
+            timings.looking_up = timings.connecting = timings.tls_handshaking = 0.0
+        else:
+            timings = setup
         timings.blocked = (t_sent - t0) * _MS
         timings.sending = (t_written - t_sent) * _MS
         timings.waiting = (t_first - t_written) * _MS

@@ -283,7 +283,9 @@ class ResponseParser:
 
     __slots__ = (
         "_head",
+        "_head_stored",
         "_headers_done",
+        "_heads",
         "_keep_body",
         "_lenient",
         "_parser",
@@ -313,7 +315,10 @@ class ResponseParser:
         # bytes again (a server's next response within the same second of its Date header) are the
         # same answers, found by one comparison instead of a lowered copy and two searches
         self._seen_raw = b""
-        self._seen_found: tuple[str | None, bool] = (None, False)  # (proto when not HTTP/1.1, rare)
+        self._seen_found: tuple[str, bool] = ("HTTP/1.1", False)  # (proto, rare)
+        # (the parser's own slots, not the head's: a fresh head's class defaults read slower)
+        self._heads = 0  # heads completed so far in this response (`ResponseHead.heads` once stored)
+        self._head_stored = False  # the final head is in `head.raw`
 
     def start(self, head: bool = False, keep_body: bool = True) -> None:
         """Prepare for the next response on this connection (HEAD responses carry no body)."""
@@ -328,6 +333,8 @@ class ResponseParser:
         self.complete = False
         self.keep_alive = True
         self._headers_done = False
+        self._heads = 0
+        self._head_stored = False
         if self._prefix:
             self._prefix = bytearray()
 
@@ -392,8 +399,10 @@ class ResponseParser:
             self._prefix += data  # kept only while the head is incomplete, to quote it in errors
             if len(self._prefix) > MAX_RESPONSE_HEAD:
                 raise ProtocolError(f"net/http: server response headers exceeded {MAX_RESPONSE_HEAD} bytes; aborted")
-        elif not self.head.raw:  # the final head completed in this chunk: keep it for lazy parsing
+        elif not self._head_stored:  # the final head completed in this chunk: keep it for lazy parsing
+            self._head_stored = True
             head = self.head
+            head.heads = self._heads
             if self._prefix:
                 raw = bytes(self._prefix) + bytes(data)
             else:  # (the connection hands over bytes: no `bytes()` call for them)
@@ -402,13 +411,11 @@ class ResponseParser:
             # what the client reads of every response, found here (no call): `proto`, and `rare`
             # (one lowered copy, two finds)
             if raw == self._seen_raw:
-                proto, head.rare = self._seen_found
-                if proto is not None:
-                    head.proto = proto
+                head.proto, head.rare = self._seen_found
             else:
-                proto = None
-                if head.heads != 1 or not raw.startswith(b"HTTP/1.1 "):
-                    proto = head.proto = f"HTTP/{head.version}"
+                proto = head.proto = (
+                    "HTTP/1.1" if head.heads == 1 and raw.startswith(b"HTTP/1.1 ") else f"HTTP/{head.version}"
+                )
                 lower = head._lower = raw.lower() if len(raw) <= LOWER_WHOLE_UP_TO else head._lowered()
                 rare = head.rare = lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
                 if len(raw) <= LOWER_WHOLE_UP_TO:
@@ -424,7 +431,7 @@ class ResponseParser:
         self._lenient = True
         self._parser = httptools.HttpResponseParser(self)
         self._parser.set_dangerous_leniencies(lenient_chunked_length=True)
-        self.head.heads = 0
+        self._heads = 0
         data = bytes(self._prefix) + bytes(data)
         self._prefix = bytearray()
         return self.feed(data)
@@ -485,7 +492,7 @@ class ResponseParser:
 
     # httptools callbacks (no on_header / on_status: ResponseHead parses the head when read)
     def on_headers_complete(self) -> None:
-        self.head.heads += 1
+        self._heads += 1
         parser = self._parser
         self.status = parser.get_status_code()
         self._headers_done = True
