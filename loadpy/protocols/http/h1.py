@@ -151,6 +151,10 @@ def prepare_request(
     return before + after + b"\r\n" + wire_payload(method, headers, body)
 
 
+_NO_COOKIES: list[str] = []  # never appended to
+_NEW = object.__new__
+
+
 class ResponseHead:
     """The head of one response, kept as the raw bytes the parser saw and parsed on first use.
 
@@ -158,19 +162,28 @@ class ResponseHead:
     rarely reads the headers, so that work (~1.6 µs per response) is deferred to here.
     """
 
-    # Class-level defaults and no __init__: the parser makes one per response, and an instance then
-    # stores only what it sets (the raw head, its count; the rest when parsed).
-    raw = b""  # the bytes fed up to and including the final head (maybe some body too)
-    heads = 0  # heads completed so far: interim 1xx heads precede the final one
-    _headers: dict[str, str] | None = None
-    _lower = b""  # `raw` lowered (its heads only when it is long: `_lowered`), for the presence tests
-    _reason = ""
-    _set_cookies: list[str] = []  # noqa: RUF012  # never appended to: `_parse` makes the instance's list
-    framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
-    # set by `ResponseParser.feed` when it stores the final head, so that the client reads two
-    # attributes per response instead of calling a property and a method
-    proto = "HTTP/1.1"  # the final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")
-    rare = False  # `may_have_cookies_or_encoding()`: False when neither header is in the head
+    # Slots, every one set by `_set`: the parser makes one per response, and an instance of a plain
+    # class made after many others gets a dict of its own for the attributes first set late (CPython
+    # 3.11 shares an instance-dict layout only as far as the first instances filled it), which made
+    # every response's head stores the slow, generic ones.
+    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "framing", "heads", "proto", "rare", "raw")
+
+    def __init__(self, raw: bytes = b"", heads: int = 0) -> None:
+        self._set(raw, heads)
+
+    def _set(self, raw: bytes, heads: int) -> None:
+        """Every slot (the parser calls this on a new instance itself: see `ResponseParser.feed`)."""
+        self.raw = raw  # the bytes fed up to and including the final head (maybe some body too)
+        self.heads = heads  # heads completed in `raw`: interim 1xx heads precede the final one
+        # set by `ResponseParser.feed` when it stores the final head, so that the client reads two
+        # attributes per response instead of calling a property and a method
+        self.proto = "HTTP/1.1"  # the final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")
+        self.rare = False  # `may_have_cookies_or_encoding()`: False when neither header is in the head
+        self._lower = b""  # `raw` lowered (its heads only when it is long: `_lowered`), for the presence tests
+        self._headers: dict[str, str] | None = None
+        self._reason = ""
+        self._set_cookies = _NO_COOKIES  # `_parse` makes the head's own list
+        self.framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -272,6 +285,10 @@ class ResponseHead:
         return headers
 
 
+# a parser's head until the final head of its response is stored: empty, so nothing read of it is kept
+NO_HEAD = ResponseHead()
+
+
 class ResponseParser:
     """Incremental HTTP/1.1 response parser.
 
@@ -304,7 +321,7 @@ class ResponseParser:
         self._head = False
         self._keep_body = True
         self.status = 0
-        self.head = ResponseHead()  # a new one per response: a Response keeps a reference
+        self.head = NO_HEAD  # a new one per response once its final head is stored: a Response keeps it
         self.body: list[bytes] = []
         self.complete = False
         self.keep_alive = True
@@ -328,7 +345,7 @@ class ResponseParser:
         self._head = head
         self._keep_body = keep_body
         self.status = 0
-        self.head = ResponseHead()
+        self.head = NO_HEAD
         self.body = []
         self.complete = False
         self.keep_alive = True
@@ -401,13 +418,15 @@ class ResponseParser:
                 raise ProtocolError(f"net/http: server response headers exceeded {MAX_RESPONSE_HEAD} bytes; aborted")
         elif not self._head_stored:  # the final head completed in this chunk: keep it for lazy parsing
             self._head_stored = True
-            head = self.head
-            head.heads = self._heads
             if self._prefix:
                 raw = bytes(self._prefix) + bytes(data)
-            else:  # (the connection hands over bytes: no `bytes()` call for them)
-                raw = data if data.__class__ is bytes else bytes(data)
-            head.raw = raw
+            elif type(data) is bytes:  # (the connection hands over bytes: no `bytes()` call for them)
+                raw = data
+            else:
+                raw = bytes(data)
+            # `ResponseHead(raw, heads)` without the type call's detour through C (~70 ns a response)
+            head = self.head = _NEW(ResponseHead)
+            head._set(raw, self._heads)
             # what the client reads of every response, found here (no call): `proto`, and `rare`
             # (one lowered copy, two finds)
             if raw == self._seen_raw:
