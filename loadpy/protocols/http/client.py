@@ -70,6 +70,7 @@ _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
 _MS = 1000.0
 _NEW = object.__new__  # a Timings without its __init__ call (the hot path stores all its fields)
+_FROM_H1 = Response.from_h1  # (a classmethod read off its class is a lookup the interpreter does not specialise)
 
 # Called once per response (every redirect hop) with the `record` its `send` was given: what the
 # caller records it under (tags, name, group), so concurrent and batched requests never mix up.
@@ -650,7 +651,7 @@ class HttpClient:
                 self._pool.idle[key] = [conn]
         parser = conn.parser
         head = parser.head
-        resp = Response.from_h1(
+        resp = _FROM_H1(
             req.method, req.url, parser.status, head.proto, timings, conn.remote, req.headers, req.body, t_done, head
         )
         if req.user_cookie or self.cookies.entries:

@@ -35,6 +35,9 @@ class Timings:
         return self.sending + self.waiting + self.receiving
 
 
+_NEW = object.__new__
+
+
 class LazyHead(Protocol):
     """A response head parsed on first use (the HTTP/1.1 parser's `ResponseHead`)."""
 
@@ -157,7 +160,7 @@ class Response:
         """A completed HTTP/1.1 exchange (the hot path): the fields that differ from the defaults, and
         those the recorder reads of every response (an attribute found on the instance is read faster
         than a class default); headers and status text come from `head` when read."""
-        resp = cls.__new__(cls)
+        resp = _NEW(cls)  # (`cls.__new__` is a lookup the interpreter does not specialise)
         resp.method = method
         resp.url = url
         resp.status = status
