@@ -175,6 +175,12 @@ class Response:
         resp.error = ""
         resp.error_code = 1000 + status if status >= 400 else 0
         resp.sent = True
+        # what checks and the client set later, set now: CPython 3.11 shares an instance layout only
+        # for the names stored while few instances existed, later ones cost a dict per response
+        resp._headers = None
+        resp._json_cache = None
+        resp._json_parsed = False
+        resp.request_cookie = ""
         return resp
 
     @property
