@@ -81,6 +81,7 @@ class VUState:
         "_ws_received",
         "_ws_sent",
         "_ws_sessions",
+        "_ws_used",
         "captures",
         "default_site",
         "env",
@@ -122,6 +123,7 @@ class VUState:
         self._ws_sessions: tuple[WsSession, ...] = ()  # opened from Python; closed at iteration end
         self._ws_sent = 0  # bytes of finished sessions (steps, subscriptions) this iteration
         self._ws_received = 0
+        self._ws_used = False  # any of the three above is set: the iteration's end has WebSocket work
 
     # -- shared objects ------------------------------------------------------------------
     @property
@@ -284,10 +286,12 @@ class VUState:
     def track_ws(self, session: WsSession) -> None:
         """A session Python code opened: closed at the end of the iteration if still open."""
         self._ws_sessions += (session,)
+        self._ws_used = True
 
     def add_ws_bytes(self, sent: int, received: int) -> None:
         self._ws_sent += sent
         self._ws_received += received
+        self._ws_used = True
 
     async def close_ws(self) -> None:
         """Close the sessions Python code left open (their bytes count for this iteration)."""
@@ -306,6 +310,7 @@ class VUState:
         sent = self._ws_sent + sum(s.bytes_sent for s in sessions)
         received = self._ws_received + sum(s.bytes_received for s in sessions)
         self._ws_sent = self._ws_received = 0
+        self._ws_used = bool(self._ws_sessions)
         return sent, received
 
     # -- iterations (the engine's VirtualUser protocol) -------------------------------------------
@@ -327,6 +332,10 @@ class VUState:
         core = self._core
         recorder = self._recorder
         body = current.body
+        # (read once: constant for the run)
+        metadata = recorder.metadata
+        reset_cookies = not core.no_cookies_reset
+        min_duration = core.min_iteration_duration
         try:
             while (index := next_index()) is not None:
                 scenario.iterations_in_instance = tally.started
@@ -345,12 +354,12 @@ class VUState:
                 self._ctx = ctx
                 client = self._client
                 if client is not None:
-                    if not core.no_cookies_reset and client.cookies.entries:  # (the dict: no `__bool__` call)
+                    if reset_cookies and client.cookies.entries:  # (the dict: no `__bool__` call)
                         client.cookies.clear()
                     self._sent0, self._received0 = client.bytes_sent, client.bytes_received
                 else:
                     self._sent0 = self._received0 = 0
-                meta = self._meta() if recorder.metadata else None
+                meta = self._meta() if metadata else None
                 start = now()
                 aborted: TestAbort | None = None
                 try:
@@ -365,16 +374,21 @@ class VUState:
                     log.error(
                         "%s", describe_error(exc if locate is None else locate(exc)), extra={"source": "stacktrace"}
                     )
-                if self._ws_sessions:
+                if self._ws_used and self._ws_sessions:
                     await self.close_ws()
                 elapsed = now() - start
-                sent, received = self._take_ws_bytes(()) if self._ws_sent or self._ws_received else (0, 0)
                 client = self._client
                 if client is not None:
-                    sent += client.bytes_sent - self._sent0
-                    received += client.bytes_received - self._received0
+                    sent = client.bytes_sent - self._sent0
+                    received = client.bytes_received - self._received0
                     if self._close_idle_each_iteration:
                         client.close_idle()
+                else:
+                    sent = received = 0
+                if self._ws_used:
+                    ws_sent, ws_received = self._take_ws_bytes(())
+                    sent += ws_sent
+                    received += ws_received
                 # a group left open by a failing step does not leak into the next iteration; the iteration's
                 # samples carry the VU's tags as they are at its end (as k6's)
                 self._ctx = ctx = self._with_vu_tags(current.ctx) if self.vu_tags else current.ctx
@@ -382,9 +396,8 @@ class VUState:
                 self.iteration += 1
                 if aborted is not None:
                     raise aborted
-                pad = core.min_iteration_duration - elapsed
-                if pad > 0:
-                    await clock.sleep(pad)  # not part of iteration_duration (k6)
+                if min_duration and min_duration > elapsed:
+                    await clock.sleep(min_duration - elapsed)  # not part of iteration_duration (k6)
                 tally.completed += 1
         except asyncio.CancelledError:
             tally.interrupted += 1

@@ -125,6 +125,10 @@ def _js_params(req: dict[str, Any]) -> str:
         params["headers"] = req["headers"]
     if req.get("timeout") is not None:
         params["timeout"] = req["timeout"]
+    if req.get("redirects") is not None:
+        params["redirects"] = req["redirects"]
+    if req.get("response_type") is not None:
+        params["responseType"] = req["response_type"]
     js = _js_value(params)
     if "expected_statuses" in req:  # a JS call, not a value: spliced in after rendering the rest
         spec = req["expected_statuses"]

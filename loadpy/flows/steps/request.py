@@ -124,23 +124,14 @@ class RequestStep(Step):
         if spec.checks or spec.captures:
             return self._run_checked(vu)
         return vu.send(  # (`_send` inlined: this runs for every request)
-            spec.prepared or spec.build(vu),
-            spec.site,
-            None if spec.name is None else str(spec.name.get(vu, None)),
-            spec.timeout,
-            spec.redirects,
-            spec.response_type,
+            spec.prepared or spec.build(vu), spec.site, None if spec.name is None else str(spec.name.get(vu, None))
         )
 
     def _send(self, vu: VUState) -> Awaitable[Response]:
         spec = self.spec
+        # (the timeout, redirects and response type travel with the prepared request: `build`)
         return vu.send(
-            spec.prepared or spec.build(vu),
-            spec.site,
-            None if spec.name is None else str(spec.name.get(vu, None)),
-            spec.timeout,
-            spec.redirects,
-            spec.response_type,
+            spec.prepared or spec.build(vu), spec.site, None if spec.name is None else str(spec.name.get(vu, None))
         )
 
     async def _run_checked(self, vu: VUState) -> None:

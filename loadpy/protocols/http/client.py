@@ -69,7 +69,8 @@ _TLS_VERSIONS = {
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 _RESPONSE_TYPES = ("text", "binary", "none")
 _MS = 1000.0
-_NEW = object.__new__  # a Timings without its __init__ call (its defaults are class attributes)
+_NEW = object.__new__  # a Timings without its __init__ call (the hot path stores all its fields)
+_FROM_H1 = Response.from_h1  # (a classmethod read off its class is a lookup the interpreter does not specialise)
 
 # Called once per response (every redirect hop) with the `record` its `send` was given: what the
 # caller records it under (tags, name, group), so concurrent and batched requests never mix up.
@@ -217,6 +218,7 @@ class PreparedRequest:
         "payload",
         "redirects",
         "replaced",
+        "resolved",
         "response_type",
         "timeout",
         "url",
@@ -243,9 +245,11 @@ class PreparedRequest:
         self.cookie_path = "/"
         self.is_head = method == "HEAD"
         self.h2_headers: list[tuple[bytes, bytes]] | None = None
+        # set before the first `send` (which resolves them against the client's options once: `resolved`)
         self.timeout: float | None = None
         self.redirects: int | None = None
         self.response_type: str | None = None
+        self.resolved: tuple[HttpOptions, float, int, bool] | None = None  # (options, timeout, redirects, keep_body)
 
     def cookie_value(self, jar_cookie: str) -> str:
         """Go appends jar cookies to a user-supplied Cookie header."""
@@ -407,19 +411,14 @@ class HttpClient:
         """Send `prepared`, following redirects; returns the final response (never raises for HTTP errors).
         Every hop is reported as `on_response(response, record)`. (Not keyword-only: the VU passes its
         arguments by position, which binds them cheaper, once per request.)"""
-        if timeout is None:
-            timeout = prepared.timeout
-            if timeout is None:
-                timeout = self.options.timeout
-        if redirects is None:
-            redirects = prepared.redirects
-            if redirects is None:
-                redirects = self.options.max_redirects
-        if response_type is None:
-            response_type = prepared.response_type or self._default_response_type
-        elif response_type not in _RESPONSE_TYPES:
-            raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
-        keep_body = response_type != "none"
+        if timeout is None and redirects is None and response_type is None:
+            # the request's own settings (most requests): resolved once per prepared request, not per send
+            resolved = prepared.resolved
+            if resolved is None or resolved[0] is not self.options:
+                resolved = prepared.resolved = (self.options, *self._settings(prepared, None, None, None))
+            _options, timeout, redirects, keep_body = resolved
+        else:
+            timeout, redirects, keep_body = self._settings(prepared, timeout, redirects, response_type)
         if self._rate_limiter is not None:
             await self._rate_limiter.wait()  # before any timing starts, as in k6
         t0 = now()
@@ -490,6 +489,24 @@ class HttpClient:
             if first is None:
                 first = resp
             hops += 1
+
+    def _settings(
+        self, prepared: PreparedRequest, timeout: float | None, redirects: int | None, response_type: str | None
+    ) -> tuple[float, int, bool]:
+        """Timeout, redirects and whether the body is kept: the call's, else the request's, else the options'."""
+        if timeout is None:
+            timeout = prepared.timeout
+            if timeout is None:
+                timeout = self.options.timeout
+        if redirects is None:
+            redirects = prepared.redirects
+            if redirects is None:
+                redirects = self.options.max_redirects
+        if response_type is None:
+            response_type = prepared.response_type or self._default_response_type
+        elif response_type not in _RESPONSE_TYPES:
+            raise ConfigError(f"unknown responseType {response_type!r}; expected text, binary or none")
+        return timeout, redirects, response_type != "none"
 
     def _failed_before_sending(self, req: PreparedRequest) -> Response:
         failure = req.failure
@@ -614,8 +631,11 @@ class HttpClient:
     ) -> Response:
         """The Response of a completed HTTP/1.1 exchange; the connection goes back to the pool."""
         t_sent, t_written, t_first, t_done = conn.t_sent, conn.t_written or conn.t_done, conn.t_first, conn.t_done
-        # a kept-alive connection: no lookup, connecting or handshake (the class defaults, 0.0)
-        timings = _NEW(Timings) if setup is None else setup
+        if setup is None:  # a kept-alive connection: no lookup, connecting or handshake
+            timings = _NEW(Timings)
+            timings.looking_up = timings.connecting = timings.tls_handshaking = 0.0
+        else:
+            timings = setup
         timings.blocked = (t_sent - t0) * _MS
         timings.sending = (t_written - t_sent) * _MS
         timings.waiting = (t_first - t_written) * _MS
@@ -631,7 +651,7 @@ class HttpClient:
                 self._pool.idle[key] = [conn]
         parser = conn.parser
         head = parser.head
-        resp = Response.from_h1(
+        resp = _FROM_H1(
             req.method, req.url, parser.status, head.proto, timings, conn.remote, req.headers, req.body, t_done, head
         )
         if req.user_cookie or self.cookies.entries:

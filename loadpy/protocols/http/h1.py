@@ -151,6 +151,10 @@ def prepare_request(
     return before + after + b"\r\n" + wire_payload(method, headers, body)
 
 
+_NO_COOKIES: list[str] = []  # never appended to
+_NEW = object.__new__
+
+
 class ResponseHead:
     """The head of one response, kept as the raw bytes the parser saw and parsed on first use.
 
@@ -158,19 +162,28 @@ class ResponseHead:
     rarely reads the headers, so that work (~1.6 µs per response) is deferred to here.
     """
 
-    # Class-level defaults and no __init__: the parser makes one per response, and an instance then
-    # stores only what it sets (the raw head, its count; the rest when parsed).
-    raw = b""  # the bytes fed up to and including the final head (maybe some body too)
-    heads = 0  # heads completed so far: interim 1xx heads precede the final one
-    _headers: dict[str, str] | None = None
-    _lower = b""  # `raw` lowered (its heads only when it is long: `_lowered`), for the presence tests
-    _reason = ""
-    _set_cookies: list[str] = []  # noqa: RUF012  # never appended to: `_parse` makes the instance's list
-    framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
-    # set by `ResponseParser.feed` when it stores the final head, so that the client reads two
-    # attributes per response instead of calling a property and a method
-    proto = "HTTP/1.1"  # the final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")
-    rare = False  # `may_have_cookies_or_encoding()`: False when neither header is in the head
+    # Slots, every one set by `_set`: the parser makes one per response, and an instance of a plain
+    # class made after many others gets a dict of its own for the attributes first set late (CPython
+    # 3.11 shares an instance-dict layout only as far as the first instances filled it), which made
+    # every response's head stores the slow, generic ones.
+    __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "framing", "heads", "proto", "rare", "raw")
+
+    def __init__(self, raw: bytes = b"", heads: int = 0) -> None:
+        self._set(raw, heads)
+
+    def _set(self, raw: bytes, heads: int) -> None:
+        """Every slot (the parser calls this on a new instance itself: see `ResponseParser.feed`)."""
+        self.raw = raw  # the bytes fed up to and including the final head (maybe some body too)
+        self.heads = heads  # heads completed in `raw`: interim 1xx heads precede the final one
+        # set by `ResponseParser.feed` when it stores the final head, so that the client reads two
+        # attributes per response instead of calling a property and a method
+        self.proto = "HTTP/1.1"  # the final head's protocol as k6 names it ("HTTP/1.1", "HTTP/1.0")
+        self.rare = False  # `may_have_cookies_or_encoding()`: False when neither header is in the head
+        self._lower = b""  # `raw` lowered (its heads only when it is long: `_lowered`), for the presence tests
+        self._headers: dict[str, str] | None = None
+        self._reason = ""
+        self._set_cookies = _NO_COOKIES  # `_parse` makes the head's own list
+        self.framing = ""  # the Transfer-Encoding header, which `headers` leaves out (as Go)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -272,6 +285,10 @@ class ResponseHead:
         return headers
 
 
+# a parser's head until the final head of its response is stored: empty, so nothing read of it is kept
+NO_HEAD = ResponseHead()
+
+
 class ResponseParser:
     """Incremental HTTP/1.1 response parser.
 
@@ -283,11 +300,15 @@ class ResponseParser:
 
     __slots__ = (
         "_head",
+        "_head_stored",
         "_headers_done",
+        "_heads",
         "_keep_body",
         "_lenient",
         "_parser",
         "_prefix",
+        "_seen_found",
+        "_seen_raw",
         "body",
         "complete",
         "head",
@@ -300,13 +321,21 @@ class ResponseParser:
         self._head = False
         self._keep_body = True
         self.status = 0
-        self.head = ResponseHead()  # a new one per response: a Response keeps a reference
+        self.head = NO_HEAD  # a new one per response once its final head is stored: a Response keeps it
         self.body: list[bytes] = []
         self.complete = False
         self.keep_alive = True
         self._headers_done = False
         self._prefix = bytearray()
         self._lenient = False  # this response has both Content-Length and Transfer-Encoding
+        # the last short final head stored on this connection and what `feed` found in it: the same
+        # bytes again (a server's next response within the same second of its Date header) are the
+        # same answers, found by one comparison instead of a lowered copy and two searches
+        self._seen_raw = b""
+        self._seen_found: tuple[str, bool] = ("HTTP/1.1", False)  # (proto, rare)
+        # (the parser's own slots, not the head's: a fresh head's class defaults read slower)
+        self._heads = 0  # heads completed so far in this response (`ResponseHead.heads` once stored)
+        self._head_stored = False  # the final head is in `head.raw`
 
     def start(self, head: bool = False, keep_body: bool = True) -> None:
         """Prepare for the next response on this connection (HEAD responses carry no body)."""
@@ -316,11 +345,13 @@ class ResponseParser:
         self._head = head
         self._keep_body = keep_body
         self.status = 0
-        self.head = ResponseHead()
+        self.head = NO_HEAD
         self.body = []
         self.complete = False
         self.keep_alive = True
         self._headers_done = False
+        self._heads = 0
+        self._head_stored = False
         if self._prefix:
             self._prefix = bytearray()
 
@@ -385,19 +416,30 @@ class ResponseParser:
             self._prefix += data  # kept only while the head is incomplete, to quote it in errors
             if len(self._prefix) > MAX_RESPONSE_HEAD:
                 raise ProtocolError(f"net/http: server response headers exceeded {MAX_RESPONSE_HEAD} bytes; aborted")
-        elif not self.head.raw:  # the final head completed in this chunk: keep it for lazy parsing
-            head = self.head
+        elif not self._head_stored:  # the final head completed in this chunk: keep it for lazy parsing
+            self._head_stored = True
             if self._prefix:
                 raw = bytes(self._prefix) + bytes(data)
-            else:  # (the connection hands over bytes: no `bytes()` call for them)
-                raw = data if data.__class__ is bytes else bytes(data)
-            head.raw = raw
+            elif type(data) is bytes:  # (the connection hands over bytes: no `bytes()` call for them)
+                raw = data
+            else:
+                raw = bytes(data)
+            # `ResponseHead(raw, heads)` without the type call's detour through C (~70 ns a response)
+            head = self.head = _NEW(ResponseHead)
+            head._set(raw, self._heads)
             # what the client reads of every response, found here (no call): `proto`, and `rare`
             # (one lowered copy, two finds)
-            if head.heads != 1 or not raw.startswith(b"HTTP/1.1 "):
-                head.proto = f"HTTP/{head.version}"
-            lower = head._lower = raw.lower() if len(raw) <= LOWER_WHOLE_UP_TO else head._lowered()
-            head.rare = lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
+            if raw == self._seen_raw:
+                head.proto, head.rare = self._seen_found
+            else:
+                proto = head.proto = (
+                    "HTTP/1.1" if head.heads == 1 and raw.startswith(b"HTTP/1.1 ") else f"HTTP/{head.version}"
+                )
+                lower = head._lower = raw.lower() if len(raw) <= LOWER_WHOLE_UP_TO else head._lowered()
+                rare = head.rare = lower.find(b"set-cookie") >= 0 or lower.find(b"content-encoding") >= 0
+                if len(raw) <= LOWER_WHOLE_UP_TO:
+                    self._seen_raw = raw
+                    self._seen_found = (proto, rare)
             if self._lenient and self.complete:
                 self.keep_alive = self._go_keep_alive()
         return self.complete
@@ -408,7 +450,7 @@ class ResponseParser:
         self._lenient = True
         self._parser = httptools.HttpResponseParser(self)
         self._parser.set_dangerous_leniencies(lenient_chunked_length=True)
-        self.head.heads = 0
+        self._heads = 0
         data = bytes(self._prefix) + bytes(data)
         self._prefix = bytearray()
         return self.feed(data)
@@ -469,7 +511,7 @@ class ResponseParser:
 
     # httptools callbacks (no on_header / on_status: ResponseHead parses the head when read)
     def on_headers_complete(self) -> None:
-        self.head.heads += 1
+        self._heads += 1
         parser = self._parser
         self.status = parser.get_status_code()
         self._headers_done = True

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
-@dataclass
+@dataclass(slots=True)
 class Timings:
     """k6's timing breakdown of one request, in milliseconds.
 
     duration == sending + waiting + receiving exactly; connecting and tls_handshaking are
     parts of blocked (0 on a reused connection).
 
-    No slots: the defaults are class attributes, so the client's hot path makes one with
-    `object.__new__` and stores the four phases a kept-alive connection has.
+    Slots: one allocation, and every field read from the instance. The client's hot path makes one
+    with `object.__new__` and stores all seven (a slot left unset could not be read).
     """
 
     blocked: float = 0.0
@@ -33,6 +33,9 @@ class Timings:
     @property
     def duration(self) -> float:
         return self.sending + self.waiting + self.receiving
+
+
+_NEW = object.__new__
 
 
 class LazyHead(Protocol):
@@ -157,7 +160,7 @@ class Response:
         """A completed HTTP/1.1 exchange (the hot path): the fields that differ from the defaults, and
         those the recorder reads of every response (an attribute found on the instance is read faster
         than a class default); headers and status text come from `head` when read."""
-        resp = cls.__new__(cls)
+        resp = _NEW(cls)  # (`cls.__new__` is a lookup the interpreter does not specialise)
         resp.method = method
         resp.url = url
         resp.status = status
@@ -172,6 +175,12 @@ class Response:
         resp.error = ""
         resp.error_code = 1000 + status if status >= 400 else 0
         resp.sent = True
+        # what checks and the client set later, set now: CPython 3.11 shares an instance layout only
+        # for the names stored while few instances existed, later ones cost a dict per response
+        resp._headers = None
+        resp._json_cache = None
+        resp._json_parsed = False
+        resp.request_cookie = ""
         return resp
 
     @property

@@ -159,3 +159,25 @@ def test_headers_read_before_the_head_completes_are_not_cached_empty() -> None:
     assert parser.headers == {}
     assert parser.feed(raw[20:])
     assert parser.headers["Server"] == "nginx"
+
+
+def test_a_connection_that_sees_the_same_head_again_finds_the_same_proto_and_presence() -> None:
+    """`feed` answers a head equal to the connection's last one from what it found then: every answer
+    must equal a fresh parser's, repeats, changes and a repeat after a change alike."""
+    kept_alive_1_0 = b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Encoding: br\r\nContent-Length: 1\r\n\r\nx"
+    cookie = b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nContent-Length: 0\r\n\r\n"
+    # (RESPONSES[5] closes the connection); then heads of the same length that differ in what is found
+    responses = [*RESPONSES[:5], kept_alive_1_0, kept_alive_1_0.replace(b"/1.0", b"/1.1"), cookie]
+    responses.append(cookie.replace(b"Set-", b"Xet-"))
+    parser = ResponseParser()
+    for index in (0, 0, 2, 2, 0, 1, 1, 3, 3, 0, 4, 4, 2, 5, 5, 0, 5, 6, 5, 7, 8, 7, 7, 8, 5):
+        raw = responses[index]
+        parser.start()
+        assert parser.feed(raw), index
+        fresh = ResponseParser()
+        fresh.start()
+        assert fresh.feed(raw), index
+        head, expected = parser.head, fresh.head
+        assert (head.proto, head.rare) == (expected.proto, expected.rare), index
+        assert (head.set_cookies, head.headers, parser.status) == (expected.set_cookies, expected.headers, fresh.status)
+    assert [parser.head.proto, parser.head.rare] == ["HTTP/1.0", True]  # the 1.0 response, found again
