@@ -8,8 +8,9 @@ long run's memory stops growing once its range has been seen, where a sparse {ke
 ~100 bytes with every new tail bucket (benchmarks/README.md, "Soak").
 
 Keys are counted in batches: a C-level Counter of the batch, then one add per distinct key. A
-process merging many others' keys (the `--workers` coordinator) counts with numpy instead
-(`use_numpy`): one bincount a batch, every key counted in C. Both count the same.
+process merging many others' keys (the `--workers` coordinator) or running a long plan
+(loadpy.engine.numpy_choice) counts with numpy instead (`use_numpy`): one bincount a batch, every key
+counted in C, and a batch's min and max found in C (`extremes`). Both give the same figures.
 """
 
 from __future__ import annotations
@@ -47,6 +48,20 @@ def use_numpy(enabled: bool = True) -> bool:
             return False
         _np = numpy
     return _np is not None
+
+
+def counting_with_numpy() -> bool:
+    """Whether this process counts with numpy now (`use_numpy`)."""
+    return _np is not None
+
+
+def extremes(values: array) -> tuple[float, float]:
+    """min(values), max(values) of a non-empty array('d'): with numpy, the first value equal to the
+    least and to the greatest as well (argmin/argmax), so even the sign of a zero is min()'s and max()'s."""
+    if _np is None:
+        return min(values), max(values)
+    view = _np.frombuffer(values, dtype=_np.float64)
+    return values[int(view.argmin())], values[int(view.argmax())]
 
 
 class Histogram:

@@ -28,7 +28,7 @@ from operator import rshift
 from typing import Any
 
 from loadpy.metrics.histogram import SHIFT as _SHIFT
-from loadpy.metrics.histogram import Histogram
+from loadpy.metrics.histogram import Histogram, extremes
 from loadpy.metrics.metric import MetricType
 
 EXACT_LIMIT = 10_000
@@ -326,7 +326,7 @@ class TrendSink:
             return
         self.count += len(buf)
         self.sum += math.fsum(buf)
-        low, high = min(buf), max(buf)
+        low, high = extremes(buf)
         if low < self.min:
             self.min = low
         if high > self.max:
