@@ -15,6 +15,7 @@ counted in C, and a batch's min and max found in C (`extremes`). Both give the s
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Mapping
@@ -28,6 +29,12 @@ OCTAVE_SIZE = 1 << OCTAVE_BITS
 _LOW = OCTAVE_SIZE - 1
 _SIGN_OCTAVE = 1 << 11  # octaves at or above this hold negative values
 _ZEROS = bytes(8 * OCTAVE_SIZE)
+# a value's high 32-bit word (little-endian: its bytes 4-7) holds its key in its top 22 bits
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_WORD_KEY_SHIFT = SHIFT - 32
+_WORD_OCTAVE_SHIFT = _WORD_KEY_SHIFT + OCTAVE_BITS
+_CLEAR_LOW_2_BITS = bytes(i & ~3 for i in range(256))
+assert _WORD_KEY_SHIFT == 10  # count_values clears a byte and two bits
 # numpy's bincount covers at most this many octaves at once (more: np.unique, sparse)
 _NUMPY_SPAN = 64
 
@@ -110,8 +117,26 @@ class Histogram:
         if _np is not None:
             self._count_numpy(_np.frombuffer(values, dtype=_np.uint64) >> _np.uint64(SHIFT))
             return
-        with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
-            self.add_counts(Counter(map(rshift, bits, repeat(SHIFT))))
+        if not _LITTLE_ENDIAN:
+            with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+                self.add_counts(Counter(map(rshift, bits, repeat(SHIFT))))
+            return
+        # each value's high 32-bit word with its low 10 bits cleared is its key << 10: counted as it
+        # is, without a shift per value (one C call and an int less per value: -24 % of the count)
+        data = bytearray(values)
+        data[4::8] = bytes(len(data) // 8)  # the high word's low byte
+        data[5::8] = data[5::8].translate(_CLEAR_LOW_2_BITS)  # and the next byte's two low bits
+        with memoryview(data) as raw, raw.cast("I") as words, words[1::2] as high:
+            self._add_word_counts(Counter(high))
+
+    def _add_word_counts(self, counts: Mapping[int, int]) -> None:
+        """Add {key << 10: count} (`count_values`'s masked high words)."""
+        octaves = self.octaves
+        for word, count in counts.items():
+            octave = octaves.get(word >> _WORD_OCTAVE_SHIFT)
+            if octave is None:
+                octave = self._octave(word >> _WORD_OCTAVE_SHIFT)
+            octave[(word >> _WORD_KEY_SHIFT) & _LOW] += count
 
     def _count_numpy(self, keys: Any) -> None:
         np = _np
