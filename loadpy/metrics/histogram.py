@@ -71,6 +71,24 @@ def extremes(values: array) -> tuple[float, float]:
     return values[int(view.argmin())], values[int(view.argmax())]
 
 
+def bucket_body(values: array) -> array | dict[int, int]:
+    """Trend values as a histogram receiving them counts them: each value's bucket key (an array,
+    counted in C on arrival, ~0.1 µs a value) or, when keys repeat enough, {key: count} (a worker's
+    deltas: ~165 ns a value with the standard library, ~40 with numpy; the same keys and counts)."""
+    if _np is not None:
+        keys = _np.frombuffer(values, dtype=_np.uint64) >> _np.uint64(SHIFT)
+        distinct, counts = _np.unique(keys, return_counts=True)
+        if len(distinct) * 4 <= len(keys):
+            return dict(zip(distinct.tolist(), counts.tolist(), strict=True))
+        every = array("Q")
+        every.frombytes(keys.tobytes())
+        return every
+    with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+        every = array("Q", map(rshift, bits, repeat(SHIFT)))
+    counted = Counter(every)
+    return dict(counted) if len(counted) * 4 <= len(every) else every
+
+
 class Histogram:
     """Bucket key -> count, as one array of counts per octave in use."""
 

@@ -111,3 +111,29 @@ def test_extremes_are_the_first_least_and_greatest_values_as_min_and_max_give(va
     assert want == (_bits(min(values)), _bits(max(values)))
     assert histogram.use_numpy()
     assert tuple(map(_bits, extremes(data))) == want
+
+
+def _deltas(batches: list[list[float]]) -> list[tuple[object, ...]]:
+    """A worker's series: its delta after each batch, its values bucketed once the receiver says so."""
+    sink = TrendSink()
+    sink.delta()  # the first delta (everything so far); then each batch's
+    out = []
+    for i, batch in enumerate(batches):
+        sink.bucketed_deltas = i >= 2
+        for value in batch:
+            sink.add(value)
+        count, total, low, high, body = sink.delta()
+        out.append((count, _bits(total), _bits(low), _bits(high), body))
+    return out
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_workers_deltas_are_the_same_with_and_without_numpy(seed: int) -> None:
+    batches = [batch for batch in _batches(seed) if batch]
+    histogram.use_numpy(False)
+    plain = _deltas(batches)
+    assert histogram.use_numpy()
+    fast = _deltas(batches)
+    assert fast == plain
+    bodies = [type(delta[4]) for delta in plain]
+    assert {bytes, dict, array} <= set(bodies)  # raw values, {key: count} and keys: each way compared
