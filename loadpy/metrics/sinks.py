@@ -11,8 +11,9 @@ loadpy.metrics.histogram). Every bucket spans at most 2^-10
 of its values' magnitude, and a percentile is read at the bucket midpoint, so a reported
 percentile is within 2^-11 (< 0.05 %) of k6's exact value; count, sum, avg, min and max
 stay exact. Values are appended to an array('d') on the hot path (one C call) and folded
-in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value
-(a Python step per distinct bucket, or none with numpy: `Histogram.count_values`).
+in batches by `fold()`, which buckets with a C-level Counter, no Python loop per value
+(a Python step per distinct bucket, or none with numpy in a run planned long:
+`Histogram.count_values`, loadpy.engine.numpy_choice).
 """
 
 from __future__ import annotations
