@@ -51,6 +51,15 @@ def _key(value: float) -> int:
     return _PACK_Q.unpack(_PACK_D.pack(value))[0] >> _SHIFT
 
 
+def exact_sum(values: array | list[float]) -> float:
+    """The correctly rounded sum (math.fsum); where it has none, Go's float64 sum as k6 adds: +-Inf
+    past the largest double (fsum raises OverflowError), NaN for +Inf and -Inf together (ValueError)."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return sum(values, 0.0)
+
+
 def _bucket_mid(key: int) -> float:
     return _PACK_D.unpack(_PACK_Q.pack((key << _SHIFT) | _HALF_BUCKET))[0]
 
@@ -326,7 +335,7 @@ class TrendSink:
         if not buf:
             return
         self.count += len(buf)
-        self.sum += math.fsum(buf)
+        self.sum += exact_sum(buf)
         low, high = extremes(buf)
         if low < self.min:
             self.min = low
@@ -561,7 +570,7 @@ class TrendSink:
             return None
         self._since = array("d")
         body: Any = fresh.tobytes() if self._exact is not None and not self.bucketed_deltas else bucket_body(fresh)
-        return (len(fresh), math.fsum(fresh), *extremes(fresh), body)
+        return (len(fresh), exact_sum(fresh), *extremes(fresh), body)
 
     @classmethod
     def from_state(cls, state: Any) -> TrendSink:
@@ -610,7 +619,7 @@ def merge_states(metric_type: MetricType, states: list[Any]) -> Any:
                 joined = array("Q")
                 for body in bodies:
                     joined.extend(body)
-            return (count, math.fsum(state[1] for state in states), low, high, joined)
+            return (count, exact_sum([state[1] for state in states]), low, high, joined)
     sink = new_sink(metric_type)
     for state in states:
         sink.merge_state(state)

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.conformance.cases_config import CONFIG
 from tests.conformance.cases_dashboard import DASHBOARD
+from tests.conformance.cases_fold import FOLD
 from tests.conformance.cases_hot import HOT
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_jsfid import JSFID
@@ -973,4 +974,5 @@ CASES: list[Case] = [
     *CONFIG,
     *SCHEMA,
     *HOT,
+    *FOLD,
 ]
