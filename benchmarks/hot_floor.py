@@ -18,6 +18,10 @@ scenario alone, so that two runs under valgrind give instructions per request, w
 
     valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
         python benchmarks/hot_floor.py --once --requests 2000     # and 10000: (I2 - I1) / 8000
+
+Its scenario plans fewer than 200,000 iterations, so a run folds its trend values with the standard
+library (loadpy.engine.numpy_choice); `--numpy` counts them with numpy from the start, as a run
+planned long does (imported before the runs: outside the difference of two `--once` runs too).
 """
 
 from __future__ import annotations
@@ -138,7 +142,13 @@ def main() -> int:
         action="store_true",
         help="one run of VUs + R requests, nothing else (for an instruction counter: see the module doc)",
     )
+    ap.add_argument("--numpy", action="store_true", help="fold trend values with numpy, as a long run does")
     args = ap.parse_args()
+    if args.numpy:
+        from loadpy.metrics.histogram import use_numpy
+
+        if not use_numpy():
+            raise SystemExit("--numpy: numpy is not installed")
     if args.body_bytes is not None:
         RESPONSE[0] = response_with_body(args.body_bytes)
     patch_connect()

@@ -8,12 +8,22 @@ from pathlib import Path
 import pytest
 
 from loadpy.demo import DemoServer, run_demo_in_thread
+from loadpy.metrics import histogram
 
 
 @pytest.fixture(scope="session")
 def demo_server() -> Iterator[DemoServer]:
     with run_demo_in_thread() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def trend_counting_as_found() -> Iterator[None]:
+    """An in-process run planned long imports numpy for the trend fold, for the rest of the process
+    (loadpy.engine.numpy_choice): each test leaves the counting as it found it."""
+    with_numpy = histogram.counting_with_numpy()
+    yield
+    histogram.use_numpy(with_numpy)
 
 
 # The fast loop, `pytest -m "not slow"` (under a minute): what is slow by nature is marked here, by

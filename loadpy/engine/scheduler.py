@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from loadpy.base.collector import frozen_while_scenarios_run
+from loadpy.base.collector import frozen_while_scenarios_run, long_lived_burst
 from loadpy.base.progress import ScenarioProgress
 from loadpy.base.runtime import Runtime
 from loadpy.clock import now
+from loadpy.engine.numpy_choice import count_with_numpy_if_long
 from loadpy.engine.pool import VUPool, planned_pool_size
 from loadpy.engine.upkeep import fold_in_slices
 from loadpy.errors import ConfigError, ExitCode, LoadpyError, TestAbort
@@ -151,6 +152,10 @@ class Engine:
 
     # -- the backend the lifecycle drives (loadpy.pipeline.lifecycle.Backend) ------------------
     async def create_vus(self) -> None:
+        # numpy for the trend fold when the plan is long enough to repay its import: now, before the
+        # scenarios (a mid-run import stalls the loop), with the collector paused (its objects live on)
+        with long_lived_burst():
+            count_with_numpy_if_long(self.scenarios.values(), self.stripe)
         await self.pool.preallocate_in_chunks(planned_pool_size(self.scenarios.values(), self.stripe))
 
     async def run_scenarios(self, setup_data: Any) -> None:

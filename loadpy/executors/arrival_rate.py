@@ -17,6 +17,7 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import ClassVar
 
 from loadpy.base.progress import ScenarioProgress, active_vus_column, time_column
@@ -88,6 +89,14 @@ class ArrivalRateConfig(ExecutorConfig):
     def arrivals(self, stripe: Stripe) -> Iterator[tuple[int, float]]:
         """(global 0-based iteration index, offset in seconds from the scenario start), in order."""
         raise NotImplementedError
+
+    def planned_arrivals(self) -> Fraction:
+        """Arrivals of the whole scenario (every instance's): the rate's integral over its time."""
+        raise NotImplementedError
+
+    def planned_iterations(self, stripe: Stripe) -> int | None:
+        arrival_stripe = self.arrival_stripe(stripe)
+        return 0 if arrival_stripe is None else int(arrival_stripe.scale_fraction(self.planned_arrivals()))
 
     def vu_params(self) -> dict[str, int]:
         return {"preAllocatedVUs": self.pre_allocated, "maxVUs": self.max_vus_total}

@@ -188,6 +188,11 @@ class ExecutorConfig:
         """VUs initialized before the test starts (arrival-rate: preAllocatedVUs)."""
         raise NotImplementedError
 
+    def planned_iterations(self, stripe: Stripe) -> int | None:
+        """Iterations the instance running `stripe` plans to start; None when only time bounds the
+        scenario (constant-vus, ramping-vus, externally-controlled)."""
+        return None
+
     def has_work(self, segment: SegmentArg = None) -> bool:
         return self.max_vus(segment) > 0
 
@@ -269,6 +274,9 @@ class IterationsConfig(ExecutorConfig):
 
     def planned_vus(self, stripe: Stripe) -> int:
         return stripe.scale(self.vus)
+
+    def planned_iterations(self, stripe: Stripe) -> int | None:
+        return self.planned_vus(stripe) * self.iterations  # per VU (shared-iterations: shared)
 
     def params_dict(self) -> dict[str, Any]:
         return {"vus": self.vus, "iterations": self.iterations, "maxDuration": format_duration(self.max_duration_s)}

@@ -53,6 +53,9 @@ class ConstantArrivalRateConfig(ArrivalRateConfig):
         """Global arrivals: every i with i·timeUnit/rate ≤ duration (exact integer-ns arithmetic)."""
         return to_ns(self.regular_duration()) * (self.rate or 0) // to_ns(self.time_unit) + 1
 
+    def planned_arrivals(self) -> Fraction:
+        return Fraction(self.total_ticks())
+
     def arrivals(self, stripe: Stripe) -> Iterator[tuple[int, float]]:
         period = Fraction(to_ns(self.time_unit), self.rate or 1)  # ns, exact
         num, den = period.numerator, period.denominator

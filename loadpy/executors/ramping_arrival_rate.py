@@ -56,6 +56,14 @@ class RampingArrivalRateConfig(ArrivalRateConfig):
             rate = float(stage.value)
         return rate / (self.time_unit or 1.0)
 
+    def planned_arrivals(self) -> Fraction:
+        unit = to_ns(self.time_unit) or 1
+        arrivals, rate = Fraction(0), self.start_rate
+        for stage in self.stages:  # linear between the stages' targets: a trapezoid each
+            arrivals += Fraction(to_ns(stage.seconds) * (rate + stage.value), 2 * unit)
+            rate = stage.value
+        return arrivals
+
     def arrivals(self, stripe: Stripe) -> Iterator[tuple[int, float]]:
         unit = float(to_ns(self.time_unit))
         owned = stripe.owned()

@@ -26,6 +26,9 @@ class SharedIterationsConfig(IterationsConfig):
         derived = stripe.derived(self.vus)
         return derived, 0 if derived is None else derived.scale(self.iterations)
 
+    def planned_iterations(self, stripe: Stripe) -> int | None:
+        return self.iterations_for(stripe)[1]
+
     def has_work(self, segment: SegmentArg = None) -> bool:
         return self.iterations_for(as_stripe(segment))[1] > 0
 

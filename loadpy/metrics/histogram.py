@@ -8,12 +8,14 @@ long run's memory stops growing once its range has been seen, where a sparse {ke
 ~100 bytes with every new tail bucket (benchmarks/README.md, "Soak").
 
 Keys are counted in batches: a C-level Counter of the batch, then one add per distinct key. A
-process merging many others' keys (the `--workers` coordinator) counts with numpy instead
-(`use_numpy`): one bincount a batch, every key counted in C. Both count the same.
+process merging many others' keys (the `--workers` coordinator) or running a long plan
+(loadpy.engine.numpy_choice) counts with numpy instead (`use_numpy`): one bincount a batch, every key
+counted in C, and a batch's min and max found in C (`extremes`). Both give the same figures.
 """
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +29,12 @@ OCTAVE_SIZE = 1 << OCTAVE_BITS
 _LOW = OCTAVE_SIZE - 1
 _SIGN_OCTAVE = 1 << 11  # octaves at or above this hold negative values
 _ZEROS = bytes(8 * OCTAVE_SIZE)
+# a value's high 32-bit word (little-endian: its bytes 4-7) holds its key in its top 22 bits
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_WORD_KEY_SHIFT = SHIFT - 32
+_WORD_OCTAVE_SHIFT = _WORD_KEY_SHIFT + OCTAVE_BITS
+_CLEAR_LOW_2_BITS = bytes(i & ~3 for i in range(256))
+assert _WORD_KEY_SHIFT == 10  # count_values clears a byte and two bits
 # numpy's bincount covers at most this many octaves at once (more: np.unique, sparse)
 _NUMPY_SPAN = 64
 
@@ -47,6 +55,38 @@ def use_numpy(enabled: bool = True) -> bool:
             return False
         _np = numpy
     return _np is not None
+
+
+def counting_with_numpy() -> bool:
+    """Whether this process counts with numpy now (`use_numpy`)."""
+    return _np is not None
+
+
+def extremes(values: array) -> tuple[float, float]:
+    """min(values), max(values) of a non-empty array('d'): with numpy, the first value equal to the
+    least and to the greatest as well (argmin/argmax), so even the sign of a zero is min()'s and max()'s."""
+    if _np is None:
+        return min(values), max(values)
+    view = _np.frombuffer(values, dtype=_np.float64)
+    return values[int(view.argmin())], values[int(view.argmax())]
+
+
+def bucket_body(values: array) -> array | dict[int, int]:
+    """Trend values as a histogram receiving them counts them: each value's bucket key (an array,
+    counted in C on arrival, ~0.1 µs a value) or, when keys repeat enough, {key: count} (a worker's
+    deltas: ~165 ns a value with the standard library, ~40 with numpy; the same keys and counts)."""
+    if _np is not None:
+        keys = _np.frombuffer(values, dtype=_np.uint64) >> _np.uint64(SHIFT)
+        distinct, counts = _np.unique(keys, return_counts=True)
+        if len(distinct) * 4 <= len(keys):
+            return dict(zip(distinct.tolist(), counts.tolist(), strict=True))
+        every = array("Q")
+        every.frombytes(keys.tobytes())
+        return every
+    with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+        every = array("Q", map(rshift, bits, repeat(SHIFT)))
+    counted = Counter(every)
+    return dict(counted) if len(counted) * 4 <= len(every) else every
 
 
 class Histogram:
@@ -95,8 +135,26 @@ class Histogram:
         if _np is not None:
             self._count_numpy(_np.frombuffer(values, dtype=_np.uint64) >> _np.uint64(SHIFT))
             return
-        with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
-            self.add_counts(Counter(map(rshift, bits, repeat(SHIFT))))
+        if not _LITTLE_ENDIAN:
+            with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
+                self.add_counts(Counter(map(rshift, bits, repeat(SHIFT))))
+            return
+        # each value's high 32-bit word with its low 10 bits cleared is its key << 10: counted as it
+        # is, without a shift per value (one C call and an int less per value: -24 % of the count)
+        data = bytearray(values)
+        data[4::8] = bytes(len(data) // 8)  # the high word's low byte
+        data[5::8] = data[5::8].translate(_CLEAR_LOW_2_BITS)  # and the next byte's two low bits
+        with memoryview(data) as raw, raw.cast("I") as words, words[1::2] as high:
+            self._add_word_counts(Counter(high))
+
+    def _add_word_counts(self, counts: Mapping[int, int]) -> None:
+        """Add {key << 10: count} (`count_values`'s masked high words)."""
+        octaves = self.octaves
+        for word, count in counts.items():
+            octave = octaves.get(word >> _WORD_OCTAVE_SHIFT)
+            if octave is None:
+                octave = self._octave(word >> _WORD_OCTAVE_SHIFT)
+            octave[(word >> _WORD_KEY_SHIFT) & _LOW] += count
 
     def _count_numpy(self, keys: Any) -> None:
         np = _np

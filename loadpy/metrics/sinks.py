@@ -11,8 +11,9 @@ loadpy.metrics.histogram). Every bucket spans at most 2^-10
 of its values' magnitude, and a percentile is read at the bucket midpoint, so a reported
 percentile is within 2^-11 (< 0.05 %) of k6's exact value; count, sum, avg, min and max
 stay exact. Values are appended to an array('d') on the hot path (one C call) and folded
-in batches by `fold()`, which buckets with C-level map/Counter, no Python loop per value
-(a Python step per distinct bucket, or none with numpy: `Histogram.count_values`).
+in batches by `fold()`, which buckets with a C-level Counter, no Python loop per value
+(a Python step per distinct bucket, or none with numpy in a run planned long:
+`Histogram.count_values`, loadpy.engine.numpy_choice).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from operator import rshift
 from typing import Any
 
 from loadpy.metrics.histogram import SHIFT as _SHIFT
-from loadpy.metrics.histogram import Histogram
+from loadpy.metrics.histogram import Histogram, bucket_body, extremes
 from loadpy.metrics.metric import MetricType
 
 EXACT_LIMIT = 10_000
@@ -48,6 +49,15 @@ _PACK_D = struct.Struct("<d")
 def _key(value: float) -> int:
     """The histogram bucket of one value (`_bucket` computes the same for many at once)."""
     return _PACK_Q.unpack(_PACK_D.pack(value))[0] >> _SHIFT
+
+
+def exact_sum(values: array | list[float]) -> float:
+    """The correctly rounded sum (math.fsum); where it has none, Go's float64 sum as k6 adds: +-Inf
+    past the largest double (fsum raises OverflowError), NaN for +Inf and -Inf together (ValueError)."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return sum(values, 0.0)
 
 
 def _bucket_mid(key: int) -> float:
@@ -325,8 +335,8 @@ class TrendSink:
         if not buf:
             return
         self.count += len(buf)
-        self.sum += math.fsum(buf)
-        low, high = min(buf), max(buf)
+        self.sum += exact_sum(buf)
+        low, high = extremes(buf)
         if low < self.min:
             self.min = low
         if high > self.max:
@@ -560,7 +570,7 @@ class TrendSink:
             return None
         self._since = array("d")
         body: Any = fresh.tobytes() if self._exact is not None and not self.bucketed_deltas else bucket_body(fresh)
-        return (len(fresh), math.fsum(fresh), min(fresh), max(fresh), body)
+        return (len(fresh), exact_sum(fresh), *extremes(fresh), body)
 
     @classmethod
     def from_state(cls, state: Any) -> TrendSink:
@@ -577,15 +587,6 @@ class TrendSink:
             else:
                 sink._hist.add_counts(body)
         return sink
-
-
-def bucket_body(values: array) -> array | dict[int, int]:
-    """Trend values as a histogram receiving them counts them: each value's bucket key (an array,
-    counted in C on arrival, ~0.1 µs a value) or, when keys repeat enough, {key: count}."""
-    with memoryview(values) as raw, raw.cast("B").cast("Q") as bits:
-        keys = array("Q", map(rshift, bits, repeat(_SHIFT)))
-    counts = Counter(keys)
-    return dict(counts) if len(counts) * 4 <= len(keys) else keys
 
 
 def bucketed_state(state: Any) -> Any:
@@ -618,7 +619,7 @@ def merge_states(metric_type: MetricType, states: list[Any]) -> Any:
                 joined = array("Q")
                 for body in bodies:
                     joined.extend(body)
-            return (count, math.fsum(state[1] for state in states), low, high, joined)
+            return (count, exact_sum([state[1] for state in states]), low, high, joined)
     sink = new_sink(metric_type)
     for state in states:
         sink.merge_state(state)

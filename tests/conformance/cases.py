@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.conformance.cases_config import CONFIG
 from tests.conformance.cases_dashboard import DASHBOARD
+from tests.conformance.cases_fold import FOLD
 from tests.conformance.cases_hot import HOT
 from tests.conformance.cases_hot4 import HOT4
 from tests.conformance.cases_http import HTTP_CLIENT
@@ -975,4 +976,5 @@ CASES: list[Case] = [
     *SCHEMA,
     *HOT,
     *HOT4,
+    *FOLD,
 ]
