@@ -4,10 +4,12 @@
 
 CPython 3.11 rewrites a hot instruction into a form specialised for what it met (an instance slot, a
 module global, a Python function call); one that met something it cannot specialise stays
-`*_ADAPTIVE` and runs the generic lookup every time (~3x the cost). This runs `hot_floor.py`'s
-in-process workload untraced, snapshots every loadpy code object's quickened instructions, then
-counts under `sys.settrace` (which runs every instruction in its generic form) which instructions run per request (R and 2R requests, the difference
-over R), and lists those that run at least once per request and are still adaptive.
+`*_ADAPTIVE` and runs the generic lookup every time. This runs `hot_floor.py`'s in-process workload
+untraced, snapshots every loadpy code object's quickened instructions, then counts under
+`sys.settrace` (which runs every instruction in its generic form) which instructions run per request
+(R and 2R requests, the difference over R), and lists those run at least once per request that are
+still adaptive. A CALL after a PRECALL specialised for a C callable is left out: that PRECALL makes
+the call itself.
 """
 
 from __future__ import annotations
