@@ -308,7 +308,9 @@ class ResponseParser:
         "_parser",
         "_prefix",
         "_seen_found",
+        "_seen_parse",
         "_seen_raw",
+        "_seen_whole",
         "body",
         "complete",
         "head",
@@ -333,6 +335,12 @@ class ResponseParser:
         # same answers, found by one comparison instead of a lowered copy and two searches
         self._seen_raw = b""
         self._seen_found: tuple[str, bool] = ("HTTP/1.1", False)  # (proto, rare)
+        # the last short response on this connection that came whole in one read (its head and exactly
+        # its Content-Length body, nothing after) and what parsing it gave: the same bytes again, fed at
+        # the start of a response, are the same parse, replayed without httptools and its three
+        # callbacks (llhttp is back at a message's start after either)
+        self._seen_whole: bytes | None = None
+        self._seen_parse: tuple[int, bool, bytes, str, bool] = (0, True, b"", "HTTP/1.1", False)
         # (the parser's own slots, not the head's: a fresh head's class defaults read slower)
         self._heads = 0  # heads completed so far in this response (`ResponseHead.heads` once stored)
         self._head_stored = False  # the final head is in `head.raw`
@@ -395,10 +403,43 @@ class ResponseParser:
             return f'malformed MIME header: missing colon: "{last}"'
         return "unexpected EOF"
 
+    def _remember_whole(self, raw: bytes) -> None:
+        """Keep `raw` for `feed` to replay when it is one whole response as parsed now: complete, one
+        head, and the head's end plus the body is its length (so identity framing, nothing after it:
+        a chunked body's framing, or a next response's bytes, would make it longer)."""
+        body = self.body
+        if not (self.complete and self._heads == 1 and self.status >= 200 and self._keep_body) or len(body) > 1:
+            return
+        if self._head or self._lenient:
+            return
+        chunk = body[0] if body else b""
+        end = raw.find(b"\r\n\r\n")
+        if end >= 0 and end + 4 + len(chunk) == len(raw):
+            head = self.head
+            self._seen_whole = raw
+            self._seen_parse = (self.status, self.keep_alive, chunk, head.proto, head.rare)
+
     def feed(self, data: bytes | bytearray | memoryview) -> bool:
         if self.complete:
             if data:
                 raise ProtocolError("unsolicited response received on idle HTTP channel")
+            return True
+        if (
+            data == self._seen_whole
+            and self.head is NO_HEAD  # no head stored yet, and no part of one buffered: a response's first bytes
+            and not self._prefix
+            and self._keep_body
+            and not self._head
+        ):
+            # (what the callbacks and the head store below set for these bytes: see `_seen_whole`)
+            self.status, self.keep_alive, body, proto, rare = self._seen_parse
+            head = self.head = ResponseHead()
+            head._set(self._seen_whole, 1)  # (bytes even when `data` is an equal bytearray)
+            head.proto, head.rare = proto, rare
+            self._heads = 1
+            self._headers_done = self._head_stored = self.complete = True
+            if body:
+                self.body.append(body)
             return True
         try:
             self._parser.feed_data(data)
@@ -439,6 +480,8 @@ class ResponseParser:
                 if len(raw) <= LOWER_WHOLE_UP_TO:
                     self._seen_raw = raw
                     self._seen_found = (proto, rare)
+            if raw is data and len(raw) <= LOWER_WHOLE_UP_TO:
+                self._remember_whole(raw)
             if self._lenient and self.complete:
                 self.keep_alive = self._go_keep_alive()
         return self.complete
