@@ -338,7 +338,8 @@ class ResponseParser:
         # the last short response on this connection that came whole in one read (its head and exactly
         # its Content-Length body, nothing after) and what parsing it gave: the same bytes again, fed at
         # the start of a response, are the same parse, replayed without httptools and its three
-        # callbacks (llhttp is back at a message's start after either)
+        # callbacks (llhttp is back at a message's start after either). Kept when the same read was
+        # parsed twice in a row, so that responses that all differ pay no check of their framing.
         self._seen_whole: bytes | None = None
         self._seen_parse: tuple[int, bool, bytes, str, bool] = (0, True, b"", "HTTP/1.1", False)
         # (the parser's own slots, not the head's: a fresh head's class defaults read slower)
@@ -405,10 +406,12 @@ class ResponseParser:
 
     def _remember_whole(self, raw: bytes) -> None:
         """Keep `raw` for `feed` to replay when it is one whole response as parsed now: complete, one
-        head, and the head's end plus the body is its length (so identity framing, nothing after it:
-        a chunked body's framing, or a next response's bytes, would make it longer)."""
+        head, kept alive, and the head's end plus the body is its length (so identity framing, nothing
+        after it: a chunked body's framing, or a next response's bytes, would make it longer)."""
         body = self.body
         if not (self.complete and self._heads == 1 and self.status >= 200 and self._keep_body) or len(body) > 1:
+            return
+        if not self.keep_alive:  # (llhttp refuses any byte after it: nothing to replay)
             return
         if self._head or self._lenient:
             return
@@ -471,6 +474,8 @@ class ResponseParser:
             # (one lowered copy, two finds)
             if raw == self._seen_raw:
                 head.proto, head.rare = self._seen_found
+                if raw is data:  # the same read parsed twice in a row: kept for `feed` to replay if it can be
+                    self._remember_whole(raw)
             else:
                 proto = head.proto = (
                     "HTTP/1.1" if head.heads == 1 and raw.startswith(b"HTTP/1.1 ") else f"HTTP/{head.version}"
@@ -480,8 +485,6 @@ class ResponseParser:
                 if len(raw) <= LOWER_WHOLE_UP_TO:
                     self._seen_raw = raw
                     self._seen_found = (proto, rare)
-            if raw is data and len(raw) <= LOWER_WHOLE_UP_TO:
-                self._remember_whole(raw)
             if self._lenient and self.complete:
                 self.keep_alive = self._go_keep_alive()
         return self.complete
