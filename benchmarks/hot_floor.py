@@ -3,6 +3,7 @@
     PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --vus 50 --requests 60000
     PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --profile 30   # cProfile, top 30
     PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --body-bytes 8192   # an 8 KB body with its head
+    PYTHONPATH=<tree> taskset -c 0 python benchmarks/hot_floor.py --distinct   # no two responses alike
 
 `loadpy run` of the `ab.py` workload (50 VUs, shared-iterations, one `request` step) in this
 process, with every connection an in-memory one: a write is answered by nginx's exact response
@@ -45,6 +46,8 @@ NGINX_RESPONSE = (
 )
 
 RESPONSE = [NGINX_RESPONSE]  # what every write is answered with (`--body-bytes` replaces it)
+DISTINCT = [False]  # `--distinct`: every response's Date differs (a server's next second, every time)
+_DATE = b"21:54:50"
 
 
 def response_with_body(size: int) -> bytes:
@@ -66,9 +69,14 @@ class MemoryTransport:
         self._loop = loop
         self._protocol = protocol
         self._closing = False
+        self._written = 0
 
     def write(self, data: bytes) -> None:
-        self._loop.call_soon(self._protocol.data_received, RESPONSE[0])
+        response = RESPONSE[0]
+        if DISTINCT[0]:
+            self._written += 1
+            response = response.replace(_DATE, b"%08d" % self._written)
+        self._loop.call_soon(self._protocol.data_received, response)
 
     def writelines(self, chunks: Any) -> None:
         self.write(b"".join(chunks))
@@ -136,6 +144,11 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=60_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--body-bytes", type=int, help="answer with a body of N bytes instead of nginx's 2-byte `ok`")
+    ap.add_argument(
+        "--distinct",
+        action="store_true",
+        help="every response differs (its Date): nothing of one response on a connection is like the last",
+    )
     ap.add_argument("--profile", type=int, metavar="N", help="cProfile one long run, print the top N by own time")
     ap.add_argument(
         "--once",
@@ -151,6 +164,7 @@ def main() -> int:
             raise SystemExit("--numpy: numpy is not installed")
     if args.body_bytes is not None:
         RESPONSE[0] = response_with_body(args.body_bytes)
+    DISTINCT[0] = args.distinct
     patch_connect()
     work = Path(tempfile.mkdtemp(prefix="loadpy-floor-"))
     short, long = work / "short.yaml", work / "long.yaml"

@@ -10,6 +10,7 @@ from tests.conformance.cases_dashboard import DASHBOARD
 from tests.conformance.cases_fold import FOLD
 from tests.conformance.cases_hot import HOT
 from tests.conformance.cases_hot4 import HOT4
+from tests.conformance.cases_hot5 import HOT5
 from tests.conformance.cases_http import HTTP_CLIENT
 from tests.conformance.cases_jsfid import JSFID
 from tests.conformance.cases_metrics import METRICS
@@ -977,4 +978,5 @@ CASES: list[Case] = [
     *HOT,
     *HOT4,
     *FOLD,
+    *HOT5,
 ]

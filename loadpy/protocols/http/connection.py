@@ -131,8 +131,10 @@ class H1Connection(asyncio.Protocol):
             if self.meter is None:  # (`_finish(None)` inlined: this runs for every response)
                 fut = self._waiter
                 self._waiter = None
-                if not fut.done():
+                try:  # (not `if not fut.done()`: a C future's methods are lookups 3.11 does not specialise)
                     fut.set_result(None)
+                except asyncio.InvalidStateError:
+                    pass  # cancelled: its task is being cancelled
             else:
                 self._finish(None)
             if not self.parser.keep_alive:

@@ -152,7 +152,6 @@ def prepare_request(
 
 
 _NO_COOKIES: list[str] = []  # never appended to
-_NEW = object.__new__
 
 
 class ResponseHead:
@@ -166,13 +165,13 @@ class ResponseHead:
     # class made after many others gets a dict of its own for the attributes first set late (CPython
     # 3.11 shares an instance-dict layout only as far as the first instances filled it), which made
     # every response's head stores the slow, generic ones.
+    # No `__init__`: `ResponseHead()` then is a type call that runs no Python (~50 ns less than
+    # `object.__new__(ResponseHead)`, whose C wrapper builds and slices an argument tuple); `_set`
+    # fills every slot.
     __slots__ = ("_headers", "_lower", "_reason", "_set_cookies", "framing", "heads", "proto", "rare", "raw")
 
-    def __init__(self, raw: bytes = b"", heads: int = 0) -> None:
-        self._set(raw, heads)
-
     def _set(self, raw: bytes, heads: int) -> None:
-        """Every slot (the parser calls this on a new instance itself: see `ResponseParser.feed`)."""
+        """Every slot (the parser calls this on each new instance: see `ResponseParser.feed`)."""
         self.raw = raw  # the bytes fed up to and including the final head (maybe some body too)
         self.heads = heads  # heads completed in `raw`: interim 1xx heads precede the final one
         # set by `ResponseParser.feed` when it stores the final head, so that the client reads two
@@ -287,6 +286,7 @@ class ResponseHead:
 
 # a parser's head until the final head of its response is stored: empty, so nothing read of it is kept
 NO_HEAD = ResponseHead()
+NO_HEAD._set(b"", 0)
 
 
 class ResponseParser:
@@ -308,7 +308,9 @@ class ResponseParser:
         "_parser",
         "_prefix",
         "_seen_found",
+        "_seen_parse",
         "_seen_raw",
+        "_seen_whole",
         "body",
         "complete",
         "head",
@@ -333,6 +335,13 @@ class ResponseParser:
         # same answers, found by one comparison instead of a lowered copy and two searches
         self._seen_raw = b""
         self._seen_found: tuple[str, bool] = ("HTTP/1.1", False)  # (proto, rare)
+        # the last short response on this connection that came whole in one read (its head and exactly
+        # its Content-Length body, nothing after) and what parsing it gave: the same bytes again, fed at
+        # the start of a response, are the same parse, replayed without httptools and its three
+        # callbacks (llhttp is back at a message's start after either). Kept when the same read was
+        # parsed twice in a row, so that responses that all differ pay no check of their framing.
+        self._seen_whole: bytes | None = None
+        self._seen_parse: tuple[int, bool, bytes, str, bool] = (0, True, b"", "HTTP/1.1", False)
         # (the parser's own slots, not the head's: a fresh head's class defaults read slower)
         self._heads = 0  # heads completed so far in this response (`ResponseHead.heads` once stored)
         self._head_stored = False  # the final head is in `head.raw`
@@ -395,10 +404,45 @@ class ResponseParser:
             return f'malformed MIME header: missing colon: "{last}"'
         return "unexpected EOF"
 
+    def _remember_whole(self, raw: bytes) -> None:
+        """Keep `raw` for `feed` to replay when it is one whole response as parsed now: complete, one
+        head, kept alive, and the head's end plus the body is its length (so identity framing, nothing
+        after it: a chunked body's framing, or a next response's bytes, would make it longer)."""
+        body = self.body
+        if not (self.complete and self._heads == 1 and self.status >= 200 and self._keep_body) or len(body) > 1:
+            return
+        if not self.keep_alive:  # (llhttp refuses any byte after it: nothing to replay)
+            return
+        if self._head or self._lenient:
+            return
+        chunk = body[0] if body else b""
+        end = raw.find(b"\r\n\r\n")
+        if end >= 0 and end + 4 + len(chunk) == len(raw):
+            head = self.head
+            self._seen_whole = raw
+            self._seen_parse = (self.status, self.keep_alive, chunk, head.proto, head.rare)
+
     def feed(self, data: bytes | bytearray | memoryview) -> bool:
         if self.complete:
             if data:
                 raise ProtocolError("unsolicited response received on idle HTTP channel")
+            return True
+        if (
+            data == self._seen_whole
+            and self.head is NO_HEAD  # no head stored yet, and no part of one buffered: a response's first bytes
+            and not self._prefix
+            and self._keep_body
+            and not self._head
+        ):
+            # (what the callbacks and the head store below set for these bytes: see `_seen_whole`)
+            self.status, self.keep_alive, body, proto, rare = self._seen_parse
+            head = self.head = ResponseHead()
+            head._set(self._seen_whole, 1)  # (bytes even when `data` is an equal bytearray)
+            head.proto, head.rare = proto, rare
+            self._heads = 1
+            self._headers_done = self._head_stored = self.complete = True
+            if body:
+                self.body.append(body)
             return True
         try:
             self._parser.feed_data(data)
@@ -424,13 +468,14 @@ class ResponseParser:
                 raw = data
             else:
                 raw = bytes(data)
-            # `ResponseHead(raw, heads)` without the type call's detour through C (~70 ns a response)
-            head = self.head = _NEW(ResponseHead)
+            head = self.head = ResponseHead()
             head._set(raw, self._heads)
             # what the client reads of every response, found here (no call): `proto`, and `rare`
             # (one lowered copy, two finds)
             if raw == self._seen_raw:
                 head.proto, head.rare = self._seen_found
+                if raw is data:  # the same read parsed twice in a row: kept for `feed` to replay if it can be
+                    self._remember_whole(raw)
             else:
                 proto = head.proto = (
                     "HTTP/1.1" if head.heads == 1 and raw.startswith(b"HTTP/1.1 ") else f"HTTP/{head.version}"
