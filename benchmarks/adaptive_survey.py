@@ -20,18 +20,15 @@ import gc
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from types import CodeType, FrameType, FunctionType
-from typing import Any
+from types import CodeType, FunctionType
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bytecode_count
 import hot_floor
 
 C_PRECALLS = ("PRECALL_BUILTIN", "PRECALL_NO_KW", "PRECALL_METHOD_DESCRIPTOR")
-
-Tracer = Callable[[FrameType, str, Any], Any]
 
 
 def loadpy_codes() -> list[CodeType]:
@@ -65,28 +62,9 @@ def adaptive_forms(codes: list[CodeType]) -> dict[tuple[CodeType, int], tuple[st
 
 def executed(requests: int) -> Counter[tuple[CodeType, int]]:
     """How often each (code, offset) of loadpy ran in a run of 50 VUs + `requests`."""
-    counts: Counter[tuple[CodeType, int]] = Counter()
-
-    def tracer(frame: FrameType, event: str, arg: Any) -> Tracer | None:
-        if "/loadpy/" not in frame.f_code.co_filename:
-            return None
-        frame.f_trace_opcodes = True
-
-        def local(frame: FrameType, event: str, arg: Any) -> Tracer:
-            if event == "opcode":
-                counts[frame.f_code, frame.f_lasti] += 1
-            return local
-
-        return local
-
-    path = Path(tempfile.mkdtemp(prefix="loadpy-adaptive-")) / "s.yaml"
-    path.write_text(hot_floor.scenario(50, 50 + requests))
-    sys.settrace(tracer)
-    try:
-        hot_floor.run_once(path)
-    finally:
-        sys.settrace(None)
-    return counts
+    return bytecode_count.count(
+        requests, lambda frame: (frame.f_code, frame.f_lasti) if "/loadpy/" in frame.f_code.co_filename else None
+    )
 
 
 def main() -> int:
