@@ -34,6 +34,22 @@ def _long_scenario(tmp_path: Path, base: str, path: str) -> Path:
     )
 
 
+def _settled_count(demo_server: Any, path: str, quiet: float = 0.3, timeout: float = 5.0) -> int:
+    """`path`'s count once the server has answered what was already on its way: a request a worker wrote
+    just before it died is still served after (the server reads its socket later), so the count is read
+    when it held still for `quiet` seconds (or at `timeout`: a live sender keeps it moving, and the
+    caller's next read then still sees it grow)."""
+    deadline = time.monotonic() + timeout
+    count = demo_server.stats()["paths"][path]
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = demo_server.stats()["paths"][path]
+        if now == count:
+            break
+        count = now
+    return count
+
+
 def _alive(pid: int) -> bool:
     """True while `pid` runs (a zombie counts as gone: it holds no memory and does no work)."""
     try:
@@ -87,7 +103,7 @@ def test_workers_die_with_their_coordinator_and_leave_no_files(tmp_path: Path, d
             time.sleep(0.05)
         survivors = [pid for pid in workers if _alive(pid)]
         assert survivors == [], "workers outlived their coordinator"
-        served = demo_server.stats()["paths"][path]
+        served = _settled_count(demo_server, path)
         time.sleep(0.5)
         assert demo_server.stats()["paths"][path] == served, "requests kept coming after the coordinator died"
         assert list(scratch.iterdir()) == []
